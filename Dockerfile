@@ -1,0 +1,26 @@
+FROM python:3.11-slim-bookworm
+
+# WeasyPrint's system libraries (Pango, HarfBuzz) and fonts that render every
+# Vietnamese diacritic (Liberation Serif is metric-compatible with Times New Roman).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+        libjpeg62-turbo libopenjp2-7 libffi8 \
+        fonts-liberation fonts-dejavu-core shared-mime-info \
+    && rm -rf /var/lib/apt/lists/*
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY emulation emulation
+COPY clusters clusters
+COPY scoring scoring
+COPY awards awards
+RUN pip install --no-cache-dir .
+COPY . .
+RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput
+
+RUN useradd --create-home thidua && mkdir -p /app/media && chown thidua /app/media
+USER thidua
+EXPOSE 8000
+CMD ["gunicorn", "emulation.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,67 @@
+"""Default dates of a year's activities per calendar (R5–R10).
+
+Pure: the defaults only. Each year's actual dates are `Deadline` rows that
+the authority may change.
+"""
+
+import calendar as _calendar
+from datetime import date
+
+STANDARD = "standard"
+EDUCATION = "education"
+
+PROGRAMME = "programme"
+REGISTRATION = "registration"
+REGULATION = "regulation"
+MID_YEAR_REPORT = "mid_year_report"
+MID_YEAR_CONFERENCE = "mid_year_conference"
+ANNUAL_REPORT = "annual_report"
+ANNUAL_CONFERENCE = "annual_conference"
+
+KIND_LABELS = {
+    PROGRAMME: "Ban hành chương trình, kế hoạch hoạt động (R5)",
+    REGISTRATION: "Đăng ký thi đua (R6)",
+    REGULATION: "Ban hành quy chế và bảng chấm điểm (R7)",
+    MID_YEAR_REPORT: "Gửi báo cáo sơ kết 6 tháng (R10)",
+    MID_YEAR_CONFERENCE: "Hội nghị sơ kết (R8)",
+    ANNUAL_REPORT: "Gửi báo cáo tổng kết năm (R10)",
+    ANNUAL_CONFERENCE: "Hội nghị tổng kết (R9)",
+}
+HEAD_KINDS = frozenset({PROGRAMME, REGULATION, MID_YEAR_CONFERENCE, ANNUAL_CONFERENCE})
+MEMBER_KINDS = frozenset({REGISTRATION, MID_YEAR_REPORT, ANNUAL_REPORT})
+
+
+def _end_of_month(year: int, month: int) -> date:
+    return date(year, month, _calendar.monthrange(year, month)[1])
+
+
+def default_deadlines(year: int, calendar: str) -> dict[str, date]:
+    """The R5–R10 defaults for the emulation year `year`.
+
+    A standard year is the calendar year; an education year `year` is the
+    school year that starts in autumn of `year` and ends in summer of
+    `year + 1`. Conferences "in July" are due by the end of that month; the
+    reports (R10, "before the conference") are due at the end of the month
+    before the conference's month: a product decision, editable per year.
+    """
+    if calendar == STANDARD:
+        return {
+            PROGRAMME: date(year, 3, 31),
+            REGISTRATION: date(year, 3, 31),
+            REGULATION: date(year, 7, 31),
+            MID_YEAR_REPORT: date(year, 6, 30),
+            MID_YEAR_CONFERENCE: _end_of_month(year, 7),
+            ANNUAL_REPORT: date(year, 11, 30),
+            ANNUAL_CONFERENCE: _end_of_month(year, 12),
+        }
+    if calendar == EDUCATION:
+        return {
+            PROGRAMME: date(year, 10, 31),
+            REGISTRATION: date(year, 10, 31),
+            REGULATION: date(year, 12, 31),
+            MID_YEAR_REPORT: date(year, 12, 31),
+            MID_YEAR_CONFERENCE: _end_of_month(year + 1, 1),
+            ANNUAL_REPORT: date(year + 1, 5, 31),
+            ANNUAL_CONFERENCE: _end_of_month(year + 1, 6),
+        }
+    raise ValueError(f"unknown calendar {calendar!r}")

@@ -1,0 +1,86 @@
+"""The demo province: Bắc Giang's clusters as the 2022 guidance describes them."""
+
+DEMO_YEAR = 2025
+DEMO_PASSWORD = "thidua@2025"
+
+AUTHORITIES = [
+    ("SNV", "Sở Nội vụ tỉnh Bắc Giang", True),
+    ("SGDDT", "Sở Giáo dục và Đào tạo tỉnh Bắc Giang", False),
+]
+
+# (cluster code, name, kind, group, calendar, authority, [(unit code, name, kind, role)])
+CLUSTERS = [
+    (
+        "CUM-HUYEN",
+        "Cụm thi đua các huyện, thành phố",
+        "cum",
+        "A",
+        "standard",
+        "SNV",
+        [
+            ("TPBG", "UBND thành phố Bắc Giang", "district", "head"),
+            ("VY", "UBND huyện Việt Yên", "district", "deputy"),
+            ("HH", "UBND huyện Hiệp Hòa", "district", "member"),
+            ("LG", "UBND huyện Lạng Giang", "district", "member"),
+            ("LN", "UBND huyện Lục Nam", "district", "member"),
+            ("LNG", "UBND huyện Lục Ngạn", "district", "member"),
+            ("SD", "UBND huyện Sơn Động", "district", "member"),
+            ("TY", "UBND huyện Tân Yên", "district", "member"),
+            ("YD", "UBND huyện Yên Dũng", "district", "member"),
+            ("YT", "UBND huyện Yên Thế", "district", "member"),
+        ],
+    ),
+    (
+        "KHOI-KT",
+        "Khối thi đua các sở, ngành kinh tế",
+        "khoi",
+        "B",
+        "standard",
+        "SNV",
+        [
+            ("SKHDT", "Sở Kế hoạch và Đầu tư", "department", "head"),
+            ("STC", "Sở Tài chính", "department", "deputy"),
+            ("SCT", "Sở Công Thương", "department", "member"),
+            ("SNNPTNT", "Sở Nông nghiệp và Phát triển nông thôn", "department", "member"),
+            ("SXD", "Sở Xây dựng", "department", "member"),
+            ("STNMT", "Sở Tài nguyên và Môi trường", "department", "member"),
+        ],
+    ),
+    (
+        "KHOI-DN",
+        "Khối thi đua các doanh nghiệp",
+        "khoi",
+        "D",
+        "standard",
+        "SNV",
+        [
+            ("DNDIEN", "Công ty Điện lực Bắc Giang", "enterprise", "head"),
+            ("DNNUOC", "Công ty cổ phần Nước sạch Bắc Giang", "enterprise", "deputy"),
+            ("DNPHANDAM", "Công ty TNHH MTV Phân đạm và Hóa chất Hà Bắc", "enterprise", "member"),
+            ("HTXLUCNGAN", "Hợp tác xã Vải thiều Lục Ngạn", "cooperative", "member"),
+        ],
+    ),
+    (
+        "KHOI-TRUONG",
+        "Khối thi đua các trường trung học phổ thông",
+        "khoi",
+        "B",
+        "education",
+        "SGDDT",
+        [
+            ("THPTNGOQUYEN", "Trường THPT Ngô Quyền", "school", "head"),
+            ("THPTCHUYEN", "Trường THPT Chuyên Bắc Giang", "school", "deputy"),
+            ("THPTGIAPHAI", "Trường THPT Giáp Hải", "school", "member"),
+            ("THPTYENTHE", "Trường THPT Yên Thế", "school", "member"),
+        ],
+    ),
+]
+
+# (username, full name, authority code or None, unit code or None, superuser)
+USERS = [
+    ("admin", "Quản trị hệ thống", None, None, True),
+    ("sonoivu", "Nguyễn Thị Hương", "SNV", None, False),
+    ("sogiaoduc", "Trần Văn Đức", "SGDDT", None, False),
+    ("truongcum", "Lê Minh Tuấn", None, "TPBG", False),
+    ("thanhvien", "Phạm Thu Hà", None, "HH", False),
+]

@@ -1,0 +1,60 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from clusters import demo
+from clusters.models import Authority, Cluster, Membership, Unit
+from clusters.services import year_create
+
+
+class Command(BaseCommand):
+    help = "Tạo dữ liệu mẫu của tỉnh Bắc Giang (chạy lại nhiều lần vẫn cho cùng kết quả)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        year = year_create(year=demo.DEMO_YEAR)
+        authorities = {
+            code: Authority.objects.update_or_create(
+                code=code, defaults={"name": name, "is_provincial": provincial}
+            )[0]
+            for code, name, provincial in demo.AUTHORITIES
+        }
+        for code, name, kind, group, calendar, authority, members in demo.CLUSTERS:
+            cluster, _ = Cluster.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "group": group,
+                    "calendar": calendar,
+                    "authority": authorities[authority],
+                },
+            )
+            for unit_code, unit_name, unit_kind, role in members:
+                unit, _ = Unit.objects.update_or_create(
+                    code=unit_code, defaults={"name": unit_name, "kind": unit_kind}
+                )
+                Membership.objects.update_or_create(
+                    year=year, unit=unit, defaults={"cluster": cluster, "role": role}
+                )
+
+        User = get_user_model()
+        self.stdout.write(f"Tài khoản mẫu (mật khẩu chung: {demo.DEMO_PASSWORD}):")
+        for username, full_name, authority, unit, superuser in demo.USERS:
+            last, _, first = full_name.rpartition(" ")
+            user, _ = User.objects.update_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@thidua.local",
+                    "authority": authorities.get(authority),
+                    "unit": Unit.objects.get(code=unit) if unit else None,
+                    "is_superuser": superuser,
+                    "is_staff": superuser,
+                },
+            )
+            user.set_password(demo.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            where = authority or unit or "quản trị"
+            self.stdout.write(f"  {username:<10} {full_name} ({where})")

@@ -1,0 +1,49 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class User(AbstractUser):
+    """A person who logs in: staff of an authority, or a user of a member unit.
+
+    Superusers may have neither; they administer through the Django admin.
+    """
+
+    authority = models.ForeignKey(
+        "clusters.Authority",
+        verbose_name="cơ quan hướng dẫn",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    unit = models.ForeignKey(
+        "clusters.Unit",
+        verbose_name="đơn vị",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = "người dùng"
+        verbose_name_plural = "người dùng"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(authority__isnull=True) | Q(unit__isnull=True),
+                name="user_authority_or_unit",
+                violation_error_message=(
+                    "Người dùng chỉ thuộc một cơ quan hướng dẫn hoặc một đơn vị."
+                ),
+            )
+        ]
+
+    @property
+    def is_authority_staff(self) -> bool:
+        return self.authority_id is not None
+
+    @property
+    def is_provincial_staff(self) -> bool:
+        """Sở Nội vụ staff see the whole province (R1)."""
+        return self.authority_id is not None and self.authority.is_provincial

@@ -1,0 +1,133 @@
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from clusters.models import Membership, Unit
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_PAGES = [
+    "admin:index",
+    "admin:clusters_authority_changelist",
+    "admin:clusters_unit_changelist",
+    "admin:clusters_cluster_changelist",
+    "admin:clusters_emulationyear_changelist",
+    "admin:clusters_deadline_changelist",
+    "admin:clusters_membership_changelist",
+    "admin:emulation_user_changelist",
+    "admin:clusters_unit_add",
+    "admin:clusters_cluster_add",
+    "admin:clusters_membership_add",
+    "admin:clusters_unit_import",
+    "admin:clusters_membership_import",
+]
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_admin_pages_load_for_superuser(client, world, name):
+    client.force_login(world.admin)
+    response = client.get(reverse(name), {"q": "Hiệp"} if name.endswith("changelist") else {})
+    assert response.status_code == 200
+
+
+def test_admin_change_pages_load(client, world):
+    client.force_login(world.admin)
+    for name, obj in [
+        ("admin:clusters_cluster_change", world.cluster_a),
+        ("admin:clusters_unit_change", world.a_member),
+        ("admin:emulation_user_change", world.member),
+    ]:
+        assert client.get(reverse(name, args=[obj.pk])).status_code == 200
+
+
+def test_admin_is_in_vietnamese(client, world):
+    client.force_login(world.admin)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Quản trị hệ thống" in page and "Cụm, khối thi đua" in page
+
+
+def test_admin_is_closed_to_unit_users(client, world):
+    client.force_login(world.member)
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def _xlsx(rows: list[list]) -> io.BytesIO:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    data.name = "don-vi.xlsx"
+    return data
+
+
+def _import(client, name: str, upload) -> str:
+    page = client.get(reverse(name))
+    formats = page.context["form"].fields["format"].choices
+    xlsx = next(value for value, label in formats if "xlsx" in str(label).lower())
+    response = client.post(reverse(name), {"import_file": upload, "format": xlsx})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_unit_import_shows_rows_and_saves_a_good_file(client, world):
+    client.force_login(world.admin)
+    upload = _xlsx([["Mã", "Tên", "Loại"], ["XTM", "UBND xã Tân Mỹ", "commune"]])
+    page = _import(client, "admin:clusters_unit_import", upload)
+    assert "UBND xã Tân Mỹ" in page
+    assert not Unit.objects.filter(code="XTM").exists()  # first a preview, nothing saved
+
+
+def test_unit_import_refuses_a_bad_file_whole(client, world):
+    client.force_login(world.admin)
+    upload = _xlsx(
+        [
+            ["Mã", "Tên", "Loại"],
+            ["XTM", "UBND xã Tân Mỹ", "commune"],
+            ["XDM", "UBND xã Dĩnh Trì", "không-có-loại-này"],
+        ]
+    )
+    page = _import(client, "admin:clusters_unit_import", upload)
+    assert "không-có-loại-này" in page
+    assert "không phải là lựa chọn hợp lệ" in page
+    assert 'name="confirm"' not in page
+    assert not Unit.objects.filter(code__in=["XTM", "XDM"]).exists()
+
+
+def test_resource_import_of_units_is_all_or_nothing():
+    from tablib import Dataset
+
+    from clusters.resources import UnitResource
+
+    data = Dataset(headers=["Mã", "Tên", "Loại"])
+    data.append(["XTM", "UBND xã Tân Mỹ", "commune"])
+    data.append(["XDT", "UBND xã Dĩnh Trì", "sai"])
+    result = UnitResource().import_data(data, dry_run=False)
+    assert result.has_validation_errors() or result.has_errors()
+    assert Unit.objects.count() == 0
+
+
+def test_membership_import_refuses_a_second_head_whole(world):
+    from tablib import Dataset
+
+    from clusters.resources import MembershipResource
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="NEW1")
+    data = Dataset(headers=["Cụm, khối", "Năm", "Đơn vị", "Vai trò"])
+    data.append(["CUM-A", 2025, "NEW1", "head"])
+    before = Membership.objects.count()
+    result = MembershipResource().import_data(data, dry_run=False)
+    assert result.has_validation_errors() or result.has_errors()
+    assert Membership.objects.count() == before
+
+
+def test_membership_export_lists_codes(world):
+    from clusters.resources import MembershipResource
+
+    exported = MembershipResource().export().csv
+    assert "Cụm, khối" in exported and "CUM-A,2025,HH,member" in exported

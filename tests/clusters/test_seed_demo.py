@@ -1,0 +1,59 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from clusters.models import Authority, Cluster, Deadline, EmulationYear, Membership, Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> tuple[int, ...]:
+    models = (Authority, Unit, Cluster, EmulationYear, Deadline, Membership, get_user_model())
+    return tuple(model.objects.count() for model in models)
+
+
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+    out = capsys.readouterr().out
+    for login in ("admin", "sonoivu", "truongcum", "thanhvien"):
+        assert login in out
+
+
+def test_seed_demo_builds_the_provinces_clusters():
+    call_command("seed_demo")
+    huyen = Cluster.objects.get(code="CUM-HUYEN")
+    assert huyen.group == "A"
+    assert Membership.objects.filter(cluster=huyen).count() == 10
+    assert (
+        Membership.objects.get(cluster=huyen, role="head").unit.name == "UBND thành phố Bắc Giang"
+    )
+    assert set(Cluster.objects.values_list("group", flat=True)) >= {"A", "B", "D"}
+    assert Cluster.objects.filter(calendar="education").exists()
+    for cluster in Cluster.objects.all():
+        roles = list(Membership.objects.filter(cluster=cluster).values_list("role", flat=True))
+        assert roles.count("head") == 1 and roles.count("deputy") == 1
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("sonoivu", "Toàn tỉnh"),
+        ("sogiaoduc", "Khối thi đua các trường trung học phổ thông"),
+        ("truongcum", "Trưởng cụm, khối"),
+        ("thanhvien", "UBND huyện Hiệp Hòa"),
+        ("admin", "Toàn tỉnh"),
+    ],
+)
+def test_each_demo_login_reaches_its_home_page(client, username, expected):
+    from clusters.demo import DEMO_PASSWORD
+
+    call_command("seed_demo")
+    response = client.post(
+        reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert expected in response.content.decode()

@@ -1,0 +1,52 @@
+"""No Docker engine runs on our machines: the compose file is checked by parsing."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))
+
+
+def test_compose_names_the_five_services():
+    assert set(_compose()["services"]) == {"postgres", "redis", "web", "worker", "beat"}
+
+
+def test_compose_commands_run_gunicorn_celery_worker_and_beat():
+    services = _compose()["services"]
+    assert "gunicorn emulation.wsgi:application" in services["web"]["command"]
+    assert "migrate" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "emulation", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "emulation", "beat"]
+
+
+def test_compose_app_services_point_at_postgres_and_redis_and_keep_files():
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert (
+            env["DATABASE_URL"].startswith("postgres://")
+            and "@postgres:5432/" in env["DATABASE_URL"]
+        )
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["DEBUG"] == "false"
+        assert "media:/app/media" in services[name]["volumes"]
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert set(_compose()["volumes"]) >= {"pgdata", "media"}
+
+
+def test_compose_services_have_healthchecks():
+    services = _compose()["services"]
+    for name in ("postgres", "redis", "web", "worker"):
+        assert services[name]["healthcheck"]["test"]
+
+
+def test_dockerfile_installs_weasyprint_libraries_and_fonts():
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "fonts-liberation"):
+        assert package in dockerfile
+    assert "FROM python:3.11" in dockerfile

@@ -1,0 +1,145 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from awards import allocation
+from clusters.models import Cluster, EmulationYear, Membership
+from scoring import engine
+
+
+class Flag(models.Model):
+    """An exclusion (R27) or deferral (R28) set by authority staff with evidence."""
+
+    class Kind(models.TextChoices):
+        EXCLUDE = "exclude", "Không xét"
+        DEFER = "defer", "Chưa xét"
+
+    Reason = models.TextChoices(
+        "Reason",
+        [
+            (r.upper(), (r, engine.REASON_LABELS[r]))
+            for r in (*engine.FLAG_EXCLUDE_REASONS, *engine.DEFER_REASONS)
+        ],
+    )
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="flags"
+    )
+    kind = models.CharField("loại", max_length=8, choices=Kind.choices)
+    reason = models.CharField("lý do", max_length=20, choices=Reason.choices)
+    note = models.TextField("ghi chú", blank=True)
+    evidence = models.FileField("minh chứng", upload_to="flags/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "không xét / chưa xét"
+        verbose_name_plural = "không xét / chưa xét"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="exclude", reason__in=engine.FLAG_EXCLUDE_REASONS)
+                    | Q(kind="defer", reason__in=engine.DEFER_REASONS)
+                ),
+                name="flag_reason_matches_kind",
+                violation_error_message="Lý do không phù hợp với loại (R27, R28).",
+            ),
+            models.UniqueConstraint(fields=["membership", "kind", "reason"], name="flag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_reason_display()}"
+
+
+class Quota(models.Model):
+    """How many of an award a cluster may propose in a year (R31)."""
+
+    Award = models.TextChoices(
+        "Award", [(a.upper(), (a, allocation.AWARD_LABELS[a])) for a in allocation.AWARDS]
+    )
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="quotas"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="quotas"
+    )
+    award = models.CharField("danh hiệu", max_length=16, choices=Award.choices)
+    count = models.PositiveSmallIntegerField("số lượng", default=0)
+    document = models.CharField("văn bản phân bổ", max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "chỉ tiêu khen thưởng"
+        verbose_name_plural = "chỉ tiêu khen thưởng"
+        ordering = ["cluster", "year", "award"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year", "award"], name="quota_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_award_display()}: {self.count}"
+
+
+class Vote(models.Model):
+    """A tied unit's votes in the members' ballot (R33)."""
+
+    membership = models.OneToOneField(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="vote"
+    )
+    votes = models.PositiveIntegerField("số phiếu", validators=[MinValueValidator(0)])
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "phiếu bầu"
+        verbose_name_plural = "phiếu bầu"
+
+    def __str__(self) -> str:
+        return f"{self.membership.unit.code}: {self.votes} phiếu"
+
+
+class Proposal(models.Model):
+    """A cluster's award proposal of a year and where it stands (R34).
+
+    Members see the results once they are announced.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Đang chuẩn bị"
+        SUBMITTED = "submitted", "Đã trình Sở Nội vụ"
+        RETURNED = "returned", "Bị trả lại"
+        ACCEPTED = "accepted", "Sở Nội vụ đã tiếp nhận"
+        DECIDED = "decided", "Đã có quyết định"
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="proposals"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="proposals"
+    )
+    status = models.CharField(
+        "trạng thái", max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    announced_at = models.DateTimeField("công bố kết quả lúc", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "hồ sơ đề nghị khen thưởng"
+        verbose_name_plural = "hồ sơ đề nghị khen thưởng"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year"], name="proposal_one_per_cluster_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hồ sơ {self.cluster.code} năm {self.year.year}"
+
+    @property
+    def is_announced(self) -> bool:
+        return self.announced_at is not None

@@ -1,0 +1,660 @@
+"""Score computation for one cluster's year: pure Python over plain dataclasses.
+
+Every rule lives in `spec/RULES.md` under an id (R15–R29 here). Nothing in this
+module touches the ORM, settings or a request, so the import, the views, the
+PDFs and the Celery tasks all call the same code and Hypothesis can drive it.
+
+Arithmetic is exact: inputs are `Decimal` (an `int` is tolerated, a `float` is
+refused), ratios are taken as `Fraction`, and every figure that leaves the
+module is a `Decimal` quantized to 0.01 with ROUND_HALF_UP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from math import floor
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+SECTIONS = ("I", "II", "III")
+SECTION_POINTS = {"I": Decimal(550), "II": Decimal(200), "III": Decimal(200)}
+GROUPS = ("A", "B", "C", "D")
+METHODS = ("quantitative", "qualitative", "tiered")
+DIRECTIONS = ("higher", "lower")
+THRESHOLD = Decimal("900.00")
+
+# R16/R17: how many criteria the council's framework has per section; the 30%
+# limit on added criteria is taken from these counts, not from the scorecard.
+FRAMEWORK_COUNTS: dict[str, dict[str, int]] = {
+    "I": {"A": 19, "B": 12, "C": 10, "D": 10},
+    "II": dict.fromkeys(GROUPS, 9),
+    "III": dict.fromkeys(GROUPS, 7),
+}
+
+DEDUCTION_POINTS = {
+    "head_duty": Decimal(10),
+    "member_duty": Decimal(5),
+    "award_structure": Decimal(5),
+    "reminder_letter": Decimal(5),
+    "criticism_letter": Decimal(10),
+}
+ONCE_A_YEAR_DEDUCTIONS = frozenset({"head_duty", "award_structure"})
+
+BONUS_CAPS = {"reporting": Decimal(5), "council": Decimal(10)}
+BONUS_KINDS = ("cluster", "reporting", "council")
+CLUSTER_BONUS_MAX = Decimal(5)
+EXCEED_BONUS_CAP = Decimal(30)
+
+PARTICIPATION_REASONS = ("no_registration", "no_pledge", "no_mid_year_report", "no_annual_report")
+FLAG_EXCLUDE_REASONS = ("leader_rating", "security", "culture", "violation")
+EXCLUDE_REASONS = PARTICIPATION_REASONS + FLAG_EXCLUDE_REASONS
+DEFER_REASONS = ("state_obligation", "under_review")
+
+STATUSES = ("eligible", "below_threshold", "excluded", "deferred")
+
+SECTION_LABELS = {
+    "I": "Thực hiện nhiệm vụ chính trị, phát triển kinh tế - xã hội",
+    "II": "Thực hiện chủ trương của Đảng, chính sách, pháp luật của Nhà nước",
+    "III": "Công tác thi đua, khen thưởng",
+}
+STATUS_LABELS = {
+    "eligible": "Đủ điều kiện",
+    "below_threshold": "Dưới 900 điểm",
+    "excluded": "Không xét",
+    "deferred": "Chưa xét",
+}
+REASON_LABELS = {
+    "no_registration": "Không đăng ký tham gia thi đua",
+    "no_pledge": "Không ký giao ước thi đua",
+    "no_mid_year_report": "Không gửi báo cáo sơ kết công tác thi đua, khen thưởng",
+    "no_annual_report": "Không gửi báo cáo tổng kết công tác thi đua, khen thưởng",
+    "leader_rating": "Người đứng đầu đơn vị xếp loại ở mức hoàn thành nhiệm vụ trở xuống",
+    "security": "Không đạt tiêu chuẩn “An toàn về an ninh trật tự”",
+    "culture": "Không đạt chuẩn văn hóa",
+    "violation": "Để xảy ra vụ việc tiêu cực, tham nhũng, sai phạm nghiêm trọng",
+    "state_obligation": "Đơn vị hoặc người đứng đầu chưa hoàn thành nghĩa vụ đối với Nhà nước",
+    "under_review": "Đang bị xem xét kỷ luật, điều tra, thanh tra, kiểm tra hoặc xác minh",
+}
+DEDUCTION_LABELS = {
+    "head_duty": (
+        "Trưởng cụm/khối chậm ban hành văn bản hoặc thực hiện không nghiêm túc trách nhiệm"
+    ),
+    "member_duty": "Thành viên thực hiện không nghiêm túc quy chế, nhiệm vụ của cụm/khối",
+    "award_structure": "Tỷ lệ, cơ cấu khen thưởng không đảm bảo theo hướng dẫn",
+    "reminder_letter": "Văn bản nhắc nhở về công tác thi đua, khen thưởng",
+    "criticism_letter": "Văn bản phê bình về công tác thi đua, khen thưởng",
+}
+BONUS_LABELS = {
+    "cluster": "Điểm thưởng của cụm/khối",
+    "reporting": "Thực hiện tốt chế độ báo cáo",
+    "council": "Điểm thưởng của Hội đồng TĐKT tỉnh",
+}
+METHOD_LABELS = {
+    "quantitative": "Định lượng (kế hoạch và thực hiện)",
+    "qualitative": "Định tính (chấm điểm trực tiếp)",
+    "tiered": "Theo mức",
+}
+DIRECTION_LABELS = {
+    "higher": "cao hơn là tốt",
+    "lower": "thấp hơn là tốt (kế hoạch là mức trần)",
+}
+
+
+# ---------------------------------------------------------------------------
+# Inputs and results
+
+
+@dataclass(frozen=True)
+class Band:
+    """One tier of a `tiered` criterion (R19, R21); a missing bound is open."""
+
+    points: Decimal
+    min: Decimal | None = None
+    max: Decimal | None = None
+    min_inclusive: bool = True
+    max_inclusive: bool = True
+
+    def matches(self, value: Decimal) -> bool:
+        above_min = (
+            self.min is None or value > self.min or (value == self.min and self.min_inclusive)
+        )
+        below_max = (
+            self.max is None or value < self.max or (value == self.max and self.max_inclusive)
+        )
+        return above_min and below_max
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    section: str
+    points: Decimal
+    method: str
+    direction: str = "higher"
+    bands: tuple[Band, ...] = ()
+
+
+@dataclass(frozen=True)
+class Score:
+    criterion: str
+    plan: Decimal | None = None
+    actual: Decimal | None = None
+    points: Decimal | None = None
+    value: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Bonus:
+    kind: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class Deduction:
+    kind: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Participation:
+    registered: bool = True
+    pledge_signed: bool = True
+    mid_year_report: bool = True
+    annual_report: bool = True
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    unit: str
+    scores: tuple[Score, ...] = ()
+    bonuses: tuple[Bonus, ...] = ()
+    deductions: tuple[Deduction, ...] = ()
+    participation: Participation = Participation()
+    exclusions: frozenset[str] = frozenset()
+    deferrals: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    code: str
+    earned: Decimal
+    exceed_bonus: Decimal
+    # R20's ratio `a` for a scored quantitative criterion, else None. A `lower`
+    # criterion with actual 0 under a positive ceiling has a = Infinity.
+    achievement: Decimal | None
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    unit: str
+    base: Decimal
+    sections: dict[str, Decimal]
+    exceed_bonus: Decimal
+    other_bonus: Decimal
+    bonus: Decimal
+    deductions: Decimal
+    total: Decimal
+    status: str
+    reasons: tuple[str, ...]
+    criteria: dict[str, CriterionResult] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------
+# Exact arithmetic helpers
+
+
+def _fraction(value: object, what: str) -> Fraction:
+    # A float would silently carry binary error into the points (2.55 is not
+    # 2.55 as a float), so only exact types are accepted.
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"{what} must be a Decimal, got {type(value).__name__}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"{what} must be finite, got {value}")
+    return Fraction(value)
+
+
+def _round(value: Fraction) -> Decimal:
+    """Round an exact value half-up (away from zero) to 2 decimals, independent of
+    the ambient decimal context."""
+    cents, remainder = divmod(abs(value) * 100, 1)
+    whole = int(cents) + (1 if remainder >= Fraction(1, 2) else 0)
+    return (Decimal(-whole if value < 0 else whole) / 100).quantize(CENT)
+
+
+def _to_decimal(value: Fraction) -> Decimal:
+    # For display only (CriterionResult.achievement): 28 significant digits.
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _sum(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, ZERO).quantize(CENT)
+
+
+# ---------------------------------------------------------------------------
+# Computation
+
+
+def exceed_cap(criterion: Criterion) -> Decimal:
+    """R22: a leaf's exceed bonus is capped at 10% of its points, half-up to 0.01."""
+    return _round(_fraction(criterion.points, "criterion points") / 10)
+
+
+def _achievement(criterion: Criterion, plan: Fraction, actual: Fraction) -> Fraction | None:
+    """R20: the ratio `a`; None stands for "beats a positive ceiling with zero"."""
+    if plan < 0 or actual < 0:
+        raise ValueError(f"criterion {criterion.code}: plan and actual must be ≥ 0 (R20)")
+    if criterion.direction == "higher":
+        if plan == 0:
+            raise ValueError(f"criterion {criterion.code}: 'higher' needs plan > 0 (R20)")
+        return actual / plan
+    if criterion.direction == "lower":
+        if actual == 0:
+            return None if plan > 0 else Fraction(1)
+        return plan / actual
+    raise ValueError(f"criterion {criterion.code}: unknown direction {criterion.direction!r}")
+
+
+def earned(criterion: Criterion, score: Score | None) -> CriterionResult:
+    """Points one leaf criterion earns, with its R22 exceed bonus.
+
+    R20 quantitative: points × min(a, 1), half-up to 0.01; `lower` with actual 0
+    under a positive plan beats the ceiling by any margin (full points, full
+    bonus). R21 qualitative: the entered points; tiered: the first matching band
+    in order, else 0. R22: section I quantitative leaves only, one point per
+    full 1% over plan, capped at `exceed_cap`. R24: a missing score (or a
+    quantitative score without both figures) earns 0.
+    """
+    points = _fraction(criterion.points, f"criterion {criterion.code} points")
+    nothing = CriterionResult(criterion.code, ZERO, ZERO, None)
+    if score is None:
+        return nothing
+    if criterion.method == "qualitative":
+        if score.points is None:
+            return nothing
+        return CriterionResult(
+            criterion.code, _round(_fraction(score.points, "score points")), ZERO, None
+        )
+    if criterion.method == "tiered":
+        if score.value is None:
+            return nothing
+        _fraction(score.value, "score value")  # refuses floats and non-finite values
+        for band in criterion.bands:
+            if band.matches(score.value):
+                return CriterionResult(
+                    criterion.code, _round(_fraction(band.points, "band points")), ZERO, None
+                )
+        return nothing
+    if criterion.method != "quantitative":
+        raise ValueError(f"criterion {criterion.code}: unknown method {criterion.method!r}")
+    if score.plan is None or score.actual is None:
+        return nothing
+
+    plan = _fraction(score.plan, "plan")
+    actual = _fraction(score.actual, "actual")
+    a = _achievement(criterion, plan, actual)
+    eligible_for_bonus = criterion.section == "I"
+    if a is None:
+        bonus = exceed_cap(criterion) if eligible_for_bonus else ZERO
+        return CriterionResult(criterion.code, _round(points), bonus, Decimal("Infinity"))
+    bonus = ZERO
+    if eligible_for_bonus and a > 1:
+        # floor of an exact Fraction: 2.55 / 2.5 is exactly 1.02, so 2 points.
+        full_percents = Decimal(floor((a - 1) * 100))
+        bonus = min(full_percents, exceed_cap(criterion)).quantize(CENT)
+    return CriterionResult(
+        criterion.code, _round(points * min(a, Fraction(1))), bonus, _to_decimal(a)
+    )
+
+
+def deduction_total(deductions: Iterable[Deduction]) -> Decimal:
+    """R25: points × count over a unit's deductions (trusted: see validate_deductions)."""
+    deductions = tuple(deductions)
+    unknown = sorted({d.kind for d in deductions} - DEDUCTION_POINTS.keys())
+    if unknown:
+        raise ValueError(f"unknown deduction kinds: {unknown}")
+    return _sum(DEDUCTION_POINTS[d.kind] * d.count for d in deductions)
+
+
+def status_of(
+    total: Decimal,
+    participation: Participation,
+    exclusions: Iterable[str],
+    deferrals: Iterable[str],
+) -> tuple[str, tuple[str, ...]]:
+    """R27–R29: status by precedence excluded > deferred > below_threshold > eligible.
+
+    An excluded unit lists every exclusion reason (derived from participation
+    and set by staff), sorted and distinct, and none of its deferral reasons;
+    a deferred unit lists its deferral reasons; the other statuses list none.
+    """
+    exclusions = frozenset(exclusions)
+    deferrals = frozenset(deferrals)
+    unknown = (exclusions - set(EXCLUDE_REASONS)) | (deferrals - set(DEFER_REASONS))
+    if unknown:
+        raise ValueError(f"unknown exclusion/deferral reasons: {sorted(unknown)}")
+    derived = {
+        reason
+        for reason, present in zip(
+            PARTICIPATION_REASONS,
+            (
+                participation.registered,
+                participation.pledge_signed,
+                participation.mid_year_report,
+                participation.annual_report,
+            ),
+            strict=True,
+        )
+        if not present
+    }
+    excluded = derived | exclusions
+    if excluded:
+        return "excluded", tuple(sorted(excluded))
+    if deferrals:
+        return "deferred", tuple(sorted(deferrals))
+    if total < THRESHOLD:
+        return "below_threshold", ()
+    return "eligible", ()
+
+
+def compute_unit(criteria: Sequence[Criterion], unit: UnitInput) -> UnitResult:
+    """R20–R29 for one unit.
+
+    R24: base = sum of earned points over all leaf criteria; bonus =
+    min(R22 section-I total, 30) + R23 bonuses (trusted: validation refuses
+    entries over their caps). R25: deductions = points × count. R26: total =
+    max(0, base + bonus − deductions). R27–R29: status from `status_of`.
+    """
+    by_code: dict[str, Criterion] = {}
+    for criterion in criteria:
+        if criterion.code in by_code:
+            raise ValueError(f"duplicate criterion code {criterion.code!r}")
+        if criterion.section not in SECTIONS:
+            raise ValueError(f"criterion {criterion.code}: unknown section {criterion.section!r}")
+        by_code[criterion.code] = criterion
+    scores: dict[str, Score] = {}
+    for score in unit.scores:
+        if score.criterion in scores:
+            raise ValueError(f"unit {unit.unit}: two scores for criterion {score.criterion!r}")
+        scores[score.criterion] = score
+
+    results = {code: earned(c, scores.get(code)) for code, c in by_code.items()}
+    sections = {
+        section: _sum(r.earned for code, r in results.items() if by_code[code].section == section)
+        for section in SECTIONS
+    }
+    base = _sum(sections.values())
+    exceed = min(_sum(r.exceed_bonus for r in results.values()), EXCEED_BONUS_CAP).quantize(CENT)
+    other = _sum(b.points for b in unit.bonuses)
+    bonus = exceed + other
+    deductions = deduction_total(unit.deductions)
+    total = max(ZERO, base + bonus - deductions).quantize(CENT)
+    status, reasons = status_of(total, unit.participation, unit.exclusions, unit.deferrals)
+    return UnitResult(
+        unit=unit.unit,
+        base=base,
+        sections=sections,
+        exceed_bonus=exceed,
+        other_bonus=other,
+        bonus=bonus.quantize(CENT),
+        deductions=deductions,
+        total=total,
+        status=status,
+        reasons=reasons,
+        criteria=results,
+    )
+
+
+def compute_cluster(criteria: Sequence[Criterion], units: Sequence[UnitInput]) -> list[UnitResult]:
+    """Every unit of a cluster against the same scorecard, in R30 order (total
+    descending, then unit code) so the answer does not depend on input order."""
+    seen: set[str] = set()
+    for unit in units:
+        if unit.unit in seen:
+            raise ValueError(f"unit {unit.unit!r} given twice")
+        seen.add(unit.unit)
+    results = [compute_unit(criteria, unit) for unit in units]
+    return sorted(results, key=lambda r: (-r.total, r.unit))
+
+
+# ---------------------------------------------------------------------------
+# Validation: the same rules for the dataset import and the web forms. Each
+# function returns Vietnamese messages naming the rule; an empty list is valid.
+
+
+def _fmt(value: Decimal) -> str:
+    """A points figure the Vietnamese way: decimal comma, no trailing zeros."""
+    text = format(value.quantize(CENT) if value.is_finite() else value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def _is_number(value: object) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, Decimal | int)
+        and (not isinstance(value, Decimal) or value.is_finite())
+    )
+
+
+def _has_two_decimals_at_most(value: Decimal | int) -> bool:
+    try:
+        return Decimal(value) == Decimal(value).quantize(CENT)
+    except InvalidOperation:  # more digits than the context can hold
+        return False
+
+
+def _number_errors(value: object, label: str, rule: str) -> list[str]:
+    """Checks shared by every points figure: a finite number with ≤ 2 decimals."""
+    if not _is_number(value):
+        return [f"{label}: phải là một số hữu hạn ({rule})."]
+    if not _has_two_decimals_at_most(value):  # type: ignore[arg-type]
+        return [f"{label}: chỉ được có tối đa 2 chữ số thập phân ({rule})."]
+    return []
+
+
+def added_limit(section: str, group: str) -> int:
+    """R17: added criteria in a section ≤ 30% of the framework's count, rounded down."""
+    return FRAMEWORK_COUNTS[section][group] * 3 // 10
+
+
+def _band_can_match(band: Band) -> bool:
+    if band.min is None or band.max is None:
+        return True
+    if band.min == band.max:
+        return band.min_inclusive and band.max_inclusive
+    return band.min < band.max
+
+
+def validate_criteria(
+    criteria: Sequence[Criterion], added_codes: set[str] | frozenset[str], group: str
+) -> list[str]:
+    """R15–R17, R19: a scorecard's leaf criteria before it can be issued."""
+    errors: list[str] = []
+    if group not in GROUPS:
+        errors.append(f"Nhóm '{group}' không hợp lệ, chỉ có A, B, C, D (R16).")
+    seen: set[str] = set()
+    totals = dict.fromkeys(SECTIONS, ZERO)
+    for criterion in criteria:
+        label = f"Tiêu chí {criterion.code}"
+        if criterion.code in seen:
+            errors.append(f"{label}: mã tiêu chí bị trùng (R17).")
+        seen.add(criterion.code)
+        if criterion.section not in SECTIONS:
+            errors.append(
+                f"{label}: mục '{criterion.section}' không hợp lệ, chỉ có I, II, III (R15)."
+            )
+        point_errors = _number_errors(criterion.points, f"{label}: điểm", "R17")
+        errors.extend(point_errors)
+        points_ok = not point_errors
+        if points_ok and criterion.points <= 0:
+            errors.append(f"{label}: điểm phải lớn hơn 0 (R17).")
+            points_ok = False
+        if points_ok and criterion.section in SECTIONS:
+            totals[criterion.section] += Decimal(criterion.points)
+        if criterion.method not in METHODS:
+            errors.append(
+                f"{label}: phương pháp chấm '{criterion.method}' không hợp lệ "
+                "(định lượng, định tính hoặc theo mức) (R19)."
+            )
+        if criterion.direction not in DIRECTIONS:
+            errors.append(
+                f"{label}: chiều '{criterion.direction}' không hợp lệ "
+                "(cao hơn là tốt hoặc thấp hơn là tốt) (R19)."
+            )
+        if criterion.method == "tiered":
+            errors.extend(_band_errors(criterion, label, points_ok))
+
+    for section in SECTIONS:
+        if totals[section] != SECTION_POINTS[section]:
+            errors.append(
+                f"Mục {section}: tổng điểm các tiêu chí là {_fmt(totals[section])}, "
+                f"phải đúng {_fmt(SECTION_POINTS[section])} (R17)."
+            )
+
+    unknown_added = sorted(set(added_codes) - seen)
+    if unknown_added:
+        errors.append(
+            "Tiêu chí bổ sung không có trong bảng chấm điểm: "
+            + ", ".join(unknown_added)
+            + " (R17)."
+        )
+    if group in GROUPS:
+        for section in SECTIONS:
+            added = sum(1 for c in criteria if c.section == section and c.code in added_codes)
+            limit = added_limit(section, group)
+            if added > limit:
+                errors.append(
+                    f"Mục {section}: có {added} tiêu chí bổ sung, vượt giới hạn {limit} "
+                    f"(30% của {FRAMEWORK_COUNTS[section][group]} tiêu chí khung, "
+                    "làm tròn xuống) (R17)."
+                )
+    return errors
+
+
+def _band_errors(criterion: Criterion, label: str, points_ok: bool) -> list[str]:
+    if not criterion.bands:
+        return [f"{label}: chấm theo mức cần ít nhất một mức (R19)."]
+    errors: list[str] = []
+    for index, band in enumerate(criterion.bands, start=1):
+        band_label = f"{label}, mức {index}"
+        point_errors = _number_errors(band.points, f"{band_label}: điểm", "R17")
+        errors.extend(point_errors)
+        if not point_errors and points_ok and not 0 <= band.points <= criterion.points:
+            errors.append(
+                f"{band_label}: điểm phải từ 0 đến {_fmt(Decimal(criterion.points))} (R21)."
+            )
+        bounds_ok = True
+        for bound, name in ((band.min, "cận dưới"), (band.max, "cận trên")):
+            if bound is not None and not _is_number(bound):
+                errors.append(f"{band_label}: {name} phải là một số hữu hạn (R19).")
+                bounds_ok = False
+        if bounds_ok and not _band_can_match(band):
+            errors.append(f"{band_label}: khoảng giá trị rỗng, mức này không bao giờ khớp (R19).")
+    return errors
+
+
+def validate_score(criterion: Criterion, score: Score) -> list[str]:
+    """R20/R21: a score carries the figures its criterion's method needs, in range."""
+    label = f"Tiêu chí {criterion.code}"
+    errors: list[str] = []
+    if score.criterion != criterion.code:
+        errors.append(f"{label}: điểm chấm thuộc tiêu chí khác ({score.criterion}).")
+    if criterion.method == "quantitative":
+        figures = (("plan", score.plan, "kế hoạch"), ("actual", score.actual, "thực hiện"))
+        for _, value, name in figures:
+            if value is None:
+                errors.append(f"{label}: cần nhập số {name} (R20).")
+            elif not _is_number(value):
+                errors.append(f"{label}: {name} phải là một số hữu hạn (R20).")
+            elif value < 0:
+                errors.append(f"{label}: {name} không được âm (R20).")
+        if criterion.direction == "higher" and _is_number(score.plan) and score.plan == 0:
+            errors.append(
+                f"{label}: kế hoạch phải lớn hơn 0 với chiều '{DIRECTION_LABELS['higher']}' (R20)."
+            )
+    elif criterion.method == "qualitative":
+        if score.points is None:
+            errors.append(f"{label}: cần nhập số điểm (R21).")
+        else:
+            point_errors = _number_errors(score.points, f"{label}: điểm chấm", "R21")
+            errors.extend(point_errors)
+            if not point_errors and not 0 <= score.points <= criterion.points:
+                errors.append(
+                    f"{label}: điểm chấm phải từ 0 đến {_fmt(Decimal(criterion.points))} (R21)."
+                )
+    elif criterion.method == "tiered":
+        if score.value is None:
+            errors.append(f"{label}: cần nhập giá trị để xếp mức (R21).")
+        elif not _is_number(score.value):
+            errors.append(f"{label}: giá trị phải là một số hữu hạn (R21).")
+    else:
+        errors.append(f"{label}: phương pháp chấm '{criterion.method}' không hợp lệ (R19).")
+    return errors
+
+
+def bonus_cap(kind: str, cluster_cap: Decimal) -> Decimal:
+    """R23: the cap on a kind's sum; the cluster's own cap comes from its regulation."""
+    return cluster_cap if kind == "cluster" else BONUS_CAPS[kind]
+
+
+def validate_bonuses(bonuses: Sequence[Bonus], cluster_cap: Decimal) -> list[str]:
+    """R23: one unit's bonus entries; an entry over a cap is refused, not trimmed."""
+    errors: list[str] = []
+    cap_errors = _number_errors(cluster_cap, "Mức điểm thưởng tối đa của cụm/khối", "R23")
+    errors.extend(cap_errors)
+    if not cap_errors and not 0 <= cluster_cap <= CLUSTER_BONUS_MAX:
+        errors.append(
+            f"Mức điểm thưởng tối đa của cụm/khối phải từ 0 đến {_fmt(CLUSTER_BONUS_MAX)} (R23)."
+        )
+    sums: dict[str, Decimal] = {}
+    for bonus in bonuses:
+        if bonus.kind not in BONUS_KINDS:
+            errors.append(f"Loại điểm thưởng '{bonus.kind}' không hợp lệ (R23).")
+            continue
+        label = f"{BONUS_LABELS[bonus.kind]}: điểm thưởng"
+        point_errors = _number_errors(bonus.points, label, "R23")
+        errors.extend(point_errors)
+        if point_errors:
+            continue
+        if bonus.points < 0:
+            errors.append(f"{label} không được âm (R23).")
+            continue
+        sums[bonus.kind] = sums.get(bonus.kind, ZERO) + Decimal(bonus.points)
+    for kind in BONUS_KINDS:
+        if kind not in sums or (kind == "cluster" and cap_errors):
+            continue
+        cap = bonus_cap(kind, cluster_cap)
+        if sums[kind] > cap:
+            errors.append(
+                f"{BONUS_LABELS[kind]}: tổng {_fmt(sums[kind])} điểm vượt mức tối đa "
+                f"{_fmt(Decimal(cap))} điểm (R23)."
+            )
+    return errors
+
+
+def validate_deductions(deductions: Sequence[Deduction], *, is_head: bool) -> list[str]:
+    """R25: one unit's deductions for the year."""
+    errors: list[str] = []
+    once: dict[str, int] = {}
+    for deduction in deductions:
+        if deduction.kind not in DEDUCTION_POINTS:
+            errors.append(f"Loại điểm trừ '{deduction.kind}' không hợp lệ (R25).")
+            continue
+        label = DEDUCTION_LABELS[deduction.kind]
+        count = deduction.count
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            errors.append(f"{label}: số lần phải là số nguyên từ 1 trở lên (R25).")
+            continue
+        if deduction.kind == "head_duty" and not is_head:
+            errors.append(f"{label}: chỉ áp dụng cho đơn vị trưởng cụm/khối (R25).")
+        if deduction.kind in ONCE_A_YEAR_DEDUCTIONS:
+            once[deduction.kind] = once.get(deduction.kind, 0) + count
+    for kind in sorted(once):
+        if once[kind] > 1:
+            errors.append(f"{DEDUCTION_LABELS[kind]}: chỉ được trừ tối đa 1 lần trong năm (R25).")
+    return errors

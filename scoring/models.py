@@ -1,0 +1,375 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from clusters.models import Cluster, EmulationYear, Membership
+from scoring import engine
+
+
+def PointsField(verbose_name: str, **kwargs) -> models.DecimalField:
+    """Points are exact decimals with 2 places (R17, R20)."""
+    return models.DecimalField(verbose_name, max_digits=7, decimal_places=2, **kwargs)
+
+
+def FigureField(verbose_name: str, **kwargs) -> models.DecimalField:
+    """Plans, actuals and tier values: wide, with room for fractions."""
+    return models.DecimalField(verbose_name, max_digits=20, decimal_places=6, **kwargs)
+
+
+Section = models.TextChoices(
+    "Section", [(s, (s, engine.SECTION_LABELS[s])) for s in engine.SECTIONS]
+)
+Method = models.TextChoices(
+    "Method", [(m.upper(), (m, engine.METHOD_LABELS[m])) for m in engine.METHODS]
+)
+Direction = models.TextChoices(
+    "Direction", [(d.upper(), (d, engine.DIRECTION_LABELS[d])) for d in engine.DIRECTIONS]
+)
+
+
+class Framework(models.Model):
+    """The council's criteria framework (Phụ lục 02) of one guidance, by year.
+
+    A later guidance adds a framework with a later year; scorecards keep the
+    one they were built from.
+    """
+
+    year = models.PositiveSmallIntegerField("năm ban hành", unique=True)
+    title = models.CharField("tên", max_length=500)
+
+    class Meta:
+        verbose_name = "khung tiêu chí (Phụ lục 02)"
+        verbose_name_plural = "khung tiêu chí (Phụ lục 02)"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})"
+
+
+class FrameworkCriterion(models.Model):
+    framework = models.ForeignKey(
+        Framework, verbose_name="khung", on_delete=models.CASCADE, related_name="criteria"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    section = models.CharField("phần", max_length=3, choices=Section.choices)
+    group = models.CharField(
+        "nhóm", max_length=1, blank=True, help_text="Chỉ phần I có tiêu chí theo nhóm A, B, C, D."
+    )
+    code = models.CharField("mã", max_length=32)
+    title = models.TextField("nội dung")
+    points = PointsField("điểm", null=True, blank=True)
+    order = models.PositiveSmallIntegerField("thứ tự", default=0)
+    method = models.CharField("cách chấm", max_length=12, choices=Method.choices, blank=True)
+    tiers = models.JSONField("các mức", default=list, blank=True)
+    note = models.TextField("hướng dẫn chấm", blank=True)
+
+    class Meta:
+        verbose_name = "tiêu chí khung"
+        verbose_name_plural = "tiêu chí khung"
+        ordering = ["framework", "section", "group", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "group", "code"], name="framework_criterion_unique_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title[:80]}"
+
+
+class ScorecardQuerySet(models.QuerySet):
+    def issued(self) -> "ScorecardQuerySet":
+        return self.filter(status=Scorecard.Status.ISSUED)
+
+
+class Scorecard(models.Model):
+    """A cluster's own scorecard for a year (R17, R18)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Dự thảo"
+        SUBMITTED = "submitted", "Đã trình Sở Nội vụ"
+        RETURNED = "returned", "Bị trả lại"
+        APPROVED = "approved", "Đã phê duyệt"
+        ISSUED = "issued", "Đã ban hành"
+        SUPERSEDED = "superseded", "Đã thay thế"
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="scorecards"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="scorecards"
+    )
+    version = models.PositiveSmallIntegerField("phiên bản", default=1)
+    framework = models.ForeignKey(
+        Framework,
+        verbose_name="xây dựng từ khung",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    status = models.CharField(
+        "trạng thái", max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    return_reason = models.TextField("lý do trả lại", blank=True)
+    cluster_bonus_max = PointsField(
+        "điểm thưởng tối đa của cụm, khối (R23)",
+        default=Decimal(5),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(engine.CLUSTER_BONUS_MAX)],
+    )
+    updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = ScorecardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "bảng chấm điểm"
+        verbose_name_plural = "bảng chấm điểm"
+        ordering = ["cluster", "year", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year", "version"], name="scorecard_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "year"],
+                condition=Q(status="issued"),
+                name="scorecard_one_issued_per_cluster_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Bảng chấm điểm {self.cluster.code} năm {self.year.year} (bản {self.version})"
+
+    @property
+    def is_frozen(self) -> bool:
+        """An issued (or replaced) scorecard never changes (R18)."""
+        return self.status in {self.Status.ISSUED, self.Status.SUPERSEDED}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+
+
+class Criterion(models.Model):
+    """A criterion of a cluster's scorecard; leaves carry the scoring method (R19)."""
+
+    scorecard = models.ForeignKey(
+        Scorecard, verbose_name="bảng chấm điểm", on_delete=models.CASCADE, related_name="criteria"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="tiêu chí cha",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    framework_criterion = models.ForeignKey(
+        FrameworkCriterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    section = models.CharField("phần", max_length=3, choices=Section.choices)
+    code = models.CharField("mã", max_length=32)
+    title = models.TextField("nội dung")
+    points = PointsField("điểm")
+    order = models.PositiveIntegerField("thứ tự", default=0)
+    is_leaf = models.BooleanField("tiêu chí chấm điểm", default=True)
+    added = models.BooleanField("tiêu chí bổ sung (R17)", default=False)
+    method = models.CharField(
+        "cách chấm", max_length=12, choices=Method.choices, default=Method.QUALITATIVE
+    )
+    direction = models.CharField(
+        "chiều chỉ tiêu", max_length=6, choices=Direction.choices, default=Direction.HIGHER
+    )
+
+    class Meta:
+        verbose_name = "tiêu chí"
+        verbose_name_plural = "tiêu chí"
+        ordering = ["scorecard", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "code"], name="criterion_unique_code"),
+            models.CheckConstraint(condition=Q(points__gt=0), name="criterion_points_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title[:80]}"
+
+
+class Band(models.Model):
+    """One band of a tiered criterion; the first that matches wins (R19, R21)."""
+
+    criterion = models.ForeignKey(
+        Criterion, verbose_name="tiêu chí", on_delete=models.CASCADE, related_name="bands"
+    )
+    order = models.PositiveSmallIntegerField("thứ tự", default=0)
+    min_value = FigureField("từ", null=True, blank=True)
+    min_inclusive = models.BooleanField("kể cả giá trị đầu", default=True)
+    max_value = FigureField("đến", null=True, blank=True)
+    max_inclusive = models.BooleanField("kể cả giá trị cuối", default=True)
+    points = PointsField("điểm")
+
+    class Meta:
+        verbose_name = "mức điểm"
+        verbose_name_plural = "các mức điểm"
+        ordering = ["criterion", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.min_value}–{self.max_value}: {self.points} điểm"
+
+
+class Score(models.Model):
+    """A unit's figures for one leaf criterion: its own, and the cluster's agreed ones.
+
+    Results use the agreed figures where the head set them (issue: head review).
+    """
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name="tiêu chí", on_delete=models.CASCADE, related_name="scores"
+    )
+    plan = FigureField("kế hoạch", null=True, blank=True)
+    actual = FigureField("thực hiện", null=True, blank=True)
+    points = PointsField("điểm tự chấm", null=True, blank=True)
+    value = FigureField("giá trị", null=True, blank=True)
+    agreed_plan = FigureField("kế hoạch (thống nhất)", null=True, blank=True)
+    agreed_actual = FigureField("thực hiện (thống nhất)", null=True, blank=True)
+    agreed_points = PointsField("điểm (thống nhất)", null=True, blank=True)
+    agreed_value = FigureField("giá trị (thống nhất)", null=True, blank=True)
+    agreed_reason = models.TextField("lý do điều chỉnh", blank=True)
+    revision = models.PositiveIntegerField("phiên bản", default=1)
+    updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "điểm"
+        verbose_name_plural = "điểm"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "criterion"], name="score_one_per_unit_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.unit.code} – {self.criterion.code}"
+
+    @property
+    def is_adjusted(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.agreed_plan, self.agreed_actual, self.agreed_points, self.agreed_value)
+        )
+
+    def figures(self) -> dict[str, Decimal | None]:
+        """The figures the results use: the agreed ones where the cluster set them."""
+        return effective_figures(
+            (self.plan, self.actual, self.points, self.value),
+            (self.agreed_plan, self.agreed_actual, self.agreed_points, self.agreed_value),
+        )
+
+
+FIGURES = ("plan", "actual", "points", "value")
+
+
+def effective_figures(own: tuple, agreed: tuple) -> dict[str, Decimal | None]:
+    """Agreed figures replace the unit's own as a whole, never field by field."""
+    chosen = agreed if any(v is not None for v in agreed) else own
+    return dict(zip(FIGURES, chosen, strict=True))
+
+
+class Bonus(models.Model):
+    """An R23 bonus entry."""
+
+    Kind = models.TextChoices(
+        "Kind", [(k.upper(), (k, engine.BONUS_LABELS[k])) for k in engine.BONUS_KINDS]
+    )
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="bonuses"
+    )
+    kind = models.CharField("loại", max_length=12, choices=Kind.choices)
+    points = PointsField("điểm", validators=[MinValueValidator(Decimal(0))])
+    reason = models.TextField("lý do", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "điểm thưởng"
+        verbose_name_plural = "điểm thưởng"
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gte=0), name="bonus_points_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.points}"
+
+
+class Deduction(models.Model):
+    """An R25 deduction: proposed (by the head or the system), confirmed by staff."""
+
+    Kind = models.TextChoices(
+        "Kind", [(k.upper(), (k, engine.DEDUCTION_LABELS[k])) for k in engine.DEDUCTION_POINTS]
+    )
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Đề nghị"
+        CONFIRMED = "confirmed", "Đã xác nhận"
+        REJECTED = "rejected", "Không chấp nhận"
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="deductions"
+    )
+    kind = models.CharField("loại", max_length=20, choices=Kind.choices)
+    count = models.PositiveSmallIntegerField("số lần", default=1, validators=[MinValueValidator(1)])
+    reason = models.TextField("lý do")
+    evidence = models.FileField("minh chứng", upload_to="deductions/", blank=True)
+    status = models.CharField(
+        "trạng thái", max_length=10, choices=Status.choices, default=Status.CONFIRMED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "điểm trừ"
+        verbose_name_plural = "điểm trừ"
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gte=1), name="deduction_count_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} × {self.count}"
+
+
+class Participation(models.Model):
+    """The R27 participation facts of a unit's year, as given (dataset import).
+
+    The year's activity records will derive these later; until then a missing
+    row means every fact is true (DATASET.md).
+    """
+
+    membership = models.OneToOneField(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="participation"
+    )
+    registered = models.BooleanField("đã đăng ký thi đua", default=True)
+    pledge_signed = models.BooleanField("đã ký giao ước", default=True)
+    mid_year_report = models.BooleanField("đã gửi báo cáo sơ kết", default=True)
+    annual_report = models.BooleanField("đã gửi báo cáo tổng kết", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "tham gia hoạt động"
+        verbose_name_plural = "tham gia hoạt động"
+
+    def __str__(self) -> str:
+        return f"Tham gia của {self.membership.unit.code}"

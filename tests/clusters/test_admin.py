@@ -79,6 +79,7 @@ def test_unit_import_shows_rows_and_saves_a_good_file(client, world):
     upload = _xlsx([["Mã", "Tên", "Loại"], ["XTM", "UBND xã Tân Mỹ", "commune"]])
     page = _import(client, "admin:clusters_unit_import", upload)
     assert "UBND xã Tân Mỹ" in page
+    assert "Xác nhận nhập" in page
     assert not Unit.objects.filter(code="XTM").exists()  # first a preview, nothing saved
 
 
@@ -94,6 +95,7 @@ def test_unit_import_refuses_a_bad_file_whole(client, world):
     page = _import(client, "admin:clusters_unit_import", upload)
     assert "không-có-loại-này" in page
     assert "không phải là lựa chọn hợp lệ" in page
+    assert "Một số dòng không hợp lệ" in page
     assert 'name="confirm"' not in page
     assert not Unit.objects.filter(code__in=["XTM", "XDM"]).exists()
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from awards.models import Proposal
 from clusters.models import Cluster, EmulationYear, Membership
 
 
@@ -44,3 +45,23 @@ def is_staff_of(user, cluster: Cluster) -> bool:
     return user.is_provincial_staff or (
         user.authority_id is not None and user.authority_id == cluster.authority_id
     )
+
+
+def get_cluster_for_results(user, code: str, year: EmulationYear) -> Cluster:
+    """A cluster whose results of `year` the user may read (R1–R3, R34).
+
+    Staff guiding the cluster and its head (or delegated deputy) always may;
+    its other members only once the results are announced to them.
+    """
+    cluster = get_object_or_404(Cluster.objects.select_related("authority"), code=code)
+    if user.is_superuser or is_staff_of(user, cluster):
+        return cluster
+    membership = Membership.objects.of_user(user, year)
+    if membership is None or membership.cluster_id != cluster.pk:
+        raise PermissionDenied("Bạn không có quyền xem kết quả của cụm, khối này.")
+    if membership.leads:
+        return cluster
+    announced = Proposal.objects.filter(cluster=cluster, year=year, announced_at__isnull=False)
+    if not announced.exists():
+        raise PermissionDenied("Kết quả chưa được công bố.")
+    return cluster

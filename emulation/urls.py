@@ -10,5 +10,6 @@ urlpatterns = [
     ),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("quan-tri/", admin.site.urls),
+    path("", include("scoring.urls")),
     path("", include("clusters.urls")),
 ]

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -373,3 +374,105 @@ class Participation(models.Model):
 
     def __str__(self) -> str:
         return f"Tham gia của {self.membership.unit.code}"
+
+
+class Sheet(models.Model):
+    """A unit's self-scoring sheet of a year and where it stands.
+
+    Submitted sheets are read-only for the unit until the head returns them
+    with a reason.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Đang tự chấm"
+        SUBMITTED = "submitted", "Đã nộp"
+        RETURNED = "returned", "Bị trả lại để chấm lại"
+
+    membership = models.OneToOneField(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="sheet"
+    )
+    status = models.CharField(
+        "trạng thái", max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField("nộp lúc", null=True, blank=True)
+    return_reason = models.TextField("lý do trả lại", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "phiếu tự chấm"
+        verbose_name_plural = "phiếu tự chấm"
+
+    def __str__(self) -> str:
+        return f"Phiếu tự chấm của {self.membership.unit.code}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+
+
+def _evidence_path(instance: "Evidence", filename: str) -> str:
+    # A random name: nothing of what the user sent becomes part of a path.
+    return f"minh-chung/{uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A file backing a unit's score of one criterion (minh chứng)."""
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="evidence"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name="tiêu chí", on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField("tệp", upload_to=_evidence_path, max_length=255)
+    original_name = models.CharField("tên tệp gốc", max_length=255)
+    content_type = models.CharField("loại tệp", max_length=100)
+    size = models.PositiveIntegerField("dung lượng (byte)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("tải lên lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "minh chứng"
+        verbose_name_plural = "minh chứng"
+        ordering = ["criterion", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ScoreAgreement(models.Model):
+    """The cluster's scores of a year agreed after the preparatory meeting (R11).
+
+    While `agreed_at` is set the scores are locked; only authority staff
+    reopen them, with a reason (R35).
+    """
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="agreements"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="agreements"
+    )
+    agreed_at = models.DateTimeField("thống nhất lúc", null=True, blank=True)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "thống nhất điểm"
+        verbose_name_plural = "thống nhất điểm"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year"], name="agreement_one_per_cluster_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Thống nhất điểm {self.cluster.code} năm {self.year.year}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.agreed_at is not None

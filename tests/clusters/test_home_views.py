@@ -120,3 +120,10 @@ def test_logout_returns_to_login(client, world):
     client.force_login(world.member)
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and response.url == reverse("login")
+
+
+def test_forbidden_page_explains_in_vietnamese(client, world):
+    client.force_login(world.other_member)
+    response = client.get(reverse("cluster_detail", args=[world.cluster_a.code, 2025]))
+    assert response.status_code == 403
+    assert "Bạn không có quyền xem cụm, khối này." in response.content.decode()

@@ -4,6 +4,7 @@ Pure pytest, no Django: the file is plain JSON transcribed from the seed
 guidance (see RULES.md R15–R17, R19).
 """
 
+import itertools
 import json
 import re
 import unicodedata
@@ -309,7 +310,7 @@ def test_tier_bands_well_formed(data):
             return (Decimal(b.get("min", "-Infinity")), not b.get("min_inclusive", True))
 
         ordered = sorted(leaf["tiers"], key=key)
-        for prev, nxt in zip(ordered, ordered[1:]):
+        for prev, nxt in itertools.pairwise(ordered):
             assert "max" in prev and "min" in nxt, code
             p_hi, n_lo = Decimal(prev["max"]), Decimal(nxt["min"])
             assert p_hi <= n_lo, code

@@ -1,0 +1,107 @@
+import json
+from dataclasses import dataclass
+from io import StringIO
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+
+from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from clusters.access import get_cluster_for_results, get_year
+from clusters.models import Cluster, EmulationYear
+from scoring import tables
+from scoring.engine import REASON_LABELS, STATUS_LABELS
+from scoring.results import ClusterResults, UnitRow, cluster_results, results_document
+
+NO_SCORECARD = "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này."
+# Short names for the quota line; the table shows the full AWARD_LABELS.
+QUOTA_LABELS = {
+    "co_thi_dua": "Cờ thi đua",
+    "bang_khen": "Bằng khen",
+    "tap_the_ldxs": "Tập thể LĐXS",
+}
+STATUS_BADGES = {
+    "eligible": "text-bg-success",
+    "below_threshold": "text-bg-secondary",
+    "excluded": "text-bg-danger",
+    "deferred": "text-bg-warning",
+}
+
+
+@login_required
+def results(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster = get_cluster_for_results(request.user, code, emulation_year)
+    found = _issued_results(cluster, emulation_year)
+    context = {
+        "cluster": cluster,
+        "year": emulation_year,
+        "no_scorecard": NO_SCORECARD,
+        "lines": [_line(row) for row in found.rows] if found else None,
+        "quotas": [(QUOTA_LABELS[a], found.quotas.get(a, 0)) for a in AWARDS] if found else [],
+    }
+    return render(request, "scoring/results.html", context)
+
+
+@login_required
+def results_download(request: HttpRequest, code: str, year: int, fmt: str) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster = get_cluster_for_results(request.user, code, emulation_year)
+    found = _issued_results(cluster, emulation_year)
+    if found is None:
+        raise Http404(NO_SCORECARD)
+    content, content_type = _DOWNLOADS[fmt](emulation_year, found)
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"ket-qua-{cluster.code}-{emulation_year.year}.{fmt}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _issued_results(cluster: Cluster, year: EmulationYear) -> ClusterResults | None:
+    """The cluster's results, or None while it has no issued scorecard (R18)."""
+    found = cluster_results(cluster, year)
+    return found if found is not None and found.scorecard is not None else None
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A ranking row with what the page shows in Vietnamese."""
+
+    row: UnitRow
+    status_label: str
+    status_badge: str
+    reasons: list[str]
+    award_label: str
+    needs_vote: bool
+
+
+def _line(row: UnitRow) -> _Line:
+    award = row.placement.award
+    return _Line(
+        row=row,
+        status_label=STATUS_LABELS[row.result.status],
+        status_badge=STATUS_BADGES[row.result.status],
+        reasons=[REASON_LABELS[r] for r in row.result.reasons],
+        award_label=AWARD_LABELS[award] if award else "",
+        needs_vote=award == TIE_VOTE_NEEDED,
+    )
+
+
+def _xlsx(year: EmulationYear, found: ClusterResults) -> tuple[bytes, str]:
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return tables.xlsx_bytes([found]), xlsx
+
+
+def _csv(year: EmulationYear, found: ClusterResults) -> tuple[str, str]:
+    stream = StringIO()
+    tables.write_csv([found], stream)
+    return stream.getvalue(), "text/csv; charset=utf-8"
+
+
+def _json(year: EmulationYear, found: ClusterResults) -> tuple[str, str]:
+    document = results_document(year, [found])
+    return json.dumps(document, ensure_ascii=False, indent=2), "application/json; charset=utf-8"
+
+
+_DOWNLOADS = {"xlsx": _xlsx, "csv": _csv, "json": _json}

@@ -4,6 +4,7 @@ import csv
 import json
 from decimal import Decimal
 from io import BytesIO, StringIO
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -315,9 +316,9 @@ def test_imported_reference_dataset_matches_its_expected_results(client, db):
 
     from tests.factories import UserFactory
 
-    call_command("import_dataset", "tests/data/01-cum-huyen-basic.json")
-    with open("tests/data/01-cum-huyen-basic.expected.json", encoding="utf-8") as f:
-        expected = json.load(f)
+    data = Path(__file__).resolve().parents[1] / "data"
+    call_command("import_dataset", str(data / "01-cum-huyen-basic.json"))
+    expected = json.loads((data / "01-cum-huyen-basic.expected.json").read_text("utf-8"))
     client.force_login(UserFactory(is_superuser=True))
     response = client.get(_url("json", code="CUM-HUYEN"))
     assert json.loads(response.content) == expected

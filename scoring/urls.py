@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from scoring import views
+from scoring.views import results
 
 
 class DownloadFormatConverter:
@@ -16,10 +16,10 @@ class DownloadFormatConverter:
 register_converter(DownloadFormatConverter, "download_format")
 
 urlpatterns = [
-    path("ket-qua/<str:code>/<int:year>/", views.results, name="results"),
+    path("ket-qua/<str:code>/<int:year>/", results.results, name="results"),
     path(
         "ket-qua/<str:code>/<int:year>/tai-ve.<download_format:fmt>",
-        views.results_download,
+        results.results_download,
         name="results_download",
     ),
 ]

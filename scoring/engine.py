@@ -425,7 +425,7 @@ def compute_cluster(criteria: Sequence[Criterion], units: Sequence[UnitInput]) -
 # function returns Vietnamese messages naming the rule; an empty list is valid.
 
 
-def _fmt(value: Decimal) -> str:
+def fmt_points(value: Decimal) -> str:
     """A points figure the Vietnamese way: decimal comma, no trailing zeros."""
     text = format(value.quantize(CENT) if value.is_finite() else value, "f")
     if "." in text:
@@ -512,8 +512,8 @@ def validate_criteria(
     for section in SECTIONS:
         if totals[section] != SECTION_POINTS[section]:
             errors.append(
-                f"Mục {section}: tổng điểm các tiêu chí là {_fmt(totals[section])}, "
-                f"phải đúng {_fmt(SECTION_POINTS[section])} (R17)."
+                f"Phần {section}: tổng điểm các tiêu chí là {fmt_points(totals[section])}, "
+                f"phải đúng {fmt_points(SECTION_POINTS[section])} (R17)."
             )
 
     unknown_added = sorted(set(added_codes) - seen)
@@ -529,7 +529,7 @@ def validate_criteria(
             limit = added_limit(section, group)
             if added > limit:
                 errors.append(
-                    f"Mục {section}: có {added} tiêu chí bổ sung, vượt giới hạn {limit} "
+                    f"Phần {section}: có {added} tiêu chí bổ sung, vượt giới hạn {limit} "
                     f"(30% của {FRAMEWORK_COUNTS[section][group]} tiêu chí khung, "
                     "làm tròn xuống) (R17)."
                 )
@@ -546,7 +546,7 @@ def _band_errors(criterion: Criterion, label: str, points_ok: bool) -> list[str]
         errors.extend(point_errors)
         if not point_errors and points_ok and not 0 <= band.points <= criterion.points:
             errors.append(
-                f"{band_label}: điểm phải từ 0 đến {_fmt(Decimal(criterion.points))} (R21)."
+                f"{band_label}: điểm phải từ 0 đến {fmt_points(Decimal(criterion.points))} (R21)."
             )
         bounds_ok = True
         for bound, name in ((band.min, "cận dưới"), (band.max, "cận trên")):
@@ -585,7 +585,8 @@ def validate_score(criterion: Criterion, score: Score) -> list[str]:
             errors.extend(point_errors)
             if not point_errors and not 0 <= score.points <= criterion.points:
                 errors.append(
-                    f"{label}: điểm chấm phải từ 0 đến {_fmt(Decimal(criterion.points))} (R21)."
+                    f"{label}: điểm chấm phải từ 0 đến "
+                    f"{fmt_points(Decimal(criterion.points))} (R21)."
                 )
     elif criterion.method == "tiered":
         if score.value is None:
@@ -609,7 +610,8 @@ def validate_bonuses(bonuses: Sequence[Bonus], cluster_cap: Decimal) -> list[str
     errors.extend(cap_errors)
     if not cap_errors and not 0 <= cluster_cap <= CLUSTER_BONUS_MAX:
         errors.append(
-            f"Mức điểm thưởng tối đa của cụm/khối phải từ 0 đến {_fmt(CLUSTER_BONUS_MAX)} (R23)."
+            "Mức điểm thưởng tối đa của cụm/khối phải từ 0 đến "
+            f"{fmt_points(CLUSTER_BONUS_MAX)} (R23)."
         )
     sums: dict[str, Decimal] = {}
     for bonus in bonuses:
@@ -631,8 +633,8 @@ def validate_bonuses(bonuses: Sequence[Bonus], cluster_cap: Decimal) -> list[str
         cap = bonus_cap(kind, cluster_cap)
         if sums[kind] > cap:
             errors.append(
-                f"{BONUS_LABELS[kind]}: tổng {_fmt(sums[kind])} điểm vượt mức tối đa "
-                f"{_fmt(Decimal(cap))} điểm (R23)."
+                f"{BONUS_LABELS[kind]}: tổng {fmt_points(sums[kind])} điểm vượt mức tối đa "
+                f"{fmt_points(Decimal(cap))} điểm (R23)."
             )
     return errors
 

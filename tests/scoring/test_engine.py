@@ -168,20 +168,20 @@ def test_r17_section_total_below_frame_refused() -> None:
     criteria = full_scorecard()
     criteria = _replace(criteria, 0, points=criteria[0].points - 1)
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Mục I: tổng điểm các tiêu chí là 549, phải đúng 550 (R17)."]
+    assert errors == ["Phần I: tổng điểm các tiêu chí là 549, phải đúng 550 (R17)."]
 
 
 def test_r17_section_total_above_frame_refused() -> None:
     criteria = full_scorecard()
     criteria = _replace(criteria, 20, points=criteria[20].points + D("0.5"))
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Mục II: tổng điểm các tiêu chí là 200,5, phải đúng 200 (R17)."]
+    assert errors == ["Phần II: tổng điểm các tiêu chí là 200,5, phải đúng 200 (R17)."]
 
 
 def test_r17_section_without_criteria_refused() -> None:
     criteria = [c for c in full_scorecard() if c.section != "III"]
     assert validate_criteria(criteria, set(), "A") == [
-        "Mục III: tổng điểm các tiêu chí là 0, phải đúng 200 (R17)."
+        "Phần III: tổng điểm các tiêu chí là 0, phải đúng 200 (R17)."
     ]
 
 
@@ -219,7 +219,7 @@ def test_r17_added_criteria_at_limit_accepted_and_over_limit_refused() -> None:
     assert validate_criteria(criteria, set(section_one[:5]), "A") == []
     errors = validate_criteria(criteria, set(section_one[:6]), "A")
     assert errors == [
-        "Mục I: có 6 tiêu chí bổ sung, vượt giới hạn 5 "
+        "Phần I: có 6 tiêu chí bổ sung, vượt giới hạn 5 "
         "(30% của 19 tiêu chí khung, làm tròn xuống) (R17)."
     ]
 
@@ -238,7 +238,7 @@ def test_r17_added_limit_in_sections_two_and_three() -> None:
     two = {c.code for c in criteria if c.section == "II"}
     errors = validate_criteria(criteria, set(sorted(two)[:3]), "A")
     assert errors == [
-        "Mục II: có 3 tiêu chí bổ sung, vượt giới hạn 2 "
+        "Phần II: có 3 tiêu chí bổ sung, vượt giới hạn 2 "
         "(30% của 9 tiêu chí khung, làm tròn xuống) (R17)."
     ]
 

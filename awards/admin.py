@@ -1,0 +1,48 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from awards.models import Flag, Proposal, Quota, Vote
+
+# A membership reads "unit – role (cluster, year)": these joins keep lists flat.
+MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
+
+
+@admin.register(Flag)
+class FlagAdmin(SimpleHistoryAdmin):
+    list_display = ("membership", "kind", "reason", "created_by", "created_at")
+    list_filter = ("kind", "reason", "membership__year", "membership__cluster")
+    list_select_related = (*MEMBERSHIP_JOINS, "created_by")
+    search_fields = ("membership__unit__code", "membership__unit__name", "note")
+    raw_id_fields = ("membership",)
+    readonly_fields = ("created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        # Who set an exclusion or deferral is part of its record (R27, R28, R35).
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Quota)
+class QuotaAdmin(SimpleHistoryAdmin):
+    list_display = ("cluster", "year", "award", "count", "document")
+    list_filter = ("year", "award", "cluster__group", "cluster")
+    list_select_related = ("cluster", "year")
+    search_fields = ("cluster__code", "cluster__name", "document")
+
+
+@admin.register(Vote)
+class VoteAdmin(SimpleHistoryAdmin):
+    list_display = ("membership", "votes")
+    list_filter = ("membership__year", "membership__cluster")
+    list_select_related = MEMBERSHIP_JOINS
+    search_fields = ("membership__unit__code", "membership__unit__name")
+    raw_id_fields = ("membership",)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(SimpleHistoryAdmin):
+    list_display = ("cluster", "year", "status", "announced_at")
+    list_filter = ("year", "status", "cluster__group")
+    list_select_related = ("cluster", "year")
+    search_fields = ("cluster__code", "cluster__name")

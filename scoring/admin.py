@@ -1,0 +1,381 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from scoring import services
+from scoring.models import (
+    Band,
+    Bonus,
+    Criterion,
+    Deduction,
+    Framework,
+    FrameworkCriterion,
+    Participation,
+    Score,
+    Scorecard,
+)
+
+# A membership reads "unit – role (cluster, year)": these joins keep lists flat.
+MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
+
+
+def _short(text: str, length: int = 90) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+class ReadOnlyAdminMixin:
+    """Data of a guidance (Phụ lục 02): shown, never edited here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FrameworkCriterionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FrameworkCriterion
+    fields = ("section", "group", "code", "title", "points", "method")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Framework)
+class FrameworkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("title", "year", "criterion_count")
+    search_fields = ("title",)
+    inlines = [FrameworkCriterionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(criterion_count=Count("criteria"))
+
+    @admin.display(description="số tiêu chí", ordering="criterion_count")
+    def criterion_count(self, obj: Framework) -> int:
+        return obj.criterion_count
+
+
+@admin.register(FrameworkCriterion)
+class FrameworkCriterionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("code", "short_title", "section", "group", "points", "method", "framework")
+    list_filter = ("section", "group", "method", "framework")
+    list_select_related = ("framework",)
+    search_fields = ("code", "title")
+
+    @admin.display(description="nội dung", ordering="title")
+    def short_title(self, obj: FrameworkCriterion) -> str:
+        return _short(obj.title)
+
+
+class CriterionInline(admin.TabularInline):
+    """The scorecard's tree, read-only: criteria change through the scorecard
+    services (R17) or, for a draft, on the criterion's own page."""
+
+    model = Criterion
+    fields = ("code", "title", "section", "points", "is_leaf", "added", "method", "direction")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ScorecardAddForm(forms.ModelForm):
+    """A new scorecard is always a draft built from the framework (R17)."""
+
+    class Meta:
+        model = Scorecard
+        fields = ("cluster", "year")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("cluster") and data.get("year"):
+            errors = services.scorecard_create_errors(cluster=data["cluster"], year=data["year"])
+            if errors:
+                raise forms.ValidationError(errors)
+        return data
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(SimpleHistoryAdmin):
+    """Status changes only go through the services (R18), so that each one is
+    checked and recorded with its reason (R35); here a draft's bonus cap is
+    the only field to edit."""
+
+    list_display = ("cluster", "year", "version", "status", "framework", "updated_at")
+    list_filter = ("year", "status", "cluster__group")
+    list_select_related = ("cluster", "year", "framework")
+    search_fields = ("cluster__code", "cluster__name")
+    inlines = [CriterionInline]
+    readonly_fields = ("cluster", "year", "version", "framework", "status", "return_reason")
+    fields = (*readonly_fields, "cluster_bonus_max")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ScorecardAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("cluster", "year") if obj is None else self.fields
+
+    def get_inlines(self, request, obj=None):
+        return [] if obj is None else self.inlines
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.scorecard_create_from_framework(
+            cluster=obj.cluster, year=obj.year, user=request.user
+        )
+        # The admin goes on with `obj` (log entry, redirect): make it the draft.
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        editable = obj is None or obj.is_editable
+        return editable and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # An issued scorecard carries the units' scores; only unsent drafts go.
+        return obj is not None and obj.is_editable and super().has_delete_permission(request, obj)
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+
+class BandInline(admin.TabularInline):
+    model = Band
+    fields = ("order", "min_value", "min_inclusive", "max_value", "max_inclusive", "points")
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return _draft_criterion(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _draft_criterion(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return _draft_criterion(obj) and super().has_delete_permission(request, obj)
+
+
+def _draft_criterion(criterion: Criterion | None) -> bool:
+    return criterion is None or criterion.scorecard.is_editable
+
+
+class CriterionAddForm(forms.ModelForm):
+    """Adding here is adding a criterion (R17): the 30% limit applies."""
+
+    class Meta:
+        model = Criterion
+        fields = (
+            "scorecard",
+            "section",
+            "parent",
+            "code",
+            "title",
+            "points",
+            "method",
+            "direction",
+        )
+
+    def clean(self):
+        data = super().clean()
+        needed = ("scorecard", "section", "code", "title", "points", "method", "direction")
+        if all(data.get(name) not in (None, "") for name in needed):
+            errors = services.criterion_add_errors(
+                **{name: data[name] for name in needed}, parent=data.get("parent")
+            )
+            if errors:
+                raise forms.ValidationError(errors)
+        return data
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    """A draft's criterion may be reworded, reweighted or rescored here; the
+    tree (code, section, parent) changes through the services (R17), and
+    submission checks the whole scorecard again."""
+
+    list_display = (
+        "code",
+        "short_title",
+        "scorecard",
+        "section",
+        "points",
+        "is_leaf",
+        "added",
+        "method",
+    )
+    list_filter = ("section", "method", "is_leaf", "added", "scorecard__year")
+    list_select_related = ("scorecard__cluster", "scorecard__year")
+    search_fields = ("code", "title", "scorecard__cluster__code")
+    raw_id_fields = ("scorecard", "parent")
+    inlines = [BandInline]
+    readonly_fields = (
+        "scorecard",
+        "parent",
+        "framework_criterion",
+        "section",
+        "code",
+        "is_leaf",
+        "added",
+        "order",
+    )
+    fields = (*readonly_fields, "title", "points", "method", "direction")
+
+    @admin.display(description="nội dung", ordering="title")
+    def short_title(self, obj: Criterion) -> str:
+        return _short(obj.title)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CriterionAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return CriterionAddForm.Meta.fields if obj is None else self.fields
+
+    def get_inlines(self, request, obj=None):
+        # Bands come once the criterion exists and is set to be scored by tiers.
+        return [] if obj is None else self.inlines
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("scorecard__cluster", "scorecard__year")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.criterion_add(
+            scorecard=obj.scorecard,
+            section=obj.section,
+            code=obj.code,
+            title=obj.title,
+            points=obj.points,
+            method=obj.method,
+            direction=obj.direction,
+            parent=obj.parent,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _draft_criterion(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Only what R17 lets a cluster remove: added criteria and sub-criteria.
+        removable = obj is not None and obj.framework_criterion_id is None
+        return removable and _draft_criterion(obj) and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.criterion_remove(criterion=obj)
+
+
+@admin.register(Score)
+class ScoreAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "membership",
+        "criterion",
+        "plan",
+        "actual",
+        "points",
+        "value",
+        "agreed_points",
+        "revision",
+        "updated_at",
+    )
+    list_filter = (
+        "membership__year",
+        "criterion__section",
+        "criterion__method",
+        "membership__cluster",
+    )
+    list_select_related = (*MEMBERSHIP_JOINS, "criterion")
+    search_fields = ("membership__unit__code", "membership__unit__name", "criterion__code")
+    raw_id_fields = ("membership", "criterion")
+
+
+class CreatedByAdminMixin:
+    """Entries record who made them (R35)."""
+
+    readonly_fields = ("created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Bonus)
+class BonusAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
+    list_display = ("membership", "kind", "points", "short_reason", "created_by", "created_at")
+    list_filter = ("kind", "membership__year", "membership__cluster")
+    list_select_related = (*MEMBERSHIP_JOINS, "created_by")
+    search_fields = ("membership__unit__code", "membership__unit__name", "reason")
+    raw_id_fields = ("membership",)
+
+    @admin.display(description="lý do")
+    def short_reason(self, obj: Bonus) -> str:
+        return _short(obj.reason, 60)
+
+
+@admin.register(Deduction)
+class DeductionAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "membership",
+        "kind",
+        "count",
+        "status",
+        "short_reason",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("kind", "status", "membership__year", "membership__cluster")
+    list_select_related = (*MEMBERSHIP_JOINS, "created_by")
+    search_fields = ("membership__unit__code", "membership__unit__name", "reason")
+    raw_id_fields = ("membership",)
+
+    @admin.display(description="lý do")
+    def short_reason(self, obj: Deduction) -> str:
+        return _short(obj.reason, 60)
+
+
+@admin.register(Participation)
+class ParticipationAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "membership",
+        "registered",
+        "pledge_signed",
+        "mid_year_report",
+        "annual_report",
+    )
+    list_filter = (
+        "registered",
+        "pledge_signed",
+        "mid_year_report",
+        "annual_report",
+        "membership__year",
+        "membership__cluster",
+    )
+    list_select_related = MEMBERSHIP_JOINS
+    search_fields = ("membership__unit__code", "membership__unit__name")
+    raw_id_fields = ("membership",)

@@ -1,0 +1,874 @@
+"""The scorecard workflow: building a cluster's scorecard from the framework,
+concretising it, and taking it through approval (R15–R19), with an audit
+trail of every status change (R35).
+
+Every write to a scorecard or its criteria goes through a function here, so
+`grep scorecard_` and `grep criterion_` find each way one changes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from itertools import count
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from simple_history.utils import bulk_update_with_history
+
+from clusters.access import is_staff_of
+from clusters.models import Cluster, EmulationYear
+from emulation.models import User
+from scoring import engine
+from scoring.models import (
+    Band,
+    Criterion,
+    Direction,
+    Framework,
+    FrameworkCriterion,
+    Method,
+    Score,
+    Scorecard,
+)
+
+Status = Scorecard.Status
+# At most one scorecard of a cluster's year is on its way to being issued (R18).
+OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED)
+# Criterion points are DecimalField(max_digits=7, decimal_places=2); a figure
+# (band bound) is DecimalField(max_digits=20, decimal_places=6).
+FIGURE_PLACES = Decimal("0.000001")
+FIGURE_LIMIT = Decimal(10) ** 14
+
+
+@dataclass(frozen=True)
+class BandInput:
+    """One band of a tiered criterion as the services take it (R19, R21)."""
+
+    points: Decimal
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    min_inclusive: bool = True
+    max_inclusive: bool = True
+
+
+# ---------------------------------------------------------------------------
+# Building a scorecard
+
+
+def open_scorecard(*, cluster: Cluster, year: EmulationYear) -> Scorecard | None:
+    """The cluster's scorecard of `year` that is not yet issued, if any (R18)."""
+    return (
+        Scorecard.objects.filter(cluster=cluster, year=year, status__in=OPEN_STATUSES)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def scorecard_create_from_framework(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    framework: Framework | None = None,
+    user: User | None = None,
+) -> Scorecard:
+    """A draft scorecard copied from the council's framework (R15–R17, R19).
+
+    The framework is the given one, else the newest whose year is at most the
+    emulation year. The draft holds section I of the cluster's group (R16) and
+    sections II and III, with the framework's tree, order and tiers (tiered
+    leaves get their bands; other leaves are qualitative until the cluster
+    says otherwise).
+
+    Product decision on points: Phụ lục 02 fixes points only in section III.
+    Criteria without framework points get an even share of what their section
+    (or parent) has left, rounded down to 0.01, and the first of them takes
+    the remainder (I for group A: 29.08 then 18 × 28.94), so a fresh draft
+    already totals 550/200/200 and passes R17; the cluster then sets its own
+    weights.
+    """
+    _lock_cluster(cluster)
+    errors = scorecard_create_errors(cluster=cluster, year=year, framework=framework)
+    if errors:
+        raise ValidationError(errors)
+    framework = framework or _newest_framework(year)
+    roots, children = _framework_tree(framework, cluster.group)
+    scorecard = Scorecard(
+        cluster=cluster, year=year, version=_next_version(cluster, year), framework=framework
+    )
+    _save(scorecard, user=user, reason=f"Tạo dự thảo từ khung năm {framework.year}")
+
+    order = count()
+    bands: list[Band] = []
+
+    def build(nodes: list[FrameworkCriterion], total: Decimal, parent: Criterion | None):
+        for node, points in zip(nodes, _allot(total, nodes), strict=True):
+            kids = children[node.pk]
+            criterion = Criterion.objects.create(
+                scorecard=scorecard,
+                parent=parent,
+                framework_criterion=node,
+                section=node.section,
+                code=node.code,
+                title=node.title,
+                points=points,
+                order=next(order),
+                is_leaf=not kids,
+                method=node.method if node.method in Method.values else Method.QUALITATIVE,
+            )
+            if not kids:
+                bands.extend(_bands_from_tiers(criterion, node.tiers))
+            build(kids, points, criterion)
+
+    for section in engine.SECTIONS:
+        build(roots[section], engine.SECTION_POINTS[section], None)
+    Band.objects.bulk_create(bands)
+    return scorecard
+
+
+def _framework_tree(
+    framework: Framework, group: str
+) -> tuple[dict[str, list[FrameworkCriterion]], dict[int | None, list[FrameworkCriterion]]]:
+    """The framework's criteria for `group`: per section the group's variant
+    where the section has one (I, R16), else the criteria common to all."""
+    rows = framework.criteria.filter(Q(group=group) | Q(group="")).order_by("order", "pk")
+    by_section: dict[str, dict[str, list[FrameworkCriterion]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    children: dict[int | None, list[FrameworkCriterion]] = defaultdict(list)
+    for row in rows:
+        if row.parent_id is None:
+            by_section[row.section][row.group].append(row)
+        else:
+            children[row.parent_id].append(row)
+    roots = {}
+    for section in engine.SECTIONS:
+        variants = by_section[section]
+        roots[section] = variants[group] or variants[""]
+        if not roots[section]:
+            raise ValidationError(
+                f"Khung năm {framework.year} không có tiêu chí phần {section} "
+                f"cho nhóm {group} (R16)."
+            )
+    return roots, children
+
+
+def _allot(total: Decimal, nodes: Sequence[FrameworkCriterion]) -> list[Decimal]:
+    """Framework points where given; the rest of `total` shared evenly among the
+    other nodes, rounded down to 0.01, the remainder going to the first of them."""
+    shares = [node.points for node in nodes]
+    missing = [i for i, points in enumerate(shares) if points is None]
+    if missing:
+        rest = total - sum((p for p in shares if p is not None), Decimal(0))
+        share = (rest / len(missing)).quantize(engine.CENT, rounding=ROUND_DOWN)
+        for i in missing:
+            shares[i] = share
+        shares[missing[0]] += rest - share * len(missing)
+    return shares  # type: ignore[return-value]
+
+
+def _bands_from_tiers(criterion: Criterion, tiers: Iterable[dict]) -> list[Band]:
+    def figure(value: str | None) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    return [
+        Band(
+            criterion=criterion,
+            order=order,
+            min_value=figure(tier.get("min")),
+            min_inclusive=tier.get("min_inclusive", True),
+            max_value=figure(tier.get("max")),
+            max_inclusive=tier.get("max_inclusive", True),
+            points=Decimal(tier["points"]),
+        )
+        for order, tier in enumerate(tiers)
+    ]
+
+
+def scorecard_create_errors(
+    *, cluster: Cluster, year: EmulationYear, framework: Framework | None = None
+) -> list[str]:
+    """Why a new draft cannot be made for the cluster's year; empty when it can."""
+    errors = _open_errors(cluster, year)
+    if framework is None and _newest_framework(year) is None:
+        errors.append(
+            f"Chưa có khung tiêu chí (Phụ lục 02) nào ban hành đến năm {year.year} (R15)."
+        )
+    return errors
+
+
+def _open_errors(cluster: Cluster, year: EmulationYear) -> list[str]:
+    existing = open_scorecard(cluster=cluster, year=year)
+    if existing is None:
+        return []
+    return [
+        f"Cụm, khối {cluster.code} đã có bảng chấm điểm năm {year.year} đang xử lý "
+        f"(bản {existing.version}: {existing.get_status_display()}); "
+        "không tạo thêm bảng mới (R18)."
+    ]
+
+
+def _newest_framework(year: EmulationYear) -> Framework | None:
+    return Framework.objects.filter(year__lte=year.year).order_by("-year").first()
+
+
+def _lock_cluster(cluster: Cluster) -> None:
+    # Serialises the "one open scorecard" check and the next version number.
+    list(Cluster.objects.select_for_update().filter(pk=cluster.pk).values_list("pk"))
+
+
+def _next_version(cluster: Cluster, year: EmulationYear) -> int:
+    latest = Scorecard.objects.filter(cluster=cluster, year=year).aggregate(v=Max("version"))["v"]
+    return (latest or 0) + 1
+
+
+# ---------------------------------------------------------------------------
+# Concretising a draft (R17, R19)
+
+
+@transaction.atomic
+def criterion_split(
+    *, criterion: Criterion, parts: Sequence[tuple[str, str, Decimal]]
+) -> list[Criterion]:
+    """Split a leaf into sub-criteria (code, title, points) that total its points (R17).
+
+    The criterion stays, now as a heading; the parts are not added criteria,
+    so they do not count toward the 30% limit. They inherit its scoring
+    method and direction, except that a tiered criterion's parts start
+    qualitative (its bands were set for its own points).
+    """
+    scorecard = _lock_editable(criterion)
+    if not criterion.is_leaf:
+        raise ValidationError(
+            f"Tiêu chí {criterion.code} đã có tiêu chí con; chỉ tách được tiêu chí "
+            "chấm điểm trực tiếp (R17)."
+        )
+    if len(parts) < 2:
+        raise ValidationError(f"Tách tiêu chí {criterion.code} cần ít nhất hai tiêu chí con (R17).")
+    errors = _new_codes_errors(scorecard, [code for code, _, _ in parts])
+    for code, title, points in parts:
+        errors += _title_errors(title, code)
+        errors += _points_errors(points, f"Tiêu chí {code}", criterion.section)
+    if not errors:
+        total = sum((points for _, _, points in parts), Decimal(0))
+        if total != criterion.points:
+            errors.append(
+                f"Phần {criterion.section}: các tiêu chí con của {criterion.code} có tổng "
+                f"{engine.fmt_points(total)} điểm, phải bằng "
+                f"{engine.fmt_points(criterion.points)} điểm "
+                f"của tiêu chí {criterion.code} (R17)."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    method = Method.QUALITATIVE if criterion.method == Method.TIERED else criterion.method
+    criterion.is_leaf = False
+    criterion.save(update_fields=["is_leaf"])
+    criterion.bands.all().delete()
+    created = [
+        Criterion.objects.create(
+            scorecard=scorecard,
+            parent=criterion,
+            section=criterion.section,
+            code=code.strip(),
+            title=title.strip(),
+            points=points,
+            order=criterion.order,
+            method=method,
+            direction=criterion.direction,
+        )
+        for code, title, points in parts
+    ]
+    _renumber(scorecard)
+    return _refreshed(created)
+
+
+@transaction.atomic
+def criterion_add(
+    *,
+    scorecard: Scorecard,
+    section: str,
+    code: str,
+    title: str,
+    points: Decimal,
+    method: str = Method.QUALITATIVE,
+    direction: str = Direction.HIGHER,
+    parent: Criterion | None = None,
+) -> Criterion:
+    """A criterion the cluster adds to a section (R17): at most 30% of the
+    framework's count for the section and group, rounded down."""
+    _lock(scorecard)
+    if parent is not None:
+        parent.refresh_from_db()
+    errors = criterion_add_errors(
+        scorecard=scorecard,
+        section=section,
+        code=code,
+        title=title,
+        points=points,
+        method=method,
+        direction=direction,
+        parent=parent,
+    )
+    if errors:
+        raise ValidationError(errors)
+
+    if parent is not None and parent.is_leaf:
+        parent.is_leaf = False
+        parent.save(update_fields=["is_leaf"])
+        parent.bands.all().delete()
+    last = scorecard.criteria.aggregate(o=Max("order"))["o"]
+    criterion = Criterion.objects.create(
+        scorecard=scorecard,
+        parent=parent,
+        section=section,
+        code=code.strip(),
+        title=title.strip(),
+        points=points,
+        order=(last or 0) + 1,
+        added=True,
+        method=method,
+        direction=direction,
+    )
+    _renumber(scorecard)
+    criterion.refresh_from_db()
+    return criterion
+
+
+def criterion_add_errors(
+    *,
+    scorecard: Scorecard,
+    section: str,
+    code: str,
+    title: str,
+    points: Decimal,
+    method: str = Method.QUALITATIVE,
+    direction: str = Direction.HIGHER,
+    parent: Criterion | None = None,
+) -> list[str]:
+    """Why `criterion_add` would refuse these; empty when it would not (R17–R19)."""
+    errors = _editable_errors(scorecard)
+    if errors:
+        return errors
+    if section not in engine.SECTIONS:
+        return [f"Phần '{section}' không hợp lệ, chỉ có I, II, III (R15)."]
+    limit = engine.added_limit(section, scorecard.cluster.group)
+    added = scorecard.criteria.filter(section=section, added=True).count()
+    if added >= limit:
+        return [
+            f"Phần {section}: đã thêm {added}/{limit} tiêu chí, không được thêm quá 30% số "
+            "tiêu chí của khung (R17)."
+        ]
+    errors = _new_codes_errors(scorecard, [code])
+    errors += _title_errors(title, code)
+    errors += _points_errors(points, f"Tiêu chí {code}", section)
+    errors += _method_errors(method, direction, code)
+    if parent is not None and (parent.scorecard_id != scorecard.pk or parent.section != section):
+        errors.append(
+            f"Tiêu chí cha {parent.code} phải thuộc phần {section} của bảng chấm điểm này (R17)."
+        )
+    return errors
+
+
+@transaction.atomic
+def criterion_update(
+    *,
+    criterion: Criterion,
+    title: str | None = None,
+    points: Decimal | None = None,
+    method: str | None = None,
+    direction: str | None = None,
+    bands: Sequence[BandInput] | None = None,
+) -> Criterion:
+    """Change what a draft's criterion says or how it is scored (R17, R19).
+
+    `bands` replaces the bands of a tiered criterion; a criterion that stops
+    being tiered loses its bands.
+    """
+    _lock_editable(criterion)
+    label = f"Tiêu chí {criterion.code}"
+    new_method = criterion.method if method is None else method
+    new_points = criterion.points if points is None else points
+    errors: list[str] = []
+    if title is not None:
+        errors += _title_errors(title, criterion.code)
+    if points is not None:
+        errors += _points_errors(points, label, criterion.section)
+    errors += _method_errors(
+        new_method, criterion.direction if direction is None else direction, criterion.code
+    )
+    if not criterion.is_leaf and (method is not None or direction is not None or bands):
+        errors.append(
+            f"{label} có tiêu chí con nên không có cách chấm riêng; hãy sửa các tiêu chí con (R19)."
+        )
+    if bands and new_method != Method.TIERED:
+        errors.append(f"{label}: chỉ tiêu chí chấm theo mức mới có các mức điểm (R19).")
+    for index, band in enumerate(bands or (), start=1):
+        errors += _band_errors(band, f"{label}, mức {index}", new_points)
+    if errors:
+        raise ValidationError(errors)
+
+    if title is not None:
+        criterion.title = title.strip()
+    if points is not None:
+        criterion.points = points
+    if method is not None:
+        criterion.method = method
+    if direction is not None:
+        criterion.direction = direction
+    criterion.save()
+    if bands is not None or new_method != Method.TIERED:
+        criterion.bands.all().delete()
+    if bands:
+        Band.objects.bulk_create(
+            Band(
+                criterion=criterion,
+                order=order,
+                min_value=band.min_value,
+                min_inclusive=band.min_inclusive,
+                max_value=band.max_value,
+                max_inclusive=band.max_inclusive,
+                points=band.points,
+            )
+            for order, band in enumerate(bands)
+        )
+    return criterion
+
+
+@transaction.atomic
+def criterion_remove(*, criterion: Criterion) -> None:
+    """Remove an added criterion or a sub-criterion from a draft (R17).
+
+    A framework criterion stays: R17 lets a cluster concretise and add, not
+    drop. A parent left without sub-criteria is scored directly again.
+    """
+    scorecard = _lock_editable(criterion)
+    if criterion.framework_criterion_id is not None:
+        raise ValidationError(
+            f"Tiêu chí {criterion.code} thuộc khung của Hội đồng, không được xóa; chỉ được "
+            "cụ thể hóa hoặc bổ sung tiêu chí (R17)."
+        )
+    parent = criterion.parent
+    criterion.delete()
+    if parent is not None and not parent.children.exists():
+        parent.is_leaf = True
+        parent.save(update_fields=["is_leaf"])
+    _renumber(scorecard)
+
+
+def _lock_editable(criterion: Criterion) -> Scorecard:
+    scorecard = criterion.scorecard
+    _lock(scorecard)
+    _ensure_editable(scorecard)
+    criterion.refresh_from_db()
+    return scorecard
+
+
+def _ensure_editable(scorecard: Scorecard) -> None:
+    errors = _editable_errors(scorecard)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _editable_errors(scorecard: Scorecard) -> list[str]:
+    state = f"Bảng chấm điểm bản {scorecard.version} {scorecard.get_status_display().lower()}"
+    if scorecard.is_frozen:
+        return [
+            f"{state}, không được sửa; muốn thay đổi hãy tạo phiên bản mới và trình duyệt lại "
+            "(R18)."
+        ]
+    if not scorecard.is_editable:
+        return [f"{state}, chỉ sửa được khi còn là dự thảo hoặc bị trả lại (R18)."]
+    return []
+
+
+def _renumber(scorecard: Scorecard) -> None:
+    """Keep `order` a pre-order walk of the tree (sections I, II, III), so a
+    scorecard lists each criterion under its parent; new rows go last among
+    their siblings."""
+    rows = list(scorecard.criteria.only("pk", "parent_id", "section", "order"))
+    children: dict[int | None, list[Criterion]] = defaultdict(list)
+    for row in rows:
+        children[row.parent_id].append(row)
+    for siblings in children.values():
+        siblings.sort(key=lambda r: (engine.SECTIONS.index(r.section), r.order, r.pk))
+    numbers = count()
+    changed: list[Criterion] = []
+
+    def walk(nodes: list[Criterion]) -> None:
+        for node in nodes:
+            number = next(numbers)
+            if node.order != number:
+                node.order = number
+                changed.append(node)
+            walk(children[node.pk])
+
+    walk(children[None])
+    Criterion.objects.bulk_update(changed, ["order"])
+
+
+def _refreshed(criteria: list[Criterion]) -> list[Criterion]:
+    for criterion in criteria:
+        criterion.refresh_from_db(fields=["order"])
+    return criteria
+
+
+def _new_codes_errors(scorecard: Scorecard, codes: Sequence[str]) -> list[str]:
+    errors = []
+    cleaned = [code.strip() for code in codes]
+    if any(not code for code in cleaned):
+        errors.append("Mã tiêu chí không được để trống (R17).")
+    longest = Criterion._meta.get_field("code").max_length
+    errors += [
+        f"Mã tiêu chí {code} dài quá {longest} ký tự (R17)."
+        for code in cleaned
+        if len(code) > longest
+    ]
+    repeated = sorted({code for code in cleaned if code and cleaned.count(code) > 1})
+    if repeated:
+        errors.append(f"Mã tiêu chí bị trùng: {', '.join(repeated)} (R17).")
+    taken = scorecard.criteria.filter(code__in=cleaned).values_list("code", flat=True)
+    errors += [f"Mã tiêu chí {code} đã có trong bảng chấm điểm (R17)." for code in sorted(taken)]
+    return errors
+
+
+def _title_errors(title: str, code: str) -> list[str]:
+    return [] if title.strip() else [f"Tiêu chí {code}: nội dung không được để trống (R17)."]
+
+
+def _is_exact_number(value: object) -> bool:
+    # A float would carry binary error into the points; only exact types pass.
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return False
+    return not isinstance(value, Decimal) or value.is_finite()
+
+
+def _points_errors(value: object, label: str, section: str) -> list[str]:
+    """Criterion points: > 0, at most 2 decimals, within the section's frame (R15, R17)."""
+    if not _is_exact_number(value):
+        return [f"{label}: điểm phải là một số (R17)."]
+    points = Decimal(value)  # type: ignore[arg-type]
+    if points != points.quantize(engine.CENT):
+        return [f"{label}: điểm chỉ được có tối đa 2 chữ số thập phân (R17)."]
+    if points <= 0:
+        return [f"{label}: điểm phải lớn hơn 0 (R17)."]
+    frame = engine.SECTION_POINTS.get(section)
+    if frame is not None and points > frame:
+        return [
+            f"{label}: điểm không được vượt quá {engine.fmt_points(frame)} điểm "
+            f"của phần {section} (R15)."
+        ]
+    return []
+
+
+def _method_errors(method: str, direction: str, code: str) -> list[str]:
+    errors = []
+    if method not in Method.values:
+        errors.append(
+            f"Tiêu chí {code}: cách chấm '{method}' không hợp lệ "
+            "(định lượng, định tính hoặc theo mức) (R19)."
+        )
+    if direction not in Direction.values:
+        errors.append(
+            f"Tiêu chí {code}: chiều '{direction}' không hợp lệ "
+            "(cao hơn là tốt hoặc thấp hơn là tốt) (R19)."
+        )
+    return errors
+
+
+def _band_errors(band: BandInput, label: str, criterion_points: Decimal) -> list[str]:
+    errors = []
+    if not _is_exact_number(band.points):
+        errors.append(f"{label}: điểm phải là một số (R21).")
+    elif Decimal(band.points) != Decimal(band.points).quantize(engine.CENT):
+        errors.append(f"{label}: điểm chỉ được có tối đa 2 chữ số thập phân (R17).")
+    elif not 0 <= band.points <= criterion_points:
+        errors.append(f"{label}: điểm phải từ 0 đến {engine.fmt_points(criterion_points)} (R21).")
+    for bound, name in ((band.min_value, "cận dưới"), (band.max_value, "cận trên")):
+        if bound is None:
+            continue
+        if (
+            not _is_exact_number(bound)
+            or abs(bound) >= FIGURE_LIMIT
+            or Decimal(bound) != Decimal(bound).quantize(FIGURE_PLACES)
+        ):
+            errors.append(f"{label}: {name} phải là một số có tối đa 6 chữ số thập phân (R19).")
+    return errors
+
+
+# ---------------------------------------------------------------------------
+# Validation (R15–R17, R19)
+
+
+def scorecard_validate(scorecard: Scorecard) -> list[str]:
+    """Why the scorecard cannot be submitted yet, in Vietnamese; empty when valid.
+
+    The engine checks the leaves (section totals, points, methods, bands);
+    the tree rules are checked here: sub-criteria total their parent, and the
+    30% limit counts rows marked added in the whole tree, so an added
+    criterion that was later split still counts once and its parts do not
+    (the engine, which sees only leaves, is given no added codes for that).
+    """
+    rows = list(scorecard.criteria.order_by("order").prefetch_related("bands"))
+    leaves = [_engine_criterion(row) for row in rows if row.is_leaf]
+    errors = engine.validate_criteria(leaves, frozenset(), scorecard.cluster.group)
+    errors += _tree_errors(rows)
+    errors += _added_errors(rows, scorecard.cluster.group)
+    return errors
+
+
+def _engine_criterion(row: Criterion) -> engine.Criterion:
+    return engine.Criterion(
+        code=row.code,
+        section=row.section,
+        points=row.points,
+        method=row.method,
+        direction=row.direction,
+        bands=tuple(
+            engine.Band(
+                points=band.points,
+                min=band.min_value,
+                max=band.max_value,
+                min_inclusive=band.min_inclusive,
+                max_inclusive=band.max_inclusive,
+            )
+            for band in row.bands.all()
+        ),
+    )
+
+
+def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
+    by_pk = {row.pk: row for row in rows}
+    children: dict[int, list[Criterion]] = defaultdict(list)
+    for row in rows:
+        if row.parent_id is not None:
+            children[row.parent_id].append(row)
+    errors = []
+    for row in rows:
+        kids = children[row.pk]
+        where = f"Phần {row.section}: tiêu chí {row.code}"
+        if not row.is_leaf:
+            errors += _points_errors(row.points, where, row.section)
+        if row.parent_id is not None and by_pk[row.parent_id].section != row.section:
+            errors.append(f"{where} phải cùng phần với tiêu chí cha của nó (R17).")
+        if row.is_leaf and kids:
+            errors.append(f"{where} có tiêu chí con nên không được chấm trực tiếp (R17).")
+        elif not row.is_leaf and not kids:
+            errors.append(f"{where} không được chấm trực tiếp nhưng chưa có tiêu chí con (R17).")
+        elif kids:
+            total = sum((kid.points for kid in kids), Decimal(0))
+            if total != row.points:
+                errors.append(
+                    f"Phần {row.section}: các tiêu chí con của {row.code} có tổng "
+                    f"{engine.fmt_points(total)} điểm, phải bằng "
+                    f"{engine.fmt_points(row.points)} điểm "
+                    f"của tiêu chí {row.code} (R17)."
+                )
+    return errors
+
+
+def _added_errors(rows: Sequence[Criterion], group: str) -> list[str]:
+    if group not in engine.GROUPS:
+        return []  # the engine already names the bad group
+    errors = []
+    for section in engine.SECTIONS:
+        added = sum(1 for row in rows if row.section == section and row.added)
+        limit = engine.added_limit(section, group)
+        if added > limit:
+            errors.append(
+                f"Phần {section}: có {added} tiêu chí bổ sung, vượt giới hạn {limit} (30% của "
+                f"{engine.FRAMEWORK_COUNTS[section][group]} tiêu chí khung, làm tròn xuống) (R17)."
+            )
+    return errors
+
+
+# ---------------------------------------------------------------------------
+# Approval (R18) with its audit trail (R35)
+
+
+@transaction.atomic
+def scorecard_submit(*, scorecard: Scorecard, user: User) -> Scorecard:
+    """Draft or returned → submitted to the authority, once the scorecard is valid."""
+    _lock(scorecard)
+    if scorecard.status not in {Status.DRAFT, Status.RETURNED}:
+        raise ValidationError(
+            "Chỉ bảng chấm điểm dự thảo hoặc bị trả lại mới được trình duyệt (R18)."
+        )
+    errors = scorecard_validate(scorecard)
+    if errors:
+        raise ValidationError(errors)
+    scorecard.return_reason = ""
+    _move(scorecard, Status.SUBMITTED, user=user, action="Trình duyệt")
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_approve(*, scorecard: Scorecard, user: User) -> Scorecard:
+    """Submitted → approved, by staff of the authority that guides the cluster (R18)."""
+    _lock(scorecard)
+    _ensure_staff(user, scorecard, "phê duyệt")
+    if scorecard.status != Status.SUBMITTED:
+        raise ValidationError("Chỉ bảng chấm điểm đang trình mới được phê duyệt (R18).")
+    _move(scorecard, Status.APPROVED, user=user, action="Phê duyệt")
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_return(*, scorecard: Scorecard, user: User, reason: str) -> Scorecard:
+    """Submitted → returned to the cluster with a reason, by the authority's staff (R18)."""
+    _lock(scorecard)
+    _ensure_staff(user, scorecard, "trả lại")
+    if scorecard.status != Status.SUBMITTED:
+        raise ValidationError("Chỉ bảng chấm điểm đang trình mới được trả lại (R18).")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do trả lại bảng chấm điểm (R18).")
+    scorecard.return_reason = reason
+    _move(scorecard, Status.RETURNED, user=user, action="Trả lại", why=reason)
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
+    """Approved → issued: from now on units score against it (R18).
+
+    The version issued before for the cluster's year becomes superseded, and
+    its scores move to this version: each Score row whose criterion code is a
+    leaf of this version is re-pointed at that criterion (recorded in the
+    score's history). Scores of codes this version dropped, split or no longer
+    scores directly stay with the superseded version, where they remain
+    readable but no longer count. A moved score keeps its figures even if the
+    criterion's method changed; the engine ignores figures the method does
+    not use.
+    """
+    _lock(scorecard)
+    if scorecard.status != Status.APPROVED:
+        raise ValidationError("Chỉ bảng chấm điểm đã phê duyệt mới được ban hành (R18).")
+    previous = (
+        Scorecard.objects.select_for_update()
+        .filter(cluster_id=scorecard.cluster_id, year_id=scorecard.year_id, status=Status.ISSUED)
+        .exclude(pk=scorecard.pk)
+        .first()
+    )
+    if previous is not None:
+        # Before the new one is issued: one issued scorecard per cluster and year.
+        _move(
+            previous,
+            Status.SUPERSEDED,
+            user=user,
+            action=f"Thay bằng bản {scorecard.version}",
+        )
+        _carry_scores(previous, scorecard, user=user)
+    _move(scorecard, Status.ISSUED, user=user, action="Ban hành")
+    return scorecard
+
+
+def _carry_scores(old: Scorecard, new: Scorecard, *, user: User) -> None:
+    leaves = dict(new.criteria.filter(is_leaf=True).values_list("code", "pk"))
+    scores = list(
+        Score.objects.filter(criterion__scorecard=old, criterion__code__in=leaves).select_related(
+            "criterion"
+        )
+    )
+    for score in scores:
+        score.criterion_id = leaves[score.criterion.code]
+    bulk_update_with_history(
+        scores,
+        Score,
+        ["criterion"],
+        default_user=user,
+        default_change_reason=f"Chuyển sang bảng chấm điểm bản {new.version}",
+    )
+
+
+@transaction.atomic
+def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
+    """A draft copy (next version) of an issued scorecard, with the same tree
+    and bands: an issued scorecard is frozen, and a change goes through
+    approval again (R18)."""
+    _lock(scorecard)
+    if scorecard.status != Status.ISSUED:
+        raise ValidationError("Chỉ tạo phiên bản mới từ bảng chấm điểm đã ban hành (R18).")
+    cluster = scorecard.cluster
+    _lock_cluster(cluster)
+    errors = _open_errors(cluster, scorecard.year)
+    if errors:
+        raise ValidationError(errors)
+    draft = Scorecard(
+        cluster=cluster,
+        year=scorecard.year,
+        version=_next_version(cluster, scorecard.year),
+        framework=scorecard.framework,
+        cluster_bonus_max=scorecard.cluster_bonus_max,
+    )
+    _save(draft, user=user, reason=f"Tạo dự thảo bản {draft.version} từ bản {scorecard.version}")
+    copies: dict[int, Criterion] = {}
+    bands: list[Band] = []
+    for row in scorecard.criteria.order_by("order").prefetch_related("bands"):
+        copy = Criterion.objects.create(
+            scorecard=draft,
+            parent=copies[row.parent_id] if row.parent_id else None,
+            framework_criterion_id=row.framework_criterion_id,
+            section=row.section,
+            code=row.code,
+            title=row.title,
+            points=row.points,
+            order=row.order,
+            is_leaf=row.is_leaf,
+            added=row.added,
+            method=row.method,
+            direction=row.direction,
+        )
+        copies[row.pk] = copy
+        bands += [
+            Band(
+                criterion=copy,
+                order=band.order,
+                min_value=band.min_value,
+                min_inclusive=band.min_inclusive,
+                max_value=band.max_value,
+                max_inclusive=band.max_inclusive,
+                points=band.points,
+            )
+            for band in row.bands.all()
+        ]
+    Band.objects.bulk_create(bands)
+    return draft
+
+
+def _lock(scorecard: Scorecard) -> None:
+    """Lock the scorecard's row and read its current state, so two people
+    cannot move or edit it at once."""
+    list(Scorecard.objects.select_for_update().filter(pk=scorecard.pk).values_list("pk"))
+    scorecard.refresh_from_db()
+
+
+def _ensure_staff(user: User, scorecard: Scorecard, action: str) -> None:
+    if not is_staff_of(user, scorecard.cluster):
+        raise PermissionDenied(
+            f"Chỉ cán bộ cơ quan hướng dẫn cụm, khối {scorecard.cluster.code} mới được "
+            f"{action} bảng chấm điểm (R18)."
+        )
+
+
+def _move(
+    scorecard: Scorecard, status: str, *, user: User | None, action: str, why: str = ""
+) -> None:
+    """Change the status; the history row keeps who, when, old → new and why (R35)."""
+    old = Status(scorecard.status).label
+    scorecard.status = status
+    reason = f"{action}: {old} → {Status(status).label}"
+    _save(scorecard, user=user, reason=f"{reason}. Lý do: {why}" if why else reason)
+
+
+def _save(scorecard: Scorecard, *, user: User | None, reason: str) -> None:
+    scorecard._change_reason = reason
+    if user is not None:
+        scorecard._history_user = user
+    try:
+        scorecard.save()
+    finally:
+        # simple-history reads these on every save; they must not leak into the next one.
+        del scorecard._change_reason
+        scorecard.__dict__.pop("_history_user", None)

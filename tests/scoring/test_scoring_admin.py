@@ -1,0 +1,237 @@
+"""The admin of scoring and awards: loads, in Vietnamese, without N+1, and keeps R17/R18."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from awards.models import Flag, Proposal, Quota, Vote
+from clusters.models import Membership
+from scoring import services
+from scoring.models import Bonus, Criterion, Deduction, Participation, Score, Scorecard
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    "scoring_framework",
+    "scoring_frameworkcriterion",
+    "scoring_scorecard",
+    "scoring_criterion",
+    "scoring_score",
+    "scoring_bonus",
+    "scoring_deduction",
+    "scoring_participation",
+    "awards_flag",
+    "awards_quota",
+    "awards_vote",
+    "awards_proposal",
+]
+# Frameworks are the data of a guidance (Phụ lục 02): shown, never added here.
+READ_ONLY = {"scoring_framework", "scoring_frameworkcriterion"}
+
+
+@pytest.fixture
+def admin_client(client, world):
+    client.force_login(world.admin)
+    return client
+
+
+@pytest.fixture
+def data(world):
+    """A row of every model, so changelists render real rows."""
+    scorecard = services.scorecard_create_from_framework(
+        cluster=world.cluster_a, year=world.year, user=world.head
+    )
+    services.scorecard_submit(scorecard=scorecard, user=world.head)
+    services.scorecard_approve(scorecard=scorecard, user=world.staff)
+    services.scorecard_issue(scorecard=scorecard, user=world.head)
+    add_unit_rows(world, Membership.objects.get(unit=world.a_member, year=world.year), scorecard)
+    return scorecard
+
+
+def add_unit_rows(world, membership, scorecard):
+    Score.objects.create(
+        membership=membership, criterion=scorecard.criteria.get(code="I.1"), points=Decimal(20)
+    )
+    Bonus.objects.create(
+        membership=membership, kind="council", points=Decimal(2), reason="Sáng tạo"
+    )
+    Deduction.objects.create(membership=membership, kind="member_duty", reason="Vắng hội nghị")
+    Participation.objects.create(membership=membership, annual_report=False)
+    Flag.objects.create(membership=membership, kind="defer", reason="under_review")
+    Vote.objects.create(membership=membership, votes=3)
+    Quota.objects.get_or_create(
+        cluster=membership.cluster, year=world.year, award="bang_khen", defaults={"count": 2}
+    )
+    Proposal.objects.get_or_create(cluster=membership.cluster, year=world.year)
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("query", [{}, {"q": "HH"}, {"q": "Hiệp"}])
+def test_changelists_load_for_superuser(admin_client, data, model, query):
+    response = admin_client.get(reverse(f"admin:{model}_changelist"), query)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", [m for m in MODELS if m not in READ_ONLY])
+def test_add_pages_load_for_superuser(admin_client, data, model):
+    assert admin_client.get(reverse(f"admin:{model}_add")).status_code == 200
+
+
+@pytest.mark.parametrize("model", sorted(READ_ONLY))
+def test_framework_is_read_only_in_the_admin(admin_client, model):
+    assert admin_client.get(reverse(f"admin:{model}_add")).status_code == 403
+
+
+def test_change_and_history_pages_load(admin_client, data):
+    criterion = data.criteria.get(code="III.4.1")
+    for name, obj in [
+        ("admin:scoring_scorecard_change", data),
+        ("admin:scoring_scorecard_history", data),
+        ("admin:scoring_criterion_change", criterion),
+        ("admin:scoring_score_change", Score.objects.get()),
+        ("admin:scoring_score_history", Score.objects.get()),
+        ("admin:awards_flag_change", Flag.objects.get()),
+    ]:
+        assert admin_client.get(reverse(name, args=[obj.pk])).status_code == 200, name
+
+
+def test_framework_criteria_are_visible(admin_client, world):
+    from scoring.models import Framework
+
+    framework = Framework.objects.get(year=2022)
+    page = admin_client.get(reverse("admin:scoring_framework_change", args=[framework.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "III.4.1" in text and "Tổng thu ngân sách địa phương" in text
+
+    listing = admin_client.get(
+        reverse("admin:scoring_frameworkcriterion_changelist"),
+        {"q": "ngân sách", "section__exact": "I", "group": "A"},
+    ).content.decode()
+    assert "Tổng thu ngân sách địa phương so chỉ tiêu" in listing
+
+
+def test_admin_speaks_vietnamese(admin_client, data):
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Chấm điểm" in index and "Khen thưởng" in index and "Bảng chấm điểm" in index
+    listing = admin_client.get(reverse("admin:scoring_criterion_changelist")).content.decode()
+    assert "Nội dung" in listing and "Tiêu chí bổ sung (R17)" in listing
+
+
+def test_scorecard_added_in_the_admin_is_a_draft_from_the_framework(admin_client, world):
+    url = reverse("admin:scoring_scorecard_add")
+    form = {"cluster": world.cluster_a.pk, "year": world.year.pk}
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302
+    scorecard = Scorecard.objects.get()
+    assert (scorecard.status, scorecard.version, scorecard.framework.year) == ("draft", 1, 2022)
+    assert services.scorecard_validate(scorecard) == []
+    assert scorecard.history.get().history_user == world.admin
+
+    again = admin_client.post(url, form)
+    assert again.status_code == 200
+    assert "đã có bảng chấm điểm năm 2025 đang xử lý" in again.content.decode()
+    assert Scorecard.objects.count() == 1
+
+
+def test_issued_scorecard_and_its_criteria_are_read_only(admin_client, data):
+    criterion = data.criteria.get(code="I.1")
+
+    scorecard_post = admin_client.post(
+        reverse("admin:scoring_scorecard_change", args=[data.pk]), {"cluster_bonus_max": "1"}
+    )
+    criterion_post = admin_client.post(
+        reverse("admin:scoring_criterion_change", args=[criterion.pk]),
+        {"title": "Đổi", "points": "1", "method": "qualitative", "direction": "higher"},
+    )
+    delete = admin_client.get(reverse("admin:scoring_scorecard_delete", args=[data.pk]))
+
+    assert (scorecard_post.status_code, criterion_post.status_code, delete.status_code) == (
+        403,
+        403,
+        403,
+    )
+    data.refresh_from_db()
+    criterion.refresh_from_db()
+    assert data.cluster_bonus_max == 5 and criterion.title != "Đổi"
+
+
+def test_admin_add_of_a_criterion_respects_the_30_percent_limit(admin_client, world):
+    scorecard = services.scorecard_create_from_framework(cluster=world.cluster_a, year=world.year)
+    url = reverse("admin:scoring_criterion_add")
+
+    def add(code):
+        return admin_client.post(
+            url,
+            {
+                "scorecard": scorecard.pk,
+                "section": "II",
+                "code": code,
+                "title": "Tiêu chí bổ sung",
+                "points": "1",
+                "method": "qualitative",
+                "direction": "higher",
+            },
+        )
+
+    assert add("II.10").status_code == 302
+    assert add("II.11").status_code == 302
+    refused = add("II.12")
+
+    assert refused.status_code == 200
+    assert "Phần II: đã thêm 2/2 tiêu chí" in refused.content.decode()
+    assert list(
+        Criterion.objects.filter(scorecard=scorecard, added=True).values_list("code", flat=True)
+    ) == ["II.10", "II.11"]
+
+
+def test_admin_cannot_delete_a_framework_criterion_of_a_draft(admin_client, world):
+    scorecard = services.scorecard_create_from_framework(cluster=world.cluster_a, year=world.year)
+    criterion = scorecard.criteria.get(code="I.1")
+
+    response = admin_client.post(
+        reverse("admin:scoring_criterion_delete", args=[criterion.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Criterion.objects.filter(pk=criterion.pk).exists()
+
+
+def queries_for(client, url, query=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, query or {}).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [
+        ("scoring_scorecard", {}),
+        ("scoring_criterion", {"q": "III.1"}),
+        ("scoring_score", {}),
+        ("scoring_bonus", {}),
+        ("scoring_deduction", {}),
+        ("scoring_participation", {}),
+        ("awards_flag", {}),
+        ("awards_vote", {}),
+        ("awards_quota", {}),
+        ("awards_proposal", {}),
+    ],
+)
+def test_changelist_queries_do_not_grow_with_rows(admin_client, world, data, model, query):
+    url = reverse(f"admin:{model}_changelist")
+    few = queries_for(admin_client, url, query)
+
+    other = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
+    services.scorecard_submit(scorecard=other, user=world.other_head)
+    services.scorecard_approve(scorecard=other, user=world.other_staff)
+    services.scorecard_issue(scorecard=other, user=world.other_head)
+    for unit in (world.b_member, world.b_head):
+        add_unit_rows(world, Membership.objects.get(unit=unit, year=world.year), other)
+
+    assert queries_for(admin_client, url, query) == few

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -5,6 +7,10 @@ from django.db import transaction
 from clusters import demo
 from clusters.models import Authority, Cluster, Membership, Unit
 from clusters.services import year_create
+from scoring.dataset import dataset_import, read_document
+
+# The scored year of CUM-HUYEN (a copy of spec example 01, whose codes are the demo's).
+DEMO_DATASET = Path(__file__).resolve().parents[2] / "demo_data" / "01-cum-huyen-basic.json"
 
 
 class Command(BaseCommand):
@@ -13,6 +19,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         year = year_create(year=demo.DEMO_YEAR)
+        dataset = read_document(DEMO_DATASET)
+        scored = {cluster["code"] for cluster in dataset["clusters"]}
         authorities = {
             code: Authority.objects.update_or_create(
                 code=code, defaults={"name": name, "is_provincial": provincial}
@@ -34,9 +42,14 @@ class Command(BaseCommand):
                 unit, _ = Unit.objects.update_or_create(
                     code=unit_code, defaults={"name": unit_name, "kind": unit_kind}
                 )
-                Membership.objects.update_or_create(
-                    year=year, unit=unit, defaults={"cluster": cluster, "role": role}
-                )
+                if code not in scored:
+                    Membership.objects.update_or_create(
+                        year=year, unit=unit, defaults={"cluster": cluster, "role": role}
+                    )
+        # The scored clusters come from the dataset, replaced on every run; the
+        # year's other clusters are left as they are.
+        summary = dataset_import(document=dataset, replace=True, scope="clusters")
+        self.stdout.write(f"Dữ liệu chấm điểm mẫu ({', '.join(sorted(scored))}): {summary}")
 
         User = get_user_model()
         self.stdout.write(f"Tài khoản mẫu (mật khẩu chung: {demo.DEMO_PASSWORD}):")

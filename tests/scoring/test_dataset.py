@@ -1,0 +1,899 @@
+"""The `thidua-dataset/1` import and export (spec/DATASET.md) through the commands:
+the shared examples give their expected results, every refusal of the contract
+is refused with nothing stored, and export → import → export is stable."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection
+from django.db.models.query import QuerySet
+from django.test.utils import CaptureQueriesContext
+
+from awards.models import Flag, Proposal, Quota, Vote
+from clusters.models import Authority, Cluster, Deadline, EmulationYear, Membership, Unit
+from scoring.dataset import DatasetError, dataset_import
+from scoring.models import (
+    Band,
+    Bonus,
+    Criterion,
+    Deduction,
+    Participation,
+    Score,
+    Scorecard,
+)
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CENT = Decimal("0.01")
+BASIC = DATA / "01-cum-huyen-basic.json"
+MODELS = (
+    Authority,
+    Unit,
+    Cluster,
+    EmulationYear,
+    Deadline,
+    Membership,
+    Scorecard,
+    Criterion,
+    Band,
+    Score,
+    Bonus,
+    Deduction,
+    Participation,
+    Flag,
+    Vote,
+    Quota,
+    Proposal,
+    Score.history.model,
+)
+
+
+def _examples(*, valid: bool) -> list[Path]:
+    found = []
+    for path in sorted(DATA.glob("*.json")):
+        expected = path.with_name(path.stem + ".expected.json")
+        if path.name.endswith(".expected.json") or not expected.exists():
+            continue
+        if ("error" not in json.loads(expected.read_text("utf-8"))) == valid:
+            found.append(path)
+    return found
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text("utf-8"))
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def _write(tmp_path: Path, document: dict[str, Any], name: str = "dataset.json") -> Path:
+    path = tmp_path / name
+    # allow_nan: the refusal tests write NaN and Infinity as JSON constants.
+    path.write_text(json.dumps(document, ensure_ascii=False, allow_nan=True), "utf-8")
+    return path
+
+
+def _import(path: Path, *args: str) -> str:
+    out = StringIO()
+    call_command("import_dataset", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def _results(year: int, *args: str) -> dict[str, Any]:
+    out = StringIO()
+    call_command("export_results", "--year", str(year), *args, stdout=out)
+    return json.loads(out.getvalue(), parse_float=Decimal)
+
+
+def _export(year: int) -> dict[str, Any]:
+    out = StringIO()
+    call_command("export_dataset", "--year", str(year), stdout=out)
+    return json.loads(out.getvalue())
+
+
+def _exact(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Point figures as Decimals to the cent; everything else as given."""
+    return [
+        {
+            **unit,
+            **{k: Decimal(str(unit[k])).quantize(CENT) for k in ("base", "bonus", "deductions")},
+            "total": Decimal(str(unit["total"])).quantize(CENT),
+            "sections": {s: Decimal(str(v)).quantize(CENT) for s, v in unit["sections"].items()},
+        }
+        for unit in units
+    ]
+
+
+def _empty_database() -> None:
+    """What a fresh database holds of these models: nothing."""
+    EmulationYear.objects.all().delete()
+    Cluster.objects.all().delete()
+    Unit.objects.all().delete()
+    Authority.objects.all().delete()
+
+
+# ---------------------------------------------------------------------------
+# The shared examples
+
+
+@pytest.mark.parametrize("path", _examples(valid=True), ids=lambda p: p.stem)
+def test_example_gives_its_expected_results(path: Path) -> None:
+    _import(path)
+
+    expected = json.loads(
+        path.with_name(path.stem + ".expected.json").read_text("utf-8"), parse_float=Decimal
+    )
+    got = _results(expected["year"])
+
+    assert got["format"] == "thidua-results/1"
+    assert got["year"] == expected["year"]
+    assert [c["code"] for c in got["clusters"]] == [c["code"] for c in expected["clusters"]]
+    for got_cluster, expected_cluster in zip(got["clusters"], expected["clusters"], strict=True):
+        assert _exact(got_cluster["units"]) == _exact(expected_cluster["units"])
+
+
+@pytest.mark.parametrize("path", _examples(valid=False), ids=lambda p: p.stem)
+def test_invalid_example_is_refused_and_leaves_nothing(path: Path) -> None:
+    before = _counts()
+
+    with pytest.raises(CommandError, match="không có gì được lưu"):
+        _import(path)
+
+    assert _counts() == before
+    assert _results(_load(path)["year"])["clusters"] == []
+
+
+def test_examples_are_present() -> None:
+    assert len(_examples(valid=True)) >= 3
+    assert _examples(valid=False)
+
+
+# ---------------------------------------------------------------------------
+# Refusals: DATASET.md's list, one by one
+
+
+def _criterion(doc: dict, code: str) -> dict:
+    return next(c for c in doc["clusters"][0]["criteria"] if c["code"] == code)
+
+
+def _score(doc: dict, unit: str, code: str) -> dict:
+    return next(s for s in doc["scores"] if s["unit"] == unit and s["criterion"] == code)
+
+
+def _member(doc: dict, unit: str) -> dict:
+    return next(m for m in doc["clusters"][0]["members"] if m["unit"] == unit)
+
+
+def _set(getter: Callable[[dict], dict], key: str, value: object) -> Callable[[dict], None]:
+    def mutate(doc: dict) -> None:
+        getter(doc)[key] = value
+
+    return mutate
+
+
+def _drop(getter: Callable[[dict], dict], key: str) -> Callable[[dict], None]:
+    def mutate(doc: dict) -> None:
+        del getter(doc)[key]
+
+    return mutate
+
+
+def _append(key: str, *records: dict) -> Callable[[dict], None]:
+    def mutate(doc: dict) -> None:
+        doc.setdefault(key, []).extend(copy.deepcopy(records))
+
+    return mutate
+
+
+def _duplicate(key: str) -> Callable[[dict], None]:
+    def mutate(doc: dict) -> None:
+        doc[key].append(copy.deepcopy(doc[key][0]))
+
+    return mutate
+
+
+def _second_cluster_with(unit: str) -> Callable[[dict], None]:
+    def mutate(doc: dict) -> None:
+        other = copy.deepcopy(doc["clusters"][0])
+        other["code"] = "CUM-KHAC"
+        other["members"] = [{"unit": unit, "role": "head"}]
+        doc["clusters"].append(other)
+
+    return mutate
+
+
+def _mark_added(count: int) -> Callable[[dict], None]:
+    def mutate(doc: dict) -> None:
+        section_i = [c for c in doc["clusters"][0]["criteria"] if c["section"] == "I"]
+        for criterion in section_i[:count]:
+            criterion["added"] = True
+
+    return mutate
+
+
+def _unit_outside_clusters(doc: dict) -> None:
+    doc["units"].append({"code": "NGOAI", "name": "Đơn vị ngoài cụm", "kind": "district"})
+    doc["bonuses"].append({"unit": "NGOAI", "kind": "reporting", "points": 1})
+
+
+def _cluster(doc: dict) -> dict:
+    return doc["clusters"][0]
+
+
+def _quotas(doc: dict) -> dict:
+    return doc["clusters"][0]["quotas"]
+
+
+def _tiered(doc: dict) -> dict:
+    return _criterion(doc, "III.4.1")  # 20 points, tiers 20/15/10/5
+
+
+# (id, mutation, what the message must say: the record and the rule). Wording
+# that comes from the engine's validators is matched by its key parts only.
+REFUSALS: list[tuple[str, Callable[[dict], None], str | tuple[str, ...]]] = [
+    ("unknown-format", lambda d: d.update(format="thidua-dataset/2"), "format: định dạng"),
+    ("missing-format", lambda d: d.pop("format"), "format: thiếu định dạng"),
+    ("duplicate-authority", _duplicate("authorities"), "authorities[1] (SNV): mã cơ quan"),
+    ("duplicate-unit", _duplicate("units"), "units[10] (TPBG): mã đơn vị “TPBG” bị trùng"),
+    ("duplicate-cluster", _duplicate("clusters"), "clusters[1] (CUM-HUYEN): mã cụm, khối"),
+    (
+        "duplicate-criterion",
+        _set(lambda d: _criterion(d, "I.2"), "code", "I.1"),
+        ("clusters[0] (CUM-HUYEN): ", "I.1", "trùng", "(R17)"),
+    ),
+    (
+        "authority-not-listed",
+        _set(_cluster, "authority", "SYT"),
+        "clusters[0] (CUM-HUYEN): cơ quan hướng dẫn “SYT” không có trong authorities",
+    ),
+    (
+        "member-not-in-units",
+        lambda d: _cluster(d)["members"].append({"unit": "LAI", "role": "member"}),
+        "members[10] (LAI): đơn vị “LAI” không có trong units",
+    ),
+    ("unit-in-two-clusters", _second_cluster_with("HH"), "đã là thành viên của “CUM-HUYEN”"),
+    (
+        "referenced-unit-in-no-cluster",
+        _unit_outside_clusters,
+        "bonuses[3] (NGOAI): đơn vị “NGOAI” không là thành viên cụm, khối nào trong năm (R2)",
+    ),
+    (
+        "record-unit-not-in-units",
+        _append("votes", {"unit": "LAI", "votes": 1}),
+        "votes[0] (LAI): đơn vị “LAI” không có trong units",
+    ),
+    ("no-head", _set(lambda d: _member(d, "TPBG"), "role", "member"), "có 0 trưởng cụm"),
+    ("two-heads", _set(lambda d: _member(d, "HH"), "role", "head"), "có 2 trưởng cụm"),
+    ("two-deputies", _set(lambda d: _member(d, "HH"), "role", "deputy"), "có 2 phó trưởng"),
+    ("unknown-role", _set(lambda d: _member(d, "HH"), "role", "chair"), "vai trò “chair”"),
+    (
+        "section-total",
+        _set(lambda d: _criterion(d, "I.1"), "points", 30),
+        ("clusters[0] (CUM-HUYEN): ", "540", "550", "(R17)"),
+    ),
+    (
+        "added-over-30-percent",
+        _mark_added(6),
+        ("clusters[0] (CUM-HUYEN): ", "6 tiêu chí bổ sung", "5", "(R17)"),
+    ),
+    (
+        "criterion-points-zero",
+        _set(lambda d: _criterion(d, "II.1"), "points", 0),
+        ("clusters[0] (CUM-HUYEN): ", "II.1", "lớn hơn 0", "(R17)"),
+    ),
+    (
+        "criterion-points-negative",
+        _set(lambda d: _criterion(d, "II.1"), "points", -25),
+        ("clusters[0] (CUM-HUYEN): ", "II.1", "lớn hơn 0", "(R17)"),
+    ),
+    (
+        "tiered-without-bands",
+        _set(_tiered, "tiers", []),
+        ("clusters[0] (CUM-HUYEN): ", "III.4.1", "ít nhất một mức", "(R19)"),
+    ),
+    (
+        "tiered-without-tiers-key",
+        _drop(_tiered, "tiers"),
+        ("clusters[0] (CUM-HUYEN): ", "III.4.1", "ít nhất một mức", "(R19)"),
+    ),
+    (
+        "band-points-above-criterion",
+        _set(lambda d: _tiered(d)["tiers"][0], "points", 21),
+        ("clusters[0] (CUM-HUYEN): ", "III.4.1, mức 1", "0 đến 20", "(R21)"),
+    ),
+    (
+        "band-points-negative",
+        _set(lambda d: _tiered(d)["tiers"][1], "points", -1),
+        ("clusters[0] (CUM-HUYEN): ", "III.4.1, mức 2", "0 đến 20", "(R21)"),
+    ),
+    (
+        "score-unknown-criterion",
+        _set(lambda d: _score(d, "HH", "II.1"), "criterion", "II.99"),
+        "(HH, II.99): tiêu chí “II.99” không có trong bảng chấm điểm",
+    ),
+    (
+        "score-given-twice",
+        lambda d: d["scores"].append(dict(_score(d, "HH", "II.1"))),
+        "scores[560] (HH, II.1): đơn vị “HH” có hai điểm chấm cho tiêu chí II.1",
+    ),
+    (
+        "quantitative-without-actual",
+        _drop(lambda d: _score(d, "HH", "I.1"), "actual"),
+        ("scores[", "(HH, I.1): ", "thực hiện", "(R20)"),
+    ),
+    (
+        "quantitative-without-plan",
+        _drop(lambda d: _score(d, "HH", "I.1"), "plan"),
+        ("scores[", "(HH, I.1): ", "kế hoạch", "(R20)"),
+    ),
+    (
+        "qualitative-without-points",
+        _drop(lambda d: _score(d, "HH", "II.1"), "points"),
+        ("scores[", "(HH, II.1): ", "điểm", "(R21)"),
+    ),
+    (
+        "tiered-without-value",
+        _drop(lambda d: _score(d, "HH", "III.4.1"), "value"),
+        ("scores[", "(HH, III.4.1): ", "giá trị", "(R21)"),
+    ),
+    (
+        "qualitative-above-max",
+        _set(lambda d: _score(d, "HH", "II.1"), "points", 25.5),
+        ("scores[", "(HH, II.1): ", "0 đến 25", "(R21)"),
+    ),
+    (
+        "qualitative-negative",
+        _set(lambda d: _score(d, "HH", "II.1"), "points", -1),
+        ("scores[", "(HH, II.1): ", "0 đến 25", "(R21)"),
+    ),
+    (
+        "criterion-points-three-decimals",
+        _set(lambda d: _criterion(d, "II.1"), "points", "25.005"),
+        ("clusters[0] (CUM-HUYEN): ", "II.1", "2 chữ số thập phân", "(R17)"),
+    ),
+    (
+        "band-points-three-decimals",
+        _set(lambda d: _tiered(d)["tiers"][1], "points", 14.999),
+        ("clusters[0] (CUM-HUYEN): ", "mức 2", "2 chữ số thập phân"),
+    ),
+    (
+        "score-points-three-decimals",
+        _set(lambda d: _score(d, "HH", "II.1"), "points", 24.125),
+        ("scores[", "(HH, II.1): ", "2 chữ số thập phân", "(R21)"),
+    ),
+    (
+        "bonus-points-three-decimals",
+        _set(lambda d: d["bonuses"][0], "points", 1.005),
+        ("bonuses[0] (HH): ", "2 chữ số thập phân", "(R23)"),
+    ),
+    (
+        "higher-plan-zero",
+        _set(lambda d: _score(d, "HH", "I.1"), "plan", 0),
+        ("scores[", "(HH, I.1): ", "kế hoạch", "lớn hơn 0", "(R20)"),
+    ),
+    (
+        "negative-plan",
+        _set(lambda d: _score(d, "HH", "I.1"), "plan", -100),
+        ("scores[", "(HH, I.1): ", "kế hoạch", "âm", "(R20)"),
+    ),
+    (
+        "negative-actual",
+        _set(lambda d: _score(d, "HH", "I.13"), "actual", -1),
+        ("scores[", "(HH, I.13): ", "thực hiện", "âm", "(R20)"),
+    ),
+    (
+        "nan-constant",
+        _set(lambda d: _score(d, "HH", "I.1"), "actual", float("nan")),
+        ("scores[", "(HH, I.1): ", "thực hiện", "hữu hạn", "(R20)"),
+    ),
+    (
+        "infinity-constant",
+        _set(lambda d: _score(d, "HH", "I.1"), "plan", float("inf")),
+        ("scores[", "(HH, I.1): ", "kế hoạch", "hữu hạn", "(R20)"),
+    ),
+    (
+        "nan-string",
+        _set(lambda d: _score(d, "HH", "II.1"), "points", "NaN"),
+        ("scores[", "(HH, II.1): ", "hữu hạn", "(R21)"),
+    ),
+    (
+        "non-numeric-string",
+        _set(lambda d: _score(d, "HH", "III.4.1"), "value", "không"),
+        ("scores[", "(HH, III.4.1): ", "hữu hạn", "(R21)"),
+    ),
+    (
+        "boolean-number",
+        _set(lambda d: _criterion(d, "II.1"), "points", True),
+        ("clusters[0] (CUM-HUYEN): ", "II.1", "hữu hạn", "(R17)"),
+    ),
+    (
+        "boolean-bonus",
+        _set(lambda d: d["bonuses"][0], "points", True),
+        ("bonuses[0] (HH): ", "hữu hạn", "(R23)"),
+    ),
+    (
+        "figure-beyond-storage",
+        _set(lambda d: _score(d, "HH", "I.1"), "actual", "104.1234567"),
+        "(HH, I.1): actual vượt giới hạn lưu trữ",
+    ),
+    (
+        "negative-bonus",
+        _set(lambda d: d["bonuses"][0], "points", -1),
+        ("bonuses[0] (HH): ", "âm", "(R23)"),
+    ),
+    (
+        "bonus-entry-over-cap",
+        _set(lambda d: d["bonuses"][0], "points", 6),
+        ("bonuses[0] (HH): ", "6", "5", "(R23)"),
+    ),
+    (
+        "bonus-kind-sum-over-cap",
+        _append("bonuses", {"unit": "HH", "kind": "reporting", "points": 0.5}),
+        ("bonuses (HH): ", "5,5", "(R23)"),
+    ),
+    (
+        "cluster-bonus-over-cluster-cap",
+        _set(_cluster, "cluster_bonus_max", 2),
+        ("bonuses[2] (VY): ", "3", "2", "(R23)"),
+    ),
+    (
+        "unknown-bonus-kind",
+        _set(lambda d: d["bonuses"][0], "kind", "extra"),
+        ("bonuses[0] (HH): ", "extra", "(R23)"),
+    ),
+    (
+        "head-duty-for-non-head",
+        _append("deductions", {"unit": "HH", "kind": "head_duty", "reason": "Chậm"}),
+        ("deductions[1] (HH): ", "trưởng cụm/khối (R25)"),
+    ),
+    (
+        "head-duty-twice",
+        _append(
+            "deductions",
+            {"unit": "TPBG", "kind": "head_duty", "reason": "Chậm kế hoạch"},
+            {"unit": "TPBG", "kind": "head_duty", "reason": "Chậm bảng chấm điểm"},
+        ),
+        ("deductions (TPBG): ", "1 lần", "(R25)"),
+    ),
+    (
+        "award-structure-twice",
+        _append(
+            "deductions", {"unit": "HH", "kind": "award_structure", "count": 2, "reason": "Cơ cấu"}
+        ),
+        ("deductions[1] (HH): ", "1 lần", "(R25)"),
+    ),
+    (
+        "count-below-one",
+        _set(lambda d: d["deductions"][0], "count", 0),
+        ("deductions[0] (LN): ", "số nguyên", "(R25)"),
+    ),
+    (
+        "count-not-integer",
+        _set(lambda d: d["deductions"][0], "count", 1.5),
+        ("deductions[0] (LN): ", "số nguyên", "(R25)"),
+    ),
+    (
+        "unknown-deduction-kind",
+        _set(lambda d: d["deductions"][0], "kind", "late"),
+        ("deductions[0] (LN): ", "late", "(R25)"),
+    ),
+    (
+        "exclude-with-defer-reason",
+        _append("flags", {"unit": "LG", "kind": "exclude", "reason": "under_review"}),
+        "flags[0] (LG): lý do “under_review” không dùng cho loại “exclude”",
+    ),
+    (
+        "defer-with-exclude-reason",
+        _append("flags", {"unit": "LG", "kind": "defer", "reason": "security"}),
+        "flags[0] (LG): lý do “security” không dùng cho loại “defer”",
+    ),
+    (
+        "unknown-flag-kind",
+        _append("flags", {"unit": "LG", "kind": "ban", "reason": "security"}),
+        "flags[0] (LG): loại “ban” không hợp lệ (exclude hoặc defer) (R27, R28)",
+    ),
+    (
+        "unknown-flag-reason",
+        _append("flags", {"unit": "LG", "kind": "exclude", "reason": "late"}),
+        "flags[0] (LG): lý do “late” không hợp lệ",
+    ),
+    (
+        "negative-quota",
+        _set(_quotas, "co_thi_dua", -1),
+        "clusters[0] (CUM-HUYEN): quotas.co_thi_dua: chỉ tiêu phải là số nguyên không âm",
+    ),
+    (
+        "non-integer-quota",
+        _set(_quotas, "bang_khen", 1.5),
+        "clusters[0] (CUM-HUYEN): quotas.bang_khen: chỉ tiêu phải là số nguyên không âm",
+    ),
+    ("unknown-quota-award", _set(_quotas, "huan_chuong", 1), "danh hiệu “huan_chuong”"),
+    (
+        "negative-votes",
+        _append("votes", {"unit": "HH", "votes": -1}),
+        "votes[0] (HH): số phiếu phải là số nguyên không âm, có -1 (R33)",
+    ),
+    (
+        "non-integer-votes",
+        _append("votes", {"unit": "HH", "votes": 2.5}),
+        "votes[0] (HH): số phiếu phải là số nguyên không âm",
+    ),
+    (
+        "two-vote-records",
+        _append("votes", {"unit": "HH", "votes": 2}, {"unit": "HH", "votes": 3}),
+        "votes[1] (HH): đơn vị “HH” có hai bản ghi số phiếu (R33)",
+    ),
+    (
+        "two-participation-records",
+        _append("participation", {"unit": "SD", "annual_report": False}),
+        "participation[1] (SD): đơn vị “SD” có hai bản ghi tham gia (R27)",
+    ),
+    (
+        "participation-not-boolean",
+        _set(lambda d: d["participation"][0], "pledge_signed", "không"),
+        "participation[0] (SD): pledge_signed phải là true hoặc false (R27)",
+    ),
+    (
+        "record-cluster-mismatch",
+        _set(lambda d: _score(d, "HH", "I.1"), "cluster", "KHOI-KT"),
+        "(HH, I.1): cụm, khối “KHOI-KT” không đúng: đơn vị “HH” thuộc “CUM-HUYEN”",
+    ),
+    (
+        "cluster-bonus-max-above-5",
+        _set(_cluster, "cluster_bonus_max", 6),
+        ("clusters[0] (CUM-HUYEN): cluster_bonus_max: ", "0 đến 5", "(R23)"),
+    ),
+    (
+        "cluster-bonus-max-negative",
+        _set(_cluster, "cluster_bonus_max", -1),
+        ("clusters[0] (CUM-HUYEN): cluster_bonus_max: ", "0 đến 5", "(R23)"),
+    ),
+    ("unknown-group", _set(_cluster, "group", "E"), ("clusters[0] (CUM-HUYEN): ", "'E'", "(R16)")),
+    ("missing-unit-name", _drop(lambda d: d["units"][0], "name"), ("units[0] (TPBG): ", "tên")),
+    ("year-not-a-number", lambda d: d.update(year="năm nay"), "year: năm phải là số nguyên"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "fragment"),
+    [pytest.param(m, f, id=i) for i, m, f in REFUSALS],
+)
+def test_dataset_breaking_a_rule_is_refused_with_nothing_stored(
+    tmp_path: Path, mutate: Callable[[dict], None], fragment: str | tuple[str, ...]
+) -> None:
+    document = _load(BASIC)
+    mutate(document)
+    before = _counts()
+
+    with pytest.raises(CommandError) as refused:
+        _import(_write(tmp_path, document))
+
+    message = str(refused.value)
+    fragments = (fragment,) if isinstance(fragment, str) else fragment
+    assert any(all(part in line for part in fragments) for line in message.splitlines()), message
+    assert _counts() == before
+
+
+def test_the_base_document_of_the_refusals_is_valid(tmp_path: Path) -> None:
+    # Otherwise every refusal test would pass whatever the mutation.
+    _import(_write(tmp_path, _load(BASIC)))
+    assert Score.objects.count() == 560
+
+
+def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
+    document = _load(BASIC)
+    _criterion(document, "I.1")["points"] = 30
+    _score(document, "HH", "II.1")["points"] = 99
+    document["votes"] = [{"unit": "HH", "votes": -1}]
+
+    with pytest.raises(CommandError) as refused:
+        _import(_write(tmp_path, document))
+
+    message = str(refused.value)
+    assert "(R17)" in message and "(R21)" in message and "(R33)" in message
+    assert len(message.splitlines()) == 4  # the heading and the three errors
+
+
+def test_numbers_may_be_decimal_strings(tmp_path: Path) -> None:
+    document = _load(BASIC)
+    _criterion(document, "I.1")["points"] = "40.00"
+    _score(document, "HH", "I.1").update(plan="100", actual="104.5")
+    _score(document, "HH", "II.1")["points"] = "24.5"
+
+    _import(_write(tmp_path, document))
+
+    score = Score.objects.get(membership__unit__code="HH", criterion__code="I.1")
+    assert (score.plan, score.actual) == (Decimal(100), Decimal("104.5"))
+    qualitative = Score.objects.get(membership__unit__code="HH", criterion__code="II.1")
+    assert qualitative.points == Decimal("24.5")
+
+
+def test_codes_are_case_sensitive(tmp_path: Path) -> None:
+    document = _load(BASIC)
+    document["bonuses"][0]["unit"] = "hh"
+
+    with pytest.raises(CommandError, match="đơn vị “hh” không có trong units"):
+        _import(_write(tmp_path, document))
+
+
+def test_validation_refuses_a_document_that_is_not_an_object() -> None:
+    with pytest.raises(DatasetError, match="đối tượng JSON"):
+        dataset_import(document=[], replace=False)
+
+
+# ---------------------------------------------------------------------------
+# Existing years and --replace
+
+
+def test_a_year_with_data_is_refused_without_replace() -> None:
+    _import(BASIC)
+    before = _counts()
+
+    with pytest.raises(CommandError, match="năm 2025 đã có dữ liệu"):
+        _import(DATA / "02-tie-without-vote.json")
+
+    assert _counts() == before
+    assert _results(2025)["clusters"][0]["units"][0]["unit"] == "VY"  # still example 01
+
+
+def test_replace_swaps_the_year_for_the_file() -> None:
+    _import(BASIC)
+
+    out = _import(DATA / "02-tie-without-vote.json", "--replace")
+
+    assert "Đã thay thế dữ liệu năm 2025" in out
+    expected = _load(DATA / "02-tie-without-vote.expected.json")
+    got = _results(2025)
+    assert _exact(got["clusters"][0]["units"]) == _exact(expected["clusters"][0]["units"])
+    assert Score.objects.count() == 560
+    assert Membership.objects.count() == 10
+    assert Scorecard.objects.count() == 1
+    assert Quota.objects.count() == 3
+
+
+def test_replace_leaves_other_years_alone(tmp_path: Path) -> None:
+    earlier = _load(BASIC)
+    earlier["year"] = 2024
+    _import(_write(tmp_path, earlier))
+    _import(BASIC)
+
+    _import(DATA / "02-tie-without-vote.json", "--replace")
+
+    assert Membership.objects.filter(year__year=2024).count() == 10
+    assert Score.objects.filter(membership__year__year=2024).count() == 560
+    assert _results(2024)["clusters"][0]["units"][0]["unit"] == "VY"
+
+
+def test_replace_removes_the_years_proposals_and_records_the_deletions() -> None:
+    _import(BASIC)
+    year = EmulationYear.objects.get(year=2025)
+    Proposal.objects.create(cluster=Cluster.objects.get(code="CUM-HUYEN"), year=year)
+
+    _import(BASIC, "--replace")
+
+    assert not Proposal.objects.exists()
+    history = Score.history.model.objects
+    assert history.filter(history_type="-").count() == 560
+    assert history.filter(history_type="+").count() == 1120
+
+
+def test_replace_on_an_empty_year_is_a_plain_import() -> None:
+    out = _import(BASIC, "--replace")
+
+    assert "Đã nhập dữ liệu năm 2025" in out
+    assert Score.objects.count() == 560
+
+
+def test_import_records_the_history_of_every_row() -> None:
+    """R35: an imported score has its creation in its history, so a later
+    change shows the old value."""
+    _import(BASIC)
+
+    score = Score.objects.get(membership__unit__code="HH", criterion__code="I.1")
+    [record] = score.history.all()
+    assert record.history_type == "+"
+    assert (record.plan, record.actual) == (score.plan, score.actual)
+    assert "thidua-dataset/1" in record.history_change_reason
+    for model in (Scorecard, Bonus, Deduction, Participation, Quota):
+        assert model.history.count() == model.objects.count()
+
+
+# ---------------------------------------------------------------------------
+# Storage mapping
+
+
+def test_import_stores_the_documented_mapping() -> None:
+    _import(BASIC)
+
+    snv = Authority.objects.get(code="SNV")
+    assert snv.is_provincial
+    cluster = Cluster.objects.get(code="CUM-HUYEN")
+    assert (cluster.kind, cluster.group, cluster.calendar, cluster.authority) == (
+        "cum",
+        "A",
+        "standard",
+        snv,
+    )
+    assert Membership.objects.get(unit__code="TPBG").role == "head"
+    scorecard = Scorecard.objects.get()
+    assert (scorecard.version, scorecard.status, scorecard.cluster_bonus_max) == (
+        1,
+        "issued",
+        Decimal(5),
+    )
+    criteria = list(Criterion.objects.order_by("order"))
+    assert [c.code for c in criteria][:3] == ["I.1", "I.2", "I.3"]
+    assert all(c.is_leaf for c in criteria)
+    assert Criterion.objects.get(code="I.13").direction == "lower"
+    bands = list(Band.objects.filter(criterion__code="III.4.1").order_by("order"))
+    assert [(b.min_value, b.max_value, b.points) for b in bands[:2]] == [
+        (Decimal(0), Decimal(0), Decimal(20)),
+        (Decimal(0), Decimal(10), Decimal(15)),
+    ]
+    assert not bands[1].min_inclusive and not bands[1].max_inclusive
+    assert Score.objects.filter(agreed_points__isnull=False).count() == 0
+    deduction = Deduction.objects.get()
+    assert (deduction.kind, deduction.count, deduction.status) == ("member_duty", 2, "confirmed")
+    assert deduction.reason == "Vắng hội nghị sơ kết"
+    participation = Participation.objects.get()
+    assert participation.membership.unit.code == "SD"
+    assert not participation.pledge_signed and participation.registered
+    assert dict(Quota.objects.values_list("award", "count")) == {
+        "co_thi_dua": 1,
+        "bang_khen": 2,
+        "tap_the_ldxs": 0,
+    }
+
+
+def test_an_authority_not_named_so_noi_vu_keeps_what_staff_set(tmp_path: Path) -> None:
+    Authority.objects.create(code="SYT", name="Sở Y tế", is_provincial=True)
+    document = _load(BASIC)
+    document["authorities"].append({"code": "SYT", "name": "Sở Y tế tỉnh Bắc Giang"})
+    document["authorities"].append({"code": "SGD", "name": "Sở Giáo dục và Đào tạo"})
+
+    _import(_write(tmp_path, document))
+
+    assert Authority.objects.get(code="SYT").is_provincial
+    assert Authority.objects.get(code="SYT").name == "Sở Y tế tỉnh Bắc Giang"
+    assert not Authority.objects.get(code="SGD").is_provincial
+
+
+def test_the_number_of_queries_does_not_grow_with_the_clusters(tmp_path: Path) -> None:
+    def province(clusters: int) -> dict:
+        base = _load(BASIC)
+        document = {**base, "units": [], "clusters": [], "scores": []}
+        for k in range(clusters):
+            rename = {u["code"]: f"{u['code']}{k}" for u in base["units"]}
+            document["units"] += [{**u, "code": rename[u["code"]]} for u in base["units"]]
+            cluster = copy.deepcopy(base["clusters"][0])
+            cluster["code"] = f"CUM-{k}"
+            for member in cluster["members"]:
+                member["unit"] = rename[member["unit"]]
+            document["clusters"].append(cluster)
+            document["scores"] += [{**s, "unit": rename[s["unit"]]} for s in base["scores"]]
+            for key in ("bonuses", "deductions", "participation"):
+                document[key] = [{**r, "unit": r["unit"] + "0"} for r in base[key]]
+        return document
+
+    counts = []
+    for year, clusters in ((2024, 1), (2025, 3)):
+        document = province(clusters)
+        document["year"] = year
+        with CaptureQueriesContext(connection) as queries:
+            dataset_import(document=document, replace=False)
+        counts.append(len(queries))
+    # Bulk inserts split into batches; allow a few, not one per row.
+    assert counts[1] - counts[0] <= 20
+
+
+def test_a_database_error_midway_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _counts()
+    original = QuerySet.bulk_create
+
+    def failing(self, objs, *args, **kwargs):
+        if self.model is Quota:  # the last model the import stores
+            raise DatabaseError("disque plein")
+        return original(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", failing)
+
+    with pytest.raises(CommandError, match=r"Lỗi cơ sở dữ liệu.*không có gì được lưu"):
+        _import(BASIC)
+
+    assert _counts() == before
+    assert not EmulationYear.objects.filter(year=2025).exists()
+
+
+# ---------------------------------------------------------------------------
+# Export and the round trip
+
+
+def _rich(document: dict) -> dict:
+    """Example 01 with the records it lacks: flags, votes, an added criterion,
+    open and exclusive tier bounds, a fractional plan."""
+    document = copy.deepcopy(document)
+    document["flags"] = [
+        {"unit": "LG", "kind": "exclude", "reason": "leader_rating"},
+        {"unit": "LG", "kind": "exclude", "reason": "culture"},
+        {"unit": "LN", "kind": "defer", "reason": "under_review"},
+    ]
+    document["votes"] = [{"unit": "HH", "votes": 3}, {"unit": "LNG", "votes": 0}]
+    _criterion(document, "I.19")["added"] = True
+    _score(document, "HH", "I.1").update(plan="100.25", actual=104.5)
+    return document
+
+
+@pytest.mark.parametrize(
+    "path", [*_examples(valid=True), "rich"], ids=lambda p: getattr(p, "stem", p)
+)
+def test_export_import_export_gives_the_same_document(tmp_path: Path, path) -> None:
+    original = _rich(_load(BASIC)) if path == "rich" else _load(path)
+    _import(_write(tmp_path, original, "original.json"))
+    results = _results(original["year"])
+    exported = _export(original["year"])
+
+    _empty_database()
+    _import(_write(tmp_path, exported, "exported.json"))
+
+    assert _export(original["year"]) == exported
+    assert _results(original["year"]) == results
+
+
+def test_export_keeps_the_files_figures(tmp_path: Path) -> None:
+    original = _rich(_load(BASIC))
+    _import(_write(tmp_path, original))
+
+    exported = _export(2025)
+
+    def figures(doc: dict) -> dict:
+        return {
+            (s["unit"], s["criterion"]): {
+                k: Decimal(str(v)) for k, v in s.items() if k not in ("unit", "criterion")
+            }
+            for s in doc["scores"]
+        }
+
+    assert figures(exported) == figures(original)
+    assert _score(exported, "HH", "I.1") == {
+        "unit": "HH",
+        "criterion": "I.1",
+        "plan": 100.25,
+        "actual": 104.5,
+    }
+    assert [u["code"] for u in exported["units"]] == sorted(u["code"] for u in original["units"])
+    assert [(s["unit"], s["criterion"]) for s in exported["scores"][:2]] == [
+        ("HH", "I.1"),
+        ("HH", "I.2"),
+    ]
+    assert exported["flags"] == sorted(
+        original["flags"], key=lambda f: (f["unit"], f["kind"], f["reason"])
+    )
+    assert _tiered(exported)["tiers"][1] == {
+        "min": 0,
+        "min_inclusive": False,
+        "max": 10,
+        "max_inclusive": False,
+        "points": 15,
+    }
+    assert exported["clusters"][0]["quotas"] == original["clusters"][0]["quotas"]
+
+
+def test_export_writes_the_agreed_figures_where_set() -> None:
+    _import(BASIC)
+    score = Score.objects.get(membership__unit__code="HH", criterion__code="II.1")
+    score.agreed_points = Decimal("20.50")
+    score.save()
+
+    assert _score(_export(2025), "HH", "II.1")["points"] == 20.5

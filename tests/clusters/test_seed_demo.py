@@ -57,3 +57,12 @@ def test_each_demo_login_reaches_its_home_page(client, username, expected):
     )
     assert response.status_code == 200
     assert expected in response.content.decode()
+
+
+def test_demo_results_page_shows_the_cluster_ranking(client):
+    call_command("seed_demo")
+    client.force_login(get_user_model().objects.get(username="sonoivu"))
+    page = client.get(reverse("results", args=["CUM-HUYEN", 2025])).content.decode()
+    assert "UBND huyện Việt Yên" in page and "970,30" in page
+    assert "Cờ thi đua của UBND tỉnh" in page
+    assert "Không ký giao ước thi đua" in page  # UBND huyện Sơn Động is excluded (R27)

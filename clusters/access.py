@@ -3,12 +3,23 @@
 Views fetch through these helpers; a permission check is never written inline.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from awards.models import Proposal
-from clusters.models import Cluster, EmulationYear, Membership
+from clusters.models import (
+    Cluster,
+    Conference,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Pledge,
+    Report,
+)
 
 
 def get_year(year: int | str | None) -> EmulationYear | None:
@@ -65,3 +76,181 @@ def get_cluster_for_results(user, code: str, year: EmulationYear) -> Cluster:
     if not announced.exists():
         raise PermissionDenied("Kết quả chưa được công bố.")
     return cluster
+
+
+# ---------------------------------------------------------------------------
+# The year's activities (R5–R13)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Where a user sits in a cluster's year: its unit's membership there (if
+    any) and whether it is staff guiding the cluster (or a superuser)."""
+
+    cluster: Cluster
+    year: EmulationYear
+    membership: Membership | None
+    is_staff: bool
+
+    @property
+    def leads(self) -> bool:
+        """Head, or deputy acting for the head (R3)."""
+        return self.membership is not None and self.membership.leads
+
+    @property
+    def oversees(self) -> bool:
+        """Sees every member's records: the head and the staff."""
+        return self.leads or self.is_staff
+
+
+def _seat(user, cluster: Cluster, year: EmulationYear) -> Seat:
+    membership = Membership.objects.of_user(user, year)
+    if membership is not None and membership.cluster_id != cluster.pk:
+        membership = None
+    return Seat(cluster, year, membership, user.is_superuser or is_staff_of(user, cluster))
+
+
+def _seat_for_code(user, code: str, year: EmulationYear) -> Seat:
+    cluster = get_object_or_404(Cluster.objects.select_related("authority"), code=code)
+    return _seat(user, cluster, year)
+
+
+def get_cluster_for_member(user, code: str, year: EmulationYear) -> Seat:
+    """A cluster's year for its members and the staff guiding it (R1)."""
+    seat = _seat_for_code(user, code, year)
+    if seat.membership is None and not seat.is_staff:
+        raise PermissionDenied("Bạn không thuộc cụm, khối này trong năm được chọn.")
+    return seat
+
+
+def get_cluster_for_lead_or_staff(user, code: str, year: EmulationYear) -> Seat:
+    """A cluster's year for its head (or delegated deputy) and the staff guiding it."""
+    seat = _seat_for_code(user, code, year)
+    if not seat.oversees:
+        raise PermissionDenied(
+            "Chỉ trưởng cụm, khối và cán bộ cơ quan hướng dẫn được xem trang này."
+        )
+    return seat
+
+
+def get_cluster_for_staff(user, code: str, year: EmulationYear) -> Seat:
+    """A cluster's year for the staff guiding it only (confirmations, the Chairman's decisions)."""
+    seat = _seat_for_code(user, code, year)
+    if not seat.is_staff:
+        raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối được làm việc này.")
+    return seat
+
+
+def get_own_membership(user, year: EmulationYear) -> Membership:
+    """The user's unit's membership in `year`; 403 for a user without one."""
+    membership = Membership.objects.of_user(user, year)
+    if membership is None:
+        raise PermissionDenied("Đơn vị của bạn không thuộc cụm, khối nào trong năm này.")
+    return membership
+
+
+def get_cluster_membership(user, code: str, year: EmulationYear) -> Membership:
+    """The user's unit's membership in this cluster's year: what a member does for itself."""
+    membership = Membership.objects.of_user(user, year)
+    if membership is None or membership.cluster.code != code:
+        raise PermissionDenied("Chỉ đơn vị thành viên của cụm, khối được làm việc này.")
+    return membership
+
+
+def get_member_for_overseer(
+    user, code: str, year: EmulationYear, unit_code: str
+) -> tuple[Seat, Membership]:
+    """One member's records: for the unit itself, its head and the staff."""
+    seat = _seat_for_code(user, code, year)
+    member = get_object_or_404(
+        Membership.objects.select_related("unit", "cluster", "year"),
+        cluster=seat.cluster,
+        year=year,
+        unit__code=unit_code,
+    )
+    own = seat.membership is not None and seat.membership.pk == member.pk
+    if not (own or seat.oversees):
+        raise PermissionDenied("Bạn không có quyền xem hồ sơ của đơn vị này.")
+    return seat, member
+
+
+# Download kinds: the URL's slug → (queryset, file field, owned by one member?).
+UPLOAD_KINDS = {
+    "bao-cao": (
+        Report.objects.select_related("membership__cluster__authority", "membership__year"),
+        "file",
+        True,
+    ),
+    "giao-uoc": (Pledge.objects.select_related("cluster__authority", "year"), "file", False),
+    "van-ban": (HeadDocument.objects.select_related("cluster__authority", "year"), "file", False),
+    "bien-ban": (Conference.objects.select_related("cluster__authority", "year"), "minutes", False),
+}
+
+
+def get_upload_for_viewer(user, kind: str, pk: int) -> FieldFile:
+    """A stored file the user may read: a member's report for the unit itself,
+    its head and the staff; the cluster's documents for its members and staff."""
+    if kind not in UPLOAD_KINDS:
+        raise Http404("Không có loại tệp này.")
+    queryset, field, per_member = UPLOAD_KINDS[kind]
+    record = get_object_or_404(queryset, pk=pk)
+    owner = record.membership if per_member else None
+    cluster, year = (owner.cluster, owner.year) if owner else (record.cluster, record.year)
+    seat = _seat(user, cluster, year)
+    if per_member:
+        allowed = seat.oversees or (seat.membership is not None and seat.membership.pk == owner.pk)
+    else:
+        allowed = seat.is_staff or seat.membership is not None
+    if not allowed:
+        raise PermissionDenied("Bạn không có quyền tải tệp này.")
+    stored = getattr(record, field)
+    if not stored:
+        raise Http404("Chưa có tệp.")
+    return stored
+
+
+def get_clusters_for_staff(user):
+    """The clusters a staff member guides (every one for a superuser or Sở Nội vụ);
+    403 for a unit's user (R1)."""
+    if not (user.is_superuser or user.is_authority_staff):
+        raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối được xem trang này.")
+    return Cluster.objects.visible_to(user)
+
+
+def get_evidence_for_viewer(user, pk: int):
+    """A unit's evidence (minh chứng): for the unit itself, its cluster's head
+    (or delegated deputy) and the staff guiding the cluster."""
+    from scoring.models import Evidence  # scoring's models build on this app's
+
+    evidence = get_object_or_404(
+        Evidence.objects.select_related(
+            "membership__cluster__authority", "membership__year", "membership__unit", "criterion"
+        ),
+        pk=pk,
+    )
+    seat = _seat(user, evidence.membership.cluster, evidence.membership.year)
+    own = seat.membership is not None and seat.membership.pk == evidence.membership_id
+    if not (own or seat.oversees):
+        raise PermissionDenied("Bạn không có quyền xem minh chứng này.")
+    return evidence
+
+
+def get_proposal_for_viewer(user, code: str, year: EmulationYear) -> tuple[Seat, Proposal | None]:
+    """A cluster's award proposal of `year` (R34) with the viewer's seat: for its
+    head (or delegated deputy) and the staff guiding it; for its other members
+    only once the results are announced."""
+    seat = _seat_for_code(user, code, year)
+    proposal = (
+        Proposal.objects.select_related("submitted_by")
+        .filter(cluster=seat.cluster, year=year)
+        .first()
+    )
+    if seat.oversees:
+        return seat, proposal
+    if seat.membership is None:
+        raise PermissionDenied(
+            "Bạn không có quyền xem hồ sơ đề nghị khen thưởng của cụm, khối này."
+        )
+    if proposal is None or not proposal.is_announced:
+        raise PermissionDenied("Kết quả chưa được công bố.")
+    return seat, proposal

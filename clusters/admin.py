@@ -1,7 +1,24 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
-from clusters.models import Authority, Cluster, Deadline, EmulationYear, Membership, Unit
+from clusters.models import (
+    Attendance,
+    Authority,
+    Cluster,
+    Conference,
+    Deadline,
+    Election,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Pledge,
+    PledgeSignature,
+    Registration,
+    RegistrationTarget,
+    Report,
+    Unit,
+)
 from clusters.resources import MembershipResource, UnitResource
 
 admin.site.site_header = "Quản trị Thi đua"
@@ -68,3 +85,87 @@ class MembershipAdmin(ImportExportModelAdmin):
     list_select_related = ("unit", "cluster", "year")
     search_fields = ("unit__code", "unit__name", "cluster__code", "cluster__name")
     autocomplete_fields = ("unit", "cluster")
+
+
+# --- The year's activities: history views show who changed what (R35). -----
+
+
+class RegistrationTargetInline(admin.TabularInline):
+    model = RegistrationTarget
+    extra = 0
+    fields = ("order", "title", "measure", "planned_value", "criterion")
+    raw_id_fields = ("criterion",)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(SimpleHistoryAdmin):
+    list_display = ("membership", "status", "submitted_at")
+    list_filter = ("status", "membership__year", "membership__cluster")
+    list_select_related = ("membership__unit", "membership__cluster", "membership__year")
+    search_fields = ("membership__unit__code", "membership__unit__name")
+    raw_id_fields = ("membership", "submitted_by")
+    inlines = [RegistrationTargetInline]
+
+
+class PledgeSignatureInline(admin.TabularInline):
+    model = PledgeSignature
+    extra = 0
+    fields = ("membership", "method", "signed_on", "signed_by")
+    raw_id_fields = ("membership", "signed_by")
+
+
+@admin.register(Pledge)
+class PledgeAdmin(SimpleHistoryAdmin):
+    list_display = ("cluster", "year", "published_at")
+    list_filter = ("year", "cluster")
+    list_select_related = ("cluster", "year")
+    raw_id_fields = ("published_by",)
+    inlines = [PledgeSignatureInline]
+
+
+@admin.register(PledgeSignature)
+class PledgeSignatureAdmin(SimpleHistoryAdmin):
+    list_display = ("membership", "pledge", "method", "signed_on")
+    list_filter = ("method", "pledge__year")
+    list_select_related = ("membership__unit", "membership__cluster", "membership__year")
+    raw_id_fields = ("pledge", "membership", "signed_by")
+
+
+@admin.register(HeadDocument)
+class HeadDocumentAdmin(SimpleHistoryAdmin):
+    list_display = ("cluster", "year", "kind", "number", "issued_on")
+    list_filter = ("kind", "year", "cluster")
+    list_select_related = ("cluster", "year")
+    raw_id_fields = ("uploaded_by", "late_deduction")
+
+
+@admin.register(Report)
+class ReportAdmin(SimpleHistoryAdmin):
+    list_display = ("membership", "kind", "reported_on", "uploaded_at")
+    list_filter = ("kind", "membership__year", "membership__cluster")
+    list_select_related = ("membership__unit", "membership__cluster", "membership__year")
+    raw_id_fields = ("membership", "uploaded_by")
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    fields = ("membership", "status", "note", "deduction")
+    raw_id_fields = ("membership", "deduction")
+
+
+@admin.register(Conference)
+class ConferenceAdmin(SimpleHistoryAdmin):
+    list_display = ("cluster", "year", "kind", "title", "held_on", "place")
+    list_filter = ("kind", "year", "cluster")
+    list_select_related = ("cluster", "year")
+    raw_id_fields = ("created_by",)
+    inlines = [AttendanceInline]
+
+
+@admin.register(Election)
+class ElectionAdmin(SimpleHistoryAdmin):
+    list_display = ("cluster", "year", "head", "deputy", "decision_number", "decision_date")
+    list_filter = ("year", "cluster")
+    list_select_related = ("cluster", "year", "head", "deputy")
+    raw_id_fields = ("head", "deputy", "recorded_by", "assigned_by")

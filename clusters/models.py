@@ -1,7 +1,13 @@
+from datetime import date
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from clusters import deadlines
+from emulation.uploads import random_upload_path
 
 
 class Authority(models.Model):
@@ -230,3 +236,446 @@ class Membership(models.Model):
     def leads(self) -> bool:
         """Head, or deputy acting for the head when delegated (R3)."""
         return self.role == self.Role.HEAD or (self.role == self.Role.DEPUTY and self.acts_for_head)
+
+
+# ---------------------------------------------------------------------------
+# The year's activities (R5–R13): registrations, pledges, the head's
+# documents, reports, conferences and the election of next year's leaders.
+# Each keeps its history (R35); the deductions they suggest are
+# `scoring.Deduction` rows linked from here.
+
+
+class Registration(models.Model):
+    """A member unit's registration for the year (đăng ký thi đua, Phụ lục 01; R6)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Đang soạn"
+        SUBMITTED = "submitted", "Đã gửi"
+
+    membership = models.OneToOneField(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="registration"
+    )
+    objectives = models.TextField("mục tiêu", blank=True)
+    other_targets = models.TextField("chỉ tiêu khác", blank=True)
+    status = models.CharField(
+        "trạng thái", max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField("ngày gửi", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người gửi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "đăng ký thi đua"
+        verbose_name_plural = "đăng ký thi đua"
+
+    def __str__(self) -> str:
+        return f"Đăng ký thi đua của {self.membership.unit.code} năm {self.membership.year.year}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    def is_late(self, due: date | None) -> bool:
+        """Submitted after the year's registration deadline (R6); late is still accepted."""
+        return (
+            self.submitted_at is not None
+            and due is not None
+            and timezone.localdate(self.submitted_at) > due
+        )
+
+
+class RegistrationTarget(models.Model):
+    """A main target (chỉ tiêu chủ yếu) of a registration. Linked to a
+    quantitative criterion, its planned value is the unit's plan there (R19)."""
+
+    registration = models.ForeignKey(
+        Registration, verbose_name="bản đăng ký", on_delete=models.CASCADE, related_name="targets"
+    )
+    order = models.PositiveSmallIntegerField("thứ tự", default=0)
+    title = models.TextField("chỉ tiêu")
+    measure = models.CharField("đơn vị tính", max_length=64, blank=True)
+    planned_value = models.DecimalField(
+        "kế hoạch", max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    criterion = models.ForeignKey(
+        "scoring.Criterion",
+        verbose_name="tiêu chí chấm điểm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registration_targets",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "chỉ tiêu đăng ký"
+        verbose_name_plural = "chỉ tiêu đăng ký"
+        ordering = ["registration", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "criterion"],
+                condition=Q(criterion__isnull=False),
+                name="registration_target_one_per_criterion",
+                violation_error_message="Mỗi tiêu chí chỉ gắn với một chỉ tiêu đăng ký.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+    @property
+    def planned_text(self) -> str:
+        """The plan the Vietnamese way (decimal comma), without trailing zeros."""
+        if self.planned_value is None:
+            return ""
+        text = format(self.planned_value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",")
+
+
+class Pledge(models.Model):
+    """The year's pledge (giao ước thi đua) the head publishes for members to sign."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="pledges"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="pledges"
+    )
+    text = models.TextField("nội dung giao ước", blank=True)
+    file = models.FileField(
+        "tệp giao ước", upload_to=random_upload_path("pledges"), blank=True, max_length=200
+    )
+    published_at = models.DateTimeField("ngày công bố", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người công bố",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "giao ước thi đua"
+        verbose_name_plural = "giao ước thi đua"
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year"], name="pledge_one_per_cluster_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"Giao ước thi đua {self.cluster.code} năm {self.year.year}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class PledgeSignature(models.Model):
+    """A member's signature of the pledge: online, or on paper at the conference."""
+
+    class Method(models.TextChoices):
+        ONLINE = "online", "Ký trực tuyến"
+        PAPER = "paper", "Ký trực tiếp tại hội nghị"
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name="giao ước", on_delete=models.CASCADE, related_name="signatures"
+    )
+    membership = models.ForeignKey(
+        Membership,
+        verbose_name="đơn vị",
+        on_delete=models.CASCADE,
+        related_name="pledge_signatures",
+    )
+    method = models.CharField("hình thức", max_length=8, choices=Method.choices)
+    signed_on = models.DateField("ngày ký")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ký hoặc ghi nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("thời điểm ghi nhận", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "chữ ký giao ước"
+        verbose_name_plural = "chữ ký giao ước"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge", "membership"], name="pledge_signature_one_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.unit.code} ký {self.signed_on:%d/%m/%Y}"
+
+
+class HeadDocument(models.Model):
+    """A document the head issues: the programme (R5) or the scoring regulation (R7)."""
+
+    class Kind(models.TextChoices):
+        PROGRAMME = deadlines.PROGRAMME, "Chương trình, kế hoạch hoạt động"
+        REGULATION = deadlines.REGULATION, "Quy chế chấm điểm và bình xét thi đua"
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="head_documents"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="head_documents"
+    )
+    kind = models.CharField("loại văn bản", max_length=12, choices=Kind.choices)
+    number = models.CharField("số, ký hiệu", max_length=64, blank=True)
+    issued_on = models.DateField("ngày ban hành")
+    file = models.FileField("tệp", upload_to=random_upload_path("head-documents"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người tải lên",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("ngày tải lên", auto_now=True)
+    late_deduction = models.OneToOneField(
+        "scoring.Deduction",
+        verbose_name="điểm trừ đề nghị do ban hành chậm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "văn bản của trưởng cụm, khối"
+        verbose_name_plural = "văn bản của trưởng cụm, khối"
+        ordering = ["cluster", "year", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year", "kind"], name="head_document_one_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.issued_on:%d/%m/%Y})"
+
+    def is_late(self, due: date | None) -> bool:
+        return due is not None and self.issued_on > due
+
+
+class Report(models.Model):
+    """A member's mid-year or annual report on emulation work (R10)."""
+
+    class Kind(models.TextChoices):
+        MID_YEAR = "mid_year", "Báo cáo sơ kết 6 tháng"
+        ANNUAL = "annual", "Báo cáo tổng kết năm"
+
+    DEADLINES = {Kind.MID_YEAR: deadlines.MID_YEAR_REPORT, Kind.ANNUAL: deadlines.ANNUAL_REPORT}
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="reports"
+    )
+    kind = models.CharField("loại báo cáo", max_length=10, choices=Kind.choices)
+    number = models.CharField("số, ký hiệu", max_length=64, blank=True)
+    reported_on = models.DateField("ngày báo cáo")
+    file = models.FileField("tệp", upload_to=random_upload_path("reports"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người tải lên",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("ngày gửi", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "báo cáo"
+        verbose_name_plural = "báo cáo sơ kết, tổng kết"
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "kind"], name="report_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} của {self.membership.unit.code}"
+
+    def is_late(self, due: date | None) -> bool:
+        return due is not None and timezone.localdate(self.uploaded_at) > due
+
+
+class Conference(models.Model):
+    """A conference or other activity of a cluster's year (R8, R9, R11)."""
+
+    class Kind(models.TextChoices):
+        MID_YEAR = "mid_year", "Hội nghị sơ kết 6 tháng"
+        PREPARATORY = "preparatory", "Họp trù bị"
+        ANNUAL = "annual", "Hội nghị tổng kết năm"
+        OTHER = "other", "Hoạt động khác"
+
+    # One of each per cluster and year; "other" activities are as many as held.
+    SINGLE_KINDS = (Kind.MID_YEAR, Kind.PREPARATORY, Kind.ANNUAL)
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="conferences"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="conferences"
+    )
+    kind = models.CharField("loại", max_length=12, choices=Kind.choices)
+    title = models.CharField("tên hoạt động", max_length=255, blank=True)
+    held_on = models.DateField("ngày tổ chức")
+    place = models.CharField("địa điểm", max_length=255)
+    agenda = models.TextField("nội dung, chương trình", blank=True)
+    minutes = models.FileField(
+        "biên bản", upload_to=random_upload_path("minutes"), blank=True, max_length=200
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người tạo",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "hội nghị"
+        verbose_name_plural = "hội nghị, hoạt động"
+        ordering = ["cluster", "year", "held_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year", "kind"],
+                condition=Q(kind__in=["mid_year", "preparatory", "annual"]),
+                name="conference_one_per_main_kind",
+                violation_error_message="Mỗi năm cụm, khối chỉ có một hội nghị loại này.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ngày {self.held_on:%d/%m/%Y}"
+
+    @property
+    def name(self) -> str:
+        return self.title or self.get_kind_display()
+
+
+class Attendance(models.Model):
+    """Who took part in a conference, per member unit (R12)."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "Tham dự đúng thành phần"
+        WRONG_COMPOSITION = "wrong_composition", "Tham dự không đúng thành phần"
+        ABSENT = "absent", "Vắng mặt"
+
+    conference = models.ForeignKey(
+        Conference, verbose_name="hội nghị", on_delete=models.CASCADE, related_name="attendances"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="attendances"
+    )
+    status = models.CharField("tham dự", max_length=20, choices=Status.choices)
+    note = models.CharField("ghi chú", max_length=255, blank=True)
+    deduction = models.OneToOneField(
+        "scoring.Deduction",
+        verbose_name="điểm trừ đề nghị",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "tham dự hội nghị"
+        verbose_name_plural = "tham dự hội nghị"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conference", "membership"], name="attendance_one_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.unit.code}: {self.get_status_display()}"
+
+    @property
+    def is_breach(self) -> bool:
+        """Absence or wrong composition: a ground for a member_duty deduction (R12, R25)."""
+        return self.status != self.Status.PRESENT
+
+
+class Election(models.Model):
+    """Next year's head and deputy, elected at the annual conference of `year`,
+    and the Chairman's assignment of them (R2, R13)."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="elections"
+    )
+    year = models.ForeignKey(
+        EmulationYear,
+        verbose_name="năm tổ chức bầu",
+        on_delete=models.CASCADE,
+        related_name="elections",
+    )
+    head = models.ForeignKey(
+        Unit, verbose_name="trưởng cụm, khối năm sau", on_delete=models.PROTECT, related_name="+"
+    )
+    deputy = models.ForeignKey(
+        Unit,
+        verbose_name="phó trưởng cụm, khối năm sau",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    elected_on = models.DateField("ngày bầu")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_number = models.CharField("số quyết định giao", max_length=64, blank=True)
+    decision_date = models.DateField("ngày quyết định", null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi nhận quyết định",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField("thời điểm ghi nhận quyết định", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "bầu trưởng, phó cụm, khối"
+        verbose_name_plural = "bầu trưởng, phó cụm, khối"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year"], name="election_one_per_cluster_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Bầu trưởng, phó {self.cluster.code} năm {self.year.year + 1}"
+
+    @property
+    def is_assigned(self) -> bool:
+        return self.assigned_at is not None

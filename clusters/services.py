@@ -1,9 +1,49 @@
-"""Every write to the organisation models that touches several rows."""
+"""Every write to the organisation models and the year's activities.
 
-from django.db import transaction
+Years (R5–R10 deadlines), registrations (R6), pledges, the head's documents
+(R5, R7), reports (R10), conferences and attendance (R8–R12), the deductions
+they suggest and their confirmation (R25), and the election of next year's
+head and deputy (R2). Who may call what is checked by `clusters.access` in
+the views; these functions keep the rules of the records themselves. Each
+change is kept in the models' history with who and why (R35).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
 
 from clusters import deadlines
-from clusters.models import Cluster, Deadline, EmulationYear
+from clusters.models import (
+    Attendance,
+    Cluster,
+    Conference,
+    Deadline,
+    Election,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Pledge,
+    PledgeSignature,
+    Registration,
+    RegistrationTarget,
+    Report,
+    Unit,
+)
+from emulation.models import User
+from emulation.uploads import validate_upload
+from scoring import engine
+from scoring.models import Criterion, Deduction, Direction, Method, Participation, Scorecard
+
+_REASON_MAX = Registration.history.model._meta.get_field("history_change_reason").max_length
+# A planned value is DecimalField(max_digits=20, decimal_places=6).
+_PLAN_LIMIT = Decimal(10) ** 14
 
 
 @transaction.atomic
@@ -19,3 +59,864 @@ def year_create(*, year: int) -> EmulationYear:
                 year=emulation_year, calendar=calendar, kind=kind, defaults={"due_date": due}
             )
     return emulation_year
+
+
+def due_date(*, cluster: Cluster, year: EmulationYear, kind: str) -> date | None:
+    """The year's date of an activity for the cluster's calendar (R5–R10), if set."""
+    return (
+        Deadline.objects.filter(year=year, calendar=cluster.calendar, kind=kind)
+        .values_list("due_date", flat=True)
+        .first()
+    )
+
+
+def _save(instance: models.Model, *, user: User | None, reason: str) -> None:
+    """Save with the history row's who and why (R35)."""
+    instance._change_reason = _fit(reason)
+    if user is not None:
+        instance._history_user = user
+    try:
+        instance.save()
+    finally:
+        # simple-history reads these on every save; they must not leak into the next one.
+        del instance._change_reason
+        instance.__dict__.pop("_history_user", None)
+
+
+def _delete(instance: models.Model, *, user: User | None, reason: str) -> None:
+    instance._change_reason = _fit(reason)
+    if user is not None:
+        instance._history_user = user
+    instance.delete()
+
+
+def _fit(reason: str) -> str:
+    """Fit a change reason into its column (unbounded when it is a text field)."""
+    if _REASON_MAX is None or len(reason) <= _REASON_MAX:
+        return reason
+    return reason[: _REASON_MAX - 1] + "…"
+
+
+def _day(value: date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+def _store(file: UploadedFile | None) -> UploadedFile | None:
+    """Check an uploaded file again before it is stored (forms check it first)."""
+    if file is not None:
+        validate_upload(file)
+    return file
+
+
+def _head_of(cluster: Cluster, year: EmulationYear) -> Membership:
+    head = Membership.objects.filter(cluster=cluster, year=year, role=Membership.Role.HEAD).first()
+    if head is None:
+        raise ValidationError(f"Cụm, khối chưa có trưởng cụm, khối trong năm {year.year}.")
+    return head
+
+
+# ---------------------------------------------------------------------------
+# Registration (R6, Phụ lục 01)
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    """A main target as the registration form gives it."""
+
+    title: str
+    measure: str = ""
+    planned_value: Decimal | None = None
+    criterion_id: int | None = None
+
+
+def linkable_criteria(*, cluster: Cluster, year: EmulationYear) -> models.QuerySet[Criterion]:
+    """Criteria a target may take its plan to: the quantitative leaves of the
+    cluster's issued scorecard of the year (R18, R19)."""
+    return Criterion.objects.filter(
+        scorecard__in=Scorecard.objects.issued().filter(cluster=cluster, year=year),
+        is_leaf=True,
+        method=Method.QUANTITATIVE,
+    ).order_by("order")
+
+
+def registered_plans(membership: Membership) -> dict[int, Decimal]:
+    """Criterion id → the plan the unit registered for it (R19: a quantitative
+    criterion's plan comes from the registration where it has that target).
+
+    Only a submitted registration counts, and only targets linked to a
+    criterion with a planned value. A link to a criterion of a scorecard
+    that was since replaced stays in the answer; the caller looks up the
+    criteria of the issued scorecard. One query.
+    """
+    return dict(
+        RegistrationTarget.objects.filter(
+            registration__membership=membership,
+            registration__status=Registration.Status.SUBMITTED,
+            criterion__isnull=False,
+            planned_value__isnull=False,
+        ).values_list("criterion_id", "planned_value")
+    )
+
+
+def _check_targets(membership: Membership, targets: Sequence[TargetInput]) -> dict[int, Criterion]:
+    """The targets' rules; returns the linked criteria by id."""
+    wanted = [t.criterion_id for t in targets if t.criterion_id is not None]
+    criteria = {
+        c.pk: c
+        for c in linkable_criteria(cluster=membership.cluster, year=membership.year).filter(
+            pk__in=wanted
+        )
+    }
+    errors = []
+    if len(set(wanted)) != len(wanted):
+        errors.append("Mỗi tiêu chí chấm điểm chỉ gắn với một chỉ tiêu.")
+    for number, target in enumerate(targets, start=1):
+        label = f"Chỉ tiêu {number}"
+        if not target.title.strip():
+            errors.append(f"{label}: cần ghi nội dung chỉ tiêu.")
+        plan = target.planned_value
+        if plan is not None and not (0 <= plan < _PLAN_LIMIT):
+            errors.append(f"{label}: kế hoạch phải là số không âm.")
+        if target.criterion_id is None:
+            continue
+        criterion = criteria.get(target.criterion_id)
+        if criterion is None:
+            errors.append(
+                f"{label}: chỉ gắn được với tiêu chí định lượng của bảng chấm điểm đã ban hành."
+            )
+        elif plan is None:
+            errors.append(f"{label}: chỉ tiêu gắn với tiêu chí {criterion.code} cần có kế hoạch.")
+        elif criterion.direction == Direction.HIGHER and plan == 0:
+            errors.append(
+                f"{label}: tiêu chí {criterion.code} tính theo chiều cao hơn là tốt hơn, "
+                "kế hoạch phải lớn hơn 0 (R20)."
+            )
+    if errors:
+        raise ValidationError(errors)
+    return criteria
+
+
+@transaction.atomic
+def registration_save(
+    *,
+    membership: Membership,
+    objectives: str,
+    other_targets: str,
+    targets: Sequence[TargetInput],
+    user: User | None,
+) -> Registration:
+    """Save the unit's registration as a draft; its targets replace the old ones in order."""
+    registration = Registration.objects.select_for_update().filter(
+        membership=membership
+    ).first() or Registration(membership=membership)
+    if registration.is_submitted:
+        raise ValidationError("Bản đăng ký đã gửi, không sửa được nữa.")
+    _check_targets(membership, targets)
+    registration.objectives = objectives.strip()
+    registration.other_targets = other_targets.strip()
+    _save(registration, user=user, reason="Lưu bản đăng ký thi đua")
+    existing = list(registration.targets.order_by("order", "pk"))
+    # Links are cleared first so that moving a criterion between targets never
+    # trips the one-target-per-criterion constraint halfway.
+    RegistrationTarget.objects.filter(registration=registration).update(criterion=None)
+    for order, given in enumerate(targets):
+        target = existing[order] if order < len(existing) else RegistrationTarget()
+        target.registration = registration
+        target.order = order
+        target.title = given.title.strip()
+        target.measure = given.measure.strip()
+        target.planned_value = given.planned_value
+        target.criterion_id = given.criterion_id
+        _save(target, user=user, reason="Lưu chỉ tiêu đăng ký")
+    for extra in existing[len(targets) :]:
+        _delete(extra, user=user, reason="Bỏ chỉ tiêu đăng ký")
+    return registration
+
+
+@transaction.atomic
+def registration_submit(*, membership: Membership, user: User | None) -> Registration:
+    """Send the registration to the head and Sở Nội vụ (R6). After the
+    deadline it is still accepted, and shown as late."""
+    registration = Registration.objects.select_for_update().filter(membership=membership).first()
+    if registration is None or not registration.objectives.strip():
+        raise ValidationError("Cần ghi mục tiêu trước khi gửi bản đăng ký.")
+    if registration.is_submitted:
+        raise ValidationError("Bản đăng ký đã được gửi.")
+    if not registration.targets.exists():
+        raise ValidationError("Cần ít nhất một chỉ tiêu thi đua chủ yếu trước khi gửi.")
+    registration.status = Registration.Status.SUBMITTED
+    registration.submitted_at = timezone.now()
+    registration.submitted_by = user
+    due = due_date(cluster=membership.cluster, year=membership.year, kind=deadlines.REGISTRATION)
+    late = f" sau hạn {_day(due)}" if registration.is_late(due) else ""
+    _save(registration, user=user, reason=f"Gửi bản đăng ký thi đua{late}")
+    return registration
+
+
+@transaction.atomic
+def registration_link_criteria(
+    *, registration: Registration, links: Mapping[int, int | None], user: User | None
+) -> None:
+    """Link targets (by id) to criteria of the issued scorecard (R19).
+
+    Allowed after submission: the scorecard is issued after the registration
+    is due (R7 after R6). The targets and their plans stay as registered.
+    """
+    targets = list(registration.targets.select_for_update().order_by("order", "pk"))
+    if set(links) - {t.pk for t in targets}:
+        raise ValidationError("Chỉ tiêu không thuộc bản đăng ký này.")
+    for target in targets:
+        if target.pk in links:
+            target.criterion_id = links[target.pk]
+    given = [TargetInput(t.title, t.measure, t.planned_value, t.criterion_id) for t in targets]
+    _check_targets(registration.membership, given)
+    RegistrationTarget.objects.filter(registration=registration).update(criterion=None)
+    for target in targets:
+        _save(target, user=user, reason="Gắn chỉ tiêu với tiêu chí chấm điểm")
+
+
+# ---------------------------------------------------------------------------
+# Pledge (giao ước thi đua)
+
+
+@transaction.atomic
+def pledge_save(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    text: str,
+    file: UploadedFile | None,
+    user: User | None,
+) -> Pledge:
+    """The head's draft of the year's pledge: its text, or a file, or both."""
+    pledge = Pledge.objects.select_for_update().filter(
+        cluster=cluster, year=year
+    ).first() or Pledge(cluster=cluster, year=year)
+    if pledge.is_published:
+        raise ValidationError("Giao ước đã công bố, không sửa được nữa.")
+    pledge.text = text.strip()
+    if _store(file) is not None:
+        pledge.file = file
+    _save(pledge, user=user, reason="Soạn giao ước thi đua")
+    return pledge
+
+
+@transaction.atomic
+def pledge_publish(*, pledge: Pledge, user: User | None) -> Pledge:
+    """Publish the pledge for the members to sign; it is frozen from then on."""
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.is_published:
+        raise ValidationError("Giao ước đã được công bố.")
+    if not pledge.text and not pledge.file:
+        raise ValidationError("Cần nội dung hoặc tệp giao ước trước khi công bố.")
+    pledge.published_at = timezone.now()
+    pledge.published_by = user
+    _save(pledge, user=user, reason="Công bố giao ước thi đua")
+    return pledge
+
+
+def _check_signable(pledge: Pledge, membership: Membership) -> None:
+    if not pledge.is_published:
+        raise ValidationError("Giao ước chưa được công bố.")
+    if membership.cluster_id != pledge.cluster_id or membership.year_id != pledge.year_id:
+        raise ValidationError(f"{membership.unit} không thuộc cụm, khối của giao ước này.")
+
+
+@transaction.atomic
+def pledge_sign(*, pledge: Pledge, membership: Membership, user: User | None) -> PledgeSignature:
+    """A member signs the published pledge online (who and when are kept).
+    Signing twice keeps the first signature."""
+    _check_signable(pledge, membership)
+    signature = PledgeSignature.objects.filter(pledge=pledge, membership=membership).first()
+    if signature is None:
+        signature = PledgeSignature(
+            pledge=pledge,
+            membership=membership,
+            method=PledgeSignature.Method.ONLINE,
+            signed_on=timezone.localdate(),
+            signed_by=user,
+        )
+        _save(signature, user=user, reason="Ký giao ước trực tuyến")
+    return signature
+
+
+@transaction.atomic
+def pledge_record_paper(
+    *,
+    pledge: Pledge,
+    memberships: Iterable[Membership],
+    signed_on: date,
+    user: User | None,
+) -> list[PledgeSignature]:
+    """The head records signatures made on paper at the conference; members
+    that already signed keep their signature."""
+    signed = set(pledge.signatures.values_list("membership_id", flat=True))
+    created = []
+    for membership in memberships:
+        _check_signable(pledge, membership)
+        if membership.pk in signed:
+            continue
+        signature = PledgeSignature(
+            pledge=pledge,
+            membership=membership,
+            method=PledgeSignature.Method.PAPER,
+            signed_on=signed_on,
+            signed_by=user,
+        )
+        _save(signature, user=user, reason=f"Ký giao ước tại hội nghị ngày {_day(signed_on)}")
+        signed.add(membership.pk)
+        created.append(signature)
+    return created
+
+
+# ---------------------------------------------------------------------------
+# The head's documents (R5, R7) and the members' reports (R10)
+
+
+@transaction.atomic
+def head_document_upload(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    kind: str,
+    number: str,
+    issued_on: date,
+    file: UploadedFile,
+    user: User | None,
+) -> HeadDocument:
+    """Upload the programme (R5) or the scoring regulation (R7); a new upload
+    replaces the old one. Issued after its deadline, it proposes one
+    `head_duty` deduction of the head unit for staff to confirm (R25); a
+    re-upload never proposes a second one."""
+    if kind not in HeadDocument.Kind.values:
+        raise ValidationError("Loại văn bản không hợp lệ.")
+    head = _head_of(cluster, year)
+    _store(file)
+    document = (
+        HeadDocument.objects.select_for_update()
+        .filter(cluster=cluster, year=year, kind=kind)
+        .first()
+    ) or HeadDocument(cluster=cluster, year=year, kind=kind)
+    document.number = number.strip()
+    document.issued_on = issued_on
+    document.file = file
+    document.uploaded_by = user
+    label = HeadDocument.Kind(kind).label
+    _save(document, user=user, reason=f"Tải lên {label} ban hành ngày {_day(issued_on)}")
+    due = due_date(cluster=cluster, year=year, kind=kind)
+    if document.is_late(due) and document.late_deduction_id is None:
+        rule = "R5" if kind == HeadDocument.Kind.PROGRAMME else "R7"
+        document.late_deduction = _propose(
+            membership=head,
+            kind="head_duty",
+            reason=(
+                f"Ban hành chậm {label} năm {year.year}: ngày ban hành {_day(issued_on)}, "
+                f"hạn {_day(due)} ({rule})."
+            ),
+            user=user,
+        )
+        _save(document, user=user, reason="Đề nghị điểm trừ do ban hành chậm")
+    return document
+
+
+@transaction.atomic
+def report_upload(
+    *,
+    membership: Membership,
+    kind: str,
+    number: str,
+    reported_on: date,
+    file: UploadedFile,
+    user: User | None,
+) -> Report:
+    """A member sends its mid-year or annual report (R10); a new upload replaces the old one."""
+    if kind not in Report.Kind.values:
+        raise ValidationError("Loại báo cáo không hợp lệ.")
+    _store(file)
+    report = (
+        Report.objects.select_for_update().filter(membership=membership, kind=kind).first()
+    ) or Report(membership=membership, kind=kind)
+    report.number = number.strip()
+    report.reported_on = reported_on
+    report.file = file
+    report.uploaded_by = user
+    _save(report, user=user, reason=f"Gửi {Report.Kind(kind).label} ngày {_day(reported_on)}")
+    return report
+
+
+# ---------------------------------------------------------------------------
+# Conferences and attendance (R8–R12)
+
+
+def conference_default_place(*, cluster: Cluster, year: EmulationYear, kind: str) -> str:
+    """R8: the mid-year conference at the deputy's unit; R9: the annual one
+    (and its preparatory meeting) at the head's unit. Empty when unknown."""
+    role = Membership.Role.DEPUTY if kind == Conference.Kind.MID_YEAR else Membership.Role.HEAD
+    if kind == Conference.Kind.OTHER:
+        return ""
+    leaders = Membership.objects.filter(
+        cluster=cluster, year=year, role__in=[role, Membership.Role.HEAD]
+    ).select_related("unit")
+    by_role = {m.role: m.unit.name for m in leaders}
+    return by_role.get(role) or by_role.get(Membership.Role.HEAD, "")
+
+
+def _check_preparatory(conference: Conference) -> None:
+    """R11: a preparatory meeting at least one day before the annual conference."""
+    kinds = {Conference.Kind.PREPARATORY, Conference.Kind.ANNUAL}
+    if conference.kind not in kinds:
+        return
+    other_kind = (kinds - {conference.kind}).pop()
+    other = (
+        Conference.objects.filter(cluster=conference.cluster, year=conference.year, kind=other_kind)
+        .exclude(pk=conference.pk)
+        .first()
+    )
+    if other is None:
+        return
+    preparatory, annual = (
+        (conference, other)
+        if conference.kind == Conference.Kind.PREPARATORY
+        else (other, conference)
+    )
+    if preparatory.held_on >= annual.held_on:
+        raise ValidationError(
+            "Họp trù bị phải diễn ra trước Hội nghị tổng kết ít nhất 01 ngày (R11): "
+            f"họp trù bị ngày {_day(preparatory.held_on)}, "
+            f"hội nghị tổng kết ngày {_day(annual.held_on)}."
+        )
+
+
+@transaction.atomic
+def conference_save(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    kind: str,
+    held_on: date,
+    place: str,
+    agenda: str = "",
+    title: str = "",
+    minutes: UploadedFile | None = None,
+    conference: Conference | None = None,
+    user: User | None,
+) -> Conference:
+    """Create (or, with `conference`, change) a conference of the cluster's year."""
+    if kind not in Conference.Kind.values:
+        raise ValidationError("Loại hội nghị không hợp lệ.")
+    if conference is None:
+        if (
+            kind in Conference.SINGLE_KINDS
+            and Conference.objects.filter(cluster=cluster, year=year, kind=kind).exists()
+        ):
+            raise ValidationError(
+                f"Cụm, khối đã có {Conference.Kind(kind).label} trong năm {year.year}."
+            )
+        conference = Conference(cluster=cluster, year=year, kind=kind, created_by=user)
+    elif conference.cluster_id != cluster.pk or conference.year_id != year.pk:
+        raise ValidationError("Hội nghị không thuộc cụm, khối và năm này.")
+    conference.held_on = held_on
+    conference.place = place.strip()
+    conference.agenda = agenda.strip()
+    conference.title = title.strip()
+    if _store(minutes) is not None:
+        conference.minutes = minutes
+    _check_preparatory(conference)
+    _save(conference, user=user, reason=f"Ghi {conference.name} ngày {_day(held_on)}")
+    return conference
+
+
+_BREACH_WORDS = {
+    Attendance.Status.ABSENT: "Vắng mặt tại",
+    Attendance.Status.WRONG_COMPOSITION: "Tham dự không đúng thành phần tại",
+}
+
+
+@transaction.atomic
+def conference_record_attendance(
+    *,
+    conference: Conference,
+    statuses: Mapping[int, str],
+    notes: Mapping[int, str] | None = None,
+    user: User | None,
+) -> list[Attendance]:
+    """Record each member's attendance (membership id → status) (R12).
+
+    Absence or wrong composition proposes one `member_duty` deduction (count
+    1) for the head and staff to confirm (R25). Recording again never adds a
+    second proposal: a still-proposed one follows the new status (its
+    reason is updated, or it is withdrawn when the unit did attend rightly);
+    one already confirmed or rejected is left to staff.
+    """
+    notes = notes or {}
+    members = {
+        m.pk: m
+        for m in Membership.objects.filter(
+            cluster=conference.cluster, year=conference.year
+        ).select_related("unit")
+    }
+    if set(statuses) - set(members):
+        raise ValidationError("Có đơn vị không thuộc cụm, khối trong năm của hội nghị.")
+    if set(statuses.values()) - set(Attendance.Status.values):
+        raise ValidationError("Tình trạng tham dự không hợp lệ.")
+    existing = {
+        a.membership_id: a
+        for a in conference.attendances.select_for_update(of=("self",)).select_related("deduction")
+    }
+    recorded = []
+    for membership_id, status in statuses.items():
+        attendance = existing.get(membership_id) or Attendance(
+            conference=conference, membership=members[membership_id]
+        )
+        note = notes.get(membership_id, "").strip()
+        if attendance.pk is None or (attendance.status, attendance.note) != (status, note):
+            attendance.status = status
+            attendance.note = note
+            label = Attendance.Status(status).label
+            _save(attendance, user=user, reason=f"Điểm danh {conference.name}: {label}")
+        _follow_attendance(attendance, conference, user)
+        recorded.append(attendance)
+    return recorded
+
+
+def _follow_attendance(attendance: Attendance, conference: Conference, user: User | None) -> None:
+    proposal = attendance.deduction
+    if proposal is not None and proposal.status != Deduction.Status.PROPOSED:
+        return
+    if not attendance.is_breach:
+        if proposal is not None:
+            attendance.deduction = None
+            _save(attendance, user=user, reason="Thu hồi đề nghị điểm trừ")
+            _delete(proposal, user=user, reason="Thu hồi: đơn vị tham dự đúng thành phần")
+        return
+    reason = (
+        f"{_BREACH_WORDS[attendance.status]} {conference.name} "
+        f"ngày {_day(conference.held_on)} (R12)."
+    )
+    if proposal is None:
+        attendance.deduction = _propose(
+            membership=attendance.membership, kind="member_duty", reason=reason, user=user
+        )
+        _save(attendance, user=user, reason="Đề nghị điểm trừ do không tham dự đúng thành phần")
+    elif proposal.reason != reason:
+        proposal.reason = reason
+        _save(proposal, user=user, reason="Cập nhật lý do theo điểm danh")
+
+
+# ---------------------------------------------------------------------------
+# Deductions proposed from the activities, confirmed by staff (R25)
+
+
+def _propose(
+    *, membership: Membership, kind: str, reason: str, count: int = 1, user: User | None
+) -> Deduction:
+    deduction = Deduction(
+        membership=membership,
+        kind=kind,
+        count=count,
+        reason=reason,
+        status=Deduction.Status.PROPOSED,
+        created_by=user,
+    )
+    _save(deduction, user=user, reason="Đề nghị điểm trừ")
+    return deduction
+
+
+@transaction.atomic
+def deduction_propose(
+    *, membership: Membership, reason: str, count: int = 1, user: User | None
+) -> Deduction:
+    """The head proposes a `member_duty` deduction for a member, with a reason (R25)."""
+    if not reason.strip():
+        raise ValidationError("Cần ghi lý do đề nghị điểm trừ.")
+    if count < 1:
+        raise ValidationError("Số lần phải từ 1 trở lên.")
+    return _propose(
+        membership=membership, kind="member_duty", reason=reason.strip(), count=count, user=user
+    )
+
+
+@transaction.atomic
+def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
+    """Staff confirm a proposed deduction; from then on it counts in the
+    results. R25's once-a-year kinds are refused a second confirmation."""
+    deduction = (
+        Deduction.objects.select_for_update(of=("self",))
+        .select_related("membership")
+        .get(pk=deduction.pk)
+    )
+    if deduction.status != Deduction.Status.PROPOSED:
+        raise ValidationError("Chỉ xác nhận được điểm trừ đang ở trạng thái đề nghị.")
+    confirmed = Deduction.objects.filter(
+        membership=deduction.membership, status=Deduction.Status.CONFIRMED
+    ).values_list("kind", "count")
+    errors = engine.validate_deductions(
+        [engine.Deduction(kind=k, count=c) for k, c in confirmed]
+        + [engine.Deduction(kind=deduction.kind, count=deduction.count)],
+        is_head=deduction.membership.role == Membership.Role.HEAD,
+    )
+    if errors:
+        raise ValidationError(errors)
+    deduction.status = Deduction.Status.CONFIRMED
+    _save(deduction, user=user, reason="Xác nhận điểm trừ")
+    return deduction
+
+
+@transaction.atomic
+def deduction_reject(*, deduction: Deduction, reason: str = "", user: User | None) -> Deduction:
+    """Staff do not accept a proposed deduction; the reason is kept in its history."""
+    deduction = Deduction.objects.select_for_update().get(pk=deduction.pk)
+    if deduction.status != Deduction.Status.PROPOSED:
+        raise ValidationError("Chỉ không chấp nhận được điểm trừ đang ở trạng thái đề nghị.")
+    deduction.status = Deduction.Status.REJECTED
+    why = f": {reason.strip()}" if reason.strip() else ""
+    _save(deduction, user=user, reason=f"Không chấp nhận điểm trừ{why}")
+    return deduction
+
+
+# ---------------------------------------------------------------------------
+# Election of next year's head and deputy (R2, R13)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A member and the last year it held a role in this cluster (None: never)."""
+
+    membership: Membership
+    last_held: int | None
+
+
+def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, list[Candidate]]:
+    """R2's rotation: for the head and for the deputy role, this year's members
+    ordered by how long ago they last held that role in this cluster (up to
+    and including `year`): never first, then the longest ago; ties by unit
+    code. The first of each list is the suggestion. Two queries."""
+    members = list(Membership.objects.filter(cluster=cluster, year=year).select_related("unit"))
+    held = (
+        Membership.objects.filter(
+            cluster=cluster,
+            unit_id__in=[m.unit_id for m in members],
+            year__year__lte=year.year,
+            role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY],
+        )
+        .values("unit_id", "role")
+        .annotate(last=Max("year__year"))
+    )
+    last = {(row["unit_id"], row["role"]): row["last"] for row in held}
+
+    def rotation(role: str) -> list[Candidate]:
+        candidates = [Candidate(m, last.get((m.unit_id, role))) for m in members]
+        return sorted(
+            candidates,
+            key=lambda c: (c.last_held is not None, c.last_held or 0, c.membership.unit.code),
+        )
+
+    return {role: rotation(role) for role in (Membership.Role.HEAD, Membership.Role.DEPUTY)}
+
+
+def election_suggestion(
+    candidates: Mapping[str, list[Candidate]],
+) -> tuple[Unit | None, Unit | None]:
+    """The suggested head and deputy: the first of each rotation, never the same unit."""
+    heads = candidates.get(Membership.Role.HEAD, [])
+    head = heads[0].membership.unit if heads else None
+    deputy = next(
+        (
+            c.membership.unit
+            for c in candidates.get(Membership.Role.DEPUTY, [])
+            if c.membership.unit != head
+        ),
+        None,
+    )
+    return head, deputy
+
+
+@transaction.atomic
+def election_record(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    head: Unit,
+    deputy: Unit | None,
+    elected_on: date,
+    user: User | None,
+) -> Election:
+    """The annual conference's vote for next year's head and deputy (R2, R13)."""
+    members = set(
+        Membership.objects.filter(cluster=cluster, year=year).values_list("unit_id", flat=True)
+    )
+    if head.pk not in members or (deputy is not None and deputy.pk not in members):
+        raise ValidationError("Trưởng và phó trưởng được bầu phải là thành viên của cụm, khối.")
+    if deputy is not None and deputy.pk == head.pk:
+        raise ValidationError("Trưởng và phó trưởng cụm, khối phải là hai đơn vị khác nhau.")
+    election = (
+        Election.objects.select_for_update().filter(cluster=cluster, year=year).first()
+    ) or Election(cluster=cluster, year=year)
+    if election.is_assigned:
+        raise ValidationError("Đã có quyết định giao, không sửa được kết quả bầu.")
+    election.head = head
+    election.deputy = deputy
+    election.elected_on = elected_on
+    election.recorded_by = user
+    deputy_text = f", phó: {deputy.code}" if deputy else ""
+    _save(
+        election,
+        user=user,
+        reason=f"Kết quả bầu năm {year.year + 1}: trưởng {head.code}{deputy_text}",
+    )
+    return election
+
+
+@transaction.atomic
+def election_assign(
+    *, election: Election, decision_number: str, decision_date: date, user: User | None
+) -> list[Membership]:
+    """Record the Chairman's assignment (decision number and date) and set up
+    next year: the year with its deadlines, and the cluster's memberships
+    (this year's members; the elected head and deputy in their roles).
+
+    Next year's memberships of the cluster made before (by hand or by an
+    import) are kept when they already have the elected head and deputy;
+    with another head or deputy the assignment is refused. A member already
+    placed in another cluster next year is left there, unless it is the
+    elected head or deputy.
+    """
+    election = (
+        Election.objects.select_for_update(of=("self",))
+        .select_related("cluster", "year")
+        .get(pk=election.pk)
+    )
+    if not decision_number.strip():
+        raise ValidationError("Cần ghi số quyết định giao của Chủ tịch UBND tỉnh.")
+    next_year = year_create(year=election.year.year + 1)
+    existing = list(
+        Membership.objects.filter(cluster=election.cluster, year=next_year).select_related("unit")
+    )
+    roles = {m.role: m.unit for m in existing}
+    if existing:
+        for role, elected in (
+            (Membership.Role.HEAD, election.head),
+            (Membership.Role.DEPUTY, election.deputy),
+        ):
+            current = roles.get(role)
+            if current != elected:
+                label = Membership.Role(role).label.lower()
+                raise ValidationError(
+                    f"Năm {next_year.year} cụm, khối đã có danh sách thành viên với {label} là "
+                    f"{current or 'không có'}, khác kết quả bầu ({elected or 'không có'})."
+                )
+        created = []
+    else:
+        created = _next_year_memberships(election, next_year)
+    election.decision_number = decision_number.strip()
+    election.decision_date = decision_date
+    election.assigned_by = user
+    election.assigned_at = timezone.now()
+    _save(
+        election,
+        user=user,
+        reason=f"Quyết định giao số {election.decision_number} ngày {_day(decision_date)}",
+    )
+    return created
+
+
+def _next_year_memberships(election: Election, next_year: EmulationYear) -> list[Membership]:
+    units = list(
+        Membership.objects.filter(cluster=election.cluster, year=election.year).values_list(
+            "unit_id", flat=True
+        )
+    )
+    elsewhere = set(
+        Membership.objects.filter(year=next_year, unit_id__in=units).values_list(
+            "unit_id", flat=True
+        )
+    )
+    leaders = {election.head_id, election.deputy_id} - {None}
+    if leaders & elsewhere:
+        raise ValidationError(
+            f"Đơn vị được bầu đã thuộc cụm, khối khác trong năm {next_year.year}."
+        )
+    role_of = {election.head_id: Membership.Role.HEAD, election.deputy_id: Membership.Role.DEPUTY}
+    return Membership.objects.bulk_create(
+        [
+            Membership(
+                cluster=election.cluster,
+                year=next_year,
+                unit_id=unit_id,
+                role=role_of.get(unit_id, Membership.Role.MEMBER),
+            )
+            for unit_id in units
+            if unit_id not in elsewhere
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------
+# Participation facts for the results (R27)
+
+
+def participation_facts(memberships: Iterable[Membership]) -> dict[int, engine.Participation]:
+    """R27's participation facts of each membership, by membership id. One query.
+
+    A stored `Participation` row (from a dataset import) wins: the import
+    states the facts as given. Without one, the facts come from the year's
+    records: a submitted registration, a signature of the published pledge,
+    a mid-year and an annual report.
+
+    Product decision: the records are read only for a cluster's year where
+    the activities are in use, that is where the pledge is published or any
+    member has a registration (draft or submitted). Elsewhere (a year
+    imported from a dataset, or a cluster that keeps its records on paper)
+    every fact is true, as before; otherwise every unit of such a year would
+    be excluded for lack of records nobody was asked to keep here.
+    """
+    ids = [m.pk for m in memberships]
+    if not ids:
+        return {}
+    in_cluster_year = {
+        "membership__cluster": OuterRef("cluster"),
+        "membership__year": OuterRef("year"),
+    }
+    published = Pledge.objects.filter(published_at__isnull=False)
+    own = {"membership": OuterRef("pk")}
+    rows = (
+        Membership.objects.filter(pk__in=ids)
+        .select_related("participation")
+        .annotate(
+            pledge_published=Exists(
+                published.filter(cluster=OuterRef("cluster"), year=OuterRef("year"))
+            ),
+            any_registration=Exists(Registration.objects.filter(**in_cluster_year)),
+            registered=Exists(
+                Registration.objects.filter(**own, status=Registration.Status.SUBMITTED)
+            ),
+            pledge_signed=Exists(
+                PledgeSignature.objects.filter(**own, pledge__published_at__isnull=False)
+            ),
+            mid_year_report=Exists(Report.objects.filter(**own, kind=Report.Kind.MID_YEAR)),
+            annual_report=Exists(Report.objects.filter(**own, kind=Report.Kind.ANNUAL)),
+        )
+    )
+    facts = {}
+    for row in rows:
+        try:
+            stored = row.participation
+        except Participation.DoesNotExist:
+            stored = None
+        if stored is not None:
+            facts[row.pk] = engine.Participation(
+                registered=stored.registered,
+                pledge_signed=stored.pledge_signed,
+                mid_year_report=stored.mid_year_report,
+                annual_report=stored.annual_report,
+            )
+        elif row.pledge_published or row.any_registration:
+            facts[row.pk] = engine.Participation(
+                registered=row.registered,
+                pledge_signed=row.pledge_signed,
+                mid_year_report=row.mid_year_report,
+                annual_report=row.annual_report,
+            )
+        else:
+            facts[row.pk] = engine.Participation()
+    return facts

@@ -2,7 +2,54 @@ from django.urls import path
 
 from clusters import views
 
+CLUSTER = "cum/<str:code>/<int:year>/"
+
 urlpatterns = [
     path("", views.home, name="home"),
-    path("cum/<str:code>/<int:year>/", views.cluster_detail, name="cluster_detail"),
+    path(CLUSTER, views.cluster_detail, name="cluster_detail"),
+    # Registration (R6)
+    path("dang-ky/<int:year>/", views.registration_edit, name="registration_edit"),
+    path(f"{CLUSTER}dang-ky/", views.registration_progress, name="registration_progress"),
+    path(f"{CLUSTER}dang-ky/<str:unit>/", views.registration_detail, name="registration_detail"),
+    # Pledge
+    path(f"{CLUSTER}giao-uoc/", views.pledge, name="pledge"),
+    path(f"{CLUSTER}giao-uoc/soan/", views.pledge_edit, name="pledge_edit"),
+    path(f"{CLUSTER}giao-uoc/ky/", views.pledge_sign, name="pledge_sign"),
+    path(f"{CLUSTER}giao-uoc/ky-tai-hoi-nghi/", views.pledge_paper, name="pledge_paper"),
+    # The head's documents (R5, R7) and the members' reports (R10)
+    path(f"{CLUSTER}van-ban/", views.head_documents, name="head_documents"),
+    path(f"{CLUSTER}van-ban/tai-len/", views.head_document_upload, name="head_document_upload"),
+    path(f"{CLUSTER}bao-cao/", views.reports, name="reports"),
+    path(f"{CLUSTER}bao-cao/gui/", views.report_upload, name="report_upload"),
+    # Conferences (R8–R12)
+    path(f"{CLUSTER}hoi-nghi/", views.conferences, name="conferences"),
+    path(f"{CLUSTER}hoi-nghi/them/<slug:kind>/", views.conference_create, name="conference_create"),
+    path(f"{CLUSTER}hoi-nghi/<int:pk>/", views.conference_detail, name="conference_detail"),
+    path(f"{CLUSTER}hoi-nghi/<int:pk>/sua/", views.conference_edit, name="conference_edit"),
+    path(
+        f"{CLUSTER}hoi-nghi/<int:pk>/diem-danh/",
+        views.conference_attendance,
+        name="conference_attendance",
+    ),
+    # Deductions (R25)
+    path(f"{CLUSTER}diem-tru/", views.deductions, name="deductions"),
+    path(f"{CLUSTER}diem-tru/de-nghi/", views.deduction_propose, name="deduction_propose"),
+    path(
+        f"{CLUSTER}diem-tru/<int:pk>/xac-nhan/",
+        views.deduction_decide,
+        {"decision": "confirm"},
+        name="deduction_confirm",
+    ),
+    path(
+        f"{CLUSTER}diem-tru/<int:pk>/khong-chap-nhan/",
+        views.deduction_decide,
+        {"decision": "reject"},
+        name="deduction_reject",
+    ),
+    # Election of next year's head and deputy (R2)
+    path(f"{CLUSTER}bau-truong-cum/", views.election, name="election"),
+    path(f"{CLUSTER}bau-truong-cum/ket-qua/", views.election_record, name="election_record"),
+    path(f"{CLUSTER}bau-truong-cum/quyet-dinh/", views.election_assign, name="election_assign"),
+    # Stored files, served only after a permission check
+    path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]

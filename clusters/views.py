@@ -1,11 +1,59 @@
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from functools import partial
 
-from clusters.access import get_cluster_for_viewer, get_year
-from clusters.models import Cluster, Membership
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.forms.models import model_to_dict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clusters import deadlines, services
+from clusters.access import (
+    get_cluster_for_head,
+    get_cluster_for_lead_or_staff,
+    get_cluster_for_member,
+    get_cluster_for_staff,
+    get_cluster_for_viewer,
+    get_cluster_membership,
+    get_member_for_overseer,
+    get_own_membership,
+    get_upload_for_viewer,
+    get_year,
+)
+from clusters.forms import (
+    AssignmentForm,
+    AttendanceForm,
+    ConferenceForm,
+    CriterionLinkForm,
+    DeductionProposalForm,
+    DeductionRejectForm,
+    ElectionForm,
+    HeadDocumentForm,
+    PaperSignatureForm,
+    PledgeForm,
+    RegistrationForm,
+    ReportForm,
+    TargetFormSet,
+)
+from clusters.models import (
+    Attendance,
+    Cluster,
+    Conference,
+    Election,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Pledge,
+    Registration,
+    Report,
+)
+from emulation.uploads import extension
+from scoring.models import Deduction
 
 
 @login_required
@@ -60,3 +108,594 @@ def _members(cluster: Cluster, year) -> list[Membership]:
     order = {Membership.Role.HEAD: 0, Membership.Role.DEPUTY: 1, Membership.Role.MEMBER: 2}
     members = Membership.objects.filter(cluster=cluster, year=year).select_related("unit")
     return sorted(members, key=lambda m: (order[m.role], m.unit.code))
+
+
+# ---------------------------------------------------------------------------
+# The year's activities (R5–R13). Each view fetches through one helper of
+# clusters.access, validates a form, calls a service and redirects.
+
+
+FAILED = object()
+
+
+def _attempt(form: forms.Form, action: Callable[[], object]) -> object:
+    """Run a service and return its answer; its ValidationError becomes the
+    form's error and FAILED is returned instead."""
+    try:
+        return action()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return FAILED
+
+
+def _post_action(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict], object],
+    *,
+    success: str,
+    failure: str,
+) -> None:
+    """A POST-only action: validate the form, run the service with its data,
+    and tell the user the outcome (the page it came from shows it)."""
+    if form.is_valid() and _attempt(form, partial(action, form.cleaned_data)) is not FAILED:
+        messages.success(request, success)
+    else:
+        messages.error(request, f"{failure}: {_errors(form)}")
+
+
+def _errors(form: forms.Form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _members_of(cluster: Cluster, year: EmulationYear) -> list[Membership]:
+    return list(
+        Membership.objects.filter(cluster=cluster, year=year)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+
+
+def _criterion_choices(membership: Membership) -> list[tuple[int, str]]:
+    criteria = services.linkable_criteria(cluster=membership.cluster, year=membership.year)
+    return [(c.pk, f"{c.code}. {c.title[:90]}") for c in criteria]
+
+
+# --- Registration (R6) --------------------------------------------------------
+
+
+@login_required
+def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
+    membership = get_own_membership(request.user, get_year(year))
+    registration = Registration.objects.filter(membership=membership).first()
+    if registration is not None and registration.is_submitted:
+        return _registration_links(request, membership, registration)
+    data = request.POST if request.method == "POST" else None
+    form = RegistrationForm(data, initial=model_to_dict(registration) if registration else None)
+    targets = TargetFormSet(
+        data,
+        prefix="targets",
+        initial=_target_initial(registration),
+        form_kwargs={"criterion_choices": _criterion_choices(membership)},
+    )
+    if data is not None and form.is_valid() and targets.is_valid():
+
+        def save() -> None:
+            fields = form.cleaned_data
+            services.registration_save(
+                membership=membership, targets=targets.targets(), user=request.user, **fields
+            )
+            if "submit" in request.POST:
+                services.registration_submit(membership=membership, user=request.user)
+
+        if _attempt(form, save) is not FAILED:
+            messages.success(request, "Đã gửi bản đăng ký." if "submit" in data else "Đã lưu.")
+            return redirect("registration_edit", year)
+    context = {"membership": membership, "form": form, "targets": targets}
+    return render(request, "clusters/registration_edit.html", context | _due(membership))
+
+
+def _target_initial(registration: Registration | None) -> list[dict]:
+    if registration is None:
+        return []
+    return [
+        {
+            "title": t.title,
+            "measure": t.measure,
+            "planned_value": t.planned_value,
+            "criterion": t.criterion_id,
+        }
+        for t in registration.targets.order_by("order", "pk")
+    ]
+
+
+def _due(membership: Membership, registration: Registration | None = None) -> dict:
+    """The registration deadline (R6), and whether the registration came late."""
+    due = services.due_date(
+        cluster=membership.cluster, year=membership.year, kind=deadlines.REGISTRATION
+    )
+    return {"due": due, "late": registration is not None and registration.is_late(due)}
+
+
+def _registration_links(
+    request: HttpRequest, membership: Membership, registration: Registration
+) -> HttpResponse:
+    """A submitted registration: read-only, but its targets may be linked to
+    the criteria of a scorecard issued later (R19)."""
+    targets = list(registration.targets.select_related("criterion").order_by("order", "pk"))
+    choices = _criterion_choices(membership)
+    data = request.POST if request.method == "POST" else None
+    form = CriterionLinkForm(data, targets=targets, criterion_choices=choices)
+    if data is not None and form.is_valid():
+        action = partial(
+            services.registration_link_criteria,
+            registration=registration,
+            links=form.links(),
+            user=request.user,
+        )
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã gắn chỉ tiêu với tiêu chí chấm điểm.")
+            return redirect("registration_edit", membership.year.year)
+    context = {
+        "membership": membership,
+        "registration": registration,
+        "targets": targets,
+        "link_form": form if choices and targets else None,
+    }
+    return render(
+        request, "clusters/registration_view.html", context | _due(membership, registration)
+    )
+
+
+@login_required
+def registration_progress(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    members = (
+        Membership.objects.filter(cluster=seat.cluster, year=seat.year)
+        .select_related("unit", "registration")
+        .annotate(target_count=Count("registration__targets"))
+        .order_by("unit__code")
+    )
+    due = services.due_date(cluster=seat.cluster, year=seat.year, kind=deadlines.REGISTRATION)
+    rows = [(m, getattr(m, "registration", None)) for m in members]
+    context = {
+        "seat": seat,
+        "due": due,
+        "rows": [(m, r, r is not None and r.is_late(due)) for m, r in rows],
+        "submitted": sum(1 for _, r in rows if r is not None and r.is_submitted),
+    }
+    return render(request, "clusters/registration_progress.html", context)
+
+
+@login_required
+def registration_detail(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    seat, member = get_member_for_overseer(request.user, code, get_year(year), unit)
+    registration = Registration.objects.filter(membership=member).first()
+    targets = registration.targets.select_related("criterion") if registration else []
+    context = {
+        "seat": seat,
+        "membership": member,
+        "registration": registration,
+        "targets": targets,
+    }
+    return render(request, "clusters/registration_view.html", context | _due(member, registration))
+
+
+# --- Pledge -------------------------------------------------------------------
+
+
+@login_required
+def pledge(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_member(request.user, code, get_year(year))
+    found = Pledge.objects.filter(cluster=seat.cluster, year=seat.year).first()
+    signatures = {
+        s.membership_id: s for s in (found.signatures.select_related("signed_by") if found else [])
+    }
+    members = _members_of(seat.cluster, seat.year)
+    context = {
+        "seat": seat,
+        "pledge": found,
+        "rows": [(m, signatures.get(m.pk)) for m in members],
+        "signed": seat.membership is not None and seat.membership.pk in signatures,
+        "paper_form": PaperSignatureForm(
+            members=[m for m in members if m.pk not in signatures],
+            initial={"signed_on": timezone.localdate()},
+        ),
+    }
+    return render(request, "clusters/pledge.html", context)
+
+
+@login_required
+def pledge_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    draft = Pledge.objects.filter(cluster=cluster, year=emulation_year).first()
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = PledgeForm(*data, initial={"text": draft.text} if draft else None)
+    if data and form.is_valid():
+
+        def save() -> None:
+            saved = services.pledge_save(
+                cluster=cluster, year=emulation_year, user=request.user, **form.cleaned_data
+            )
+            if "publish" in request.POST:
+                services.pledge_publish(pledge=saved, user=request.user)
+
+        if _attempt(form, save) is not FAILED:
+            messages.success(request, "Đã lưu giao ước.")
+            return redirect("pledge", code, year)
+    context = {"cluster": cluster, "year": emulation_year, "form": form, "pledge": draft}
+    return render(request, "clusters/pledge_edit.html", context)
+
+
+@login_required
+@require_POST
+def pledge_sign(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    membership = get_cluster_membership(request.user, code, get_year(year))
+    found = get_object_or_404(Pledge, cluster=membership.cluster, year=membership.year)
+    _post_action(
+        request,
+        forms.Form(request.POST),
+        lambda _: services.pledge_sign(pledge=found, membership=membership, user=request.user),
+        success="Đơn vị đã ký giao ước thi đua.",
+        failure="Chưa ký được",
+    )
+    return redirect("pledge", code, year)
+
+
+@login_required
+@require_POST
+def pledge_paper(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    found = get_object_or_404(Pledge, cluster=cluster, year=emulation_year)
+    members = _members_of(cluster, emulation_year)
+    _post_action(
+        request,
+        PaperSignatureForm(request.POST, members=members),
+        lambda data: services.pledge_record_paper(
+            pledge=found,
+            memberships=[m for m in members if m.pk in data["members"]],
+            signed_on=data["signed_on"],
+            user=request.user,
+        ),
+        success="Đã ghi nhận các đơn vị ký giao ước trên giấy.",
+        failure="Chưa ghi nhận được",
+    )
+    return redirect("pledge", code, year)
+
+
+# --- The head's documents (R5, R7) and reports (R10) ------------------------
+
+
+@login_required
+def head_documents(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_member(request.user, code, get_year(year))
+    found = {d.kind: d for d in HeadDocument.objects.filter(cluster=seat.cluster, year=seat.year)}
+    rows = []
+    for kind, label in HeadDocument.Kind.choices:
+        due = services.due_date(cluster=seat.cluster, year=seat.year, kind=kind)
+        document = found.get(kind)
+        rows.append((label, due, document, document is not None and document.is_late(due)))
+    form = HeadDocumentForm() if seat.leads else None
+    return render(
+        request, "clusters/head_documents.html", {"seat": seat, "rows": rows, "form": form}
+    )
+
+
+@login_required
+def head_document_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = HeadDocumentForm(*data)
+    if data and form.is_valid():
+        action = partial(
+            services.head_document_upload,
+            cluster=cluster,
+            year=emulation_year,
+            user=request.user,
+            **form.cleaned_data,
+        )
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã tải lên văn bản.")
+            return redirect("head_documents", code, year)
+    context = {"cluster": cluster, "year": emulation_year, "form": form}
+    return render(request, "clusters/head_document_upload.html", context)
+
+
+@login_required
+def reports(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_member(request.user, code, get_year(year))
+    members = _members_of(seat.cluster, seat.year)
+    if not seat.oversees:  # a member sees its own reports only (R10)
+        members = [m for m in members if m.pk == seat.membership.pk]
+    found = {(r.membership_id, r.kind): r for r in Report.objects.filter(membership__in=members)}
+    dues = {
+        kind: services.due_date(cluster=seat.cluster, year=seat.year, kind=deadline_kind)
+        for kind, deadline_kind in Report.DEADLINES.items()
+    }
+    rows = [(m, [_report_cell(found.get((m.pk, k)), dues[k]) for k in dues]) for m in members]
+    context = {
+        "seat": seat,
+        "rows": rows,
+        "dues": [(Report.Kind(kind).label, due) for kind, due in dues.items()],
+        "form": ReportForm() if seat.membership else None,
+    }
+    return render(request, "clusters/reports.html", context)
+
+
+def _report_cell(report: Report | None, due) -> tuple[Report | None, bool]:
+    return report, report is not None and report.is_late(due)
+
+
+@login_required
+def report_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    membership = get_cluster_membership(request.user, code, get_year(year))
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = ReportForm(*data)
+    if data and form.is_valid():
+        action = partial(
+            services.report_upload, membership=membership, user=request.user, **form.cleaned_data
+        )
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã gửi báo cáo.")
+            return redirect("reports", code, year)
+    return render(request, "clusters/report_upload.html", {"membership": membership, "form": form})
+
+
+@login_required
+def upload_download(request: HttpRequest, kind: str, pk: int) -> FileResponse:
+    stored = get_upload_for_viewer(request.user, kind, pk)
+    ext = extension(stored.name)
+    filename = f"{kind}-{pk}.{ext}" if ext else f"{kind}-{pk}"
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+
+
+# --- Conferences (R8–R12) ---------------------------------------------------
+
+CONFERENCE_SLUGS = {
+    "so-ket": Conference.Kind.MID_YEAR,
+    "tru-bi": Conference.Kind.PREPARATORY,
+    "tong-ket": Conference.Kind.ANNUAL,
+    "khac": Conference.Kind.OTHER,
+}
+
+
+@login_required
+def conferences(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_member(request.user, code, get_year(year))
+    held = Conference.objects.filter(cluster=seat.cluster, year=seat.year).annotate(
+        breaches=Count("attendances", filter=~Q(attendances__status=Attendance.Status.PRESENT))
+    )
+    context = {
+        "seat": seat,
+        "conferences": held,
+        "kinds": [(slug, Conference.Kind(kind).label) for slug, kind in CONFERENCE_SLUGS.items()],
+    }
+    return render(request, "clusters/conferences.html", context)
+
+
+@login_required
+def conference_create(request: HttpRequest, code: str, year: int, kind: str) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    if kind not in CONFERENCE_SLUGS:
+        raise Http404("Không có loại hội nghị này.")
+    kind = CONFERENCE_SLUGS[kind]
+    place = services.conference_default_place(cluster=cluster, year=emulation_year, kind=kind)
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = ConferenceForm(*data, initial={"place": place})
+    if data and form.is_valid():
+        action = partial(
+            services.conference_save,
+            cluster=cluster,
+            year=emulation_year,
+            kind=kind,
+            user=request.user,
+            **form.cleaned_data,
+        )
+        saved = _attempt(form, action)
+        if saved is not FAILED:
+            messages.success(request, "Đã ghi hội nghị.")
+            return redirect("conference_detail", code, year, saved.pk)
+    context = {"cluster": cluster, "year": emulation_year, "form": form, "kind": kind}
+    return render(request, "clusters/conference_form.html", context)
+
+
+@login_required
+def conference_detail(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    seat = get_cluster_for_member(request.user, code, get_year(year))
+    conference = get_object_or_404(Conference, pk=pk, cluster=seat.cluster, year=seat.year)
+    recorded = {a.membership_id: a for a in conference.attendances.select_related("deduction")}
+    rows = [(m, recorded.get(m.pk)) for m in _members_of(seat.cluster, seat.year)]
+    context = {"seat": seat, "conference": conference, "rows": rows}
+    return render(request, "clusters/conference_detail.html", context)
+
+
+@login_required
+def conference_edit(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    conference = get_object_or_404(Conference, pk=pk, cluster=cluster, year=emulation_year)
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = ConferenceForm.for_conference(conference, *data)
+    if data and form.is_valid():
+        action = partial(
+            services.conference_save,
+            cluster=cluster,
+            year=emulation_year,
+            kind=conference.kind,
+            conference=conference,
+            user=request.user,
+            **form.cleaned_data,
+        )
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã cập nhật hội nghị.")
+            return redirect("conference_detail", code, year, pk)
+    context = {"cluster": cluster, "year": emulation_year, "form": form, "kind": conference.kind}
+    return render(request, "clusters/conference_form.html", context | {"conference": conference})
+
+
+@login_required
+def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    conference = get_object_or_404(Conference, pk=pk, cluster=cluster, year=emulation_year)
+    recorded = {a.membership_id: a for a in conference.attendances.all()}
+    data = request.POST if request.method == "POST" else None
+    form = AttendanceForm(data, members=_members_of(cluster, emulation_year), recorded=recorded)
+    if data is not None and form.is_valid():
+        action = partial(
+            services.conference_record_attendance,
+            conference=conference,
+            statuses=form.statuses(),
+            notes=form.notes(),
+            user=request.user,
+        )
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã ghi nhận thành phần tham dự.")
+            return redirect("conference_detail", code, year, pk)
+    context = {"cluster": cluster, "year": emulation_year, "conference": conference, "form": form}
+    return render(request, "clusters/conference_attendance.html", context)
+
+
+# --- Deductions (R25) -------------------------------------------------------
+
+
+@login_required
+def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    found = (
+        Deduction.objects.filter(membership__cluster=seat.cluster, membership__year=seat.year)
+        .select_related("membership__unit", "created_by")
+        .order_by("status", "membership__unit__code", "created_at")
+    )
+    members = _members_of(seat.cluster, seat.year)
+    context = {
+        "seat": seat,
+        "deductions": found,
+        "propose_form": DeductionProposalForm(members=members) if seat.leads else None,
+        "reject_form": DeductionRejectForm() if seat.is_staff else None,
+    }
+    return render(request, "clusters/deductions.html", context)
+
+
+@login_required
+@require_POST
+def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    members = {m.pk: m for m in _members_of(cluster, emulation_year)}
+    _post_action(
+        request,
+        DeductionProposalForm(request.POST, members=members.values()),
+        lambda data: services.deduction_propose(
+            membership=members[data["member"]],
+            reason=data["reason"],
+            count=data["count"],
+            user=request.user,
+        ),
+        success="Đã đề nghị điểm trừ; chờ cơ quan hướng dẫn xác nhận.",
+        failure="Chưa đề nghị được",
+    )
+    return redirect("deductions", code, year)
+
+
+@login_required
+@require_POST
+def deduction_decide(
+    request: HttpRequest, code: str, year: int, pk: int, decision: str
+) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    deduction = get_object_or_404(
+        Deduction, pk=pk, membership__cluster=seat.cluster, membership__year=seat.year
+    )
+    if decision == "confirm":
+        action = partial(services.deduction_confirm, deduction=deduction, user=request.user)
+        success = "Đã xác nhận điểm trừ."
+    else:
+        action = partial(services.deduction_reject, deduction=deduction, user=request.user)
+        success = "Đã không chấp nhận điểm trừ."
+    _post_action(
+        request,
+        DeductionRejectForm(request.POST),
+        lambda data: action() if decision == "confirm" else action(**data),
+        success=success,
+        failure="Chưa xử lý được",
+    )
+    return redirect("deductions", code, year)
+
+
+# --- Election of next year's head and deputy (R2, R13) ----------------------
+
+
+@login_required
+def election(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    candidates = services.election_candidates(cluster=seat.cluster, year=seat.year)
+    head, deputy = services.election_suggestion(candidates)
+    found = Election.objects.filter(cluster=seat.cluster, year=seat.year).first()
+    members = _members_of(seat.cluster, seat.year)
+    annual = Conference.objects.filter(
+        cluster=seat.cluster, year=seat.year, kind=Conference.Kind.ANNUAL
+    ).first()
+    initial = {
+        "head": found.head_id if found else head and head.pk,
+        "deputy": found.deputy_id if found else deputy and deputy.pk,
+        "elected_on": found.elected_on if found else annual and annual.held_on,
+    }
+    context = {
+        "seat": seat,
+        "candidates": candidates,
+        "suggested": (head, deputy),
+        "election": found,
+        "next_members": _members_of(seat.cluster, _next_year(seat.year)),
+        "form": None
+        if found and found.is_assigned
+        else ElectionForm(members=members, initial=initial),
+        "assign_form": AssignmentForm() if seat.is_staff and found else None,
+    }
+    return render(request, "clusters/election.html", context)
+
+
+def _next_year(year: EmulationYear) -> EmulationYear | None:
+    return EmulationYear.objects.filter(year=year.year + 1).first()
+
+
+@login_required
+@require_POST
+def election_record(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    members = _members_of(seat.cluster, seat.year)
+    units = {m.unit.pk: m.unit for m in members}
+    _post_action(
+        request,
+        ElectionForm(request.POST, members=members),
+        lambda data: services.election_record(
+            cluster=seat.cluster,
+            year=seat.year,
+            head=units[data["head"]],
+            deputy=units.get(data["deputy"]),
+            elected_on=data["elected_on"],
+            user=request.user,
+        ),
+        success="Đã ghi nhận kết quả bầu.",
+        failure="Chưa ghi nhận được",
+    )
+    return redirect("election", code, year)
+
+
+@login_required
+@require_POST
+def election_assign(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found = get_object_or_404(Election, cluster=seat.cluster, year=seat.year)
+    _post_action(
+        request,
+        AssignmentForm(request.POST),
+        lambda data: services.election_assign(election=found, user=request.user, **data),
+        success=f"Đã ghi nhận quyết định giao và lập danh sách thành viên năm {year + 1}.",
+        failure="Chưa ghi nhận được",
+    )
+    return redirect("election", code, year)

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from awards import allocation
 from awards.models import Flag, Quota, Vote
 from clusters.models import Cluster, EmulationYear, Membership
+from clusters.services import participation_facts
 from scoring import engine
 from scoring.models import (
     Band,
     Bonus,
     Criterion,
     Deduction,
-    Participation,
     Score,
     Scorecard,
     effective_figures,
@@ -76,15 +76,8 @@ def year_results(
         ),
         lambda kind, count: engine.Deduction(kind=kind, count=count),
     )
-    participation = {
-        p.membership_id: engine.Participation(
-            registered=p.registered,
-            pledge_signed=p.pledge_signed,
-            mid_year_report=p.mid_year_report,
-            annual_report=p.annual_report,
-        )
-        for p in Participation.objects.filter(**in_year)
-    }
+    # R27: a stored (imported) row wins, else the year's records (one query).
+    participation = participation_facts(m for ms in by_cluster.values() for m in ms)
     flags: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for membership_id, kind, reason in Flag.objects.filter(**in_year).values_list(
         "membership_id", "kind", "reason"

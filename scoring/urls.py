@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from scoring.views import results
+from scoring.views import builder, evidence, results, review, sheet
 
 
 class DownloadFormatConverter:
@@ -22,4 +22,69 @@ urlpatterns = [
         results.results_download,
         name="results_download",
     ),
+    # The scorecard builder and its approval (R15–R19)
+    path("bang-diem/cho-duyet/", builder.scorecards_pending, name="scorecards_pending"),
+    path("bang-diem/<str:code>/<int:year>/", builder.scorecard, name="scorecard"),
+    path("bang-diem/<str:code>/<int:year>/tao/", builder.scorecard_create, name="scorecard_create"),
+    path(
+        "bang-diem/<str:code>/<int:year>/phan/<str:section>/them/",
+        builder.criterion_add,
+        name="criterion_add",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/tieu-chi/<int:pk>/",
+        builder.criterion_save,
+        name="criterion_save",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/tieu-chi/<int:pk>/tach/",
+        builder.criterion_split,
+        name="criterion_split",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/tieu-chi/<int:pk>/xoa/",
+        builder.criterion_remove,
+        name="criterion_remove",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/trinh/", builder.scorecard_submit, name="scorecard_submit"
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/phe-duyet/",
+        builder.scorecard_approve,
+        name="scorecard_approve",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/tra-lai/",
+        builder.scorecard_return,
+        name="scorecard_return",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/ban-hanh/", builder.scorecard_issue, name="scorecard_issue"
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/phien-ban-moi/",
+        builder.scorecard_new_version,
+        name="scorecard_new_version",
+    ),
+]
+
+# Self-scoring, evidence and the head's review (R11, R19–R22, R35).
+REVIEW = "tham-dinh/<str:code>/<int:year>/"
+urlpatterns += [
+    path("cham-diem/<int:year>/", sheet.sheet, name="sheet"),
+    path("cham-diem/<int:year>/nop/", sheet.sheet_submit, name="sheet_submit"),
+    path("cham-diem/<int:year>/tieu-chi/<int:criterion_id>/", sheet.sheet_row, name="sheet_row"),
+    path(
+        "cham-diem/<int:year>/tieu-chi/<int:criterion_id>/minh-chung/",
+        evidence.evidence_upload,
+        name="evidence_upload",
+    ),
+    path("minh-chung/<int:pk>/", evidence.evidence_download, name="evidence_download"),
+    path("minh-chung/<int:pk>/xoa/", evidence.evidence_delete, name="evidence_delete"),
+    path(REVIEW, review.review, name="review"),
+    path(f"{REVIEW}thong-nhat/", review.review_agree, name="review_agree"),
+    path(f"{REVIEW}mo-lai/", review.review_reopen, name="review_reopen"),
+    path(f"{REVIEW}<str:unit>/tra-lai/", review.review_return, name="review_return"),
+    path(f"{REVIEW}<str:unit>/<int:criterion_id>/", review.review_cell, name="review_cell"),
 ]

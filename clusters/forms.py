@@ -1,0 +1,249 @@
+"""Forms of the year's activities: field formats only; the rules live in services."""
+
+from django import forms
+
+from clusters.models import Attendance, Conference, HeadDocument, Membership, Report
+from clusters.services import TargetInput
+from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
+
+DATE_FORMAT = "%d/%m/%Y"
+
+
+class DateField(forms.DateField):
+    """A date the Vietnamese way, dd/mm/yyyy (never the US month-first reading)."""
+
+    widget = forms.DateInput(format=DATE_FORMAT, attrs={"placeholder": "dd/mm/yyyy"})
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("input_formats", [DATE_FORMAT, "%Y-%m-%d"])
+        kwargs.setdefault("help_text", "Ngày theo dạng dd/mm/yyyy.")
+        super().__init__(**kwargs)
+
+
+class UploadField(forms.FileField):
+    """A document checked by its bytes (emulation.uploads)."""
+
+    widget = forms.ClearableFileInput(attrs={"accept": ACCEPT})
+    default_validators = [validate_upload]
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", HELP_TEXT)
+        super().__init__(**kwargs)
+
+
+def _member_choices(members: list[Membership]) -> list[tuple[int, str]]:
+    return [(m.pk, f"{m.unit.code} – {m.unit.name}") for m in members]
+
+
+# --- Registration (Phụ lục 01) ----------------------------------------------
+
+
+class RegistrationForm(forms.Form):
+    objectives = forms.CharField(
+        label="I. Mục tiêu",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Nhằm thực hiện thắng lợi các mục tiêu, chỉ tiêu, nhiệm vụ công tác…",
+    )
+    other_targets = forms.CharField(
+        label="II.2. Chỉ tiêu khác (nếu có)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TargetForm(forms.Form):
+    title = forms.CharField(label="Chỉ tiêu", widget=forms.Textarea(attrs={"rows": 2}))
+    measure = forms.CharField(label="Đơn vị tính", max_length=64, required=False)
+    planned_value = forms.DecimalField(
+        label="Kế hoạch", max_digits=20, decimal_places=6, min_value=0, required=False
+    )
+    criterion = forms.TypedChoiceField(
+        label="Tiêu chí chấm điểm", coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args, criterion_choices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].choices = [("", "— Không gắn —"), *criterion_choices]
+
+    def target(self) -> TargetInput:
+        data = self.cleaned_data
+        return TargetInput(
+            title=data["title"],
+            measure=data["measure"],
+            planned_value=data["planned_value"],
+            criterion_id=data["criterion"],
+        )
+
+
+class BaseTargetFormSet(forms.BaseFormSet):
+    def targets(self) -> list[TargetInput]:
+        """The kept targets in order: every existing one, and the new rows filled in."""
+        return [
+            form.target()
+            for index, form in enumerate(self.forms)
+            if (index < self.initial_form_count() or form.has_changed())
+            and not self._should_delete_form(form)
+        ]
+
+
+TargetFormSet = forms.formset_factory(
+    TargetForm, formset=BaseTargetFormSet, extra=3, can_delete=True, max_num=100
+)
+
+
+class CriterionLinkForm(forms.Form):
+    """After submission: only each target's link to a criterion (R19)."""
+
+    def __init__(self, *args, targets=(), criterion_choices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for target in targets:
+            self.fields[f"target_{target.pk}"] = forms.TypedChoiceField(
+                label=target.title,
+                choices=[("", "— Không gắn —"), *criterion_choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=target.criterion_id,
+            )
+
+    def links(self) -> dict[int, int | None]:
+        return {int(name.split("_")[1]): value for name, value in self.cleaned_data.items()}
+
+
+# --- Pledge -----------------------------------------------------------------
+
+
+class PledgeForm(forms.Form):
+    text = forms.CharField(
+        label="Nội dung giao ước", required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    file = UploadField(label="Tệp giao ước", required=False)
+
+
+class PaperSignatureForm(forms.Form):
+    members = forms.TypedMultipleChoiceField(
+        label="Đơn vị đã ký trên giấy", coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    signed_on = DateField(label="Ngày ký")
+
+    def __init__(self, *args, members=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = _member_choices(list(members))
+
+
+# --- Documents and reports ----------------------------------------------------
+
+
+class HeadDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="Loại văn bản", choices=HeadDocument.Kind.choices)
+    number = forms.CharField(label="Số, ký hiệu", max_length=64, required=False)
+    issued_on = DateField(label="Ngày ban hành")
+    file = UploadField(label="Tệp văn bản")
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label="Loại báo cáo", choices=Report.Kind.choices)
+    number = forms.CharField(label="Số, ký hiệu", max_length=64, required=False)
+    reported_on = DateField(label="Ngày báo cáo")
+    file = UploadField(label="Tệp báo cáo")
+
+
+# --- Conferences --------------------------------------------------------------
+
+
+class ConferenceForm(forms.Form):
+    title = forms.CharField(
+        label="Tên hoạt động",
+        max_length=255,
+        required=False,
+        help_text="Để trống với hội nghị sơ kết, tổng kết, họp trù bị.",
+    )
+    held_on = DateField(label="Ngày tổ chức")
+    place = forms.CharField(label="Địa điểm", max_length=255)
+    agenda = forms.CharField(
+        label="Nội dung, chương trình", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    minutes = UploadField(label="Biên bản", required=False)
+
+    @classmethod
+    def for_conference(cls, conference: Conference, *args, **kwargs) -> "ConferenceForm":
+        initial = {
+            "title": conference.title,
+            "held_on": conference.held_on,
+            "place": conference.place,
+            "agenda": conference.agenda,
+        }
+        return cls(*args, initial=initial, **kwargs)
+
+
+class AttendanceForm(forms.Form):
+    """One status (and note) per member unit of the conference's cluster (R12)."""
+
+    def __init__(self, *args, members=(), recorded=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        recorded = recorded or {}
+        self.members = list(members)
+        for member in self.members:
+            before = recorded.get(member.pk)
+            self.fields[f"status_{member.pk}"] = forms.ChoiceField(
+                label=f"{member.unit.code} – {member.unit.name}",
+                choices=Attendance.Status.choices,
+                initial=before.status if before else Attendance.Status.PRESENT,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"note_{member.pk}"] = forms.CharField(
+                label="Ghi chú",
+                max_length=255,
+                required=False,
+                initial=before.note if before else "",
+            )
+
+    def rows(self):
+        for member in self.members:
+            yield member, self[f"status_{member.pk}"], self[f"note_{member.pk}"]
+
+    def statuses(self) -> dict[int, str]:
+        return {m.pk: self.cleaned_data[f"status_{m.pk}"] for m in self.members}
+
+    def notes(self) -> dict[int, str]:
+        return {m.pk: self.cleaned_data[f"note_{m.pk}"] for m in self.members}
+
+
+# --- Deductions -----------------------------------------------------------------
+
+
+class DeductionProposalForm(forms.Form):
+    member = forms.TypedChoiceField(label="Đơn vị", coerce=int)
+    count = forms.IntegerField(label="Số nội dung vi phạm", min_value=1, max_value=50, initial=1)
+    reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, members=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = _member_choices(list(members))
+
+
+class DeductionRejectForm(forms.Form):
+    reason = forms.CharField(label="Lý do không chấp nhận", max_length=200, required=False)
+
+
+# --- Election ---------------------------------------------------------------------
+
+
+class ElectionForm(forms.Form):
+    head = forms.TypedChoiceField(label="Trưởng cụm, khối năm sau", coerce=int)
+    deputy = forms.TypedChoiceField(
+        label="Phó trưởng cụm, khối năm sau", coerce=int, empty_value=None, required=False
+    )
+    elected_on = DateField(label="Ngày bầu (hội nghị tổng kết)")
+
+    def __init__(self, *args, members=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(m.unit.pk, f"{m.unit.code} – {m.unit.name}") for m in members]
+        self.fields["head"].choices = choices
+        self.fields["deputy"].choices = [("", "— Không có —"), *choices]
+
+
+class AssignmentForm(forms.Form):
+    decision_number = forms.CharField(label="Số quyết định của Chủ tịch UBND tỉnh", max_length=64)
+    decision_date = DateField(label="Ngày quyết định")

@@ -1,0 +1,326 @@
+"""Forms of the scoring screens: field formats only; the rules live in scoring.services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
+from scoring.models import FIGURES, Criterion, Direction, Method
+from scoring.services import BandInput
+from scoring.sheets import METHOD_FIGURES
+
+# ---------------------------------------------------------------------------
+# Scorecard builder (R17–R19)
+#
+# Points are parsed here and judged by the services (more than 0, at most two
+# decimals, within the section's frame), so the page shows their R17 messages.
+
+
+def _points_field(label: str = "Điểm", **kwargs) -> forms.DecimalField:
+    widget = forms.NumberInput(attrs={"step": "0.01", "class": "form-control form-control-sm"})
+    return forms.DecimalField(label=label, widget=widget, **kwargs)
+
+
+def _figure_field(label: str) -> forms.DecimalField:
+    widget = forms.NumberInput(attrs={"step": "any", "class": "form-control form-control-sm"})
+    return forms.DecimalField(label=label, required=False, widget=widget)
+
+
+def _text(label: str, *, required: bool = True, placeholder: str = "") -> forms.CharField:
+    attrs = {"class": "form-control form-control-sm", "placeholder": placeholder}
+    return forms.CharField(label=label, required=required, widget=forms.TextInput(attrs=attrs))
+
+
+def _select(label: str, choices) -> forms.ChoiceField:
+    widget = forms.Select(attrs={"class": "form-select form-select-sm"})
+    return forms.ChoiceField(label=label, choices=choices, widget=widget)
+
+
+def _check(label: str) -> forms.BooleanField:
+    widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
+    return forms.BooleanField(label=label, required=False, initial=True, widget=widget)
+
+
+class CriterionForm(forms.Form):
+    """One row of the scorecard: its points; the title of a row the cluster
+    wrote itself; the scoring method and direction of a leaf (R19)."""
+
+    title = forms.CharField(
+        label="Nội dung",
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+    )
+    points = _points_field()
+    method = _select("Cách chấm", Method.choices)
+    direction = _select("Chiều chỉ tiêu", Direction.choices)
+
+    def __init__(self, *args, criterion: Criterion, **kwargs) -> None:
+        kwargs.setdefault("prefix", f"c{criterion.pk}")
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": criterion.title,
+                "points": criterion.points,
+                "method": criterion.method,
+                "direction": criterion.direction,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        if criterion.framework_criterion_id is not None:
+            del self.fields["title"]  # the council's wording stays (R17)
+        if not criterion.is_leaf:
+            del self.fields["method"], self.fields["direction"]
+
+    def changes(self) -> dict:
+        """Keyword arguments for services.criterion_update."""
+        return {
+            name: self.cleaned_data.get(name) for name in ("title", "points", "method", "direction")
+        }
+
+
+class BandForm(forms.Form):
+    min_value = _figure_field("Từ")
+    min_inclusive = _check("kể cả")
+    max_value = _figure_field("Đến")
+    max_inclusive = _check("kể cả")
+    points = _points_field()
+
+    def band(self) -> BandInput:
+        data = self.cleaned_data
+        return BandInput(
+            points=data["points"],
+            min_value=data["min_value"],
+            max_value=data["max_value"],
+            min_inclusive=data["min_inclusive"],
+            max_inclusive=data["max_inclusive"],
+        )
+
+
+class BaseBandFormSet(forms.BaseFormSet):
+    """The bands of a tiered leaf, in order; blank new rows and rows ticked
+    for removal are left out."""
+
+    def bands(self) -> list[BandInput]:
+        return [
+            form.band()
+            for index, form in enumerate(self.forms)
+            if (index < self.initial_form_count() or form.has_changed())
+            and not self._should_delete_form(form)
+        ]
+
+
+BandFormSet = forms.formset_factory(BandForm, formset=BaseBandFormSet, extra=2, can_delete=True)
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    """A stored figure without its trailing zeros (10, not 10.000000)."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
+def band_formset(criterion: Criterion, data=None) -> BaseBandFormSet:
+    initial = [
+        {
+            "min_value": _plain(band.min_value),
+            "min_inclusive": band.min_inclusive,
+            "max_value": _plain(band.max_value),
+            "max_inclusive": band.max_inclusive,
+            "points": band.points,
+        }
+        for band in criterion.bands.all()
+    ]
+    return BandFormSet(data, initial=initial, prefix=f"b{criterion.pk}")
+
+
+def has_band_data(criterion: Criterion, data) -> bool:
+    """Whether a POST carries the row's band editor (shown for tiered leaves only)."""
+    return f"b{criterion.pk}-TOTAL_FORMS" in data
+
+
+class SplitPartForm(forms.Form):
+    code = _text("Mã")
+    title = _text("Nội dung tiêu chí con")
+    points = _points_field()
+
+    def __init__(self, *args, suggested_code: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # An initial code leaves an untouched row "unchanged", so it is skipped.
+        self.fields["code"].initial = suggested_code
+
+
+class BaseSplitFormSet(forms.BaseFormSet):
+    def __init__(self, *args, criterion: Criterion, **kwargs) -> None:
+        self.criterion = criterion
+        kwargs.setdefault("prefix", f"s{criterion.pk}")
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int) -> dict:
+        return {"suggested_code": f"{self.criterion.code}.{index + 1}"}
+
+    def parts(self) -> list[tuple[str, str, Decimal]]:
+        """(code, title, points) of the filled rows, for services.criterion_split."""
+        return [
+            (form.cleaned_data["code"], form.cleaned_data["title"], form.cleaned_data["points"])
+            for form in self.forms
+            if form.has_changed()
+        ]
+
+
+SPLIT_ROWS = 5
+SplitFormSet = forms.formset_factory(SplitPartForm, formset=BaseSplitFormSet, extra=SPLIT_ROWS)
+
+
+class AddCriterionForm(forms.Form):
+    code = _text("Mã", placeholder="VD: I.20")
+    title = forms.CharField(
+        label="Nội dung",
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+    )
+    points = _points_field()
+    method = _select("Cách chấm", Method.choices)
+    direction = _select("Chiều chỉ tiêu", Direction.choices)
+    parent = forms.TypedChoiceField(
+        label="Thuộc tiêu chí",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, section: str, parents=(), **kwargs) -> None:
+        kwargs.setdefault("prefix", f"add-{section}")
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [
+            ("", "— Tiêu chí mới của phần —"),
+            *((c.pk, f"{c.code}. {c.title[:60]}") for c in parents),
+        ]
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label="Lý do trả lại",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Cụm, khối sẽ thấy lý do này cùng bảng chấm điểm bị trả lại.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Self-scoring and review (R19–R21, R11, R35)
+#
+# Figures are typed with a decimal comma (or a point) and judged by
+# scoring.sheets through engine.validate_score, so a row shows the engine's
+# messages.
+
+
+class DecimalCommaField(forms.DecimalField):
+    """A number typed the Vietnamese way (2,5) or with a point (2.5); no
+    thousands separators, so '1.000' is one, never a thousand."""
+
+    def __init__(self, *, label: str, places: int, digits: int) -> None:
+        widget = forms.TextInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "inputmode": "decimal",
+                "autocomplete": "off",
+            }
+        )
+        super().__init__(
+            label=label,
+            required=False,
+            max_digits=digits,
+            decimal_places=places,
+            widget=widget,
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "")
+            if "," in value and "." in value:
+                raise ValidationError(
+                    "Chỉ dùng một dấu phẩy (hoặc chấm) cho phần thập phân, "
+                    "không dùng dấu phân cách hàng nghìn.",
+                    code="invalid",
+                )
+            value = value.replace(",", ".")
+        return super().to_python(value)
+
+
+def _score_fields() -> dict[str, DecimalCommaField]:
+    return {
+        "plan": DecimalCommaField(label="Kế hoạch", places=6, digits=20),
+        "actual": DecimalCommaField(label="Thực hiện", places=6, digits=20),
+        "points": DecimalCommaField(label="Điểm", places=2, digits=7),
+        "value": DecimalCommaField(label="Giá trị", places=6, digits=20),
+    }
+
+
+class ScoreRowForm(forms.Form):
+    """One leaf of a unit's sheet: the figures its method takes (R19) and the
+    revision the row was loaded with (optimistic versioning)."""
+
+    revision = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, criterion: Criterion, plan_locked: bool = False, **kwargs) -> None:
+        kwargs.setdefault("prefix", f"r{criterion.pk}")
+        super().__init__(*args, **kwargs)
+        used = METHOD_FIGURES.get(criterion.method, ())
+        for name, field in _score_fields().items():
+            if name in used:
+                self.fields[name] = field
+        if plan_locked and "plan" in self.fields:
+            # R19: the plan comes from the unit's registration.
+            self.fields["plan"].disabled = True
+            self.fields["plan"].help_text = "Theo bản đăng ký thi đua của đơn vị."
+
+    def figures(self) -> dict:
+        """Keyword arguments for sheets.score_save / score_adjust."""
+        return {name: self.cleaned_data.get(name) for name in FIGURES if name in self.fields}
+
+    def messages(self) -> list[str]:
+        """Every error of the form as one list, field errors named by their label."""
+        found = [str(e) for e in self.non_field_errors()]
+        for field in self.visible_fields():
+            found += [f"{field.label}: {e}" for e in field.errors]
+        return found
+
+
+class ScoreAdjustForm(ScoreRowForm):
+    """The head's agreed figures for a unit's leaf, with the required reason."""
+
+    reason = forms.CharField(
+        label="Lý do điều chỉnh",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text="Bắt buộc; đơn vị thấy lý do này cạnh điểm tự chấm.",
+    )
+
+    def __init__(self, *args, criterion: Criterion, **kwargs) -> None:
+        kwargs.setdefault("prefix", "adj")
+        super().__init__(*args, criterion=criterion, **kwargs)
+        self.order_fields([*FIGURES, "reason", "revision"])
+
+
+class ReasonForm(forms.Form):
+    """A required reason: returning a sheet, reopening agreed scores."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+
+    def __init__(self, *args, label: str, help_text: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].help_text = help_text
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label="Tệp minh chứng",
+        validators=[validate_upload],
+        help_text=HELP_TEXT,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ACCEPT, "class": "form-control form-control-sm"}
+        ),
+    )
+
+    def __init__(self, *args, criterion: Criterion, **kwargs) -> None:
+        kwargs.setdefault("prefix", f"e{criterion.pk}")
+        super().__init__(*args, **kwargs)

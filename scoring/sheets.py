@@ -1,0 +1,571 @@
+"""Self-scoring and the head's review (R11, R18–R22, R35).
+
+A unit scores itself on its sheet against the cluster's issued scorecard and
+backs its figures with evidence; the head adjusts a unit's figures with a
+reason, returns a sheet to be scored again, and marks the cluster's scores
+agreed after the preparatory meeting, which locks them until authority staff
+reopen them. Every write to a score, sheet or agreement is recorded in its
+history with who, when and why (R35).
+
+Every way one of them changes is a function here (`grep score_`, `sheet_`,
+`scores_`, `evidence_`). Writes for one unit lock its membership row first and
+writes for a whole cluster lock all its memberships, so a unit's save, the
+head's adjustment and the agreement are applied one after the other.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import IO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, Prefetch
+from django.utils import timezone
+
+from clusters import deadlines
+from clusters.access import is_staff_of
+from clusters.models import Cluster, Conference, EmulationYear, Membership
+from clusters.services import due_date, registered_plans
+from emulation.models import User
+from emulation.uploads import extension, validate_upload
+from scoring import engine
+from scoring.models import (
+    FIGURES,
+    Band,
+    Criterion,
+    Evidence,
+    Method,
+    Score,
+    ScoreAgreement,
+    Scorecard,
+    Sheet,
+)
+
+# The figures each scoring method takes (R19); the others are stored empty.
+METHOD_FIGURES: dict[str, tuple[str, ...]] = {
+    Method.QUANTITATIVE: ("plan", "actual"),
+    Method.QUALITATIVE: ("points",),
+    Method.TIERED: ("value",),
+}
+FIGURE_LABELS = {"plan": "kế hoạch", "actual": "thực hiện", "points": "điểm", "value": "giá trị"}
+# Score.plan/actual/value are DecimalField(max_digits=20, decimal_places=6).
+FIGURE_PLACES = Decimal("0.000001")
+FIGURE_LIMIT = Decimal(10) ** 14
+# The stored content type follows the extension the bytes were checked against.
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+NAME_MAX = Evidence._meta.get_field("original_name").max_length
+
+
+class StaleScore(ValidationError):
+    """A save made from a revision someone else has since replaced."""
+
+    def __init__(self, score: Score) -> None:
+        self.score = score
+        super().__init__(
+            f"Điểm của tiêu chí {score.criterion.code} vừa được người khác cập nhật; "
+            f"giá trị hiện tại: {describe(score.criterion, score.figures())}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
+# ---------------------------------------------------------------------------
+# Reading: what the services and the pages share
+
+
+def issued_scorecard(cluster: Cluster | int, year: EmulationYear | int) -> Scorecard | None:
+    """The cluster's scorecard units score against in `year` (R18), if issued."""
+    return Scorecard.objects.issued().filter(cluster=cluster, year=year).first()
+
+
+def criteria_of(scorecard: Scorecard) -> list[Criterion]:
+    """All criteria of a scorecard in order, leaves with their bands (two queries)."""
+    return list(
+        scorecard.criteria.order_by("order").prefetch_related(
+            Prefetch("bands", queryset=Band.objects.order_by("order"))
+        )
+    )
+
+
+def engine_criterion(criterion: Criterion) -> engine.Criterion:
+    bands = tuple(
+        engine.Band(
+            points=band.points,
+            min=band.min_value,
+            max=band.max_value,
+            min_inclusive=band.min_inclusive,
+            max_inclusive=band.max_inclusive,
+        )
+        for band in criterion.bands.all()
+    )
+    return engine.Criterion(
+        code=criterion.code,
+        section=criterion.section,
+        points=criterion.points,
+        method=criterion.method,
+        direction=criterion.direction,
+        bands=bands,
+    )
+
+
+def engine_score(criterion: Criterion, figures: dict[str, Decimal | None]) -> engine.Score:
+    return engine.Score(criterion=criterion.code, **{f: figures.get(f) for f in FIGURES})
+
+
+def score_errors(criterion: Criterion, figures: dict[str, Decimal | None]) -> list[str]:
+    """Why these figures cannot be the criterion's score (R20, R21), in Vietnamese."""
+    errors = engine.validate_score(engine_criterion(criterion), engine_score(criterion, figures))
+    if errors:
+        return errors
+    label = f"Tiêu chí {criterion.code}"
+    for name in ("plan", "actual", "value"):
+        value = figures.get(name)
+        if value is None:
+            continue
+        if value != value.quantize(FIGURE_PLACES):
+            errors.append(f"{label}: {FIGURE_LABELS[name]} có tối đa 6 chữ số thập phân.")
+        elif abs(value) >= FIGURE_LIMIT:
+            errors.append(f"{label}: {FIGURE_LABELS[name]} quá lớn.")
+    return errors
+
+
+def figures_for(criterion: Criterion, **given: Decimal | None) -> dict[str, Decimal | None]:
+    """Only the figures the criterion's method takes; the others empty."""
+    used = METHOD_FIGURES.get(criterion.method, ())
+    return {name: given.get(name) if name in used else None for name in FIGURES}
+
+
+def own_figures(score: Score | None) -> dict[str, Decimal | None]:
+    """The unit's own figures of a score (the agreed ones aside); empty when the
+    unit entered none (a score the head made for a unit that did not score)."""
+    figures = {name: getattr(score, name) for name in FIGURES} if score else {}
+    return figures if any(v is not None for v in figures.values()) else {}
+
+
+def fmt_figure(value: Decimal | None) -> str:
+    """A figure the Vietnamese way: decimal comma, no trailing zeros ('' if none)."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def describe(criterion: Criterion, figures: dict[str, Decimal | None]) -> str:
+    """The figures of a score as a sentence part: 'kế hoạch 100, thực hiện 95'."""
+    used = METHOD_FIGURES.get(criterion.method, FIGURES)
+    parts = [
+        f"{FIGURE_LABELS[name]} {fmt_figure(figures.get(name))}"
+        for name in used
+        if figures.get(name) is not None
+    ]
+    return ", ".join(parts) or "chưa chấm"
+
+
+def agreement_of(cluster: Cluster | int, year: EmulationYear | int) -> ScoreAgreement | None:
+    return (
+        ScoreAgreement.objects.select_related("agreed_by")
+        .filter(cluster=cluster, year=year)
+        .first()
+    )
+
+
+def submit_due(membership: Membership) -> date | None:
+    """The self-scoring deadline: the year's annual report date of the cluster's
+    calendar (R10), when the year has one; else none."""
+    return due_date(cluster=membership.cluster, year=membership.year, kind=deadlines.ANNUAL_REPORT)
+
+
+def preparatory_held(cluster: Cluster, year: EmulationYear) -> bool:
+    """R11: the cluster's preparatory meeting of the year has taken place."""
+    return Conference.objects.filter(
+        cluster=cluster,
+        year=year,
+        kind=Conference.Kind.PREPARATORY,
+        held_on__lte=timezone.localdate(),
+    ).exists()
+
+
+# ---------------------------------------------------------------------------
+# The unit's own figures (R19–R21)
+
+
+@transaction.atomic
+def score_save(
+    *,
+    membership: Membership,
+    criterion: Criterion,
+    user: User,
+    plan: Decimal | None = None,
+    actual: Decimal | None = None,
+    points: Decimal | None = None,
+    value: Decimal | None = None,
+    revision: int | None,
+) -> Score:
+    """The unit's own figures for one leaf of the issued scorecard (R18–R21).
+
+    Refused while the sheet is submitted or the cluster's scores are agreed.
+    A quantitative plan comes from the unit's registration where a target is
+    linked to the criterion (R19); the plan given is then ignored.
+    `revision` is the Score.revision the form was loaded with (None when there
+    was no score yet): with the unit's membership row locked, of two saves made
+    from the same revision the second is refused with the current figures
+    (StaleScore) and nothing is written.
+    """
+    _ensure_own(user, membership)
+    _lock_members([membership])
+    _ensure_scorable(membership, criterion)
+    _ensure_editable(membership, user=user)
+    if criterion.method == Method.QUANTITATIVE:
+        plan = registered_plans(membership).get(criterion.pk, plan)
+    figures = figures_for(criterion, plan=plan, actual=actual, points=points, value=value)
+    errors = score_errors(criterion, figures)
+    if errors:
+        raise ValidationError(errors)
+    score = _current_score(membership, criterion, revision)
+    for name, figure in figures.items():
+        setattr(score, name, figure)
+    score.revision += 1
+    reason = f"Tự chấm tiêu chí {criterion.code}: {describe(criterion, figures)}"
+    _save(score, user=user, reason=reason)
+    return score
+
+
+@transaction.atomic
+def sheet_submit(*, membership: Membership, user: User) -> Sheet:
+    """Draft (or returned) → submitted; the sheet is then read-only for the
+    unit until the head returns it.
+
+    A first submission must come by the self-scoring deadline (submit_due).
+    Product decision: a sheet the head returned may be submitted again after
+    it, since the head asked for the new figures.
+    """
+    _ensure_own(user, membership)
+    _lock_members([membership])
+    if issued_scorecard(membership.cluster_id, membership.year_id) is None:
+        raise ValidationError(NO_SCORECARD)
+    _ensure_unlocked(membership.cluster, membership.year)
+    sheet = _sheet(membership, user=user)
+    if not sheet.is_editable:
+        raise ValidationError("Phiếu tự chấm đã được nộp.")
+    due = submit_due(membership) if sheet.status == Sheet.Status.DRAFT else None
+    if due is not None and timezone.localdate() > due:
+        raise ValidationError(
+            f"Đã quá hạn nộp phiếu tự chấm điểm ({due:%d/%m/%Y}); không nộp được nữa. "
+            "Hãy liên hệ trưởng cụm, khối."
+        )
+    old = Sheet.Status(sheet.status).label
+    sheet.status = Sheet.Status.SUBMITTED
+    sheet.submitted_at = timezone.now()
+    sheet.return_reason = ""
+    _save(sheet, user=user, reason=f"Nộp phiếu tự chấm: {old} → {Sheet.Status.SUBMITTED.label}")
+    return sheet
+
+
+# ---------------------------------------------------------------------------
+# Evidence (minh chứng)
+
+
+@transaction.atomic
+def evidence_add(
+    *, membership: Membership, criterion: Criterion, file: IO[bytes], user: User
+) -> Evidence:
+    """A file backing the unit's score of a leaf, while its sheet is editable.
+
+    Checked by its bytes (emulation.uploads) and stored under a random name;
+    the name the user gave is kept only to be shown and offered on download.
+    """
+    _ensure_own(user, membership)
+    _lock_members([membership])
+    _ensure_scorable(membership, criterion)
+    _ensure_editable(membership, user=user)
+    name = _original_name(getattr(file, "name", None))
+    validate_upload(file)
+    evidence = Evidence(
+        membership=membership,
+        criterion=criterion,
+        original_name=name,
+        content_type=CONTENT_TYPES[extension(name)],
+        size=file.size,
+        uploaded_by=user,
+    )
+    evidence.file.save(name, file, save=False)
+    try:
+        evidence.save()
+    except Exception:
+        # The file is written before its row: a failed insert must not leave it behind.
+        evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, user: User) -> None:
+    """The unit removes one of its files while its sheet is editable."""
+    membership = evidence.membership
+    _ensure_own(user, membership)
+    _lock_members([membership])
+    _ensure_editable(membership, user=user)
+    storage, stored = evidence.file.storage, evidence.file.name
+    evidence.delete()
+    transaction.on_commit(lambda: storage.delete(stored))
+
+
+def _original_name(name: str | None) -> str:
+    """The name to show for an upload; a name carrying a path is refused."""
+    name = name or ""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if base != name or base in {"", ".", ".."} or not base.isprintable():
+        raise ValidationError(
+            "Tên tệp không hợp lệ: tên không được chứa đường dẫn (như “../”).",
+            code="upload_name",
+        )
+    if len(base) > NAME_MAX:
+        ext = extension(base)
+        base = f"{base[: NAME_MAX - len(ext) - 1]}.{ext}"
+    return base
+
+
+# ---------------------------------------------------------------------------
+# The head's review (R3, R11)
+
+
+@transaction.atomic
+def score_adjust(
+    *,
+    user: User,
+    reason: str,
+    score: Score | None = None,
+    membership: Membership | None = None,
+    criterion: Criterion | None = None,
+    plan: Decimal | None = None,
+    actual: Decimal | None = None,
+    points: Decimal | None = None,
+    value: Decimal | None = None,
+    revision: int | None = None,
+) -> Score:
+    """The head sets the cluster's agreed figures for a unit's leaf, with a reason.
+
+    Given a `score`, or a `membership` and `criterion` (a score is made if the
+    unit has none). The unit's own figures are kept; the agreed ones replace
+    them in the results (effective_figures). Refused without a reason and
+    while the scores are agreed. With `revision`, a stale form is refused as
+    in score_save.
+    """
+    if score is not None:
+        membership, criterion = score.membership, score.criterion
+    if membership is None or criterion is None:
+        raise TypeError("score_adjust needs a score, or a membership and a criterion")
+    _ensure_leads(user, membership.cluster, membership.year)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do điều chỉnh điểm.")
+    _lock_members([membership])
+    _ensure_scorable(membership, criterion)
+    _ensure_unlocked(membership.cluster, membership.year)
+    figures = figures_for(criterion, plan=plan, actual=actual, points=points, value=value)
+    errors = score_errors(criterion, figures)
+    if errors:
+        raise ValidationError(errors)
+    current = _current_score(membership, criterion, revision, check=revision is not None)
+    for name, figure in figures.items():
+        setattr(current, f"agreed_{name}", figure)
+    current.agreed_reason = reason
+    current.revision += 1
+    _save(
+        current,
+        user=user,
+        reason=(
+            f"Trưởng cụm, khối điều chỉnh tiêu chí {criterion.code} của "
+            f"{membership.unit.code}: {describe(criterion, figures)}. Lý do: {reason}"
+        ),
+    )
+    return current
+
+
+@transaction.atomic
+def sheet_return(*, membership: Membership, user: User, reason: str) -> Sheet:
+    """Submitted → returned: the unit may score again; the reason is kept."""
+    _ensure_leads(user, membership.cluster, membership.year)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do trả lại phiếu tự chấm.")
+    _lock_members([membership])
+    _ensure_unlocked(membership.cluster, membership.year)
+    sheet = _sheet(membership, user=user)
+    if sheet.status != Sheet.Status.SUBMITTED:
+        raise ValidationError("Chỉ trả lại được phiếu tự chấm đã nộp.")
+    sheet.status = Sheet.Status.RETURNED
+    sheet.return_reason = reason
+    _save(
+        sheet,
+        user=user,
+        reason=(
+            f"Trả lại phiếu tự chấm: {Sheet.Status.SUBMITTED.label} → "
+            f"{Sheet.Status.RETURNED.label}. Lý do: {reason}"
+        ),
+    )
+    return sheet
+
+
+@transaction.atomic
+def scores_agree(*, cluster: Cluster, year: EmulationYear, user: User) -> ScoreAgreement:
+    """The head marks the cluster's scores agreed after the preparatory
+    meeting (R11); from then on no unit save, adjustment or return."""
+    _ensure_leads(user, cluster, year)
+    _lock_members(Membership.objects.filter(cluster=cluster, year=year))
+    if issued_scorecard(cluster, year) is None:
+        raise ValidationError(NO_SCORECARD)
+    if not preparatory_held(cluster, year):
+        raise ValidationError(
+            "Chỉ thống nhất điểm sau họp trù bị (R11): cụm, khối chưa có cuộc họp trù bị "
+            f"đã diễn ra trong năm {year.year}."
+        )
+    agreement = _agreement_for_update(cluster, year)
+    if agreement.is_locked:
+        raise ValidationError(
+            f"Điểm đã được thống nhất lúc {timezone.localtime(agreement.agreed_at):%H:%M %d/%m/%Y}."
+        )
+    agreement.agreed_at = timezone.now()
+    agreement.agreed_by = user
+    _save(agreement, user=user, reason="Thống nhất điểm sau họp trù bị (R11); khóa điểm.")
+    return agreement
+
+
+@transaction.atomic
+def scores_reopen(
+    *, cluster: Cluster, year: EmulationYear, user: User, reason: str
+) -> ScoreAgreement:
+    """Authority staff reopen agreed scores, with a reason (R35)."""
+    if not is_staff_of(user, cluster):
+        raise PermissionDenied(
+            "Chỉ Sở Nội vụ hoặc cơ quan hướng dẫn cụm, khối mới được mở lại điểm đã thống nhất."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do mở lại điểm đã thống nhất.")
+    _lock_members(Membership.objects.filter(cluster=cluster, year=year))
+    agreement = _agreement_for_update(cluster, year)
+    if not agreement.is_locked:
+        raise ValidationError("Điểm của cụm, khối chưa được thống nhất nên không cần mở lại.")
+    agreement.agreed_at = None
+    agreement.agreed_by = None
+    _save(agreement, user=user, reason=f"Mở lại điểm đã thống nhất. Lý do: {reason}")
+    return agreement
+
+
+# ---------------------------------------------------------------------------
+# Checks and helpers
+
+NO_SCORECARD = (
+    "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này; chưa thể chấm điểm (R18)."
+)
+
+
+def _ensure_own(user: User, membership: Membership) -> None:
+    if not user.is_authenticated or user.unit_id != membership.unit_id:
+        raise PermissionDenied("Đơn vị chỉ được tự chấm điểm và nộp minh chứng của chính mình.")
+
+
+def _ensure_leads(user: User, cluster: Cluster, year: EmulationYear) -> None:
+    own = Membership.objects.of_user(user, year) if user.is_authenticated else None
+    if own is None or own.cluster_id != cluster.pk or not own.leads:
+        raise PermissionDenied(
+            "Chỉ trưởng cụm, khối (hoặc phó trưởng được ủy quyền) mới được làm việc này."
+        )
+
+
+def _lock_members(memberships: Iterable[Membership]) -> None:
+    """Serialise the writes of these units (their rows stay locked until commit)."""
+    ids = [m.pk for m in memberships]
+    list(Membership.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+
+
+def _ensure_scorable(membership: Membership, criterion: Criterion) -> None:
+    scorecard = Scorecard.objects.get(pk=criterion.scorecard_id)
+    if (
+        scorecard.status != Scorecard.Status.ISSUED
+        or scorecard.cluster_id != membership.cluster_id
+        or scorecard.year_id != membership.year_id
+    ):
+        raise ValidationError(
+            f"Tiêu chí {criterion.code} không thuộc bảng chấm điểm đã ban hành của cụm, khối "
+            "trong năm; chỉ chấm điểm theo bảng đã ban hành (R18)."
+        )
+    if not criterion.is_leaf:
+        raise ValidationError(
+            f"Tiêu chí {criterion.code} có tiêu chí con; hãy chấm ở các tiêu chí con (R19)."
+        )
+
+
+def _ensure_unlocked(cluster: Cluster, year: EmulationYear) -> None:
+    if ScoreAgreement.objects.filter(cluster=cluster, year=year, agreed_at__isnull=False).exists():
+        raise ValidationError(
+            f"Điểm của {cluster.name} năm {year.year} đã được thống nhất sau họp trù bị "
+            "và đang khóa; chỉ Sở Nội vụ hoặc cơ quan hướng dẫn mở lại được."
+        )
+
+
+def _ensure_editable(membership: Membership, *, user: User) -> Sheet:
+    _ensure_unlocked(membership.cluster, membership.year)
+    sheet = _sheet(membership, user=user)
+    if not sheet.is_editable:
+        raise ValidationError(
+            "Phiếu tự chấm đã nộp nên không sửa được; chỉ sửa lại khi trưởng cụm, khối trả lại."
+        )
+    return sheet
+
+
+def _sheet(membership: Membership, *, user: User) -> Sheet:
+    """The unit's sheet (its membership row is locked by the caller)."""
+    sheet = Sheet.objects.filter(membership=membership).first()
+    if sheet is None:
+        sheet = Sheet(membership=membership)
+        _save(sheet, user=user, reason="Lập phiếu tự chấm")
+    return sheet
+
+
+def _current_score(
+    membership: Membership, criterion: Criterion, revision: int | None, *, check: bool = True
+) -> Score:
+    """The score to write, or a new one; refused when the form's revision is stale."""
+    score = (
+        Score.objects.select_for_update()
+        .select_related("criterion")
+        .filter(membership=membership, criterion=criterion)
+        .first()
+    )
+    if check and (score.revision if score else None) != revision:
+        if score is None:  # a revision for a score that is gone: someone removed it
+            score = Score(membership=membership, criterion=criterion)
+        raise StaleScore(score)
+    return score or Score(membership=membership, criterion=criterion, revision=0)
+
+
+def _agreement_for_update(cluster: Cluster, year: EmulationYear) -> ScoreAgreement:
+    agreement = ScoreAgreement.objects.select_for_update().filter(cluster=cluster, year=year)
+    return agreement.first() or ScoreAgreement(cluster=cluster, year=year)
+
+
+def _save(instance: Model, *, user: User | None, reason: str) -> None:
+    """Save with the history row's who and why (R35)."""
+    instance._change_reason = reason
+    if user is not None:
+        instance._history_user = user
+    try:
+        instance.save()
+    finally:
+        # simple-history reads these on every save; they must not leak into the next one.
+        del instance._change_reason
+        instance.__dict__.pop("_history_user", None)

@@ -1,0 +1,318 @@
+"""A unit's self-scoring sheet (R19–R22): each leaf saved as it changes, with
+the points the engine gives it and the live section and unit totals."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from clusters.access import get_own_membership, get_year
+from clusters.models import Membership
+from clusters.services import registered_plans
+from scoring import engine, sheets
+from scoring.forms import EvidenceForm, ScoreRowForm
+from scoring.models import Criterion, Evidence, Method, Score, ScoreAgreement, Scorecard, Sheet
+
+
+@login_required
+def sheet(request: HttpRequest, year: int) -> HttpResponse:
+    membership = get_own_membership(request.user, get_year(year))
+    return render(request, "scoring/sheet.html", {"page": sheet_page(membership)})
+
+
+@login_required
+@require_POST
+def sheet_row(request: HttpRequest, year: int, criterion_id: int) -> HttpResponse:
+    membership = get_own_membership(request.user, get_year(year))
+    criterion = leaf_of(membership, criterion_id)
+    form = ScoreRowForm(request.POST, criterion=criterion)
+    stale = None
+    if form.is_valid():
+        try:
+            sheets.score_save(
+                membership=membership,
+                criterion=criterion,
+                user=request.user,
+                revision=form.cleaned_data["revision"],
+                **form.figures(),
+            )
+        except sheets.StaleScore as error:
+            stale = error
+            form.add_error(None, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return _row_answer(request, membership, criterion, form, stale)
+
+
+@login_required
+@require_POST
+def sheet_submit(request: HttpRequest, year: int) -> HttpResponse:
+    membership = get_own_membership(request.user, get_year(year))
+    try:
+        sheets.sheet_submit(membership=membership, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Đã nộp phiếu tự chấm điểm cho trưởng cụm, khối.")
+    return redirect("sheet", year)
+
+
+def leaf_of(membership: Membership, criterion_id: int) -> Criterion:
+    """A leaf of the issued scorecard the unit scores against (404 otherwise)."""
+    return get_object_or_404(
+        Criterion.objects.select_related("scorecard").prefetch_related("bands"),
+        pk=criterion_id,
+        is_leaf=True,
+        scorecard__cluster=membership.cluster,
+        scorecard__year=membership.year,
+        scorecard__status=Scorecard.Status.ISSUED,
+    )
+
+
+def _row_answer(
+    request: HttpRequest,
+    membership: Membership,
+    criterion: Criterion,
+    form: ScoreRowForm,
+    stale: sheets.StaleScore | None,
+) -> HttpResponse:
+    """htmx: the row's result, status and the totals, swapped out of band (the
+    inputs the user is typing in stay; on a conflict they show the current
+    figures). Without htmx: back to the sheet, or the sheet with the row's errors."""
+    failed = bool(form.errors)
+    page = sheet_page(membership, failed={criterion.pk: form} if failed and not stale else {})
+    row = page.row(criterion.pk)
+    row.messages = form.messages() if failed else []
+    row.saved = not failed
+    row.conflict = stale is not None
+    if request.htmx:
+        return render(request, "scoring/_sheet_row_saved.html", {"page": page, "row": row})
+    if not failed:
+        messages.success(request, f"Đã lưu điểm tự chấm tiêu chí {criterion.code}.")
+        return redirect("sheet", membership.year.year)
+    return render(request, "scoring/sheet.html", {"page": page})
+
+
+# ---------------------------------------------------------------------------
+# The page's content
+
+
+@dataclass
+class Row:
+    """One leaf of the sheet with its engine result (own figures) and, where
+    the head adjusted it, the agreed figures and their result."""
+
+    criterion: Criterion
+    score: Score | None
+    registered_plan: Decimal | None
+    evidence: list[Evidence]
+    result: engine.CriterionResult
+    agreed: engine.CriterionResult | None
+    stored_errors: list[str]
+    form: ScoreRowForm | None = None
+    evidence_form: EvidenceForm | None = None
+    messages: list[str] = field(default_factory=list)
+    evidence_messages: list[str] = field(default_factory=list)
+    saved: bool = False
+    conflict: bool = False
+    is_heading = False
+
+    @property
+    def revision(self) -> int | None:
+        return self.score.revision if self.score else None
+
+    @property
+    def scored(self) -> bool:
+        """The unit entered its own figures."""
+        return bool(sheets.own_figures(self.score))
+
+    @property
+    def own_text(self) -> str:
+        return sheets.describe(self.criterion, sheets.own_figures(self.score))
+
+    @property
+    def agreed_text(self) -> str:
+        return sheets.describe(self.criterion, self.score.figures()) if self.agreed else ""
+
+    @property
+    def bands(self) -> list[str]:
+        if self.criterion.method != Method.TIERED:
+            return []
+        return [band_text(band) for band in self.criterion.bands.all()]
+
+    @property
+    def achievement(self) -> str:
+        """R20's ratio as a percentage, for quantitative rows."""
+        a = self.result.achievement
+        if a is None:
+            return ""
+        if not a.is_finite():
+            return "vượt mức trần"
+        return sheets.fmt_figure((a * 100).quantize(Decimal("0.01"))) + "%"
+
+
+@dataclass
+class Heading:
+    """A criterion with sub-criteria: a title line between the leaves."""
+
+    criterion: Criterion
+    is_heading = True
+
+
+@dataclass
+class SectionBlock:
+    code: str
+    label: str
+    points: Decimal
+    lines: list
+    subtotal: Decimal
+    agreed_subtotal: Decimal | None
+
+
+@dataclass
+class SheetPage:
+    membership: Membership
+    scorecard: Scorecard | None
+    sheet: Sheet
+    agreement: ScoreAgreement | None
+    due: object
+    sections: list[SectionBlock]
+    result: engine.UnitResult | None
+    agreed_result: engine.UnitResult | None
+    rows: dict[int, Row]
+    no_scorecard: str = sheets.NO_SCORECARD
+
+    @property
+    def locked(self) -> bool:
+        return self.agreement is not None and self.agreement.is_locked
+
+    @property
+    def editable(self) -> bool:
+        return self.scorecard is not None and not self.locked and self.sheet.is_editable
+
+    @property
+    def unscored(self) -> int:
+        return sum(1 for row in self.rows.values() if not row.scored)
+
+    def row(self, criterion_id: int) -> Row:
+        return self.rows[criterion_id]
+
+
+def band_text(band) -> str:
+    low, high = sheets.fmt_figure(band.min_value), sheets.fmt_figure(band.max_value)
+    if band.min_value is not None and band.min_value == band.max_value:
+        return f"bằng {low}: {engine.fmt_points(band.points)} điểm"
+    parts = []
+    if band.min_value is not None:
+        parts.append(f"từ {low}" if band.min_inclusive else f"trên {low}")
+    if band.max_value is not None:
+        parts.append(f"đến {high}" if band.max_inclusive else f"dưới {high}")
+    return f"{' '.join(parts) or 'mọi giá trị'}: {engine.fmt_points(band.points)} điểm"
+
+
+def sheet_page(membership: Membership, *, failed: dict[int, ScoreRowForm] | None = None):
+    """Everything the sheet shows, in a fixed number of queries.
+
+    `failed` holds the bound forms of rows whose save was refused, so they
+    show what the user typed and why it was refused.
+    """
+    failed = failed or {}
+    scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
+    sheet = Sheet.objects.filter(membership=membership).first() or Sheet(membership=membership)
+    agreement = sheets.agreement_of(membership.cluster_id, membership.year_id)
+    page = SheetPage(
+        membership=membership,
+        scorecard=scorecard,
+        sheet=sheet,
+        agreement=agreement,
+        due=sheets.submit_due(membership),
+        sections=[],
+        result=None,
+        agreed_result=None,
+        rows={},
+    )
+    if scorecard is None:
+        return page
+    criteria = sheets.criteria_of(scorecard)
+    leaves = [c for c in criteria if c.is_leaf]
+    scores = {
+        s.criterion_id: s for s in Score.objects.filter(membership=membership, criterion__in=leaves)
+    }
+    evidence: dict[int, list[Evidence]] = {}
+    for item in Evidence.objects.filter(membership=membership, criterion__in=leaves):
+        evidence.setdefault(item.criterion_id, []).append(item)
+    plans = registered_plans(membership)
+
+    engine_criteria = [sheets.engine_criterion(c) for c in leaves]
+    own, agreed, errors = [], [], {}
+    for criterion in leaves:
+        score = scores.get(criterion.pk)
+        if score is None:
+            continue
+        figures = sheets.own_figures(score)
+        problems = sheets.score_errors(criterion, figures) if figures else []
+        if problems:
+            errors[criterion.pk] = problems
+        elif figures:
+            own.append(sheets.engine_score(criterion, figures))
+        if not sheets.score_errors(criterion, score.figures()):
+            agreed.append(sheets.engine_score(criterion, score.figures()))
+    unit = membership.unit.code
+    page.result = engine.compute_unit(engine_criteria, engine.UnitInput(unit, tuple(own)))
+    if any(s.is_adjusted for s in scores.values()):
+        page.agreed_result = engine.compute_unit(
+            engine_criteria, engine.UnitInput(unit, tuple(agreed))
+        )
+
+    for criterion in leaves:
+        score = scores.get(criterion.pk)
+        plan = plans.get(criterion.pk) if criterion.method == Method.QUANTITATIVE else None
+        row = Row(
+            criterion=criterion,
+            score=score,
+            registered_plan=plan,
+            evidence=evidence.get(criterion.pk, []),
+            result=page.result.criteria[criterion.code],
+            agreed=(
+                page.agreed_result.criteria[criterion.code]
+                if score is not None and score.is_adjusted and page.agreed_result
+                else None
+            ),
+            stored_errors=errors.get(criterion.pk, []),
+        )
+        if page.editable:
+            row.form = failed.get(criterion.pk) or _row_form(criterion, score, plan)
+            row.evidence_form = EvidenceForm(criterion=criterion)
+        page.rows[criterion.pk] = row
+
+    for section in engine.SECTIONS:
+        lines = [
+            page.rows[c.pk] if c.is_leaf else Heading(c) for c in criteria if c.section == section
+        ]
+        page.sections.append(
+            SectionBlock(
+                code=section,
+                label=engine.SECTION_LABELS[section],
+                points=engine.SECTION_POINTS[section],
+                lines=lines,
+                subtotal=page.result.sections[section],
+                agreed_subtotal=(
+                    page.agreed_result.sections[section] if page.agreed_result else None
+                ),
+            )
+        )
+    return page
+
+
+def _row_form(criterion: Criterion, score: Score | None, plan: Decimal | None) -> ScoreRowForm:
+    """An unbound row form showing the stored figures (the registered plan, when linked)."""
+    initial = {name: sheets.fmt_figure(v) for name, v in sheets.own_figures(score).items()}
+    if plan is not None:
+        initial["plan"] = sheets.fmt_figure(plan)
+    initial["revision"] = score.revision if score else None
+    return ScoreRowForm(initial=initial, criterion=criterion, plan_locked=plan is not None)

@@ -1,0 +1,264 @@
+"""Conferences (R8, R9, R11) and attendance with its suggested deductions (R12, R25)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from clusters.models import Attendance, Conference
+from clusters.services import conference_record_attendance, conference_save
+from scoring.models import Deduction
+from scoring.results import cluster_results
+from tests.clusters.helpers import membership
+
+pytestmark = pytest.mark.django_db
+
+
+def _create(kind_slug: str) -> str:
+    return reverse("conference_create", args=["CUM-A", 2025, kind_slug])
+
+
+def _conference(world, kind="mid_year", held_on=date(2025, 7, 15), **fields) -> Conference:
+    return conference_save(
+        cluster=world.cluster_a,
+        year=world.year,
+        kind=kind,
+        held_on=held_on,
+        place=fields.pop("place", "UBND huyện Việt Yên"),
+        user=None,
+        **fields,
+    )
+
+
+def _attendance_url(conference) -> str:
+    return reverse("conference_attendance", args=["CUM-A", 2025, conference.pk])
+
+
+def _statuses(world, **by_code) -> dict:
+    """POST data: everyone present except the given unit codes."""
+    units = (world.a_head, world.a_deputy, world.a_member, world.a_member2)
+    data = {}
+    for unit in units:
+        pk = membership(world, unit).pk
+        data[f"status_{pk}"] = by_code.get(unit.code, "present")
+        data[f"note_{pk}"] = ""
+    return data
+
+
+# --- Creating conferences ----------------------------------------------------
+
+
+def test_mid_year_conference_is_prefilled_at_the_deputys_unit(client, world):
+    client.force_login(world.head)
+    page = client.get(_create("so-ket")).content.decode()
+    assert 'value="UBND huyện Việt Yên"' in page
+
+
+def test_annual_conference_is_prefilled_at_the_heads_unit(client, world):
+    client.force_login(world.head)
+    page = client.get(_create("tong-ket")).content.decode()
+    assert 'value="UBND thành phố Bắc Giang"' in page
+
+
+def test_head_records_a_conference(client, world):
+    client.force_login(world.head)
+    response = client.post(
+        _create("so-ket"),
+        {"held_on": "15/07/2025", "place": "UBND huyện Việt Yên", "agenda": "Sơ kết 6 tháng"},
+    )
+    conference = Conference.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("conference_detail", args=["CUM-A", 2025, conference.pk])
+    assert (conference.kind, conference.held_on) == ("mid_year", date(2025, 7, 15))
+
+
+def test_a_second_mid_year_conference_is_refused(client, world):
+    _conference(world)
+    client.force_login(world.head)
+    response = client.post(_create("so-ket"), {"held_on": "20/07/2025", "place": "Việt Yên"})
+    assert response.status_code == 200
+    assert "đã có Hội nghị sơ kết 6 tháng" in response.content.decode()
+    assert Conference.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["member", "deputy", "other_head", "staff", "other_staff"])
+def test_only_the_head_records_conferences(client, world, who):
+    client.force_login(getattr(world, who))
+    response = client.post(_create("so-ket"), {"held_on": "15/07/2025", "place": "Việt Yên"})
+    assert response.status_code == 403
+    assert not Conference.objects.exists()
+
+
+def test_unknown_conference_kind_is_404(client, world):
+    client.force_login(world.head)
+    assert client.get(_create("tiec")).status_code == 404
+
+
+# --- R11: preparatory meeting at least one day before the annual conference ----
+
+
+def test_preparatory_on_the_day_of_the_annual_conference_is_refused(world):
+    _conference(world, "annual", date(2025, 12, 20))
+    with pytest.raises(ValidationError) as refused:
+        _conference(world, "preparatory", date(2025, 12, 20))
+    assert "ít nhất 01 ngày" in refused.value.messages[0]
+    assert not Conference.objects.filter(kind="preparatory").exists()
+
+
+def test_annual_conference_not_after_its_preparatory_meeting_is_refused(client, world):
+    _conference(world, "preparatory", date(2025, 12, 20))
+    client.force_login(world.head)
+    response = client.post(_create("tong-ket"), {"held_on": "19/12/2025", "place": "Bắc Giang"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Họp trù bị phải diễn ra trước Hội nghị tổng kết ít nhất 01 ngày" in page
+    assert "20/12/2025" in page and "19/12/2025" in page
+    assert not Conference.objects.filter(kind="annual").exists()
+
+
+def test_moving_the_annual_conference_onto_the_preparatory_day_is_refused(world):
+    _conference(world, "preparatory", date(2025, 12, 19))
+    annual = _conference(world, "annual", date(2025, 12, 20))
+    with pytest.raises(ValidationError):
+        conference_save(
+            cluster=world.cluster_a,
+            year=world.year,
+            kind="annual",
+            held_on=date(2025, 12, 19),
+            place="Bắc Giang",
+            conference=annual,
+            user=None,
+        )
+    annual.refresh_from_db()
+    assert annual.held_on == date(2025, 12, 20)
+
+
+def test_preparatory_one_day_before_is_accepted(world):
+    _conference(world, "annual", date(2025, 12, 20))
+    assert _conference(world, "preparatory", date(2025, 12, 19)).pk
+
+
+# --- Attendance (R12) ----------------------------------------------------------
+
+
+def test_absence_proposes_one_member_duty_deduction(client, world):
+    conference = _conference(world)
+    client.force_login(world.head)
+    response = client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    assert response.status_code == 302
+    deduction = Deduction.objects.get()
+    assert deduction.membership == membership(world, world.a_member)
+    assert (deduction.kind, deduction.count, deduction.status) == ("member_duty", 1, "proposed")
+    assert "Vắng mặt" in deduction.reason
+    assert "Hội nghị sơ kết 6 tháng" in deduction.reason and "15/07/2025" in deduction.reason
+    assert Attendance.objects.count() == 4
+
+
+def test_recording_attendance_again_does_not_duplicate_the_proposal(client, world):
+    conference = _conference(world)
+    client.force_login(world.head)
+    client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    client.post(_attendance_url(conference), _statuses(world, HH="wrong_composition"))
+    deduction = Deduction.objects.get()
+    assert "không đúng thành phần" in deduction.reason
+    assert Attendance.objects.count() == 4
+
+
+def test_wrong_composition_also_proposes_a_deduction(world):
+    conference = _conference(world)
+    lg = membership(world, world.a_member2)
+    conference_record_attendance(
+        conference=conference, statuses={lg.pk: "wrong_composition"}, user=None
+    )
+    assert Deduction.objects.get().membership == lg
+
+
+def test_correcting_to_present_withdraws_a_still_proposed_deduction(world):
+    conference = _conference(world)
+    hh = membership(world, world.a_member)
+    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
+    conference_record_attendance(conference=conference, statuses={hh.pk: "present"}, user=None)
+    assert not Deduction.objects.exists()
+    assert Attendance.objects.get().deduction is None
+
+
+def test_a_confirmed_deduction_is_left_to_staff(world):
+    conference = _conference(world)
+    hh = membership(world, world.a_member)
+    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
+    Deduction.objects.update(status="confirmed")
+    conference_record_attendance(conference=conference, statuses={hh.pk: "present"}, user=None)
+    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
+    assert Deduction.objects.get().status == "confirmed"
+
+
+def test_attendance_history_keeps_each_change(world):
+    conference = _conference(world)
+    hh = membership(world, world.a_member)
+    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
+    conference_record_attendance(conference=conference, statuses={hh.pk: "present"}, user=None)
+    statuses = [h.status for h in Attendance.history.order_by("history_date", "history_id")]
+    assert statuses[0] == "absent" and statuses[-1] == "present"
+
+
+def test_staff_confirmation_counts_the_absence_in_the_results(client, world):
+    conference = _conference(world)
+    client.force_login(world.head)
+    client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    deduction = Deduction.objects.get()
+    client.force_login(world.staff)
+    client.post(reverse("deduction_confirm", args=["CUM-A", 2025, deduction.pk]))
+    rows = {r.unit.code: r.result for r in cluster_results(world.cluster_a, world.year).rows}
+    assert rows["HH"].deductions == Decimal(5)
+    assert rows["LG"].deductions == 0
+
+
+@pytest.mark.parametrize("who", ["member", "deputy", "other_head", "staff", "other_staff"])
+def test_only_the_head_records_attendance(client, world, who):
+    conference = _conference(world)
+    client.force_login(getattr(world, who))
+    response = client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    assert response.status_code == 403
+    assert not Attendance.objects.exists() and not Deduction.objects.exists()
+
+
+def test_recording_attendance_needs_login(client, world):
+    conference = _conference(world)
+    response = client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert not Attendance.objects.exists()
+
+
+def test_units_of_another_cluster_cannot_be_recorded(world):
+    conference = _conference(world)
+    outsider = membership(world, world.b_member)
+    with pytest.raises(ValidationError):
+        conference_record_attendance(
+            conference=conference, statuses={outsider.pk: "absent"}, user=None
+        )
+    assert not Deduction.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["member", "head", "staff"])
+def test_members_and_staff_see_the_conference(client, world, who):
+    conference = _conference(world)
+    conference_record_attendance(
+        conference=conference, statuses={membership(world, world.a_member).pk: "absent"}, user=None
+    )
+    client.force_login(getattr(world, who))
+    response = client.get(reverse("conference_detail", args=["CUM-A", 2025, conference.pk]))
+    assert response.status_code == 200
+    assert "Vắng mặt" in response.content.decode()
+    listing = client.get(reverse("conferences", args=["CUM-A", 2025]))
+    assert "Hội nghị sơ kết 6 tháng" in listing.content.decode()
+
+
+@pytest.mark.parametrize("who", ["other_member", "other_head", "other_staff"])
+def test_others_cannot_see_the_conference(client, world, who):
+    conference = _conference(world)
+    client.force_login(getattr(world, who))
+    url = reverse("conference_detail", args=["CUM-A", 2025, conference.pk])
+    assert client.get(url).status_code == 403

@@ -1,0 +1,674 @@
+"""The scorecard builder pages (R15–R19): who may see and change what, the
+journey from the framework to an issued scorecard, and the page's totals."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clusters.models import Membership
+from scoring import services
+from scoring.models import Band, Criterion, Scorecard
+from scoring.services import BandInput
+
+pytestmark = pytest.mark.django_db
+
+Status = Scorecard.Status
+D = Decimal
+PAGE = "/bang-diem/CUM-A/2025/"
+
+
+def url(name: str, *extra, code: str = "CUM-A") -> str:
+    return reverse(name, args=[code, 2025, *extra])
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def text(response) -> str:
+    """The page's visible text, tags dropped and spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html(response)).split())
+
+
+def draft_of(world) -> Scorecard:
+    return services.open_scorecard(cluster=world.cluster_a, year=world.year)
+
+
+def crit(world, code: str) -> Criterion:
+    return Criterion.objects.get(scorecard=draft_of(world), code=code)
+
+
+def make_draft(world) -> Scorecard:
+    return services.scorecard_create_from_framework(
+        cluster=world.cluster_a, year=world.year, user=world.head
+    )
+
+
+def move(scorecard: Scorecard, world, *steps: str) -> Scorecard:
+    for step in steps:
+        if step == "submit":
+            services.scorecard_submit(scorecard=scorecard, user=world.head)
+        elif step == "approve":
+            services.scorecard_approve(scorecard=scorecard, user=world.staff)
+        elif step == "issue":
+            services.scorecard_issue(scorecard=scorecard, user=world.head)
+    return scorecard
+
+
+# --- Form data as the page's forms send it ---------------------------------
+
+
+def row_data(criterion: Criterion, **changes) -> dict:
+    prefix = f"c{criterion.pk}"
+    data = {"points": str(criterion.points)}
+    if criterion.framework_criterion_id is None:
+        data["title"] = criterion.title
+    if criterion.is_leaf:
+        data |= {"method": criterion.method, "direction": criterion.direction}
+    data |= changes
+    return {f"{prefix}-{name}": value for name, value in data.items()}
+
+
+def bands_data(criterion: Criterion, bands: list[tuple]) -> dict:
+    """(min, min inclusive, max, max inclusive, points) per band, as new rows."""
+    prefix = f"b{criterion.pk}"
+    data = {f"{prefix}-TOTAL_FORMS": str(len(bands)), f"{prefix}-INITIAL_FORMS": "0"}
+    for i, (low, low_in, high, high_in, points) in enumerate(bands):
+        data |= {
+            f"{prefix}-{i}-min_value": "" if low is None else str(low),
+            f"{prefix}-{i}-max_value": "" if high is None else str(high),
+            f"{prefix}-{i}-points": str(points),
+        }
+        if low_in:
+            data[f"{prefix}-{i}-min_inclusive"] = "on"
+        if high_in:
+            data[f"{prefix}-{i}-max_inclusive"] = "on"
+    return data
+
+
+def split_data(criterion: Criterion, parts: list[tuple[str, str, str]]) -> dict:
+    """The split form's five rows: untouched rows keep their suggested code."""
+    prefix = f"s{criterion.pk}"
+    data = {f"{prefix}-TOTAL_FORMS": "5", f"{prefix}-INITIAL_FORMS": "0"}
+    for i in range(5):
+        data[f"{prefix}-{i}-code"] = f"{criterion.code}.{i + 1}"
+        data[f"{prefix}-{i}-title"] = ""
+        data[f"{prefix}-{i}-points"] = ""
+    for i, (code, title, points) in enumerate(parts):
+        data |= {
+            f"{prefix}-{i}-code": code,
+            f"{prefix}-{i}-title": title,
+            f"{prefix}-{i}-points": points,
+        }
+    return data
+
+
+def add_data(section: str, code: str, title: str, points: str, method="qualitative") -> dict:
+    prefix = f"add-{section}"
+    return {
+        f"{prefix}-code": code,
+        f"{prefix}-title": title,
+        f"{prefix}-points": points,
+        f"{prefix}-method": method,
+        f"{prefix}-direction": "higher",
+        f"{prefix}-parent": "",
+    }
+
+
+def state(world) -> tuple:
+    """Everything a builder action may change, for 'nothing changed' checks."""
+    cards = list(
+        Scorecard.objects.filter(cluster=world.cluster_a)
+        .order_by("version")
+        .values_list("version", "status", "return_reason")
+    )
+    rows = list(
+        Criterion.objects.filter(scorecard__cluster=world.cluster_a)
+        .order_by("scorecard__version", "order")
+        .values_list(
+            "code", "title", "points", "method", "direction", "is_leaf", "added", "parent__code"
+        )
+    )
+    bands = list(
+        Band.objects.filter(criterion__scorecard__cluster=world.cluster_a)
+        .order_by("criterion__code", "order")
+        .values_list("criterion__code", "min_value", "max_value", "points")
+    )
+    return cards, rows, bands
+
+
+# ---------------------------------------------------------------------------
+# Who sees the page
+
+
+@pytest.mark.parametrize("who", ["head", "deputy", "member", "staff", "admin"])
+def test_cluster_members_and_guiding_staff_see_the_page(world, client, who):
+    make_draft(world)
+    client.force_login(getattr(world, who))
+
+    response = client.get(PAGE)
+
+    assert response.status_code == 200
+    assert "Bảng chấm điểm đang được xây dựng" in text(response)
+
+
+@pytest.mark.parametrize("who", ["other_head", "other_member", "other_staff"])
+def test_other_clusters_and_other_authorities_get_403(world, client, who):
+    make_draft(world)
+    client.force_login(getattr(world, who))
+
+    assert client.get(PAGE).status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_login(world, client):
+    response = client.get(PAGE)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_head_gets_the_editor_and_the_others_a_read_only_page(world, client):
+    make_draft(world)
+    edit_action = f'action="{PAGE}tieu-chi/'
+
+    client.force_login(world.head)
+    head_page = html(client.get(PAGE))
+    for who in (world.deputy, world.member, world.staff):
+        client.force_login(who)
+        page = html(client.get(PAGE))
+        assert edit_action not in page
+        assert f'action="{PAGE}trinh/"' not in page
+        assert 'name="csrfmiddlewaretoken"' not in page.split("<main", 1)[1]
+
+    assert head_page.count(edit_action) >= 40  # one form per criterion
+    assert f'action="{PAGE}trinh/"' in head_page
+
+
+def test_delegated_deputy_builds_like_the_head(world, client):
+    make_draft(world)
+    Membership.objects.filter(unit=world.a_deputy).update(acts_for_head=True)
+    client.force_login(world.deputy)
+    i1 = crit(world, "I.1")
+
+    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="30.08"))
+
+    assert response.status_code == 302
+    assert crit(world, "I.1").points == D("30.08")
+    assert f'action="{PAGE}tieu-chi/{i1.pk}/"' in html(client.get(PAGE))
+
+
+def test_no_scorecard_yet_head_sees_the_build_button_members_a_notice(world, client):
+    client.force_login(world.head)
+    head_page = text(client.get(PAGE))
+    client.force_login(world.member)
+    member_page = text(client.get(PAGE))
+
+    assert "Xây dựng bảng chấm điểm từ khung" in head_page
+    assert "chưa có bảng chấm điểm năm 2025" in member_page
+    assert "Xây dựng bảng chấm điểm từ khung" not in member_page
+
+
+def test_page_has_no_inline_script(world, client):
+    make_draft(world)
+    client.force_login(world.head)
+
+    page = html(client.get(PAGE))
+
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
+    assert "hx-post=" in page  # htmx (a static file) drives the rows
+
+
+# ---------------------------------------------------------------------------
+# Who may do what: each action tried by the right user and the wrong ones
+
+
+def _added(world) -> Criterion:
+    return services.criterion_add(
+        scorecard=draft_of(world), section="II", code="II.10", title="Chuyển đổi số", points=D(1)
+    )
+
+
+def _scenario(world, action: str) -> tuple[str, dict]:
+    """Put cluster A's scorecard where `action` applies; its URL and valid data."""
+    if action == "create":
+        return url("scorecard_create"), {}
+    draft = make_draft(world)
+    if action == "save":
+        i1 = crit(world, "I.1")
+        return url("criterion_save", i1.pk), row_data(i1, points="30")
+    if action == "split":
+        i2 = crit(world, "I.2")
+        parts = [("I.2.1", "Trồng trọt", "14.47"), ("I.2.2", "Chăn nuôi", "14.47")]
+        return url("criterion_split", i2.pk), split_data(i2, parts)
+    if action == "remove":
+        return url("criterion_remove", _added(world).pk), {}
+    if action == "add":
+        return url("criterion_add", "II"), add_data("II", "II.10", "Chuyển đổi số", "1")
+    if action == "submit":
+        return url("scorecard_submit"), {}
+    if action in ("approve", "return"):
+        move(draft, world, "submit")
+        return url(f"scorecard_{action}"), {"reason": "Chưa rõ cách chấm tiêu chí I.3"}
+    if action == "issue":
+        move(draft, world, "submit", "approve")
+        return url("scorecard_issue"), {}
+    assert action == "new_version"
+    move(draft, world, "submit", "approve", "issue")
+    return url("scorecard_new_version"), {}
+
+
+HEAD_ACTIONS = ["create", "save", "split", "remove", "add", "submit", "issue", "new_version"]
+STAFF_ACTIONS = ["approve", "return"]
+NOT_LEADS = ("deputy", "member", "staff", "other_head", "other_staff", "admin")
+NOT_STAFF = ("head", "deputy", "member", "other_head", "other_staff")
+REFUSED = dict.fromkeys(HEAD_ACTIONS, NOT_LEADS) | dict.fromkeys(STAFF_ACTIONS, NOT_STAFF)
+
+
+@pytest.mark.parametrize(
+    ("action", "who"), [(action, who) for action, users in REFUSED.items() for who in users]
+)
+def test_refused_user_gets_403_and_nothing_changes(world, client, action, who):
+    target, data = _scenario(world, action)
+    before = state(world)
+    client.force_login(getattr(world, who))
+
+    response = client.post(target, data)
+
+    assert response.status_code == 403
+    assert state(world) == before
+
+
+@pytest.mark.parametrize("action", HEAD_ACTIONS + STAFF_ACTIONS)
+def test_anonymous_post_goes_to_login_and_nothing_changes(world, client, action):
+    target, data = _scenario(world, action)
+    before = state(world)
+
+    response = client.post(target, data)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert state(world) == before
+
+
+@pytest.mark.parametrize("action", HEAD_ACTIONS + STAFF_ACTIONS)
+def test_right_user_changes_the_scorecard(world, client, action):
+    target, data = _scenario(world, action)
+    before = state(world)
+    client.force_login(world.staff if action in STAFF_ACTIONS else world.head)
+
+    response = client.post(target, data)
+
+    assert response.status_code == 302
+    assert response.url.startswith(PAGE)
+    assert state(world) != before
+
+
+def test_actions_refuse_get(world, client):
+    make_draft(world)
+    client.force_login(world.head)
+
+    assert client.get(url("scorecard_submit")).status_code == 405
+
+
+def test_criterion_of_another_cluster_is_not_found(world, client):
+    make_draft(world)
+    other = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
+    foreign = other.criteria.get(code="II.1")
+    before = foreign.points
+    client.force_login(world.head)
+
+    response = client.post(url("criterion_save", foreign.pk), row_data(foreign, points="1"))
+
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.points == before
+
+
+def test_superuser_reads_but_cannot_approve(world, client):
+    """The services let only the guiding authority's staff approve (R18)."""
+    move(make_draft(world), world, "submit")
+    client.force_login(world.admin)
+
+    assert "Phê duyệt" not in text(client.get(PAGE)).split("Bản 1", 1)[1]
+    assert client.post(url("scorecard_approve")).status_code == 403
+    assert draft_of(world).status == Status.SUBMITTED
+
+
+# ---------------------------------------------------------------------------
+# The journey
+
+
+def test_journey_from_framework_to_issued(world, client):
+    client.force_login(world.head)
+
+    # Start from the framework.
+    assert "Xây dựng bảng chấm điểm từ khung" in text(client.get(PAGE))
+    assert client.post(url("scorecard_create")).status_code == 302
+    page = text(client.get(PAGE))
+    assert "Tổng 550/550 điểm · đủ điểm" in page
+    assert "Tổng 200/200 điểm · đủ điểm" in page
+    assert "đã thêm 0/5" in page and "đã thêm 0/2" in page
+
+    # Points that put section I off: the page shows the difference in red.
+    i1 = crit(world, "I.1")
+    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="31.58"))
+    assert response.status_code == 302
+    response = client.get(PAGE)
+    assert "Tổng 552,5/550 điểm · thừa 2,5 điểm" in text(response)
+    assert re.search(r'text-bg-danger" data-total="552.50"', html(response))
+
+    # Submit is refused with the section named; nothing moves.
+    response = client.post(url("scorecard_submit"))
+    assert response.status_code == 200
+    assert "Phần I: tổng điểm các tiêu chí là 552,5, phải đúng 550 (R17)." in text(response)
+    assert draft_of(world).status == Status.DRAFT
+
+    # Fix it.
+    client.post(url("criterion_save", i1.pk), row_data(crit(world, "I.1"), points="29.08"))
+    assert "Tổng 550/550 điểm · đủ điểm" in text(client.get(PAGE))
+
+    # Split I.2: sub-criteria that do not total the parent are refused next to the row.
+    i2 = crit(world, "I.2")
+    bad = [("I.2.1", "Trồng trọt", "10"), ("I.2.2", "Chăn nuôi", "10")]
+    response = client.post(url("criterion_split", i2.pk), split_data(i2, bad))
+    assert response.status_code == 200
+    row = html(response).split(f'id="c-{i2.pk}"', 1)[1].split('id="c-', 1)[0]
+    assert "các tiêu chí con của I.2 có tổng 20 điểm, phải bằng 28,94 điểm" in row
+    assert crit(world, "I.2").is_leaf
+    good = [("I.2.1", "Trồng trọt", "10"), ("I.2.2", "Chăn nuôi", "10"), ("I.2.3", "Khác", "8.94")]
+    assert client.post(url("criterion_split", i2.pk), split_data(i2, good)).status_code == 302
+    assert not crit(world, "I.2").is_leaf
+    assert [c.code for c in crit(world, "I.2").children.order_by("order")] == [
+        "I.2.1",
+        "I.2.2",
+        "I.2.3",
+    ]
+    page = text(client.get(PAGE))
+    assert "Tiêu chí con: 28,94/28,94" in page and "đã thêm 0/5" in page
+
+    # Add a criterion: counted against the 30% limit, and the section total moves.
+    data = add_data("I", "I.20", "Chuyển đổi số", "10")
+    assert client.post(url("criterion_add", "I"), data).status_code == 302
+    page = text(client.get(PAGE))
+    assert "đã thêm 1/5" in page
+    assert "Tổng 560/550 điểm · thừa 10 điểm" in page
+    i3 = crit(world, "I.3")
+    client.post(url("criterion_save", i3.pk), row_data(i3, points="18.94"))
+    assert "Tổng 550/550 điểm · đủ điểm" in text(client.get(PAGE))
+
+    # A leaf scored by tiers: pick the method, then its bands appear to fill.
+    i4 = crit(world, "I.4")
+    client.post(url("criterion_save", i4.pk), row_data(i4, method="tiered"))
+    assert f'name="b{i4.pk}-TOTAL_FORMS"' in html(client.get(PAGE))
+    i4 = crit(world, "I.4")
+    bands = [(0, True, 10, False, "28.94"), (10, True, None, False, "10")]
+    response = client.post(url("criterion_save", i4.pk), row_data(i4) | bands_data(i4, bands))
+    assert response.status_code == 302
+    assert list(crit(world, "I.4").bands.values_list("min_value", "max_value", "points")) == [
+        (D(0), D(10), D("28.94")),
+        (D(10), None, D(10)),
+    ]
+
+    # Submit.
+    assert client.post(url("scorecard_submit")).status_code == 302
+    assert draft_of(world).status == Status.SUBMITTED
+    client.force_login(world.member)
+    assert "đã trình Sở Nội vụ tỉnh Bắc Giang, đang chờ phê duyệt" in text(client.get(PAGE))
+
+    # Staff return it: a reason is required, then members see it.
+    client.force_login(world.staff)
+    page = text(client.get(PAGE))
+    assert "Phê duyệt" in page and "Trả lại" in page
+    response = client.post(url("scorecard_return"), {"reason": "  "})
+    assert response.status_code == 200
+    assert "Trường này là bắt buộc." in text(response).split("Trả lại", 1)[0]
+    assert draft_of(world).status == Status.SUBMITTED
+    reason = "Tiêu chí I.20 cần ghi rõ cách chấm."
+    assert client.post(url("scorecard_return"), {"reason": reason}).status_code == 302
+    assert draft_of(world).status == Status.RETURNED
+    client.force_login(world.member)
+    page = text(client.get(PAGE))
+    assert "bị Sở Nội vụ tỉnh Bắc Giang trả lại" in page and reason in page
+
+    # Resubmit, approve, issue.
+    client.force_login(world.head)
+    assert client.post(url("scorecard_submit")).status_code == 302
+    client.force_login(world.staff)
+    assert client.post(url("scorecard_approve")).status_code == 302
+    client.force_login(world.head)
+    assert "Ban hành" in text(client.get(PAGE))
+    assert client.post(url("scorecard_issue")).status_code == 302
+
+    issued = Scorecard.objects.issued().get(cluster=world.cluster_a, year=world.year)
+    assert issued.criteria.filter(code="I.20", added=True).exists()
+    client.force_login(world.member)
+    page = text(client.get(PAGE))
+    assert "Đã ban hành bảng chấm điểm (bản 1)" in page
+    assert "từ 0 đến dưới 10: 28,94 điểm" in page  # the bands, read-only
+
+
+def test_new_version_leaves_the_issued_one_in_force(world, client):
+    move(make_draft(world), world, "submit", "approve", "issue")
+    client.force_login(world.head)
+
+    assert "Tạo phiên bản mới" in text(client.get(PAGE))
+    assert client.post(url("scorecard_new_version")).status_code == 302
+
+    page = text(client.get(PAGE))
+    assert "Bản 2" in page and "Bảng chấm điểm đang được xây dựng" in page
+    assert "Bản 1 đã ban hành vẫn có hiệu lực" in page
+    assert draft_of(world).version == 2
+
+
+# ---------------------------------------------------------------------------
+# Refusals are shown where they happen and nothing is half-saved
+
+
+def test_points_with_three_decimals_refused_on_the_row(world, client):
+    make_draft(world)
+    i1 = crit(world, "I.1")
+    client.force_login(world.head)
+
+    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="29.085"))
+
+    assert response.status_code == 200
+    row = html(response).split(f'id="c-{i1.pk}"', 1)[1].split('id="c-', 1)[0]
+    assert "Tiêu chí I.1: điểm chỉ được có tối đa 2 chữ số thập phân (R17)." in row
+    assert 'value="29.085"' in row  # what the user typed stays in the form
+    assert crit(world, "I.1").points == D("29.08")
+
+
+def test_bad_band_refuses_the_whole_row_change(world, client):
+    make_draft(world)
+    iii41 = crit(world, "III.4.1")
+    before = state(world)
+    client.force_login(world.head)
+    bands = [(0, True, 0, True, "99")]
+
+    response = client.post(
+        url("criterion_save", iii41.pk), row_data(iii41, points="20") | bands_data(iii41, bands)
+    )
+
+    assert response.status_code == 200
+    assert "Tiêu chí III.4.1, mức 1: điểm phải từ 0 đến 20 (R21)." in text(response)
+    assert state(world) == before
+
+
+def test_added_criterion_over_the_limit_is_refused_under_the_section(world, client):
+    make_draft(world)
+    for n in (10, 11):
+        services.criterion_add(
+            scorecard=draft_of(world), section="II", code=f"II.{n}", title="Bổ sung", points=D(1)
+        )
+    client.force_login(world.head)
+    page = text(client.get(PAGE))
+    assert "đã thêm 2/2" in page and "Phần II đã thêm đủ 2/2 tiêu chí" in page
+    before = state(world)
+
+    response = client.post(url("criterion_add", "II"), add_data("II", "II.12", "Nữa", "1"))
+
+    assert response.status_code == 200
+    section = html(response).split('id="phan-II"', 1)[1].split('id="phan-III"', 1)[0]
+    assert "Phần II: đã thêm 2/2 tiêu chí, không được thêm quá 30%" in section
+    assert state(world) == before
+
+
+def test_framework_criterion_cannot_be_removed(world, client):
+    make_draft(world)
+    i1 = crit(world, "I.1")
+    before = state(world)
+    client.force_login(world.head)
+
+    response = client.post(url("criterion_remove", i1.pk))
+
+    assert response.status_code == 200
+    assert "thuộc khung của Hội đồng, không được xóa" in text(response)
+    assert f'action="{PAGE}tieu-chi/{i1.pk}/xoa/"' not in html(response)
+    assert state(world) == before
+
+
+def test_submitted_scorecard_is_read_only_for_the_head(world, client):
+    move(make_draft(world), world, "submit")
+    i1 = crit(world, "I.1")
+    client.force_login(world.head)
+
+    page = html(client.get(PAGE))
+    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="30"))
+
+    assert f'action="{PAGE}tieu-chi/' not in page
+    assert response.status_code == 200
+    assert "chỉ sửa được khi còn là dự thảo hoặc bị trả lại" in text(response)
+    assert crit(world, "I.1").points == D("29.08")
+
+
+def test_split_form_opens_on_request(world, client):
+    make_draft(world)
+    i2 = crit(world, "I.2")
+    client.force_login(world.head)
+
+    closed = html(client.get(PAGE))
+    opened = html(client.get(PAGE, {"tach": i2.pk}))
+
+    assert f"s{i2.pk}-TOTAL_FORMS" not in closed
+    assert f'name="s{i2.pk}-0-code" value="I.2.1"' in opened
+
+
+def test_remove_added_criterion(world, client):
+    make_draft(world)
+    added = _added(world)
+    client.force_login(world.head)
+
+    response = client.post(url("criterion_remove", added.pk))
+
+    assert response.status_code == 302 and response.url.endswith("#phan-II")
+    assert not draft_of(world).criteria.filter(code="II.10").exists()
+
+
+# ---------------------------------------------------------------------------
+# Totals and queries
+
+
+def test_running_totals_equal_the_services_totals(world, client):
+    make_draft(world)
+    draft = draft_of(world)
+    services.criterion_split(
+        criterion=crit(world, "II.2"), parts=[("II.2.1", "a", D("11")), ("II.2.2", "b", D("11.22"))]
+    )
+    services.criterion_update(criterion=crit(world, "II.2.2"), points=D("11.5"))  # 22.5 ≠ 22.22
+    services.criterion_add(scorecard=draft, section="III", code="III.8", title="c", points=D(3))
+    services.criterion_update(criterion=crit(world, "I.7"), points=D("20.01"))
+    client.force_login(world.head)
+
+    page = html(client.get(PAGE))
+
+    shown = dict(re.findall(r'id="phan-(I+)".*?data-total="([\d.]+)"', page, re.S))
+    leaves = {s: D(0) for s in ("I", "II", "III")}
+    for c in draft.criteria.filter(is_leaf=True):
+        leaves[c.section] += c.points
+    assert {s: D(v) for s, v in shown.items()} == leaves
+    errors = " ".join(services.scorecard_validate(draft))
+    for section, total in (("I", "541,07"), ("II", "200,28"), ("III", "203")):
+        assert f"Phần {section}: tổng điểm các tiêu chí là {total}," in errors
+        assert f"Tổng {total}/" in text(client.get(PAGE))
+
+
+def _count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PAGE).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("who", ["head", "member"])
+def test_page_queries_do_not_grow_with_criteria(world, client, django_assert_max_num_queries, who):
+    make_draft(world)
+    client.force_login(getattr(world, who))
+    baseline = _count_queries(client)
+
+    i1 = crit(world, "I.1")  # 29.08 = 9 × 2.90 + 2.98
+    parts = [(f"I.1.{n}", f"Phần {n}", D("2.90")) for n in range(1, 10)]
+    services.criterion_split(criterion=i1, parts=[*parts, ("I.1.10", "Phần 10", D("2.98"))])
+    services.criterion_update(
+        criterion=crit(world, "I.1.1"),
+        method="tiered",
+        bands=[BandInput(points=D("2.9"), min_value=D(0)), BandInput(points=D(0))],
+    )
+    assert draft_of(world).criteria.count() >= 60
+
+    with django_assert_max_num_queries(baseline):
+        assert client.get(PAGE).status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# Awaiting approval
+
+
+PENDING = "/bang-diem/cho-duyet/"
+
+
+def test_pending_list_shows_what_the_staff_member_may_see(world, client):
+    move(make_draft(world), world, "submit")
+    b = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
+    services.scorecard_submit(scorecard=b, user=world.other_head)
+
+    client.force_login(world.staff)
+    snv = text(client.get(PENDING))
+    client.force_login(world.other_staff)
+    other = text(client.get(PENDING))
+
+    assert "Cụm thi đua các huyện" in snv and "Khối các trường" in snv
+    assert "Khối các trường" in other and "Cụm thi đua các huyện" not in other
+
+
+def test_pending_list_leaves_out_drafts_and_issued(world, client):
+    make_draft(world)
+    client.force_login(world.staff)
+
+    assert "Không có bảng chấm điểm nào đang chờ phê duyệt" in text(client.get(PENDING))
+
+
+@pytest.mark.parametrize("who", ["head", "member", "other_member"])
+def test_pending_list_is_for_staff_only(world, client, who):
+    client.force_login(getattr(world, who))
+
+    assert client.get(PENDING).status_code == 403
+
+
+def test_pending_list_anonymous_goes_to_login(world, client):
+    response = client.get(PENDING)
+
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+# ---------------------------------------------------------------------------
+# Links
+
+
+def test_cluster_and_unit_home_pages_link_to_the_scorecard(world, client):
+    client.force_login(world.member)
+
+    assert f'href="{PAGE}"' in html(client.get(reverse("home")))
+    assert f'href="{PAGE}"' in html(client.get(reverse("cluster_detail", args=["CUM-A", 2025])))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from awards.models import Flag, Proposal, Quota, Vote
+from awards.models import Flag, Proposal, ProposalItem, Quota, Vote
 
 # A membership reads "unit – role (cluster, year)": these joins keep lists flat.
 MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
@@ -46,3 +46,12 @@ class ProposalAdmin(SimpleHistoryAdmin):
     list_filter = ("year", "status", "cluster__group")
     list_select_related = ("cluster", "year")
     search_fields = ("cluster__code", "cluster__name")
+
+
+@admin.register(ProposalItem)
+class ProposalItemAdmin(SimpleHistoryAdmin):
+    list_display = ("proposal", "membership", "rank", "total", "award", "government_flag")
+    list_filter = ("proposal__year", "award", "government_flag", "proposal__cluster")
+    list_select_related = ("proposal__cluster", "proposal__year", *MEMBERSHIP_JOINS)
+    search_fields = ("membership__unit__code", "membership__unit__name")
+    raw_id_fields = ("proposal", "membership")

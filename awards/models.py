@@ -125,6 +125,20 @@ class Proposal(models.Model):
     status = models.CharField(
         "trạng thái", max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    submitted_at = models.DateTimeField("trình lúc", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người trình",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    return_reason = models.TextField("lý do trả lại", blank=True)
+    accepted_at = models.DateTimeField("tiếp nhận lúc", null=True, blank=True)
+    decision_number = models.CharField("số quyết định", max_length=64, blank=True)
+    decision_date = models.DateField("ngày quyết định", null=True, blank=True)
+    decision_signer = models.CharField("người ký quyết định", max_length=255, blank=True)
     announced_at = models.DateTimeField("công bố kết quả lúc", null=True, blank=True)
     history = HistoricalRecords()
 
@@ -143,3 +157,57 @@ class Proposal(models.Model):
     @property
     def is_announced(self) -> bool:
         return self.announced_at is not None
+
+    @property
+    def is_submittable(self) -> bool:
+        """Not yet submitted, or returned to the head to be submitted again."""
+        return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+
+    @property
+    def freezes_allocation(self) -> bool:
+        """Submitted and not returned: quotas and votes stay as they were proposed."""
+        return self.status in {self.Status.SUBMITTED, self.Status.ACCEPTED, self.Status.DECIDED}
+
+
+class ProposalItem(models.Model):
+    """One unit's line of a submitted proposal: its rank, total and award as
+    allocated when the head submitted (R32–R34), frozen so that a later change
+    of scores, quotas or votes does not alter what was proposed."""
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name="hồ sơ", on_delete=models.CASCADE, related_name="items"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="proposal_items"
+    )
+    rank = models.PositiveSmallIntegerField("hạng")
+    total = models.DecimalField("tổng điểm", max_digits=7, decimal_places=2)
+    status = models.CharField(
+        "xếp loại", max_length=16, choices=[(k, v) for k, v in engine.STATUS_LABELS.items()]
+    )
+    award = models.CharField(
+        "danh hiệu đề nghị", max_length=16, choices=Quota.Award.choices, blank=True
+    )
+    government_flag = models.BooleanField("đề nghị Cờ thi đua của Chính phủ", default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "đơn vị được đề nghị"
+        verbose_name_plural = "đơn vị được đề nghị"
+        ordering = ["proposal", "rank", "membership__unit__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "membership"], name="proposal_item_one_per_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(government_flag=False) | Q(award="co_thi_dua"),
+                name="proposal_item_government_flag_needs_flag",
+                violation_error_message=(
+                    "Chỉ đơn vị được đề nghị Cờ thi đua của UBND tỉnh mới được đề nghị "
+                    "Cờ thi đua của Chính phủ."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.unit.code}: {self.get_award_display() or 'không đề nghị'}"

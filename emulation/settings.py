@@ -1,6 +1,7 @@
 """Settings of Thi đua, read from the environment (see README for the variables)."""
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from csp.constants import NONE, SELF
@@ -142,6 +143,7 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Thi đua <thidua@localhost>")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Without a broker (a first run, the tests) tasks run in the request that sends them.
 REDIS_URL = env_str("REDIS_URL")
@@ -184,6 +186,10 @@ if env_bool("BEHIND_HTTPS_PROXY", False):
 # Uploads: evidence files are at most 20 MB (checked per file by the upload form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# R34: the council proposes the Government's emulation flag for at most this
+# share of the province's flag winners of a year (Decree 91/2017 art. 11).
+GOVERNMENT_FLAG_SHARE = Decimal("0.20")
 
 # Change reasons carry whole Vietnamese sentences (R35: "why"), not 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -11,5 +11,6 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("quan-tri/", admin.site.urls),
     path("", include("scoring.urls")),
+    path("", include("awards.urls")),
     path("", include("clusters.urls")),
 ]

@@ -1,0 +1,72 @@
+"""Forms of the award screens: field formats only; the rules live in awards.services."""
+
+from collections.abc import Iterable
+
+from django import forms
+
+from awards.allocation import AWARD_LABELS, AWARDS
+from awards.services import QUOTA_MAX
+from clusters.forms import DateField
+from clusters.models import Membership
+
+WHOLE_NUMBER = {
+    "invalid": "Nhập một số nguyên.",
+    "min_value": "Nhập số nguyên không âm.",
+    "max_value": "Số lượng quá lớn.",
+    "required": "Chưa nhập.",
+}
+
+
+def _count(label: str, *, max_value: int | None = None) -> forms.IntegerField:
+    widget = forms.NumberInput(attrs={"class": "form-control", "min": 0, "step": 1})
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=max_value, widget=widget, error_messages=WHOLE_NUMBER
+    )
+
+
+class QuotaForm(forms.Form):
+    """The three award counts of a cluster's year and the document that allots them (R31)."""
+
+    co_thi_dua = _count(AWARD_LABELS["co_thi_dua"], max_value=QUOTA_MAX)
+    bang_khen = _count(AWARD_LABELS["bang_khen"], max_value=QUOTA_MAX)
+    tap_the_ldxs = _count(AWARD_LABELS["tap_the_ldxs"], max_value=QUOTA_MAX)
+    document = forms.CharField(
+        label="Văn bản phân bổ chỉ tiêu",
+        max_length=255,
+        help_text="Số, ngày và cơ quan ban hành văn bản phân bổ; được ghi vào lịch sử.",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={"required": "Cần ghi văn bản phân bổ chỉ tiêu."},
+    )
+
+    def counts(self) -> dict[str, int]:
+        return {award: self.cleaned_data[award] for award in AWARDS}
+
+
+class VoteForm(forms.Form):
+    """The ballot of the annual conference: votes of every tied unit (R33)."""
+
+    def __init__(self, *args, members: Iterable[Membership], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for member in members:
+            field = _count(f"{member.unit.code} – {member.unit.name}")
+            field.membership_id = member.pk
+            self.fields[f"u{member.pk}"] = field
+
+    def votes(self) -> dict[int, int]:
+        return {field.membership_id: self.cleaned_data[name] for name, field in self.fields.items()}
+
+
+class DecisionForm(forms.Form):
+    """The Chairman's decision on the proposal (R34)."""
+
+    number = forms.CharField(
+        label="Số quyết định",
+        max_length=64,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "123/QĐ-UBND"}),
+    )
+    date = DateField(label="Ngày quyết định")
+    signer = forms.CharField(
+        label="Người ký",
+        max_length=255,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )

@@ -1,0 +1,545 @@
+"""Award review and the proposal workflow (R31–R35).
+
+Authority staff set a cluster's quotas (R31); the head records the ballot that
+settles a tie (R33); the head submits the proposal, which freezes the
+allocation into its items; Sở Nội vụ staff return or accept it, the council
+nominates flag winners for the Government's emulation flag within the
+national cap, the Chairman's decision is recorded and the results are
+announced to the members (R34). Every write is saved with who and why in its
+history (R35).
+
+Every way a quota, vote or proposal changes is a function here (`grep quota_`,
+`vote_`, `proposal_`). Writes of a cluster's year lock its memberships first,
+so a quota change, a ballot and a submission are applied one after the other.
+"""
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+from itertools import groupby
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Model, Q
+from django.utils import timezone
+from django.utils.formats import number_format
+from simple_history.utils import bulk_create_with_history
+
+from awards import allocation
+from awards.models import Proposal, ProposalItem, Quota, Vote
+from clusters.access import get_cluster_for_head, is_staff_of
+from clusters.models import Cluster, EmulationYear, Membership
+from emulation.models import User
+from scoring.models import ScoreAgreement, Sheet
+from scoring.results import ClusterResults, UnitRow, cluster_results
+
+Status = Proposal.Status
+FLAG = "co_thi_dua"
+# Quota.count is a PositiveSmallIntegerField; no cluster has anywhere near this many units.
+QUOTA_MAX = 999
+# Where the allocation shows in the proposal's items, flags counted for the
+# Government flag cap (R34): proposals Sở Nội vụ has taken in.
+IN_COUNCIL = (Status.ACCEPTED, Status.DECIDED)
+
+
+# ---------------------------------------------------------------------------
+# Reading: ties and the Government flag cap
+
+
+@dataclass(frozen=True)
+class Tie:
+    """R33: eligible units with equal totals whose slots hold different outcomes.
+
+    `outcomes` are the slots at the group's positions in the allocation order
+    (None past all quotas): what the ballot decides between.
+    """
+
+    rows: tuple[UnitRow, ...]
+    total: Decimal
+    outcomes: tuple[str | None, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return any(row.placement.award == allocation.TIE_VOTE_NEEDED for row in self.rows)
+
+    @property
+    def at_stake(self) -> list[tuple[str, int]]:
+        """(award, how many) in the order awards are filled (R32)."""
+        counts = Counter(o for o in self.outcomes if o is not None)
+        return [(award, counts[award]) for award in allocation.AWARDS if counts[award]]
+
+
+def ties(results: ClusterResults | None) -> list[Tie]:
+    """The tie groups of a cluster's allocation, highest total first."""
+    if results is None:
+        return []
+    slots = [a for a in allocation.AWARDS for _ in range(results.quotas.get(a, 0))]
+    eligible = [row for row in results.rows if row.result.status == "eligible"]
+    found: list[Tie] = []
+    position = 0
+    for total, group_iter in groupby(eligible, key=lambda row: row.result.total):
+        group = tuple(group_iter)
+        if group[0].placement.tie_group:
+            outcomes = tuple(
+                slots[i] if i < len(slots) else None for i in range(position, position + len(group))
+            )
+            found.append(Tie(group, total, outcomes))
+        position += len(group)
+    return found
+
+
+def proposal_of(cluster: Cluster, year: EmulationYear) -> Proposal | None:
+    return (
+        Proposal.objects.select_related("submitted_by").filter(cluster=cluster, year=year).first()
+    )
+
+
+def scores_agreed(cluster: Cluster, year: EmulationYear) -> bool:
+    """Whether the cluster's scores of the year count as agreed (R11) for a proposal.
+
+    With an agreement row, its `agreed_at` says so. Without one, scores entered
+    through self-scoring sheets were never agreed; a cluster without any sheet
+    (its scores imported from a dataset) has nothing to agree in the system.
+    """
+    agreement = ScoreAgreement.objects.filter(cluster=cluster, year=year).first()
+    if agreement is not None:
+        return agreement.is_locked
+    return not Sheet.objects.filter(membership__cluster=cluster, membership__year=year).exists()
+
+
+@dataclass(frozen=True)
+class GovernmentFlagCap:
+    """R34: the province's flag winners of a year and how many the council may
+    propose for the Government's emulation flag."""
+
+    flag_winners: int
+    limit: int
+    nominated: int
+    share: Decimal
+
+    @property
+    def percent(self) -> str:
+        """'20' for 0.20, '12,5' for 0.125."""
+        text = format(self.share * 100, "f")
+        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", ",")
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.nominated, 0)
+
+
+def government_flag_cap(year: EmulationYear) -> GovernmentFlagCap:
+    """Counted over the flag items of every accepted or decided proposal of the year."""
+    share = Decimal(settings.GOVERNMENT_FLAG_SHARE)
+    counts = ProposalItem.objects.filter(
+        proposal__year=year, proposal__status__in=IN_COUNCIL, award=FLAG
+    ).aggregate(winners=Count("pk"), nominated=Count("pk", filter=Q(government_flag=True)))
+    winners = counts["winners"]
+    limit = int((share * winners).to_integral_value(rounding=ROUND_FLOOR))
+    return GovernmentFlagCap(winners, limit, counts["nominated"], share)
+
+
+# ---------------------------------------------------------------------------
+# Quotas (R31) and the tie ballot (R33)
+
+
+@transaction.atomic
+def quota_set(
+    *, cluster: Cluster, year: EmulationYear, award: str, count: int, document: str, user: User
+) -> Quota:
+    """Authority staff set how many of `award` the cluster may propose (R31),
+    citing the allocation document; saved only when something changed."""
+    _ensure_staff(user, cluster)
+    if award not in allocation.AWARDS:
+        raise ValidationError("Danh hiệu không hợp lệ.")
+    label = allocation.AWARD_LABELS[award]
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= QUOTA_MAX:
+        raise ValidationError(
+            f"Chỉ tiêu {label} phải là số nguyên từ 0 đến {QUOTA_MAX} (R31); nhận được {count!r}."
+        )
+    document = (document or "").strip()
+    if not document:
+        raise ValidationError("Cần ghi văn bản phân bổ chỉ tiêu (số, ngày văn bản) làm căn cứ.")
+    if len(document) > Quota._meta.get_field("document").max_length:
+        raise ValidationError("Ghi chú văn bản phân bổ dài quá 255 ký tự.")
+    _lock_members(cluster, year)
+    _ensure_allocation_open(cluster, year)
+    current = Quota.objects.select_for_update().filter(cluster=cluster, year=year, award=award)
+    quota = current.first()
+    if quota is None:
+        quota = Quota(cluster=cluster, year=year, award=award)
+        change = f"Đặt chỉ tiêu {label}: {count}"
+    elif quota.count == count and quota.document == document:
+        return quota
+    else:
+        change = f"Đổi chỉ tiêu {label}: {quota.count} → {count}"
+    quota.count = count
+    quota.document = document
+    _save(quota, user=user, reason=f"{change} theo {document} (R31).")
+    return quota
+
+
+@transaction.atomic
+def quotas_set(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    counts: Mapping[str, int],
+    document: str,
+    user: User,
+) -> list[Quota]:
+    """The quota page's save: every award type at once, all or nothing."""
+    unknown = sorted(set(counts) - set(allocation.AWARDS))
+    if unknown:
+        raise ValidationError(f"Danh hiệu không hợp lệ: {', '.join(unknown)}.")
+    return [
+        quota_set(
+            cluster=cluster,
+            year=year,
+            award=award,
+            count=counts[award],
+            document=document,
+            user=user,
+        )
+        for award in allocation.AWARDS
+        if award in counts
+    ]
+
+
+@transaction.atomic
+def vote_record(
+    *, cluster: Cluster, year: EmulationYear, votes: dict[int, int], user: User
+) -> list[Vote]:
+    """The head records the ballot taken at the conference (R33): the votes of
+    each unit of a tie group, keyed by membership id. The allocation orders
+    the tied units by these votes from then on."""
+    get_cluster_for_head(user, cluster.code, year)
+    _lock_members(cluster, year)
+    _ensure_allocation_open(cluster, year)
+    if not votes:
+        raise ValidationError("Chưa nhập số phiếu của đơn vị nào.")
+    tied = {
+        row.membership.pk: row.membership
+        for tie in ties(cluster_results(cluster, year))
+        for row in tie.rows
+    }
+    errors = []
+    for membership_id, count in votes.items():
+        member = tied.get(membership_id)
+        if member is None:
+            errors.append("Chỉ ghi số phiếu cho đơn vị thuộc nhóm bằng điểm cần bỏ phiếu (R33).")
+        elif isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            errors.append(f"Số phiếu của {member.unit.name} phải là số nguyên không âm.")
+    if errors:
+        raise ValidationError(sorted(set(errors)))
+    existing = {
+        v.membership_id: v
+        for v in Vote.objects.select_for_update().filter(membership_id__in=list(votes))
+    }
+    saved = []
+    for membership_id, count in votes.items():
+        unit = tied[membership_id].unit
+        vote = existing.get(membership_id)
+        if vote is None:
+            vote = Vote(membership=tied[membership_id])
+            change = f"Ghi kết quả bỏ phiếu tại hội nghị tổng kết: {unit.code} {count} phiếu"
+        elif vote.votes == count:
+            saved.append(vote)
+            continue
+        else:
+            change = f"Sửa kết quả bỏ phiếu của {unit.code}: {vote.votes} → {count} phiếu"
+        vote.votes = count
+        _save(vote, user=user, reason=f"{change} (R33).")
+        saved.append(vote)
+    return saved
+
+
+# ---------------------------------------------------------------------------
+# The proposal (R34)
+
+
+@transaction.atomic
+def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Proposal:
+    """The head submits the cluster's proposal to Sở Nội vụ (R34), or submits
+    it again after a return. The allocation of the moment is copied into the
+    proposal's items, so what was proposed stays what it was."""
+    get_cluster_for_head(user, cluster.code, year)
+    _lock_members(cluster, year)
+    proposal = Proposal.objects.select_for_update().filter(cluster=cluster, year=year).first()
+    if proposal is not None and not proposal.is_submittable:
+        raise ValidationError(
+            f"Hồ sơ đề nghị khen thưởng đang ở trạng thái “{proposal.get_status_display()}”; "
+            "không trình được nữa."
+        )
+    if not scores_agreed(cluster, year):
+        raise ValidationError(
+            f"Điểm của cụm, khối năm {year.year} chưa được thống nhất sau họp trù bị (R11); "
+            "chưa thể trình hồ sơ đề nghị khen thưởng."
+        )
+    results = cluster_results(cluster, year)
+    if results is None or results.scorecard is None:
+        raise ValidationError(
+            "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này; chưa thể trình hồ sơ."
+        )
+    if not Quota.objects.filter(cluster=cluster, year=year).exists():
+        raise ValidationError(
+            "Sở Nội vụ chưa phân bổ chỉ tiêu khen thưởng cho cụm, khối năm này (R31); "
+            "chưa thể trình hồ sơ."
+        )
+    open_ties = [tie for tie in ties(results) if tie.is_open]
+    if open_ties:
+        raise ValidationError(
+            [
+                "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): "
+                f"{', '.join(row.unit.code for row in tie.rows)} "
+                f"({number_format(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
+                for tie in open_ties
+            ]
+        )
+
+    again = proposal is not None and proposal.status == Status.RETURNED
+    reason = (
+        "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại (R34)."
+        if again
+        else "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ (R34)."
+    )
+    if proposal is None:
+        proposal = Proposal(cluster=cluster, year=year)
+    else:
+        for item in proposal.items.all():
+            item._change_reason = "Thay bằng bảng xếp hạng của lần trình mới."
+            item._history_user = user
+            item.delete()
+    proposal.status = Status.SUBMITTED
+    proposal.submitted_at = timezone.now()
+    proposal.submitted_by = user
+    proposal.return_reason = ""
+    _save(proposal, user=user, reason=reason)
+    bulk_create_with_history(
+        [
+            ProposalItem(
+                proposal=proposal,
+                membership=row.membership,
+                rank=row.placement.rank,
+                total=row.result.total,
+                status=row.result.status,
+                award=row.placement.award or "",
+            )
+            for row in results.rows
+        ],
+        ProposalItem,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_return(*, proposal: Proposal, reason: str, user: User) -> Proposal:
+    """Sở Nội vụ staff return a submitted proposal to the head, with a reason."""
+    _lock(proposal, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do trả lại hồ sơ.")
+    _ensure_status(proposal, Status.SUBMITTED, "trả lại")
+    proposal.status = Status.RETURNED
+    proposal.return_reason = reason
+    _save(proposal, user=user, reason=f"Sở Nội vụ trả lại hồ sơ. Lý do: {reason}")
+    return proposal
+
+
+@transaction.atomic
+def proposal_accept(*, proposal: Proposal, user: User) -> Proposal:
+    """Sở Nội vụ staff accept a submitted proposal for the council's review."""
+    _lock(proposal, user)
+    _ensure_status(proposal, Status.SUBMITTED, "tiếp nhận")
+    proposal.status = Status.ACCEPTED
+    proposal.accepted_at = timezone.now()
+    _save(
+        proposal,
+        user=user,
+        reason="Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét (R34).",
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_nominate_government_flag(
+    *, proposal: Proposal, membership: Membership, user: User
+) -> ProposalItem:
+    """The council proposes a flag winner of outstanding merit for the
+    Government's emulation flag (R34), within GOVERNMENT_FLAG_SHARE of the
+    province's flag winners of the year."""
+    # One nomination of the year at a time: the cap counts them all.
+    EmulationYear.objects.select_for_update().filter(pk=proposal.year_id).first()
+    _lock(proposal, user)
+    _ensure_status(proposal, Status.ACCEPTED, "đề nghị Cờ thi đua của Chính phủ")
+    item = _item(proposal, membership)
+    if item.award != FLAG:
+        raise ValidationError(
+            f"{item.membership.unit.name} không được đề nghị Cờ thi đua của UBND tỉnh; chỉ đơn vị "
+            "được đề nghị Cờ thi đua của UBND tỉnh mới được đề nghị Cờ thi đua của Chính phủ."
+        )
+    if item.government_flag:
+        raise ValidationError(
+            f"{item.membership.unit.name} đã được đề nghị Cờ thi đua của Chính phủ."
+        )
+    cap = government_flag_cap(proposal.year)
+    if cap.nominated + 1 > cap.limit:
+        raise ValidationError(
+            f"Vượt giới hạn đề nghị Cờ thi đua của Chính phủ: tối đa {cap.limit} đơn vị "
+            f"({cap.percent}% của {cap.flag_winners} đơn vị được đề nghị Cờ thi đua của UBND tỉnh "
+            f"năm {proposal.year.year}), đã đề nghị {cap.nominated}."
+        )
+    item.government_flag = True
+    _save(
+        item,
+        user=user,
+        reason=(
+            f"Hội đồng Thi đua – Khen thưởng tỉnh đề nghị tặng Cờ thi đua của Chính phủ cho "
+            f"{item.membership.unit.name} (R34)."
+        ),
+    )
+    return item
+
+
+@transaction.atomic
+def proposal_withdraw_government_flag(
+    *, proposal: Proposal, membership: Membership, user: User
+) -> ProposalItem:
+    """The council takes a Government flag nomination back before the decision."""
+    _lock(proposal, user)
+    _ensure_status(proposal, Status.ACCEPTED, "rút đề nghị Cờ thi đua của Chính phủ")
+    item = _item(proposal, membership)
+    if not item.government_flag:
+        raise ValidationError(
+            f"{item.membership.unit.name} chưa được đề nghị Cờ thi đua của Chính phủ."
+        )
+    item.government_flag = False
+    _save(
+        item,
+        user=user,
+        reason=f"Rút đề nghị tặng Cờ thi đua của Chính phủ cho {item.membership.unit.name}.",
+    )
+    return item
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: Proposal, number: str, date: date, signer: str, user: User
+) -> Proposal:
+    """Record the Chairman's decision on an accepted proposal: its number, date
+    and signer (R34)."""
+    _lock(proposal, user)
+    _ensure_status(proposal, Status.ACCEPTED, "ghi nhận quyết định")
+    number, signer = (number or "").strip(), (signer or "").strip()
+    errors = []
+    if not number:
+        errors.append("Cần ghi số quyết định.")
+    if not signer:
+        errors.append("Cần ghi người ký quyết định.")
+    if date is None:
+        errors.append("Cần ghi ngày quyết định.")
+    elif date > timezone.localdate():
+        errors.append("Ngày quyết định không được sau ngày hôm nay.")
+    if errors:
+        raise ValidationError(errors)
+    proposal.status = Status.DECIDED
+    proposal.decision_number = number
+    proposal.decision_date = date
+    proposal.decision_signer = signer
+    _save(
+        proposal,
+        user=user,
+        reason=f"Ghi nhận Quyết định số {number} ngày {date:%d/%m/%Y}, người ký: {signer} (R34).",
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_announce(*, proposal: Proposal, user: User) -> Proposal:
+    """Announce the decided results to the cluster's members; from then on they
+    see the ranking and their awards."""
+    _lock(proposal, user)
+    _ensure_status(proposal, Status.DECIDED, "công bố kết quả")
+    if proposal.is_announced:
+        at = timezone.localtime(proposal.announced_at)
+        raise ValidationError(f"Kết quả đã được công bố lúc {at:%H:%M %d/%m/%Y}.")
+    proposal.announced_at = timezone.now()
+    _save(proposal, user=user, reason="Công bố kết quả khen thưởng tới các đơn vị thành viên.")
+    return proposal
+
+
+# ---------------------------------------------------------------------------
+# Checks and helpers
+
+
+def _ensure_staff(user: User, cluster: Cluster) -> None:
+    if not (user.is_superuser or is_staff_of(user, cluster)):
+        raise PermissionDenied(
+            "Chỉ Sở Nội vụ hoặc cơ quan hướng dẫn cụm, khối mới được làm việc này."
+        )
+
+
+def _ensure_allocation_open(cluster: Cluster, year: EmulationYear) -> None:
+    """Quotas and votes stay as proposed from submission on (R34, R35)."""
+    proposal = Proposal.objects.filter(cluster=cluster, year=year).first()
+    if proposal is None or not proposal.freezes_allocation:
+        return
+    if proposal.status == Status.DECIDED:
+        raise ValidationError(
+            "Đã có quyết định khen thưởng của cụm, khối năm này; kết quả đã khóa."
+        )
+    raise ValidationError(
+        f"Hồ sơ đề nghị khen thưởng đang ở trạng thái “{proposal.get_status_display()}”; "
+        "chỉ tiêu và kết quả bỏ phiếu đã khóa, chỉ thay đổi được khi Sở Nội vụ trả lại hồ sơ."
+    )
+
+
+def _ensure_status(proposal: Proposal, status: str, action: str) -> None:
+    if proposal.status != status:
+        raise ValidationError(
+            f"Không thể {action}: hồ sơ đang ở trạng thái “{proposal.get_status_display()}”, "
+            f"chỉ {action} khi hồ sơ ở trạng thái “{Status(status).label}”."
+        )
+
+
+def _lock(proposal: Proposal, user: User) -> None:
+    """Staff only; the proposal's row locked and re-read, so checks see its latest state."""
+    _ensure_staff(user, proposal.cluster)
+    Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    proposal.refresh_from_db()
+
+
+def _item(proposal: Proposal, membership: Membership) -> ProposalItem:
+    item = (
+        proposal.items.select_for_update(of=("self",))
+        .select_related("membership__unit")
+        .filter(membership=membership)
+        .first()
+    )
+    if item is None:
+        raise ValidationError(f"{membership.unit.name} không có trong hồ sơ đề nghị này.")
+    return item
+
+
+def _lock_members(cluster: Cluster, year: EmulationYear) -> None:
+    """Serialise the writes of a cluster's year (its memberships stay locked until commit)."""
+    locked = Membership.objects.select_for_update().filter(cluster=cluster, year=year)
+    list(locked.values_list("pk", flat=True))
+
+
+def _save(instance: Model, *, user: User | None, reason: str) -> None:
+    """Save with the history row's who and why (R35)."""
+    instance._change_reason = reason
+    if user is not None:
+        instance._history_user = user
+    try:
+        instance.save()
+    finally:
+        # simple-history reads these on every save; they must not leak into the next one.
+        del instance._change_reason
+        instance.__dict__.pop("_history_user", None)

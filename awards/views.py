@@ -1,0 +1,426 @@
+"""The award screens (R31–R34): quotas, the review (bình xét) with the tie
+ballot, the proposal and its steps, and the staff's list of the year's
+proposals. Each view fetches through one helper of clusters.access,
+validates a form, calls a service and redirects."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.views.decorators.http import require_POST
+
+from awards import services
+from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from awards.forms import DecisionForm, QuotaForm, VoteForm
+from awards.models import Proposal, ProposalItem, Quota, Vote
+from clusters.access import (
+    Seat,
+    get_cluster_for_head,
+    get_cluster_for_lead_or_staff,
+    get_cluster_for_staff,
+    get_clusters_for_staff,
+    get_proposal_for_viewer,
+    get_year,
+    is_staff_of,
+)
+from clusters.models import Cluster, EmulationYear, Membership
+from scoring.engine import REASON_LABELS, STATUS_LABELS
+from scoring.forms import ReasonForm
+from scoring.results import UnitRow, cluster_results
+from scoring.views.results import QUOTA_LABELS, STATUS_BADGES
+
+HISTORY_ROWS = 50
+COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"
+
+
+# ---------------------------------------------------------------------------
+# Quotas (R31)
+
+
+@login_required
+def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    form = QuotaForm(request.POST or None, initial=_quota_initial(seat.cluster, seat.year))
+    if form.is_valid() and _attempt(
+        form,
+        lambda: services.quotas_set(
+            cluster=seat.cluster,
+            year=seat.year,
+            counts=form.counts(),
+            document=form.cleaned_data["document"],
+            user=request.user,
+        ),
+    ):
+        messages.success(request, "Đã lưu chỉ tiêu khen thưởng.")
+        return redirect("award_review", code, year)
+    history = (
+        Quota.history.filter(cluster=seat.cluster, year=seat.year)
+        .select_related("history_user")
+        .order_by("-history_date")[:HISTORY_ROWS]
+    )
+    context = {"cluster": seat.cluster, "year": seat.year, "form": form, "history": history}
+    return render(request, "awards/quotas.html", context)
+
+
+def _quota_initial(cluster: Cluster, year: EmulationYear) -> dict:
+    stored = Quota.objects.filter(cluster=cluster, year=year)
+    initial: dict = dict.fromkeys(AWARDS, 0)
+    for quota in stored:
+        initial[quota.award] = quota.count
+        initial["document"] = quota.document
+    return initial
+
+
+# ---------------------------------------------------------------------------
+# Review (bình xét) and the tie ballot (R30–R33)
+
+
+@login_required
+def review(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    return render(request, "awards/review.html", _review_context(seat))
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, membership = get_cluster_for_head(request.user, code, emulation_year)
+    seat = Seat(cluster, emulation_year, membership, is_staff_of(request.user, cluster))
+    context = _review_context(seat, data=request.POST)
+    form = context["vote_form"]
+    if form is None:
+        messages.error(request, "Không có đơn vị bằng điểm nào cần bỏ phiếu.")
+        return redirect("award_review", code, year)
+    if form.is_valid() and _attempt(
+        form,
+        lambda: services.vote_record(
+            cluster=cluster, year=emulation_year, votes=form.votes(), user=request.user
+        ),
+    ):
+        messages.success(request, "Đã ghi kết quả bỏ phiếu; kết quả phân bổ được cập nhật.")
+        return redirect("award_review", code, year)
+    return render(request, "awards/review.html", context)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A ranking row with what the review page shows in Vietnamese."""
+
+    row: UnitRow
+    status_label: str
+    status_badge: str
+    reasons: list[str]
+    award_label: str
+    needs_vote: bool
+    votes: int | None
+    tied: bool
+
+
+@dataclass(frozen=True)
+class _TieView:
+    tie: services.Tie
+    summary: str
+    state: str
+
+
+def _review_context(seat: Seat, data=None) -> dict:
+    """Everything the review page shows; a fixed number of queries."""
+    found = cluster_results(seat.cluster, seat.year)
+    proposal = services.proposal_of(seat.cluster, seat.year)
+    votes = dict(
+        Vote.objects.filter(
+            membership__cluster=seat.cluster, membership__year=seat.year
+        ).values_list("membership_id", "votes")
+    )
+    ties = services.ties(found)
+    quotas = found.quotas if found else {}
+    frozen = proposal is not None and proposal.freezes_allocation
+    vote_form = None
+    if seat.leads and ties and not frozen:
+        members = [row.membership for tie in ties for row in tie.rows]
+        initial = {f"u{m.pk}": votes[m.pk] for m in members if m.pk in votes}
+        vote_form = VoteForm(data, members=members, initial=initial)
+    vote_history = (
+        Vote.history.filter(membership__cluster=seat.cluster, membership__year=seat.year)
+        .select_related("history_user", "membership__unit")
+        .order_by("-history_date")[:HISTORY_ROWS]
+    )
+    return {
+        "seat": seat,
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "has_scorecard": found is not None and found.scorecard is not None,
+        "lines": [_line(row, votes) for row in found.rows] if found else [],
+        "quotas": [(QUOTA_LABELS[a], quotas.get(a, 0)) for a in AWARDS],
+        "quotas_allotted": bool(quotas),
+        "ties": [_tie_view(tie, votes) for tie in ties],
+        "open_ties": any(tie.is_open for tie in ties),
+        "proposal": proposal,
+        "frozen": frozen,
+        "can_submit": seat.leads and (proposal is None or proposal.is_submittable),
+        "vote_form": vote_form,
+        "vote_history": vote_history,
+    }
+
+
+def _line(row: UnitRow, votes: dict[int, int]) -> _Line:
+    award = row.placement.award
+    return _Line(
+        row=row,
+        status_label=STATUS_LABELS[row.result.status],
+        status_badge=STATUS_BADGES[row.result.status],
+        reasons=[REASON_LABELS[r] for r in row.result.reasons],
+        award_label=AWARD_LABELS[award] if award else "",
+        needs_vote=award == TIE_VOTE_NEEDED,
+        votes=votes.get(row.membership.pk),
+        tied=bool(row.placement.tie_group),
+    )
+
+
+def _tie_view(tie: services.Tie, votes: dict[int, int]) -> _TieView:
+    """'3 đơn vị bằng điểm 962,25 tranh 1 Cờ thi đua và 1 Bằng khen' and where the ballot stands."""
+    stakes = [f"{n} {QUOTA_LABELS[award]}" for award, n in tie.at_stake]
+    stake_text = stakes[0] if len(stakes) == 1 else f"{', '.join(stakes[:-1])} và {stakes[-1]}"
+    summary = f"{len(tie.rows)} đơn vị bằng điểm {number_format(tie.total, 2)} tranh {stake_text}"
+    if not tie.is_open:
+        state = "đã phân định bằng bỏ phiếu"
+    elif all(row.membership.pk in votes for row in tie.rows):
+        state = "số phiếu bằng nhau ở ranh giới, cần bỏ phiếu lại"
+    else:
+        state = "cần bỏ phiếu"
+    return _TieView(tie, summary, state)
+
+
+# ---------------------------------------------------------------------------
+# The proposal (R34)
+
+
+@login_required
+def proposal(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat, found = get_proposal_for_viewer(request.user, code, get_year(year))
+    return render(request, "awards/proposal.html", _proposal_context(seat, found))
+
+
+@login_required
+@require_POST
+def proposal_submit(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    if _run(
+        request,
+        lambda: services.proposal_submit(cluster=cluster, year=emulation_year, user=request.user),
+    ):
+        messages.success(request, "Đã trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ.")
+        return redirect("award_proposal", code, year)
+    return redirect("award_review", code, year)
+
+
+@login_required
+def proposal_return(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found = _proposal(seat)
+    form = ReasonForm(request.POST or None, label="Lý do trả lại hồ sơ")
+    if form.is_valid() and _attempt(
+        form,
+        lambda: services.proposal_return(
+            proposal=found, reason=form.cleaned_data["reason"], user=request.user
+        ),
+    ):
+        messages.success(request, "Đã trả lại hồ sơ cho trưởng cụm, khối.")
+        return redirect("award_proposal", code, year)
+    context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
+    return render(request, "awards/proposal_return.html", context)
+
+
+@login_required
+@require_POST
+def proposal_accept(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found = _proposal(seat)
+    if _run(request, lambda: services.proposal_accept(proposal=found, user=request.user)):
+        messages.success(request, "Đã tiếp nhận hồ sơ.")
+    return redirect("award_proposal", code, year)
+
+
+@login_required
+@require_POST
+def proposal_nominate(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found, member = _proposal(seat), _member(seat, unit)
+    if _run(
+        request,
+        lambda: services.proposal_nominate_government_flag(
+            proposal=found, membership=member, user=request.user
+        ),
+    ):
+        messages.success(request, f"Đã đề nghị Cờ thi đua của Chính phủ cho {member.unit.name}.")
+    return redirect("award_proposal", code, year)
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found, member = _proposal(seat), _member(seat, unit)
+    if _run(
+        request,
+        lambda: services.proposal_withdraw_government_flag(
+            proposal=found, membership=member, user=request.user
+        ),
+    ):
+        messages.success(
+            request, f"Đã rút đề nghị Cờ thi đua của Chính phủ cho {member.unit.name}."
+        )
+    return redirect("award_proposal", code, year)
+
+
+@login_required
+def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found = _proposal(seat)
+    form = DecisionForm(request.POST or None)
+    if form.is_valid() and _attempt(
+        form,
+        lambda: services.proposal_decide(proposal=found, user=request.user, **form.cleaned_data),
+    ):
+        messages.success(request, "Đã ghi nhận quyết định khen thưởng.")
+        return redirect("award_proposal", code, year)
+    context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
+    return render(request, "awards/proposal_decide.html", context)
+
+
+@login_required
+@require_POST
+def proposal_announce(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found = _proposal(seat)
+    if _run(request, lambda: services.proposal_announce(proposal=found, user=request.user)):
+        messages.success(request, "Đã công bố kết quả khen thưởng tới các đơn vị thành viên.")
+    return redirect("award_proposal", code, year)
+
+
+@login_required
+def proposals(request: HttpRequest, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    clusters = list(
+        get_clusters_for_staff(request.user)
+        .with_member_count(emulation_year)
+        .filter(member_count__gt=0)
+        .select_related("authority")
+    )
+    found = Proposal.objects.filter(
+        year=emulation_year, cluster_id__in=[c.pk for c in clusters]
+    ).annotate(
+        flags=Count("items", filter=Q(items__award=services.FLAG)),
+        nominated=Count("items", filter=Q(items__government_flag=True)),
+    )
+    by_cluster = {p.cluster_id: p for p in found}
+    context = {
+        "year": emulation_year,
+        "rows": [(cluster, by_cluster.get(cluster.pk)) for cluster in clusters],
+        "cap": services.government_flag_cap(emulation_year),
+    }
+    return render(request, "awards/proposals.html", context)
+
+
+@dataclass(frozen=True)
+class _Step:
+    when: datetime
+    who: str
+    what: str
+    status: str
+
+
+def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
+    items = []
+    if found is not None:
+        items = list(found.items.select_related("membership__unit"))
+    own = None
+    if seat.membership is not None:
+        own = next((item for item in items if item.membership_id == seat.membership.pk), None)
+    staff_acts = seat.is_staff and found is not None
+    return {
+        "seat": seat,
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "proposal": found,
+        "items": items,
+        "own": own,
+        "steps": _steps(found) if seat.oversees and found is not None else [],
+        "can_submit": seat.leads and (found is None or found.is_submittable),
+        "can_review": staff_acts and found.status == Proposal.Status.SUBMITTED,
+        "can_nominate": staff_acts and found.status == Proposal.Status.ACCEPTED,
+        "can_announce": staff_acts
+        and found.status == Proposal.Status.DECIDED
+        and not found.is_announced,
+        "cap": services.government_flag_cap(seat.year) if seat.is_staff and found else None,
+    }
+
+
+def _steps(found: Proposal) -> list[_Step]:
+    """The proposal's steps and the council's nominations, oldest first (R35)."""
+    steps = [
+        _Step(
+            h.history_date,
+            _who(h.history_user),
+            h.history_change_reason or "",
+            h.get_status_display(),
+        )
+        for h in Proposal.history.filter(id=found.pk).select_related("history_user")
+    ]
+    steps += [
+        _Step(h.history_date, _who(h.history_user), h.history_change_reason or "", COUNCIL)
+        for h in ProposalItem.history.filter(proposal_id=found.pk, history_type="~").select_related(
+            "history_user"
+        )
+    ]
+    return sorted(steps, key=lambda step: step.when)
+
+
+def _who(user) -> str:
+    if user is None:
+        return "Hệ thống"
+    return user.get_full_name() or user.username
+
+
+def _proposal(seat: Seat) -> Proposal:
+    return get_object_or_404(
+        Proposal.objects.select_related("cluster", "year"), cluster=seat.cluster, year=seat.year
+    )
+
+
+def _member(seat: Seat, unit: str) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("unit"),
+        cluster=seat.cluster,
+        year=seat.year,
+        unit__code=unit,
+    )
+
+
+def _attempt(form, action) -> bool:
+    """Run a service; its ValidationError becomes the form's error."""
+    try:
+        action()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+def _run(request: HttpRequest, action) -> bool:
+    """Run a service behind a button; its ValidationError becomes a message."""
+    try:
+        action()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return False
+    return True

@@ -1,0 +1,614 @@
+"""The proposal workflow (R34, R35): the head submits, Sở Nội vụ returns or
+accepts, the council nominates for the Government's flag within its cap, the
+decision is recorded and the results are announced to the members."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from awards import services
+from awards.models import Proposal, ProposalItem
+from scoring.models import Bonus, ScoreAgreement, Scorecard, Sheet
+from tests.awards.test_review_views import (
+    member_of,
+    page_of,
+    score_cluster,
+    set_quotas,
+    tied_world,
+)
+from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Proposal.Status
+
+
+def url(name: str, *args, code: str = "CUM-A", year: int = 2025) -> str:
+    return reverse(f"award_{name}", args=[code, year, *args])
+
+
+@pytest.fixture
+def ready(world):
+    """Cluster A scored and allotted: TPBG the flag, VY and HH certificates, LG below 900."""
+    score_cluster(world, world.cluster_a, {"TPBG": "945", "VY": "930", "HH": "920", "LG": "880"})
+    set_quotas(world.cluster_a, world.year, flag=1, merit=2)
+    return world
+
+
+def submit(world) -> Proposal:
+    return services.proposal_submit(cluster=world.cluster_a, year=world.year, user=world.head)
+
+
+def accept(world) -> Proposal:
+    return services.proposal_accept(proposal=submit(world), user=world.staff)
+
+
+def decide(world, proposal=None) -> Proposal:
+    return services.proposal_decide(
+        proposal=proposal or accept(world),
+        number="125/QĐ-UBND",
+        date=date(2026, 1, 20),
+        signer="Lê Ánh Dương",
+        user=world.staff,
+    )
+
+
+def announce(world) -> Proposal:
+    return services.proposal_announce(proposal=decide(world), user=world.staff)
+
+
+def awards_of(proposal: Proposal) -> dict[str, str]:
+    items = proposal.items.select_related("membership__unit")
+    return {item.membership.unit.code: item.award for item in items}
+
+
+# --- Who sees the proposal page ---------------------------------------------------
+
+BEFORE_ANNOUNCEMENT = {
+    "staff": 200,
+    "admin": 200,
+    "head": 200,
+    "other_staff": 403,
+    "deputy": 403,
+    "member": 403,
+    "other_member": 403,
+    "other_head": 403,
+}
+AFTER_ANNOUNCEMENT = {**BEFORE_ANNOUNCEMENT, "deputy": 200, "member": 200}
+
+
+@pytest.mark.parametrize(("who", "status"), BEFORE_ANNOUNCEMENT.items())
+def test_proposal_page_before_announcement(client, ready, who, status):
+    decide(ready)
+    client.force_login(getattr(ready, who))
+    assert client.get(url("proposal")).status_code == status
+
+
+@pytest.mark.parametrize(("who", "status"), AFTER_ANNOUNCEMENT.items())
+def test_proposal_page_after_announcement(client, ready, who, status):
+    announce(ready)
+    client.force_login(getattr(ready, who))
+    assert client.get(url("proposal")).status_code == status
+
+
+def test_proposal_page_without_a_proposal(client, ready):
+    page = page_of(client, ready.head, url("proposal"))
+    assert "Cụm, khối chưa trình hồ sơ đề nghị khen thưởng năm này." in page
+    assert url("proposal_submit") in page
+    client.force_login(ready.member)
+    assert client.get(url("proposal")).status_code == 403
+
+
+LIST_ACCESS = {
+    "staff": 200,
+    "admin": 200,
+    "other_staff": 200,
+    "head": 403,
+    "member": 403,
+    "other_head": 403,
+    "other_member": 403,
+}
+
+
+@pytest.mark.parametrize(("who", "status"), LIST_ACCESS.items())
+def test_proposal_list_is_for_staff(client, ready, who, status):
+    client.force_login(getattr(ready, who))
+    assert client.get(reverse("award_proposals", args=[2025])).status_code == status
+
+
+@pytest.mark.parametrize(
+    "target",
+    [url("proposal"), reverse("award_proposals", args=[2025]), url("proposal_decide")],
+)
+def test_anonymous_visitor_is_sent_to_login(client, ready, target):
+    response = client.get(target)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_proposal_list_shows_only_the_clusters_the_staff_guide(client, ready):
+    accept(ready)
+    page = page_of(client, ready.staff, reverse("award_proposals", args=[2025]))
+    assert "Cụm thi đua các huyện" in page and "Khối các trường" in page
+    assert "Sở Nội vụ đã tiếp nhận" in page and "Chưa trình" in page
+    page = page_of(client, ready.other_staff, reverse("award_proposals", args=[2025]))
+    assert "Khối các trường" in page and "Cụm thi đua các huyện" not in page
+
+
+# --- Who may take each step ---------------------------------------------------------
+
+STAFF_STEPS = ["proposal_accept", "proposal_announce", "proposal_decide", "proposal_return"]
+NOT_STAFF = ["head", "deputy", "member", "other_staff", "other_head", "other_member"]
+
+
+@pytest.mark.parametrize("step", STAFF_STEPS)
+@pytest.mark.parametrize("who", NOT_STAFF)
+def test_only_staff_of_the_authority_review_a_proposal(client, ready, step, who):
+    submit(ready)
+    client.force_login(getattr(ready, who))
+    data = {"reason": "Thiếu biên bản", "number": "1/QĐ", "date": "20/01/2026", "signer": "A"}
+    assert client.post(url(step), data).status_code == 403
+    assert Proposal.objects.get().status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize("who", NOT_STAFF)
+def test_only_staff_nominate_for_the_government_flag(client, ready, who):
+    accept(ready)
+    client.force_login(getattr(ready, who))
+    assert client.post(url("proposal_nominate", "TPBG")).status_code == 403
+    assert not ProposalItem.objects.filter(government_flag=True).exists()
+
+
+@pytest.mark.parametrize("who", ["staff", "member", "deputy", "other_head", "other_staff"])
+def test_only_the_head_submits(client, ready, who):
+    client.force_login(getattr(ready, who))
+    assert client.post(url("proposal_submit")).status_code == 403
+    assert not Proposal.objects.exists()
+
+
+def test_another_clusters_head_cannot_submit_through_the_service(ready):
+    with pytest.raises(PermissionDenied):
+        services.proposal_submit(cluster=ready.cluster_a, year=ready.year, user=ready.other_head)
+    assert not Proposal.objects.exists()
+
+
+# --- Submitting ------------------------------------------------------------------------
+
+
+def test_head_submits_and_the_proposal_freezes_the_allocation(client, ready):
+    client.force_login(ready.head)
+    response = client.post(url("proposal_submit"))
+    assert response.status_code == 302 and response.url == url("proposal")
+    proposal = Proposal.objects.get()
+    assert proposal.status == Status.SUBMITTED
+    assert proposal.submitted_by == ready.head and proposal.submitted_at is not None
+    assert awards_of(proposal) == {
+        "TPBG": "co_thi_dua",
+        "VY": "bang_khen",
+        "HH": "bang_khen",
+        "LG": "",
+    }
+    lg = proposal.items.get(membership__unit__code="LG")
+    assert (lg.rank, lg.total, lg.status) == (4, Decimal("880.00"), "below_threshold")
+
+    # A later change of scores does not alter what was proposed.
+    Bonus.objects.create(membership=member_of(ready, "LG"), kind="council", points=Decimal(10))
+    Bonus.objects.create(membership=member_of(ready, "LG"), kind="reporting", points=Decimal(5))
+    Bonus.objects.create(membership=member_of(ready, "LG"), kind="cluster", points=Decimal(5))
+    page = client.get(url("proposal")).content.decode()
+    assert "Đã trình Sở Nội vụ" in page and "880,00" in page and "900,00" not in page
+    assert awards_of(proposal)["LG"] == ""
+
+
+def test_proposal_cannot_be_submitted_with_an_open_tie(client, world):
+    tied_world(world)
+    client.force_login(world.head)
+    response = client.post(url("proposal_submit"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("award_review", args=["CUM-A", 2025])
+    assert "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): HH, VY (930,50 điểm)" in (
+        response.content.decode()
+    )
+    assert not Proposal.objects.exists()
+
+
+def test_proposal_can_be_submitted_once_the_ballot_settles_the_tie(world):
+    tied_world(world)
+    votes = {member_of(world, "VY").pk: 8, member_of(world, "HH").pk: 3}
+    services.vote_record(cluster=world.cluster_a, year=world.year, votes=votes, user=world.head)
+    proposal = submit(world)
+    assert awards_of(proposal) == {
+        "TPBG": "co_thi_dua",
+        "VY": "bang_khen",
+        "HH": "tap_the_ldxs",
+        "LG": "",
+    }
+
+
+def test_a_tied_ballot_still_blocks_the_proposal(world):
+    tied_world(world)
+    votes = {member_of(world, "VY").pk: 5, member_of(world, "HH").pk: 5}
+    services.vote_record(cluster=world.cluster_a, year=world.year, votes=votes, user=world.head)
+    with pytest.raises(ValidationError, match="chưa được phân định bằng bỏ phiếu"):
+        submit(world)
+
+
+def test_scores_must_be_agreed_when_an_agreement_is_open(ready):
+    agreement = ScoreAgreement.objects.create(cluster=ready.cluster_a, year=ready.year)
+    with pytest.raises(ValidationError, match="chưa được thống nhất sau họp trù bị"):
+        submit(ready)
+    agreement.agreed_at = timezone.now()
+    agreement.save()
+    assert submit(ready).status == Status.SUBMITTED
+
+
+def test_scores_from_sheets_without_an_agreement_are_not_agreed(ready):
+    Sheet.objects.create(membership=member_of(ready, "HH"))
+    with pytest.raises(ValidationError, match="chưa được thống nhất sau họp trù bị"):
+        submit(ready)
+
+
+def test_scores_without_sheets_or_agreement_count_as_agreed(ready):
+    assert services.scores_agreed(ready.cluster_a, ready.year)
+    assert submit(ready).status == Status.SUBMITTED
+
+
+def test_proposal_needs_quotas_and_an_issued_scorecard(world):
+    score_cluster(world, world.cluster_a, {"TPBG": "945"})
+    with pytest.raises(ValidationError, match="chưa phân bổ chỉ tiêu"):
+        submit(world)
+    set_quotas(world.cluster_a, world.year, flag=1)
+    Scorecard.objects.update(status=Scorecard.Status.DRAFT)
+    with pytest.raises(ValidationError, match="chưa có bảng chấm điểm được ban hành"):
+        submit(world)
+
+
+# --- Return and resubmit -------------------------------------------------------------
+
+
+def test_return_with_reason_then_resubmit(client, ready):
+    submit(ready)
+    client.force_login(ready.staff)
+    response = client.post(url("proposal_return"), {"reason": "Thiếu biên bản hội nghị"})
+    assert response.status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.status == Status.RETURNED
+    assert proposal.return_reason == "Thiếu biên bản hội nghị"
+
+    page = page_of(client, ready.head, url("proposal"))
+    assert "Bị trả lại" in page and "Thiếu biên bản hội nghị" in page
+    assert "Trình lại hồ sơ" in page
+
+    set_quotas(ready.cluster_a, ready.year, flag=2, merit=1)  # the allocation changed meanwhile
+    response = client.post(url("proposal_submit"))
+    assert response.status_code == 302 and response.url == url("proposal")
+    proposal.refresh_from_db()
+    assert proposal.status == Status.SUBMITTED and proposal.return_reason == ""
+    assert awards_of(proposal) == {
+        "TPBG": "co_thi_dua",
+        "VY": "co_thi_dua",
+        "HH": "bang_khen",
+        "LG": "",
+    }
+    assert ProposalItem.objects.count() == 4
+
+
+def test_return_needs_a_reason(client, ready):
+    submit(ready)
+    client.force_login(ready.staff)
+    response = client.post(url("proposal_return"), {"reason": "  "})
+    assert response.status_code == 200
+    assert Proposal.objects.get().status == Status.SUBMITTED
+    with pytest.raises(ValidationError, match=r"Cần ghi lý do trả lại hồ sơ\."):
+        services.proposal_return(proposal=Proposal.objects.get(), reason="", user=ready.staff)
+
+
+ILLEGAL = [
+    ("submit", "submitted", "không trình được nữa"),
+    ("accept", "returned", "Không thể tiếp nhận"),
+    ("return", "accepted", "Không thể trả lại"),
+    ("decide", "submitted", "Không thể ghi nhận quyết định"),
+    ("announce", "accepted", "Không thể công bố kết quả"),
+    ("nominate", "submitted", "Không thể đề nghị Cờ thi đua của Chính phủ"),
+    ("accept", "decided", "Không thể tiếp nhận"),
+]
+
+
+@pytest.mark.parametrize(("step", "state", "message"), ILLEGAL)
+def test_illegal_transitions_are_refused_in_vietnamese(ready, step, state, message):
+    proposal = submit(ready)
+    if state == "returned":
+        services.proposal_return(proposal=proposal, reason="Sai sót", user=ready.staff)
+    if state in ("accepted", "decided"):
+        services.proposal_accept(proposal=proposal, user=ready.staff)
+    if state == "decided":
+        decide(ready, proposal)
+    steps = {
+        "submit": lambda: submit(ready),
+        "accept": lambda: services.proposal_accept(proposal=proposal, user=ready.staff),
+        "return": lambda: services.proposal_return(
+            proposal=proposal, reason="Sai", user=ready.staff
+        ),
+        "decide": lambda: decide(ready, proposal),
+        "announce": lambda: services.proposal_announce(proposal=proposal, user=ready.staff),
+        "nominate": lambda: services.proposal_nominate_government_flag(
+            proposal=proposal, membership=member_of(ready, "TPBG"), user=ready.staff
+        ),
+    }
+    with pytest.raises(ValidationError, match=message):
+        steps[step]()
+    assert Proposal.objects.get().status == state
+
+
+def test_announcing_twice_is_refused(ready):
+    proposal = announce(ready)
+    with pytest.raises(ValidationError, match="Kết quả đã được công bố lúc"):
+        services.proposal_announce(proposal=proposal, user=ready.staff)
+
+
+def test_staff_action_error_is_shown_as_a_message(client, ready):
+    proposal = submit(ready)
+    services.proposal_return(proposal=proposal, reason="Sai", user=ready.staff)
+    client.force_login(ready.staff)
+    page = client.post(url("proposal_accept"), follow=True).content.decode()
+    assert "Không thể tiếp nhận: hồ sơ đang ở trạng thái “Bị trả lại”" in page
+
+
+# --- The Government's emulation flag (R34) -----------------------------------------
+
+
+def _other_proposal(world, flags: int, status: str) -> Proposal:
+    """Another cluster's proposal of the year with `flags` flag winners."""
+    cluster = ClusterFactory(authority=world.snv)
+    proposal = Proposal.objects.create(cluster=cluster, year=world.year, status=status)
+    for n in range(flags):
+        membership = MembershipFactory(cluster=cluster, year=world.year, unit=UnitFactory())
+        ProposalItem.objects.create(
+            proposal=proposal,
+            membership=membership,
+            rank=n + 1,
+            total=Decimal("940"),
+            status="eligible",
+            award="co_thi_dua",
+        )
+    return proposal
+
+
+@pytest.fixture
+def province(ready):
+    """Ten flag winners in accepted or decided proposals: TPBG and VY of cluster
+    A, five of an accepted and three of a decided proposal; a submitted one's
+    five are not counted yet."""
+    set_quotas(ready.cluster_a, ready.year, flag=2, merit=1)
+    ready.proposal = accept(ready)
+    ready.accepted = _other_proposal(ready, 5, Status.ACCEPTED)
+    _other_proposal(ready, 3, Status.DECIDED)
+    _other_proposal(ready, 5, Status.SUBMITTED)
+    return ready
+
+
+def _nominate(world, proposal, membership):
+    return services.proposal_nominate_government_flag(
+        proposal=proposal, membership=membership, user=world.staff
+    )
+
+
+def test_government_flag_cap_is_20_percent_of_the_provinces_flag_winners(province):
+    cap = services.government_flag_cap(province.year)
+    assert (cap.flag_winners, cap.limit, cap.nominated, cap.percent) == (10, 2, 0, "20")
+    _nominate(province, province.proposal, member_of(province, "TPBG"))
+    _nominate(province, province.proposal, member_of(province, "VY"))
+    third = province.accepted.items.first().membership
+    with pytest.raises(ValidationError) as refused:
+        _nominate(province, province.accepted, third)
+    assert refused.value.messages == [
+        "Vượt giới hạn đề nghị Cờ thi đua của Chính phủ: tối đa 2 đơn vị (20% của 10 đơn vị "
+        "được đề nghị Cờ thi đua của UBND tỉnh năm 2025), đã đề nghị 2."
+    ]
+    assert ProposalItem.objects.filter(government_flag=True).count() == 2
+
+
+@pytest.mark.parametrize(("winners", "limit"), [(4, 0), (5, 1), (9, 1), (11, 2), (15, 3)])
+def test_government_flag_cap_rounds_down(world, winners, limit):
+    _other_proposal(world, winners, Status.ACCEPTED)
+    assert services.government_flag_cap(world.year).limit == limit
+
+
+def test_government_flag_share_is_a_setting(province, settings):
+    settings.GOVERNMENT_FLAG_SHARE = Decimal("0.30")
+    _nominate(province, province.proposal, member_of(province, "TPBG"))
+    _nominate(province, province.proposal, member_of(province, "VY"))
+    item = _nominate(province, province.accepted, province.accepted.items.first().membership)
+    assert item.government_flag
+    assert services.government_flag_cap(province.year).percent == "30"
+
+
+def test_nomination_through_the_page_and_its_refusal(client, province):
+    client.force_login(province.staff)
+    page = client.get(url("proposal")).content.decode()
+    assert "tối đa 2 đơn vị (20%), đã đề nghị 0" in page
+    assert url("proposal_nominate", "TPBG") in page
+    assert url("proposal_nominate", "HH") not in page  # a certificate, not a flag
+    client.post(url("proposal_nominate", "TPBG"))
+    client.post(url("proposal_nominate", "VY"))
+    third = province.accepted.items.select_related("membership__unit").first().membership
+    code = province.accepted.cluster.code
+    page = client.post(
+        url("proposal_nominate", third.unit.code, code=code), follow=True
+    ).content.decode()
+    assert "Vượt giới hạn đề nghị Cờ thi đua của Chính phủ: tối đa 2 đơn vị" in page
+
+
+def test_only_flag_winners_are_nominated(province):
+    with pytest.raises(ValidationError, match="chỉ đơn vị được đề nghị Cờ thi đua của UBND tỉnh"):
+        _nominate(province, province.proposal, member_of(province, "HH"))
+    with pytest.raises(ValidationError, match="không có trong hồ sơ"):
+        _nominate(province, province.accepted, member_of(province, "TPBG"))
+
+
+def test_a_nomination_is_made_once_and_can_be_withdrawn(client, province):
+    tpbg = member_of(province, "TPBG")
+    _nominate(province, province.proposal, tpbg)
+    with pytest.raises(ValidationError, match="đã được đề nghị"):
+        _nominate(province, province.proposal, tpbg)
+    client.force_login(province.staff)
+    client.post(url("proposal_withdraw", "TPBG"))
+    assert not ProposalItem.objects.filter(government_flag=True).exists()
+    assert services.government_flag_cap(province.year).nominated == 0
+
+
+def test_staff_of_another_authority_cannot_nominate_in_a_cluster_they_do_not_guide(province):
+    with pytest.raises(PermissionDenied):
+        services.proposal_nominate_government_flag(
+            proposal=province.proposal,
+            membership=member_of(province, "TPBG"),
+            user=province.other_staff,
+        )
+
+
+# --- Decision and announcement ----------------------------------------------------------
+
+
+def test_decision_is_recorded(client, ready):
+    accept(ready)
+    client.force_login(ready.staff)
+    page = client.get(url("proposal_decide")).content.decode()
+    assert "Số quyết định" in page and "Người ký" in page
+    response = client.post(
+        url("proposal_decide"),
+        {"number": "125/QĐ-UBND", "date": "20/01/2026", "signer": "Lê Ánh Dương"},
+    )
+    assert response.status_code == 302 and response.url == url("proposal")
+    proposal = Proposal.objects.get()
+    assert proposal.status == Status.DECIDED
+    assert (proposal.decision_number, proposal.decision_date, proposal.decision_signer) == (
+        "125/QĐ-UBND",
+        date(2026, 1, 20),
+        "Lê Ánh Dương",
+    )
+    page = client.get(url("proposal")).content.decode()
+    assert "Số 125/QĐ-UBND ngày 20/01/2026 · người ký: Lê Ánh Dương" in page
+    assert url("proposal_announce") in page
+
+
+def test_decision_needs_number_signer_and_a_date_not_in_the_future(client, ready):
+    proposal = accept(ready)
+    client.force_login(ready.staff)
+    response = client.post(url("proposal_decide"), {"number": "", "date": "", "signer": ""})
+    assert response.status_code == 200
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationError, match=r"Ngày quyết định không được sau ngày hôm nay\."):
+        services.proposal_decide(
+            proposal=proposal, number="1/QĐ", date=tomorrow, signer="A", user=ready.staff
+        )
+    proposal.refresh_from_db()
+    assert proposal.status == Status.ACCEPTED
+
+
+def test_after_announcement_members_see_their_awards(client, ready):
+    proposal = decide(ready)
+    client.force_login(ready.member)
+    assert client.get(reverse("results", args=["CUM-A", 2025])).status_code == 403
+    assert client.get(url("proposal")).status_code == 403
+
+    client.force_login(ready.staff)
+    assert client.post(url("proposal_announce")).status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.is_announced
+
+    page = page_of(client, ready.member, url("proposal"))
+    assert "Danh hiệu được đề nghị / quyết định: <strong>Bằng khen của Chủ tịch UBND tỉnh" in page
+    assert "Theo Quyết định số 125/QĐ-UBND ngày 20/01/2026 (Lê Ánh Dương ký)." in page
+    assert "Các bước của hồ sơ" not in page  # the steps are for the head and the staff
+    assert url("proposal_accept") not in page and url("proposal_announce") not in page
+    results = page_of(client, ready.member, reverse("results", args=["CUM-A", 2025]))
+    assert "Bằng khen của Chủ tịch UBND tỉnh" in results
+
+
+def test_a_member_without_an_award_is_told_so(client, ready):
+    announce(ready)
+    lg_user = UserFactory(unit=ready.a_member2)  # LG: below 900
+    page = page_of(client, lg_user, url("proposal"))
+    assert "Danh hiệu được đề nghị / quyết định: <strong>Không có danh hiệu" in page
+
+
+def test_government_flag_shows_to_the_member_after_announcement(client, province):
+    _nominate(province, province.proposal, member_of(province, "TPBG"))
+    decide(province, province.proposal)
+    services.proposal_announce(proposal=province.proposal, user=province.staff)
+    page = page_of(client, province.head, url("proposal"))
+    assert "Cờ thi đua của UBND tỉnh</strong> · được đề nghị tặng Cờ thi đua của Chính phủ" in page
+
+
+# --- History (R35) -------------------------------------------------------------------
+
+
+def test_every_step_is_in_the_history_with_user_and_reason(client, province):
+    proposal = province.proposal
+    _nominate(province, proposal, member_of(province, "TPBG"))
+    decide(province, proposal)
+    services.proposal_announce(proposal=proposal, user=province.staff)
+
+    history = [
+        (h.status, h.history_user, h.history_change_reason)
+        for h in proposal.history.order_by("history_date", "history_id")
+    ]
+    head, staff = province.head, province.staff
+    assert history == [
+        (
+            "submitted",
+            head,
+            "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ (R34).",
+        ),
+        (
+            "accepted",
+            staff,
+            "Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét (R34).",
+        ),
+        (
+            "decided",
+            staff,
+            "Ghi nhận Quyết định số 125/QĐ-UBND ngày 20/01/2026, người ký: Lê Ánh Dương (R34).",
+        ),
+        ("decided", staff, "Công bố kết quả khen thưởng tới các đơn vị thành viên."),
+    ]
+    item = proposal.items.get(membership__unit__code="TPBG")
+    item_history = list(item.history.order_by("history_date", "history_id"))
+    assert [(h.government_flag, h.history_user) for h in item_history] == [
+        (False, head),
+        (True, staff),
+    ]
+    assert item_history[0].history_change_reason.startswith("Trưởng cụm, khối trình hồ sơ")
+    assert item_history[1].history_change_reason == (
+        "Hội đồng Thi đua – Khen thưởng tỉnh đề nghị tặng Cờ thi đua của Chính phủ cho "
+        "UBND thành phố Bắc Giang (R34)."
+    )
+
+    page = page_of(client, head, url("proposal"))
+    steps = page.split("Các bước của hồ sơ", 1)[1]
+    assert steps.index("trình hồ sơ") < steps.index("tiếp nhận hồ sơ")
+    assert steps.index("tiếp nhận hồ sơ") < steps.index("đề nghị tặng Cờ thi đua của Chính phủ")
+    assert steps.index("Cờ thi đua của Chính phủ") < steps.index("Ghi nhận Quyết định số")
+    assert "Công bố kết quả khen thưởng" in steps
+
+
+def test_return_and_resubmission_are_in_the_history(ready):
+    proposal = submit(ready)
+    services.proposal_return(proposal=proposal, reason="Thiếu biên bản", user=ready.staff)
+    submit(ready)
+    history = [
+        (h.status, h.history_user, h.history_change_reason)
+        for h in proposal.history.order_by("history_date", "history_id")
+    ]
+    assert history[1:] == [
+        ("returned", ready.staff, "Sở Nội vụ trả lại hồ sơ. Lý do: Thiếu biên bản"),
+        ("submitted", ready.head, "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại (R34)."),
+    ]
+    removed = ProposalItem.history.filter(history_type="-")
+    assert removed.count() == 4
+    assert {h.history_user for h in removed} == {ready.head}
+    assert {h.history_change_reason for h in removed} == {
+        "Thay bằng bảng xếp hạng của lần trình mới."
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from awards import views
+from awards.views import proposals as views
 
 AWARD = "khen-thuong/<str:code>/<int:year>/"
 PROPOSAL = f"{AWARD}de-nghi/"

@@ -4,18 +4,52 @@ One shared base template (templates/pdf/base.html) gives every document the
 A4 page, margins, font, the issuing body and national motto header, the
 number and date line, page numbers from page 2, "Nơi nhận" and the signature
 block; each document is a template of its own that fills the blocks.
+
+The context builders below read each document's records with a fixed number
+of queries, whatever the number of units or criteria, and hand the templates
+text that is already formatted the Vietnamese way (decimal comma).
 """
 
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from awards import allocation, services
+from awards.models import Proposal, ProposalItem, Quota, Vote
+from clusters.models import (
+    Attendance,
+    Cluster,
+    Conference,
+    EmulationYear,
+    Membership,
+    Registration,
+    RegistrationTarget,
+)
+from scoring import engine, sheets
+from scoring.models import Criterion, Score
+from scoring.results import ClusterResults, UnitRow, cluster_results
 
 # Bundled so every server renders the same document, whatever fonts it has:
 # Liberation Serif is metric-compatible with Times New Roman and carries
 # every Vietnamese diacritic (SIL Open Font License, static/fonts/).
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+
+PROVINCE = "Bắc Giang"
+# The place printed in every document's date line (Nghị định 30/2020, Phụ lục I).
+DOCUMENT_PLACE = PROVINCE
+COUNCIL = f"Hội đồng Thi đua - Khen thưởng tỉnh {PROVINCE}"
+HOME_AFFAIRS = f"Sở Nội vụ tỉnh {PROVINCE}"
+# How a tờ trình's subject names each award (Về việc đề nghị tặng …).
+AWARD_SUBJECTS = {
+    "co_thi_dua": "Cờ thi đua của UBND tỉnh",
+    "bang_khen": "Bằng khen của Chủ tịch UBND tỉnh",
+    "tap_the_ldxs": "danh hiệu Tập thể Lao động xuất sắc",
+}
 
 
 def date_line(place: str, day: date) -> str:
@@ -30,3 +64,497 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
     html = render_to_string(template_name, {**context, "fonts_url": FONTS_DIR.as_uri()})
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+# ---------------------------------------------------------------------------
+# What the documents share
+
+
+def points_text(value: Decimal | None) -> str:
+    """'964,40': points with two decimals and a decimal comma ('' for none)."""
+    if value is None:
+        return ""
+    return format(value.quantize(engine.CENT), "f").replace(".", ",")
+
+
+def _letterhead(
+    *,
+    issuer: str,
+    suffix: str,
+    recipients: list[str],
+    signer_role: str,
+    issuer_parent: str = "",
+) -> dict:
+    """The base template's keys. The number stays blank for the clerk (văn thư)
+    to fill in when the document is issued, the signer's name for the signer:
+    the system does not keep the names of the units' leaders."""
+    return {
+        "issuer_parent": issuer_parent,
+        "issuer": issuer,
+        "number": "",
+        "number_suffix": suffix,
+        "date_line": date_line(DOCUMENT_PLACE, timezone.localdate()),
+        "recipients": recipients,
+        "signer_role": signer_role,
+        "signer_name": "",
+    }
+
+
+@dataclass(frozen=True)
+class _ClusterWords:
+    """How a document names a cluster's kind: cụm or khối."""
+
+    short: str  # the suffix of the number: CTĐ (cụm thi đua) or KTĐ (khối thi đua)
+    head_role: str  # TRƯỞNG CỤM / TRƯỞNG KHỐI
+    head_title: str  # Trưởng cụm / Trưởng khối
+
+    @classmethod
+    def of(cls, cluster: Cluster) -> "_ClusterWords":
+        if cluster.kind == Cluster.Kind.KHOI:
+            return cls("KTĐ", "TRƯỞNG KHỐI", "Trưởng khối")
+        return cls("CTĐ", "TRƯỞNG CỤM", "Trưởng cụm")
+
+
+def _cluster_letterhead(
+    cluster: Cluster, head: Membership | None, *, kind: str, recipients: list[str]
+) -> dict:
+    """A document the head issues on behalf of the cluster: the cluster above
+    the head unit, signed 'TM. CỤM THI ĐUA / TRƯỞNG CỤM'."""
+    words = _ClusterWords.of(cluster)
+    return _letterhead(
+        issuer_parent=cluster.name.upper() if head else "",
+        issuer=head.unit.name.upper() if head else cluster.name.upper(),
+        suffix=f"{kind}-{words.short}",
+        recipients=recipients,
+        signer_role=f"TM. {cluster.get_kind_display().upper()}\n{words.head_role}",
+    )
+
+
+def _head_of(results: ClusterResults | None) -> Membership | None:
+    if results is None:
+        return None
+    return next(
+        (row.membership for row in results.rows if row.membership.role == Membership.Role.HEAD),
+        None,
+    )
+
+
+def _issued(results: ClusterResults | None) -> bool:
+    return results is not None and results.scorecard is not None
+
+
+# ---------------------------------------------------------------------------
+# The registration form (Phụ lục 01; R6)
+
+
+def registration_context(membership: Membership) -> dict:
+    """A unit's registration as the Phụ lục 01 form; an empty form while it has none."""
+    registration = Registration.objects.filter(membership=membership).first()
+    targets: list[RegistrationTarget] = (
+        list(registration.targets.order_by("order", "pk")) if registration else []
+    )
+    cluster = membership.cluster
+    return {
+        **_letterhead(
+            issuer=membership.unit.name.upper(),
+            suffix="ĐK-TĐ",
+            recipients=["Như kính gửi;", f"{cluster.authority.name} (để theo dõi);"],
+            signer_role="THỦ TRƯỞNG ĐƠN VỊ",
+        ),
+        "unit": membership.unit,
+        "cluster": cluster,
+        "year": membership.year.year,
+        "registration": registration,
+        "targets": targets,
+    }
+
+
+# ---------------------------------------------------------------------------
+# A unit's scoring sheet (R19–R26)
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    code: str
+    title: str
+    points: str
+    depth: int
+    is_heading: bool
+    own: str = ""
+    agreed: str = ""
+
+    @property
+    def indent(self) -> str:
+        """Sub-criteria stand 4 mm further in than their parent."""
+        return f"{1.5 + 4 * self.depth:g}mm"
+
+
+@dataclass(frozen=True)
+class SheetSection:
+    code: str
+    label: str
+    points: str
+    lines: list[SheetLine]
+    own: str
+    agreed: str
+
+
+def scoring_sheet_context(membership: Membership) -> dict | None:
+    """The unit's own points and the cluster's agreed points per criterion, by
+    section, with the bonus, deductions and total the ranking uses; None while
+    the cluster has no issued scorecard (R18)."""
+    results = cluster_results(membership.cluster, membership.year)
+    if not _issued(results):
+        return None
+    row = next(r for r in results.rows if r.membership.pk == membership.pk)
+    criteria = sheets.criteria_of(results.scorecard)
+    leaves = [c for c in criteria if c.is_leaf]
+    own = engine.compute_unit(
+        [sheets.engine_criterion(c) for c in leaves],
+        engine.UnitInput(membership.unit.code, tuple(_own_scores(membership, leaves))),
+    )
+    agreed = row.result
+    depth = _depths(criteria)
+    sections = [
+        SheetSection(
+            code=section,
+            label=engine.SECTION_LABELS[section],
+            points=engine.fmt_points(engine.SECTION_POINTS[section]),
+            lines=[
+                SheetLine(
+                    code=c.code,
+                    title=c.title,
+                    points=engine.fmt_points(c.points),
+                    depth=depth[c.pk],
+                    is_heading=not c.is_leaf,
+                    own=points_text(own.criteria[c.code].earned) if c.is_leaf else "",
+                    agreed=points_text(agreed.criteria[c.code].earned) if c.is_leaf else "",
+                )
+                for c in criteria
+                if c.section == section
+            ],
+            own=points_text(own.sections[section]),
+            agreed=points_text(agreed.sections[section]),
+        )
+        for section in engine.SECTIONS
+    ]
+    return {
+        **_letterhead(
+            issuer=membership.unit.name.upper(),
+            suffix="BCĐ-TĐ",
+            recipients=[f"Trưởng {membership.cluster.name};"],
+            signer_role="THỦ TRƯỞNG ĐƠN VỊ",
+        ),
+        "unit": membership.unit,
+        "cluster": membership.cluster,
+        "year": membership.year.year,
+        "sections": sections,
+        "base_points": engine.fmt_points(sum(engine.SECTION_POINTS.values())),
+        "own": {
+            "base": points_text(own.base),
+            "bonus": points_text(own.bonus),
+            "total": points_text(own.total),
+        },
+        "agreed": {
+            "base": points_text(agreed.base),
+            "bonus": points_text(agreed.bonus),
+            "deductions": points_text(agreed.deductions),
+            "total": points_text(agreed.total),
+        },
+        "status": engine.STATUS_LABELS[agreed.status],
+        "reasons": [engine.REASON_LABELS[r] for r in agreed.reasons],
+        "agreement": sheets.agreement_of(membership.cluster_id, membership.year_id),
+    }
+
+
+def _own_scores(membership: Membership, leaves: list[Criterion]) -> list[engine.Score]:
+    """The unit's own figures that make a valid score (as its sheet counts them)."""
+    by_id = {c.pk: c for c in leaves}
+    found = []
+    for score in Score.objects.filter(membership=membership, criterion__in=leaves):
+        criterion = by_id[score.criterion_id]
+        figures = sheets.own_figures(score)
+        if figures and not sheets.score_errors(criterion, figures):
+            found.append(sheets.engine_score(criterion, figures))
+    return found
+
+
+def _depths(criteria: list[Criterion]) -> dict[int, int]:
+    parents = {c.pk: c.parent_id for c in criteria}
+    depths: dict[int, int] = {}
+    for pk in parents:
+        depth, parent = 0, parents[pk]
+        while parent is not None and parent in parents:
+            depth, parent = depth + 1, parents[parent]
+        depths[pk] = depth
+    return depths
+
+
+# ---------------------------------------------------------------------------
+# The cluster's ranking table (R29–R33)
+
+
+@dataclass(frozen=True)
+class RankingLine:
+    rank: int
+    code: str
+    name: str
+    sections: list[str]
+    bonus: str
+    deductions: str
+    total: str
+    status: str
+    reasons: list[str]
+    award: str
+
+
+def ranking_context(cluster: Cluster, year: EmulationYear) -> dict | None:
+    """Every unit of the cluster by rank with its section points, bonus,
+    deductions, total, status and reasons, and the award the allocation gives
+    it; None while the cluster has no issued scorecard."""
+    results = cluster_results(cluster, year)
+    if not _issued(results):
+        return None
+    return {
+        **_cluster_letterhead(
+            cluster,
+            _head_of(results),
+            kind="BTH",
+            recipients=[f"{HOME_AFFAIRS};", "Các đơn vị thành viên;"],
+        ),
+        "cluster": cluster,
+        "year": year.year,
+        "section_labels": list(engine.SECTIONS),
+        "lines": [_ranking_line(row) for row in results.rows],
+        "quotas": _quota_texts(results),
+    }
+
+
+def _ranking_line(row: UnitRow) -> RankingLine:
+    result, award = row.result, row.placement.award
+    return RankingLine(
+        rank=row.placement.rank,
+        code=row.unit.code,
+        name=row.unit.name,
+        sections=[points_text(result.sections[s]) for s in engine.SECTIONS],
+        bonus=points_text(result.bonus),
+        deductions=points_text(result.deductions),
+        total=points_text(result.total),
+        status=engine.STATUS_LABELS[result.status],
+        reasons=[engine.REASON_LABELS[r] for r in result.reasons],
+        award=allocation.AWARD_LABELS[award] if award else "",
+    )
+
+
+def _quota_texts(results: ClusterResults) -> list[str]:
+    return [f"{allocation.AWARD_LABELS[a]}: {results.quotas.get(a, 0)}" for a in allocation.AWARDS]
+
+
+# ---------------------------------------------------------------------------
+# What the cluster proposes (R32–R34): the frozen items once submitted
+
+
+@dataclass(frozen=True)
+class ProposedUnit:
+    name: str
+    rank: int
+    total: str
+    government_flag: bool = False
+
+
+@dataclass(frozen=True)
+class AwardGroup:
+    award: str
+    label: str
+    units: list[ProposedUnit] = field(default_factory=list)
+
+
+def _proposed(results: ClusterResults | None, proposal: Proposal | None) -> list[AwardGroup]:
+    """Units per award, in allocation order: the proposal's frozen items once it
+    is submitted (R34), else the live allocation (one query at most)."""
+    groups = {a: AwardGroup(a, allocation.AWARD_LABELS[a]) for a in allocation.AWARDS}
+    if proposal is not None and proposal.freezes_allocation:
+        items = ProposalItem.objects.filter(proposal=proposal).select_related("membership__unit")
+        for item in items.order_by("rank", "membership__unit__code"):
+            if item.award in groups:
+                groups[item.award].units.append(
+                    ProposedUnit(
+                        item.membership.unit.name,
+                        item.rank,
+                        points_text(item.total),
+                        item.government_flag,
+                    )
+                )
+    elif results is not None:
+        for row in results.rows:
+            if row.placement.award in groups:
+                groups[row.placement.award].units.append(
+                    ProposedUnit(row.unit.name, row.placement.rank, points_text(row.result.total))
+                )
+    return [group for group in groups.values() if group.units]
+
+
+def _undecided(results: ClusterResults | None, proposal: Proposal | None) -> list[str]:
+    """Tied units the ballot has not placed yet (R33), while the proposal is not frozen."""
+    if results is None or (proposal is not None and proposal.freezes_allocation):
+        return []
+    return [
+        row.unit.name for row in results.rows if row.placement.award == allocation.TIE_VOTE_NEEDED
+    ]
+
+
+def _meeting(cluster: Cluster, year: EmulationYear) -> Conference | None:
+    """The review meeting: the annual conference (R13), else the preparatory one (R11)."""
+    found = {
+        c.kind: c
+        for c in Conference.objects.filter(
+            cluster=cluster,
+            year=year,
+            kind__in=[Conference.Kind.ANNUAL, Conference.Kind.PREPARATORY],
+        )
+    }
+    return found.get(Conference.Kind.ANNUAL) or found.get(Conference.Kind.PREPARATORY)
+
+
+def _proposal_of(cluster: Cluster, year: EmulationYear) -> Proposal | None:
+    return Proposal.objects.filter(cluster=cluster, year=year).first()
+
+
+# ---------------------------------------------------------------------------
+# The minutes of the review meeting with the ballot (R13, R33)
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    name: str
+    role: str
+    status: str
+
+
+@dataclass(frozen=True)
+class BallotLine:
+    name: str
+    votes: str
+    award: str
+
+
+@dataclass(frozen=True)
+class Ballot:
+    total: str
+    at_stake: str
+    lines: list[BallotLine]
+    settled: bool
+
+
+def minutes_context(cluster: Cluster, year: EmulationYear) -> dict | None:
+    """The minutes of the meeting that reviewed the cluster's year: when and
+    where, who attended, the ranking, the ballot of each tie and the proposal
+    that came out of it; None while the cluster has no issued scorecard."""
+    results = cluster_results(cluster, year)
+    if not _issued(results):
+        return None
+    meeting = _meeting(cluster, year)
+    attendance: dict[int, Attendance] = (
+        {a.membership_id: a for a in meeting.attendances.all()} if meeting else {}
+    )
+    votes = dict(
+        Vote.objects.filter(membership__cluster=cluster, membership__year=year).values_list(
+            "membership_id", "votes"
+        )
+    )
+    proposal = _proposal_of(cluster, year)
+    head = _head_of(results)
+    members = sorted((row.membership for row in results.rows), key=lambda m: m.unit.code)
+    return {
+        **_cluster_letterhead(
+            cluster, head, kind="BB", recipients=[f"{HOME_AFFAIRS};", "Các đơn vị thành viên;"]
+        ),
+        "signer_role": "CHỦ TRÌ",
+        "cluster": cluster,
+        "year": year.year,
+        "head": head,
+        "head_title": _ClusterWords.of(cluster).head_title,
+        "meeting": meeting,
+        "attendance": [
+            AttendanceLine(
+                m.unit.name,
+                m.get_role_display(),
+                attendance[m.pk].get_status_display() if m.pk in attendance else "",
+            )
+            for m in members
+        ],
+        "present": sum(1 for a in attendance.values() if a.status != Attendance.Status.ABSENT),
+        "member_count": len(members),
+        "lines": [_ranking_line(row) for row in results.rows],
+        "quotas": _quota_texts(results),
+        "ballots": [_ballot(tie, votes) for tie in services.ties(results)],
+        "proposed": _proposed(results, proposal),
+        "undecided": _undecided(results, proposal),
+    }
+
+
+def _ballot(tie: services.Tie, votes: dict[int, int]) -> Ballot:
+    stakes = [f"{n} {AWARD_SUBJECTS[award]}" for award, n in tie.at_stake]
+    ordered = sorted(tie.rows, key=lambda row: (-votes.get(row.membership.pk, -1), row.unit.code))
+    return Ballot(
+        total=points_text(tie.total),
+        at_stake=", ".join(stakes),
+        lines=[
+            BallotLine(
+                row.unit.name,
+                str(votes[row.membership.pk]) if row.membership.pk in votes else "",
+                _award_label(row.placement.award),
+            )
+            for row in ordered
+        ],
+        settled=not tie.is_open,
+    )
+
+
+def _award_label(award: str | None) -> str:
+    return allocation.AWARD_LABELS[award] if award else "Không đề nghị khen thưởng"
+
+
+# ---------------------------------------------------------------------------
+# The tờ trình proposing the awards (R34)
+
+
+def proposal_context(cluster: Cluster, year: EmulationYear) -> dict | None:
+    """The head's submission to the council through Sở Nội vụ: the units
+    proposed per award (frozen once submitted); None while the cluster has no
+    issued scorecard and nothing was submitted."""
+    proposal = _proposal_of(cluster, year)
+    frozen = proposal is not None and proposal.freezes_allocation
+    results = cluster_results(cluster, year)
+    if not (frozen or _issued(results)):
+        return None
+    head = _head_of(results) or (
+        Membership.objects.select_related("unit")
+        .filter(cluster=cluster, year=year, role=Membership.Role.HEAD)
+        .first()
+    )
+    proposed = _proposed(results, proposal)
+    documents = Quota.objects.filter(cluster=cluster, year=year).exclude(document="")
+    return {
+        **_cluster_letterhead(
+            cluster, head, kind="TTr", recipients=["Như kính gửi;", "Các đơn vị thành viên;"]
+        ),
+        "cluster": cluster,
+        "year": year.year,
+        "head": head,
+        "addressees": [COUNCIL, HOME_AFFAIRS],
+        "subject": _subject([group.award for group in proposed]),
+        "quota_document": documents.values_list("document", flat=True).first() or "",
+        "meeting": _meeting(cluster, year),
+        "proposed": proposed,
+        "undecided": _undecided(results, proposal),
+        "draft": not frozen,
+    }
+
+
+def _subject(awards: list[str]) -> str:
+    """'Cờ thi đua của UBND tỉnh, Bằng khen … và danh hiệu Tập thể Lao động xuất sắc'."""
+    names = [AWARD_SUBJECTS[a] for a in awards]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} và {names[-1]}"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from awards.views import documents, province
 from awards.views import proposals as views
 
 AWARD = "khen-thuong/<str:code>/<int:year>/"
@@ -28,4 +29,31 @@ urlpatterns = [
     ),
     path(f"{PROPOSAL}quyet-dinh/", views.proposal_decide, name="award_proposal_decide"),
     path(f"{PROPOSAL}cong-bo/", views.proposal_announce, name="award_proposal_announce"),
+]
+
+# Official documents as PDF (Nghị định 30/2020).
+
+urlpatterns += [
+    path("van-ban/dang-ky/<int:year>/", documents.registration, name="document_registration"),
+    path(
+        "van-ban/dang-ky/<str:code>/<int:year>/<str:unit>/",
+        documents.registration_of_member,
+        name="document_registration_member",
+    ),
+    path("van-ban/phieu-cham/<int:year>/", documents.scoring_sheet, name="document_sheet"),
+    path(
+        "van-ban/phieu-cham/<str:code>/<int:year>/<str:unit>/",
+        documents.scoring_sheet_of_member,
+        name="document_sheet_member",
+    ),
+    path("van-ban/xep-hang/<str:code>/<int:year>/", documents.ranking, name="document_ranking"),
+    path("van-ban/bien-ban/<str:code>/<int:year>/", documents.minutes, name="document_minutes"),
+    path("van-ban/to-trinh/<str:code>/<int:year>/", documents.proposal, name="document_proposal"),
+]
+
+# The province's year at a glance for authority staff (R1, R29–R34).
+urlpatterns += [
+    path("tinh/", province.province_current, name="province_current"),
+    path("tinh/<int:year>/", province.province, name="province"),
+    path("tinh/<int:year>/tai-ve.xlsx", province.province_download, name="province_download"),
 ]

@@ -254,3 +254,25 @@ def get_proposal_for_viewer(user, code: str, year: EmulationYear) -> tuple[Seat,
     if proposal is None or not proposal.is_announced:
         raise PermissionDenied("Kết quả chưa được công bố.")
     return seat, proposal
+
+
+def get_member_for_lead_or_staff(
+    user, code: str, year: EmulationYear, unit_code: str
+) -> tuple[Seat, Membership]:
+    """One member's audit trail (R35): for the cluster's head (or delegated
+    deputy) and the staff guiding it; not for the unit itself."""
+    seat = get_cluster_for_lead_or_staff(user, code, year)
+    member = get_object_or_404(
+        Membership.objects.select_related("unit", "cluster", "year"),
+        cluster=seat.cluster,
+        year=year,
+        unit__code=unit_code,
+    )
+    return seat, member
+
+
+def can_change_deadlines(user) -> bool:
+    """Staff and superusers read the year's dates (403 for a unit's user);
+    returns whether they may change them: Sở Nội vụ and superusers only."""
+    get_clusters_for_staff(user)
+    return user.is_superuser or user.is_provincial_staff

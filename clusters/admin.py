@@ -16,6 +16,7 @@ from clusters.models import (
     PledgeSignature,
     Registration,
     RegistrationTarget,
+    ReminderSent,
     Report,
     Unit,
 )
@@ -71,7 +72,7 @@ class EmulationYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(SimpleHistoryAdmin):
     list_display = ("year", "calendar", "kind", "due_date")
     list_filter = ("year", "calendar", "kind")
     list_select_related = ("year",)
@@ -169,3 +170,11 @@ class ElectionAdmin(SimpleHistoryAdmin):
     list_filter = ("year", "cluster")
     list_select_related = ("cluster", "year", "head", "deputy")
     raw_id_fields = ("head", "deputy", "recorded_by", "assigned_by")
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    list_display = ("deadline", "membership", "offset", "claimed_at", "sent_at")
+    list_filter = ("offset", "deadline__year", "deadline__kind")
+    list_select_related = ("deadline__year", "membership__unit", "membership__cluster")
+    search_fields = ("membership__unit__code", "membership__unit__name")

@@ -2,7 +2,15 @@
 
 from django import forms
 
-from clusters.models import Attendance, Conference, HeadDocument, Membership, Report
+from clusters.models import (
+    Attendance,
+    Conference,
+    Deadline,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Report,
+)
 from clusters.services import TargetInput
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 
@@ -247,3 +255,21 @@ class ElectionForm(forms.Form):
 class AssignmentForm(forms.Form):
     decision_number = forms.CharField(label="Số quyết định của Chủ tịch UBND tỉnh", max_length=64)
     decision_date = DateField(label="Ngày quyết định")
+
+
+class DeadlineForm(forms.Form):
+    """A new date for one of the year's deadlines, and why (R35)."""
+
+    deadline = forms.ModelChoiceField(label="Việc", queryset=Deadline.objects.none())
+    due_date = DateField(label="Hạn mới")
+    reason = forms.CharField(
+        label="Lý do thay đổi", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, year: EmulationYear, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["deadline"]
+        field.queryset = Deadline.objects.filter(year=year).order_by("calendar", "due_date")
+        field.label_from_instance = lambda d: (
+            f"{d.get_calendar_display()} – {d.get_kind_display()} (hạn {d.due_date:%d/%m/%Y})"
+        )

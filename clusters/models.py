@@ -152,6 +152,7 @@ class Deadline(models.Model):
     calendar = models.CharField("lịch", max_length=10, choices=Cluster.Calendar.choices)
     kind = models.CharField("việc", max_length=32, choices=Kind.choices)
     due_date = models.DateField("hạn")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "hạn"
@@ -679,3 +680,44 @@ class Election(models.Model):
     @property
     def is_assigned(self) -> bool:
         return self.assigned_at is not None
+
+
+class ReminderSent(models.Model):
+    """One reminder of a deadline to a responsible unit at one offset (R14).
+
+    The row is claimed (inserted) before the e-mail goes, so the unique
+    constraint keeps a reminder from going twice even when two workers run
+    the daily job at once; `sent_at` stays empty until a send succeeds.
+    """
+
+    deadline = models.ForeignKey(
+        Deadline, verbose_name="hạn", on_delete=models.CASCADE, related_name="reminders"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="reminders"
+    )
+    offset = models.SmallIntegerField(
+        "số ngày trước hạn", help_text="14, 7 hoặc 1 ngày trước hạn; -1 là ngày sau hạn."
+    )
+    claimed_at = models.DateTimeField("nhận gửi lúc", default=timezone.now)
+    sent_at = models.DateTimeField("đã gửi lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "thư nhắc việc"
+        verbose_name_plural = "thư nhắc việc"
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "membership", "offset"],
+                name="reminder_once_per_deadline_unit_offset",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Nhắc {self.deadline} cho {self.membership.unit.code} ({self.offset_label})"
+
+    @property
+    def offset_label(self) -> str:
+        if self.offset < 0:
+            return f"{-self.offset} ngày sau hạn"
+        return f"{self.offset} ngày trước hạn"

@@ -53,3 +53,10 @@ urlpatterns = [
     # Stored files, served only after a permission check
     path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]
+
+# Deadlines, "Việc cần làm" and reminders (R5–R10, R14)
+urlpatterns += [
+    path("han/<int:year>/", views.deadline_list, name="deadlines"),
+    path("viec-can-lam/", views.todo, name="todo"),
+    path("nhac-viec/<int:year>/", views.reminder_list, name="reminders_sent"),
+]

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -12,14 +13,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clusters import deadlines, services
+from clusters import deadlines, progress, services
 from clusters.access import (
+    can_change_deadlines,
     get_cluster_for_head,
     get_cluster_for_lead_or_staff,
     get_cluster_for_member,
     get_cluster_for_staff,
     get_cluster_for_viewer,
     get_cluster_membership,
+    get_clusters_for_staff,
     get_member_for_overseer,
     get_own_membership,
     get_upload_for_viewer,
@@ -30,6 +33,7 @@ from clusters.forms import (
     AttendanceForm,
     ConferenceForm,
     CriterionLinkForm,
+    DeadlineForm,
     DeductionProposalForm,
     DeductionRejectForm,
     ElectionForm,
@@ -50,6 +54,7 @@ from clusters.models import (
     Membership,
     Pledge,
     Registration,
+    ReminderSent,
     Report,
 )
 from emulation.uploads import extension
@@ -699,3 +704,64 @@ def election_assign(request: HttpRequest, code: str, year: int) -> HttpResponse:
         failure="Chưa ghi nhận được",
     )
     return redirect("election", code, year)
+
+
+# --- Deadlines, "Việc cần làm" and reminders (R5–R10, R14) -------------------
+
+
+@login_required
+def deadline_list(request: HttpRequest, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    editable = can_change_deadlines(request.user)
+    data = request.POST if request.method == "POST" else None
+    if data is not None and not editable:
+        raise PermissionDenied("Chỉ Sở Nội vụ được thay đổi hạn của năm thi đua.")
+    form = None
+    if editable:
+        form = DeadlineForm(data, year=emulation_year, initial={"deadline": request.GET.get("sua")})
+    if data is not None and form.is_valid():
+        action = partial(progress.deadline_change, user=request.user, **form.cleaned_data)
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã thay đổi hạn.")
+            return redirect("deadlines", year)
+    context = {
+        "year": emulation_year,
+        "calendars": Cluster.Calendar.choices,
+        "rows": progress.year_deadlines(emulation_year),
+        "changes": progress.deadline_changes(emulation_year),
+        "form": form,
+    }
+    return render(request, "clusters/deadlines.html", context)
+
+
+@login_required
+def todo(request: HttpRequest) -> HttpResponse:
+    user, today = request.user, timezone.localdate()
+    year = get_year(request.GET.get("nam"))
+    context = {"year": year, "today": today}
+    if user.is_superuser or user.is_authority_staff:
+        clusters = get_clusters_for_staff(user)
+        rows = progress.cluster_tallies(year, today, clusters) if year else []
+        columns = [progress.ITEM_LABELS[kind] for kind in progress.ORDER]
+        context |= {"staff": True, "rows": rows, "columns": columns}
+        return render(request, "clusters/todo.html", context)
+    if not user.unit_id:
+        raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
+    membership = Membership.objects.of_user(user, year) if year else None
+    lines = progress.unit_lines(membership, today) if membership else []
+    return render(
+        request, "clusters/todo.html", context | {"membership": membership, "lines": lines}
+    )
+
+
+@login_required
+def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    clusters = get_clusters_for_staff(request.user)
+    found = (
+        ReminderSent.objects.filter(deadline__year=emulation_year, membership__cluster__in=clusters)
+        .select_related("deadline", "membership__unit", "membership__cluster")
+        .order_by("-claimed_at", "pk")
+    )
+    page = Paginator(found, 100).get_page(request.GET.get("trang"))
+    return render(request, "clusters/reminders.html", {"year": emulation_year, "page": page})

@@ -324,3 +324,103 @@ class EvidenceForm(forms.Form):
     def __init__(self, *args, criterion: Criterion, **kwargs) -> None:
         kwargs.setdefault("prefix", f"e{criterion.pk}")
         super().__init__(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Bonuses, deductions and flags (R23, R25, R27, R28)
+#
+# Each form offers only what the user's role gives, as (value, label) choices
+# from scoring.adjustments (the services check again); points are judged there
+# through the engine (caps, R23).
+
+
+def _member_choices(members) -> list[tuple[int, str]]:
+    return [(m.pk, f"{m.unit.code} – {m.unit.name}") for m in members]
+
+
+def _member_field() -> forms.TypedChoiceField:
+    widget = forms.Select(attrs={"class": "form-select form-select-sm"})
+    return forms.TypedChoiceField(label="Đơn vị", coerce=int, widget=widget)
+
+
+def _reason_field(label: str, *, required: bool = True) -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"})
+    return forms.CharField(label=label, required=required, widget=widget)
+
+
+def _evidence_field(*, required: bool) -> forms.FileField:
+    return forms.FileField(
+        label="Tệp minh chứng",
+        required=required,
+        validators=[validate_upload],
+        help_text=HELP_TEXT,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ACCEPT, "class": "form-control form-control-sm"}
+        ),
+    )
+
+
+class BonusForm(forms.Form):
+    """An R23 bonus entry: the kinds the user gives, points, the reason."""
+
+    member = _member_field()
+    kind = _select("Loại điểm thưởng", ())
+    points = DecimalCommaField(label="Điểm", places=2, digits=7)
+    reason = _reason_field("Lý do")
+
+    def __init__(self, *args, members, kinds, **kwargs) -> None:
+        kwargs.setdefault("prefix", "bonus")
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = _member_choices(members)
+        self.fields["kind"].choices = kinds
+        self.fields["points"].required = True
+
+
+class StaffDeductionForm(forms.Form):
+    """A deduction staff give directly (R25), with an optional evidence file."""
+
+    member = _member_field()
+    kind = _select("Loại điểm trừ", ())
+    count = forms.IntegerField(
+        label="Số lần (số văn bản)",
+        min_value=1,
+        max_value=99,
+        initial=1,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    reason = _reason_field("Lý do")
+    evidence = _evidence_field(required=False)
+
+    def __init__(self, *args, members, kinds, **kwargs) -> None:
+        kwargs.setdefault("prefix", "deduction")
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = _member_choices(members)
+        self.fields["kind"].choices = kinds
+
+
+class FlagForm(forms.Form):
+    """Not considered (R27) or not yet considered (R28): a reason of that
+    kind's list, a note and the evidence file (required)."""
+
+    member = _member_field()
+    kind = _select("Loại", ())
+    reason = _select("Lý do", ())
+    note = _reason_field("Ghi chú", required=False)
+    evidence = _evidence_field(required=True)
+
+    def __init__(self, *args, members, reasons, **kwargs) -> None:
+        """`reasons`: kind → (label, [(reason, label), …]), the R27/R28 lists."""
+        kwargs.setdefault("prefix", "flag")
+        super().__init__(*args, **kwargs)
+        self.reasons = reasons
+        self.fields["member"].choices = _member_choices(members)
+        self.fields["kind"].choices = [(kind, label) for kind, (label, _) in reasons.items()]
+        self.fields["reason"].choices = list(reasons.values())
+
+    def clean(self):
+        data = super().clean()
+        kind, reason = data.get("kind"), data.get("reason")
+        allowed = {r for r, _ in self.reasons.get(kind, ("", []))[1]}
+        if kind and reason and reason not in allowed:
+            self.add_error("reason", "Lý do không phù hợp với loại đã chọn (R27, R28).")
+        return data

@@ -11,6 +11,7 @@ from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
 from clusters.access import get_cluster_for_results, get_year
 from clusters.models import Cluster, EmulationYear
 from scoring import tables
+from scoring.adjustments import Entry, entries_of
 from scoring.engine import REASON_LABELS, STATUS_LABELS
 from scoring.results import ClusterResults, UnitRow, cluster_results, results_document
 
@@ -34,11 +35,15 @@ def results(request: HttpRequest, code: str, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     cluster = get_cluster_for_results(request.user, code, emulation_year)
     found = _issued_results(cluster, emulation_year)
+    # The bonus and deduction entries behind the totals, with their reasons (one query).
+    entries = entries_of([row.membership for row in found.rows], with_flags=False) if found else {}
     context = {
         "cluster": cluster,
         "year": emulation_year,
         "no_scorecard": NO_SCORECARD,
-        "lines": [_line(row) for row in found.rows] if found else None,
+        "lines": [_line(row, entries.get(row.membership.pk)) for row in found.rows]
+        if found
+        else None,
         "quotas": [(QUOTA_LABELS[a], found.quotas.get(a, 0)) for a in AWARDS] if found else [],
     }
     return render(request, "scoring/results.html", context)
@@ -74,10 +79,12 @@ class _Line:
     reasons: list[str]
     award_label: str
     needs_vote: bool
+    adjustments: list[Entry]
 
 
-def _line(row: UnitRow) -> _Line:
+def _line(row: UnitRow, entries=None) -> _Line:
     award = row.placement.award
+    counted = [*entries.bonuses, *(d for d in entries.deductions if d.counts)] if entries else []
     return _Line(
         row=row,
         status_label=STATUS_LABELS[row.result.status],
@@ -85,6 +92,7 @@ def _line(row: UnitRow) -> _Line:
         reasons=[REASON_LABELS[r] for r in row.result.reasons],
         award_label=AWARD_LABELS[award] if award else "",
         needs_vote=award == TIE_VOTE_NEEDED,
+        adjustments=counted,
     )
 
 

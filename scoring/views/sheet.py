@@ -3,6 +3,7 @@ the points the engine gives it and the live section and unit totals."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from clusters.access import get_own_membership, get_year
 from clusters.models import Membership
 from clusters.services import registered_plans
 from scoring import engine, sheets
+from scoring.adjustments import UnitEntries, entries_of
 from scoring.forms import EvidenceForm, ScoreRowForm
 from scoring.models import Criterion, Evidence, Method, Score, ScoreAgreement, Scorecard, Sheet
 
@@ -85,16 +87,21 @@ def _row_answer(
     inputs the user is typing in stay; on a conflict they show the current
     figures). Without htmx: back to the sheet, or the sheet with the row's errors."""
     failed = bool(form.errors)
-    page = sheet_page(membership, failed={criterion.pk: form} if failed and not stale else {})
+    if not failed and not request.htmx:
+        messages.success(request, f"Đã lưu điểm tự chấm tiêu chí {criterion.code}.")
+        return redirect("sheet", membership.year.year)
+    page = sheet_page(
+        membership,
+        failed={criterion.pk: form} if failed and not stale else {},
+        # The htmx answer shows this row's inputs only: the other rows need no forms.
+        forms_for=criterion.pk if request.htmx else None,
+    )
     row = page.row(criterion.pk)
     row.messages = form.messages() if failed else []
     row.saved = not failed
     row.conflict = stale is not None
     if request.htmx:
         return render(request, "scoring/_sheet_row_saved.html", {"page": page, "row": row})
-    if not failed:
-        messages.success(request, f"Đã lưu điểm tự chấm tiêu chí {criterion.code}.")
-        return redirect("sheet", membership.year.year)
     return render(request, "scoring/sheet.html", {"page": page})
 
 
@@ -202,6 +209,11 @@ class SheetPage:
     def row(self, criterion_id: int) -> Row:
         return self.rows[criterion_id]
 
+    @cached_property
+    def adjustments(self) -> UnitEntries:
+        """The unit's bonuses, deductions and flags with their reasons (one query, when shown)."""
+        return entries_of([self.membership]).get(self.membership.pk, UnitEntries())
+
 
 def band_text(band) -> str:
     low, high = sheets.fmt_figure(band.min_value), sheets.fmt_figure(band.max_value)
@@ -215,11 +227,17 @@ def band_text(band) -> str:
     return f"{' '.join(parts) or 'mọi giá trị'}: {engine.fmt_points(band.points)} điểm"
 
 
-def sheet_page(membership: Membership, *, failed: dict[int, ScoreRowForm] | None = None):
+def sheet_page(
+    membership: Membership,
+    *,
+    failed: dict[int, ScoreRowForm] | None = None,
+    forms_for: int | None = None,
+):
     """Everything the sheet shows, in a fixed number of queries.
 
     `failed` holds the bound forms of rows whose save was refused, so they
-    show what the user typed and why it was refused.
+    show what the user typed and why it was refused. `forms_for` limits the
+    rows' forms to that leaf's (an answer showing one row); None: every row's.
     """
     failed = failed or {}
     scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
@@ -269,6 +287,7 @@ def sheet_page(membership: Membership, *, failed: dict[int, ScoreRowForm] | None
             engine_criteria, engine.UnitInput(unit, tuple(agreed))
         )
 
+    editable = page.editable
     for criterion in leaves:
         score = scores.get(criterion.pk)
         plan = plans.get(criterion.pk) if criterion.method == Method.QUANTITATIVE else None
@@ -285,7 +304,7 @@ def sheet_page(membership: Membership, *, failed: dict[int, ScoreRowForm] | None
             ),
             stored_errors=errors.get(criterion.pk, []),
         )
-        if page.editable:
+        if editable and forms_for in (None, criterion.pk):
             row.form = failed.get(criterion.pk) or _row_form(criterion, score, plan)
             row.evidence_form = EvidenceForm(criterion=criterion)
         page.rows[criterion.pk] = row

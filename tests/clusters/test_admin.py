@@ -16,6 +16,7 @@ ADMIN_PAGES = [
     "admin:clusters_emulationyear_changelist",
     "admin:clusters_deadline_changelist",
     "admin:clusters_membership_changelist",
+    "admin:clusters_remindersent_changelist",
     "admin:emulation_user_changelist",
     "admin:clusters_unit_add",
     "admin:clusters_cluster_add",

@@ -1,0 +1,342 @@
+"""The year's deadlines and who has met them (R5–R10, R14).
+
+`items()` is the one place that decides whether an item of the year is done
+for a unit, or, for the head's items, for its cluster. The "Việc cần làm"
+page and the reminders both read it, with a fixed number of queries whatever
+the number of units or clusters.
+
+Two items have no date of their own in R5–R10; the seed ties them to one
+([I.2.3]): a member "ký giao ước và đăng ký tham gia thi đua" together, so
+the pledge signature is due with the registration (R6); it "tự chấm điểm …
+và gửi báo cáo kết quả … của năm", so the self-scoring sheet is due with the
+annual report (R10).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from clusters import deadlines
+from clusters.models import (
+    Cluster,
+    Conference,
+    Deadline,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Pledge,
+    PledgeSignature,
+    Registration,
+    Report,
+)
+from emulation.models import User
+from scoring.models import Scorecard, Sheet
+
+PLEDGE = "pledge_signature"
+SHEET = "self_scoring"
+
+# Item → the kind of the deadline it is due by.
+DUE_WITH = {
+    deadlines.REGISTRATION: deadlines.REGISTRATION,
+    PLEDGE: deadlines.REGISTRATION,
+    deadlines.PROGRAMME: deadlines.PROGRAMME,
+    deadlines.MID_YEAR_REPORT: deadlines.MID_YEAR_REPORT,
+    deadlines.REGULATION: deadlines.REGULATION,
+    deadlines.MID_YEAR_CONFERENCE: deadlines.MID_YEAR_CONFERENCE,
+    deadlines.ANNUAL_REPORT: deadlines.ANNUAL_REPORT,
+    SHEET: deadlines.ANNUAL_REPORT,
+    deadlines.ANNUAL_CONFERENCE: deadlines.ANNUAL_CONFERENCE,
+}
+ORDER = tuple(DUE_WITH)
+ITEM_LABELS = {
+    deadlines.REGISTRATION: "Gửi bản đăng ký thi đua",
+    PLEDGE: "Ký giao ước thi đua",
+    deadlines.PROGRAMME: "Ban hành chương trình, kế hoạch hoạt động",
+    deadlines.MID_YEAR_REPORT: "Gửi báo cáo sơ kết 6 tháng",
+    deadlines.REGULATION: "Ban hành quy chế và bảng chấm điểm",
+    deadlines.MID_YEAR_CONFERENCE: "Tổ chức hội nghị sơ kết 6 tháng",
+    deadlines.ANNUAL_REPORT: "Gửi báo cáo tổng kết năm",
+    SHEET: "Nộp phiếu tự chấm điểm",
+    deadlines.ANNUAL_CONFERENCE: "Tổ chức hội nghị tổng kết năm",
+}
+HEAD_ITEMS = frozenset(deadlines.HEAD_KINDS)
+
+DONE = "done"
+TODO = "todo"
+LATE = "late"
+STATUS_LABELS = {DONE: "Đã xong", TODO: "Chưa làm", LATE: "Quá hạn"}
+
+
+def days_text(days: int) -> str:
+    """Days to a due date the way people say it: "còn 12 ngày", "quá hạn 3 ngày"."""
+    if days > 0:
+        return f"còn {days} ngày"
+    if days == 0:
+        return "hôm nay là hạn cuối"
+    return f"quá hạn {-days} ngày"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a unit answers for in its year. The head's items (R5, R7–R9)
+    belong to the head's membership: the cluster's leading unit."""
+
+    kind: str
+    membership: Membership
+    deadline: Deadline | None
+    done: bool
+
+    @property
+    def label(self) -> str:
+        return ITEM_LABELS[self.kind]
+
+    @property
+    def is_head_item(self) -> bool:
+        return self.kind in HEAD_ITEMS
+
+    @property
+    def due_date(self) -> date | None:
+        return self.deadline.due_date if self.deadline else None
+
+    def days_left(self, today: date) -> int | None:
+        return None if self.deadline is None else (self.deadline.due_date - today).days
+
+    def status(self, today: date) -> str:
+        if self.done:
+            return DONE
+        days = self.days_left(today)
+        return LATE if days is not None and days < 0 else TODO
+
+
+@dataclass(frozen=True)
+class Line:
+    """An item as the todo page shows it on a given day."""
+
+    item: Item
+    status: str
+    status_label: str
+    days: str
+
+    @classmethod
+    def of(cls, item: Item, today: date) -> "Line":
+        status = item.status(today)
+        days = item.days_left(today)
+        text = "" if status == DONE or days is None else days_text(days)
+        return cls(item, status, STATUS_LABELS[status], text)
+
+
+def _annotated(memberships: QuerySet[Membership], today: date) -> QuerySet[Membership]:
+    """The memberships with every fact an item needs: one query."""
+    own = {"membership": OuterRef("pk")}
+    cluster_year = {"cluster": OuterRef("cluster"), "year": OuterRef("year")}
+
+    def held(kind: str) -> Exists:
+        # A conference recorded ahead of its day is planned, not yet held.
+        return Exists(Conference.objects.filter(**cluster_year, kind=kind, held_on__lte=today))
+
+    return memberships.select_related("unit", "cluster", "year").annotate(
+        has_registration=Exists(
+            Registration.objects.filter(**own, status=Registration.Status.SUBMITTED)
+        ),
+        pledge_published=Exists(Pledge.objects.filter(**cluster_year, published_at__isnull=False)),
+        has_pledge=Exists(
+            PledgeSignature.objects.filter(**own, pledge__published_at__isnull=False)
+        ),
+        has_mid_year_report=Exists(Report.objects.filter(**own, kind=Report.Kind.MID_YEAR)),
+        has_annual_report=Exists(Report.objects.filter(**own, kind=Report.Kind.ANNUAL)),
+        scorecard_issued=Exists(Scorecard.objects.issued().filter(**cluster_year)),
+        has_sheet=Exists(Sheet.objects.filter(**own, status=Sheet.Status.SUBMITTED)),
+        has_programme=Exists(
+            HeadDocument.objects.filter(**cluster_year, kind=HeadDocument.Kind.PROGRAMME)
+        ),
+        has_regulation=Exists(
+            HeadDocument.objects.filter(**cluster_year, kind=HeadDocument.Kind.REGULATION)
+        ),
+        has_mid_year_conference=held(Conference.Kind.MID_YEAR),
+        has_annual_conference=held(Conference.Kind.ANNUAL),
+    )
+
+
+def _facts(m: Membership) -> dict[str, bool | None]:
+    """Item → done, for the items that apply to the membership (None: not applicable)."""
+    facts: dict[str, bool | None] = {
+        deadlines.REGISTRATION: m.has_registration,
+        PLEDGE: m.has_pledge if m.pledge_published else None,
+        deadlines.MID_YEAR_REPORT: m.has_mid_year_report,
+        deadlines.ANNUAL_REPORT: m.has_annual_report,
+        SHEET: m.has_sheet if m.scorecard_issued else None,
+    }
+    if m.role == Membership.Role.HEAD:
+        facts |= {
+            deadlines.PROGRAMME: m.has_programme,
+            # R7: the regulation is issued together with the approved scorecard (R18).
+            deadlines.REGULATION: m.has_regulation and m.scorecard_issued,
+            deadlines.MID_YEAR_CONFERENCE: m.has_mid_year_conference,
+            deadlines.ANNUAL_CONFERENCE: m.has_annual_conference,
+        }
+    return facts
+
+
+def items(
+    year: EmulationYear, today: date, *, memberships: QuerySet[Membership] | None = None
+) -> list[Item]:
+    """Every item of the year for `memberships` (all of the year's by default),
+    done or not, by due date. Two queries."""
+    if memberships is None:
+        memberships = Membership.objects.all()
+    dated = {(d.calendar, d.kind): d for d in Deadline.objects.filter(year=year)}
+    found = []
+    for m in _annotated(memberships.filter(year=year), today):
+        for kind, done in _facts(m).items():
+            if done is not None:
+                deadline = dated.get((m.cluster.calendar, DUE_WITH[kind]))
+                found.append(Item(kind, m, deadline, bool(done)))
+    found.sort(key=lambda i: (i.due_date or date.max, ORDER.index(i.kind), i.membership.unit.code))
+    return found
+
+
+def outstanding(
+    year: EmulationYear, today: date, *, memberships: QuerySet[Membership] | None = None
+) -> list[Item]:
+    """The items of the year not done yet that have a due date: what reminders are about."""
+    return [i for i in items(year, today, memberships=memberships) if not i.done and i.deadline]
+
+
+def unit_lines(membership: Membership, today: date) -> list[Line]:
+    """A unit's own items, and the cluster's items when it leads it (head, or
+    deputy acting for the head: R3)."""
+    wanted = Q(pk=membership.pk)
+    if membership.leads:
+        wanted |= Q(cluster_id=membership.cluster_id, role=Membership.Role.HEAD)
+    mine = [
+        i
+        for i in items(membership.year, today, memberships=Membership.objects.filter(wanted))
+        if i.membership.pk == membership.pk or i.is_head_item
+    ]
+    return [Line.of(i, today) for i in mine]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many of a cluster's responsible units have done one item."""
+
+    kind: str
+    due_date: date | None
+    done: int
+    total: int
+    overdue: bool
+
+    @property
+    def label(self) -> str:
+        return ITEM_LABELS[self.kind]
+
+    @property
+    def not_done(self) -> int:
+        return self.total - self.done
+
+
+def cluster_tallies(
+    year: EmulationYear, today: date, clusters: QuerySet[Cluster]
+) -> list[tuple[Cluster, list[Tally | None]]]:
+    """Per cluster with members in the year: for each item of ORDER, the
+    counts of units done and not done (None where the item does not apply
+    yet). Three queries."""
+    counts: dict[tuple[int, str], list] = defaultdict(lambda: [None, 0, 0])
+    memberships = Membership.objects.filter(cluster__in=clusters)
+    for item in items(year, today, memberships=memberships):
+        entry = counts[(item.membership.cluster_id, item.kind)]
+        entry[0] = item.due_date
+        entry[1] += item.done
+        entry[2] += 1
+    rows = []
+    for cluster in clusters.select_related("authority").order_by("code"):
+        row = []
+        for kind in ORDER:
+            if (cluster.pk, kind) not in counts:
+                row.append(None)
+                continue
+            due, done, total = counts[(cluster.pk, kind)]
+            late = due is not None and due < today and done < total
+            row.append(Tally(kind, due, done, total, late))
+        if any(row):
+            rows.append((cluster, row))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Changing a year's dates (the authority may: R5–R10)
+
+
+@transaction.atomic
+def deadline_change(*, deadline: Deadline, due_date: date, reason: str, user: User | None) -> None:
+    """Move one deadline of a year; its history keeps who, when and why (R35).
+
+    Reminders already sent for the old date are not sent again for the same
+    offset (R14 counts per deadline, unit and offset).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do thay đổi hạn.")
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.due_date == due_date:
+        raise ValidationError("Ngày mới trùng với hạn hiện tại.")
+    old = deadline.due_date
+    deadline.due_date = due_date
+    deadline._change_reason = f"Đổi hạn từ {old:%d/%m/%Y} sang {due_date:%d/%m/%Y}: {reason}"
+    if user is not None:
+        deadline._history_user = user
+    deadline.save()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a deadline's date, from its history."""
+
+    deadline_label: str
+    calendar_label: str
+    old: date | None
+    new: date
+    at: datetime
+    by: User | None
+    reason: str
+
+
+def deadline_changes(year: EmulationYear) -> list[Change]:
+    """The year's date changes, newest first. One query."""
+    history = (
+        Deadline.history.filter(year_id=year.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    changes = []
+    previous: dict[int, date] = {}
+    for row in history:
+        if row.history_type == "~" and previous.get(row.id) != row.due_date:
+            changes.append(
+                Change(
+                    deadline_label=deadlines.KIND_LABELS.get(row.kind, row.kind),
+                    calendar_label=Cluster.Calendar(row.calendar).label,
+                    old=previous.get(row.id),
+                    new=row.due_date,
+                    at=row.history_date,
+                    by=row.history_user,
+                    reason=row.history_change_reason or "",
+                )
+            )
+        previous[row.id] = row.due_date
+    changes.sort(key=lambda c: c.at, reverse=True)
+    return changes
+
+
+def year_deadlines(year: EmulationYear) -> list[tuple[str, list[Deadline | None]]]:
+    """The year's deadlines in R5–R10 order: each kind's label and its row
+    per calendar (in `Cluster.Calendar` order). One query."""
+    found = {(d.kind, d.calendar): d for d in Deadline.objects.filter(year=year)}
+    return [
+        (label, [found.get((kind, calendar)) for calendar in Cluster.Calendar.values])
+        for kind, label in deadlines.KIND_LABELS.items()
+    ]

@@ -1,0 +1,200 @@
+"""Reminders of the year's deadlines (R14): claim, then send.
+
+Each day, for every deadline 14, 7 or 1 days ahead or 1 day past, each
+responsible unit that has not done an item due by it (`clusters.progress`)
+gets one e-mail. The row `ReminderSent(deadline, membership, offset)` is
+inserted before the e-mail goes: its unique constraint lets only one of two
+workers running the job at once claim it, so no reminder goes twice. A claim
+whose send never succeeded (the mail server was down past the task's
+retries, a worker died) is taken again by a later run, through an UPDATE that
+only one worker wins.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from clusters import progress
+from clusters.models import Deadline, EmulationYear, Membership, ReminderSent
+from emulation.models import User
+
+# Days before the due date; -1 is the day after it (R14).
+OFFSETS = (14, 7, 1, -1)
+# A claim still unsent this long after it was made is taken to have failed.
+RECLAIM_AFTER = timedelta(hours=1)
+# Past this many days after its day a failed reminder is left to the next offset's.
+RETRY_DAYS = 2
+
+Send = Callable[[int], object]
+
+
+def reminders_due(
+    *, today: date, send: Send | None = None, now: datetime | None = None
+) -> list[int]:
+    """Claim the reminders of `today` and the failed ones still worth sending,
+    and hand each claimed id to `send` once its claim is committed (without
+    `send` the caller sends the returned ids itself).
+
+    Returns the claimed ids. Queries grow with the years in play and the
+    reminders claimed, not with the units that have nothing to be reminded of.
+    """
+    now = now or timezone.now()
+    offsets = {today + timedelta(days=o): o for o in OFFSETS}
+    years = EmulationYear.objects.filter(deadlines__due_date__in=offsets).distinct()
+    wanted: dict[tuple[int, int], int] = {}
+    unit_of: dict[int, int] = {}
+    for year in years:
+        for item in progress.outstanding(year, today):
+            offset = offsets.get(item.due_date)
+            if offset is not None:
+                wanted[(item.deadline.pk, item.membership.pk)] = offset
+                unit_of[item.membership.pk] = item.membership.unit_id
+    reachable = set(_recipients(unit_of.values()).values_list("unit_id", flat=True))
+    claimed = []
+    for (deadline_id, membership_id), offset in wanted.items():
+        if unit_of[membership_id] not in reachable:
+            continue
+        reminder = reminder_claim(
+            deadline_id=deadline_id, membership_id=membership_id, offset=offset, send=send
+        )
+        if reminder is not None:
+            claimed.append(reminder.pk)
+    return claimed + reminders_reclaim(today=today, now=now, send=send)
+
+
+def reminder_claim(
+    *, deadline_id: int, membership_id: int, offset: int, send: Send | None = None
+) -> ReminderSent | None:
+    """Insert the reminder's row, or None when another run already has it.
+
+    The INSERT runs in its own transaction (a savepoint when called inside
+    one): on PostgreSQL a second worker's INSERT waits on the unique index
+    until the first commits, then fails.
+    """
+    try:
+        with transaction.atomic():
+            reminder = ReminderSent.objects.create(
+                deadline_id=deadline_id, membership_id=membership_id, offset=offset
+            )
+            _send_on_commit(send, reminder.pk)
+    except IntegrityError:
+        return None
+    return reminder
+
+
+def reminders_reclaim(*, today: date, now: datetime, send: Send | None = None) -> list[int]:
+    """Take again the claims whose send never succeeded, for up to RETRY_DAYS
+    after their day."""
+    stale = ReminderSent.objects.filter(
+        sent_at__isnull=True, claimed_at__lt=now - RECLAIM_AFTER
+    ).values_list("pk", "offset", "deadline__due_date")
+    return [
+        pk
+        for pk, offset, due in stale
+        if (today - (due - timedelta(days=offset))).days <= RETRY_DAYS
+        and reminder_reclaim(reminder_id=pk, now=now, send=send)
+    ]
+
+
+def reminder_reclaim(*, reminder_id: int, now: datetime, send: Send | None = None) -> bool:
+    """Take one stale claim again. Of two workers that both found it stale,
+    only the one whose UPDATE still matches wins: the other sees it fresh."""
+    with transaction.atomic():
+        won = ReminderSent.objects.filter(
+            pk=reminder_id, sent_at__isnull=True, claimed_at__lt=now - RECLAIM_AFTER
+        ).update(claimed_at=now)
+        if won:
+            _send_on_commit(send, reminder_id)
+    return bool(won)
+
+
+def _send_on_commit(send: Send | None, reminder_id: int) -> None:
+    # robust: one failed send must not stop the job from claiming the others.
+    if send is not None:
+        transaction.on_commit(lambda: send(reminder_id), robust=True)
+
+
+@transaction.atomic
+def reminder_send(*, reminder_id: int, today: date | None = None) -> bool:
+    """Send a claimed reminder to its unit's users and mark it sent.
+
+    The row is locked while sending, so a task delivered twice sends once. A
+    failed send raises and leaves `sent_at` empty. A reminder with nothing
+    left to remind of (the unit did it meanwhile) or nobody to write to is
+    dropped, unsent. Returns whether an e-mail went.
+    """
+    today = today or timezone.localdate()
+    reminder = (
+        ReminderSent.objects.select_for_update(of=("self",))
+        .select_related("deadline")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None or reminder.sent_at is not None:
+        return False
+    membership = Membership.objects.select_related("unit", "cluster", "year").get(
+        pk=reminder.membership_id
+    )
+    pending = [
+        item
+        for item in progress.outstanding(
+            membership.year, today, memberships=Membership.objects.filter(pk=membership.pk)
+        )
+        if item.deadline.pk == reminder.deadline_id
+    ]
+    recipients = list(_recipients([membership.unit_id]).values_list("email", flat=True))
+    if not pending or not recipients:
+        reminder.delete()
+        return False
+    _message(reminder.deadline, membership, pending, recipients, today).send()
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["sent_at"])
+    return True
+
+
+def _recipients(unit_ids: Iterable[int]) -> QuerySet[User]:
+    return (
+        User.objects.filter(unit_id__in=list(unit_ids), is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def todo_url(year: EmulationYear) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('todo')}?nam={year.year}"
+
+
+def _message(
+    deadline: Deadline,
+    membership: Membership,
+    pending: list[progress.Item],
+    recipients: list[str],
+    today: date,
+) -> EmailMultiAlternatives:
+    days = (deadline.due_date - today).days
+    context = {
+        "unit": membership.unit,
+        "cluster": membership.cluster,
+        "year": membership.year,
+        "items": [item.label for item in pending],
+        "title": "; ".join(item.label for item in pending),
+        "due_date": deadline.due_date,
+        "days": days,
+        "days_text": progress.days_text(days),
+        "late": days < 0,
+        "late_days": -days,
+        "url": todo_url(membership.year),
+    }
+    subject = " ".join(render_to_string("emails/reminder_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject, render_to_string("emails/reminder.txt", context), to=recipients
+    )
+    message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
+    return message

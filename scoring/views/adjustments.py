@@ -1,0 +1,263 @@
+"""Bonuses, deductions and flags of a cluster's year (R23, R25, R27, R28):
+per unit every entry with its reason, and the forms the viewer's role gives.
+
+The head gives the cluster's own bonus; staff the reporting and council
+bonuses, their deductions and the flags (scoring.adjustments says why).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from awards.models import Flag
+from clusters.access import (
+    Seat,
+    get_cluster_for_lead_or_staff,
+    get_cluster_for_staff,
+    get_member_for_overseer,
+    get_year,
+)
+from clusters.models import Membership
+from emulation.uploads import extension
+from scoring import adjustments, engine, sheets
+from scoring.adjustments import UnitEntries
+from scoring.forms import BonusForm, FlagForm, ReasonForm, StaffDeductionForm
+from scoring.models import Bonus, Deduction, ScoreAgreement
+
+
+@login_required
+def adjustments_page(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    return _render(request, _page(seat))
+
+
+@login_required
+@require_POST
+def bonus_add(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    page = _page(get_cluster_for_lead_or_staff(request.user, code, get_year(year)))
+    form = page.bonus_form(request.POST)
+    if form.is_valid() and _attempt(
+        form,
+        lambda data: adjustments.bonus_add(
+            membership=page.member(data["member"]),
+            kind=data["kind"],
+            points=data["points"],
+            reason=data["reason"],
+            user=request.user,
+        ),
+    ):
+        messages.success(request, "Đã cộng điểm thưởng.")
+        return redirect("adjustments", code, year)
+    return _render(request, page, bonus_form=form)
+
+
+@login_required
+@require_POST
+def deduction_add(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    page = _page(get_cluster_for_staff(request.user, code, get_year(year)))
+    form = page.deduction_form(request.POST, request.FILES)
+    if form.is_valid() and _attempt(
+        form,
+        lambda data: adjustments.deduction_add(
+            membership=page.member(data["member"]),
+            kind=data["kind"],
+            count=data["count"],
+            reason=data["reason"],
+            evidence=data["evidence"],
+            user=request.user,
+        ),
+    ):
+        messages.success(request, "Đã trừ điểm.")
+        return redirect("adjustments", code, year)
+    return _render(request, page, deduction_form=form)
+
+
+@login_required
+@require_POST
+def flag_set(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    page = _page(get_cluster_for_staff(request.user, code, get_year(year)))
+    form = page.flag_form(request.POST, request.FILES)
+    if form.is_valid() and _attempt(
+        form,
+        lambda data: adjustments.flag_set(
+            membership=page.member(data["member"]),
+            kind=data["kind"],
+            reason=data["reason"],
+            note=data["note"],
+            evidence=data["evidence"],
+            user=request.user,
+        ),
+    ):
+        messages.success(request, "Đã ghi nhận không xét / chưa xét.")
+        return redirect("adjustments", code, year)
+    return _render(request, page, flag_form=form)
+
+
+@login_required
+@require_POST
+def bonus_remove(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    bonus = get_object_or_404(Bonus, pk=pk, **_in(seat))
+    _remove(request, lambda reason: adjustments.bonus_remove(bonus=bonus, **reason))
+    return redirect("adjustments", code, year)
+
+
+@login_required
+@require_POST
+def deduction_remove(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    deduction = get_object_or_404(Deduction, pk=pk, **_in(seat))
+    _remove(request, lambda reason: adjustments.deduction_remove(deduction=deduction, **reason))
+    return redirect("adjustments", code, year)
+
+
+@login_required
+@require_POST
+def flag_remove(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    flag = get_object_or_404(Flag, pk=pk, **_in(seat))
+    _remove(request, lambda reason: adjustments.flag_remove(flag=flag, **reason))
+    return redirect("adjustments", code, year)
+
+
+EVIDENCE_OF = {"diem-tru": Deduction, "khong-xet": Flag}
+
+
+@login_required
+def evidence(
+    request: HttpRequest, code: str, year: int, unit: str, what: str, pk: int
+) -> FileResponse:
+    """A deduction's or flag's evidence: for the unit itself, its head and the staff."""
+    if what not in EVIDENCE_OF:
+        raise Http404("Không có loại minh chứng này.")
+    _, member = get_member_for_overseer(request.user, code, get_year(year), unit)
+    record = get_object_or_404(EVIDENCE_OF[what], pk=pk, membership=member)
+    if not record.evidence:
+        raise Http404("Chưa có tệp minh chứng.")
+    try:
+        stored = record.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404("Không tìm thấy tệp minh chứng.") from None
+    filename = f"minh-chung-{what}-{member.unit.code}-{pk}.{extension(record.evidence.name)}"
+    return FileResponse(stored, as_attachment=True, filename=filename)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+def _in(seat: Seat) -> dict:
+    return {"membership__cluster": seat.cluster, "membership__year": seat.year}
+
+
+def _attempt(form, action) -> bool:
+    """Run a service with the form's data; its ValidationError becomes the form's error."""
+    try:
+        action(form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+def _remove(request: HttpRequest, action) -> None:
+    form = ReasonForm(request.POST, label="Lý do xóa")
+    try:
+        if not form.is_valid():
+            raise ValidationError("Cần ghi lý do xóa.")
+        action({"reason": form.cleaned_data["reason"], "user": request.user})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Đã xóa; lý do được ghi vào lịch sử.")
+
+
+def _render(request: HttpRequest, page: "Page", **bound) -> HttpResponse:
+    forms = {
+        "bonus_form": page.bonus_form() if page.bonus_kinds else None,
+        "deduction_form": page.deduction_form() if page.seat.is_staff else None,
+        "flag_form": page.flag_form() if page.seat.is_staff else None,
+    }
+    return render(request, "scoring/adjustments.html", {"page": page, **forms, **bound})
+
+
+# ---------------------------------------------------------------------------
+# The page's content
+
+
+@dataclass(frozen=True)
+class UnitBlock:
+    membership: Membership
+    entries: UnitEntries
+    cap: Decimal | None
+
+    @property
+    def bonus_sums(self) -> list[tuple[str, Decimal, Decimal | None]]:
+        """(label, given, cap) per R23 kind."""
+        return [
+            (
+                engine.BONUS_LABELS[kind],
+                self.entries.bonus_sum(kind),
+                self.cap if kind == "cluster" else engine.BONUS_CAPS[kind],
+            )
+            for kind in engine.BONUS_KINDS
+        ]
+
+
+@dataclass(frozen=True)
+class Page:
+    seat: Seat
+    units: list[UnitBlock]
+    cap: Decimal | None
+    agreement: ScoreAgreement | None
+
+    @property
+    def locked(self) -> bool:
+        return self.agreement is not None and self.agreement.is_locked
+
+    @property
+    def members(self) -> list[Membership]:
+        return [block.membership for block in self.units]
+
+    @property
+    def bonus_kinds(self) -> list[str]:
+        """The R23 kinds the viewer gives: the head its cluster's, staff the others."""
+        leads = adjustments.HEAD_BONUS_KINDS if self.seat.leads else ()
+        staff = adjustments.STAFF_BONUS_KINDS if self.seat.is_staff else ()
+        return [*leads, *staff]
+
+    def member(self, pk: int) -> Membership:
+        for membership in self.members:
+            if membership.pk == pk:
+                return membership
+        raise Http404("Đơn vị không thuộc cụm, khối trong năm này.")
+
+    def bonus_form(self, data=None) -> BonusForm:
+        choices = adjustments.bonus_choices(self.bonus_kinds)
+        return BonusForm(data, members=self.members, kinds=choices)
+
+    def deduction_form(self, data=None, files=None) -> StaffDeductionForm:
+        choices = adjustments.DEDUCTION_CHOICES
+        return StaffDeductionForm(data, files, members=self.members, kinds=choices)
+
+    def flag_form(self, data=None, files=None) -> FlagForm:
+        return FlagForm(data, files, members=self.members, reasons=adjustments.FLAG_CHOICES)
+
+
+def _page(seat: Seat) -> Page:
+    """Every unit's entries in a fixed number of queries, whatever the number of units."""
+    members = list(
+        Membership.objects.filter(cluster=seat.cluster, year=seat.year)
+        .select_related("unit", "cluster", "year")
+        .order_by("unit__code")
+    )
+    found = adjustments.entries_of(members)
+    cap = adjustments.cluster_cap(seat.cluster, seat.year)
+    units = [UnitBlock(m, found.get(m.pk, UnitEntries()), cap) for m in members]
+    return Page(seat, units, cap, sheets.agreement_of(seat.cluster, seat.year))

@@ -1,0 +1,305 @@
+"""The province's year at a glance (awards/province.py, tinh/<year>/): progress,
+awards against quotas, the totals compared, the workbook, and who sees what."""
+
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from awards import services
+from awards.province import province_summary
+from clusters.models import Cluster, Membership, Registration
+from scoring.models import Participation, Score, ScoreAgreement, Sheet
+from tests.awards.test_review_views import (
+    give_total,
+    issue_scorecard,
+    member_of,
+    score_cluster,
+    set_quotas,
+)
+from tests.factories import ClusterFactory, MembershipFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2025
+
+
+def page_url(year: int = YEAR) -> str:
+    return reverse("province", args=[year])
+
+
+def download_url(year: int = YEAR) -> str:
+    return reverse("province_download", args=[year])
+
+
+@pytest.fixture
+def province(world):
+    """Cluster A (Sở Nội vụ) live: TPBG 945 the flag, VY 930 and HH 920 certificates,
+    LG 880 below 900; HH registered and submitted its sheet; scores agreed.
+
+    Block B (another authority) submitted its proposal with NQ 910 the flag and
+    GH 890 nothing; GH's score was raised to 950 after: the live allocation would
+    now give NQ the certificate, the proposal keeps what was proposed."""
+    score_cluster(world, world.cluster_a, {"TPBG": "945", "VY": "930", "HH": "920", "LG": "880"})
+    set_quotas(world.cluster_a, world.year, flag=1, merit=2)
+    hh, vy, lg = (member_of(world, code) for code in ("HH", "VY", "LG"))
+    Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
+    Registration.objects.create(membership=vy, status=Registration.Status.DRAFT)
+    Sheet.objects.create(membership=hh, status=Sheet.Status.SUBMITTED)
+    Sheet.objects.create(membership=lg, status=Sheet.Status.DRAFT)
+    ScoreAgreement.objects.create(
+        cluster=world.cluster_a, year=world.year, agreed_at=timezone.now(), agreed_by=world.head
+    )
+    # The R27 facts as given (a dataset import): the registrations above count
+    # for the progress, not as the only records of the year.
+    for membership in Membership.objects.filter(cluster=world.cluster_a):
+        Participation.objects.create(membership=membership)
+
+    score_cluster(world, world.cluster_b, {"NQ": "910", "GH": "890"})
+    set_quotas(world.cluster_b, world.year, flag=1, merit=1)
+    services.proposal_submit(cluster=world.cluster_b, year=world.year, user=world.other_head)
+    Score.objects.filter(membership=member_of(world, "GH"), criterion__section="I").update(
+        points=Decimal(550)
+    )
+    return world
+
+
+# ---------------------------------------------------------------------------
+# The summary
+
+
+def test_progress_and_totals_of_two_clusters(province):
+    summary = province_summary(province.year, Cluster.objects.all())
+    a, b = summary.lines
+    assert (a.cluster.code, b.cluster.code) == ("CUM-A", "KHOI-B")
+    assert (a.members, a.registrations, a.sheets) == (4, 1, 1)
+    assert (b.members, b.registrations, b.sheets) == (2, 0, 0)
+    assert a.scorecard_label == b.scorecard_label == "Đã ban hành (bản 1)"
+    assert (a.agreed, b.agreed) == (True, False)
+    assert a.proposal_label == "Chưa lập hồ sơ"
+    assert b.proposal_label == "Đã trình Sở Nội vụ"
+
+    assert [(x.award, x.quota, x.count) for x in a.awards] == [
+        ("co_thi_dua", 1, 1),
+        ("bang_khen", 2, 2),
+        ("tap_the_ldxs", 0, 0),
+    ]
+    assert (a.frozen, a.awards_source) == (False, "Phân bổ hiện tại")
+    # B's proposal is frozen: NQ's flag as proposed, not the live certificate.
+    assert [(x.award, x.quota, x.count) for x in b.awards] == [
+        ("co_thi_dua", 1, 1),
+        ("bang_khen", 1, 0),
+        ("tap_the_ldxs", 0, 0),
+    ]
+    assert (b.frozen, b.awards_source) == (True, "Theo hồ sơ đã trình")
+    assert [(x.award, x.quota, x.count) for x in summary.awards] == [
+        ("co_thi_dua", 2, 2),
+        ("bang_khen", 3, 2),
+        ("tap_the_ldxs", 0, 0),
+    ]
+    assert (summary.members, summary.registrations, summary.sheets) == (6, 1, 1)
+    assert (summary.issued, summary.agreed, summary.proposed) == (2, 1, 1)
+
+    spread = a.spread
+    assert (spread.units, spread.lowest, spread.median, spread.highest, spread.mean) == (
+        4,
+        Decimal("880.00"),
+        Decimal("925.00"),
+        Decimal("945.00"),
+        Decimal("918.75"),
+    )
+    assert (b.spread.lowest, b.spread.median, b.spread.highest) == (
+        Decimal("910.00"),
+        Decimal("930.00"),
+        Decimal("950.00"),
+    )
+
+
+def test_a_cluster_without_an_issued_scorecard_has_no_spread_and_no_bar(world):
+    score_cluster(world, world.cluster_a, {"TPBG": "945", "HH": "900"})
+    summary = province_summary(world.year, Cluster.objects.all())
+    a, b = summary.lines
+    assert a.spread is not None and b.spread is None
+    assert b.scorecard_label == "Chưa xây dựng"
+    assert [bar.label for bar in summary.chart.bars] == ["CUM-A"]
+
+
+def test_the_page_shows_progress_awards_and_the_chart(client, province):
+    client.force_login(province.staff)
+    page = client.get(page_url()).content.decode()
+    assert "Toàn tỉnh: mọi cụm, khối thi đua" in page
+    progress = page.split("province-progress")[1].split("</table>")[0]
+    assert '<td class="num">1/4</td>' in progress  # registrations and sheets of A
+    assert '<td class="num">0/2</td>' in progress
+    assert "Đã trình Sở Nội vụ" in progress and "Chưa lập hồ sơ" in progress
+    awards = page.split("province-awards")[1].split("</table>")[0]
+    assert "Theo hồ sơ đã trình" in awards and "Phân bổ hiện tại" in awards
+    assert '<td class="num">2/3</td>' in awards  # the province's certificates: 2 of 3
+    svg = page.split("<svg")[1].split("</svg>")[0]
+    assert svg.count("<rect") == 4  # a range and a median marker per cluster
+    assert "Cụm thi đua các huyện: thấp nhất 880,00, trung vị 925,00" in svg
+    assert "<script" not in page.split("<main")[1].split("</main>")[0]
+
+
+def test_the_workbook_has_the_vietnamese_headers_and_the_figures(client, province):
+    client.force_login(province.staff)
+    response = client.get(download_url())
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="toan-tinh-2025.xlsx"')
+    workbook = load_workbook(BytesIO(response.content))
+    assert workbook.sheetnames == ["Tiến độ", "Khen thưởng và chỉ tiêu", "Xếp hạng"]
+    progress = [[c.value for c in row] for row in workbook["Tiến độ"].iter_rows()]
+    assert progress[0] == [
+        "Mã",
+        "Cụm, khối",
+        "Cơ quan hướng dẫn",
+        "Số đơn vị",
+        "Bảng chấm điểm",
+        "Đăng ký thi đua đã gửi",
+        "Phiếu tự chấm đã nộp",
+        "Thống nhất điểm",
+        "Hồ sơ đề nghị khen thưởng",
+        "Tổng điểm thấp nhất",
+        "Tổng điểm trung vị",
+        "Tổng điểm cao nhất",
+        "Tổng điểm bình quân",
+    ]
+    assert progress[1][:7] == [
+        "CUM-A",
+        "Cụm thi đua các huyện",
+        "Sở Nội vụ tỉnh Bắc Giang",
+        4,
+        "Đã ban hành (bản 1)",
+        1,
+        1,
+    ]
+    assert progress[1][9:] == [880, 925, 945, 918.75]
+    assert progress[-1][0] == "Toàn tỉnh" and progress[-1][3] == 6
+    awards = [[c.value for c in row] for row in workbook["Khen thưởng và chỉ tiêu"].iter_rows()]
+    assert awards[0] == [
+        "Mã",
+        "Cụm, khối",
+        "Nguồn số liệu",
+        "Cờ thi đua – chỉ tiêu",
+        "Cờ thi đua – đề nghị",
+        "Bằng khen – chỉ tiêu",
+        "Bằng khen – đề nghị",
+        "Tập thể LĐXS – chỉ tiêu",
+        "Tập thể LĐXS – đề nghị",
+        "Cần bỏ phiếu",
+    ]
+    assert awards[2] == ["KHOI-B", "Khối các trường", "Theo hồ sơ đã trình", 1, 1, 1, 0, 0, 0, 0]
+    assert awards[-1] == ["Toàn tỉnh", None, None, 2, 2, 3, 2, 0, 0, 0]
+    ranking = [[c.value for c in row] for row in workbook["Xếp hạng"].iter_rows()]
+    assert ranking[0][:4] == ["Cụm, khối", "Hạng", "Mã đơn vị", "Đơn vị"]
+    assert [row[2] for row in ranking[1:]] == ["TPBG", "VY", "HH", "LG", "GH", "NQ"]
+
+
+# ---------------------------------------------------------------------------
+# Who sees what
+
+
+def test_staff_of_another_authority_sees_only_its_clusters(client, province):
+    client.force_login(province.other_staff)
+    page = client.get(page_url()).content.decode()
+    assert "KHOI-B" in page and "CUM-A" not in page
+    assert "Các cụm, khối do Sở Giáo dục và Đào tạo hướng dẫn" in page
+    workbook = load_workbook(BytesIO(client.get(download_url()).content))
+    codes = [row[0].value for row in workbook["Tiến độ"].iter_rows(min_row=2)]
+    assert codes == ["KHOI-B", "Toàn tỉnh"]
+
+
+@pytest.mark.parametrize("who", ["staff", "admin"])
+def test_provincial_staff_and_superusers_see_every_cluster(client, province, who):
+    client.force_login(getattr(province, who))
+    page = client.get(page_url()).content.decode()
+    assert "CUM-A" in page and "KHOI-B" in page
+
+
+@pytest.mark.parametrize("who", ["head", "deputy", "member", "other_head", "other_member"])
+def test_unit_users_are_refused(client, province, who):
+    client.force_login(getattr(province, who))
+    assert client.get(page_url()).status_code == 403
+    assert client.get(download_url()).status_code == 403
+    assert client.get(reverse("province_current")).status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_login(client, province):
+    for url in (page_url(), download_url(), reverse("province_current")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_nav_and_the_staff_home_link_the_province(client, province):
+    client.force_login(province.staff)
+    response = client.get(reverse("province_current"))
+    assert response.status_code == 302 and response["Location"] == page_url()
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("province_current") in home and page_url() in home
+    client.force_login(province.member)
+    assert reverse("province_current") not in client.get(reverse("home")).content.decode()
+
+
+def test_an_unknown_year_is_not_found(client, province):
+    client.force_login(province.staff)
+    assert client.get(page_url(1999)).status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# A fixed number of queries
+
+
+def grow(world, clusters: int, units: int) -> None:
+    """Clusters of Sở Nội vụ with `units` members each, every kind of record
+    present: scores, quotas, registrations, sheets, an agreement, a proposal."""
+    existing = list(Cluster.objects.filter(code__startswith="Q-").order_by("code"))
+    for index in range(clusters):
+        if index < len(existing):
+            cluster = existing[index]
+            criteria = list(cluster.scorecards.get().criteria.order_by("order"))
+        else:
+            cluster = ClusterFactory(code=f"Q-{index:02d}", authority=world.snv)
+            criteria = issue_scorecard(cluster, world.year)
+            set_quotas(cluster, world.year, flag=1, merit=2, labour=1)
+            ScoreAgreement.objects.create(
+                cluster=cluster, year=world.year, agreed_at=timezone.now()
+            )
+        members = Membership.objects.filter(cluster=cluster, year=world.year).count()
+        for number in range(members, units):
+            unit = UnitFactory(code=f"{cluster.code}-{number:02d}")
+            membership = MembershipFactory(
+                cluster=cluster,
+                year=world.year,
+                unit=unit,
+                role=Membership.Role.HEAD if number == 0 else Membership.Role.MEMBER,
+            )
+            give_total(membership, criteria, str(960 - 7 * number))
+            Registration.objects.create(membership=membership, status=Registration.Status.SUBMITTED)
+            Sheet.objects.create(membership=membership, status=Sheet.Status.SUBMITTED)
+            Participation.objects.create(membership=membership)
+        if index % 2 == 0 and not cluster.proposals.exists():
+            head = Membership.objects.get(cluster=cluster, year=world.year, role="head")
+            user = type(world.head).objects.create(username=f"head-{cluster.code}", unit=head.unit)
+            services.proposal_submit(cluster=cluster, year=world.year, user=user)
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_queries_do_not_grow_with_clusters_or_units(client, province):
+    client.force_login(province.staff)
+    grow(province, clusters=2, units=3)
+    small = (count_queries(client, page_url()), count_queries(client, download_url()))
+    grow(province, clusters=6, units=10)
+    assert Membership.objects.filter(cluster__code__startswith="Q-").count() == 60
+    large = (count_queries(client, page_url()), count_queries(client, download_url()))
+    assert small == large

@@ -1,0 +1,311 @@
+"""The "Việc cần làm" page and the one function that decides what is done
+(clusters.progress): a unit's items, the head's items, the staff's counts."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from clusters import deadlines, progress
+from clusters.models import (
+    Conference,
+    HeadDocument,
+    Membership,
+    Pledge,
+    PledgeSignature,
+    Registration,
+    Report,
+)
+from scoring.models import Scorecard, Sheet
+from tests.clusters.helpers import membership
+from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = reverse("todo")
+# 07:00 in Asia/Ho_Chi_Minh is 00:00 UTC.
+MARCH_19 = datetime(2025, 3, 19, 0, tzinfo=UTC)
+
+
+def _row(page: str, label: str) -> str:
+    """The table row of one item on the page."""
+    start = page.index(label)
+    return page[start : page.index("</tr>", start)]
+
+
+def _submit_registration(m: Membership) -> None:
+    Registration.objects.create(
+        membership=m, objectives="Mục tiêu", status="submitted", submitted_at=timezone.now()
+    )
+
+
+def _status(items, kind, unit):
+    (found,) = [i for i in items if i.kind == kind and i.membership.unit == unit]
+    return found.done
+
+
+# --- The one function -------------------------------------------------------------------
+
+
+def test_member_items_are_done_by_their_records(world, dated):
+    m = membership(world, world.a_member)
+    today = date(2025, 3, 19)
+    items = progress.items(world.year, today)
+    assert not _status(items, deadlines.REGISTRATION, world.a_member)
+    assert not _status(items, deadlines.MID_YEAR_REPORT, world.a_member)
+    Registration.objects.create(membership=m, objectives="Mục tiêu")  # a draft is not done
+    assert not _status(progress.items(world.year, today), deadlines.REGISTRATION, world.a_member)
+    Registration.objects.filter(membership=m).update(status="submitted")
+    Report.objects.create(membership=m, kind="mid_year", reported_on=today, file="bc.pdf")
+    items = progress.items(world.year, today)
+    assert _status(items, deadlines.REGISTRATION, world.a_member)
+    assert _status(items, deadlines.MID_YEAR_REPORT, world.a_member)
+    assert not _status(items, deadlines.ANNUAL_REPORT, world.a_member)
+    assert not _status(items, deadlines.REGISTRATION, world.a_member2)
+
+
+def test_pledge_and_sheet_items_apply_once_published_and_issued(world, dated):
+    m = membership(world, world.a_member)
+    today = date(2025, 8, 1)
+    kinds = {i.kind for i in progress.items(world.year, today) if i.membership == m}
+    assert progress.PLEDGE not in kinds and progress.SHEET not in kinds
+    pledge = Pledge.objects.create(
+        cluster=world.cluster_a, year=world.year, text="Giao ước", published_at=timezone.now()
+    )
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year, status="issued")
+    items = progress.items(world.year, today)
+    pledge_item = next(i for i in items if i.kind == progress.PLEDGE and i.membership == m)
+    # The seed pairs them: pledge with the registration, self-scoring with the annual report.
+    assert pledge_item.due_date == date(2025, 3, 31) and not pledge_item.done
+    assert not _status(items, progress.SHEET, world.a_member)
+    PledgeSignature.objects.create(pledge=pledge, membership=m, method="online", signed_on=today)
+    Sheet.objects.create(membership=m, status="submitted")
+    items = progress.items(world.year, today)
+    assert _status(items, progress.PLEDGE, world.a_member)
+    assert _status(items, progress.SHEET, world.a_member)
+    sheet_item = next(i for i in items if i.kind == progress.SHEET and i.membership == m)
+    assert sheet_item.due_date == date(2025, 11, 30)
+    # Not in cluster B, whose pledge is not published.
+    other = membership(world, world.b_member)
+    assert progress.PLEDGE not in {i.kind for i in items if i.membership == other}
+
+
+def test_head_items_belong_to_the_head_only(world, dated):
+    items = progress.items(world.year, date(2025, 3, 19))
+    head_kinds = {i.kind for i in items if i.is_head_item}
+    assert head_kinds == set(deadlines.HEAD_KINDS)
+    assert {i.membership.unit for i in items if i.is_head_item} == {world.a_head, world.b_head}
+
+
+def test_regulation_needs_the_document_and_the_issued_scorecard(world, dated):
+    today = date(2025, 8, 1)
+    HeadDocument.objects.create(
+        cluster=world.cluster_a, year=world.year, kind="regulation", issued_on=today, file="q.pdf"
+    )
+    assert not _status(progress.items(world.year, today), deadlines.REGULATION, world.a_head)
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year, status="approved")
+    assert not _status(progress.items(world.year, today), deadlines.REGULATION, world.a_head)
+    Scorecard.objects.update(status="issued")
+    assert _status(progress.items(world.year, today), deadlines.REGULATION, world.a_head)
+
+
+def test_a_conference_is_done_once_held_not_when_planned(world, dated):
+    Conference.objects.create(
+        cluster=world.cluster_a, year=world.year, kind="mid_year", held_on=date(2025, 7, 20)
+    )
+    kind = deadlines.MID_YEAR_CONFERENCE
+    assert not _status(progress.items(world.year, date(2025, 7, 19)), kind, world.a_head)
+    assert _status(progress.items(world.year, date(2025, 7, 20)), kind, world.a_head)
+
+
+def test_education_clusters_use_the_school_years_dates(world, dated):
+    world.cluster_b.calendar = "education"
+    world.cluster_b.save()
+    items = progress.items(world.year, date(2025, 9, 1))
+    registration = next(
+        i for i in items if i.kind == deadlines.REGISTRATION and i.membership.unit == world.b_member
+    )
+    assert registration.due_date == date(2025, 10, 31)
+
+
+def test_outstanding_lists_only_what_is_not_done(world, dated):
+    _submit_registration(membership(world, world.a_member))
+    pending = progress.outstanding(world.year, date(2025, 3, 19))
+    registration = {i.membership.unit for i in pending if i.kind == deadlines.REGISTRATION}
+    assert world.a_member not in registration
+    assert world.a_member2 in registration and world.b_member in registration
+    assert all(not i.done and i.deadline for i in pending)
+
+
+@pytest.mark.parametrize(
+    ("days", "text"),
+    [(12, "còn 12 ngày"), (1, "còn 1 ngày"), (0, "hôm nay là hạn cuối"), (-3, "quá hạn 3 ngày")],
+)
+def test_days_are_said_the_vietnamese_way(days, text):
+    assert progress.days_text(days) == text
+
+
+# --- The page: a unit ---------------------------------------------------------------------
+
+
+def test_member_sees_its_items_with_status_and_days_left(client, world, dated):
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    registration = _row(page, "Gửi bản đăng ký thi đua")
+    assert "31/03/2025" in registration
+    assert "Chưa làm" in registration and "còn 12 ngày" in registration
+    assert "còn 103 ngày" in _row(page, "Gửi báo cáo sơ kết 6 tháng")  # due 30/06
+    # The head's items are not the member's.
+    assert "Ban hành chương trình" not in page
+    assert "Ký giao ước" not in page  # no pledge published yet
+
+
+def test_member_sees_done_and_late(client, world, dated):
+    _submit_registration(membership(world, world.a_member))
+    client.force_login(world.member)
+    with time_machine.travel(datetime(2025, 7, 3, 3, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    assert "Đã xong" in _row(page, "Gửi bản đăng ký thi đua")
+    late = _row(page, "Gửi báo cáo sơ kết 6 tháng")
+    assert "Quá hạn" in late and "quá hạn 3 ngày" in late
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        # 30/03 23:59 in Hà Nội is still 30/03 there: one day left.
+        (datetime(2025, 3, 30, 16, 59, tzinfo=UTC), "còn 1 ngày"),
+        # 30/03 17:30 UTC is already 31/03 in Hà Nội: the last day.
+        (datetime(2025, 3, 30, 17, 30, tzinfo=UTC), "hôm nay là hạn cuối"),
+        # 31/03 17:30 UTC is 01/04 there: one day late.
+        (datetime(2025, 3, 31, 17, 30, tzinfo=UTC), "quá hạn 1 ngày"),
+    ],
+)
+def test_days_left_count_from_today_in_ho_chi_minh_city(client, world, dated, moment, text):
+    client.force_login(world.member)
+    with time_machine.travel(moment):
+        page = client.get(PAGE).content.decode()
+    assert text in _row(page, "Gửi bản đăng ký thi đua")
+
+
+def test_head_sees_the_clusters_items_too(client, world, dated):
+    HeadDocument.objects.create(
+        cluster=world.cluster_a,
+        year=world.year,
+        kind="programme",
+        issued_on=date(2025, 3, 10),
+        file="ct.pdf",
+    )
+    client.force_login(world.head)
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    assert "Đã xong" in _row(page, "Ban hành chương trình, kế hoạch hoạt động")
+    regulation = _row(page, "Ban hành quy chế và bảng chấm điểm")
+    assert "Chưa làm" in regulation and "31/07/2025" in regulation
+    assert "Tổ chức hội nghị sơ kết 6 tháng" in page and "Tổ chức hội nghị tổng kết năm" in page
+    assert "Chưa làm" in _row(page, "Gửi bản đăng ký thi đua")  # the head is a member too (R3)
+
+
+@pytest.mark.parametrize(("acting", "sees"), [(True, True), (False, False)])
+def test_deputy_sees_the_heads_items_only_when_acting_for_the_head(
+    client, world, dated, acting, sees
+):
+    Membership.objects.filter(unit=world.a_deputy).update(acts_for_head=acting)
+    client.force_login(world.deputy)
+    page = client.get(PAGE).content.decode()
+    assert ("Ban hành chương trình" in page) is sees
+    assert "Gửi bản đăng ký thi đua" in page
+
+
+def test_another_unit_sees_its_own_cluster_only(client, world, dated):
+    _submit_registration(membership(world, world.b_member))
+    client.force_login(world.other_member)
+    page = client.get(PAGE).content.decode()
+    assert "Khối các trường" in page and "Trường THPT Giáp Hải" in page
+    assert "Cụm thi đua các huyện" not in page
+    assert "Đã xong" in _row(page, "Gửi bản đăng ký thi đua")
+
+
+def test_unit_outside_any_cluster_this_year_is_told_so(client, world, dated):
+    client.force_login(UserFactory(unit=UnitFactory()))
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    assert "không thuộc cụm, khối nào" in response.content.decode()
+
+
+def test_anonymous_is_sent_to_login(client, world, dated):
+    response = client.get(PAGE)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_user_without_unit_or_authority_is_refused(client, world, dated):
+    client.force_login(UserFactory())
+    assert client.get(PAGE).status_code == 403
+
+
+# --- The page: staff --------------------------------------------------------------------
+
+
+def test_staff_see_counts_per_cluster(client, world, dated):
+    _submit_registration(membership(world, world.a_member))
+    client.force_login(world.staff)
+    with time_machine.travel(datetime(2025, 4, 2, 3, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    cluster_a = _row(page, "Cụm thi đua các huyện")
+    # Registration: 1 of 4 done, 3 not, past due (31/03) so marked late.
+    assert "<strong>1</strong>/4 đã xong" in cluster_a
+    assert "Chưa làm: 3" in cluster_a and "Quá hạn" in cluster_a
+    # The programme is the head's: 0 of 1.
+    assert "<strong>0</strong>/1 đã xong" in cluster_a
+    assert "Khối các trường" in page  # Sở Nội vụ sees every cluster
+
+
+def test_other_authority_staff_see_their_clusters_only(client, world, dated):
+    client.force_login(world.other_staff)
+    page = client.get(PAGE).content.decode()
+    assert "Khối các trường" in page and "Cụm thi đua các huyện" not in page
+
+
+def _many(world, clusters: int, units: int) -> None:
+    for n in range(clusters):
+        cluster = ClusterFactory(authority=world.snv)
+        for u in range(units):
+            role = Membership.Role.HEAD if u == 0 else Membership.Role.MEMBER
+            m = MembershipFactory(cluster=cluster, year=world.year, unit=UnitFactory(), role=role)
+            if (n + u) % 2:
+                _submit_registration(m)
+
+
+@pytest.mark.parametrize(("clusters", "units"), [(1, 2), (6, 12)])
+def test_staff_page_query_count_does_not_grow(
+    client, world, dated, django_assert_max_num_queries, clusters, units
+):
+    _many(world, clusters, units)
+    client.force_login(world.staff)
+    with django_assert_max_num_queries(7):
+        response = client.get(PAGE)
+    assert response.status_code == 200
+    assert response.content.decode().count("<tr>") == clusters + 2 + 1  # + world's + header
+
+
+@pytest.mark.parametrize("units", [2, 15])
+def test_unit_page_query_count_does_not_grow(
+    client, world, dated, django_assert_max_num_queries, units
+):
+    cluster = ClusterFactory(authority=world.snv)
+    unit = UnitFactory()
+    MembershipFactory(cluster=cluster, year=world.year, unit=unit, role=Membership.Role.HEAD)
+    for _ in range(units):
+        MembershipFactory(cluster=cluster, year=world.year, unit=UnitFactory())
+    client.force_login(UserFactory(unit=unit))
+    with django_assert_max_num_queries(7):
+        assert client.get(PAGE).status_code == 200
+
+
+def test_the_year_can_be_chosen(client, world, dated):
+    client.force_login(world.member)
+    assert client.get(PAGE, {"nam": 2025}).status_code == 200
+    assert client.get(PAGE, {"nam": 1999}).status_code == 404

@@ -1,0 +1,392 @@
+"""The audit history (R35): every change of a cluster's year with who, when
+(Asia/Ho_Chi_Minh), old → new and why, shown to the staff and the head only."""
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from awards import services as awards_services
+from awards.models import Quota
+from clusters.models import Membership
+from scoring import adjustments, history, sheets
+from scoring.models import Bonus, Score
+from tests.clusters.helpers import pdf
+from tests.factories import UserFactory
+from tests.scoring.test_sheets_services import hold_preparatory, make_scorecard, member
+
+pytestmark = pytest.mark.django_db
+
+CODE, YEAR = "CUM-A", 2025
+# 02:30 UTC is 09:30 in Hà Nội (UTC+7).
+MORNING = datetime(2025, 11, 20, 2, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _media(media_root):
+    return media_root
+
+
+@pytest.fixture
+def named(world):
+    """People with distinct names, as the history shows them."""
+    for user, first, last in (
+        (world.head, "Lan", "Trần Thị"),
+        (world.staff, "Minh", "Lê Văn"),
+        (world.member, "Hùng", "Phạm Văn"),
+    ):
+        user.first_name, user.last_name = first, last
+        user.save()
+    return world
+
+
+@pytest.fixture
+def card(named):
+    return make_scorecard(named.cluster_a, named.year)
+
+
+@pytest.fixture
+def hh(named):
+    return member(named, named.a_member)
+
+
+def url(name, *args):
+    return reverse(name, args=[CODE, YEAR, *args])
+
+
+def login(client, world, who):
+    if who != "anonymous":
+        client.force_login(getattr(world, who))
+
+
+def lines(client, world, who="staff", target=None, page=None) -> list[str]:
+    """The history table's rows as plain text, most recent first."""
+    login(client, world, who)
+    response = client.get(target or url("history"), {"trang": page} if page else {})
+    assert response.status_code == 200
+    body = response.content.decode()
+    rows = re.findall(r"<tr>\s*<td class=\"text-nowrap small\">(.*?)</tr>", body, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def changes(world, unit=None) -> list[history.Change]:
+    """All history lines of the cluster (or one unit), most recent first."""
+    if unit is None:
+        trail = history.cluster_trail(world.cluster_a, world.year)
+    else:
+        trail = history.unit_trail(member(world, unit))
+    return history.describe(trail.pairs, trail.memberships)
+
+
+def one(found: list[history.Change], what: str, action: str | None = None) -> history.Change:
+    matching = [c for c in found if c.what == what and (action is None or c.action == action)]
+    assert matching, f"no {what} {action} in {[(c.what, c.action) for c in found]}"
+    return matching[0]
+
+
+def field(change: history.Change, label: str) -> tuple[str, str]:
+    found = {f.label: (f.old, f.new) for f in change.changes}
+    assert label in found, f"{label} not in {found}"
+    return found[label]
+
+
+def save(world, membership, criterion, revision=None, **figures):
+    return sheets.score_save(
+        membership=membership,
+        criterion=criterion,
+        user=world.member,
+        revision=revision,
+        **{k: Decimal(v) for k, v in figures.items()},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Each kind of change, with who, when, old → new and why
+
+
+def test_own_score_changes_show_old_and_new_figures(client, named, card, hh):
+    with time_machine.travel(MORNING, tick=False):
+        save(named, hh, card["II.1"], points="150")
+    save(named, hh, card["II.1"], revision=1, points="180.5")
+    latest, first = [c for c in changes(named) if c.what == "Điểm"][:2]
+    assert field(latest, "điểm tự chấm") == ("150", "180,5")
+    assert (latest.who, latest.action) == ("Hùng Phạm Văn", "Sửa")
+    assert latest.subject == "HH · tiêu chí II.1"
+    assert "Tự chấm tiêu chí II.1" in latest.reason
+    assert field(first, "điểm tự chấm") == ("—", "150")
+    assert first.action == "Tạo mới"
+    text = lines(client, named)
+    assert any("20/11/2025 09:30" in line and "Hùng Phạm Văn" in line for line in text)
+    assert any("điểm tự chấm: 150 → 180,5" in line for line in text)
+
+
+def test_adjusted_score_shows_the_agreed_figures_and_the_heads_reason(named, card, hh):
+    save(named, hh, card["II.1"], points="180")
+    sheets.score_adjust(
+        membership=hh,
+        criterion=card["II.1"],
+        points=Decimal(160),
+        reason="Thiếu minh chứng",
+        user=named.head,
+    )
+    change = one(changes(named), "Điểm", "Sửa")
+    assert field(change, "điểm (thống nhất)") == ("—", "160")
+    assert field(change, "lý do điều chỉnh") == ("—", "Thiếu minh chứng")
+    assert "điểm tự chấm" not in {f.label for f in change.changes}
+    assert change.who == "Lan Trần Thị"
+    assert "Lý do: Thiếu minh chứng" in change.reason
+
+
+def test_sheet_submit_and_return(named, card, hh):
+    sheets.sheet_submit(membership=hh, user=named.member)
+    sheets.sheet_return(membership=hh, user=named.head, reason="Chấm lại tiêu chí II.1")
+    returned, submitted = [c for c in changes(named) if c.what == "Phiếu tự chấm"][:2]
+    assert field(submitted, "trạng thái") == ("Đang tự chấm", "Đã nộp")
+    assert submitted.who == "Hùng Phạm Văn"
+    assert field(returned, "trạng thái") == ("Đã nộp", "Bị trả lại để chấm lại")
+    assert field(returned, "lý do trả lại") == ("—", "Chấm lại tiêu chí II.1")
+    assert returned.who == "Lan Trần Thị"
+    assert "Lý do: Chấm lại tiêu chí II.1" in returned.reason
+
+
+def test_bonus_added_and_removed(named, card, hh):
+    given = adjustments.bonus_add(
+        membership=hh, kind="council", points=Decimal(4), reason="Sáng kiến", user=named.staff
+    )
+    adjustments.bonus_remove(bonus=given, reason="Ghi nhầm", user=named.staff)
+    removed, added = [c for c in changes(named) if c.what == "Điểm thưởng"]
+    assert added.action == "Tạo mới"
+    assert field(added, "điểm") == ("—", "4")
+    assert field(added, "lý do") == ("—", "Sáng kiến")
+    assert "Sáng kiến" in added.reason
+    assert removed.action == "Xóa"
+    assert field(removed, "điểm") == ("4", "—")
+    assert removed.who == "Minh Lê Văn"
+    assert "Ghi nhầm" in removed.reason
+    assert "Điểm thưởng của Hội đồng TĐKT tỉnh" in removed.subject
+
+
+def test_deduction_added_and_confirmed(named, card, hh):
+    from clusters.services import deduction_confirm, deduction_propose
+
+    adjustments.deduction_add(
+        membership=hh,
+        kind="reminder_letter",
+        reason="Công văn 7",
+        evidence=pdf(),
+        user=named.staff,
+    )
+    proposed = deduction_propose(membership=hh, reason="Vắng họp", user=named.head)
+    deduction_confirm(deduction=proposed, user=named.staff)
+    found = [c for c in changes(named) if c.what == "Điểm trừ"]
+    confirmed = found[0]
+    assert field(confirmed, "trạng thái") == ("Đề nghị", "Đã xác nhận")
+    assert confirmed.reason == "Xác nhận điểm trừ"
+    added = found[-1]
+    assert field(added, "trạng thái") == ("—", "Đã xác nhận")
+    assert field(added, "minh chứng")[1].startswith("tệp ")
+    assert "Công văn 7" in added.reason
+
+
+def test_flag_set_and_lifted(named, card, hh):
+    made = adjustments.flag_set(
+        membership=hh,
+        kind="exclude",
+        reason="violation",
+        note="Kết luận thanh tra",
+        evidence=pdf(),
+        user=named.staff,
+    )
+    adjustments.flag_remove(flag=made, reason="Kết luận đã được rút lại", user=named.staff)
+    lifted, set_ = [c for c in changes(named) if c.what == "Không xét / chưa xét"]
+    assert field(set_, "lý do") == (
+        "—",
+        "Để xảy ra vụ việc tiêu cực, tham nhũng, sai phạm nghiêm trọng",
+    )
+    assert field(set_, "ghi chú") == ("—", "Kết luận thanh tra")
+    assert lifted.action == "Xóa"
+    assert "Kết luận đã được rút lại" in lifted.reason
+
+
+def test_agreement_and_reopening(named, card, hh):
+    hold_preparatory(named, held_on=date(2025, 11, 19))
+    with time_machine.travel(MORNING, tick=False):
+        sheets.scores_agree(cluster=named.cluster_a, year=named.year, user=named.head)
+    sheets.scores_reopen(
+        cluster=named.cluster_a, year=named.year, user=named.staff, reason="Bổ sung điểm"
+    )
+    reopened, agreed = [c for c in changes(named) if c.what == "Thống nhất điểm"]
+    assert field(agreed, "thống nhất lúc") == ("—", "20/11/2025 09:30")
+    assert field(agreed, "người thống nhất") == ("—", "Lan Trần Thị")
+    assert field(reopened, "thống nhất lúc") == ("20/11/2025 09:30", "—")
+    assert reopened.who == "Minh Lê Văn"
+    assert "Bổ sung điểm" in reopened.reason
+
+
+def test_quota_changes(named, card):
+    for count in (2, 3):
+        awards_services.quota_set(
+            cluster=named.cluster_a,
+            year=named.year,
+            award="bang_khen",
+            count=count,
+            document="Quyết định 15/QĐ-UBND",
+            user=named.staff,
+        )
+    changed, created = [c for c in changes(named) if c.what == "Chỉ tiêu khen thưởng"]
+    assert field(created, "số lượng") == ("—", "2")
+    assert field(changed, "số lượng") == ("2", "3")
+    assert "Quyết định 15/QĐ-UBND" in changed.reason
+    assert changed.who == "Minh Lê Văn"
+    assert "Bằng khen" in changed.subject
+
+
+def test_vote_changes(named):
+    criteria = make_scorecard(named.cluster_a, named.year)
+    for unit in (named.a_member, named.a_member2):
+        membership = member(named, unit)
+        for code, figures in {
+            "I.1": {"plan": 100, "actual": 100},
+            "I.2": {"plan": 10, "actual": 10},
+            "I.3.1": {"points": 200},
+            "I.3.2": {"points": 200},
+            "II.1": {"points": 200},
+            "III.1": {"value": 0},
+        }.items():
+            Score.objects.create(
+                membership=membership,
+                criterion=criteria[code],
+                **{k: Decimal(v) for k, v in figures.items()},
+            )
+    Quota.objects.create(cluster=named.cluster_a, year=named.year, award="co_thi_dua", count=1)
+    hh, lg = member(named, named.a_member), member(named, named.a_member2)
+    for votes in ({hh.pk: 5, lg.pk: 3}, {hh.pk: 6, lg.pk: 3}):
+        awards_services.vote_record(
+            cluster=named.cluster_a, year=named.year, votes=votes, user=named.head
+        )
+    found = [c for c in changes(named) if c.what == "Phiếu bầu" and c.subject == "HH"]
+    assert field(found[0], "số phiếu") == ("5", "6")
+    assert field(found[1], "số phiếu") == ("—", "5")
+    assert "(R33)" in found[0].reason
+    assert found[0].who == "Lan Trần Thị"
+
+
+# ---------------------------------------------------------------------------
+# The unit's page and the cluster's page
+
+
+def test_unit_page_shows_only_that_units_records(client, named, card, hh):
+    save(named, hh, card["II.1"], points="150")
+    lg = member(named, named.a_member2)
+    adjustments.bonus_add(
+        membership=lg, kind="council", points=Decimal(1), reason="Của LG", user=named.staff
+    )
+    text = " ".join(lines(client, named, target=url("history_unit", "HH")))
+    assert "điểm tự chấm: — → 150" in text
+    assert "Của LG" not in text
+    cluster_text = " ".join(lines(client, named))
+    assert "Của LG" in cluster_text and "điểm tự chấm: — → 150" in cluster_text
+
+
+def test_history_is_paginated_by_fifty(client, named, card, hh):
+    for revision in range(55):
+        save(named, hh, card["II.1"], revision=revision or None, points=str(revision))
+    # 55 scores, the sheet made with the first save and the scorecard: 57 records.
+    assert len(lines(client, named)) == 50
+    assert len(lines(client, named, page=2)) == 7
+
+
+HISTORY_ACCESS = {
+    "head": 200,
+    "staff": 200,
+    "admin": 200,
+    "deputy": 403,
+    "member": 403,
+    "other_member": 403,
+    "other_head": 403,
+    "other_staff": 403,
+}
+
+
+@pytest.mark.parametrize("view", ["history", "history_unit"])
+@pytest.mark.parametrize(("who", "status"), HISTORY_ACCESS.items())
+def test_history_access(client, named, card, view, who, status):
+    target = url(view) if view == "history" else url(view, "HH")
+    login(client, named, who)
+    assert client.get(target).status_code == status
+
+
+@pytest.mark.parametrize("view", ["history", "history_unit"])
+def test_anonymous_visitor_is_sent_to_login(client, named, card, view):
+    target = url(view) if view == "history" else url(view, "HH")
+    response = client.get(target)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_delegated_deputy_sees_the_history(client, named, card):
+    Membership.objects.filter(unit=named.a_deputy).update(acts_for_head=True)
+    client.force_login(named.deputy)
+    assert client.get(url("history")).status_code == 200
+
+
+def test_unknown_unit_is_404(client, named, card):
+    client.force_login(named.staff)
+    assert client.get(url("history_unit", "NOPE")).status_code == 404
+
+
+def _fill(world, card, rounds: int, lg_user) -> None:
+    """Records of several kinds for two units, `rounds` times over."""
+    hh, lg = member(world, world.a_member), member(world, world.a_member2)
+    for n in range(rounds):
+        for membership, user in ((hh, world.member), (lg, lg_user)):
+            score = Score.objects.filter(membership=membership, criterion=card["II.1"]).first()
+            sheets.score_save(
+                membership=membership,
+                criterion=card["II.1"],
+                user=user,
+                revision=score.revision if score else None,
+                points=Decimal(n),
+            )
+        given = adjustments.bonus_add(
+            membership=hh, kind="council", points=Decimal(1), reason=f"Lần {n}", user=world.staff
+        )
+        adjustments.bonus_remove(bonus=given, reason="Gỡ", user=world.staff)
+        sheets.score_adjust(
+            membership=lg,
+            criterion=card["II.1"],
+            points=Decimal(n),
+            reason=f"Điều chỉnh {n}",
+            user=world.head,
+        )
+
+
+@pytest.mark.parametrize("view", ["history", "history_unit"])
+def test_query_count_does_not_grow_with_records(client, named, card, view):
+    lg_user = UserFactory(username="lg", unit=named.a_member2)
+    target = url(view) if view == "history" else url(view, "HH")
+    client.force_login(named.staff)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(target).status_code == 200
+        return len(queries)
+
+    _fill(named, card, 1, lg_user)
+    few = count()
+    _fill(named, card, 12, lg_user)
+    assert count() == few
+
+
+def test_bonus_rows_are_kept_after_their_bonus_is_gone(named, card, hh):
+    given = adjustments.bonus_add(
+        membership=hh, kind="council", points=Decimal(2), reason="Lý do", user=named.staff
+    )
+    adjustments.bonus_remove(bonus=given, reason="Gỡ", user=named.staff)
+    assert not Bonus.objects.exists()
+    assert Bonus.history.filter(id=given.pk).count() == 2

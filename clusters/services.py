@@ -148,14 +148,21 @@ def registered_plans(membership: Membership) -> dict[int, Decimal]:
     that was since replaced stays in the answer; the caller looks up the
     criteria of the issued scorecard. One query.
     """
-    return dict(
-        RegistrationTarget.objects.filter(
-            registration__membership=membership,
-            registration__status=Registration.Status.SUBMITTED,
-            criterion__isnull=False,
-            planned_value__isnull=False,
-        ).values_list("criterion_id", "planned_value")
-    )
+    return registered_plans_of([membership]).get(membership.pk, {})
+
+
+def registered_plans_of(memberships: Iterable[Membership]) -> dict[int, dict[int, Decimal]]:
+    """`registered_plans` for many units at once: membership id → its plans. One query."""
+    plans: dict[int, dict[int, Decimal]] = {}
+    rows = RegistrationTarget.objects.filter(
+        registration__membership__in=list(memberships),
+        registration__status=Registration.Status.SUBMITTED,
+        criterion__isnull=False,
+        planned_value__isnull=False,
+    ).values_list("registration__membership_id", "criterion_id", "planned_value")
+    for membership_id, criterion_id, planned in rows:
+        plans.setdefault(membership_id, {})[criterion_id] = planned
+    return plans
 
 
 def _check_targets(membership: Membership, targets: Sequence[TargetInput]) -> dict[int, Criterion]:

@@ -45,7 +45,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from clusters.models import Cluster, EmulationYear, Membership
-from clusters.services import registered_plans
+from clusters.services import registered_plans_of
 from emulation.models import User
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
 from scoring import engine, sheets
@@ -147,7 +147,7 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
             "membership_id", flat=True
         )
     )
-    plans = {m.pk: registered_plans(m) for m in members}
+    plans = registered_plans_of(members)
 
     workbook = Workbook()
     sheet = workbook.active
@@ -179,7 +179,8 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
         for index, member in enumerate(members):
             first = FIRST_UNIT_COLUMN + 2 * index
             own = sheets.own_figures(scores.get((member.pk, criterion.pk)))
-            _write_figures(sheet, row, first, criterion, own, plans[member.pk].get(criterion.pk))
+            plan = plans.get(member.pk, {}).get(criterion.pk)
+            _write_figures(sheet, row, first, criterion, own, plan)
         if members:
             last = get_column_letter(FIRST_UNIT_COLUMN + 2 * len(members) - 1)
             span = f"{get_column_letter(FIRST_UNIT_COLUMN)}{row}:{last}{row}"
@@ -463,7 +464,7 @@ def _parse(
     editable = {m.pk: True for m in units.values()}
     for sheet in Sheet.objects.filter(membership_id__in=member_ids):
         editable[sheet.membership_id] = sheet.is_editable
-    plans = {m.pk: registered_plans(m) for m in units.values()}
+    plans = registered_plans_of(units.values())
 
     changes: list[_Change] = []
     unchanged = 0
@@ -504,7 +505,7 @@ def _parse(
                 membership,
                 criterion,
                 scores.get((membership.pk, criterion.pk)),
-                plans[membership.pk].get(criterion.pk),
+                plans.get(membership.pk, {}).get(criterion.pk),
                 editable[membership.pk],
             )
             if isinstance(outcome, list):

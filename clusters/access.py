@@ -276,3 +276,14 @@ def can_change_deadlines(user) -> bool:
     returns whether they may change them: Sở Nội vụ and superusers only."""
     get_clusters_for_staff(user)
     return user.is_superuser or user.is_provincial_staff
+
+
+def get_cluster_for_deciding_staff(user, code: str, year: EmulationYear) -> Seat:
+    """Staff of the authority guiding the cluster, who decide on it (R18, R35).
+
+    Superusers administer the system but take no decision for an authority.
+    """
+    seat = get_cluster_for_staff(user, code, year)
+    if not is_staff_of(user, seat.cluster):
+        raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối mới được làm việc này.")
+    return seat

@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clusters.access import (
+    get_cluster_for_deciding_staff,
     get_cluster_for_head,
     get_cluster_for_lead_or_staff,
-    get_cluster_for_staff,
     get_year,
 )
 from clusters.models import Cluster, EmulationYear, Membership
@@ -96,7 +96,7 @@ def review_agree(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @login_required
 def review_reopen(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_deciding_staff(request.user, code, get_year(year))
     form = ReasonForm(request.POST or None, label="Lý do mở lại điểm đã thống nhất")
     if form.is_valid() and _attempt(
         form,

@@ -1,0 +1,205 @@
+"""The records the permission matrix (tests/test_permission_matrix.py) points
+its URLs at: one of each kind for cluster_a's member HH (and a few for LG, the
+other member of cluster_a, and for cluster_b), built straight through the ORM
+so the whole set costs a few dozen inserts."""
+
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from awards.models import Flag, Proposal
+from clusters.models import (
+    Conference,
+    Election,
+    HeadDocument,
+    Membership,
+    Pledge,
+    Registration,
+    Report,
+)
+from scoring.models import Bonus, Criterion, Deduction, Evidence, Scorecard
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+YEAR = 2025
+
+
+def pdf_file(name: str = "minh-chung.pdf") -> ContentFile:
+    return ContentFile(PDF_BYTES, name=name)
+
+
+def _scorecard(cluster, year, status, version=1) -> Criterion:
+    """A scorecard with one leaf per section; returns the leaf of section I."""
+    scorecard = Scorecard.objects.create(cluster=cluster, year=year, status=status, version=version)
+    leaves = [
+        Criterion.objects.create(
+            scorecard=scorecard,
+            section=section,
+            code=f"{section}.1",
+            title=f"Tiêu chí {section}.1",
+            points=points,
+            order=order,
+            added=status == Scorecard.Status.DRAFT,
+        )
+        for order, (section, points) in enumerate(
+            [("I", Decimal(550)), ("II", Decimal(200)), ("III", Decimal(200))]
+        )
+    ]
+    return leaves[0]
+
+
+def _evidence(membership, criterion, user) -> Evidence:
+    return Evidence.objects.create(
+        membership=membership,
+        criterion=criterion,
+        file=pdf_file(),
+        original_name="minh-chung.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        uploaded_by=user,
+    )
+
+
+def _report(membership, user) -> Report:
+    return Report.objects.create(
+        membership=membership,
+        kind=Report.Kind.MID_YEAR,
+        reported_on=date(YEAR, 6, 15),
+        file=pdf_file("bao-cao.pdf"),
+        uploaded_by=user,
+    )
+
+
+def build(world) -> SimpleNamespace:
+    """Everything the matrix needs on top of the `world` fixture (call it with
+    the `media_root` fixture active: the files go there)."""
+    year = world.year
+    members = {
+        m.unit.code: m
+        for m in Membership.objects.filter(year=year).select_related("unit", "cluster", "year")
+    }
+    hh, lg = members["HH"], members["LG"]
+    now = timezone.now()
+
+    # Scorecards: cluster_a's issued one and the draft of its next version
+    # (the builder's actions need an open scorecard); cluster_b's issued one.
+    leaf = _scorecard(world.cluster_a, year, Scorecard.Status.ISSUED)
+    draft_leaf = _scorecard(world.cluster_a, year, Scorecard.Status.DRAFT, version=2)
+    _scorecard(world.cluster_b, year, Scorecard.Status.ISSUED)
+
+    registration = Registration.objects.create(
+        membership=hh, status=Registration.Status.SUBMITTED, submitted_at=now
+    )
+    Registration.objects.create(membership=lg, status=Registration.Status.SUBMITTED)
+    pledge = Pledge.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        text="Giao ước thi đua năm 2025",
+        file=pdf_file("giao-uoc.pdf"),
+        published_at=now,
+        published_by=world.head,
+    )
+    head_document = HeadDocument.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        kind=HeadDocument.Kind.PROGRAMME,
+        issued_on=date(YEAR, 2, 1),
+        file=pdf_file("chuong-trinh.pdf"),
+        uploaded_by=world.head,
+    )
+    conference = Conference.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        kind=Conference.Kind.MID_YEAR,
+        held_on=date(YEAR, 7, 10),
+        place="UBND thành phố Bắc Giang",
+        minutes=pdf_file("bien-ban.pdf"),
+        created_by=world.head,
+    )
+    proposed = Deduction.objects.create(
+        membership=hh,
+        kind="member_duty",
+        reason="Không dự hội nghị sơ kết",
+        status=Deduction.Status.PROPOSED,
+        created_by=world.head,
+    )
+    confirmed = Deduction.objects.create(
+        membership=hh,
+        kind="reminder_letter",
+        reason="Văn bản nhắc nhở số 12/UBND",
+        evidence=pdf_file("nhac-nho.pdf"),
+        created_by=world.staff,
+    )
+    lg_deduction = Deduction.objects.create(
+        membership=lg,
+        kind="reminder_letter",
+        reason="Văn bản nhắc nhở số 13/UBND",
+        evidence=pdf_file("nhac-nho.pdf"),
+        created_by=world.staff,
+    )
+    flag = Flag.objects.create(
+        membership=hh,
+        kind=Flag.Kind.DEFER,
+        reason="under_review",
+        evidence=pdf_file("dang-xem-xet.pdf"),
+        created_by=world.staff,
+    )
+    head_bonus = Bonus.objects.create(
+        membership=hh, kind="cluster", points=Decimal(2), reason="Sáng kiến", created_by=world.head
+    )
+    staff_bonus = Bonus.objects.create(
+        membership=hh, kind="reporting", points=Decimal(1), reason="Báo cáo tốt", created_by=None
+    )
+    election = Election.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        head=world.a_deputy,
+        deputy=world.a_member,
+        elected_on=date(YEAR, 12, 15),
+        recorded_by=world.head,
+    )
+    proposal = Proposal.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        status=Proposal.Status.SUBMITTED,
+        submitted_at=now,
+        submitted_by=world.head,
+    )
+    return SimpleNamespace(
+        world=world,
+        a={"code": world.cluster_a.code, "year": YEAR},
+        b={"code": world.cluster_b.code, "year": YEAR},
+        year={"year": YEAR},
+        hh=hh,
+        lg=lg,
+        leaf=leaf,
+        draft_leaf=draft_leaf,
+        evidence=_evidence(hh, leaf, world.member),
+        lg_evidence=_evidence(lg, leaf, None),
+        registration=registration,
+        report=_report(hh, world.member),
+        lg_report=_report(lg, None),
+        pledge=pledge,
+        head_document=head_document,
+        conference=conference,
+        proposed_deduction=proposed,
+        deduction=confirmed,
+        lg_deduction=lg_deduction,
+        flag=flag,
+        head_bonus=head_bonus,
+        staff_bonus=staff_bonus,
+        election=election,
+        proposal=proposal,
+    )
+
+
+def announce(data: SimpleNamespace) -> None:
+    """The council decided and the staff announced the results to the members (R34)."""
+    Proposal.objects.filter(pk=data.proposal.pk).update(
+        status=Proposal.Status.DECIDED,
+        decision_number="123/QĐ-UBND",
+        decision_date=date(YEAR + 1, 1, 20),
+        announced_at=timezone.now(),
+    )

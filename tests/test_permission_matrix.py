@@ -1,0 +1,459 @@
+"""The permission matrix (issue 7): every URL of the project, for every role,
+with the answer the product rules (R1–R3, clusters/access.py) call for.
+
+A URL added to the project without a row here fails
+`test_every_url_is_in_the_matrix`; a row whose URL is gone fails too.
+
+Roles: anonymous; `member` (HH, a member unit of cluster_a: the unit whose
+records the URLs concern); `other_member` (GH, cluster_b); `head` (TPBG, head
+of cluster_a); `other_head` (NQ, head of cluster_b); `staff` (Sở Nội vụ, which
+guides cluster_a and sees the whole province); `other_staff` (the authority
+guiding cluster_b, not cluster_a); `admin` (superuser, without unit or authority).
+
+Answers: "ok" (2xx, or a redirect that is not to a login page; for a POST sent
+with empty or invalid data also 400), "login" (302 to the login page), 403,
+404 (the object is invisible by design) and 405 (GET on a POST-only URL).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from awards import documents
+from tests import permission_data
+from tests.permission_data import announce
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "anonymous",
+    "member",
+    "other_member",
+    "head",
+    "other_head",
+    "staff",
+    "other_staff",
+    "admin",
+)
+OK, LOGIN = "ok", "login"
+
+# URL prefixes covered elsewhere: the Django admin (tests/clusters/test_admin.py).
+SKIPPED_PREFIXES = ("quan-tri/",)
+
+
+def allow(*roles: str, anonymous: object = LOGIN, others: object = 403, **special) -> dict:
+    """The expected answer of every role: "ok" for `roles`, `others` for the
+    rest, `anonymous` for the anonymous user, and `special` role by role."""
+    unknown = set(roles) - set(ROLES) or set(special) - set(ROLES)
+    assert not unknown, f"Vai trò không có: {unknown}"
+    expected = {role: OK if role in roles else others for role in ROLES}
+    expected["anonymous"] = anonymous
+    return expected | special
+
+
+# Who may, by the helpers of clusters.access:
+EVERY_USER = allow("member", "other_member", "head", "other_head", "staff", "other_staff", "admin")
+# get_cluster_for_viewer / get_cluster_for_member: the cluster's units and the staff guiding it.
+CLUSTER = allow("member", "head", "staff", "admin")
+# get_cluster_for_lead_or_staff: the head (or delegated deputy) and the staff guiding the cluster.
+OVERSEERS = allow("head", "staff", "admin")
+# get_cluster_for_head: the head (or delegated deputy) only, not staff nor superuser.
+HEAD = allow("head")
+# get_cluster_for_staff: the staff guiding the cluster (Sở Nội vụ guides every one) and superusers.
+STAFF = allow("staff", "admin")
+# Approving or returning a scorecard (R18), reopening agreed scores (R35): the
+# guiding authority's staff only, not a superuser (scoring.services and
+# scoring.sheets refuse it; tests/scoring/test_builder_views.py, test_review_views.py).
+GUIDING_STAFF = allow("staff")
+# get_clusters_for_staff: any authority's staff, each seeing its own clusters.
+AUTHORITY_STAFF = allow("staff", "other_staff", "admin")
+# get_own_membership: any unit's user, for its own unit; no unit, no page.
+OWN_UNIT = allow("member", "other_member", "head", "other_head")
+# get_cluster_membership: the cluster's units acting for themselves.
+CLUSTER_UNITS = allow("member", "head")
+# get_member_for_overseer on HH's records: HH itself, its head, the staff.
+HH_RECORD = allow("member", "head", "staff", "admin")
+# get_member_for_overseer on LG's records (another unit of the same cluster).
+LG_RECORD = allow("head", "staff", "admin")
+# get_cluster_for_results / get_proposal_for_viewer while the results are not announced.
+RESULTS = allow("head", "staff", "admin")
+RESULTS_ANNOUNCED = allow("member", "head", "staff", "admin")
+# The same rules from cluster_b's side: its units, its head, its authority and Sở Nội vụ.
+CLUSTER_B = allow("other_member", "other_head", "staff", "other_staff", "admin")
+OVERSEERS_B = allow("other_head", "staff", "other_staff", "admin")
+STAFF_B = allow("staff", "other_staff", "admin")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: how to build the URL's kwargs from the data, how to call it
+    and the expected answer per role."""
+
+    kwargs: Callable[[object], dict]
+    expect: dict
+    method: str = "GET"
+    data: dict = field(default_factory=dict)
+    setup: Callable[[object], None] | None = None
+
+
+def get(kwargs, expect, **extra) -> Case:
+    return Case(kwargs, expect, **extra)
+
+
+def post(kwargs, expect, **extra) -> Case:
+    """A POST, sent with empty (or the given) data: a POST-only action, or as
+    a "name@post" row the submission of a form page."""
+    return Case(kwargs, expect, method="POST", **extra)
+
+
+def A(**more) -> Callable[[object], dict]:
+    """cluster_a's year, and more kwargs computed from the data."""
+    return lambda d: {**d.a, **{k: v(d) for k, v in more.items()}}
+
+
+def B(**more) -> Callable[[object], dict]:
+    return lambda d: {**d.b, **{k: v(d) for k, v in more.items()}}
+
+
+def YEAR(**more) -> Callable[[object], dict]:
+    return lambda d: {**d.year, **{k: v(d) for k, v in more.items()}}
+
+
+def NONE(d) -> dict:
+    return {}
+
+
+HH = {"unit": lambda d: "HH"}
+LG = {"unit": lambda d: "LG"}
+REASON = {"reason": "Nhập nhầm, xóa theo đề nghị của đơn vị"}
+
+# Key: the URL's name, or "name@variant" for a second row of the same URL
+# pointing at other data (another unit's records, cluster_b, another state).
+MATRIX: dict[str, Case] = {
+    # --- Authentication and the admin (one row each) -----------------------
+    # Logged-in users are sent on to the home page.
+    "login": get(NONE, allow(*ROLES[1:], anonymous=OK)),
+    # Logging out ends on the login page whoever asks.
+    "logout": post(NONE, allow(others=LOGIN)),
+    # The admin's own login page for everyone but the superuser.
+    "admin:index": get(NONE, allow("admin", others=LOGIN)),
+    # --- clusters: home, the cluster, registration, pledge ----------------
+    "home": get(NONE, EVERY_USER),
+    "todo": get(NONE, EVERY_USER),
+    "deadlines": get(YEAR(), AUTHORITY_STAFF),
+    # Changing a date: Sở Nội vụ and superusers only (clusters.access.can_change_deadlines).
+    "deadlines@post": post(YEAR(), allow("staff", "admin")),
+    "reminders_sent": get(YEAR(), AUTHORITY_STAFF),
+    "cluster_detail": get(A(), CLUSTER),
+    "cluster_detail@KHOI-B": get(B(), CLUSTER_B),
+    "registration_edit": get(YEAR(), OWN_UNIT),
+    "registration_progress": get(A(), OVERSEERS),
+    "registration_detail": get(A(**HH), HH_RECORD),
+    "registration_detail@LG": get(A(**LG), LG_RECORD),
+    "pledge": get(A(), CLUSTER),
+    "pledge_edit": get(A(), HEAD),
+    "pledge_sign": post(A(), CLUSTER_UNITS),
+    "pledge_paper": post(A(), HEAD),
+    "head_documents": get(A(), CLUSTER),
+    "head_document_upload": get(A(), HEAD),
+    "reports": get(A(), CLUSTER),
+    "report_upload": get(A(), CLUSTER_UNITS),
+    # Stored files: a member's report for the unit itself, its head and the
+    # staff; the cluster's documents for its units and the staff.
+    "upload_download": get(lambda d: {"kind": "bao-cao", "pk": d.report.pk}, HH_RECORD),
+    "upload_download@LG": get(lambda d: {"kind": "bao-cao", "pk": d.lg_report.pk}, LG_RECORD),
+    "upload_download@giao-uoc": get(lambda d: {"kind": "giao-uoc", "pk": d.pledge.pk}, CLUSTER),
+    "upload_download@van-ban": get(
+        lambda d: {"kind": "van-ban", "pk": d.head_document.pk}, CLUSTER
+    ),
+    "upload_download@bien-ban": get(lambda d: {"kind": "bien-ban", "pk": d.conference.pk}, CLUSTER),
+    # --- Conferences, deductions, election ---------------------------------
+    "conferences": get(A(), CLUSTER),
+    "conference_create": get(A(kind=lambda d: "so-ket"), HEAD),
+    "conference_detail": get(A(pk=lambda d: d.conference.pk), CLUSTER),
+    "conference_edit": get(A(pk=lambda d: d.conference.pk), HEAD),
+    "conference_attendance": get(A(pk=lambda d: d.conference.pk), HEAD),
+    "deductions": get(A(), OVERSEERS),
+    "deduction_propose": post(A(), HEAD),
+    "deduction_confirm": post(A(pk=lambda d: d.proposed_deduction.pk), STAFF),
+    "deduction_reject": post(A(pk=lambda d: d.proposed_deduction.pk), STAFF),
+    "election": get(A(), OVERSEERS),
+    "election_record": post(A(), OVERSEERS),
+    "election_assign": post(A(), STAFF),
+    # --- scoring: the scorecard builder (an open draft exists) -------------
+    "scorecards_pending": get(NONE, AUTHORITY_STAFF),
+    "scorecard": get(A(), CLUSTER),
+    "scorecard@KHOI-B": get(B(), CLUSTER_B),
+    "scorecard_create": post(A(), HEAD),
+    "criterion_add": post(A(section=lambda d: "I"), HEAD),
+    "criterion_save": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
+    "criterion_split": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
+    "criterion_remove": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
+    "scorecard_submit": post(A(), HEAD),
+    "scorecard_approve": post(A(), GUIDING_STAFF),
+    # With a reason, so the refusal of the services (R18) is reached.
+    "scorecard_return": post(A(), GUIDING_STAFF, data={"reason": "Chưa rõ cách chấm"}),
+    "scorecard_issue": post(A(), HEAD),
+    "scorecard_new_version": post(A(), HEAD),
+    # --- Self-scoring and evidence: one's own sheet ------------------------
+    "sheet": get(YEAR(), OWN_UNIT),
+    "sheet_submit": post(YEAR(), OWN_UNIT),
+    # A criterion of cluster_a: not a row of cluster_b's sheets (404).
+    "sheet_row": post(
+        YEAR(criterion_id=lambda d: d.leaf.pk),
+        allow("member", "head", other_member=404, other_head=404),
+    ),
+    "evidence_upload": post(
+        YEAR(criterion_id=lambda d: d.leaf.pk),
+        allow("member", "head", other_member=404, other_head=404),
+    ),
+    "evidence_download": get(lambda d: {"pk": d.evidence.pk}, HH_RECORD),
+    "evidence_download@LG": get(lambda d: {"pk": d.lg_evidence.pk}, LG_RECORD),
+    # Only the unit removes its evidence (R19–R22); the head and staff read it.
+    "evidence_delete": post(lambda d: {"pk": d.evidence.pk}, allow("member")),
+    # --- The head's review -------------------------------------------------
+    "review": get(A(), OVERSEERS),
+    "review@KHOI-B": get(B(), OVERSEERS_B),
+    "review_agree": post(A(), HEAD),
+    # Reopening agreed scores is the guiding authority's staff's alone, not a
+    # superuser's (scoring.sheets.scores_reopen); the page is only its form.
+    "review_reopen": get(A(), GUIDING_STAFF),
+    "review_reopen@post": post(A(), GUIDING_STAFF, data={"reason": "Khiếu nại của đơn vị"}),
+    "review_return": get(A(**HH), HEAD),
+    "review_cell": get(A(**HH, criterion_id=lambda d: d.leaf.pk), HEAD),
+    "scores_template": get(A(), OVERSEERS),
+    "scores_import": get(A(), HEAD),
+    # --- Bonuses, deductions and flags -------------------------------------
+    "adjustments": get(A(), OVERSEERS),
+    "adjustments@KHOI-B": get(B(), OVERSEERS_B),
+    "adjustment_bonus_add": post(A(), OVERSEERS),
+    # The head removes its cluster bonus; staff the reporting and council ones (R23).
+    "adjustment_bonus_remove": post(A(pk=lambda d: d.head_bonus.pk), HEAD, data=REASON),
+    "adjustment_bonus_remove@staff-bonus": post(
+        A(pk=lambda d: d.staff_bonus.pk), STAFF, data=REASON
+    ),
+    "adjustment_deduction_add": post(A(), STAFF),
+    "adjustment_deduction_remove": post(A(pk=lambda d: d.deduction.pk), STAFF, data=REASON),
+    "adjustment_flag_set": post(A(), STAFF),
+    "adjustment_flag_remove": post(A(pk=lambda d: d.flag.pk), STAFF, data=REASON),
+    "adjustment_evidence": get(
+        A(**HH, what=lambda d: "diem-tru", pk=lambda d: d.deduction.pk), HH_RECORD
+    ),
+    "adjustment_evidence@khong-xet": get(
+        A(**HH, what=lambda d: "khong-xet", pk=lambda d: d.flag.pk), HH_RECORD
+    ),
+    "adjustment_evidence@LG": get(
+        A(**LG, what=lambda d: "diem-tru", pk=lambda d: d.lg_deduction.pk), LG_RECORD
+    ),
+    # --- The audit history (R35): the head and staff, not the unit itself --
+    "history": get(A(), OVERSEERS),
+    "history_unit": get(A(**HH), OVERSEERS),
+    # --- Results (members once announced, R34) ----------------------------
+    "results": get(A(), RESULTS),
+    "results@announced": get(A(), RESULTS_ANNOUNCED, setup=announce),
+    "results_download": get(A(fmt=lambda d: "csv"), RESULTS),
+    # --- Awards --------------------------------------------------------------
+    "award_quotas": get(A(), STAFF),
+    "award_quotas@KHOI-B": get(B(), STAFF_B),
+    "award_review": get(A(), OVERSEERS),
+    "award_vote": post(A(), HEAD),
+    "award_proposals": get(YEAR(), AUTHORITY_STAFF),
+    "award_proposal": get(A(), RESULTS),
+    "award_proposal@announced": get(A(), RESULTS_ANNOUNCED, setup=announce),
+    "award_proposal_submit": post(A(), HEAD),
+    "award_proposal_return": get(A(), STAFF),
+    "award_proposal_accept": post(A(), STAFF),
+    "award_proposal_nominate": post(A(**HH), STAFF),
+    "award_proposal_withdraw": post(A(**HH), STAFF),
+    "award_proposal_decide": get(A(), STAFF),
+    "award_proposal_announce": post(A(), STAFF),
+    # --- Official documents (PDF) ------------------------------------------
+    "document_registration": get(YEAR(), OWN_UNIT),
+    "document_registration_member": get(A(**HH), HH_RECORD),
+    "document_registration_member@LG": get(A(**LG), LG_RECORD),
+    "document_sheet": get(YEAR(), OWN_UNIT),
+    "document_sheet_member": get(A(**HH), HH_RECORD),
+    "document_sheet_member@LG": get(A(**LG), LG_RECORD),
+    "document_ranking": get(A(), RESULTS),
+    "document_minutes": get(A(), OVERSEERS),
+    "document_proposal": get(A(), OVERSEERS),
+    # --- The province at a glance: any authority's staff, its own clusters -
+    "province_current": get(NONE, AUTHORITY_STAFF),
+    "province": get(YEAR(), AUTHORITY_STAFF),
+    "province_download": get(YEAR(), AUTHORITY_STAFF),
+}
+
+
+def url_name(key: str) -> str:
+    return key.split("@", 1)[0]
+
+
+# ---------------------------------------------------------------------------
+# Every URL of the project
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str | None]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+            yield from _walk(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield route, name
+
+
+def project_urls() -> dict[str, str | None]:
+    """Route → name of every URL outside the skipped prefixes."""
+    return {
+        route: name
+        for route, name in _walk(get_resolver().url_patterns)
+        if not route.startswith(SKIPPED_PREFIXES)
+    }
+
+
+def test_every_url_is_in_the_matrix():
+    urls = project_urls()
+    unnamed = sorted(route for route, name in urls.items() if name is None)
+    assert not unnamed, f"URL không có tên (không kiểm được quyền): {', '.join(unnamed)}"
+    names = set(urls.values()) | {"admin:index"}
+    covered = {url_name(key) for key in MATRIX}
+    missing = sorted(names - covered)
+    assert not missing, f"URL {', '.join(missing)} chưa có trong ma trận phân quyền"
+    gone = sorted(covered - names)
+    assert not gone, f"Ma trận phân quyền có URL không còn tồn tại: {', '.join(gone)}"
+
+
+def test_every_row_names_every_role():
+    wrong = {key: sorted(set(case.expect) ^ set(ROLES)) for key, case in MATRIX.items()}
+    assert not {key: roles for key, roles in wrong.items() if roles}
+
+
+# A criterion of cluster_a is no row of a cluster_b unit's own sheet: not found.
+NOT_FOUND_BY_DESIGN = {
+    ("sheet_row", "other_member"),
+    ("sheet_row", "other_head"),
+    ("evidence_upload", "other_member"),
+    ("evidence_upload", "other_head"),
+}
+
+
+def test_post_actions_refuse_with_403_or_login():
+    """The rows' own promise: a POST action refuses a role with 403 or the
+    login page (404 only where listed), never with an answer that could mean it ran."""
+    loose = [
+        (key, role, answer)
+        for key, case in MATRIX.items()
+        if case.method == "POST"
+        for role, answer in case.expect.items()
+        if answer not in (OK, LOGIN, 403) and (key, role) not in NOT_FOUND_BY_DESIGN
+    ]
+    assert not loose
+
+
+# ---------------------------------------------------------------------------
+# The matrix itself
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf_rendering(monkeypatch):
+    """Who may fetch a document does not depend on WeasyPrint: skip the rendering."""
+    monkeypatch.setattr(documents, "render_pdf", lambda template, context: b"%PDF-1.7 matrix")
+
+
+@pytest.fixture(scope="module")
+def data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The `world` of tests/conftest.py and the records of tests/permission_data.py,
+    built once per module (and xdist worker) inside a transaction that is rolled
+    back at the end; each test runs in a savepoint of it (pytest-django's `db`),
+    so what a POST changes is undone before the next test. The files go to a
+    temporary MEDIA_ROOT of the module's own."""
+    from tests.conftest import world as world_fixture
+
+    module_settings = override_settings(
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    module_settings.enable()
+    outer = transaction.atomic()
+    try:
+        with django_db_blocker.unblock():
+            outer.__enter__()
+            # The same world the other tests get, built outside a test's `db` fixture.
+            built = permission_data.build(world_fixture.__wrapped__(None))
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        module_settings.disable()
+
+
+@pytest.fixture(scope="module")
+def _module_client():
+    return Client()
+
+
+@pytest.fixture
+def client(_module_client):
+    """One test client for the module, without cookies at each test: a new
+    client builds the middleware chain again, and WhiteNoise's start-up (it
+    indexes every static file) would be most of each test's time."""
+    _module_client.cookies.clear()
+    return _module_client
+
+
+def answer_of(response, method: str) -> object:
+    """The response as one of the matrix's answers."""
+    status = response.status_code
+    if status in (301, 302, 303):
+        path = urlsplit(response["Location"]).path
+        return LOGIN if path in (reverse("login"), reverse("admin:login")) else OK
+    if 200 <= status < 300 or (status == 400 and method == "POST"):
+        return OK
+    return status
+
+
+def _call(client, key: str, case: Case, data):
+    url = reverse(url_name(key), kwargs=case.kwargs(data))
+    if case.method == "POST":
+        return url, client.post(url, case.data)
+    return url, client.get(url)
+
+
+PAIRS = [pytest.param(key, role, id=f"{key}[{role}]") for key in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("key", "role"), PAIRS)
+def test_permission(client, db, data, key, role):
+    case = MATRIX[key]
+    if case.setup is not None:
+        case.setup(data)
+    if role != "anonymous":
+        client.force_login(getattr(data.world, role))
+    url, response = _call(client, key, case, data)
+    expected, got = case.expect[role], answer_of(response, case.method)
+    where = f" → {response['Location']}" if response.has_header("Location") else ""
+    assert got == expected, (
+        f"{case.method} {url} ({key}) as {role}: expected {expected}, "
+        f"got {got} (HTTP {response.status_code}{where})"
+    )
+
+
+POST_ONLY = [key for key, case in MATRIX.items() if case.method == "POST" and "@" not in key]
+
+
+@pytest.mark.parametrize("key", POST_ONLY)
+def test_get_on_a_post_only_url_is_405(client, db, data, key):
+    """GET on a POST-only action: 405 for a signed-in user, whatever the role
+    (the anonymous user is sent to log in first, but for logging out)."""
+    case = MATRIX[key]
+    url = reverse(url_name(key), kwargs=case.kwargs(data))
+    assert answer_of(client.get(url), "GET") == (405 if key == "logout" else LOGIN)
+    client.force_login(data.world.admin)
+    assert client.get(url).status_code == 405

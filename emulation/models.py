@@ -39,6 +39,10 @@ class User(AbstractUser):
             )
         ]
 
+    def get_full_name(self) -> str:
+        """Vietnamese order: family and middle names first ("Phạm Thu Hà")."""
+        return f"{self.last_name} {self.first_name}".strip()
+
     @property
     def is_authority_staff(self) -> bool:
         return self.authority_id is not None

@@ -116,3 +116,13 @@ def test_a_deadline_of_another_year_cannot_be_changed_here(client, world, dated)
 def test_unknown_year_is_404(client, world, dated):
     client.force_login(world.staff)
     assert client.get(reverse("deadlines", args=[1999])).status_code == 404
+
+
+def test_a_change_made_outside_the_pages_shows_as_made_by_the_system(client, world, dated):
+    deadline = Deadline.objects.filter(year__year=2025).first()
+    deadline.due_date = date(2025, 4, 30)
+    deadline.save()  # e.g. from a shell or a data migration: no user in the history
+    client.force_login(world.staff)
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    assert "Hệ thống" in response.content.decode()

@@ -127,3 +127,17 @@ def test_forbidden_page_explains_in_vietnamese(client, world):
     response = client.get(reverse("cluster_detail", args=[world.cluster_a.code, 2025]))
     assert response.status_code == 403
     assert "Bạn không có quyền xem cụm, khối này." in response.content.decode()
+
+
+def test_head_home_links_the_heads_work(client, world):
+    client.force_login(world.head)
+    page = client.get(reverse("home")).content.decode()
+    for name in ("review", "award_review", "award_proposal", "adjustments"):
+        assert reverse(name, args=[world.cluster_a.code, 2025]) in page
+
+
+def test_member_home_does_not_link_the_heads_work(client, world):
+    client.force_login(world.member)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("award_review", args=[world.cluster_a.code, 2025]) not in page
+    assert reverse("sheet", args=[2025]) in page

@@ -49,3 +49,8 @@ def test_names_with_markup_are_escaped_and_diacritics_intact(client, world):
     page = client.get(reverse("home")).content.decode()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; UBND huyện Lạng Giang" in page
+
+
+def test_full_names_read_in_vietnamese_order(world):
+    world.member.last_name, world.member.first_name = "Phạm Thu", "Hà"
+    assert world.member.get_full_name() == "Phạm Thu Hà"

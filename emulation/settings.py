@@ -154,6 +154,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage must not hold whoever sends a task: connecting gives up after
+# 2 s and one quick retry, a Redis that accepts but never answers after 5 s, and
+# the caller logs the failure with the work left to do (clusters.tasks). The
+# worker and beat, on the other hand, keep reconnecting for as long as Redis is away.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+_BROKER_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **_BROKER_RETRY,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _BROKER_RETRY
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
 # Production hardening; every one is on as soon as DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -589,9 +589,13 @@ class _Checker:
     def cluster_criteria(
         self, cluster_where: str, raw: object, group: object
     ) -> tuple[CriterionData, ...]:
-        """R15–R17, R19 through the engine's `validate_criteria`."""
-        if raw is None:
-            raw = []
+        """R15–R17, R19 through the engine's `validate_criteria`.
+
+        No criteria at all is a cluster whose scorecard is not issued yet (R18):
+        it is stored without one, as `export_dataset` writes such a cluster.
+        """
+        if raw is None or raw == []:
+            return ()
         if not isinstance(raw, list):
             self.error(cluster_where, "criteria phải là một danh sách tiêu chí (R17).")
             return ()
@@ -1109,6 +1113,7 @@ def _store_year(
                     cluster_bonus_max=c.cluster_bonus_max,
                 )
                 for c in data.clusters
+                if c.criteria
             ),
         )
     }

@@ -222,4 +222,4 @@ def test_every_quota_change_is_in_the_history_with_who_and_why(client, scored):
 
     page = client.get(quotas_url()).content.decode()
     assert "Đổi chỉ tiêu Cờ thi đua của UBND tỉnh: 1 → 2" in page
-    assert "Hà Nguyễn Thu" in page  # who, by name
+    assert "Nguyễn Thu Hà" in page  # who, by name

@@ -897,3 +897,23 @@ def test_export_writes_the_agreed_figures_where_set() -> None:
     score.save()
 
     assert _score(_export(2025), "HH", "II.1")["points"] == 20.5
+
+
+def test_r18_a_cluster_without_an_issued_scorecard_round_trips(tmp_path):
+    """A year exported before every scorecard is issued imports back (backups)."""
+    import json as _json
+
+    from django.core.management import call_command as _call
+
+    from scoring.models import Scorecard as _Scorecard
+
+    document = _json.loads((DATA / "01-cum-huyen-basic.json").read_text("utf-8"))
+    document["clusters"][0]["criteria"] = []
+    document["scores"] = []
+    path = tmp_path / "no-scorecard.json"
+    path.write_text(_json.dumps(document, ensure_ascii=False), "utf-8")
+    _call("import_dataset", str(path))
+    assert not _Scorecard.objects.exists()
+    exported = tmp_path / "exported.json"
+    _call("export_dataset", "--year", "2025", "--output", str(exported))
+    assert _json.loads(exported.read_text("utf-8"))["clusters"][0]["criteria"] == []

@@ -115,13 +115,13 @@ def test_own_score_changes_show_old_and_new_figures(client, named, card, hh):
     save(named, hh, card["II.1"], revision=1, points="180.5")
     latest, first = [c for c in changes(named) if c.what == "Điểm"][:2]
     assert field(latest, "điểm tự chấm") == ("150", "180,5")
-    assert (latest.who, latest.action) == ("Hùng Phạm Văn", "Sửa")
+    assert (latest.who, latest.action) == ("Phạm Văn Hùng", "Sửa")
     assert latest.subject == "HH · tiêu chí II.1"
     assert "Tự chấm tiêu chí II.1" in latest.reason
     assert field(first, "điểm tự chấm") == ("—", "150")
     assert first.action == "Tạo mới"
     text = lines(client, named)
-    assert any("20/11/2025 09:30" in line and "Hùng Phạm Văn" in line for line in text)
+    assert any("20/11/2025 09:30" in line and "Phạm Văn Hùng" in line for line in text)
     assert any("điểm tự chấm: 150 → 180,5" in line for line in text)
 
 
@@ -138,7 +138,7 @@ def test_adjusted_score_shows_the_agreed_figures_and_the_heads_reason(named, car
     assert field(change, "điểm (thống nhất)") == ("—", "160")
     assert field(change, "lý do điều chỉnh") == ("—", "Thiếu minh chứng")
     assert "điểm tự chấm" not in {f.label for f in change.changes}
-    assert change.who == "Lan Trần Thị"
+    assert change.who == "Trần Thị Lan"
     assert "Lý do: Thiếu minh chứng" in change.reason
 
 
@@ -147,10 +147,10 @@ def test_sheet_submit_and_return(named, card, hh):
     sheets.sheet_return(membership=hh, user=named.head, reason="Chấm lại tiêu chí II.1")
     returned, submitted = [c for c in changes(named) if c.what == "Phiếu tự chấm"][:2]
     assert field(submitted, "trạng thái") == ("Đang tự chấm", "Đã nộp")
-    assert submitted.who == "Hùng Phạm Văn"
+    assert submitted.who == "Phạm Văn Hùng"
     assert field(returned, "trạng thái") == ("Đã nộp", "Bị trả lại để chấm lại")
     assert field(returned, "lý do trả lại") == ("—", "Chấm lại tiêu chí II.1")
-    assert returned.who == "Lan Trần Thị"
+    assert returned.who == "Trần Thị Lan"
     assert "Lý do: Chấm lại tiêu chí II.1" in returned.reason
 
 
@@ -166,7 +166,7 @@ def test_bonus_added_and_removed(named, card, hh):
     assert "Sáng kiến" in added.reason
     assert removed.action == "Xóa"
     assert field(removed, "điểm") == ("4", "—")
-    assert removed.who == "Minh Lê Văn"
+    assert removed.who == "Lê Văn Minh"
     assert "Ghi nhầm" in removed.reason
     assert "Điểm thưởng của Hội đồng TĐKT tỉnh" in removed.subject
 
@@ -222,9 +222,9 @@ def test_agreement_and_reopening(named, card, hh):
     )
     reopened, agreed = [c for c in changes(named) if c.what == "Thống nhất điểm"]
     assert field(agreed, "thống nhất lúc") == ("—", "20/11/2025 09:30")
-    assert field(agreed, "người thống nhất") == ("—", "Lan Trần Thị")
+    assert field(agreed, "người thống nhất") == ("—", "Trần Thị Lan")
     assert field(reopened, "thống nhất lúc") == ("20/11/2025 09:30", "—")
-    assert reopened.who == "Minh Lê Văn"
+    assert reopened.who == "Lê Văn Minh"
     assert "Bổ sung điểm" in reopened.reason
 
 
@@ -242,7 +242,7 @@ def test_quota_changes(named, card):
     assert field(created, "số lượng") == ("—", "2")
     assert field(changed, "số lượng") == ("2", "3")
     assert "Quyết định 15/QĐ-UBND" in changed.reason
-    assert changed.who == "Minh Lê Văn"
+    assert changed.who == "Lê Văn Minh"
     assert "Bằng khen" in changed.subject
 
 
@@ -273,7 +273,7 @@ def test_vote_changes(named):
     assert field(found[0], "số phiếu") == ("5", "6")
     assert field(found[1], "số phiếu") == ("—", "5")
     assert "(R33)" in found[0].reason
-    assert found[0].who == "Lan Trần Thị"
+    assert found[0].who == "Trần Thị Lan"
 
 
 # ---------------------------------------------------------------------------

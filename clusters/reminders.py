@@ -31,6 +31,9 @@ OFFSETS = (14, 7, 1, -1)
 RECLAIM_AFTER = timedelta(hours=1)
 # Past this many days after its day a failed reminder is left to the next offset's.
 RETRY_DAYS = 2
+# A day whose run never happened (beat could not reach the broker) is caught up
+# by the next run: a reminder not claimed on its day goes out the day after.
+CATCH_UP_DAYS = 1
 
 Send = Callable[[int], object]
 
@@ -46,7 +49,13 @@ def reminders_due(
     reminders claimed, not with the units that have nothing to be reminded of.
     """
     now = now or timezone.now()
-    offsets = {today + timedelta(days=o): o for o in OFFSETS}
+    # Oldest day first, so that where two days name the same due date, today's
+    # offset is the one claimed.
+    offsets = {
+        today - timedelta(days=late) + timedelta(days=o): o
+        for late in range(CATCH_UP_DAYS, -1, -1)
+        for o in OFFSETS
+    }
     years = EmulationYear.objects.filter(deadlines__due_date__in=offsets).distinct()
     wanted: dict[tuple[int, int], int] = {}
     unit_of: dict[int, int] = {}

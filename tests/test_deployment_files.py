@@ -50,3 +50,16 @@ def test_dockerfile_installs_weasyprint_libraries_and_fonts():
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "fonts-liberation"):
         assert package in dockerfile
     assert "FROM python:3.11" in dockerfile
+
+
+def test_collectstatic_works_with_the_production_storage(settings, tmp_path):
+    """The Dockerfile collects static files with the manifest storage of DEBUG=false."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    assert (tmp_path / "static" / "staticfiles.json").exists()

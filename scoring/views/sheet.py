@@ -93,8 +93,7 @@ def _row_answer(
     page = sheet_page(
         membership,
         failed={criterion.pk: form} if failed and not stale else {},
-        # The htmx answer shows this row's inputs only: the other rows need no forms.
-        forms_for=criterion.pk if request.htmx else None,
+        answer_for=criterion.pk if request.htmx else None,
     )
     row = page.row(criterion.pk)
     row.messages = form.messages() if failed else []
@@ -231,13 +230,14 @@ def sheet_page(
     membership: Membership,
     *,
     failed: dict[int, ScoreRowForm] | None = None,
-    forms_for: int | None = None,
+    answer_for: int | None = None,
 ):
     """Everything the sheet shows, in a fixed number of queries.
 
     `failed` holds the bound forms of rows whose save was refused, so they
-    show what the user typed and why it was refused. `forms_for` limits the
-    rows' forms to that leaf's (an answer showing one row); None: every row's.
+    show what the user typed and why it was refused. `answer_for` (a leaf's
+    pk) builds only what the htmx answer to a save of that row shows: the
+    results and totals, that row's forms, no evidence and no deadline.
     """
     failed = failed or {}
     scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
@@ -248,7 +248,7 @@ def sheet_page(
         scorecard=scorecard,
         sheet=sheet,
         agreement=agreement,
-        due=sheets.submit_due(membership),
+        due=sheets.submit_due(membership) if answer_for is None else None,
         sections=[],
         result=None,
         agreed_result=None,
@@ -258,12 +258,14 @@ def sheet_page(
         return page
     criteria = sheets.criteria_of(scorecard)
     leaves = [c for c in criteria if c.is_leaf]
+    ids = [c.pk for c in leaves]
     scores = {
-        s.criterion_id: s for s in Score.objects.filter(membership=membership, criterion__in=leaves)
+        s.criterion_id: s for s in Score.objects.filter(membership=membership, criterion_id__in=ids)
     }
     evidence: dict[int, list[Evidence]] = {}
-    for item in Evidence.objects.filter(membership=membership, criterion__in=leaves):
-        evidence.setdefault(item.criterion_id, []).append(item)
+    if answer_for is None:
+        for item in Evidence.objects.filter(membership=membership, criterion_id__in=ids):
+            evidence.setdefault(item.criterion_id, []).append(item)
     plans = registered_plans(membership)
 
     engine_criteria = [sheets.engine_criterion(c) for c in leaves]
@@ -304,7 +306,7 @@ def sheet_page(
             ),
             stored_errors=errors.get(criterion.pk, []),
         )
-        if editable and forms_for in (None, criterion.pk):
+        if editable and answer_for in (None, criterion.pk):
             row.form = failed.get(criterion.pk) or _row_form(criterion, score, plan)
             row.evidence_form = EvidenceForm(criterion=criterion)
         page.rows[criterion.pk] = row

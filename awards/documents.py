@@ -210,7 +210,7 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
     criteria = sheets.criteria_of(results.scorecard)
     leaves = [c for c in criteria if c.is_leaf]
     own = engine.compute_unit(
-        [sheets.engine_criterion(c) for c in leaves],
+        [c.rule for c in leaves],
         engine.UnitInput(membership.unit.code, tuple(_own_scores(membership, leaves))),
     )
     agreed = row.result

@@ -167,7 +167,9 @@ def quota_set(
         raise ValidationError("Ghi chú văn bản phân bổ dài quá 255 ký tự.")
     _lock_members(cluster, year)
     _ensure_allocation_open(cluster, year)
-    current = Quota.objects.select_for_update().filter(cluster=cluster, year=year, award=award)
+    current = Quota.objects.select_for_update(of=("self",)).filter(
+        cluster=cluster, year=year, award=award
+    )
     quota = current.first()
     if quota is None:
         quota = Quota(cluster=cluster, year=year, award=award)
@@ -237,7 +239,7 @@ def vote_record(
         raise ValidationError(sorted(set(errors)))
     existing = {
         v.membership_id: v
-        for v in Vote.objects.select_for_update().filter(membership_id__in=list(votes))
+        for v in Vote.objects.select_for_update(of=("self",)).filter(membership_id__in=list(votes))
     }
     saved = []
     for membership_id, count in votes.items():
@@ -268,7 +270,9 @@ def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Pro
     proposal's items, so what was proposed stays what it was."""
     get_cluster_for_head(user, cluster.code, year)
     _lock_members(cluster, year)
-    proposal = Proposal.objects.select_for_update().filter(cluster=cluster, year=year).first()
+    proposal = (
+        Proposal.objects.select_for_update(of=("self",)).filter(cluster=cluster, year=year).first()
+    )
     if proposal is not None and not proposal.is_submittable:
         raise ValidationError(
             f"Hồ sơ đề nghị khen thưởng đang ở trạng thái “{proposal.get_status_display()}”; "
@@ -374,7 +378,7 @@ def proposal_nominate_government_flag(
     Government's emulation flag (R34), within GOVERNMENT_FLAG_SHARE of the
     province's flag winners of the year."""
     # One nomination of the year at a time: the cap counts them all.
-    EmulationYear.objects.select_for_update().filter(pk=proposal.year_id).first()
+    EmulationYear.objects.select_for_update(of=("self",)).filter(pk=proposal.year_id).first()
     _lock(proposal, user)
     _ensure_status(proposal, Status.ACCEPTED, "đề nghị Cờ thi đua của Chính phủ")
     item = _item(proposal, membership)
@@ -510,7 +514,7 @@ def _ensure_status(proposal: Proposal, status: str, action: str) -> None:
 def _lock(proposal: Proposal, user: User) -> None:
     """Staff only; the proposal's row locked and re-read, so checks see its latest state."""
     _ensure_staff(user, proposal.cluster)
-    Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    Proposal.objects.select_for_update(of=("self",)).filter(pk=proposal.pk).first()
     proposal.refresh_from_db()
 
 
@@ -528,8 +532,8 @@ def _item(proposal: Proposal, membership: Membership) -> ProposalItem:
 
 def _lock_members(cluster: Cluster, year: EmulationYear) -> None:
     """Serialise the writes of a cluster's year (its memberships stay locked until commit)."""
-    locked = Membership.objects.select_for_update().filter(cluster=cluster, year=year)
-    list(locked.values_list("pk", flat=True))
+    locked = Membership.objects.select_for_update(of=("self",)).filter(cluster=cluster, year=year)
+    list(locked.order_by("pk").values_list("pk", flat=True))
 
 
 def _save(instance: Model, *, user: User | None, reason: str) -> None:

@@ -173,11 +173,12 @@ class MembershipQuerySet(models.QuerySet):
         """The membership of the user's unit in `year`, if it has one."""
         if not getattr(user, "unit_id", None):
             return None
-        return (
-            self.select_related("cluster__authority", "unit", "year")
-            .filter(unit_id=user.unit_id, year=year)
-            .first()
-        )
+        try:  # one at most (R2); get() also spares first()'s ordering
+            return self.select_related("cluster__authority", "unit", "year").get(
+                unit_id=user.unit_id, year=year
+            )
+        except self.model.DoesNotExist:
+            return None
 
 
 class Membership(models.Model):

@@ -213,7 +213,7 @@ def registration_save(
     user: User | None,
 ) -> Registration:
     """Save the unit's registration as a draft; its targets replace the old ones in order."""
-    registration = Registration.objects.select_for_update().filter(
+    registration = Registration.objects.select_for_update(of=("self",)).filter(
         membership=membership
     ).first() or Registration(membership=membership)
     if registration.is_submitted:
@@ -244,7 +244,9 @@ def registration_save(
 def registration_submit(*, membership: Membership, user: User | None) -> Registration:
     """Send the registration to the head and Sở Nội vụ (R6). After the
     deadline it is still accepted, and shown as late."""
-    registration = Registration.objects.select_for_update().filter(membership=membership).first()
+    registration = (
+        Registration.objects.select_for_update(of=("self",)).filter(membership=membership).first()
+    )
     if registration is None or not registration.objectives.strip():
         raise ValidationError("Cần ghi mục tiêu trước khi gửi bản đăng ký.")
     if registration.is_submitted:
@@ -269,7 +271,7 @@ def registration_link_criteria(
     Allowed after submission: the scorecard is issued after the registration
     is due (R7 after R6). The targets and their plans stay as registered.
     """
-    targets = list(registration.targets.select_for_update().order_by("order", "pk"))
+    targets = list(registration.targets.select_for_update(of=("self",)).order_by("order", "pk"))
     if set(links) - {t.pk for t in targets}:
         raise ValidationError("Chỉ tiêu không thuộc bản đăng ký này.")
     for target in targets:
@@ -296,7 +298,7 @@ def pledge_save(
     user: User | None,
 ) -> Pledge:
     """The head's draft of the year's pledge: its text, or a file, or both."""
-    pledge = Pledge.objects.select_for_update().filter(
+    pledge = Pledge.objects.select_for_update(of=("self",)).filter(
         cluster=cluster, year=year
     ).first() or Pledge(cluster=cluster, year=year)
     if pledge.is_published:
@@ -311,7 +313,7 @@ def pledge_save(
 @transaction.atomic
 def pledge_publish(*, pledge: Pledge, user: User | None) -> Pledge:
     """Publish the pledge for the members to sign; it is frozen from then on."""
-    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    pledge = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge.pk)
     if pledge.is_published:
         raise ValidationError("Giao ước đã được công bố.")
     if not pledge.text and not pledge.file:
@@ -400,7 +402,7 @@ def head_document_upload(
     head = _head_of(cluster, year)
     _store(file)
     document = (
-        HeadDocument.objects.select_for_update()
+        HeadDocument.objects.select_for_update(of=("self",))
         .filter(cluster=cluster, year=year, kind=kind)
         .first()
     ) or HeadDocument(cluster=cluster, year=year, kind=kind)
@@ -441,7 +443,9 @@ def report_upload(
         raise ValidationError("Loại báo cáo không hợp lệ.")
     _store(file)
     report = (
-        Report.objects.select_for_update().filter(membership=membership, kind=kind).first()
+        Report.objects.select_for_update(of=("self",))
+        .filter(membership=membership, kind=kind)
+        .first()
     ) or Report(membership=membership, kind=kind)
     report.number = number.strip()
     report.reported_on = reported_on
@@ -672,7 +676,7 @@ def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
 @transaction.atomic
 def deduction_reject(*, deduction: Deduction, reason: str = "", user: User | None) -> Deduction:
     """Staff do not accept a proposed deduction; the reason is kept in its history."""
-    deduction = Deduction.objects.select_for_update().get(pk=deduction.pk)
+    deduction = Deduction.objects.select_for_update(of=("self",)).get(pk=deduction.pk)
     if deduction.status != Deduction.Status.PROPOSED:
         raise ValidationError("Chỉ không chấp nhận được điểm trừ đang ở trạng thái đề nghị.")
     deduction.status = Deduction.Status.REJECTED
@@ -757,7 +761,7 @@ def election_record(
     if deputy is not None and deputy.pk == head.pk:
         raise ValidationError("Trưởng và phó trưởng cụm, khối phải là hai đơn vị khác nhau.")
     election = (
-        Election.objects.select_for_update().filter(cluster=cluster, year=year).first()
+        Election.objects.select_for_update(of=("self",)).filter(cluster=cluster, year=year).first()
     ) or Election(cluster=cluster, year=year)
     if election.is_assigned:
         raise ValidationError("Đã có quyết định giao, không sửa được kết quả bầu.")

@@ -511,7 +511,11 @@ def _membership_of(record: Bonus | Deduction | Flag) -> Membership:
 
 def _lock(membership: Membership) -> None:
     """Serialise with the unit's other writes and the agreement (scoring.sheets)."""
-    list(Membership.objects.select_for_update().filter(pk=membership.pk).values_list("pk"))
+    list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(pk=membership.pk)
+        .values_list("pk")
+    )
 
 
 def _current(model: type[models.Model], pk: int):

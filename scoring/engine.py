@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from math import floor
 
 CENT = Decimal("0.01")
@@ -267,7 +268,35 @@ def earned(criterion: Criterion, score: Score | None) -> CriterionResult:
     in order, else 0. R22: section I quantitative leaves only, one point per
     full 1% over plan, capped at `exceed_cap`. R24: a missing score (or a
     quantitative score without both figures) earns 0.
+
+    A unit's sheet is computed again on every save, over the same frozen
+    inputs, so results are remembered per process (a pure function of them).
     """
+    try:
+        return _earned_remembered(criterion, score, _kinds(criterion, score))
+    except TypeError:  # unhashable inputs (bands in a list): computed, not remembered
+        return _earned(criterion, score)
+
+
+def _kinds(criterion: Criterion, score: Score | None) -> tuple[type, ...]:
+    """The type of every number given: a float equal to a Decimal must not meet
+    the Decimal's remembered result, it must be refused."""
+    numbers: list[object] = [criterion.points]
+    for band in criterion.bands:
+        numbers += (band.points, band.min, band.max)
+    if score is not None:
+        numbers += (score.plan, score.actual, score.points, score.value)
+    return tuple(type(n) for n in numbers)
+
+
+@lru_cache(maxsize=32768)
+def _earned_remembered(
+    criterion: Criterion, score: Score | None, kinds: tuple[type, ...]
+) -> CriterionResult:
+    return _earned(criterion, score)
+
+
+def _earned(criterion: Criterion, score: Score | None) -> CriterionResult:
     points = _fraction(criterion.points, f"criterion {criterion.code} points")
     nothing = CriterionResult(criterion.code, ZERO, ZERO, None)
     if score is None:

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from functools import cached_property
 from uuid import uuid4
 
 from django.conf import settings
@@ -198,6 +199,27 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}. {self.title[:80]}"
+
+    @cached_property
+    def rule(self) -> engine.Criterion:
+        """The criterion as the engine reads it, bands included (computed once per instance)."""
+        return engine.Criterion(
+            code=self.code,
+            section=self.section,
+            points=self.points,
+            method=self.method,
+            direction=self.direction,
+            bands=tuple(
+                engine.Band(
+                    points=band.points,
+                    min=band.min_value,
+                    max=band.max_value,
+                    min_inclusive=band.min_inclusive,
+                    max_inclusive=band.max_inclusive,
+                )
+                for band in self.bands.all()
+            ),
+        )
 
 
 class Band(models.Model):

@@ -215,7 +215,7 @@ def _newest_framework(year: EmulationYear) -> Framework | None:
 
 def _lock_cluster(cluster: Cluster) -> None:
     # Serialises the "one open scorecard" check and the next version number.
-    list(Cluster.objects.select_for_update().filter(pk=cluster.pk).values_list("pk"))
+    list(Cluster.objects.select_for_update(of=("self",)).filter(pk=cluster.pk).values_list("pk"))
 
 
 def _next_version(cluster: Cluster, year: EmulationYear) -> int:
@@ -611,31 +611,11 @@ def scorecard_validate(scorecard: Scorecard) -> list[str]:
     (the engine, which sees only leaves, is given no added codes for that).
     """
     rows = list(scorecard.criteria.order_by("order").prefetch_related("bands"))
-    leaves = [_engine_criterion(row) for row in rows if row.is_leaf]
+    leaves = [row.rule for row in rows if row.is_leaf]
     errors = engine.validate_criteria(leaves, frozenset(), scorecard.cluster.group)
     errors += _tree_errors(rows)
     errors += _added_errors(rows, scorecard.cluster.group)
     return errors
-
-
-def _engine_criterion(row: Criterion) -> engine.Criterion:
-    return engine.Criterion(
-        code=row.code,
-        section=row.section,
-        points=row.points,
-        method=row.method,
-        direction=row.direction,
-        bands=tuple(
-            engine.Band(
-                points=band.points,
-                min=band.min_value,
-                max=band.max_value,
-                min_inclusive=band.min_inclusive,
-                max_inclusive=band.max_inclusive,
-            )
-            for band in row.bands.all()
-        ),
-    )
 
 
 def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
@@ -746,7 +726,7 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
     if scorecard.status != Status.APPROVED:
         raise ValidationError("Chỉ bảng chấm điểm đã phê duyệt mới được ban hành (R18).")
     previous = (
-        Scorecard.objects.select_for_update()
+        Scorecard.objects.select_for_update(of=("self",))
         .filter(cluster_id=scorecard.cluster_id, year_id=scorecard.year_id, status=Status.ISSUED)
         .exclude(pk=scorecard.pk)
         .first()
@@ -840,7 +820,9 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
 def _lock(scorecard: Scorecard) -> None:
     """Lock the scorecard's row and read its current state, so two people
     cannot move or edit it at once."""
-    list(Scorecard.objects.select_for_update().filter(pk=scorecard.pk).values_list("pk"))
+    list(
+        Scorecard.objects.select_for_update(of=("self",)).filter(pk=scorecard.pk).values_list("pk")
+    )
     scorecard.refresh_from_db()
 
 

@@ -14,7 +14,7 @@ head's adjustment and the agreement are applied one after the other.
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import IO
 
@@ -85,36 +85,50 @@ class StaleScore(ValidationError):
 
 def issued_scorecard(cluster: Cluster | int, year: EmulationYear | int) -> Scorecard | None:
     """The cluster's scorecard units score against in `year` (R18), if issued."""
-    return Scorecard.objects.issued().filter(cluster=cluster, year=year).first()
+    try:  # one at most (a constraint); get() also spares first()'s ordering
+        return Scorecard.objects.get(status=Scorecard.Status.ISSUED, cluster=cluster, year=year)
+    except Scorecard.DoesNotExist:
+        return None
 
 
 def criteria_of(scorecard: Scorecard) -> list[Criterion]:
-    """All criteria of a scorecard in order, leaves with their bands (two queries)."""
+    """All criteria of a scorecard in order, leaves with their bands.
+
+    Two queries for a draft; none for a frozen scorecard this process has read
+    before (see _FROZEN). The instances of a frozen one are shared: read them,
+    never change them.
+    """
+    if not scorecard.is_frozen:
+        return _load_criteria(scorecard)
+    key = (scorecard.pk, scorecard.updated_at)
+    criteria = _FROZEN.get(key)
+    if criteria is None:
+        criteria = tuple(_load_criteria(scorecard))
+        if len(_FROZEN) >= FROZEN_KEPT:
+            _FROZEN.clear()
+        _FROZEN[key] = criteria
+    return list(criteria)
+
+
+# The criteria of issued and replaced scorecards, per process. They never change
+# (R18) and every save on a sheet reads them, which made loading them the larger
+# part of a save's cost at the deadline peak. The key holds `updated_at`, so a
+# scorecard whose status changed is read again in every process; ids are never
+# reused in PostgreSQL (the tests clear this between tests, as SQLite reuses
+# the ids of rolled-back rows). A province has a few dozen scorecards a year.
+_FROZEN: dict[tuple[int, datetime], tuple[Criterion, ...]] = {}
+FROZEN_KEPT = 500
+
+
+def criteria_cache_clear() -> None:
+    _FROZEN.clear()
+
+
+def _load_criteria(scorecard: Scorecard) -> list[Criterion]:
     return list(
         scorecard.criteria.order_by("order").prefetch_related(
             Prefetch("bands", queryset=Band.objects.order_by("order"))
         )
-    )
-
-
-def engine_criterion(criterion: Criterion) -> engine.Criterion:
-    bands = tuple(
-        engine.Band(
-            points=band.points,
-            min=band.min_value,
-            max=band.max_value,
-            min_inclusive=band.min_inclusive,
-            max_inclusive=band.max_inclusive,
-        )
-        for band in criterion.bands.all()
-    )
-    return engine.Criterion(
-        code=criterion.code,
-        section=criterion.section,
-        points=criterion.points,
-        method=criterion.method,
-        direction=criterion.direction,
-        bands=bands,
     )
 
 
@@ -124,7 +138,7 @@ def engine_score(criterion: Criterion, figures: dict[str, Decimal | None]) -> en
 
 def score_errors(criterion: Criterion, figures: dict[str, Decimal | None]) -> list[str]:
     """Why these figures cannot be the criterion's score (R20, R21), in Vietnamese."""
-    errors = engine.validate_score(engine_criterion(criterion), engine_score(criterion, figures))
+    errors = engine.validate_score(criterion.rule, engine_score(criterion, figures))
     if errors:
         return errors
     label = f"Tiêu chí {criterion.code}"
@@ -489,7 +503,8 @@ def _ensure_leads(user: User, cluster: Cluster, year: EmulationYear) -> None:
 def _lock_members(memberships: Iterable[Membership]) -> None:
     """Serialise the writes of these units (their rows stay locked until commit)."""
     ids = [m.pk for m in memberships]
-    list(Membership.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    locked = Membership.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+    list(locked.order_by("pk").values_list("pk"))  # always in one order: no deadlock
 
 
 def _ensure_scorable(membership: Membership, criterion: Criterion) -> None:
@@ -529,23 +544,25 @@ def _ensure_editable(membership: Membership, *, user: User) -> Sheet:
 
 def _sheet(membership: Membership, *, user: User) -> Sheet:
     """The unit's sheet (its membership row is locked by the caller)."""
-    sheet = Sheet.objects.filter(membership=membership).first()
-    if sheet is None:
+    try:
+        return Sheet.objects.get(membership=membership)
+    except Sheet.DoesNotExist:
         sheet = Sheet(membership=membership)
         _save(sheet, user=user, reason="Lập phiếu tự chấm")
-    return sheet
+        return sheet
 
 
 def _current_score(
     membership: Membership, criterion: Criterion, revision: int | None, *, check: bool = True
 ) -> Score:
     """The score to write, or a new one; refused when the form's revision is stale."""
-    score = (
-        Score.objects.select_for_update()
-        .select_related("criterion")
-        .filter(membership=membership, criterion=criterion)
-        .first()
-    )
+    try:
+        score = Score.objects.select_for_update(of=("self",)).get(
+            membership=membership, criterion=criterion
+        )
+        score.membership, score.criterion = membership, criterion
+    except Score.DoesNotExist:
+        score = None
     if check and (score.revision if score else None) != revision:
         if score is None:  # a revision for a score that is gone: someone removed it
             score = Score(membership=membership, criterion=criterion)
@@ -554,7 +571,9 @@ def _current_score(
 
 
 def _agreement_for_update(cluster: Cluster, year: EmulationYear) -> ScoreAgreement:
-    agreement = ScoreAgreement.objects.select_for_update().filter(cluster=cluster, year=year)
+    agreement = ScoreAgreement.objects.select_for_update(of=("self",)).filter(
+        cluster=cluster, year=year
+    )
     return agreement.first() or ScoreAgreement(cluster=cluster, year=year)
 
 

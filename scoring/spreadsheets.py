@@ -663,7 +663,7 @@ def _store(changes: list[_Change], user: User) -> None:
         sheets._ensure_editable(found[0].membership, user=user)
     current = {
         (s.membership_id, s.criterion_id): s
-        for s in Score.objects.select_for_update().filter(
+        for s in Score.objects.select_for_update(of=("self",)).filter(
             membership_id__in=list(by_member),
             criterion_id__in={c.criterion.pk for c in changes},
         )

@@ -1,5 +1,7 @@
 import pytest
 
+from scoring import sheets
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings):
@@ -11,6 +13,9 @@ def _fast_and_quiet(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # SQLite gives a rolled-back test's ids to the next test's rows: a frozen
+    # scorecard's criteria kept in this process must not outlive their test.
+    sheets.criteria_cache_clear()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from scoring.views.sheet import leaf_of, sheet_page
 @require_POST
 def evidence_upload(request: HttpRequest, year: int, criterion_id: int) -> HttpResponse:
     membership = get_own_membership(request.user, get_year(year))
-    criterion = leaf_of(membership, criterion_id)
+    _, criterion = leaf_of(membership, criterion_id)
     form = EvidenceForm(request.POST, request.FILES, criterion=criterion)
     if form.is_valid():
         try:

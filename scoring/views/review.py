@@ -154,7 +154,7 @@ def _adjust_initial(score: Score | None) -> dict:
 
 def _cell_context(cluster, member, criterion, score) -> dict:
     own = sheets.own_figures(score)
-    ec = sheets.engine_criterion(criterion)
+    ec = criterion.rule
     own_ok = bool(own) and not sheets.score_errors(criterion, own)
     agreed_ok = score is not None and score.is_adjusted
     return {
@@ -251,7 +251,7 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
     if scorecard is None:
         return Matrix(cluster, year, None, [], [], agreement, held)
     leaves = [c for c in sheets.criteria_of(scorecard) if c.is_leaf]
-    engine_criteria = {c.pk: sheets.engine_criterion(c) for c in leaves}
+    engine_criteria = {c.pk: c.rule for c in leaves}
     members = list(
         Membership.objects.filter(cluster=cluster, year=year)
         .select_related("unit", "cluster", "year")

@@ -8,8 +8,8 @@ from functools import cached_property
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clusters.access import get_own_membership, get_year
@@ -31,7 +31,7 @@ def sheet(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 def sheet_row(request: HttpRequest, year: int, criterion_id: int) -> HttpResponse:
     membership = get_own_membership(request.user, get_year(year))
-    criterion = leaf_of(membership, criterion_id)
+    scorecard, criterion = leaf_of(membership, criterion_id)
     form = ScoreRowForm(request.POST, criterion=criterion)
     stale = None
     if form.is_valid():
@@ -48,7 +48,7 @@ def sheet_row(request: HttpRequest, year: int, criterion_id: int) -> HttpRespons
             form.add_error(None, error)
         except ValidationError as error:
             form.add_error(None, error)
-    return _row_answer(request, membership, criterion, form, stale)
+    return _row_answer(request, membership, scorecard, criterion, form, stale)
 
 
 @login_required
@@ -64,21 +64,20 @@ def sheet_submit(request: HttpRequest, year: int) -> HttpResponse:
     return redirect("sheet", year)
 
 
-def leaf_of(membership: Membership, criterion_id: int) -> Criterion:
-    """A leaf of the issued scorecard the unit scores against (404 otherwise)."""
-    return get_object_or_404(
-        Criterion.objects.select_related("scorecard").prefetch_related("bands"),
-        pk=criterion_id,
-        is_leaf=True,
-        scorecard__cluster=membership.cluster,
-        scorecard__year=membership.year,
-        scorecard__status=Scorecard.Status.ISSUED,
-    )
+def leaf_of(membership: Membership, criterion_id: int) -> tuple[Scorecard, Criterion]:
+    """The issued scorecard the unit scores against and one of its leaves (404 otherwise)."""
+    scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
+    criteria = sheets.criteria_of(scorecard) if scorecard else []
+    leaf = next((c for c in criteria if c.pk == criterion_id and c.is_leaf), None)
+    if leaf is None:
+        raise Http404("Không có tiêu chí này trong bảng chấm điểm đã ban hành của cụm, khối.")
+    return scorecard, leaf
 
 
 def _row_answer(
     request: HttpRequest,
     membership: Membership,
+    scorecard: Scorecard,
     criterion: Criterion,
     form: ScoreRowForm,
     stale: sheets.StaleScore | None,
@@ -92,8 +91,10 @@ def _row_answer(
         return redirect("sheet", membership.year.year)
     page = sheet_page(
         membership,
+        scorecard=scorecard,
         failed={criterion.pk: form} if failed and not stale else {},
         answer_for=criterion.pk if request.htmx else None,
+        saved=not failed,
     )
     row = page.row(criterion.pk)
     row.messages = form.messages() if failed else []
@@ -184,8 +185,9 @@ class SectionBlock:
 class SheetPage:
     membership: Membership
     scorecard: Scorecard | None
-    sheet: Sheet
+    sheet: Sheet | None
     agreement: ScoreAgreement | None
+    editable: bool
     due: object
     sections: list[SectionBlock]
     result: engine.UnitResult | None
@@ -196,10 +198,6 @@ class SheetPage:
     @property
     def locked(self) -> bool:
         return self.agreement is not None and self.agreement.is_locked
-
-    @property
-    def editable(self) -> bool:
-        return self.scorecard is not None and not self.locked and self.sheet.is_editable
 
     @property
     def unscored(self) -> int:
@@ -229,25 +227,35 @@ def band_text(band) -> str:
 def sheet_page(
     membership: Membership,
     *,
+    scorecard: Scorecard | None = None,
     failed: dict[int, ScoreRowForm] | None = None,
     answer_for: int | None = None,
+    saved: bool = False,
 ):
     """Everything the sheet shows, in a fixed number of queries.
 
-    `failed` holds the bound forms of rows whose save was refused, so they
-    show what the user typed and why it was refused. `answer_for` (a leaf's
-    pk) builds only what the htmx answer to a save of that row shows: the
-    results and totals, that row's forms, no evidence and no deadline.
+    `scorecard` is the issued one when the caller has it. `failed` holds the
+    bound forms of rows whose save was refused, so they show what the user
+    typed and why it was refused. `answer_for` (a leaf's pk) builds only what
+    the htmx answer to a save of that row shows: the results and totals, that
+    row's forms, no evidence and no deadline. `saved` says a save was just
+    accepted, so the sheet is open and the scores unlocked: neither is read again.
     """
     failed = failed or {}
-    scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
-    sheet = Sheet.objects.filter(membership=membership).first() or Sheet(membership=membership)
-    agreement = sheets.agreement_of(membership.cluster_id, membership.year_id)
+    if scorecard is None:
+        scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
+    if saved:
+        sheet, agreement = None, None
+    else:
+        sheet = Sheet.objects.filter(membership=membership).first() or Sheet(membership=membership)
+        agreement = sheets.agreement_of(membership.cluster_id, membership.year_id)
     page = SheetPage(
         membership=membership,
         scorecard=scorecard,
         sheet=sheet,
         agreement=agreement,
+        editable=scorecard is not None
+        and (saved or (not (agreement and agreement.is_locked) and sheet.is_editable)),
         due=sheets.submit_due(membership) if answer_for is None else None,
         sections=[],
         result=None,
@@ -258,17 +266,23 @@ def sheet_page(
         return page
     criteria = sheets.criteria_of(scorecard)
     leaves = [c for c in criteria if c.is_leaf]
-    ids = [c.pk for c in leaves]
+    ids = {c.pk for c in leaves}
+    # A unit's scores of a replaced scorecard are left out here rather than by
+    # the query: a long IN list costs more to build than the few rows it drops.
     scores = {
-        s.criterion_id: s for s in Score.objects.filter(membership=membership, criterion_id__in=ids)
+        s.criterion_id: s
+        for s in Score.objects.filter(membership=membership)
+        if s.criterion_id in ids
     }
     evidence: dict[int, list[Evidence]] = {}
     if answer_for is None:
         for item in Evidence.objects.filter(membership=membership, criterion_id__in=ids):
             evidence.setdefault(item.criterion_id, []).append(item)
-    plans = registered_plans(membership)
+    # The htmx answer to an accepted save shows no inputs, so no plan.
+    plans = {} if saved and answer_for is not None else registered_plans(membership)
 
-    engine_criteria = [sheets.engine_criterion(c) for c in leaves]
+    engine_criteria = [c.rule for c in leaves]
+    adjusted = {pk for pk, score in scores.items() if score.is_adjusted}
     own, agreed, errors = [], [], {}
     for criterion in leaves:
         score = scores.get(criterion.pk)
@@ -280,11 +294,14 @@ def sheet_page(
             errors[criterion.pk] = problems
         elif figures:
             own.append(sheets.engine_score(criterion, figures))
-        if not sheets.score_errors(criterion, score.figures()):
+        if criterion.pk not in adjusted:
+            if figures and not problems:
+                agreed.append(own[-1])
+        elif not sheets.score_errors(criterion, score.figures()):
             agreed.append(sheets.engine_score(criterion, score.figures()))
     unit = membership.unit.code
     page.result = engine.compute_unit(engine_criteria, engine.UnitInput(unit, tuple(own)))
-    if any(s.is_adjusted for s in scores.values()):
+    if adjusted:
         page.agreed_result = engine.compute_unit(
             engine_criteria, engine.UnitInput(unit, tuple(agreed))
         )
@@ -301,12 +318,13 @@ def sheet_page(
             result=page.result.criteria[criterion.code],
             agreed=(
                 page.agreed_result.criteria[criterion.code]
-                if score is not None and score.is_adjusted and page.agreed_result
+                if criterion.pk in adjusted and page.agreed_result
                 else None
             ),
             stored_errors=errors.get(criterion.pk, []),
         )
-        if editable and answer_for in (None, criterion.pk):
+        # The answer to an accepted save shows no inputs: its row needs no forms.
+        if editable and (answer_for is None or (answer_for == criterion.pk and not saved)):
             row.form = failed.get(criterion.pk) or _row_form(criterion, score, plan)
             row.evidence_form = EvidenceForm(criterion=criterion)
         page.rows[criterion.pk] = row

@@ -471,6 +471,20 @@ def test_r20_engine_refuses_floats() -> None:
         earned(qual(), Score("II.1", points=24.5))  # type: ignore[arg-type]
 
 
+def test_r20_a_float_equal_to_a_remembered_decimal_is_still_refused() -> None:
+    # earned() remembers results; 24.5 == D("24.5") and they hash alike.
+    assert earned(qual(), Score("II.1", points=D("24.5"))).earned == D("24.50")
+    with pytest.raises(TypeError):
+        earned(qual(), Score("II.1", points=24.5))  # type: ignore[arg-type]
+
+
+def test_r20_remembered_results_follow_the_criterion() -> None:
+    twice = qual()
+    assert earned(twice, Score("II.1", points=D("10"))).earned == D("10.00")
+    assert earned(twice, Score("II.1", points=D("12"))).earned == D("12.00")
+    assert earned(twice, None).earned == D("0")
+
+
 def test_r20_validate_higher_plan_must_be_positive() -> None:
     criterion = quant("I.3")
     assert validate_score(criterion, plan_actual(criterion, "0", "5")) == [

@@ -177,7 +177,7 @@ def test_live_totals_equal_the_engines_for_the_same_figures(client, world, card)
         response = post_row(client, card[code], **given)
     shown = data_values(response.content.decode())
 
-    criteria = [sheets.engine_criterion(card[c]) for c in card if card[c].is_leaf]
+    criteria = [card[c].rule for c in card if card[c].is_leaf]
     scores = tuple(
         engine.Score(criterion=code, **{k: Decimal(v.replace(",", ".")) for k, v in f.items()})
         for code, f in figures.items()
@@ -304,6 +304,23 @@ def test_sheet_page_queries_do_not_grow_with_criteria(client, world, django_asse
     client.force_login(world.member)
     with django_assert_max_num_queries(15):
         assert client.get(sheet_url()).status_code == 200
+
+
+def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    """The deadline peak: every unit saves at once, so a save's cost must not
+    grow with the criteria (their issued scorecard is read once per process)."""
+    from tests.scoring.test_review_views import big_scorecard
+
+    hh_membership = member(world, world.a_member)
+    leaves = big_scorecard(world.cluster_a, world.year, 30)
+    for leaf in leaves:
+        Score.objects.create(membership=hh_membership, criterion=leaf, points=Decimal(1))
+    client.force_login(world.member)
+    assert "Đã lưu." in post_row(client, leaves[0], revision=1, points="2").content.decode()
+    with django_assert_max_num_queries(15):
+        answer = post_row(client, leaves[3], revision=1, points="3").content.decode()
+    assert "Đã lưu." in answer
+    assert f'name="r{leaves[3].pk}-revision" value="2"' in answer
 
 
 def test_the_unit_home_links_the_sheet(client, world, card):

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from clusters.models import (
@@ -21,6 +21,7 @@ from clusters.models import (
 from scoring import sheets
 from scoring.models import Band, Criterion, Score, ScoreAgreement, Scorecard, Sheet
 from scoring.results import cluster_results
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +244,71 @@ def test_concurrent_saves_from_one_revision_only_one_wins(world, card, hh):
         thread.join()
     assert sorted(outcomes) == ["saved", "stale"]
     assert Score.objects.get().revision == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need a real concurrent database"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_units_save_does_not_hold_up_another_units_save(world, card, hh):
+    """At the deadline every unit saves at once: a save locks its own unit's rows,
+    never the year, cluster, unit or criterion rows the others share."""
+    lg = member(world, world.a_member2)
+    lg_user = UserFactory(username="langgiang", unit=world.a_member2)
+    saved, finish = threading.Event(), threading.Event()
+
+    def save_and_hold() -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            with transaction.atomic():
+                save(world, hh, card["II.1"], points="100")
+                saved.set()
+                finish.wait(10)
+        finally:
+            thread_connection.close()
+
+    holder = threading.Thread(target=save_and_hold)
+    holder.start()
+    try:
+        assert saved.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            score = save(world, lg, card["II.1"], user=lg_user, points="120")
+    finally:
+        finish.set()
+        holder.join()
+    assert score.points == Decimal(120)
+    assert Score.objects.get(membership=hh).points == Decimal(100)
+
+
+def test_an_issued_scorecards_criteria_are_read_once(world, card, django_assert_num_queries):
+    scorecard = Scorecard.objects.get(pk=card["I.1"].scorecard_id)
+    first = sheets.criteria_of(scorecard)
+    with django_assert_num_queries(0):
+        again = sheets.criteria_of(scorecard)
+    assert [c.code for c in again] == [c.code for c in first] == list(card)
+    assert [b.points for b in again[-1].bands.all()] == [Decimal(200), Decimal(150), Decimal(100)]
+
+
+def test_a_scorecard_whose_status_changed_is_read_again(world, card, django_assert_num_queries):
+    scorecard = Scorecard.objects.get(pk=card["I.1"].scorecard_id)
+    sheets.criteria_of(scorecard)
+    scorecard.status = Scorecard.Status.SUPERSEDED
+    scorecard.save()
+    with django_assert_num_queries(2):
+        assert len(sheets.criteria_of(scorecard)) == len(card)
+
+
+def test_a_draft_scorecards_criteria_are_read_every_time(world):
+    card = make_scorecard(world.cluster_a, world.year, status=Scorecard.Status.DRAFT)
+    scorecard = Scorecard.objects.get(pk=card["I.1"].scorecard_id)
+    sheets.criteria_of(scorecard)
+    Criterion.objects.create(
+        scorecard=scorecard, code="II.2", section="II", title="Mới", points=Decimal(10), order=99
+    )
+    assert [c.code for c in sheets.criteria_of(scorecard)][-1] == "II.2"
 
 
 # ---------------------------------------------------------------------------

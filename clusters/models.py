@@ -169,16 +169,19 @@ class Deadline(models.Model):
 
 
 class MembershipQuerySet(models.QuerySet):
-    def of_user(self, user, year: "EmulationYear") -> "Membership | None":
+    def of_user(self, user, year: "EmulationYear | int") -> "Membership | None":
         """The membership of the user's unit in `year`, if it has one."""
         if not getattr(user, "unit_id", None):
             return None
         try:  # one at most (R2); get() also spares first()'s ordering
-            return self.select_related("cluster__authority", "unit", "year").get(
+            membership = self.select_related("cluster__authority", "unit").get(
                 unit_id=user.unit_id, year=year
             )
         except self.model.DoesNotExist:
             return None
+        if isinstance(year, EmulationYear):
+            membership.year = year  # the caller's: no join to read it again
+        return membership
 
 
 class Membership(models.Model):

@@ -238,7 +238,7 @@ def sheet_page(
     bound forms of rows whose save was refused, so they show what the user
     typed and why it was refused. `answer_for` (a leaf's pk) builds only what
     the htmx answer to a save of that row shows: the results and totals, that
-    row's forms, no evidence and no deadline. `saved` says a save was just
+    row alone with its forms, no evidence and no deadline. `saved` says a save was just
     accepted, so the sheet is open and the scores unlocked: neither is read again.
     """
     failed = failed or {}
@@ -307,7 +307,8 @@ def sheet_page(
         )
 
     editable = page.editable
-    for criterion in leaves:
+    shown = leaves if answer_for is None else [c for c in leaves if c.pk == answer_for]
+    for criterion in shown:
         score = scores.get(criterion.pk)
         plan = plans.get(criterion.pk) if criterion.method == Method.QUANTITATIVE else None
         row = Row(
@@ -331,7 +332,9 @@ def sheet_page(
 
     for section in engine.SECTIONS:
         lines = [
-            page.rows[c.pk] if c.is_leaf else Heading(c) for c in criteria if c.section == section
+            page.rows[c.pk] if c.is_leaf else Heading(c)
+            for c in criteria
+            if c.section == section and answer_for is None
         ]
         page.sections.append(
             SectionBlock(

@@ -23,4 +23,6 @@ RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput
 RUN useradd --create-home thidua && mkdir -p /app/media && chown thidua /app/media
 USER thidua
 EXPOSE 8000
-CMD ["gunicorn", "emulation.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# gunicorn reads its worker count from WEB_CONCURRENCY: one sync worker per core.
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "emulation.wsgi:application", "--bind", "0.0.0.0:8000"]

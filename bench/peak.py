@@ -4,7 +4,7 @@ Builds a fresh PostgreSQL database (20 clusters × 15 units on the group-A
 scorecard of bench/province.py, 56 leaves each, about half of the scores
 already entered so that first saves and saves over a revision both happen),
 one user per unit, and serves the app with gunicorn (DEBUG=false) as the
-Dockerfile does: 3 sync workers.
+Dockerfile does on 2 cores: 2 sync workers.
 
 Clients: a pool of processes, each running one thread per user session with
 its own cookie jar (stdlib http.client, a new connection per request). Every
@@ -784,10 +784,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of saving")
     parser.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"))
     parser.add_argument("--processes", type=int, default=6, help="client processes")
-    # The server as the Dockerfile and docker-compose.yml run it: 3 sync workers.
-    # On 2 cores they beat gthread 5 × 4 (24.8 against 36 ms of CPU per save):
-    # threads of one process only take turns holding the GIL.
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    # The server as the Dockerfile and docker-compose.yml run it on 2 cores: one
+    # sync worker per core (WEB_CONCURRENCY=2). Measured at this peak: gthread
+    # 5 × 4 spent 36 ms of CPU per save, sync × 3 about 23, sync × 2 about 21;
+    # threads of one process only take turns holding the GIL, and more processes
+    # than cores only take turns on them.
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--database-url", default=os.environ.get("PEAK_DATABASE_URL", DATABASE_URL))

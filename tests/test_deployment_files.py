@@ -23,6 +23,15 @@ def test_compose_commands_run_gunicorn_celery_worker_and_beat():
     assert services["beat"]["command"][:4] == ["celery", "-A", "emulation", "beat"]
 
 
+def test_the_web_workers_follow_web_concurrency_one_per_core_by_default():
+    services = _compose()["services"]
+    assert "--workers" not in services["web"]["command"]
+    assert services["web"]["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-2}"
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert "ENV WEB_CONCURRENCY=2" in dockerfile
+    assert "--workers" not in dockerfile
+
+
 def test_compose_app_services_point_at_postgres_and_redis_and_keep_files():
     services = _compose()["services"]
     for name in ("web", "worker", "beat"):

@@ -209,16 +209,7 @@ class Criterion(models.Model):
             points=self.points,
             method=self.method,
             direction=self.direction,
-            bands=tuple(
-                engine.Band(
-                    points=band.points,
-                    min=band.min_value,
-                    max=band.max_value,
-                    min_inclusive=band.min_inclusive,
-                    max_inclusive=band.max_inclusive,
-                )
-                for band in self.bands.all()
-            ),
+            bands=tuple(band.rule for band in self.bands.all()),
         )
 
 
@@ -242,6 +233,17 @@ class Band(models.Model):
 
     def __str__(self) -> str:
         return f"{self.min_value}–{self.max_value}: {self.points} điểm"
+
+    @property
+    def rule(self) -> engine.Band:
+        """The band as the engine reads it."""
+        return engine.Band(
+            points=self.points,
+            min=self.min_value,
+            max=self.max_value,
+            min_inclusive=self.min_inclusive,
+            max_inclusive=self.max_inclusive,
+        )
 
 
 class Score(models.Model):

@@ -137,15 +137,7 @@ def _criteria(scorecards) -> dict[int, list[engine.Criterion]]:
     ids = [s.pk for s in scorecards]
     bands: dict[int, list[engine.Band]] = defaultdict(list)
     for band in Band.objects.filter(criterion__scorecard_id__in=ids).order_by("criterion", "order"):
-        bands[band.criterion_id].append(
-            engine.Band(
-                points=band.points,
-                min=band.min_value,
-                max=band.max_value,
-                min_inclusive=band.min_inclusive,
-                max_inclusive=band.max_inclusive,
-            )
-        )
+        bands[band.criterion_id].append(band.rule)
     criteria: dict[int, list[engine.Criterion]] = defaultdict(list)
     for c in Criterion.objects.filter(scorecard_id__in=ids, is_leaf=True).order_by("order"):
         criteria[c.scorecard_id].append(

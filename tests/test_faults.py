@@ -36,6 +36,7 @@ from clusters.models import ReminderSent
 from clusters.tasks import remind_due
 from emulation.celery import app as celery_app
 from tests.clusters.test_reminders_redis import _database_url
+from tests.marks import needs_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 BASIC = ROOT / "tests" / "data" / "01-cum-huyen-basic.json"
@@ -312,12 +313,11 @@ def _stop(worker: subprocess.Popen) -> None:
 
 
 @needs_redis_server
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_sends_the_reminders_once_redis_is_back(demo, broker, settings, tmp_path, caplog):
     """End to end on PostgreSQL: a real worker outlives the outage, reconnects
     to Redis and sends each reminder once."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database only on PostgreSQL")
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     log = tmp_path / "worker.log"

@@ -23,6 +23,7 @@ from clusters.tasks import remind_due, send_reminder
 from emulation.celery import app as celery_app
 from emulation.models import User
 from tests.clusters.helpers import membership
+from tests.marks import needs_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -314,10 +315,6 @@ def test_a_failed_claim_is_left_to_the_next_offset_after_two_days(mailboxes):
 
 
 # --- Two workers at once ----------------------------------------------------------------------
-
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row-level concurrency needs PostgreSQL"
-)
 
 
 @needs_postgres

@@ -16,15 +16,13 @@ from uuid import uuid4
 import pytest
 from django.conf import settings
 from django.core.mail.backends import filebased
-from django.db import connection
+
+from tests.marks import needs_postgres, needs_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 30
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"),
-    reason="REDIS_URL is not set: this test needs a Redis broker and runs in CI",
-)
+pytestmark = [needs_redis, needs_postgres]
 
 
 class DirectoryBackend(filebased.EmailBackend):
@@ -48,8 +46,6 @@ def _database_url() -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_reminder_goes_through_redis_to_a_worker(world, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database only on PostgreSQL")
     from clusters import deadlines
     from clusters.models import Deadline, Membership, ReminderSent
     from clusters.services import year_create

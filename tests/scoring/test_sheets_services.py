@@ -22,6 +22,7 @@ from scoring import sheets
 from scoring.models import Band, Criterion, Score, ScoreAgreement, Scorecard, Sheet
 from scoring.results import cluster_results
 from tests.factories import UserFactory
+from tests.marks import needs_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -216,9 +217,7 @@ def test_two_first_saves_of_a_row_the_second_is_refused(world, card, hh):
     assert Score.objects.get().points == Decimal(100)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need a real concurrent database"
-)
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_saves_from_one_revision_only_one_wins(world, card, hh):
     save(world, hh, card["II.1"], points="100")
@@ -246,9 +245,7 @@ def test_concurrent_saves_from_one_revision_only_one_wins(world, card, hh):
     assert Score.objects.get().revision == 2
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need a real concurrent database"
-)
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_units_save_does_not_hold_up_another_units_save(world, card, hh):
     """At the deadline every unit saves at once: a save locks its own unit's rows,

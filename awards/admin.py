@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from awards.models import Flag, Proposal, ProposalItem, Quota, Vote
+from awards.models import Ballot, Flag, Proposal, ProposalItem, Quota, Vote
 
 # A membership reads "unit – role (cluster, year)": these joins keep lists flat.
 MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
@@ -38,6 +38,14 @@ class VoteAdmin(SimpleHistoryAdmin):
     list_select_related = MEMBERSHIP_JOINS
     search_fields = ("membership__unit__code", "membership__unit__name")
     raw_id_fields = ("membership",)
+
+
+@admin.register(Ballot)
+class BallotAdmin(SimpleHistoryAdmin):
+    list_display = ("cluster", "year", "voters")
+    list_filter = ("year", "cluster")
+    list_select_related = ("cluster", "year")
+    search_fields = ("cluster__code", "cluster__name")
 
 
 @admin.register(Proposal)

@@ -43,17 +43,34 @@ class QuotaForm(forms.Form):
 
 
 class VoteForm(forms.Form):
-    """The ballot of the annual conference: votes of every tied unit (R33)."""
+    """The ballot of the annual conference: how many members voted and the votes
+    of every tied unit (R33); a correction of a recorded ballot gives its reason."""
 
-    def __init__(self, *args, members: Iterable[Membership], **kwargs) -> None:
+    voters = _count("Số thành viên bỏ phiếu")
+
+    def __init__(
+        self, *args, members: Iterable[Membership], corrects: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         for member in members:
             field = _count(f"{member.unit.code} – {member.unit.name}")
             field.membership_id = member.pk
             self.fields[f"u{member.pk}"] = field
+        if corrects:
+            self.fields["reason"] = forms.CharField(
+                label="Lý do sửa kết quả bỏ phiếu",
+                required=False,
+                max_length=500,
+                help_text="Bắt buộc khi sửa kết quả đã ghi; được ghi vào lịch sử (R35).",
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
 
     def votes(self) -> dict[int, int]:
-        return {field.membership_id: self.cleaned_data[name] for name, field in self.fields.items()}
+        return {
+            field.membership_id: self.cleaned_data[name]
+            for name, field in self.fields.items()
+            if hasattr(field, "membership_id")
+        }
 
 
 class DecisionForm(forms.Form):

@@ -103,6 +103,33 @@ class Vote(models.Model):
         return f"{self.membership.unit.code}: {self.votes} phiếu"
 
 
+class Ballot(models.Model):
+    """The members' ballot of a cluster's year that settles its ties (R33): how
+    many members voted. Each tied unit's count is its Vote; the rule that holds
+    them together is awards.services.ballot_errors."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="ballots"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="ballots"
+    )
+    voters = models.PositiveSmallIntegerField(
+        "số thành viên bỏ phiếu", validators=[MinValueValidator(1)]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "cuộc bỏ phiếu"
+        verbose_name_plural = "cuộc bỏ phiếu"
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year"], name="ballot_one_per_cluster_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"Bỏ phiếu {self.cluster.code} năm {self.year.year}: {self.voters} thành viên"
+
+
 class Proposal(models.Model):
     """A cluster's award proposal of a year and where it stands (R34).
 

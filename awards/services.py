@@ -29,7 +29,7 @@ from django.utils.formats import number_format
 from simple_history.utils import bulk_create_with_history
 
 from awards import allocation
-from awards.models import Proposal, ProposalItem, Quota, Vote
+from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import get_cluster_for_head, is_staff_of
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation.models import User
@@ -211,23 +211,68 @@ def quotas_set(
     ]
 
 
+def ballot_errors(
+    *, voters: int, members: int, counts: Mapping[int, int], groups: list[Tie]
+) -> list[str]:
+    """What makes a ballot impossible (R33), in Vietnamese.
+
+    The seed: "Trường hợp có từ 02 đơn vị trở lên có số điểm bằng nhau thì tiến
+    hành bỏ phiếu để chọn đủ số lượng khen thưởng theo quy định" [III.2.2]. The
+    rule read from it: the voters are members of the cluster (at least one, at
+    most its members of the year); each voter gives at most one vote to a unit,
+    so a unit's count is between 0 and the voters; and each voter chooses at
+    most as many units of a tie as there are awards to give within it (the
+    tie's slots that hold an award), so the counts of one tie sum to at most
+    voters × those awards. `counts` are keyed by membership id, for the units
+    of `groups`.
+    """
+    if isinstance(voters, bool) or not isinstance(voters, int) or not 1 <= voters <= members:
+        return [
+            f"Số thành viên bỏ phiếu phải từ 1 đến {members} (số thành viên của cụm, khối "
+            f"trong năm); nhận được {voters!r} (R33)."
+        ]
+    errors = []
+    for tie in groups:
+        units = [(row.membership, counts[row.membership.pk]) for row in tie.rows]
+        for member, count in units:
+            if count > voters:
+                errors.append(
+                    f"Số phiếu của {member.unit.name} ({count}) vượt số thành viên bỏ phiếu "
+                    f"({voters}): mỗi thành viên bỏ cho một đơn vị nhiều nhất một phiếu (R33)."
+                )
+        awards = sum(n for _, n in tie.at_stake)
+        total = sum(count for _, count in units)
+        if total > voters * awards:
+            errors.append(
+                f"Tổng số phiếu của nhóm bằng điểm {number_format(tie.total, 2)} ({total}) vượt "
+                f"{voters} thành viên × {awards} danh hiệu được bình xét: mỗi thành viên chọn "
+                "nhiều nhất số đơn vị bằng số danh hiệu (R33)."
+            )
+    return errors
+
+
 @transaction.atomic
 def vote_record(
-    *, cluster: Cluster, year: EmulationYear, votes: dict[int, int], user: User
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    voters: int,
+    votes: dict[int, int],
+    reason: str = "",
+    user: User,
 ) -> list[Vote]:
-    """The head records the ballot taken at the conference (R33): the votes of
-    each unit of a tie group, keyed by membership id. The allocation orders
-    the tied units by these votes from then on."""
+    """The head records the ballot taken at the conference (R33): how many
+    members voted and the votes of each unit of a tie group, keyed by
+    membership id. The allocation orders the tied units by these votes from
+    then on. A recorded ballot may be corrected, with a reason, until the
+    proposal is submitted; each change keeps who, when, old → new and why (R35)."""
     get_cluster_for_head(user, cluster.code, year)
     _lock_members(cluster, year)
     _ensure_allocation_open(cluster, year)
     if not votes:
         raise ValidationError("Chưa nhập số phiếu của đơn vị nào.")
-    tied = {
-        row.membership.pk: row.membership
-        for tie in ties(cluster_results(cluster, year))
-        for row in tie.rows
-    }
+    groups = ties(cluster_results(cluster, year))
+    tied = {row.membership.pk: row.membership for tie in groups for row in tie.rows}
     errors = []
     for membership_id, count in votes.items():
         member = tied.get(membership_id)
@@ -239,8 +284,33 @@ def vote_record(
         raise ValidationError(sorted(set(errors)))
     existing = {
         v.membership_id: v
-        for v in Vote.objects.select_for_update(of=("self",)).filter(membership_id__in=list(votes))
+        for v in Vote.objects.select_for_update(of=("self",)).filter(membership_id__in=list(tied))
     }
+    counts = {pk: vote.votes for pk, vote in existing.items()} | votes
+    touched = [tie for tie in groups if all(row.membership.pk in counts for row in tie.rows)]
+    members = Membership.objects.filter(cluster=cluster, year=year).count()
+    errors = ballot_errors(voters=voters, members=members, counts=counts, groups=touched)
+    if errors:
+        raise ValidationError(errors)
+
+    ballot = Ballot.objects.select_for_update(of=("self",)).filter(cluster=cluster, year=year)
+    ballot = ballot.first()
+    corrected = (ballot is not None and ballot.voters != voters) or any(
+        pk in existing and existing[pk].votes != count for pk, count in votes.items()
+    )
+    reason = (reason or "").strip()
+    if corrected and not reason:
+        raise ValidationError("Cần ghi lý do sửa kết quả bỏ phiếu đã ghi (R35).")
+    why = f" Lý do: {reason}" if reason else ""
+    if ballot is None or ballot.voters != voters:
+        change = (
+            f"Ghi số thành viên bỏ phiếu tại hội nghị tổng kết: {voters}"
+            if ballot is None
+            else f"Sửa số thành viên bỏ phiếu: {ballot.voters} → {voters}"
+        )
+        ballot = ballot or Ballot(cluster=cluster, year=year)
+        ballot.voters = voters
+        _save(ballot, user=user, reason=f"{change} (R33).{why}")
     saved = []
     for membership_id, count in votes.items():
         unit = tied[membership_id].unit
@@ -254,7 +324,7 @@ def vote_record(
         else:
             change = f"Sửa kết quả bỏ phiếu của {unit.code}: {vote.votes} → {count} phiếu"
         vote.votes = count
-        _save(vote, user=user, reason=f"{change} (R33).")
+        _save(vote, user=user, reason=f"{change} (R33).{why}")
         saved.append(vote)
     return saved
 

@@ -1,7 +1,7 @@
 """The audit trail of a cluster's year, or of one unit's (R35): every recorded
 change of scores (own and agreed figures), sheets, bonuses, deductions, flags,
 votes and participation of the units, and of the cluster's scorecard,
-agreement, quotas and proposal, with who, when, old → new value and why.
+agreement, quotas, ballot and proposal, with who, when, old → new value and why.
 
 simple-history keeps one row per save (and one per deletion). Each history
 table is read once for the whole scope, ordered by object and date, and each
@@ -24,7 +24,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from awards.models import Flag, Proposal, Quota, Vote
+from awards.models import Ballot, Flag, Proposal, Quota, Vote
 from clusters.models import Cluster, EmulationYear, Membership
 from scoring.models import (
     Bonus,
@@ -47,7 +47,13 @@ UNIT_MODELS: tuple[type[models.Model], ...] = (
     Vote,
     Participation,
 )
-CLUSTER_MODELS: tuple[type[models.Model], ...] = (Scorecard, ScoreAgreement, Quota, Proposal)
+CLUSTER_MODELS: tuple[type[models.Model], ...] = (
+    Scorecard,
+    ScoreAgreement,
+    Quota,
+    Ballot,
+    Proposal,
+)
 
 # Never shown as a change: the keys of the scope, bookkeeping, who created a row
 # (the history row says who) and the optimistic-locking counter.

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from awards import services
 from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
 from awards.forms import DecisionForm, QuotaForm, VoteForm
-from awards.models import Proposal, ProposalItem, Quota, Vote
+from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import (
     Seat,
     get_cluster_for_head,
@@ -101,7 +101,12 @@ def vote(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if form.is_valid() and _attempt(
         form,
         lambda: services.vote_record(
-            cluster=cluster, year=emulation_year, votes=form.votes(), user=request.user
+            cluster=cluster,
+            year=emulation_year,
+            voters=form.cleaned_data["voters"],
+            votes=form.votes(),
+            reason=form.cleaned_data.get("reason", ""),
+            user=request.user,
         ),
     ):
         messages.success(request, "Đã ghi kết quả bỏ phiếu; kết quả phân bổ được cập nhật.")
@@ -144,9 +149,13 @@ def _review_context(seat: Seat, data=None) -> dict:
     frozen = proposal is not None and proposal.freezes_allocation
     vote_form = None
     if seat.leads and ties and not frozen:
+        # The form stays after a ballot, filled in, so that it can be corrected (R33, R35).
         members = [row.membership for tie in ties for row in tie.rows]
         initial = {f"u{m.pk}": votes[m.pk] for m in members if m.pk in votes}
-        vote_form = VoteForm(data, members=members, initial=initial)
+        ballot = Ballot.objects.filter(cluster=seat.cluster, year=seat.year).first()
+        if ballot is not None:
+            initial["voters"] = ballot.voters
+        vote_form = VoteForm(data, members=members, corrects=bool(initial), initial=initial)
     vote_history = (
         Vote.history.filter(membership__cluster=seat.cluster, membership__year=seat.year)
         .select_related("history_user", "membership__unit")

@@ -4,6 +4,7 @@ The helpers at the top build a cluster's scored year; the quota and proposal
 tests import them.
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from awards import services
-from awards.models import Flag, Proposal, Quota, Vote
+from awards.models import Ballot, Flag, Proposal, Quota, Vote
 from clusters.models import Membership
 from scoring.models import Bonus, Criterion, Score, Scorecard
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
@@ -217,13 +218,15 @@ def test_head_sees_no_quota_link(client, tied):
 # --- The ballot (R33) -----------------------------------------------------------
 
 
-def _ballot(world, **votes) -> dict[str, int]:
-    return {f"u{member_of(world, code).pk}": count for code, count in votes.items()}
+def _ballot(world, voters: int = 4, **votes) -> dict[str, int]:
+    """The ballot form's data: the members voting and each tied unit's votes."""
+    counts = {f"u{member_of(world, code).pk}": count for code, count in votes.items()}
+    return {"voters": voters} | counts
 
 
 def test_ballot_resolves_the_tie(client, tied):
     client.force_login(tied.head)
-    response = client.post(vote_url(), _ballot(tied, VY=4, HH=9))
+    response = client.post(vote_url(), _ballot(tied, VY=1, HH=3))
     assert response.status_code == 302 and response.url == review_url()
     page = client.get(review_url()).content.decode()
     assert "Bằng khen của Chủ tịch UBND tỉnh" in row_of(page, "HH")
@@ -236,7 +239,7 @@ def test_ballot_resolves_the_tie(client, tied):
 
 def test_tied_ballot_keeps_the_tie_open(client, tied):
     client.force_login(tied.head)
-    client.post(vote_url(), _ballot(tied, VY=6, HH=6))
+    client.post(vote_url(), _ballot(tied, VY=2, HH=2))
     page = client.get(review_url()).content.decode()
     assert page.count('<span class="badge text-bg-warning">Cần bỏ phiếu</span>') == 2
     assert "số phiếu bằng nhau ở ranh giới, cần bỏ phiếu lại" in page
@@ -245,19 +248,89 @@ def test_tied_ballot_keeps_the_tie_open(client, tied):
 
 def test_ballot_can_be_corrected_and_the_history_keeps_both(client, tied):
     client.force_login(tied.head)
-    client.post(vote_url(), _ballot(tied, VY=6, HH=6))
-    client.post(vote_url(), _ballot(tied, VY=7, HH=5))
+    client.post(vote_url(), _ballot(tied, VY=2, HH=2))
+    client.post(vote_url(), _ballot(tied, VY=3, HH=1) | {"reason": "Đếm lại phiếu"})
     page = client.get(review_url()).content.decode()
     assert "Bằng khen của Chủ tịch UBND tỉnh" in row_of(page, "VY")
     vy = member_of(tied, "VY")
     history = list(Vote.history.filter(membership_id=vy.pk).order_by("history_date"))
-    assert [h.votes for h in history] == [6, 7]
+    assert [h.votes for h in history] == [2, 3]
     assert all(h.history_user == tied.head for h in history)
     assert (
-        "Ghi kết quả bỏ phiếu tại hội nghị tổng kết: VY 6 phiếu" in history[0].history_change_reason
+        "Ghi kết quả bỏ phiếu tại hội nghị tổng kết: VY 2 phiếu" in history[0].history_change_reason
     )
-    assert "Sửa kết quả bỏ phiếu của VY: 6 → 7 phiếu" in history[1].history_change_reason
-    assert "Sửa kết quả bỏ phiếu của VY: 6 → 7 phiếu" in page  # the page's history
+    assert "Sửa kết quả bỏ phiếu của VY: 2 → 3 phiếu" in history[1].history_change_reason
+    assert "Lý do: Đếm lại phiếu" in history[1].history_change_reason
+    assert "Sửa kết quả bỏ phiếu của VY: 2 → 3 phiếu" in page  # the page's history
+
+
+def test_impossible_counts_are_refused_for_the_members_voting(client, tied):
+    """Issue 11.7: 60 and 50 votes in a cluster of 4 members (R33)."""
+    client.force_login(tied.head)
+    response = client.post(vote_url(), _ballot(tied, VY=60, HH=50))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Số phiếu của UBND huyện Việt Yên (60) vượt số thành viên bỏ phiếu (4)" in page
+    assert not Vote.objects.exists()
+
+
+def test_members_voting_are_at_least_one_and_at_most_the_clusters_members(client, tied):
+    client.force_login(tied.head)
+    for voters in (0, 5):
+        response = client.post(vote_url(), _ballot(tied, VY=0, HH=0) | {"voters": voters})
+        assert response.status_code == 200
+        assert "Số thành viên bỏ phiếu phải từ 1 đến 4" in response.content.decode()
+    assert not Vote.objects.exists() and not Ballot.objects.exists()
+
+
+def test_counts_of_a_tie_sum_to_at_most_members_times_awards_decided(client, world):
+    """Three units tied on 930,50 for one flag: each member chooses one unit, so
+    the three counts sum to at most the members voting (R33)."""
+    score_cluster(
+        world, world.cluster_a, {"TPBG": "930.50", "VY": "930.50", "HH": "930.50", "LG": "910"}
+    )
+    set_quotas(world.cluster_a, world.year, flag=1)
+    client.force_login(world.head)
+    response = client.post(vote_url(), _ballot(world, TPBG=2, VY=2, HH=1, voters=4))
+    assert response.status_code == 200
+    assert "Tổng số phiếu của nhóm bằng điểm 930,50 (5) vượt 4 thành viên × 1 danh hiệu" in (
+        response.content.decode()
+    )
+    assert not Vote.objects.exists()
+    response = client.post(vote_url(), _ballot(world, TPBG=2, VY=1, HH=1, voters=4))
+    assert response.status_code == 302
+    assert Ballot.objects.get().voters == 4
+
+
+def test_ballot_records_the_members_voting_and_the_form_stays_to_correct_it(client, tied):
+    client.force_login(tied.head)
+    client.post(vote_url(), _ballot(tied, VY=3, HH=1))
+    ballot = Ballot.objects.get(cluster=tied.cluster_a, year=tied.year)
+    assert ballot.voters == 4
+    page = client.get(review_url()).content.decode()
+    assert vote_url() in page and 'name="voters"' in page and 'value="4"' in page
+    assert "Lý do sửa kết quả bỏ phiếu" in page
+
+
+def test_a_correction_needs_a_reason_and_every_change_is_in_the_history(client, tied):
+    client.force_login(tied.head)
+    client.post(vote_url(), _ballot(tied, VY=3, HH=1))
+    response = client.post(vote_url(), _ballot(tied, VY=1, HH=2, voters=3))
+    assert response.status_code == 200
+    assert "Cần ghi lý do sửa kết quả bỏ phiếu" in response.content.decode()
+    assert Vote.objects.get(membership=member_of(tied, "VY")).votes == 3
+    assert Ballot.objects.get().voters == 4
+
+    reason = "Một thành viên vắng, kiểm phiếu lại"
+    response = client.post(vote_url(), _ballot(tied, VY=1, HH=2, voters=3) | {"reason": reason})
+    assert response.status_code == 302
+    history_page = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", history_page).split())
+    assert "số thành viên bỏ phiếu: 4 → 3" in text
+    assert "số phiếu: 3 → 1" in text and "số phiếu: 1 → 2" in text
+    assert "số phiếu: — → 3" in text  # the first entry is there too
+    assert text.count(reason) == 3  # the ballot's and both units' counts
+    assert tied.head.get_full_name() in text
 
 
 @pytest.mark.parametrize("value", ["-1", "2.5", "", "nhiều"])
@@ -274,7 +347,7 @@ def test_ballot_is_only_for_tied_units(tied):
     tpbg = member_of(tied, "TPBG")
     with pytest.raises(ValidationError, match="nhóm bằng điểm cần bỏ phiếu"):
         services.vote_record(
-            cluster=tied.cluster_a, year=tied.year, votes={tpbg.pk: 3}, user=tied.head
+            cluster=tied.cluster_a, year=tied.year, voters=4, votes={tpbg.pk: 3}, user=tied.head
         )
     assert not Vote.objects.exists()
 
@@ -282,7 +355,7 @@ def test_ballot_is_only_for_tied_units(tied):
 @pytest.mark.parametrize("who", ["staff", "member", "deputy", "other_head", "other_member"])
 def test_only_the_head_records_the_ballot(client, tied, who):
     client.force_login(getattr(tied, who))
-    assert client.post(vote_url(), _ballot(tied, VY=4, HH=9)).status_code == 403
+    assert client.post(vote_url(), _ballot(tied, VY=1, HH=3)).status_code == 403
     assert not Vote.objects.exists()
 
 
@@ -291,6 +364,7 @@ def test_another_clusters_head_cannot_record_a_ballot_through_the_service(tied):
         services.vote_record(
             cluster=tied.cluster_a,
             year=tied.year,
+            voters=4,
             votes={member_of(tied, "VY").pk: 1},
             user=tied.other_head,
         )
@@ -300,7 +374,8 @@ def test_ballot_is_refused_once_the_proposal_is_submitted(tied):
     services.vote_record(
         cluster=tied.cluster_a,
         year=tied.year,
-        votes={member_of(tied, "VY").pk: 4, member_of(tied, "HH").pk: 9},
+        voters=4,
+        votes={member_of(tied, "VY").pk: 1, member_of(tied, "HH").pk: 3},
         user=tied.head,
     )
     services.proposal_submit(cluster=tied.cluster_a, year=tied.year, user=tied.head)
@@ -308,7 +383,9 @@ def test_ballot_is_refused_once_the_proposal_is_submitted(tied):
         services.vote_record(
             cluster=tied.cluster_a,
             year=tied.year,
-            votes={member_of(tied, "VY").pk: 10},
+            voters=4,
+            votes={member_of(tied, "VY").pk: 4},
+            reason="Đếm lại phiếu",
             user=tied.head,
         )
 

@@ -265,14 +265,19 @@ def test_vote_changes(named):
             )
     Quota.objects.create(cluster=named.cluster_a, year=named.year, award="co_thi_dua", count=1)
     hh, lg = member(named, named.a_member), member(named, named.a_member2)
-    for votes in ({hh.pk: 5, lg.pk: 3}, {hh.pk: 6, lg.pk: 3}):
+    for votes, reason in (({hh.pk: 2, lg.pk: 1}, ""), ({hh.pk: 3, lg.pk: 1}, "Đếm lại phiếu")):
         awards_services.vote_record(
-            cluster=named.cluster_a, year=named.year, votes=votes, user=named.head
+            cluster=named.cluster_a,
+            year=named.year,
+            voters=4,
+            votes=votes,
+            reason=reason,
+            user=named.head,
         )
     found = [c for c in changes(named) if c.what == "Phiếu bầu" and c.subject == "HH"]
-    assert field(found[0], "số phiếu") == ("5", "6")
-    assert field(found[1], "số phiếu") == ("—", "5")
-    assert "(R33)" in found[0].reason
+    assert field(found[0], "số phiếu") == ("2", "3")
+    assert field(found[1], "số phiếu") == ("—", "2")
+    assert "(R33)" in found[0].reason and "Lý do: Đếm lại phiếu" in found[0].reason
     assert found[0].who == "Trần Thị Lan"
 
 

@@ -1,11 +1,12 @@
 """Award review and the proposal workflow (R31–R35).
 
-Authority staff set a cluster's quotas (R31); the head records the ballot that
-settles a tie (R33); the head submits the proposal, which freezes the
-allocation into its items; Sở Nội vụ staff return or accept it, the council
-nominates flag winners for the Government's emulation flag within the
-national cap, the Chairman's decision is recorded and the results are
-announced to the members (R34). Every write is saved with who and why in its
+Sở Nội vụ staff record a cluster's quotas (R31); the head records the ballot
+that settles a tie (R33); the head submits the proposal, which freezes the
+allocation into its items; Sở Nội vụ staff return or accept it, record the
+council's nominations for the Government's emulation flag within the national
+cap and the Chairman's decision, and announce the results to the members
+(R34). The authorities guiding the clusters [IV.2] do none of this
+(clusters.access, issue 13). Every write is saved with who and why in its
 history (R35).
 
 Every way a quota, vote or proposal changes is a function here (`grep quota_`,
@@ -21,7 +22,7 @@ from decimal import ROUND_FLOOR, Decimal
 from itertools import groupby
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Model, Q
 from django.utils import timezone
@@ -30,7 +31,7 @@ from simple_history.utils import bulk_create_with_history
 
 from awards import allocation
 from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
-from clusters.access import get_cluster_for_head, is_staff_of
+from clusters.access import ensure_acts_for_province, get_cluster_for_head
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation.models import User
 from scoring.models import ScoreAgreement, Sheet
@@ -150,9 +151,11 @@ def government_flag_cap(year: EmulationYear) -> GovernmentFlagCap:
 def quota_set(
     *, cluster: Cluster, year: EmulationYear, award: str, count: int, document: str, user: User
 ) -> Quota:
-    """Authority staff set how many of `award` the cluster may propose (R31),
-    citing the allocation document; saved only when something changed."""
-    _ensure_staff(user, cluster)
+    """Sở Nội vụ staff record how many of `award` the cluster may propose (R31):
+    "Cơ cấu, số lượng khen thưởng của từng cụm, khối thi đua do Chủ tịch UBND
+    tỉnh hướng dẫn, phân bổ" [III.2.1], not the authority guiding the cluster.
+    The allocation document is cited; saved only when something changed."""
+    ensure_acts_for_province(user)
     if award not in allocation.AWARDS:
         raise ValidationError("Danh hiệu không hợp lệ.")
     label = allocation.AWARD_LABELS[award]
@@ -551,13 +554,6 @@ def proposal_announce(*, proposal: Proposal, user: User) -> Proposal:
 # Checks and helpers
 
 
-def _ensure_staff(user: User, cluster: Cluster) -> None:
-    if not (user.is_superuser or is_staff_of(user, cluster)):
-        raise PermissionDenied(
-            "Chỉ Sở Nội vụ hoặc cơ quan hướng dẫn cụm, khối mới được làm việc này."
-        )
-
-
 def _ensure_allocation_open(cluster: Cluster, year: EmulationYear) -> None:
     """Quotas and votes stay as proposed from submission on (R34, R35)."""
     proposal = Proposal.objects.filter(cluster=cluster, year=year).first()
@@ -582,8 +578,10 @@ def _ensure_status(proposal: Proposal, status: str, action: str) -> None:
 
 
 def _lock(proposal: Proposal, user: User) -> None:
-    """Staff only; the proposal's row locked and re-read, so checks see its latest state."""
-    _ensure_staff(user, proposal.cluster)
+    """Sở Nội vụ only: proposals go "(qua Sở Nội vụ)" to the council and the
+    Chairman [III.2.2], who receives them and records what they decide. The
+    proposal's row is locked and re-read, so checks see its latest state."""
+    ensure_acts_for_province(user)
     Proposal.objects.select_for_update(of=("self",)).filter(pk=proposal.pk).first()
     proposal.refresh_from_db()
 

@@ -49,13 +49,58 @@ def get_cluster_for_head(user, code: str, year: EmulationYear) -> tuple[Cluster,
     return cluster, membership
 
 
-def is_staff_of(user, cluster: Cluster) -> bool:
-    """Authority staff that guide `cluster` (Sở Nội vụ for every cluster)."""
-    if not user.is_authenticated:
-        return False
-    return user.is_provincial_staff or (
-        user.authority_id is not None and user.authority_id == cluster.authority_id
+# ---------------------------------------------------------------------------
+# Who decides (issue 13). A staff member's role comes from their authority and
+# its kind (Authority.kind, set by an administrator):
+# - the standing agency, Sở Nội vụ ("Cơ quan thường trực Hội đồng TĐKT tỉnh"),
+#   sees every cluster and holds the province's powers: it agrees every
+#   scorecard before it is issued [II.1], receives the proposals ("trình Chủ
+#   tịch UBND tỉnh xem xét, quyết định khen thưởng (qua Sở Nội vụ)" [III.2.2])
+#   and keeps the deadlines; as the council's standing agency it records the
+#   council's bonus [II.2.3.d] and its choice for the Government's flag
+#   [III.2.2], and the Chairman's quotas [III.2.1] and decision;
+# - a guiding authority [IV.2] (UBND huyện, BQL các KCN, Liên minh HTX, Sở Y
+#   tế, Sở GD&ĐT) guides, follows and evaluates its own clusters and sends
+#   their results to Sở Nội vụ: it sees them, comments on a scorecard, forwards
+#   it to Sở Nội vụ or returns it, and decides none of the above.
+
+
+def is_standing_staff(user) -> bool:
+    """Staff of the council's standing agency (Sở Nội vụ)."""
+    return user.is_authenticated and user.is_provincial_staff
+
+
+def is_guiding_staff(user, cluster: Cluster) -> bool:
+    """Staff of the authority that guides `cluster` [IV.2] (Sở Nội vụ for the
+    clusters it guides itself)."""
+    return (
+        user.is_authenticated
+        and user.authority_id is not None
+        and user.authority_id == cluster.authority_id
     )
+
+
+def is_staff_of(user, cluster: Cluster) -> bool:
+    """Authority staff that see and follow `cluster`: its guiding authority's
+    and Sở Nội vụ's, who sees every cluster."""
+    return is_standing_staff(user) or is_guiding_staff(user, cluster)
+
+
+def acts_for_province(user) -> bool:
+    """Whoever records the province's decisions: Sở Nội vụ's staff, and
+    superusers, who administer the system."""
+    return user.is_authenticated and (user.is_superuser or is_standing_staff(user))
+
+
+def ensure_acts_for_province(user) -> None:
+    """The services' own check of the province's powers."""
+    if not acts_for_province(user):
+        raise PermissionDenied(PROVINCE_ONLY)
+
+
+PROVINCE_ONLY = (
+    "Chỉ Sở Nội vụ (cơ quan thường trực Hội đồng Thi đua – Khen thưởng tỉnh) được làm việc này."
+)
 
 
 def get_cluster_for_results(user, code: str, year: EmulationYear) -> Cluster:
@@ -91,6 +136,8 @@ class Seat:
     year: EmulationYear
     membership: Membership | None
     is_staff: bool
+    # Records the province's decisions on the cluster (acts_for_province).
+    province: bool = False
 
     @property
     def leads(self) -> bool:
@@ -107,7 +154,13 @@ def _seat(user, cluster: Cluster, year: EmulationYear) -> Seat:
     membership = Membership.objects.of_user(user, year)
     if membership is not None and membership.cluster_id != cluster.pk:
         membership = None
-    return Seat(cluster, year, membership, user.is_superuser or is_staff_of(user, cluster))
+    return Seat(
+        cluster,
+        year,
+        membership,
+        user.is_superuser or is_staff_of(user, cluster),
+        acts_for_province(user),
+    )
 
 
 def _seat_for_code(user, code: str, year: EmulationYear) -> Seat:
@@ -137,6 +190,25 @@ def get_cluster_for_staff(user, code: str, year: EmulationYear) -> Seat:
     """A cluster's year for the staff guiding it only (confirmations, the Chairman's decisions)."""
     seat = _seat_for_code(user, code, year)
     if not seat.is_staff:
+        raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối được làm việc này.")
+    return seat
+
+
+def get_cluster_for_province(user, code: str, year: EmulationYear) -> Seat:
+    """A cluster's year for the province's powers over it (quotas, the
+    council's choices, receiving the proposal, the Chairman's decision): Sở
+    Nội vụ's staff and superusers, never a guiding authority's (issue 13)."""
+    seat = _seat_for_code(user, code, year)
+    if not seat.province:
+        raise PermissionDenied(PROVINCE_ONLY)
+    return seat
+
+
+def get_cluster_for_guiding_staff(user, code: str, year: EmulationYear) -> Seat:
+    """A cluster's year for the staff of the authority that guides it [IV.2]:
+    they comment on its scorecard and send it on to Sở Nội vụ."""
+    seat = _seat_for_code(user, code, year)
+    if not is_guiding_staff(user, seat.cluster):
         raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối được làm việc này.")
     return seat
 
@@ -273,9 +345,10 @@ def get_member_for_lead_or_staff(
 
 def can_change_deadlines(user) -> bool:
     """Staff and superusers read the year's dates (403 for a unit's user);
-    returns whether they may change them: Sở Nội vụ and superusers only."""
+    returns whether they may change them: the province's deadlines are kept
+    by Sở Nội vụ (and superusers), not by a guiding authority."""
     get_clusters_for_staff(user)
-    return user.is_superuser or user.is_provincial_staff
+    return acts_for_province(user)
 
 
 def get_cluster_for_deciding_staff(user, code: str, year: EmulationYear) -> Seat:

@@ -29,8 +29,9 @@ admin.site.index_title = "Quản trị hệ thống"
 
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "is_provincial")
-    list_filter = ("is_provincial",)
+    # The only place an authority's kind is set (issue 13).
+    list_display = ("code", "name", "kind")
+    list_filter = ("kind",)
     search_fields = ("code", "name")
 
 

@@ -11,14 +11,36 @@ from emulation.uploads import random_upload_path
 
 
 class Authority(models.Model):
-    """A body that guides a set of clusters (R1, [IV.2])."""
+    """A body that guides a set of clusters (R1, [IV.2]); one of them is also
+    the standing agency of the provincial council.
+
+    Its kind is set by an administrator in the Django admin only, never read
+    from a name nor from an import (issue 13): it decides who holds the
+    province's powers (clusters.access).
+    """
+
+    class Kind(models.TextChoices):
+        # "Sở Nội vụ (Cơ quan thường trực Hội đồng TĐKT tỉnh)" [I.2.1]: agrees every
+        # cluster's scorecard [II.1], receives the proposals [III.2.2] and records
+        # the council's and the Chairman's choices.
+        STANDING = "standing", "Cơ quan thường trực Hội đồng TĐKT tỉnh (Sở Nội vụ)"
+        # UBND huyện, BQL các KCN, Liên minh HTX, Sở Y tế, Sở GD&ĐT [IV.2]: guide,
+        # follow and evaluate their clusters and send the results to Sở Nội vụ.
+        GUIDING = "guiding", "Cơ quan hướng dẫn cụm, khối (Phần IV.2)"
 
     code = models.CharField("mã", max_length=32, unique=True)
     name = models.CharField("tên", max_length=255)
-    is_provincial = models.BooleanField(
-        "cấp tỉnh (Sở Nội vụ)",
-        default=False,
-        help_text="Cán bộ của cơ quan cấp tỉnh xem được mọi cụm, khối của tỉnh.",
+    kind = models.CharField(
+        "vai trò",
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.GUIDING,
+        help_text=(
+            "Chỉ quản trị hệ thống đặt. Cán bộ của cơ quan thường trực Hội đồng TĐKT tỉnh "
+            "xem mọi cụm, khối của tỉnh, nhất trí bảng chấm điểm, tiếp nhận hồ sơ đề nghị "
+            "khen thưởng và ghi nhận chỉ tiêu, điểm thưởng của Hội đồng và quyết định "
+            "khen thưởng."
+        ),
     )
 
     class Meta:
@@ -28,6 +50,10 @@ class Authority(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_standing_agency(self) -> bool:
+        return self.kind == self.Kind.STANDING
 
 
 class Unit(models.Model):
@@ -59,7 +85,7 @@ class Unit(models.Model):
 class ClusterQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ClusterQuerySet":
         """Clusters whose data `user` may read (R1): all for superusers and
-        provincial staff, its own authority's for other staff, the cluster
+        the standing agency's staff, its own authority's for other staff, the cluster
         its unit belongs to (in any year) for unit users."""
         if not user.is_authenticated:
             return self.none()

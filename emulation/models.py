@@ -49,5 +49,7 @@ class User(AbstractUser):
 
     @property
     def is_provincial_staff(self) -> bool:
-        """Sở Nội vụ staff see the whole province (R1)."""
-        return self.authority_id is not None and self.authority.is_provincial
+        """Staff of the council's standing agency (Sở Nội vụ), as an administrator
+        marked their authority: they see the whole province (R1) and hold its
+        powers (clusters.access)."""
+        return self.authority_id is not None and self.authority.is_standing_agency

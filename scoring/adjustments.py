@@ -5,7 +5,10 @@ Who may do what:
 
 - the cluster's own bonus (`cluster`): the head, or the deputy acting for it
   (R3), within the issued scorecard's `cluster_bonus_max`;
-- the reporting and council bonuses: authority staff guiding the cluster;
+- the reporting bonus: authority staff guiding the cluster; the council's
+  bonus ("Hội đồng TĐKT tỉnh đánh giá và thưởng tối đa không quá 10 điểm",
+  II.2.3.d): Sở Nội vụ, the council's standing agency, records it, never a
+  guiding authority (clusters.access, issue 13);
 - `head_duty`, `award_structure`, `reminder_letter` and `criticism_letter`
   deductions: staff, directly confirmed. `member_duty` deductions keep their
   own path: the head proposes, staff confirm (clusters.services);
@@ -32,7 +35,7 @@ from django.db import models, transaction
 from django.db.models import DecimalField, F, IntegerField, Value
 
 from awards.models import Flag
-from clusters.access import is_staff_of
+from clusters.access import acts_for_province, is_staff_of
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation.models import User
 from emulation.uploads import extension, validate_upload
@@ -41,6 +44,8 @@ from scoring.models import Bonus, Deduction, ScoreAgreement, Scorecard
 
 HEAD_BONUS_KINDS = ("cluster",)
 STAFF_BONUS_KINDS = ("reporting", "council")
+# Of those, the council's own: given only by whoever acts for the province.
+PROVINCE_BONUS_KINDS = ("council",)
 # member_duty is proposed by the head and confirmed by staff (clusters.services).
 STAFF_DEDUCTION_KINDS = ("head_duty", "award_structure", "reminder_letter", "criticism_letter")
 FLAG_REASONS = {"exclude": engine.FLAG_EXCLUDE_REASONS, "defer": engine.DEFER_REASONS}
@@ -330,6 +335,11 @@ class Entry:
         """Given by staff (removable by them), not the head's cluster bonus."""
         return not (self.source == "bonus" and self.kind in HEAD_BONUS_KINDS)
 
+    @property
+    def province_kind(self) -> bool:
+        """The council's bonus: removable by Sở Nội vụ only."""
+        return self.source == "bonus" and self.kind in PROVINCE_BONUS_KINDS
+
 
 @dataclass
 class UnitEntries:
@@ -477,6 +487,8 @@ def may_give_bonus(user: User, membership: Membership, kind: str, *, leads: bool
     """Whether the user gives (and removes) bonuses of `kind` (R23)."""
     if kind in HEAD_BONUS_KINDS:
         return leads
+    if kind in PROVINCE_BONUS_KINDS:
+        return acts_for_province(user)
     return user.is_superuser or is_staff_of(user, membership.cluster)
 
 
@@ -487,6 +499,9 @@ def _ensure_may_bonus(user: User, membership: Membership, kind: str) -> None:
         raise PermissionDenied(
             "Chỉ trưởng cụm, khối được cộng điểm thưởng của cụm, khối."
             if kind in HEAD_BONUS_KINDS
+            else "Chỉ Sở Nội vụ (cơ quan thường trực Hội đồng Thi đua – Khen thưởng tỉnh) được "
+            "ghi điểm thưởng của Hội đồng."
+            if kind in PROVINCE_BONUS_KINDS
             else "Chỉ cán bộ cơ quan hướng dẫn cụm, khối được cộng điểm thưởng này."
         )
 

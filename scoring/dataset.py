@@ -53,7 +53,6 @@ FIGURE_LIMIT = Decimal(10) ** 14
 PARTICIPATION_FIELDS = ("registered", "pledge_signed", "mid_year_report", "annual_report")
 FLAG_REASONS = {"exclude": engine.FLAG_EXCLUDE_REASONS, "defer": engine.DEFER_REASONS}
 ROLE_ORDER = {role: i for i, role in enumerate(Membership.Role.values)}
-PROVINCIAL_PREFIX = "Sở Nội vụ"
 BATCH = 500
 
 
@@ -1043,15 +1042,11 @@ def _upsert(
 
 
 def _upsert_authorities(authorities: tuple[AuthorityData, ...]) -> dict[str, Authority]:
+    # Names only: which authority is the standing agency is set in the admin,
+    # never from a name nor an import (Authority.kind, issue 13).
     existing = Authority.objects.in_bulk([a.code for a in authorities], field_name="code")
-    rows = {}
-    for a in authorities:
-        # A Sở Nội vụ sees the whole province; another name keeps what staff set.
-        provincial = a.name.startswith(PROVINCIAL_PREFIX) or (
-            a.code in existing and existing[a.code].is_provincial
-        )
-        rows[a.code] = {"name": a.name, "is_provincial": provincial}
-    return _upsert(Authority, existing, rows, ["name", "is_provincial"])
+    rows = {a.code: {"name": a.name} for a in authorities}
+    return _upsert(Authority, existing, rows, ["name"])
 
 
 def _upsert_units(units: tuple[UnitData, ...]) -> dict[str, Unit]:

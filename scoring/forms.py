@@ -205,6 +205,20 @@ class ReturnForm(forms.Form):
     )
 
 
+class GuidanceNoteForm(forms.Form):
+    """The guiding authority's comment on a submitted scorecard [IV.2]."""
+
+    note = forms.CharField(
+        label="Ý kiến của cơ quan hướng dẫn",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Trưởng cụm, khối và Sở Nội vụ thấy ý kiến này cùng bảng chấm điểm.",
+    )
+
+    def __init__(self, *args, required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = required
+
+
 # ---------------------------------------------------------------------------
 # Self-scoring and review (R19–R21, R11, R35)
 #

@@ -95,7 +95,9 @@ class Scorecard(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Dự thảo"
-        SUBMITTED = "submitted", "Đã trình Sở Nội vụ"
+        SUBMITTED = "submitted", "Đã trình cơ quan hướng dẫn"
+        # The guiding authority sent it on to Sở Nội vụ [IV.2] (issue 13).
+        FORWARDED = "forwarded", "Cơ quan hướng dẫn đã chuyển Sở Nội vụ"
         RETURNED = "returned", "Bị trả lại"
         APPROVED = "approved", "Đã phê duyệt"
         ISSUED = "issued", "Đã ban hành"
@@ -119,6 +121,11 @@ class Scorecard(models.Model):
         "trạng thái", max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     return_reason = models.TextField("lý do trả lại", blank=True)
+    guidance_note = models.TextField(
+        "ý kiến của cơ quan hướng dẫn",
+        blank=True,
+        help_text="Ý kiến mới nhất; các ý kiến trước còn trong lịch sử.",
+    )
     cluster_bonus_max = PointsField(
         "điểm thưởng tối đa của cụm, khối (R23)",
         default=Decimal(5),

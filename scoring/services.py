@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from simple_history.utils import bulk_update_with_history
 
-from clusters.access import is_staff_of
+from clusters.access import is_guiding_staff, is_staff_of, is_standing_staff
 from clusters.models import Cluster, EmulationYear
 from emulation.models import User
 from scoring import engine
@@ -34,7 +34,15 @@ from scoring.models import (
 
 Status = Scorecard.Status
 # At most one scorecard of a cluster's year is on its way to being issued (R18).
-OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED)
+OPEN_STATUSES = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.FORWARDED,
+    Status.RETURNED,
+    Status.APPROVED,
+)
+# Waiting for Sở Nội vụ's agreement (R18, II.1).
+AWAITING = (Status.SUBMITTED, Status.FORWARDED)
 # Criterion points are DecimalField(max_digits=7, decimal_places=2); a figure
 # (band bound) is DecimalField(max_digits=20, decimal_places=6).
 FIGURE_PLACES = Decimal("0.000001")
@@ -679,16 +687,59 @@ def scorecard_submit(*, scorecard: Scorecard, user: User) -> Scorecard:
     if errors:
         raise ValidationError(errors)
     scorecard.return_reason = ""
+    scorecard.guidance_note = ""
     _move(scorecard, Status.SUBMITTED, user=user, action="Trình duyệt")
     return scorecard
 
 
 @transaction.atomic
-def scorecard_approve(*, scorecard: Scorecard, user: User) -> Scorecard:
-    """Submitted → approved, by staff of the authority that guides the cluster (R18)."""
+def scorecard_comment(*, scorecard: Scorecard, user: User, note: str) -> Scorecard:
+    """The guiding authority's comment on a submitted scorecard, for the head
+    and Sở Nội vụ to read; each one stays in the history (R35, issue 13)."""
     _lock(scorecard)
-    _ensure_staff(user, scorecard, "phê duyệt")
+    _ensure_guiding(user, scorecard, "góp ý")
     if scorecard.status != Status.SUBMITTED:
+        raise ValidationError("Chỉ góp ý bảng chấm điểm đang trình (R18).")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Cần ghi ý kiến góp ý.")
+    scorecard.guidance_note = note
+    _save(scorecard, user=user, reason=f"Góp ý của {user.authority.name}: {note}")
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_forward(*, scorecard: Scorecard, user: User, note: str = "") -> Scorecard:
+    """Submitted → forwarded to Sở Nội vụ by the authority guiding the cluster,
+    with its comment if any: the guiding authorities "gửi các kết quả … bảng
+    chấm điểm … về Sở Nội vụ" [IV.2]; they do not approve it (issue 13)."""
+    _lock(scorecard)
+    _ensure_guiding(user, scorecard, "chuyển Sở Nội vụ")
+    if scorecard.cluster.authority.is_standing_agency:
+        raise PermissionDenied(
+            "Cụm, khối do Sở Nội vụ trực tiếp hướng dẫn: bảng chấm điểm không cần chuyển."
+        )
+    if scorecard.status != Status.SUBMITTED:
+        raise ValidationError("Chỉ chuyển Sở Nội vụ bảng chấm điểm đang trình (R18).")
+    note = (note or "").strip()
+    if note:
+        scorecard.guidance_note = note
+    _move(scorecard, Status.FORWARDED, user=user, action="Chuyển Sở Nội vụ", why=note)
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_approve(*, scorecard: Scorecard, user: User) -> Scorecard:
+    """Submitted (or forwarded) → approved, by Sở Nội vụ's staff: the seed has
+    the scorecard "được Cơ quan thường trực Hội đồng TĐKT tỉnh nhất trí trước
+    khi ban hành" [II.1] (R18), not the authority guiding the cluster."""
+    _lock(scorecard)
+    if not is_standing_staff(user):
+        raise PermissionDenied(
+            "Chỉ cán bộ Sở Nội vụ (cơ quan thường trực Hội đồng Thi đua – Khen thưởng tỉnh) "
+            "mới được phê duyệt bảng chấm điểm (R18)."
+        )
+    if scorecard.status not in AWAITING:
         raise ValidationError("Chỉ bảng chấm điểm đang trình mới được phê duyệt (R18).")
     _move(scorecard, Status.APPROVED, user=user, action="Phê duyệt")
     return scorecard
@@ -696,10 +747,19 @@ def scorecard_approve(*, scorecard: Scorecard, user: User) -> Scorecard:
 
 @transaction.atomic
 def scorecard_return(*, scorecard: Scorecard, user: User, reason: str) -> Scorecard:
-    """Submitted → returned to the cluster with a reason, by the authority's staff (R18)."""
+    """Submitted → returned to the cluster with a reason, by its guiding
+    authority or Sở Nội vụ; once forwarded, by Sở Nội vụ only (R18)."""
     _lock(scorecard)
-    _ensure_staff(user, scorecard, "trả lại")
-    if scorecard.status != Status.SUBMITTED:
+    if scorecard.status == Status.FORWARDED and not is_standing_staff(user):
+        raise PermissionDenied(
+            "Bảng chấm điểm đã chuyển Sở Nội vụ; chỉ Sở Nội vụ trả lại được (R18)."
+        )
+    if not is_staff_of(user, scorecard.cluster):
+        raise PermissionDenied(
+            f"Chỉ cán bộ cơ quan hướng dẫn cụm, khối {scorecard.cluster.code} hoặc Sở Nội vụ "
+            "mới được trả lại bảng chấm điểm (R18)."
+        )
+    if scorecard.status not in AWAITING:
         raise ValidationError("Chỉ bảng chấm điểm đang trình mới được trả lại (R18).")
     reason = (reason or "").strip()
     if not reason:
@@ -826,8 +886,8 @@ def _lock(scorecard: Scorecard) -> None:
     scorecard.refresh_from_db()
 
 
-def _ensure_staff(user: User, scorecard: Scorecard, action: str) -> None:
-    if not is_staff_of(user, scorecard.cluster):
+def _ensure_guiding(user: User, scorecard: Scorecard, action: str) -> None:
+    if not is_guiding_staff(user, scorecard.cluster):
         raise PermissionDenied(
             f"Chỉ cán bộ cơ quan hướng dẫn cụm, khối {scorecard.cluster.code} mới được "
             f"{action} bảng chấm điểm (R18)."

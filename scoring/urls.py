@@ -69,6 +69,16 @@ urlpatterns = [
         name="scorecard_return",
     ),
     path(
+        "bang-diem/<str:code>/<int:year>/gop-y/",
+        builder.scorecard_comment,
+        name="scorecard_comment",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/chuyen-so-noi-vu/",
+        builder.scorecard_forward,
+        name="scorecard_forward",
+    ),
+    path(
         "bang-diem/<str:code>/<int:year>/ban-hanh/", builder.scorecard_issue, name="scorecard_issue"
     ),
     path(

@@ -11,13 +11,13 @@ class AuthorityFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"CQ{n}")
     name = factory.Sequence(lambda n: f"Cơ quan hướng dẫn số {n}")
-    is_provincial = False
+    kind = Authority.Kind.GUIDING
 
 
 class ProvincialAuthorityFactory(AuthorityFactory):
     code = "SNV"
     name = "Sở Nội vụ tỉnh Bắc Giang"
-    is_provincial = True
+    kind = Authority.Kind.STANDING
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

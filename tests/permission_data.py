@@ -80,7 +80,7 @@ def build(world) -> SimpleNamespace:
         m.unit.code: m
         for m in Membership.objects.filter(year=year).select_related("unit", "cluster", "year")
     }
-    hh, lg = members["HH"], members["LG"]
+    hh, lg, gh = members["HH"], members["LG"], members["GH"]
     now = timezone.now()
 
     # Scorecards: cluster_a's issued one and the draft of its next version
@@ -88,6 +88,8 @@ def build(world) -> SimpleNamespace:
     leaf = _scorecard(world.cluster_a, year, Scorecard.Status.ISSUED)
     draft_leaf = _scorecard(world.cluster_a, year, Scorecard.Status.DRAFT, version=2)
     _scorecard(world.cluster_b, year, Scorecard.Status.ISSUED)
+    # cluster_b's next version, submitted to the authority guiding it (R18, II.1).
+    _scorecard(world.cluster_b, year, Scorecard.Status.SUBMITTED, version=2)
 
     registration = Registration.objects.create(
         membership=hh, status=Registration.Status.SUBMITTED, submitted_at=now
@@ -167,8 +169,21 @@ def build(world) -> SimpleNamespace:
         submitted_at=now,
         submitted_by=world.head,
     )
+    # cluster_b's: the council's bonus to GH and the submitted proposal (R23, R34).
+    council_bonus_b = Bonus.objects.create(
+        membership=gh, kind="council", points=Decimal(3), reason="Sáng tạo", created_by=world.staff
+    )
+    Proposal.objects.create(
+        cluster=world.cluster_b,
+        year=year,
+        status=Proposal.Status.SUBMITTED,
+        submitted_at=now,
+        submitted_by=world.other_head,
+    )
     return SimpleNamespace(
         world=world,
+        gh=gh,
+        council_bonus_b=council_bonus_b,
         a={"code": world.cluster_a.code, "year": YEAR},
         b={"code": world.cluster_b.code, "year": YEAR},
         year={"year": YEAR},

@@ -6,9 +6,16 @@ A URL added to the project without a row here fails
 
 Roles: anonymous; `member` (HH, a member unit of cluster_a: the unit whose
 records the URLs concern); `other_member` (GH, cluster_b); `head` (TPBG, head
-of cluster_a); `other_head` (NQ, head of cluster_b); `staff` (Sở Nội vụ, which
-guides cluster_a and sees the whole province); `other_staff` (the authority
-guiding cluster_b, not cluster_a); `admin` (superuser, without unit or authority).
+of cluster_a); `other_head` (NQ, head of cluster_b); `staff` (Sở Nội vụ, the
+standing agency of the council, which guides cluster_a and sees the whole
+province); `other_staff` (Sở Giáo dục và Đào tạo, a guiding authority of
+[IV.2] guiding cluster_b, not cluster_a); `admin` (superuser, without unit or
+authority).
+
+Who decides (issue 13): the rows "…@KHOI-B" try each power of the province on
+cluster_b, where the standing agency (`staff`), a guiding authority
+(`other_staff`), the head (`other_head`), a member (`other_member`) and the
+anonymous visitor are all different people.
 
 Answers: "ok" (2xx, or a redirect that is not to a login page; for a POST sent
 with empty or invalid data also 400), "login" (302 to the login page), 403,
@@ -87,6 +94,25 @@ RESULTS_ANNOUNCED = allow("member", "head", "staff", "admin")
 CLUSTER_B = allow("other_member", "other_head", "staff", "other_staff", "admin")
 OVERSEERS_B = allow("other_head", "staff", "other_staff", "admin")
 STAFF_B = allow("staff", "other_staff", "admin")
+# Powers of the province, kept by Sở Nội vụ as the council's standing agency,
+# never by a guiding authority (clusters.access.get_cluster_for_province):
+# quotas ("Cơ cấu, số lượng khen thưởng của từng cụm, khối thi đua do Chủ tịch
+# UBND tỉnh hướng dẫn, phân bổ", III.2.1), the council's bonus ("Hội đồng TĐKT
+# tỉnh đánh giá và thưởng tối đa không quá 10 điểm", II.2.3.d), the Government
+# flag ("do Hội đồng TĐKT tỉnh lựa chọn", III.2.2), receiving the proposal and
+# recording the Chairman's decision ("trình Chủ tịch UBND tỉnh xem xét, quyết
+# định khen thưởng (qua Sở Nội vụ)", III.2.2), the deadlines.
+PROVINCE = allow("staff", "admin")
+# Agreeing a scorecard: "được Cơ quan thường trực Hội đồng TĐKT tỉnh nhất trí
+# trước khi ban hành bảng chấm điểm" (II.1): the standing agency's staff only,
+# not a superuser.
+STANDING = allow("staff")
+# A guiding authority follows its clusters and sends their scorecards on to
+# Sở Nội vụ ("gửi các kết quả … bảng chấm điểm … về Sở Nội vụ", IV.2): it
+# comments on and forwards a scorecard of its own clusters.
+GUIDING_B = allow("other_staff")
+# Returning a submitted scorecard: its guiding authority or Sở Nội vụ.
+RETURNS_B = allow("staff", "other_staff")
 
 
 @dataclass(frozen=True)
@@ -97,7 +123,7 @@ class Case:
     kwargs: Callable[[object], dict]
     expect: dict
     method: str = "GET"
-    data: dict = field(default_factory=dict)
+    data: dict | Callable[[object], dict] = field(default_factory=dict)
     setup: Callable[[object], None] | None = None
 
 
@@ -146,8 +172,9 @@ MATRIX: dict[str, Case] = {
     "home": get(NONE, EVERY_USER),
     "todo": get(NONE, EVERY_USER),
     "deadlines": get(YEAR(), AUTHORITY_STAFF),
-    # Changing a date: Sở Nội vụ and superusers only (clusters.access.can_change_deadlines).
-    "deadlines@post": post(YEAR(), allow("staff", "admin")),
+    # Changing a date: Sở Nội vụ and superusers only (clusters.access.can_change_deadlines):
+    # the guidance's deadlines are the province's (I.2.1, "báo cáo … (qua Sở Nội vụ)").
+    "deadlines@post": post(YEAR(), PROVINCE),
     "reminders_sent": get(YEAR(), AUTHORITY_STAFF),
     "cluster_detail": get(A(), CLUSTER),
     "cluster_detail@KHOI-B": get(B(), CLUSTER_B),
@@ -195,9 +222,16 @@ MATRIX: dict[str, Case] = {
     "criterion_split": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
     "criterion_remove": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
     "scorecard_submit": post(A(), HEAD),
-    "scorecard_approve": post(A(), GUIDING_STAFF),
+    "scorecard_approve": post(A(), STANDING),
+    "scorecard_approve@KHOI-B": post(B(), STANDING),
     # With a reason, so the refusal of the services (R18) is reached.
     "scorecard_return": post(A(), GUIDING_STAFF, data={"reason": "Chưa rõ cách chấm"}),
+    "scorecard_return@KHOI-B": post(B(), RETURNS_B, data={"reason": "Chưa rõ cách chấm"}),
+    # cluster_a's guiding authority is Sở Nội vụ itself: nothing to forward.
+    "scorecard_forward": post(A(), allow()),
+    "scorecard_forward@KHOI-B": post(B(), GUIDING_B, data={"note": "Đề nghị Sở Nội vụ xem xét"}),
+    "scorecard_comment": post(A(), GUIDING_STAFF),
+    "scorecard_comment@KHOI-B": post(B(), GUIDING_B, data={"note": "Tiêu chí I.3 chưa rõ"}),
     "scorecard_issue": post(A(), HEAD),
     "scorecard_new_version": post(A(), HEAD),
     # --- Self-scoring and evidence: one's own sheet ------------------------
@@ -237,6 +271,15 @@ MATRIX: dict[str, Case] = {
     "adjustment_bonus_remove@staff-bonus": post(
         A(pk=lambda d: d.staff_bonus.pk), STAFF, data=REASON
     ),
+    # The council's bonus (R23, II.2.3.d) is given and removed by Sở Nội vụ only.
+    "adjustment_bonus_add@council-KHOI-B": post(
+        B(),
+        PROVINCE,
+        data=lambda d: {"member": d.gh.pk, "kind": "council", "points": "2", "reason": "Sáng tạo"},
+    ),
+    "adjustment_bonus_remove@council-KHOI-B": post(
+        B(pk=lambda d: d.council_bonus_b.pk), PROVINCE, data=REASON
+    ),
     "adjustment_deduction_add": post(A(), STAFF),
     "adjustment_deduction_remove": post(A(pk=lambda d: d.deduction.pk), STAFF, data=REASON),
     "adjustment_flag_set": post(A(), STAFF),
@@ -259,7 +302,8 @@ MATRIX: dict[str, Case] = {
     "results_download": get(A(fmt=lambda d: "csv"), RESULTS),
     # --- Awards --------------------------------------------------------------
     "award_quotas": get(A(), STAFF),
-    "award_quotas@KHOI-B": get(B(), STAFF_B),
+    "award_quotas@KHOI-B": get(B(), PROVINCE),
+    "award_quotas@post-KHOI-B": post(B(), PROVINCE),
     "award_review": get(A(), OVERSEERS),
     "award_vote": post(A(), HEAD),
     "award_proposals": get(YEAR(), AUTHORITY_STAFF),
@@ -272,6 +316,17 @@ MATRIX: dict[str, Case] = {
     "award_proposal_withdraw": post(A(**HH), STAFF),
     "award_proposal_decide": get(A(), STAFF),
     "award_proposal_announce": post(A(), STAFF),
+    # cluster_b's proposal, submitted: received, returned, nominated and
+    # decided on by Sở Nội vụ, never by the authority guiding the cluster.
+    "award_proposal@KHOI-B": get(B(), OVERSEERS_B),
+    "award_proposal_return@KHOI-B": get(B(), PROVINCE),
+    "award_proposal_return@post-KHOI-B": post(B(), PROVINCE, data=REASON),
+    "award_proposal_accept@KHOI-B": post(B(), PROVINCE),
+    "award_proposal_nominate@KHOI-B": post(B(unit=lambda d: "GH"), PROVINCE),
+    "award_proposal_withdraw@KHOI-B": post(B(unit=lambda d: "GH"), PROVINCE),
+    "award_proposal_decide@KHOI-B": get(B(), PROVINCE),
+    "award_proposal_decide@post-KHOI-B": post(B(), PROVINCE),
+    "award_proposal_announce@KHOI-B": post(B(), PROVINCE),
     # --- Official documents (PDF) ------------------------------------------
     "document_registration": get(YEAR(), OWN_UNIT),
     "document_registration_member": get(A(**HH), HH_RECORD),
@@ -422,7 +477,8 @@ def answer_of(response, method: str) -> object:
 def _call(client, key: str, case: Case, data):
     url = reverse(url_name(key), kwargs=case.kwargs(data))
     if case.method == "POST":
-        return url, client.post(url, case.data)
+        body = case.data(data) if callable(case.data) else case.data
+        return url, client.post(url, body)
     return url, client.get(url)
 
 

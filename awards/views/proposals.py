@@ -23,7 +23,7 @@ from clusters.access import (
     Seat,
     get_cluster_for_head,
     get_cluster_for_lead_or_staff,
-    get_cluster_for_staff,
+    get_cluster_for_province,
     get_clusters_for_staff,
     get_proposal_for_viewer,
     get_year,
@@ -45,7 +45,7 @@ COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"
 
 @login_required
 def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     form = QuotaForm(request.POST or None, initial=_quota_initial(seat.cluster, seat.year))
     if form.is_valid() and _attempt(
         form,
@@ -233,7 +233,7 @@ def proposal_submit(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @login_required
 def proposal_return(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     form = ReasonForm(request.POST or None, label="Lý do trả lại hồ sơ")
     if form.is_valid() and _attempt(
@@ -251,7 +251,7 @@ def proposal_return(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_accept(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     if _run(request, lambda: services.proposal_accept(proposal=found, user=request.user)):
         messages.success(request, "Đã tiếp nhận hồ sơ.")
@@ -261,7 +261,7 @@ def proposal_accept(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_nominate(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     found, member = _proposal(seat), _member(seat, unit)
     if _run(
         request,
@@ -276,7 +276,7 @@ def proposal_nominate(request: HttpRequest, code: str, year: int, unit: str) -> 
 @login_required
 @require_POST
 def proposal_withdraw(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     found, member = _proposal(seat), _member(seat, unit)
     if _run(
         request,
@@ -292,7 +292,7 @@ def proposal_withdraw(request: HttpRequest, code: str, year: int, unit: str) -> 
 
 @login_required
 def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     form = DecisionForm(request.POST or None)
     if form.is_valid() and _attempt(
@@ -308,7 +308,7 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_announce(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     if _run(request, lambda: services.proposal_announce(proposal=found, user=request.user)):
         messages.success(request, "Đã công bố kết quả khen thưởng tới các đơn vị thành viên.")
@@ -354,7 +354,7 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
     own = None
     if seat.membership is not None:
         own = next((item for item in items if item.membership_id == seat.membership.pk), None)
-    staff_acts = seat.is_staff and found is not None
+    staff_acts = seat.province and found is not None
     return {
         "seat": seat,
         "cluster": seat.cluster,
@@ -369,7 +369,7 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "can_announce": staff_acts
         and found.status == Proposal.Status.DECIDED
         and not found.is_announced,
-        "cap": services.government_flag_cap(seat.year) if seat.is_staff and found else None,
+        "cap": services.government_flag_cap(seat.year) if seat.province and found else None,
     }
 
 

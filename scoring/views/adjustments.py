@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -41,6 +41,7 @@ def adjustments_page(request: HttpRequest, code: str, year: int) -> HttpResponse
 @require_POST
 def bonus_add(request: HttpRequest, code: str, year: int) -> HttpResponse:
     page = _page(get_cluster_for_lead_or_staff(request.user, code, get_year(year)))
+    page.ensure_gives(request.POST.get("kind", ""))
     form = page.bonus_form(request.POST)
     if form.is_valid() and _attempt(
         form,
@@ -227,10 +228,21 @@ class Page:
 
     @property
     def bonus_kinds(self) -> list[str]:
-        """The R23 kinds the viewer gives: the head its cluster's, staff the others."""
+        """The R23 kinds the viewer gives: the head its cluster's, staff the
+        reporting one, Sở Nội vụ also the council's."""
         leads = adjustments.HEAD_BONUS_KINDS if self.seat.leads else ()
-        staff = adjustments.STAFF_BONUS_KINDS if self.seat.is_staff else ()
+        staff = [
+            kind
+            for kind in adjustments.STAFF_BONUS_KINDS
+            if self.seat.is_staff
+            and (kind not in adjustments.PROVINCE_BONUS_KINDS or self.seat.province)
+        ]
         return [*leads, *staff]
+
+    def ensure_gives(self, kind: str) -> None:
+        """403 for a bonus kind of R23 the viewer does not give (issue 13)."""
+        if kind in engine.BONUS_KINDS and kind not in self.bonus_kinds:
+            raise PermissionDenied("Bạn không được cộng loại điểm thưởng này.")
 
     def member(self, pk: int) -> Membership:
         for membership in self.members:

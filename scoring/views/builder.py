@@ -1,6 +1,8 @@
 """The scorecard builder: a cluster's head builds the year's scorecard from the
-council's framework, the authority's staff approve or return it, the head
-issues it, and every member follows where it stands (R15–R19).
+council's framework; the authority guiding the cluster comments on it and
+forwards it to Sở Nội vụ, or returns it; Sở Nội vụ approves (or returns) it;
+the head issues it, and every member follows where it stands (R15–R19,
+issue 13).
 
 Each view fetches through one helper of clusters.access, parses a form and
 calls scoring.services; the services judge and compute, and a refused change
@@ -21,12 +23,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clusters.access import (
+    Seat,
+    get_cluster_for_guiding_staff,
     get_cluster_for_head,
     get_cluster_for_member,
+    get_cluster_for_province,
     get_cluster_for_staff,
     get_clusters_for_staff,
     get_year,
+    is_guiding_staff,
     is_staff_of,
+    is_standing_staff,
 )
 from clusters.models import Cluster, EmulationYear
 from scoring import engine, services
@@ -34,6 +41,7 @@ from scoring.forms import (
     AddCriterionForm,
     BaseBandFormSet,
     CriterionForm,
+    GuidanceNoteForm,
     ReturnForm,
     SplitFormSet,
     band_formset,
@@ -52,15 +60,17 @@ Status = Scorecard.Status
 @login_required
 def scorecard(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_member(request.user, code, get_year(year))
-    viewer = Viewer(leads=seat.leads, approves=is_staff_of(request.user, seat.cluster))
-    return _render(request, seat.cluster, seat.year, viewer)
+    return _render(request, seat.cluster, seat.year, _viewer(request, seat))
 
 
 @login_required
 def scorecards_pending(request: HttpRequest) -> HttpResponse:
+    """Sở Nội vụ: every scorecard awaiting its agreement; a guiding authority:
+    its clusters' scorecards waiting for its comment or forwarding."""
     clusters = get_clusters_for_staff(request.user)
+    awaiting = services.AWAITING if is_standing_staff(request.user) else (Status.SUBMITTED,)
     pending = (
-        Scorecard.objects.filter(status=Status.SUBMITTED, cluster__in=clusters)
+        Scorecard.objects.filter(status__in=awaiting, cluster__in=clusters)
         .select_related("cluster__authority", "year")
         .order_by("updated_at")
     )
@@ -187,8 +197,40 @@ def scorecard_submit(request: HttpRequest, code: str, year: int) -> HttpResponse
 
 @login_required
 @require_POST
+def scorecard_comment(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    return _guidance(request, code, year, forward=False)
+
+
+@login_required
+@require_POST
+def scorecard_forward(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    return _guidance(request, code, year, forward=True)
+
+
+def _guidance(request: HttpRequest, code: str, year: int, *, forward: bool) -> HttpResponse:
+    """The guiding authority's comment, alone or sent on with the scorecard to
+    Sở Nội vụ [IV.2] (the note is then optional)."""
+    seat = get_cluster_for_guiding_staff(request.user, code, get_year(year))
+    submitted = _open_or_404(seat.cluster, seat.year)
+    form = GuidanceNoteForm(request.POST, required=not forward)
+    action = services.scorecard_forward if forward else services.scorecard_comment
+    return _attempt(
+        request,
+        seat.cluster,
+        seat.year,
+        Focus("note", {"note": form}),
+        lambda: action(scorecard=submitted, user=request.user, note=form.cleaned_data["note"]),
+        viewer=_viewer(request, seat),
+        success="Đã chuyển bảng chấm điểm tới Sở Nội vụ để nhất trí trước khi ban hành."
+        if forward
+        else "Đã ghi ý kiến góp ý bảng chấm điểm.",
+    )
+
+
+@login_required
+@require_POST
 def scorecard_approve(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    seat = get_cluster_for_province(request.user, code, get_year(year))
     submitted = _open_or_404(seat.cluster, seat.year)
     _run(
         request,
@@ -212,7 +254,7 @@ def scorecard_return(request: HttpRequest, code: str, year: int) -> HttpResponse
         lambda: services.scorecard_return(
             scorecard=submitted, user=request.user, reason=form.cleaned_data["reason"]
         ),
-        viewer=Viewer(leads=seat.leads, approves=True),
+        viewer=_viewer(request, seat),
         success="Đã trả lại bảng chấm điểm cho cụm, khối kèm lý do.",
     )
 
@@ -290,10 +332,26 @@ def _run(request: HttpRequest, action: Callable[[], object], *, success: str) ->
 @dataclass(frozen=True)
 class Viewer:
     leads: bool  # builds, submits and issues (R3)
-    approves: bool  # approves or returns (R18)
+    approves: bool = False  # Sở Nội vụ agrees to it (R18, II.1)
+    returns: bool = False  # its guiding authority or Sở Nội vụ (R18)
+    comments: bool = False  # its guiding authority [IV.2]
+    forwards: bool = False  # a guiding authority other than Sở Nội vụ [IV.2]
 
 
-LEAD = Viewer(leads=True, approves=False)
+LEAD = Viewer(leads=True)
+
+
+def _viewer(request: HttpRequest, seat: Seat) -> Viewer:
+    """What the user does with the cluster's scorecard (clusters.access, issue 13)."""
+    user, cluster = request.user, seat.cluster
+    guiding = is_guiding_staff(user, cluster)
+    return Viewer(
+        leads=seat.leads,
+        approves=is_standing_staff(user),
+        returns=is_staff_of(user, cluster),
+        comments=guiding,
+        forwards=guiding and not cluster.authority.is_standing_agency,
+    )
 
 
 @dataclass
@@ -449,11 +507,29 @@ def _render(
         "editing": editing,
         "sections": _sections(shown, cluster, editing, focus, split_pk) if shown else [],
         "focus": focus,
-        "return_form": (focus.bound["return"] if focus and focus.key == "return" else ReturnForm())
-        if viewer.approves and shown is not None and shown.status == Status.SUBMITTED
-        else None,
+        **_decision_forms(viewer, shown, focus),
     }
     return render(request, "scoring/scorecard.html", context)
+
+
+def _decision_forms(viewer: Viewer, shown: Scorecard | None, focus: Focus | None) -> dict:
+    """The approval card: Sở Nội vụ approves or returns a scorecard awaiting it;
+    the guiding authority comments, forwards or returns one just submitted."""
+    status = shown.status if shown is not None else None
+    submitted = status == Status.SUBMITTED
+    awaiting = status in services.AWAITING
+
+    def bound(key: str, form):
+        return focus.bound[key] if focus and focus.key == key else form
+
+    returns = viewer.returns and (submitted or (awaiting and viewer.approves))
+    comments = viewer.comments and submitted
+    return {
+        "can_approve": viewer.approves and awaiting,
+        "return_form": bound("return", ReturnForm()) if returns else None,
+        "note_form": bound("note", GuidanceNoteForm()) if comments else None,
+        "can_forward": viewer.forwards and submitted,
+    }
 
 
 def _sections(

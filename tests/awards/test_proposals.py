@@ -616,3 +616,65 @@ def test_return_and_resubmission_are_in_the_history(ready):
     assert {h.history_change_reason for h in removed} == {
         "Thay bằng bảng xếp hạng của lần trình mới."
     }
+
+
+# --- Who decides (issue 13) ---------------------------------------------------------
+# cluster_b is guided by Sở Giáo dục và Đào tạo (`other_staff`): it sees the
+# block's proposal, but the proposal goes "(qua Sở Nội vụ)" to the Chairman
+# (Phần III.2.2), the council chooses the Government flag units, and Sở Nội vụ
+# records both; the guiding authority does none of it.
+
+
+@pytest.fixture
+def block(world):
+    """Khối B scored, allotted one flag by Sở Nội vụ and submitted by its head."""
+    score_cluster(world, world.cluster_b, {"NQ": "945", "GH": "930"})
+    set_quotas(world.cluster_b, world.year, flag=1, merit=1)
+    services.proposal_submit(cluster=world.cluster_b, year=world.year, user=world.other_head)
+    return world
+
+
+def test_the_guiding_authority_sees_its_blocks_proposal_and_takes_no_step(client, block):
+    page = page_of(client, block.other_staff, url("proposal", code="KHOI-B"))
+    assert "Đã trình Sở Nội vụ" in page
+    for step in ("proposal_accept", "proposal_return", "proposal_decide"):
+        assert url(step, code="KHOI-B") not in page
+    data = {"reason": "Thiếu biên bản", "number": "1/QĐ", "date": "20/01/2026", "signer": "A"}
+    for step in ("proposal_accept", "proposal_return", "proposal_decide"):
+        assert client.post(url(step, code="KHOI-B"), data).status_code == 403
+    assert Proposal.objects.get(cluster=block.cluster_b).status == Status.SUBMITTED
+
+
+def test_only_so_noi_vu_receives_the_proposal_and_records_the_decision(client, block):
+    proposal = Proposal.objects.get(cluster=block.cluster_b)
+    with pytest.raises(PermissionDenied, match="Chỉ Sở Nội vụ"):
+        services.proposal_accept(proposal=proposal, user=block.other_staff)
+    client.force_login(block.staff)
+    client.post(url("proposal_accept", code="KHOI-B"))
+    proposal.refresh_from_db()
+    assert proposal.status == Status.ACCEPTED  # "Sở Nội vụ đã tiếp nhận"
+    assert proposal.history.first().history_user == block.staff
+
+    client.force_login(block.other_staff)
+    nominate = url("proposal_nominate", "NQ", code="KHOI-B")
+    assert client.post(nominate).status_code == 403
+    decision = {"number": "12/QĐ-UBND", "date": "20/01/2026", "signer": "Lê Ánh Dương"}
+    assert client.post(url("proposal_decide", code="KHOI-B"), decision).status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == Status.ACCEPTED
+    assert not proposal.items.filter(government_flag=True).exists()
+
+
+def test_a_guiding_authority_is_stopped_by_its_role_not_by_the_cap(block):
+    """The nomination used to be refused only by the 20% cap (issue 13)."""
+    proposal = services.proposal_accept(
+        proposal=Proposal.objects.get(cluster=block.cluster_b), user=block.staff
+    )
+    _other_proposal(block, 9, Status.ACCEPTED)  # 10 flag winners: a cap of 2
+    nq = member_of(block, "NQ")
+    with pytest.raises(PermissionDenied, match="Chỉ Sở Nội vụ"):
+        services.proposal_nominate_government_flag(
+            proposal=proposal, membership=nq, user=block.other_staff
+        )
+    services.proposal_nominate_government_flag(proposal=proposal, membership=nq, user=block.staff)
+    assert proposal.items.get(membership=nq).government_flag

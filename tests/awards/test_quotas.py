@@ -65,10 +65,17 @@ def test_only_staff_of_the_authority_save_quotas(client, scored, who):
     assert not Quota.objects.exists()
 
 
-def test_other_authority_staff_set_quotas_of_their_own_cluster(client, world):
+def test_the_authority_guiding_a_cluster_does_not_set_its_quotas(client, world):
+    """Issue 13: "Cơ cấu, số lượng khen thưởng của từng cụm, khối thi đua do Chủ
+    tịch UBND tỉnh hướng dẫn, phân bổ" (Phần III.2.1), recorded by Sở Nội vụ."""
     client.force_login(world.other_staff)
-    response = client.post(quotas_url("KHOI-B"), _form(flag=1, merit=1))
-    assert response.status_code == 302
+    assert client.get(quotas_url("KHOI-B")).status_code == 403
+    assert client.post(quotas_url("KHOI-B"), _form(flag=1, merit=1)).status_code == 403
+    assert not Quota.objects.filter(cluster=world.cluster_b).exists()
+    review = client.get(reverse("award_review", args=["KHOI-B", 2025])).content.decode()
+    assert quotas_url("KHOI-B") not in review
+    client.force_login(world.staff)
+    assert client.post(quotas_url("KHOI-B"), _form(flag=1, merit=1)).status_code == 302
     assert _counts(world, world.cluster_b) == {"co_thi_dua": 1, "bang_khen": 1, "tap_the_ldxs": 0}
 
 

@@ -43,6 +43,19 @@ def test_admin_change_pages_load(client, world):
         assert client.get(reverse(name, args=[obj.pk])).status_code == 200
 
 
+def test_the_standing_agency_is_set_by_an_administrator_in_the_admin(client, world):
+    """Issue 13: who holds the province's powers is the authority's kind, which
+    an administrator sets here; its name decides nothing."""
+    client.force_login(world.admin)
+    change = reverse("admin:clusters_authority_change", args=[world.other_authority.pk])
+    assert "Cơ quan thường trực Hội đồng TĐKT tỉnh" in client.get(change).content.decode()
+    data = {"code": "SGDDT", "name": "Sở Giáo dục và Đào tạo", "kind": "standing"}
+    assert client.post(change, data).status_code == 302
+    world.other_authority.refresh_from_db()
+    world.other_staff.refresh_from_db()
+    assert world.other_staff.is_provincial_staff
+
+
 def test_admin_is_in_vietnamese(client, world):
     client.force_login(world.admin)
     page = client.get(reverse("admin:index")).content.decode()

@@ -154,13 +154,27 @@ def test_staff_of_the_clusters_authority_sets_its_entries(world):
     make_scorecard(world.cluster_b, world.year)
     adjustments.bonus_add(
         membership=b_member,
-        kind="council",
+        kind="reporting",
         points=Decimal(2),
         reason="Lý do",
         user=world.other_staff,
     )
     deduct(world, b_member, "reminder_letter")  # Sở Nội vụ guides every cluster
     assert Bonus.objects.count() == Deduction.objects.count() == 1
+
+
+def test_the_councils_bonus_is_recorded_by_so_noi_vu_not_the_guiding_authority(world):
+    """Issue 13: "Hội đồng TĐKT tỉnh đánh giá và thưởng tối đa không quá 10 điểm"
+    (Phần II.2.3.d); Sở Nội vụ records it as the council's standing agency."""
+    b_member = member(world, world.b_member)
+    make_scorecard(world.cluster_b, world.year)
+    give = dict(membership=b_member, kind="council", points=Decimal(2), reason="Sáng tạo")
+    with pytest.raises(PermissionDenied, match="điểm thưởng của Hội đồng"):
+        adjustments.bonus_add(**give, user=world.other_staff)
+    bonus = adjustments.bonus_add(**give, user=world.staff)
+    with pytest.raises(PermissionDenied):
+        adjustments.bonus_remove(bonus=bonus, reason="Nhầm", user=world.other_staff)
+    assert Bonus.objects.get().kind == "council"
 
 
 # ---------------------------------------------------------------------------

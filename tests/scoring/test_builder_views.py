@@ -672,3 +672,91 @@ def test_cluster_and_unit_home_pages_link_to_the_scorecard(world, client):
 
     assert f'href="{PAGE}"' in html(client.get(reverse("home")))
     assert f'href="{PAGE}"' in html(client.get(reverse("cluster_detail", args=["CUM-A", 2025])))
+
+
+# ---------------------------------------------------------------------------
+# Who decides (issue 13): the authority guiding cluster_b (Sở GD&ĐT) comments
+# and forwards; Sở Nội vụ, the council's standing agency, agrees ("được Cơ
+# quan thường trực Hội đồng TĐKT tỉnh nhất trí trước khi ban hành bảng chấm
+# điểm", Phần II.1).
+
+
+def submitted_b(world) -> Scorecard:
+    b = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
+    return services.scorecard_submit(scorecard=b, user=world.other_head)
+
+
+def test_guiding_authority_cannot_approve_its_clusters_scorecard(world, client):
+    scorecard = submitted_b(world)
+    client.force_login(world.other_staff)
+
+    page = client.get(url("scorecard", code="KHOI-B"))
+    assert url("scorecard_approve", code="KHOI-B") not in html(page)
+    assert client.post(url("scorecard_approve", code="KHOI-B")).status_code == 403
+    scorecard.refresh_from_db()
+    assert scorecard.status == Status.SUBMITTED
+
+
+def test_guiding_authority_comments_forwards_and_so_noi_vu_approves(world, client):
+    scorecard = submitted_b(world)
+    client.force_login(world.other_staff)
+    page = text(client.get(url("scorecard", code="KHOI-B")))
+    assert "Ghi ý kiến" in page and "Chuyển Sở Nội vụ" in page and "Phê duyệt" not in page
+
+    note = "Tiêu chí I.3 cần ghi rõ cách chấm"
+    response = client.post(url("scorecard_comment", code="KHOI-B"), {"note": note})
+    assert response.status_code == 302
+    response = client.post(url("scorecard_forward", code="KHOI-B"), {"note": ""})
+    assert response.status_code == 302
+    scorecard.refresh_from_db()
+    assert (scorecard.status, scorecard.guidance_note) == (Status.FORWARDED, note)
+
+    client.force_login(world.other_head)
+    assert note in text(client.get(url("scorecard", code="KHOI-B")))
+    client.force_login(world.staff)
+    page = text(client.get(url("scorecard", code="KHOI-B")))
+    assert "đã chuyển bảng chấm điểm tới Sở Nội vụ" in page and note in page
+    assert client.post(url("scorecard_approve", code="KHOI-B")).status_code == 302
+    scorecard.refresh_from_db()
+    assert scorecard.status == Status.APPROVED
+
+    history = list(scorecard.history.order_by("history_date"))
+    reasons = [(h.history_user, h.history_change_reason) for h in history[-3:]]
+    assert reasons[0] == (world.other_staff, f"Góp ý của Sở Giáo dục và Đào tạo: {note}")
+    assert reasons[1][0] == world.other_staff and reasons[1][1].startswith("Chuyển Sở Nội vụ")
+    assert reasons[2] == (
+        world.staff,
+        "Phê duyệt: Cơ quan hướng dẫn đã chuyển Sở Nội vụ → Đã phê duyệt",
+    )
+
+
+def test_guiding_authority_returns_a_submitted_scorecard_not_a_forwarded_one(world, client):
+    scorecard = submitted_b(world)
+    client.force_login(world.other_staff)
+    reason = {"reason": "Chưa rõ cách chấm"}
+    assert client.post(url("scorecard_return", code="KHOI-B"), reason).status_code == 302
+    scorecard.refresh_from_db()
+    assert scorecard.status == Status.RETURNED
+
+    services.scorecard_submit(scorecard=scorecard, user=world.other_head)
+    services.scorecard_forward(scorecard=scorecard, user=world.other_staff)
+    assert client.post(url("scorecard_return", code="KHOI-B"), reason).status_code == 403
+    client.force_login(world.staff)
+    assert client.post(url("scorecard_return", code="KHOI-B"), reason).status_code == 302
+
+
+def test_pending_list_of_so_noi_vu_holds_forwarded_scorecards(world, client):
+    services.scorecard_forward(scorecard=submitted_b(world), user=world.other_staff)
+    client.force_login(world.staff)
+    assert "Khối các trường" in text(client.get(PENDING))
+    client.force_login(world.other_staff)
+    assert "Khối các trường" not in text(client.get(PENDING))
+
+
+def test_a_name_does_not_make_an_authority_the_standing_agency(world, client):
+    """Only Authority.kind, set in the admin, gives Sở Nội vụ's powers."""
+    world.other_authority.name = "Sở Nội vụ tỉnh Bắc Giang (cũ)"
+    world.other_authority.save()
+    submitted_b(world)
+    client.force_login(world.other_staff)
+    assert client.post(url("scorecard_approve", code="KHOI-B")).status_code == 403

@@ -718,7 +718,8 @@ def test_import_stores_the_documented_mapping() -> None:
     _import(BASIC)
 
     snv = Authority.objects.get(code="SNV")
-    assert snv.is_provincial
+    # Named Sở Nội vụ, yet only an administrator makes it the standing agency (issue 13).
+    assert snv.kind == Authority.Kind.GUIDING
     cluster = Cluster.objects.get(code="CUM-HUYEN")
     assert (cluster.kind, cluster.group, cluster.calendar, cluster.authority) == (
         "cum",
@@ -757,17 +758,17 @@ def test_import_stores_the_documented_mapping() -> None:
     }
 
 
-def test_an_authority_not_named_so_noi_vu_keeps_what_staff_set(tmp_path: Path) -> None:
-    Authority.objects.create(code="SYT", name="Sở Y tế", is_provincial=True)
+def test_an_import_keeps_the_kind_an_administrator_set(tmp_path: Path) -> None:
+    Authority.objects.create(code="SYT", name="Sở Y tế", kind=Authority.Kind.STANDING)
     document = _load(BASIC)
     document["authorities"].append({"code": "SYT", "name": "Sở Y tế tỉnh Bắc Giang"})
     document["authorities"].append({"code": "SGD", "name": "Sở Giáo dục và Đào tạo"})
 
     _import(_write(tmp_path, document))
 
-    assert Authority.objects.get(code="SYT").is_provincial
+    assert Authority.objects.get(code="SYT").kind == Authority.Kind.STANDING
     assert Authority.objects.get(code="SYT").name == "Sở Y tế tỉnh Bắc Giang"
-    assert not Authority.objects.get(code="SGD").is_provincial
+    assert Authority.objects.get(code="SGD").kind == Authority.Kind.GUIDING
 
 
 def test_the_number_of_queries_does_not_grow_with_the_clusters(tmp_path: Path) -> None:

@@ -463,8 +463,9 @@ def test_r18_legal_path_draft_submit_return_submit_approve_issue(world, draft):
 
 TRANSITIONS = {
     "submit": ({Status.DRAFT, Status.RETURNED}, Status.SUBMITTED),
-    "approve": ({Status.SUBMITTED}, Status.APPROVED),
-    "return": ({Status.SUBMITTED}, Status.RETURNED),
+    # Submitted, or forwarded to Sở Nội vụ by a guiding authority (issue 13).
+    "approve": ({Status.SUBMITTED, Status.FORWARDED}, Status.APPROVED),
+    "return": ({Status.SUBMITTED, Status.FORWARDED}, Status.RETURNED),
     "issue": ({Status.APPROVED}, Status.ISSUED),
 }
 
@@ -539,13 +540,26 @@ def test_r18_only_the_cluster_authority_staff_approve_or_return(world, draft, wh
     assert draft.status == Status.SUBMITTED
 
 
-def test_r18_staff_of_the_guiding_authority_may_approve_its_clusters(world):
+def test_r18_the_guiding_authority_forwards_and_so_noi_vu_approves(world):
+    """Issue 13: "được Cơ quan thường trực Hội đồng TĐKT tỉnh nhất trí trước khi
+    ban hành bảng chấm điểm" (Phần II.1); the guiding authority sends it on
+    (Phần IV.2) but does not approve it."""
     scorecard = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
     services.scorecard_submit(scorecard=scorecard, user=world.other_head)
 
-    services.scorecard_approve(scorecard=scorecard, user=world.other_staff)
+    with pytest.raises(PermissionDenied):
+        services.scorecard_approve(scorecard=scorecard, user=world.other_staff)
+    services.scorecard_forward(scorecard=scorecard, user=world.other_staff, note="Đề nghị xem xét")
+    assert scorecard.status == Status.FORWARDED
+    services.scorecard_approve(scorecard=scorecard, user=world.staff)
 
     assert scorecard.status == Status.APPROVED
+
+
+def test_r18_so_noi_vu_forwards_nothing_to_itself(world, draft):
+    services.scorecard_submit(scorecard=draft, user=world.head)
+    with pytest.raises(PermissionDenied, match="không cần chuyển"):
+        services.scorecard_forward(scorecard=draft, user=world.staff)
 
 
 def edits(scorecard):
@@ -685,15 +699,25 @@ def test_r35_history_keeps_who_old_and_new_status_and_why(world, draft):
     ]
     assert trail == [
         (world.head, None, "draft", "Tạo dự thảo từ khung năm 2022"),
-        (world.head, "draft", "submitted", "Trình duyệt: Dự thảo → Đã trình Sở Nội vụ"),
+        (world.head, "draft", "submitted", "Trình duyệt: Dự thảo → Đã trình cơ quan hướng dẫn"),
         (
             world.staff,
             "submitted",
             "returned",
-            "Trả lại: Đã trình Sở Nội vụ → Bị trả lại. Lý do: Thiếu minh chứng",
+            "Trả lại: Đã trình cơ quan hướng dẫn → Bị trả lại. Lý do: Thiếu minh chứng",
         ),
-        (world.deputy, "returned", "submitted", "Trình duyệt: Bị trả lại → Đã trình Sở Nội vụ"),
-        (world.staff, "submitted", "approved", "Phê duyệt: Đã trình Sở Nội vụ → Đã phê duyệt"),
+        (
+            world.deputy,
+            "returned",
+            "submitted",
+            "Trình duyệt: Bị trả lại → Đã trình cơ quan hướng dẫn",
+        ),
+        (
+            world.staff,
+            "submitted",
+            "approved",
+            "Phê duyệt: Đã trình cơ quan hướng dẫn → Đã phê duyệt",
+        ),
         (world.head, "approved", "issued", "Ban hành: Đã phê duyệt → Đã ban hành"),
     ]
     assert all(r.history_date is not None for r in draft.history.all())
@@ -719,7 +743,9 @@ def test_r35_long_return_reason_is_kept_whole_in_the_history(world, draft):
 
     record = draft.history.first()
     assert record.return_reason == reason.strip()
-    assert record.history_change_reason.startswith("Trả lại: Đã trình Sở Nội vụ → Bị trả lại.")
+    assert record.history_change_reason.startswith(
+        "Trả lại: Đã trình cơ quan hướng dẫn → Bị trả lại."
+    )
     assert record.history_change_reason.endswith(reason.strip())
 
 

@@ -229,7 +229,7 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, world, data, mod
 
     other = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
     services.scorecard_submit(scorecard=other, user=world.other_head)
-    services.scorecard_approve(scorecard=other, user=world.other_staff)
+    services.scorecard_approve(scorecard=other, user=world.staff)
     services.scorecard_issue(scorecard=other, user=world.other_head)
     for unit in (world.b_member, world.b_head):
         add_unit_rows(world, Membership.objects.get(unit=unit, year=world.year), other)

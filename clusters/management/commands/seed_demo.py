@@ -23,7 +23,12 @@ class Command(BaseCommand):
         scored = {cluster["code"] for cluster in dataset["clusters"]}
         authorities = {
             code: Authority.objects.update_or_create(
-                code=code, defaults={"name": name, "is_provincial": provincial}
+                code=code,
+                defaults={
+                    "name": name,
+                    # The demo's administrator marks the standing agency (issue 13).
+                    "kind": Authority.Kind.STANDING if provincial else Authority.Kind.GUIDING,
+                },
             )[0]
             for code, name, provincial in demo.AUTHORITIES
         }

@@ -144,6 +144,8 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     expect(
         page.get_by_text("Chưa thể trình hồ sơ: còn đơn vị bằng điểm cần bỏ phiếu.")
     ).to_be_visible()
+    # R33: ten members voted; each chose one unit for the flag and one for the certificate.
+    page.get_by_label("Số thành viên bỏ phiếu").fill("10")
     page.get_by_label("HH – UBND huyện Hiệp Hòa").fill("7")
     page.get_by_label("LG – UBND huyện Lạng Giang").fill("5")
     browse.shot("06-bo-phieu")

@@ -26,6 +26,18 @@ the points of a qualitative one or the value of a tiered one, the second
 the actual (TH) of a quantitative criterion and nothing else. An empty
 cell keeps what is stored: the file enters and updates figures, it never
 clears them.
+
+The template also carries, in a very hidden and protected sheet "Phiên bản",
+the revision (Score.revision, 0 for no score) of every unit's row as it was
+downloaded: row 1 holds the unit codes from column B, column A the leaf ids.
+A cell whose figures differ from what is stored while its row's revision
+moved since the download (the unit saved its sheet, the head adjusted it) is
+refused with the current value, exactly as a unit's own save from a stale
+revision is (`sheets.StaleScore`). Such a cell is an error like any other:
+the whole file is refused, so no figure is ever lost silently, neither the
+unit's newer one nor the head's own entries (which are kept in the file, to
+be uploaded again once the stale cells are emptied, set to the current value
+or the template downloaded anew).
 """
 
 import zipfile
@@ -52,9 +64,10 @@ from scoring import engine, sheets
 from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
 from scoring.views.sheet import band_text
 
-FORMAT = "thidua-bang-diem/1"
+FORMAT = "thidua-bang-diem/2"  # /2: with the revisions sheet
 SHEET_TITLE = "Bảng điểm"
 GUIDE_TITLE = "Hướng dẫn"
+REVISIONS_TITLE = "Phiên bản"
 KEY_ROW, TITLE_ROW, UNIT_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5
 KEY_COLUMN = 1
 FIRST_UNIT_COLUMN = 10  # J
@@ -95,6 +108,10 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 NOT_XLSX = (
     "Tệp tải lên không phải tệp Excel (.xlsx) hợp lệ: nội dung tệp không đúng định dạng. "
     "Hãy điền vào tệp mẫu tải từ hệ thống và lưu lại dưới dạng Excel (.xlsx)."
+)
+NO_REVISIONS = (
+    "Tệp thiếu trang ẩn “Phiên bản” ghi phiên bản điểm của từng ô lúc tải mẫu (mẫu cũ hoặc "
+    "đã bị sửa), nên không biết điểm nào đã được đơn vị cập nhật sau đó. Hãy tải mẫu mới."
 )
 NOT_TEMPLATE = (
     "Tệp không phải mẫu bảng điểm của hệ thống (thiếu trang “Bảng điểm” hoặc dòng khóa ẩn "
@@ -193,6 +210,7 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
         sheet.add_data_validation(quantities)
     sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIRST_UNIT_COLUMN)
     _write_guide(workbook.create_sheet(GUIDE_TITLE), cluster, year)
+    _write_revisions(workbook.create_sheet(REVISIONS_TITLE), leaves, members, scores)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -340,12 +358,33 @@ def _write_guide(sheet: Worksheet, cluster: Cluster, year: EmulationYear) -> Non
         "trả lại phiếu), và không nhập được khi điểm đã thống nhất sau họp trù bị (R11).",
         "10. Mỗi điểm thay đổi được ghi vào lịch sử với người nhập, thời gian và lý do "
         f"“{REASON}” (R35).",
+        "11. Nếu sau khi tải mẫu, đơn vị đã cập nhật điểm (hoặc điểm đã được điều chỉnh), "
+        "ô khác với điểm hiện tại của dòng đó bị từ chối và cả tệp không được nhập: hệ thống "
+        "nêu giá trị hiện tại để không ghi đè điểm đơn vị đã cập nhật sau khi tải mẫu. Hãy để "
+        "trống ô đó, nhập lại giá trị hiện tại hoặc tải mẫu mới. Không sửa trang ẩn ghi "
+        "phiên bản của tệp.",
     ]
     for row, line in enumerate(lines, start=1):
         cell = sheet.cell(row=row, column=1, value=line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.column_dimensions["A"].width = 120
+
+
+def _write_revisions(
+    sheet: Worksheet,
+    leaves: list[Criterion],
+    members: list[Membership],
+    scores: dict[tuple[int, int], Score],
+) -> None:
+    """Each unit's row revision at download time, out of the user's way: a very
+    hidden sheet (Excel's menus cannot show it) that is protected as well."""
+    sheet.append([FORMAT, *(m.unit.code for m in members)])
+    for criterion in leaves:
+        found = (scores.get((m.pk, criterion.pk)) for m in members)
+        sheet.append([criterion.pk, *(score.revision if score else 0 for score in found)])
+    sheet.sheet_state = "veryHidden"
+    sheet.protection.sheet = True
 
 
 # ---------------------------------------------------------------------------
@@ -423,11 +462,11 @@ def _open(file: IO[bytes]) -> Workbook:
         raise ValidationError(NOT_XLSX) from None
 
 
-def _rows(workbook: Workbook) -> Iterator[tuple]:
-    """The rows of the sheet "Bảng điểm" as values (cached results of formulas)."""
-    if SHEET_TITLE not in workbook.sheetnames:
-        raise ValidationError(NOT_TEMPLATE)
-    sheet = workbook[SHEET_TITLE]
+def _rows(workbook: Workbook, title: str = SHEET_TITLE) -> Iterator[tuple]:
+    """The rows of a sheet of the template as values (cached results of formulas)."""
+    if title not in workbook.sheetnames:
+        raise ValidationError(NOT_TEMPLATE if title == SHEET_TITLE else NO_REVISIONS)
+    sheet = workbook[title]
     sheet.reset_dimensions()  # trust the cells, not the size the file claims
     cells = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
     for index in range(MAX_ROWS + 1):
@@ -455,6 +494,7 @@ def _parse(
     if errors:
         return [], 0, errors
     units, errors = _unit_columns(keys, cluster, year, members)
+    revisions = _revisions(workbook)
     leaves = {c.pk: c for c in sheets.criteria_of(scorecard) if c.is_leaf}
     member_ids = [m.pk for m in units.values()]
     scores = {
@@ -507,6 +547,7 @@ def _parse(
                 scores.get((membership.pk, criterion.pk)),
                 plans.get(membership.pk, {}).get(criterion.pk),
                 editable[membership.pk],
+                revisions.get((criterion.pk, membership.unit.code)),
             )
             if isinstance(outcome, list):
                 errors += outcome
@@ -515,6 +556,25 @@ def _parse(
             elif outcome == SAME:
                 unchanged += 1
     return changes, unchanged, errors
+
+
+def _revisions(workbook: Workbook) -> dict[tuple[int, str], int]:
+    """(leaf id, unit code) → the row's revision when the template was downloaded."""
+    rows = _rows(workbook, REVISIONS_TITLE)
+    header = next(rows, None)
+    if not header or header[0] != FORMAT:
+        raise ValidationError(NO_REVISIONS)
+    codes = header[1:]
+    found: dict[tuple[int, str], int] = {}
+    for row in rows:
+        criterion_id = _integer(row[0]) if row else None
+        if criterion_id is None:
+            continue
+        for code, revision in zip(codes, row[1:], strict=False):
+            revision = _integer(revision)
+            if isinstance(code, str) and revision is not None:
+                found[criterion_id, code] = revision
+    return found
 
 
 def _check_keys(
@@ -577,9 +637,14 @@ def _judge(
     score: Score | None,
     registered: Decimal | None,
     editable: bool,
+    downloaded: int | None,
 ) -> "list[str] | _Change | str":
     """One unit's cells of one criterion: its errors, a change to store, SAME
-    (the figures stored already) or EMPTY (left empty: kept as stored)."""
+    (the figures stored already) or EMPTY (left empty: kept as stored).
+
+    `downloaded` is the row's revision the template carries: a change to a row
+    that moved since then is refused with the current value (see the module
+    docstring), and so is one whose revision the file lacks."""
     refs = (_ref(number, column), _ref(number, column + 1))
     where = f"({membership.unit.code} – {criterion.code})"
     errors: list[str] = []
@@ -620,6 +685,13 @@ def _judge(
         ]
     if figures == (sheets.own_figures(score) or dict.fromkeys(FIGURES)):
         return SAME
+    if downloaded is None or downloaded != (score.revision if score else 0):
+        current = sheets.describe(criterion, sheets.own_figures(score))
+        return [
+            f"Ô {refs[0]} {where}: điểm của đơn vị đã được cập nhật sau khi tải tệp mẫu; "
+            f"giá trị hiện tại: {current}. Tệp không ghi đè: hãy để trống ô này, nhập lại "
+            "giá trị hiện tại hoặc tải mẫu mới."
+        ]
     if not editable:
         return [
             f"Ô {refs[0]} {where}: đơn vị đã nộp phiếu tự chấm nên không sửa được điểm; "

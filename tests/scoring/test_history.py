@@ -133,6 +133,7 @@ def test_adjusted_score_shows_the_agreed_figures_and_the_heads_reason(named, car
         points=Decimal(160),
         reason="Thiếu minh chứng",
         user=named.head,
+        revision=1,
     )
     change = one(changes(named), "Điểm", "Sửa")
     assert field(change, "điểm (thống nhất)") == ("—", "160")
@@ -363,6 +364,7 @@ def _fill(world, card, rounds: int, lg_user) -> None:
             points=Decimal(n),
             reason=f"Điều chỉnh {n}",
             user=world.head,
+            revision=Score.objects.get(membership=lg).revision,
         )
 
 

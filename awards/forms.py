@@ -38,8 +38,16 @@ class QuotaForm(forms.Form):
         error_messages={"required": "Cần ghi văn bản phân bổ chỉ tiêu."},
     )
 
+    # The revision of each stored quota the page was loaded with (#11.8).
+    co_thi_dua_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    bang_khen_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    tap_the_ldxs_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def counts(self) -> dict[str, int]:
         return {award: self.cleaned_data[award] for award in AWARDS}
+
+    def revisions(self) -> dict[str, int | None]:
+        return {award: self.cleaned_data[f"{award}_revision"] for award in AWARDS}
 
 
 class VoteForm(forms.Form):

@@ -146,12 +146,44 @@ def government_flag_cap(year: EmulationYear) -> GovernmentFlagCap:
 # Quotas (R31) and the tie ballot (R33)
 
 
+class StaleQuota(ValidationError):
+    """A quota saved from a page whose revision someone else has since replaced."""
+
+    def __init__(self, quota: Quota | None, award: str) -> None:
+        self.quota = quota
+        label = allocation.AWARD_LABELS[award]
+        current = (
+            f"{quota.count} (theo {quota.document})"
+            if quota is not None and quota.document
+            else f"{quota.count}"
+            if quota is not None
+            else "chưa phân bổ"
+        )
+        super().__init__(
+            f"Chỉ tiêu {label} vừa được người khác thay đổi; giá trị hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def quota_set(
-    *, cluster: Cluster, year: EmulationYear, award: str, count: int, document: str, user: User
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    award: str,
+    count: int,
+    document: str,
+    user: User,
+    revision: int | None,
 ) -> Quota:
     """Authority staff set how many of `award` the cluster may propose (R31),
-    citing the allocation document; saved only when something changed."""
+    citing the allocation document; saved only when something changed.
+
+    `revision` is the Quota.revision the page was loaded with (None when there
+    was no quota yet): as for a score (scoring.sheets.score_save), of two saves
+    made from the same revision the second is refused with the current value
+    (StaleQuota), and a missing revision over a stored quota is refused too."""
     _ensure_staff(user, cluster)
     if award not in allocation.AWARDS:
         raise ValidationError("Danh hiệu không hợp lệ.")
@@ -171,13 +203,16 @@ def quota_set(
         cluster=cluster, year=year, award=award
     )
     quota = current.first()
+    if (quota.revision if quota else None) != revision:
+        raise StaleQuota(quota, award)
     if quota is None:
-        quota = Quota(cluster=cluster, year=year, award=award)
+        quota = Quota(cluster=cluster, year=year, award=award, revision=0)
         change = f"Đặt chỉ tiêu {label}: {count}"
     elif quota.count == count and quota.document == document:
         return quota
     else:
         change = f"Đổi chỉ tiêu {label}: {quota.count} → {count}"
+    quota.revision += 1
     quota.count = count
     quota.document = document
     _save(quota, user=user, reason=f"{change} theo {document} (R31).")
@@ -190,25 +225,36 @@ def quotas_set(
     cluster: Cluster,
     year: EmulationYear,
     counts: Mapping[str, int],
+    revisions: Mapping[str, int | None],
     document: str,
     user: User,
 ) -> list[Quota]:
-    """The quota page's save: every award type at once, all or nothing."""
+    """The quota page's save: every award type at once, all or nothing; every
+    stale quota is named with its current value (StaleQuota)."""
     unknown = sorted(set(counts) - set(allocation.AWARDS))
     if unknown:
         raise ValidationError(f"Danh hiệu không hợp lệ: {', '.join(unknown)}.")
-    return [
-        quota_set(
-            cluster=cluster,
-            year=year,
-            award=award,
-            count=counts[award],
-            document=document,
-            user=user,
-        )
-        for award in allocation.AWARDS
-        if award in counts
-    ]
+    saved, stale = [], []
+    for award in allocation.AWARDS:
+        if award not in counts:
+            continue
+        try:
+            saved.append(
+                quota_set(
+                    cluster=cluster,
+                    year=year,
+                    award=award,
+                    count=counts[award],
+                    document=document,
+                    user=user,
+                    revision=revisions.get(award),
+                )
+            )
+        except StaleQuota as error:
+            stale.append(error)
+    if stale:
+        raise ValidationError(stale)
+    return saved
 
 
 @transaction.atomic

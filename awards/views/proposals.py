@@ -46,19 +46,27 @@ COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"
 @login_required
 def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_staff(request.user, code, get_year(year))
-    form = QuotaForm(request.POST or None, initial=_quota_initial(seat.cluster, seat.year))
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.quotas_set(
-            cluster=seat.cluster,
-            year=seat.year,
-            counts=form.counts(),
-            document=form.cleaned_data["document"],
-            user=request.user,
-        ),
-    ):
-        messages.success(request, "Đã lưu chỉ tiêu khen thưởng.")
-        return redirect("award_review", code, year)
+    initial = _quota_initial(seat.cluster, seat.year)
+    form = QuotaForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            services.quotas_set(
+                cluster=seat.cluster,
+                year=seat.year,
+                counts=form.counts(),
+                revisions=form.revisions(),
+                document=form.cleaned_data["document"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            # Keep what the user typed, with the revisions stored now: after
+            # reading the current values, saving again is a deliberate choice.
+            form = QuotaForm(_with_revisions(request.POST, initial), initial=initial)
+            form.is_valid()
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Đã lưu chỉ tiêu khen thưởng.")
+            return redirect("award_review", code, year)
     history = (
         Quota.history.filter(cluster=seat.cluster, year=seat.year)
         .select_related("history_user")
@@ -73,8 +81,16 @@ def _quota_initial(cluster: Cluster, year: EmulationYear) -> dict:
     initial: dict = dict.fromkeys(AWARDS, 0)
     for quota in stored:
         initial[quota.award] = quota.count
+        initial[f"{quota.award}_revision"] = quota.revision
         initial["document"] = quota.document
     return initial
+
+
+def _with_revisions(data, initial: dict):
+    data = data.copy()
+    for award in AWARDS:
+        data[f"{award}_revision"] = initial.get(f"{award}_revision") or ""
+    return data
 
 
 # ---------------------------------------------------------------------------

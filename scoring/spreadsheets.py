@@ -40,7 +40,6 @@ be uploaded again once the stale cells are emptied, set to the current value
 or the template downloaded anew).
 """
 
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -60,6 +59,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
 from emulation.models import User
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
+from emulation.workbooks import XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
 from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
 from scoring.views.sheet import band_text
@@ -95,7 +95,12 @@ REASON = "Nhập từ tệp Excel"
 MAX_ROWS = 2000
 MAX_COLUMNS = FIRST_UNIT_COLUMN + 2 * 300
 MAX_ERRORS = 200
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a zip bomb is refused before openpyxl reads it
+# What a cluster's template can hold (upload_limits): its rows and unit columns,
+# room for a user's notes below and beside them, and generous bytes per cell
+# (Excel writes well under 100 bytes per cell, styles and strings included).
+ROW_SLACK, COLUMN_SLACK = 100, 20
+BYTES_PER_CELL = 256
+BASE_PART_BYTES = 2 * 1024 * 1024
 SAME, EMPTY = "same", "empty"
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -212,6 +217,7 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
     _write_guide(workbook.create_sheet(GUIDE_TITLE), cluster, year)
     _write_revisions(workbook.create_sheet(REVISIONS_TITLE), leaves, members, scores)
     buffer = BytesIO()
+    formula_safe_workbook(workbook)  # a code or title "=…" stays text (#12)
     workbook.save(buffer)
     return buffer.getvalue()
 
@@ -411,7 +417,7 @@ def scores_import_xlsx(
     unit's own save.
     """
     sheets._ensure_leads(user, cluster, year)
-    workbook = _open(file)
+    workbook = _open(file, upload_limits(cluster, year))
     try:
         with transaction.atomic():
             members = _members(cluster, year)
@@ -436,9 +442,21 @@ def scores_import_xlsx(
     )
 
 
-def _open(file: IO[bytes]) -> Workbook:
+def upload_limits(cluster: Cluster, year: EmulationYear) -> XlsxLimits:
+    """What the cluster's template can hold: a file past this is refused before
+    it is parsed (#12: a 387 KB file unpacking to 190 MB of cells)."""
+    scorecard = sheets.issued_scorecard(cluster, year)
+    criteria = scorecard.criteria.count() if scorecard else 0
+    units = Membership.objects.filter(cluster=cluster, year=year).count()
+    rows = min(MAX_ROWS, FIRST_ROW + criteria + len(engine.SECTIONS) + ROW_SLACK)
+    columns = min(MAX_COLUMNS, FIRST_UNIT_COLUMN + 2 * units + COLUMN_SLACK)
+    part = BASE_PART_BYTES + rows * columns * BYTES_PER_CELL
+    return XlsxLimits(rows=rows, cells=rows * columns, part_bytes=part, total_bytes=3 * part)
+
+
+def _open(file: IO[bytes], limits: XlsxLimits) -> Workbook:
     """The upload as a read-only workbook, refused unless its bytes are an Office
-    Open XML workbook (whatever the file is called)."""
+    Open XML workbook (whatever the file is called) within the template's limits."""
     file.seek(0)
     data = file.read(MAX_UPLOAD_BYTES + 1)
     if not data:
@@ -448,18 +466,11 @@ def _open(file: IO[bytes]) -> Workbook:
     if not data.startswith(ZIP):
         raise ValidationError(NOT_XLSX)
     try:
-        with zipfile.ZipFile(BytesIO(data)) as package:
-            is_workbook = "xl/workbook.xml" in package.namelist()
-            unpacked = sum(info.file_size for info in package.infolist())
-        if not is_workbook:
-            raise ValidationError(NOT_XLSX)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise ValidationError("Tệp quá lớn khi giải nén; đây không phải tệp mẫu bảng điểm.")
-        return load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except ValidationError:
+        return xlsx_open(data, limits)
+    except ValidationError as error:
+        if error.code == "xlsx_broken":  # not a workbook at all: say so the template's way
+            raise ValidationError(NOT_XLSX) from None
         raise
-    except Exception:  # zipfile and openpyxl raise many kinds on a broken package
-        raise ValidationError(NOT_XLSX) from None
 
 
 def _rows(workbook: Workbook, title: str = SHEET_TITLE) -> Iterator[tuple]:

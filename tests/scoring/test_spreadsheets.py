@@ -561,3 +561,62 @@ def test_a_template_without_its_revisions_is_refused(client, world, card):
     errors = errors_of(upload(client, world, content))
     assert errors == [spreadsheets.NO_REVISIONS]
     assert not Score.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# A file bigger inside than a template can be is refused before it is read (#12)
+
+
+def timed_upload(client, world, content: bytes):
+    """The upload's response, its time in seconds and its peak Python memory in MB."""
+    import time
+    import tracemalloc
+
+    client.force_login(world.head)
+    started = time.perf_counter()
+    response = upload(client, world, content)
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    try:
+        upload(client, world, content)
+        peak = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
+    finally:
+        tracemalloc.stop()
+    return response, elapsed, peak
+
+
+def test_an_xlsx_bomb_is_refused_quickly_with_a_vietnamese_message(client, world, card):
+    from tests.xlsx_bombs import xlsx_bomb
+
+    bomb = xlsx_bomb(download(client, world), megabytes=100)
+    assert len(bomb) < 400 * 1024
+    response, elapsed, peak = timed_upload(client, world, bomb)
+    errors = errors_of(response)
+    assert len(errors) == 1
+    assert errors[0].startswith("Tệp Excel quá lớn khi giải nén, vượt quá những gì một tệp")
+    assert "tệp không được đọc" in errors[0]
+    assert elapsed < 2 and peak < 100, (elapsed, peak)
+    assert not Score.objects.exists()
+
+
+def test_an_xlsx_bomb_with_a_false_declared_size_is_refused_quickly(client, world, card):
+    from tests.xlsx_bombs import declare_size, xlsx_bomb
+
+    sheet = "xl/worksheets/sheet1.xml"
+    bomb = declare_size(xlsx_bomb(download(client, world), megabytes=100), sheet, 4000)
+    response, elapsed, peak = timed_upload(client, world, bomb)
+    assert errors_of(response) == [spreadsheets.NOT_XLSX]
+    assert elapsed < 2 and peak < 100, (elapsed, peak)
+    assert not Score.objects.exists()
+
+
+def test_more_cells_than_the_clusters_template_holds_are_refused(client, world, card):
+    # Small in bytes, but far more rows than this cluster's template has.
+    from tests.xlsx_bombs import xlsx_bomb
+
+    bomb = xlsx_bomb(download(client, world), megabytes=2)
+    limits = spreadsheets.upload_limits(world.cluster_a, world.year)
+    assert limits.rows < 200 and limits.part_bytes > 2 * 1024 * 1024
+    errors = errors_of(upload(client, world, bomb))
+    assert errors[0].startswith("Tệp Excel có hơn")
+    assert "tối đa" in errors[0]

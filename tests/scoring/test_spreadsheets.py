@@ -620,3 +620,30 @@ def test_more_cells_than_the_clusters_template_holds_are_refused(client, world, 
     errors = errors_of(upload(client, world, bomb))
     assert errors[0].startswith("Tệp Excel có hơn")
     assert "tối đa" in errors[0]
+
+
+def test_the_template_writes_formula_like_codes_titles_and_names_as_text(client, world, card):
+    # #12: what a cluster typed (a code "=1+2", a title "=HYPERLINK(…)", a unit
+    # code "-…") comes back as text in Excel, never as a live formula.
+    from clusters.models import Unit
+    from scoring.models import Criterion
+
+    Criterion.objects.filter(pk=card["I.1"].pk).update(code="=1+2")
+    Criterion.objects.filter(pk=card["II.1"].pk).update(title='=HYPERLINK("http://x.invalid")')
+    Unit.objects.filter(code="VY").update(code="-VY")
+    sheet = load_workbook(BytesIO(download(client, world)))[spreadsheets.SHEET_TITLE]
+    found = {
+        cell.value: cell.data_type
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value[:1] in "=-"
+    }
+    assert found == {
+        "=1+2": "s",
+        '=HYPERLINK("http://x.invalid")': "s",
+        "-VY|1": "s",  # the hidden keys read back exactly
+        "-VY|2": "s",
+        "-VY – UBND huyện Việt Yên": "s",
+    }
+    # The keys are still the unit's: the file uploads as it is.
+    assert upload(client, world, download(client, world)).status_code == 302

@@ -55,13 +55,19 @@ class VoteForm(forms.Form):
 
     def __init__(self, *args, members: Iterable[Membership], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for member in members:
+        self.members = list(members)
+        for member in self.members:
             field = _count(f"{member.unit.code} – {member.unit.name}")
-            field.membership_id = member.pk
             self.fields[f"u{member.pk}"] = field
+            # The revision of the unit's recorded votes the page was loaded with (#11.8).
+            revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+            self.fields[f"u{member.pk}_revision"] = revision
 
     def votes(self) -> dict[int, int]:
-        return {field.membership_id: self.cleaned_data[name] for name, field in self.fields.items()}
+        return {m.pk: self.cleaned_data[f"u{m.pk}"] for m in self.members}
+
+    def revisions(self) -> dict[int, int | None]:
+        return {m.pk: self.cleaned_data[f"u{m.pk}_revision"] for m in self.members}
 
 
 class DecisionForm(forms.Form):

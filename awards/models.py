@@ -95,6 +95,8 @@ class Vote(models.Model):
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="vote"
     )
     votes = models.PositiveIntegerField("số phiếu", validators=[MinValueValidator(0)])
+    # Bumped on every change; a ballot from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:

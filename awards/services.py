@@ -257,13 +257,35 @@ def quotas_set(
     return saved
 
 
+class StaleVote(ValidationError):
+    """A unit's votes recorded from a page whose revision was since replaced."""
+
+    def __init__(self, vote: Vote | None, unit_code: str) -> None:
+        current = f"{vote.votes} phiếu" if vote is not None else "chưa ghi"
+        super().__init__(
+            f"Số phiếu của {unit_code} vừa được người khác ghi; giá trị hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def vote_record(
-    *, cluster: Cluster, year: EmulationYear, votes: dict[int, int], user: User
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    votes: dict[int, int],
+    revisions: Mapping[int, int | None],
+    user: User,
 ) -> list[Vote]:
     """The head records the ballot taken at the conference (R33): the votes of
     each unit of a tie group, keyed by membership id. The allocation orders
-    the tied units by these votes from then on."""
+    the tied units by these votes from then on.
+
+    `revisions` holds, per membership id, the Vote.revision the page was loaded
+    with (None: no votes recorded yet). As for quotas and scores, votes
+    recorded meanwhile by someone else refuse the whole ballot, each named
+    with its current count (StaleVote)."""
     get_cluster_for_head(user, cluster.code, year)
     _lock_members(cluster, year)
     _ensure_allocation_open(cluster, year)
@@ -287,18 +309,26 @@ def vote_record(
         v.membership_id: v
         for v in Vote.objects.select_for_update(of=("self",)).filter(membership_id__in=list(votes))
     }
+    stale = [
+        StaleVote(existing.get(pk), tied[pk].unit.code)
+        for pk in votes
+        if (existing[pk].revision if pk in existing else None) != revisions.get(pk)
+    ]
+    if stale:
+        raise ValidationError(stale)
     saved = []
     for membership_id, count in votes.items():
         unit = tied[membership_id].unit
         vote = existing.get(membership_id)
         if vote is None:
-            vote = Vote(membership=tied[membership_id])
+            vote = Vote(membership=tied[membership_id], revision=0)
             change = f"Ghi kết quả bỏ phiếu tại hội nghị tổng kết: {unit.code} {count} phiếu"
         elif vote.votes == count:
             saved.append(vote)
             continue
         else:
             change = f"Sửa kết quả bỏ phiếu của {unit.code}: {vote.votes} → {count} phiếu"
+        vote.revision += 1
         vote.votes = count
         _save(vote, user=user, reason=f"{change} (R33).")
         saved.append(vote)

@@ -87,9 +87,11 @@ def _quota_initial(cluster: Cluster, year: EmulationYear) -> dict:
 
 
 def _with_revisions(data, initial: dict):
+    """The POST with every `…_revision` field set to the revision stored now."""
     data = data.copy()
-    for award in AWARDS:
-        data[f"{award}_revision"] = initial.get(f"{award}_revision") or ""
+    for name in [*data, *initial]:
+        if name.endswith("_revision"):
+            data[name] = initial.get(name) or ""
     return data
 
 
@@ -114,14 +116,26 @@ def vote(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if form is None:
         messages.error(request, "Không có đơn vị bằng điểm nào cần bỏ phiếu.")
         return redirect("award_review", code, year)
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.vote_record(
-            cluster=cluster, year=emulation_year, votes=form.votes(), user=request.user
-        ),
-    ):
-        messages.success(request, "Đã ghi kết quả bỏ phiếu; kết quả phân bổ được cập nhật.")
-        return redirect("award_review", code, year)
+    if form.is_valid():
+        try:
+            services.vote_record(
+                cluster=cluster,
+                year=emulation_year,
+                votes=form.votes(),
+                revisions=form.revisions(),
+                user=request.user,
+            )
+        except ValidationError as error:
+            # As on the quota page: what the head typed, the revisions stored now.
+            context = _review_context(seat)
+            current = context["vote_form"].initial
+            context = _review_context(seat, data=_with_revisions(request.POST, current))
+            form = context["vote_form"]
+            form.is_valid()
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Đã ghi kết quả bỏ phiếu; kết quả phân bổ được cập nhật.")
+            return redirect("award_review", code, year)
     return render(request, "awards/review.html", context)
 
 
@@ -150,11 +164,11 @@ def _review_context(seat: Seat, data=None) -> dict:
     """Everything the review page shows; a fixed number of queries."""
     found = cluster_results(seat.cluster, seat.year)
     proposal = services.proposal_of(seat.cluster, seat.year)
-    votes = dict(
-        Vote.objects.filter(
-            membership__cluster=seat.cluster, membership__year=seat.year
-        ).values_list("membership_id", "votes")
-    )
+    recorded = Vote.objects.filter(
+        membership__cluster=seat.cluster, membership__year=seat.year
+    ).values_list("membership_id", "votes", "revision")
+    votes = {pk: count for pk, count, _ in recorded}
+    revisions = {pk: revision for pk, _, revision in recorded}
     ties = services.ties(found)
     quotas = found.quotas if found else {}
     frozen = proposal is not None and proposal.freezes_allocation
@@ -162,6 +176,7 @@ def _review_context(seat: Seat, data=None) -> dict:
     if seat.leads and ties and not frozen:
         members = [row.membership for tie in ties for row in tie.rows]
         initial = {f"u{m.pk}": votes[m.pk] for m in members if m.pk in votes}
+        initial |= {f"u{m.pk}_revision": revisions[m.pk] for m in members if m.pk in votes}
         vote_form = VoteForm(data, members=members, initial=initial)
     vote_history = (
         Vote.history.filter(membership__cluster=seat.cluster, membership__year=seat.year)

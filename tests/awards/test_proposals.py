@@ -217,7 +217,9 @@ def test_proposal_cannot_be_submitted_with_an_open_tie(client, world):
 def test_proposal_can_be_submitted_once_the_ballot_settles_the_tie(world):
     tied_world(world)
     votes = {member_of(world, "VY").pk: 8, member_of(world, "HH").pk: 3}
-    services.vote_record(cluster=world.cluster_a, year=world.year, votes=votes, user=world.head)
+    services.vote_record(
+        cluster=world.cluster_a, year=world.year, votes=votes, revisions={}, user=world.head
+    )
     proposal = submit(world)
     assert awards_of(proposal) == {
         "TPBG": "co_thi_dua",
@@ -230,7 +232,9 @@ def test_proposal_can_be_submitted_once_the_ballot_settles_the_tie(world):
 def test_a_tied_ballot_still_blocks_the_proposal(world):
     tied_world(world)
     votes = {member_of(world, "VY").pk: 5, member_of(world, "HH").pk: 5}
-    services.vote_record(cluster=world.cluster_a, year=world.year, votes=votes, user=world.head)
+    services.vote_record(
+        cluster=world.cluster_a, year=world.year, votes=votes, revisions={}, user=world.head
+    )
     with pytest.raises(ValidationError, match="chưa được phân định bằng bỏ phiếu"):
         submit(world)
 

@@ -267,9 +267,16 @@ def test_vote_changes(named):
             )
     Quota.objects.create(cluster=named.cluster_a, year=named.year, award="co_thi_dua", count=1)
     hh, lg = member(named, named.a_member), member(named, named.a_member2)
-    for votes in ({hh.pk: 5, lg.pk: 3}, {hh.pk: 6, lg.pk: 3}):
+    for votes, revisions in (
+        ({hh.pk: 5, lg.pk: 3}, {}),
+        ({hh.pk: 6, lg.pk: 3}, {hh.pk: 1, lg.pk: 1}),
+    ):
         awards_services.vote_record(
-            cluster=named.cluster_a, year=named.year, votes=votes, user=named.head
+            cluster=named.cluster_a,
+            year=named.year,
+            votes=votes,
+            revisions=revisions,
+            user=named.head,
         )
     found = [c for c in changes(named) if c.what == "Phiếu bầu" and c.subject == "HH"]
     assert field(found[0], "số phiếu") == ("5", "6")

@@ -38,8 +38,16 @@ class QuotaForm(forms.Form):
         error_messages={"required": "Cần ghi văn bản phân bổ chỉ tiêu."},
     )
 
+    # The revision of each stored quota the page was loaded with (#11.8).
+    co_thi_dua_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    bang_khen_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    tap_the_ldxs_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def counts(self) -> dict[str, int]:
         return {award: self.cleaned_data[award] for award in AWARDS}
+
+    def revisions(self) -> dict[str, int | None]:
+        return {award: self.cleaned_data[f"{award}_revision"] for award in AWARDS}
 
 
 class VoteForm(forms.Form):
@@ -52,10 +60,13 @@ class VoteForm(forms.Form):
         self, *args, members: Iterable[Membership], corrects: bool = False, **kwargs
     ) -> None:
         super().__init__(*args, **kwargs)
-        for member in members:
+        self.members = list(members)
+        for member in self.members:
             field = _count(f"{member.unit.code} – {member.unit.name}")
-            field.membership_id = member.pk
             self.fields[f"u{member.pk}"] = field
+            # The revision of the unit's recorded votes the page was loaded with (#11.8).
+            revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+            self.fields[f"u{member.pk}_revision"] = revision
         if corrects:
             self.fields["reason"] = forms.CharField(
                 label="Lý do sửa kết quả bỏ phiếu",
@@ -66,11 +77,10 @@ class VoteForm(forms.Form):
             )
 
     def votes(self) -> dict[int, int]:
-        return {
-            field.membership_id: self.cleaned_data[name]
-            for name, field in self.fields.items()
-            if hasattr(field, "membership_id")
-        }
+        return {m.pk: self.cleaned_data[f"u{m.pk}"] for m in self.members}
+
+    def revisions(self) -> dict[int, int | None]:
+        return {m.pk: self.cleaned_data[f"u{m.pk}_revision"] for m in self.members}
 
 
 class DecisionForm(forms.Form):

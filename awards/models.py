@@ -72,6 +72,8 @@ class Quota(models.Model):
     award = models.CharField("danh hiệu", max_length=16, choices=Award.choices)
     count = models.PositiveSmallIntegerField("số lượng", default=0)
     document = models.CharField("văn bản phân bổ", max_length=255, blank=True)
+    # Bumped on every change; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -93,6 +95,8 @@ class Vote(models.Model):
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="vote"
     )
     votes = models.PositiveIntegerField("số phiếu", validators=[MinValueValidator(0)])
+    # Bumped on every change; a ballot from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from awards.allocation import AWARDS, TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
 from clusters.models import Cluster, EmulationYear, Membership, Registration
+from emulation.workbooks import formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT, THRESHOLD
 from scoring.models import ScoreAgreement, Scorecard, Sheet
@@ -424,6 +425,7 @@ def province_xlsx(province: Province) -> bytes:
     _bold_last(awards)
     ranking = workbook.create_sheet(tables.SHEET_TITLE)
     _table(ranking, tables.ranking_header(), tables.ranking_rows(province.results))
+    formula_safe_workbook(workbook)  # names are text, never formulas (#12)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -147,14 +147,46 @@ def government_flag_cap(year: EmulationYear) -> GovernmentFlagCap:
 # Quotas (R31) and the tie ballot (R33)
 
 
+class StaleQuota(ValidationError):
+    """A quota saved from a page whose revision someone else has since replaced."""
+
+    def __init__(self, quota: Quota | None, award: str) -> None:
+        self.quota = quota
+        label = allocation.AWARD_LABELS[award]
+        current = (
+            f"{quota.count} (theo {quota.document})"
+            if quota is not None and quota.document
+            else f"{quota.count}"
+            if quota is not None
+            else "chưa phân bổ"
+        )
+        super().__init__(
+            f"Chỉ tiêu {label} vừa được người khác thay đổi; giá trị hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def quota_set(
-    *, cluster: Cluster, year: EmulationYear, award: str, count: int, document: str, user: User
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    award: str,
+    count: int,
+    document: str,
+    user: User,
+    revision: int | None,
 ) -> Quota:
     """Sở Nội vụ staff record how many of `award` the cluster may propose (R31):
     "Cơ cấu, số lượng khen thưởng của từng cụm, khối thi đua do Chủ tịch UBND
     tỉnh hướng dẫn, phân bổ" [III.2.1], not the authority guiding the cluster.
-    The allocation document is cited; saved only when something changed."""
+    The allocation document is cited; saved only when something changed.
+
+    `revision` is the Quota.revision the page was loaded with (None when there
+    was no quota yet): as for a score (scoring.sheets.score_save), of two saves
+    made from the same revision the second is refused with the current value
+    (StaleQuota), and a missing revision over a stored quota is refused too."""
     ensure_acts_for_province(user)
     if award not in allocation.AWARDS:
         raise ValidationError("Danh hiệu không hợp lệ.")
@@ -174,13 +206,16 @@ def quota_set(
         cluster=cluster, year=year, award=award
     )
     quota = current.first()
+    if (quota.revision if quota else None) != revision:
+        raise StaleQuota(quota, award)
     if quota is None:
-        quota = Quota(cluster=cluster, year=year, award=award)
+        quota = Quota(cluster=cluster, year=year, award=award, revision=0)
         change = f"Đặt chỉ tiêu {label}: {count}"
     elif quota.count == count and quota.document == document:
         return quota
     else:
         change = f"Đổi chỉ tiêu {label}: {quota.count} → {count}"
+    quota.revision += 1
     quota.count = count
     quota.document = document
     _save(quota, user=user, reason=f"{change} theo {document} (R31).")
@@ -193,25 +228,48 @@ def quotas_set(
     cluster: Cluster,
     year: EmulationYear,
     counts: Mapping[str, int],
+    revisions: Mapping[str, int | None],
     document: str,
     user: User,
 ) -> list[Quota]:
-    """The quota page's save: every award type at once, all or nothing."""
+    """The quota page's save: every award type at once, all or nothing; every
+    stale quota is named with its current value (StaleQuota)."""
     unknown = sorted(set(counts) - set(allocation.AWARDS))
     if unknown:
         raise ValidationError(f"Danh hiệu không hợp lệ: {', '.join(unknown)}.")
-    return [
-        quota_set(
-            cluster=cluster,
-            year=year,
-            award=award,
-            count=counts[award],
-            document=document,
-            user=user,
+    saved, stale = [], []
+    for award in allocation.AWARDS:
+        if award not in counts:
+            continue
+        try:
+            saved.append(
+                quota_set(
+                    cluster=cluster,
+                    year=year,
+                    award=award,
+                    count=counts[award],
+                    document=document,
+                    user=user,
+                    revision=revisions.get(award),
+                )
+            )
+        except StaleQuota as error:
+            stale.append(error)
+    if stale:
+        raise ValidationError(stale)
+    return saved
+
+
+class StaleVote(ValidationError):
+    """A unit's votes recorded from a page whose revision was since replaced."""
+
+    def __init__(self, vote: Vote | None, unit_code: str) -> None:
+        current = f"{vote.votes} phiếu" if vote is not None else "chưa ghi"
+        super().__init__(
+            f"Số phiếu của {unit_code} vừa được người khác ghi; giá trị hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
         )
-        for award in allocation.AWARDS
-        if award in counts
-    ]
 
 
 def ballot_errors(
@@ -261,6 +319,7 @@ def vote_record(
     year: EmulationYear,
     voters: int,
     votes: dict[int, int],
+    revisions: Mapping[int, int | None],
     reason: str = "",
     user: User,
 ) -> list[Vote]:
@@ -268,7 +327,12 @@ def vote_record(
     members voted and the votes of each unit of a tie group, keyed by
     membership id. The allocation orders the tied units by these votes from
     then on. A recorded ballot may be corrected, with a reason, until the
-    proposal is submitted; each change keeps who, when, old → new and why (R35)."""
+    proposal is submitted; each change keeps who, when, old → new and why (R35).
+
+    `revisions` holds, per membership id, the Vote.revision the page was loaded
+    with (None: no votes recorded yet). As for quotas and scores, votes
+    recorded meanwhile by someone else refuse the whole ballot, each named
+    with its current count (StaleVote)."""
     get_cluster_for_head(user, cluster.code, year)
     _lock_members(cluster, year)
     _ensure_allocation_open(cluster, year)
@@ -289,6 +353,13 @@ def vote_record(
         v.membership_id: v
         for v in Vote.objects.select_for_update(of=("self",)).filter(membership_id__in=list(tied))
     }
+    stale = [
+        StaleVote(existing.get(pk), tied[pk].unit.code)
+        for pk in votes
+        if (existing[pk].revision if pk in existing else None) != revisions.get(pk)
+    ]
+    if stale:
+        raise ValidationError(stale)
     counts = {pk: vote.votes for pk, vote in existing.items()} | votes
     touched = [tie for tie in groups if all(row.membership.pk in counts for row in tie.rows)]
     members = Membership.objects.filter(cluster=cluster, year=year).count()
@@ -319,13 +390,14 @@ def vote_record(
         unit = tied[membership_id].unit
         vote = existing.get(membership_id)
         if vote is None:
-            vote = Vote(membership=tied[membership_id])
+            vote = Vote(membership=tied[membership_id], revision=0)
             change = f"Ghi kết quả bỏ phiếu tại hội nghị tổng kết: {unit.code} {count} phiếu"
         elif vote.votes == count:
             saved.append(vote)
             continue
         else:
             change = f"Sửa kết quả bỏ phiếu của {unit.code}: {vote.votes} → {count} phiếu"
+        vote.revision += 1
         vote.votes = count
         _save(vote, user=user, reason=f"{change} (R33).{why}")
         saved.append(vote)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -20,11 +21,23 @@ from clusters.models import (
     Report,
     Unit,
 )
-from clusters.resources import MembershipResource, UnitResource
+from clusters.resources import FORMATS, MembershipResource, UnitResource
 
 admin.site.site_header = "Quản trị Thi đua"
 admin.site.site_title = "Thi đua"
 admin.site.index_title = "Quản trị hệ thống"
+
+
+class SpreadsheetAdmin(ImportExportModelAdmin):
+    """Import and export in CSV or xlsx only, both guarded (clusters.resources)."""
+
+    formats = FORMATS
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ValidationError):  # the guard's own Vietnamese message
+            form.add_error("import_file", e.messages)
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
 
 @admin.register(Authority)
@@ -36,7 +49,7 @@ class AuthorityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(ImportExportModelAdmin):
+class UnitAdmin(SpreadsheetAdmin):
     resource_classes = [UnitResource]
     list_display = ("code", "name", "kind")
     list_filter = ("kind",)
@@ -80,7 +93,7 @@ class DeadlineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ImportExportModelAdmin):
+class MembershipAdmin(SpreadsheetAdmin):
     resource_classes = [MembershipResource]
     list_display = ("unit", "cluster", "year", "role", "acts_for_head")
     list_filter = ("year", "role", "cluster__kind", "cluster")

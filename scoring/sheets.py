@@ -367,15 +367,17 @@ def score_adjust(
     actual: Decimal | None = None,
     points: Decimal | None = None,
     value: Decimal | None = None,
-    revision: int | None = None,
+    revision: int | None,
 ) -> Score:
     """The head sets the cluster's agreed figures for a unit's leaf, with a reason.
 
     Given a `score`, or a `membership` and `criterion` (a score is made if the
     unit has none). The unit's own figures are kept; the agreed ones replace
     them in the results (effective_figures). Refused without a reason and
-    while the scores are agreed. With `revision`, a stale form is refused as
-    in score_save.
+    while the scores are agreed. `revision` is checked exactly as in
+    score_save: None claims there was no score yet, so a form posted without
+    a revision over an existing score is refused (StaleScore), never applied
+    over what someone saved meanwhile (#11.8).
     """
     if score is not None:
         membership, criterion = score.membership, score.criterion
@@ -392,7 +394,7 @@ def score_adjust(
     errors = score_errors(criterion, figures)
     if errors:
         raise ValidationError(errors)
-    current = _current_score(membership, criterion, revision, check=revision is not None)
+    current = _current_score(membership, criterion, revision)
     for name, figure in figures.items():
         setattr(current, f"agreed_{name}", figure)
     current.agreed_reason = reason
@@ -552,9 +554,7 @@ def _sheet(membership: Membership, *, user: User) -> Sheet:
         return sheet
 
 
-def _current_score(
-    membership: Membership, criterion: Criterion, revision: int | None, *, check: bool = True
-) -> Score:
+def _current_score(membership: Membership, criterion: Criterion, revision: int | None) -> Score:
     """The score to write, or a new one; refused when the form's revision is stale."""
     try:
         score = Score.objects.select_for_update(of=("self",)).get(
@@ -563,7 +563,7 @@ def _current_score(
         score.membership, score.criterion = membership, criterion
     except Score.DoesNotExist:
         score = None
-    if check and (score.revision if score else None) != revision:
+    if (score.revision if score else None) != revision:
         if score is None:  # a revision for a score that is gone: someone removed it
             score = Score(membership=membership, criterion=criterion)
         raise StaleScore(score)

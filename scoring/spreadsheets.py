@@ -26,9 +26,20 @@ the points of a qualitative one or the value of a tiered one, the second
 the actual (TH) of a quantitative criterion and nothing else. An empty
 cell keeps what is stored: the file enters and updates figures, it never
 clears them.
+
+The template also carries, in a very hidden and protected sheet "Phiên bản",
+the revision (Score.revision, 0 for no score) of every unit's row as it was
+downloaded: row 1 holds the unit codes from column B, column A the leaf ids.
+A cell whose figures differ from what is stored while its row's revision
+moved since the download (the unit saved its sheet, the head adjusted it) is
+refused with the current value, exactly as a unit's own save from a stale
+revision is (`sheets.StaleScore`). Such a cell is an error like any other:
+the whole file is refused, so no figure is ever lost silently, neither the
+unit's newer one nor the head's own entries (which are kept in the file, to
+be uploaded again once the stale cells are emptied, set to the current value
+or the template downloaded anew).
 """
 
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +49,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -48,13 +59,15 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
 from emulation.models import User
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
+from emulation.workbooks import XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
 from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
 from scoring.views.sheet import band_text
 
-FORMAT = "thidua-bang-diem/1"
+FORMAT = "thidua-bang-diem/2"  # /2: with the revisions sheet
 SHEET_TITLE = "Bảng điểm"
 GUIDE_TITLE = "Hướng dẫn"
+REVISIONS_TITLE = "Phiên bản"
 KEY_ROW, TITLE_ROW, UNIT_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5
 KEY_COLUMN = 1
 FIRST_UNIT_COLUMN = 10  # J
@@ -82,7 +95,12 @@ REASON = "Nhập từ tệp Excel"
 MAX_ROWS = 2000
 MAX_COLUMNS = FIRST_UNIT_COLUMN + 2 * 300
 MAX_ERRORS = 200
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a zip bomb is refused before openpyxl reads it
+# What a cluster's template can hold (upload_limits): its rows and unit columns,
+# room for a user's notes below and beside them, and generous bytes per cell
+# (Excel writes well under 100 bytes per cell, styles and strings included).
+ROW_SLACK, COLUMN_SLACK = 100, 20
+BYTES_PER_CELL = 256
+BASE_PART_BYTES = 2 * 1024 * 1024
 SAME, EMPTY = "same", "empty"
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -95,6 +113,10 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 NOT_XLSX = (
     "Tệp tải lên không phải tệp Excel (.xlsx) hợp lệ: nội dung tệp không đúng định dạng. "
     "Hãy điền vào tệp mẫu tải từ hệ thống và lưu lại dưới dạng Excel (.xlsx)."
+)
+NO_REVISIONS = (
+    "Tệp thiếu trang ẩn “Phiên bản” ghi phiên bản điểm của từng ô lúc tải mẫu (mẫu cũ hoặc "
+    "đã bị sửa), nên không biết điểm nào đã được đơn vị cập nhật sau đó. Hãy tải mẫu mới."
 )
 NOT_TEMPLATE = (
     "Tệp không phải mẫu bảng điểm của hệ thống (thiếu trang “Bảng điểm” hoặc dòng khóa ẩn "
@@ -193,7 +215,9 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
         sheet.add_data_validation(quantities)
     sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIRST_UNIT_COLUMN)
     _write_guide(workbook.create_sheet(GUIDE_TITLE), cluster, year)
+    _write_revisions(workbook.create_sheet(REVISIONS_TITLE), leaves, members, scores)
     buffer = BytesIO()
+    formula_safe_workbook(workbook)  # a code or title "=…" stays text (#12)
     workbook.save(buffer)
     return buffer.getvalue()
 
@@ -340,12 +364,33 @@ def _write_guide(sheet: Worksheet, cluster: Cluster, year: EmulationYear) -> Non
         "trả lại phiếu), và không nhập được khi điểm đã thống nhất sau họp trù bị (R11).",
         "10. Mỗi điểm thay đổi được ghi vào lịch sử với người nhập, thời gian và lý do "
         f"“{REASON}” (R35).",
+        "11. Nếu sau khi tải mẫu, đơn vị đã cập nhật điểm (hoặc điểm đã được điều chỉnh), "
+        "ô khác với điểm hiện tại của dòng đó bị từ chối và cả tệp không được nhập: hệ thống "
+        "nêu giá trị hiện tại để không ghi đè điểm đơn vị đã cập nhật sau khi tải mẫu. Hãy để "
+        "trống ô đó, nhập lại giá trị hiện tại hoặc tải mẫu mới. Không sửa trang ẩn ghi "
+        "phiên bản của tệp.",
     ]
     for row, line in enumerate(lines, start=1):
         cell = sheet.cell(row=row, column=1, value=line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.column_dimensions["A"].width = 120
+
+
+def _write_revisions(
+    sheet: Worksheet,
+    leaves: list[Criterion],
+    members: list[Membership],
+    scores: dict[tuple[int, int], Score],
+) -> None:
+    """Each unit's row revision at download time, out of the user's way: a very
+    hidden sheet (Excel's menus cannot show it) that is protected as well."""
+    sheet.append([FORMAT, *(m.unit.code for m in members)])
+    for criterion in leaves:
+        found = (scores.get((m.pk, criterion.pk)) for m in members)
+        sheet.append([criterion.pk, *(score.revision if score else 0 for score in found)])
+    sheet.sheet_state = "veryHidden"
+    sheet.protection.sheet = True
 
 
 # ---------------------------------------------------------------------------
@@ -372,7 +417,7 @@ def scores_import_xlsx(
     unit's own save.
     """
     sheets._ensure_leads(user, cluster, year)
-    workbook = _open(file)
+    workbook = _open(file, upload_limits(cluster, year))
     try:
         with transaction.atomic():
             members = _members(cluster, year)
@@ -397,9 +442,21 @@ def scores_import_xlsx(
     )
 
 
-def _open(file: IO[bytes]) -> Workbook:
+def upload_limits(cluster: Cluster, year: EmulationYear) -> XlsxLimits:
+    """What the cluster's template can hold: a file past this is refused before
+    it is parsed (#12: a 387 KB file unpacking to 190 MB of cells)."""
+    scorecard = sheets.issued_scorecard(cluster, year)
+    criteria = scorecard.criteria.count() if scorecard else 0
+    units = Membership.objects.filter(cluster=cluster, year=year).count()
+    rows = min(MAX_ROWS, FIRST_ROW + criteria + len(engine.SECTIONS) + ROW_SLACK)
+    columns = min(MAX_COLUMNS, FIRST_UNIT_COLUMN + 2 * units + COLUMN_SLACK)
+    part = BASE_PART_BYTES + rows * columns * BYTES_PER_CELL
+    return XlsxLimits(rows=rows, cells=rows * columns, part_bytes=part, total_bytes=3 * part)
+
+
+def _open(file: IO[bytes], limits: XlsxLimits) -> Workbook:
     """The upload as a read-only workbook, refused unless its bytes are an Office
-    Open XML workbook (whatever the file is called)."""
+    Open XML workbook (whatever the file is called) within the template's limits."""
     file.seek(0)
     data = file.read(MAX_UPLOAD_BYTES + 1)
     if not data:
@@ -409,25 +466,18 @@ def _open(file: IO[bytes]) -> Workbook:
     if not data.startswith(ZIP):
         raise ValidationError(NOT_XLSX)
     try:
-        with zipfile.ZipFile(BytesIO(data)) as package:
-            is_workbook = "xl/workbook.xml" in package.namelist()
-            unpacked = sum(info.file_size for info in package.infolist())
-        if not is_workbook:
-            raise ValidationError(NOT_XLSX)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise ValidationError("Tệp quá lớn khi giải nén; đây không phải tệp mẫu bảng điểm.")
-        return load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except ValidationError:
+        return xlsx_open(data, limits)
+    except ValidationError as error:
+        if error.code == "xlsx_broken":  # not a workbook at all: say so the template's way
+            raise ValidationError(NOT_XLSX) from None
         raise
-    except Exception:  # zipfile and openpyxl raise many kinds on a broken package
-        raise ValidationError(NOT_XLSX) from None
 
 
-def _rows(workbook: Workbook) -> Iterator[tuple]:
-    """The rows of the sheet "Bảng điểm" as values (cached results of formulas)."""
-    if SHEET_TITLE not in workbook.sheetnames:
-        raise ValidationError(NOT_TEMPLATE)
-    sheet = workbook[SHEET_TITLE]
+def _rows(workbook: Workbook, title: str = SHEET_TITLE) -> Iterator[tuple]:
+    """The rows of a sheet of the template as values (cached results of formulas)."""
+    if title not in workbook.sheetnames:
+        raise ValidationError(NOT_TEMPLATE if title == SHEET_TITLE else NO_REVISIONS)
+    sheet = workbook[title]
     sheet.reset_dimensions()  # trust the cells, not the size the file claims
     cells = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
     for index in range(MAX_ROWS + 1):
@@ -455,6 +505,7 @@ def _parse(
     if errors:
         return [], 0, errors
     units, errors = _unit_columns(keys, cluster, year, members)
+    revisions = _revisions(workbook)
     leaves = {c.pk: c for c in sheets.criteria_of(scorecard) if c.is_leaf}
     member_ids = [m.pk for m in units.values()]
     scores = {
@@ -507,6 +558,7 @@ def _parse(
                 scores.get((membership.pk, criterion.pk)),
                 plans.get(membership.pk, {}).get(criterion.pk),
                 editable[membership.pk],
+                revisions.get((criterion.pk, membership.unit.code)),
             )
             if isinstance(outcome, list):
                 errors += outcome
@@ -515,6 +567,25 @@ def _parse(
             elif outcome == SAME:
                 unchanged += 1
     return changes, unchanged, errors
+
+
+def _revisions(workbook: Workbook) -> dict[tuple[int, str], int]:
+    """(leaf id, unit code) → the row's revision when the template was downloaded."""
+    rows = _rows(workbook, REVISIONS_TITLE)
+    header = next(rows, None)
+    if not header or header[0] != FORMAT:
+        raise ValidationError(NO_REVISIONS)
+    codes = header[1:]
+    found: dict[tuple[int, str], int] = {}
+    for row in rows:
+        criterion_id = _integer(row[0]) if row else None
+        if criterion_id is None:
+            continue
+        for code, revision in zip(codes, row[1:], strict=False):
+            revision = _integer(revision)
+            if isinstance(code, str) and revision is not None:
+                found[criterion_id, code] = revision
+    return found
 
 
 def _check_keys(
@@ -577,9 +648,14 @@ def _judge(
     score: Score | None,
     registered: Decimal | None,
     editable: bool,
+    downloaded: int | None,
 ) -> "list[str] | _Change | str":
     """One unit's cells of one criterion: its errors, a change to store, SAME
-    (the figures stored already) or EMPTY (left empty: kept as stored)."""
+    (the figures stored already) or EMPTY (left empty: kept as stored).
+
+    `downloaded` is the row's revision the template carries: a change to a row
+    that moved since then is refused with the current value (see the module
+    docstring), and so is one whose revision the file lacks."""
     refs = (_ref(number, column), _ref(number, column + 1))
     where = f"({membership.unit.code} – {criterion.code})"
     errors: list[str] = []
@@ -620,6 +696,13 @@ def _judge(
         ]
     if figures == (sheets.own_figures(score) or dict.fromkeys(FIGURES)):
         return SAME
+    if downloaded is None or downloaded != (score.revision if score else 0):
+        current = sheets.describe(criterion, sheets.own_figures(score))
+        return [
+            f"Ô {refs[0]} {where}: điểm của đơn vị đã được cập nhật sau khi tải tệp mẫu; "
+            f"giá trị hiện tại: {current}. Tệp không ghi đè: hãy để trống ô này, nhập lại "
+            "giá trị hiện tại hoặc tải mẫu mới."
+        ]
     if not editable:
         return [
             f"Ô {refs[0]} {where}: đơn vị đã nộp phiếu tự chấm nên không sửa được điểm; "

@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from awards.allocation import AWARD_LABELS
+from emulation.workbooks import formula_safe_rows, formula_safe_workbook
 from scoring.engine import REASON_LABELS, STATUS_LABELS
 from scoring.results import ClusterResults, UnitRow
 
@@ -65,9 +66,11 @@ def _row(cluster_code: str, row: UnitRow) -> list:
 
 
 def write_csv(results: list[ClusterResults], stream: TextIO) -> None:
+    """The ranking as CSV; a name or code that could start a formula is
+    written as text (#12: emulation.workbooks)."""
     writer = csv.writer(stream)
     writer.writerow(ranking_header())
-    writer.writerows(ranking_rows(results))
+    writer.writerows(formula_safe_rows(ranking_rows(results)))
 
 
 def xlsx_bytes(results: list[ClusterResults]) -> bytes:
@@ -85,6 +88,7 @@ def xlsx_bytes(results: list[ClusterResults]) -> bytes:
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    formula_safe_workbook(workbook)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -46,19 +46,27 @@ COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"
 @login_required
 def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
-    form = QuotaForm(request.POST or None, initial=_quota_initial(seat.cluster, seat.year))
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.quotas_set(
-            cluster=seat.cluster,
-            year=seat.year,
-            counts=form.counts(),
-            document=form.cleaned_data["document"],
-            user=request.user,
-        ),
-    ):
-        messages.success(request, "Đã lưu chỉ tiêu khen thưởng.")
-        return redirect("award_review", code, year)
+    initial = _quota_initial(seat.cluster, seat.year)
+    form = QuotaForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            services.quotas_set(
+                cluster=seat.cluster,
+                year=seat.year,
+                counts=form.counts(),
+                revisions=form.revisions(),
+                document=form.cleaned_data["document"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            # Keep what the user typed, with the revisions stored now: after
+            # reading the current values, saving again is a deliberate choice.
+            form = QuotaForm(_with_revisions(request.POST, initial), initial=initial)
+            form.is_valid()
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Đã lưu chỉ tiêu khen thưởng.")
+            return redirect("award_review", code, year)
     history = (
         Quota.history.filter(cluster=seat.cluster, year=seat.year)
         .select_related("history_user")
@@ -73,8 +81,18 @@ def _quota_initial(cluster: Cluster, year: EmulationYear) -> dict:
     initial: dict = dict.fromkeys(AWARDS, 0)
     for quota in stored:
         initial[quota.award] = quota.count
+        initial[f"{quota.award}_revision"] = quota.revision
         initial["document"] = quota.document
     return initial
+
+
+def _with_revisions(data, initial: dict):
+    """The POST with every `…_revision` field set to the revision stored now."""
+    data = data.copy()
+    for name in [*data, *initial]:
+        if name.endswith("_revision"):
+            data[name] = initial.get(name) or ""
+    return data
 
 
 # ---------------------------------------------------------------------------
@@ -98,19 +116,28 @@ def vote(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if form is None:
         messages.error(request, "Không có đơn vị bằng điểm nào cần bỏ phiếu.")
         return redirect("award_review", code, year)
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.vote_record(
-            cluster=cluster,
-            year=emulation_year,
-            voters=form.cleaned_data["voters"],
-            votes=form.votes(),
-            reason=form.cleaned_data.get("reason", ""),
-            user=request.user,
-        ),
-    ):
-        messages.success(request, "Đã ghi kết quả bỏ phiếu; kết quả phân bổ được cập nhật.")
-        return redirect("award_review", code, year)
+    if form.is_valid():
+        try:
+            services.vote_record(
+                cluster=cluster,
+                year=emulation_year,
+                voters=form.cleaned_data["voters"],
+                votes=form.votes(),
+                reason=form.cleaned_data.get("reason", ""),
+                revisions=form.revisions(),
+                user=request.user,
+            )
+        except ValidationError as error:
+            # As on the quota page: what the head typed, the revisions stored now.
+            context = _review_context(seat)
+            current = context["vote_form"].initial
+            context = _review_context(seat, data=_with_revisions(request.POST, current))
+            form = context["vote_form"]
+            form.is_valid()
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Đã ghi kết quả bỏ phiếu; kết quả phân bổ được cập nhật.")
+            return redirect("award_review", code, year)
     return render(request, "awards/review.html", context)
 
 
@@ -139,11 +166,11 @@ def _review_context(seat: Seat, data=None) -> dict:
     """Everything the review page shows; a fixed number of queries."""
     found = cluster_results(seat.cluster, seat.year)
     proposal = services.proposal_of(seat.cluster, seat.year)
-    votes = dict(
-        Vote.objects.filter(
-            membership__cluster=seat.cluster, membership__year=seat.year
-        ).values_list("membership_id", "votes")
-    )
+    recorded = Vote.objects.filter(
+        membership__cluster=seat.cluster, membership__year=seat.year
+    ).values_list("membership_id", "votes", "revision")
+    votes = {pk: count for pk, count, _ in recorded}
+    revisions = {pk: revision for pk, _, revision in recorded}
     ties = services.ties(found)
     quotas = found.quotas if found else {}
     frozen = proposal is not None and proposal.freezes_allocation
@@ -152,10 +179,11 @@ def _review_context(seat: Seat, data=None) -> dict:
         # The form stays after a ballot, filled in, so that it can be corrected (R33, R35).
         members = [row.membership for tie in ties for row in tie.rows]
         initial = {f"u{m.pk}": votes[m.pk] for m in members if m.pk in votes}
+        initial |= {f"u{m.pk}_revision": revisions[m.pk] for m in members if m.pk in votes}
         ballot = Ballot.objects.filter(cluster=seat.cluster, year=seat.year).first()
         if ballot is not None:
             initial["voters"] = ballot.voters
-        vote_form = VoteForm(data, members=members, corrects=bool(initial), initial=initial)
+        vote_form = VoteForm(data, members=members, corrects=bool(votes), initial=initial)
     vote_history = (
         Vote.history.filter(membership__cluster=seat.cluster, membership__year=seat.year)
         .select_related("history_user", "membership__unit")

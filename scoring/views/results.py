@@ -102,7 +102,10 @@ def _xlsx(year: EmulationYear, found: ClusterResults) -> tuple[bytes, str]:
 
 
 def _csv(year: EmulationYear, found: ClusterResults) -> tuple[str, str]:
-    stream = StringIO()
+    # The byte order mark makes Excel read the file as UTF-8 (Vietnamese
+    # letters otherwise come out garbled, #12); `export_results` writes none.
+    stream = StringIO("\ufeff")
+    stream.seek(0, 2)
     tables.write_csv([found], stream)
     return stream.getvalue(), "text/csv; charset=utf-8"
 

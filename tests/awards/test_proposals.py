@@ -218,7 +218,12 @@ def test_proposal_can_be_submitted_once_the_ballot_settles_the_tie(world):
     tied_world(world)
     votes = {member_of(world, "VY").pk: 3, member_of(world, "HH").pk: 1}
     services.vote_record(
-        cluster=world.cluster_a, year=world.year, voters=4, votes=votes, user=world.head
+        cluster=world.cluster_a,
+        year=world.year,
+        voters=4,
+        votes=votes,
+        revisions={},
+        user=world.head,
     )
     proposal = submit(world)
     assert awards_of(proposal) == {
@@ -233,7 +238,12 @@ def test_a_tied_ballot_still_blocks_the_proposal(world):
     tied_world(world)
     votes = {member_of(world, "VY").pk: 2, member_of(world, "HH").pk: 2}
     services.vote_record(
-        cluster=world.cluster_a, year=world.year, voters=4, votes=votes, user=world.head
+        cluster=world.cluster_a,
+        year=world.year,
+        voters=4,
+        votes=votes,
+        revisions={},
+        user=world.head,
     )
     with pytest.raises(ValidationError, match="chưa được phân định bằng bỏ phiếu"):
         submit(world)

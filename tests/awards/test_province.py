@@ -200,6 +200,23 @@ def test_the_workbook_has_the_vietnamese_headers_and_the_figures(client, provinc
     assert [row[2] for row in ranking[1:]] == ["TPBG", "VY", "HH", "LG", "GH", "NQ"]
 
 
+def test_the_workbook_writes_formula_like_names_as_text(client, province):
+    # #12: a cluster or unit name starting with "=", "+", "-" or "@" is text, not a formula.
+    from clusters.models import Unit
+
+    Cluster.objects.filter(code="KHOI-B").update(name="=1+2")
+    Unit.objects.filter(code="HH").update(name='=HYPERLINK("http://x.invalid","Bấm")')
+    Unit.objects.filter(code="LG").update(name="@SUM(A1)")
+    client.force_login(province.staff)
+    workbook = load_workbook(BytesIO(client.get(download_url()).content))
+    progress = {row[0].value: row for row in workbook["Tiến độ"].iter_rows(min_row=2)}
+    assert (progress["KHOI-B"][1].value, progress["KHOI-B"][1].data_type) == ("=1+2", "s")
+    ranking = {row[2].value: row for row in workbook["Xếp hạng"].iter_rows(min_row=2)}
+    assert ranking["HH"][3].data_type == ranking["LG"][3].data_type == "s"
+    assert ranking["HH"][3].value == '=HYPERLINK("http://x.invalid","Bấm")'
+    assert ranking["HH"][10].data_type == "n"  # numbers stay numbers
+
+
 # ---------------------------------------------------------------------------
 # Who sees what
 

@@ -23,8 +23,15 @@ def quotas_url(code: str = "CUM-A", year: int = 2025) -> str:
     return reverse("award_quotas", args=[code, year])
 
 
-def _form(flag: int | str = 0, merit: int | str = 0, labour: int | str = 0, document=DOCUMENT):
-    return {"co_thi_dua": flag, "bang_khen": merit, "tap_the_ldxs": labour, "document": document}
+def _form(
+    flag: int | str = 0, merit: int | str = 0, labour: int | str = 0, document=DOCUMENT, fresh=True
+):
+    """The page's POST; `fresh`: with the revisions a page loaded just now carries."""
+    data = {"co_thi_dua": flag, "bang_khen": merit, "tap_the_ldxs": labour, "document": document}
+    if fresh:
+        stored = Quota.objects.values_list("award", "revision")
+        data |= {f"{award}_revision": revision for award, revision in stored}
+    return data
 
 
 @pytest.fixture
@@ -93,6 +100,7 @@ def test_service_refuses_a_unit_user(scored):
             count=1,
             document=DOCUMENT,
             user=scored.head,
+            revision=None,
         )
 
 
@@ -137,11 +145,11 @@ def test_the_form_starts_from_the_stored_quotas(client, scored):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (_form(flag=-1), "Nhập số nguyên không âm."),
-        (_form(flag="1.5"), "Nhập một số nguyên."),
-        (_form(flag="một"), "Nhập một số nguyên."),
-        (_form(flag=1, document=""), "Cần ghi văn bản phân bổ chỉ tiêu."),
-        (_form(flag=1000), "Số lượng quá lớn."),
+        (_form(flag=-1, fresh=False), "Nhập số nguyên không âm."),
+        (_form(flag="1.5", fresh=False), "Nhập một số nguyên."),
+        (_form(flag="một", fresh=False), "Nhập một số nguyên."),
+        (_form(flag=1, document="", fresh=False), "Cần ghi văn bản phân bổ chỉ tiêu."),
+        (_form(flag=1000, fresh=False), "Số lượng quá lớn."),
     ],
 )
 def test_invalid_quotas_are_refused_with_a_vietnamese_message(client, scored, data, message):
@@ -169,6 +177,7 @@ def test_service_checks_count_and_document(scored, count, document):
             count=count,
             document=document,
             user=scored.staff,
+            revision=None,
         )
 
 
@@ -178,6 +187,7 @@ def test_service_refuses_an_unknown_award(scored):
             cluster=scored.cluster_a,
             year=scored.year,
             counts={"huan_chuong": 1},
+            revisions={},
             document=DOCUMENT,
             user=scored.staff,
         )
@@ -197,6 +207,7 @@ def test_quotas_are_locked_once_the_proposal_is_submitted_and_open_after_a_retur
             count=2,
             document=DOCUMENT,
             user=scored.staff,
+            revision=Quota.objects.get(award="bang_khen").revision,
         )
 
     with pytest.raises(ValidationError, match="chỉ tiêu và kết quả bỏ phiếu đã khóa"):
@@ -230,3 +241,53 @@ def test_every_quota_change_is_in_the_history_with_who_and_why(client, scored):
     page = client.get(quotas_url()).content.decode()
     assert "Đổi chỉ tiêu Cờ thi đua của UBND tỉnh: 1 → 2" in page
     assert "Nguyễn Thu Hà" in page  # who, by name
+
+
+# --- Two staff saving at once (#11.8) -------------------------------------------------
+
+
+def _loaded(client, user) -> dict[str, str]:
+    """The hidden revisions of the quota page as `user` loaded it."""
+    import re
+
+    page = page_of(client, user, quotas_url())
+    return dict(re.findall(r'name="(\w+_revision)" value="(\d*)"', page))
+
+
+def test_parallel_quota_saves_the_second_is_told_the_current_value(client, scored):
+    client.force_login(scored.staff)
+    client.post(quotas_url(), _form(flag=1, merit=1))
+    first = _loaded(client, scored.staff)
+    second = _loaded(client, scored.admin)
+    assert (
+        first
+        == second
+        == {
+            "co_thi_dua_revision": "1",
+            "bang_khen_revision": "1",
+            "tap_the_ldxs_revision": "1",
+        }
+    )
+    client.force_login(scored.staff)
+    assert client.post(quotas_url(), _form(flag=2, merit=1) | first).status_code == 302
+    client.force_login(scored.admin)
+    response = client.post(quotas_url(), _form(flag=1, merit=3) | second)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Chỉ tiêu Cờ thi đua của UBND tỉnh vừa được người khác thay đổi; giá trị hiện tại: 2 "
+        f"(theo {DOCUMENT})." in page
+    )
+    assert _counts(scored) == {"co_thi_dua": 2, "bang_khen": 1, "tap_the_ldxs": 0}
+    # The page now carries the current revisions: saving again is a deliberate choice.
+    assert 'name="co_thi_dua_revision" value="2"' in page
+    assert 'name="co_thi_dua" value="1"' in page  # what the loser typed is kept
+
+
+def test_a_quota_post_without_revisions_is_refused_over_stored_quotas(client, scored):
+    client.force_login(scored.staff)
+    client.post(quotas_url(), _form(flag=1))
+    response = client.post(quotas_url(), _form(flag=4, fresh=False))
+    assert response.status_code == 200
+    assert "vừa được người khác thay đổi; giá trị hiện tại: 1" in response.content.decode()
+    assert _counts(scored)["co_thi_dua"] == 1

@@ -218,10 +218,14 @@ def test_head_sees_no_quota_link(client, tied):
 # --- The ballot (R33) -----------------------------------------------------------
 
 
-def _ballot(world, voters: int = 4, **votes) -> dict[str, int]:
-    """The ballot form's data: the members voting and each tied unit's votes."""
-    counts = {f"u{member_of(world, code).pk}": count for code, count in votes.items()}
-    return {"voters": voters} | counts
+def _ballot(world, voters: int = 4, fresh=True, **votes) -> dict[str, int]:
+    """The ballot form's data: the members voting and each tied unit's votes;
+    `fresh`: with the revisions a page loaded just now carries."""
+    data = {f"u{member_of(world, code).pk}": count for code, count in votes.items()}
+    if fresh:
+        stored = Vote.objects.values_list("membership_id", "revision")
+        data |= {f"u{pk}_revision": revision for pk, revision in stored}
+    return {"voters": voters} | data
 
 
 def test_ballot_resolves_the_tie(client, tied):
@@ -343,11 +347,41 @@ def test_ballot_takes_whole_numbers_only(client, tied, value):
     assert "text-danger small" in response.content.decode()
 
 
+def test_two_ballots_from_the_same_page_the_second_is_told_the_current_votes(client, tied):
+    # #11.8: the head and the deputy acting for it record the ballot at once.
+    client.force_login(tied.head)
+    client.post(vote_url(), _ballot(tied, VY=6, HH=6))
+    loaded = _ballot(tied, VY=0, HH=0)  # the revisions both pages carry
+    assert client.post(vote_url(), loaded | _ballot(tied, False, VY=7, HH=5)).status_code == 302
+    response = client.post(vote_url(), loaded | _ballot(tied, False, VY=4, HH=9))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Số phiếu của VY vừa được người khác ghi; giá trị hiện tại: 7 phiếu." in page
+    assert "Số phiếu của HH vừa được người khác ghi; giá trị hiện tại: 5 phiếu." in page
+    assert dict(Vote.objects.values_list("membership__unit__code", "votes")) == {"VY": 7, "HH": 5}
+    vy = member_of(tied, "VY").pk
+    assert f'name="u{vy}_revision" value="2"' in page  # saving again is deliberate
+
+
+def test_a_ballot_without_revisions_is_refused_over_recorded_votes(client, tied):
+    client.force_login(tied.head)
+    client.post(vote_url(), _ballot(tied, VY=6, HH=6))
+    response = client.post(vote_url(), _ballot(tied, False, VY=7, HH=5))
+    assert response.status_code == 200
+    assert "vừa được người khác ghi; giá trị hiện tại: 6 phiếu" in response.content.decode()
+    assert set(Vote.objects.values_list("votes", flat=True)) == {6}
+
+
 def test_ballot_is_only_for_tied_units(tied):
     tpbg = member_of(tied, "TPBG")
     with pytest.raises(ValidationError, match="nhóm bằng điểm cần bỏ phiếu"):
         services.vote_record(
-            cluster=tied.cluster_a, year=tied.year, voters=4, votes={tpbg.pk: 3}, user=tied.head
+            cluster=tied.cluster_a,
+            year=tied.year,
+            voters=4,
+            votes={tpbg.pk: 3},
+            revisions={},
+            user=tied.head,
         )
     assert not Vote.objects.exists()
 
@@ -366,6 +400,7 @@ def test_another_clusters_head_cannot_record_a_ballot_through_the_service(tied):
             year=tied.year,
             voters=4,
             votes={member_of(tied, "VY").pk: 1},
+            revisions={},
             user=tied.other_head,
         )
 
@@ -376,6 +411,7 @@ def test_ballot_is_refused_once_the_proposal_is_submitted(tied):
         year=tied.year,
         voters=4,
         votes={member_of(tied, "VY").pk: 1, member_of(tied, "HH").pk: 3},
+        revisions={},
         user=tied.head,
     )
     services.proposal_submit(cluster=tied.cluster_a, year=tied.year, user=tied.head)
@@ -386,6 +422,7 @@ def test_ballot_is_refused_once_the_proposal_is_submitted(tied):
             voters=4,
             votes={member_of(tied, "VY").pk: 4},
             reason="Đếm lại phiếu",
+            revisions={member_of(tied, "VY").pk: 1},
             user=tied.head,
         )
 

@@ -147,3 +147,48 @@ def test_membership_export_lists_codes(world):
 
     exported = MembershipResource().export().csv
     assert "Cụm, khối" in exported and "CUM-A,2025,HH,member" in exported
+
+
+# --- Spreadsheets in and out of the admin (#12) --------------------------------
+
+
+def test_unit_import_refuses_an_xlsx_bomb_quickly_in_vietnamese(client, world):
+    import time
+
+    from tests.xlsx_bombs import xlsx_bomb
+
+    client.force_login(world.admin)
+    bomb = io.BytesIO(xlsx_bomb(_xlsx([["Mã", "Tên", "Loại"]]).getvalue(), megabytes=100))
+    bomb.name = "don-vi.xlsx"
+    started = time.perf_counter()
+    page = _import(client, "admin:clusters_unit_import", bomb)
+    assert time.perf_counter() - started < 2
+    assert "Tệp Excel quá lớn khi giải nén" in page
+    assert "tệp không được đọc" in page
+
+
+def _export(client, name: str, kind: str) -> bytes:
+    page = client.get(reverse(name))
+    form = page.context["form"]
+    formats = form.fields["format"].choices
+    data = {"format": next(v for v, label in formats if kind in str(label).lower())}
+    data |= {
+        field: "on"
+        for field, value in form.fields.items()
+        if value.__class__.__name__ == "BooleanField"
+    }
+    response = client.post(reverse(name), data)
+    assert response.status_code == 200
+    return response.content
+
+
+def test_admin_exports_write_formula_like_names_as_text(client, world):
+    Unit.objects.filter(code="HH").update(name='=HYPERLINK("http://x.invalid","Bấm")')
+    Unit.objects.filter(code="LG").update(name="-2+3")
+    client.force_login(world.admin)
+    text = _export(client, "admin:clusters_unit_export", "csv").decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'-2+3" in text
+    book = openpyxl.load_workbook(io.BytesIO(_export(client, "admin:clusters_unit_export", "xlsx")))
+    cells = {c.value: c.data_type for row in book.active.iter_rows() for c in row}
+    assert cells['=HYPERLINK("http://x.invalid","Bấm")'] == "s"
+    assert cells["-2+3"] == "s"

@@ -133,6 +133,7 @@ def test_adjusted_score_shows_the_agreed_figures_and_the_heads_reason(named, car
         points=Decimal(160),
         reason="Thiếu minh chứng",
         user=named.head,
+        revision=1,
     )
     change = one(changes(named), "Điểm", "Sửa")
     assert field(change, "điểm (thống nhất)") == ("—", "160")
@@ -237,6 +238,7 @@ def test_quota_changes(named, card):
             count=count,
             document="Quyết định 15/QĐ-UBND",
             user=named.staff,
+            revision=None if count == 2 else 1,
         )
     changed, created = [c for c in changes(named) if c.what == "Chỉ tiêu khen thưởng"]
     assert field(created, "số lượng") == ("—", "2")
@@ -265,12 +267,16 @@ def test_vote_changes(named):
             )
     Quota.objects.create(cluster=named.cluster_a, year=named.year, award="co_thi_dua", count=1)
     hh, lg = member(named, named.a_member), member(named, named.a_member2)
-    for votes, reason in (({hh.pk: 2, lg.pk: 1}, ""), ({hh.pk: 3, lg.pk: 1}, "Đếm lại phiếu")):
+    for votes, reason, revisions in (
+        ({hh.pk: 2, lg.pk: 1}, "", {}),
+        ({hh.pk: 3, lg.pk: 1}, "Đếm lại phiếu", {hh.pk: 1, lg.pk: 1}),
+    ):
         awards_services.vote_record(
             cluster=named.cluster_a,
             year=named.year,
             voters=4,
             votes=votes,
+            revisions=revisions,
             reason=reason,
             user=named.head,
         )
@@ -368,6 +374,7 @@ def _fill(world, card, rounds: int, lg_user) -> None:
             points=Decimal(n),
             reason=f"Điều chỉnh {n}",
             user=world.head,
+            revision=Score.objects.get(membership=lg).revision,
         )
 
 

@@ -247,7 +247,8 @@ def test_csv_download_parses_with_the_header(client, scored):
     response = client.get(_url("csv"))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="ket-qua-CUM-A-2025.csv"'
-    rows = list(csv.DictReader(StringIO(response.content.decode("utf-8"))))
+    # UTF-8 with a byte order mark, which Excel needs to read Vietnamese (#12).
+    rows = list(csv.DictReader(StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["Mã đơn vị"], r["Tổng điểm"], r["Xếp loại"]) for r in rows] == [
         ("TPBG", "965.30", "Đủ điều kiện"),
         ("HH", "930.00", "Chưa xét"),
@@ -325,3 +326,42 @@ def test_imported_reference_dataset_matches_its_expected_results(client, db):
     page = client.get(_url("page", code="CUM-HUYEN")).content.decode()
     first = _table_rows(page)[0]
     assert "UBND huyện Việt Yên" in first and "970,30" in first
+
+
+# --- Names that look like formulas stay text (#12) ---------------------------
+
+FORMULA_NAMES = {
+    "HH": '=HYPERLINK("http://x.invalid","Bấm")',
+    "LG": "+1+2",
+    "VY": "@SUM(A1)",
+    "TPBG": "-2+3",
+}
+
+
+def _formula_names() -> None:
+    from clusters.models import Unit
+
+    for code, name in FORMULA_NAMES.items():
+        Unit.objects.filter(code=code).update(name=name)
+
+
+def test_xlsx_download_writes_formula_like_names_as_text(client, scored):
+    _formula_names()
+    client.force_login(scored.head)
+    sheet = load_workbook(BytesIO(client.get(_url("xlsx")).content))["Xếp hạng"]
+    rows = {row[2].value: row for row in sheet.iter_rows(min_row=2)}
+    for code, name in FORMULA_NAMES.items():
+        assert (rows[code][3].value, rows[code][3].data_type) == (name, "s")
+    assert (rows["TPBG"][10].value, rows["TPBG"][10].data_type) == (965.3, "n")
+
+
+def test_csv_download_has_a_bom_for_excel_and_neutralised_names(client, scored):
+    _formula_names()
+    client.force_login(scored.head)
+    content = client.get(_url("csv")).content
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(StringIO(content.decode("utf-8-sig"))))
+    assert {r["Mã đơn vị"]: r["Đơn vị"] for r in rows} == {
+        code: f"'{name}" for code, name in FORMULA_NAMES.items()
+    }
+    assert rows[0]["Tổng điểm"] == "965.30"

@@ -180,6 +180,7 @@ def test_matrix_shows_self_scores_and_agreed_figures_side_by_side(client, world,
         user=world.head,
         reason="Lý do",
         points=Decimal(150),
+        revision=1,
     )
     client.force_login(world.head)
     page = client.get(url("review")).content.decode()
@@ -198,6 +199,7 @@ def test_a_unit_that_did_not_score_shows_only_the_agreed_figure(client, world, c
         user=world.head,
         reason="Theo biên bản họp trù bị",
         points=Decimal(120),
+        revision=None,
     )
     client.force_login(world.head)
     page = client.get(url("review")).content.decode()
@@ -245,6 +247,29 @@ def test_adjusting_from_a_stale_page_is_refused(client, world, card, hh):
     )
     assert "vừa được người khác cập nhật; giá trị hiện tại: điểm 190" in response.content.decode()
     assert Score.objects.get().agreed_points is None
+
+
+def test_adjusting_without_a_revision_is_refused_like_the_units_own_save(client, world, card, hh):
+    # #11.8: a POST without the revision the page was loaded with must not
+    # overwrite a score someone saved meanwhile; the unit's sheet refuses it too.
+    save(world, hh, card["II.1"], points="180")
+    client.force_login(world.head)
+    response = client.post(
+        url("review_cell", "HH", card["II.1"].pk), {"adj-points": "150", "adj-reason": "Lý do"}
+    )
+    assert response.status_code == 200
+    assert "vừa được người khác cập nhật; giá trị hiện tại: điểm 180" in response.content.decode()
+    score = Score.objects.get()
+    assert (score.agreed_points, score.revision) == (None, 1)
+
+
+def test_adjusting_a_cell_nobody_scored_needs_no_revision(client, world, card, hh):
+    client.force_login(world.head)
+    response = client.post(
+        url("review_cell", "HH", card["II.1"].pk), {"adj-points": "120", "adj-reason": "Lý do"}
+    )
+    assert response.status_code == 302
+    assert Score.objects.get().agreed_points == Decimal(120)
 
 
 def test_returning_needs_a_reason(client, world, card, hh):

@@ -285,6 +285,7 @@ def test_an_adjusted_score_shows_the_agreed_figure_and_reason(client, world, car
         user=world.head,
         reason="Chưa đủ minh chứng",
         points=Decimal(150),
+        revision=1,
     )
     page = client.get(sheet_url()).content.decode()
     assert "Trưởng cụm, khối điều chỉnh:" in page

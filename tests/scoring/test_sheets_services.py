@@ -400,6 +400,7 @@ def test_adjusting_keeps_the_units_figures_and_sets_the_agreed_ones(world, card,
         reason="Số liệu thống kê chính thức",
         plan=Decimal(100),
         actual=Decimal(105),
+        revision=1,
     )
     assert (score.plan, score.actual) == (Decimal(100), Decimal(120))
     assert (score.agreed_plan, score.agreed_actual) == (Decimal(100), Decimal(105))
@@ -415,7 +416,11 @@ def test_adjusting_keeps_the_units_figures_and_sets_the_agreed_ones(world, card,
 def test_adjusting_a_score_given_as_a_score(world, card, hh):
     score = save(world, hh, card["II.1"], points="180")
     adjusted = sheets.score_adjust(
-        score=score, user=world.head, reason="Chưa đủ minh chứng", points=Decimal(150)
+        score=score,
+        user=world.head,
+        reason="Chưa đủ minh chứng",
+        points=Decimal(150),
+        revision=score.revision,
     )
     assert (adjusted.points, adjusted.agreed_points) == (Decimal(180), Decimal(150))
 
@@ -427,6 +432,7 @@ def test_adjusting_a_unit_that_did_not_score(world, card, hh):
         user=world.head,
         reason="Theo biên bản",
         points=Decimal(100),
+        revision=None,
     )
     assert (score.points, score.agreed_points, score.revision) == (None, Decimal(100), 1)
 
@@ -440,6 +446,7 @@ def test_adjusting_without_a_reason_is_refused(world, card, hh):
             user=world.head,
             reason=" ",
             points=Decimal(150),
+            revision=1,
         )
     assert Score.objects.get().agreed_points is None
 
@@ -453,6 +460,7 @@ def test_adjusting_is_for_the_head_only(world, card, hh):
                 user=someone,
                 reason="Lý do",
                 points=Decimal(150),
+                revision=None,
             )
     assert not Score.objects.exists()
 
@@ -465,6 +473,7 @@ def test_adjusting_to_figures_the_engine_rejects_is_refused(world, card, hh):
             user=world.head,
             reason="Lý do",
             points=Decimal(250),
+            revision=None,
         )
 
 
@@ -530,6 +539,7 @@ def test_agreed_scores_are_locked(agreed, card, hh):
             user=world.head,
             reason="Lý do",
             points=Decimal(150),
+            revision=1,
         ),
         lambda: sheets.evidence_add(
             membership=hh,
@@ -570,6 +580,7 @@ def test_reopening_is_for_the_authority_staff_with_a_reason(agreed, card, hh):
         user=world.head,
         reason="Sửa sai sót",
         points=Decimal(170),
+        revision=1,
     )
     with pytest.raises(ValidationError, match="chưa được thống nhất"):
         sheets.scores_reopen(
@@ -591,6 +602,7 @@ def test_history_records_each_kind_of_change_with_the_user_and_why(world, card, 
         user=world.head,
         reason="Theo họp trù bị",
         points=Decimal(170),
+        revision=1,
     )
     hold_preparatory(world)
     sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)

@@ -118,7 +118,7 @@ def test_template_has_leaf_rows_unit_columns_methods_and_current_figures(client,
     own_save(world, hh, card["I.1"], plan="100", actual="95.5")
     own_save(world, hh, card["II.1"], points="170")
     workbook = load_workbook(BytesIO(download(client, world)))
-    assert workbook.sheetnames == ["Bảng điểm", "Hướng dẫn"]
+    assert workbook.sheetnames == ["Bảng điểm", "Hướng dẫn", "Phiên bản"]
     sheet = workbook["Bảng điểm"]
     assert sheet.row_dimensions[1].hidden and sheet.column_dimensions["A"].hidden
     assert [c.value for c in sheet[4]][1:9] == [
@@ -151,6 +151,7 @@ def test_template_has_leaf_rows_unit_columns_methods_and_current_figures(client,
     assert sheet.cell(row=rows["I.3"], column=1).value is None  # a parent: no key
     guide = " ".join(str(c.value) for c in workbook["Hướng dẫn"]["A"] if c.value)
     assert "Ô để trống: giữ nguyên" in guide
+    assert "đơn vị đã cập nhật sau khi tải mẫu" in guide
 
 
 def test_template_without_an_issued_scorecard_sends_back_with_a_notice(client, world):
@@ -261,6 +262,7 @@ def test_the_page_lists_the_errors(client, world, card):
     response = upload(client, world, fill(download(client, world), values))
     page = response.content.decode()
     assert "không điểm nào được lưu" in page
+    assert "đã được cập nhật sau khi tải mẫu" in page  # the help text says how stale cells go
     assert "Ô J12 (HH – II.1): điểm chấm phải từ 0 đến 200 (R21)." in page
 
 
@@ -467,3 +469,181 @@ def test_the_review_page_links_the_template_and_for_the_head_the_upload(client, 
     client.force_login(world.staff)
     page = client.get(url("review")).content.decode()
     assert url("scores_template") in page and url("scores_import") not in page
+
+
+# ---------------------------------------------------------------------------
+# A unit's newer figure is never reverted by an older template (#11.1)
+
+
+def post_own_row(client, world, criterion, revision=None, **figures):
+    """The unit saves a row of its own sheet, as its page does."""
+    client.force_login(world.member)
+    data = {f"r{criterion.pk}-{name}": value for name, value in figures.items()}
+    data[f"r{criterion.pk}-revision"] = "" if revision is None else str(revision)
+    response = client.post(reverse("sheet_row", args=[YEAR, criterion.pk]), data)
+    assert response.status_code in (200, 302)
+    return response
+
+
+def test_a_unit_figure_saved_after_the_download_is_not_reverted_by_the_upload(client, world, card):
+    hh = member(world, world.a_member)
+    own_save(world, hh, card["II.1"], points="170")
+    template = download(client, world)
+    # The unit saves a new figure on its own sheet after the head downloaded.
+    post_own_row(client, world, card["II.1"], revision=1, points="185")
+    assert Score.objects.get(membership=hh, criterion=card["II.1"]).points == Decimal(185)
+    # The head changes an unrelated cell and uploads the old template.
+    errors = errors_of(upload(client, world, fill(template, {("LG", "II.1"): (100, None)})))
+    assert errors == [
+        "Ô J12 (HH – II.1): điểm của đơn vị đã được cập nhật sau khi tải tệp mẫu; "
+        "giá trị hiện tại: điểm 185. Tệp không ghi đè: hãy để trống ô này, nhập lại "
+        "giá trị hiện tại hoặc tải mẫu mới."
+    ]
+    score = Score.objects.get(membership=hh, criterion=card["II.1"])
+    assert (score.points, score.revision) == (Decimal(185), 2)
+    assert not Score.objects.filter(membership__unit__code="LG").exists()  # all or nothing
+    assert not score.history.filter(history_change_reason__startswith="Nhập từ tệp").exists()
+
+
+def test_a_stale_cell_left_empty_or_set_to_the_current_value_lets_the_file_in(client, world, card):
+    hh = member(world, world.a_member)
+    own_save(world, hh, card["II.1"], points="170")
+    own_save(world, hh, card["I.1"], plan="100", actual="90")
+    template = download(client, world)
+    own_save(world, hh, card["II.1"], revision=1, points="185")
+    own_save(world, hh, card["I.1"], revision=1, plan="100", actual="95")
+    content = fill(
+        template,
+        {("HH", "II.1"): ("", ...), ("HH", "I.1"): (100, 95), ("LG", "II.1"): (100, None)},
+    )
+    assert upload(client, world, content).status_code == 302
+    assert stored()["HH", "II.1"]["points"] == Decimal(185)
+    assert stored()["HH", "I.1"]["actual"] == Decimal(95)
+    assert stored()["LG", "II.1"]["points"] == Decimal(100)
+
+
+def test_a_row_the_head_adjusted_after_the_download_is_stale_too(client, world, card):
+    hh = member(world, world.a_member)
+    own_save(world, hh, card["II.1"], points="170")
+    template = download(client, world)
+    client.force_login(world.head)
+    client.post(
+        reverse("review_cell", args=[CODE, YEAR, "HH", card["II.1"].pk]),
+        {"adj-points": "150", "adj-reason": "Theo biên bản", "adj-revision": "1"},
+    )
+    assert Score.objects.get(membership=hh).revision == 2
+    errors = errors_of(upload(client, world, fill(template, {("HH", "II.1"): (160, None)})))
+    assert errors and errors[0].startswith("Ô J12 (HH – II.1): điểm của đơn vị đã được cập nhật")
+    assert Score.objects.get(membership=hh).points == Decimal(170)
+
+
+def test_the_template_carries_each_cells_revision_in_a_hidden_protected_sheet(client, world, card):
+    hh = member(world, world.a_member)
+    own_save(world, hh, card["II.1"], points="170")
+    own_save(world, hh, card["II.1"], revision=1, points="175")
+    workbook = load_workbook(BytesIO(download(client, world)))
+    revisions = workbook[spreadsheets.REVISIONS_TITLE]
+    assert revisions.sheet_state == "veryHidden"
+    assert revisions.protection.sheet
+    units = [c.value for c in revisions[1]][1:]
+    assert units == ["HH", "LG", "TPBG", "VY"]
+    rows = {r[0].value: [c.value for c in r[1:]] for r in revisions.iter_rows(min_row=2)}
+    assert rows[card["II.1"].pk] == [2, 0, 0, 0]
+    assert rows[card["I.1"].pk] == [0, 0, 0, 0]
+
+
+def test_a_template_without_its_revisions_is_refused(client, world, card):
+    workbook = load_workbook(BytesIO(download(client, world)))
+    del workbook[spreadsheets.REVISIONS_TITLE]
+    buffer = BytesIO()
+    workbook.save(buffer)
+    content = fill(buffer.getvalue(), {("LG", "II.1"): (100, None)})
+    errors = errors_of(upload(client, world, content))
+    assert errors == [spreadsheets.NO_REVISIONS]
+    assert not Score.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# A file bigger inside than a template can be is refused before it is read (#12)
+
+
+def timed_upload(client, world, content: bytes):
+    """The upload's response, its time in seconds and its peak Python memory in MB."""
+    import time
+    import tracemalloc
+
+    client.force_login(world.head)
+    started = time.perf_counter()
+    response = upload(client, world, content)
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    try:
+        upload(client, world, content)
+        peak = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
+    finally:
+        tracemalloc.stop()
+    return response, elapsed, peak
+
+
+def test_an_xlsx_bomb_is_refused_quickly_with_a_vietnamese_message(client, world, card):
+    from tests.xlsx_bombs import xlsx_bomb
+
+    bomb = xlsx_bomb(download(client, world), megabytes=100)
+    assert len(bomb) < 400 * 1024
+    response, elapsed, peak = timed_upload(client, world, bomb)
+    errors = errors_of(response)
+    assert len(errors) == 1
+    assert errors[0].startswith("Tệp Excel quá lớn khi giải nén, vượt quá những gì một tệp")
+    assert "tệp không được đọc" in errors[0]
+    assert elapsed < 2 and peak < 100, (elapsed, peak)
+    assert not Score.objects.exists()
+
+
+def test_an_xlsx_bomb_with_a_false_declared_size_is_refused_quickly(client, world, card):
+    from tests.xlsx_bombs import declare_size, xlsx_bomb
+
+    sheet = "xl/worksheets/sheet1.xml"
+    bomb = declare_size(xlsx_bomb(download(client, world), megabytes=100), sheet, 4000)
+    response, elapsed, peak = timed_upload(client, world, bomb)
+    assert errors_of(response) == [spreadsheets.NOT_XLSX]
+    assert elapsed < 2 and peak < 100, (elapsed, peak)
+    assert not Score.objects.exists()
+
+
+def test_more_cells_than_the_clusters_template_holds_are_refused(client, world, card):
+    # Small in bytes, but far more rows than this cluster's template has.
+    from tests.xlsx_bombs import xlsx_bomb
+
+    bomb = xlsx_bomb(download(client, world), megabytes=2)
+    limits = spreadsheets.upload_limits(world.cluster_a, world.year)
+    assert limits.rows < 200 and limits.part_bytes > 2 * 1024 * 1024
+    errors = errors_of(upload(client, world, bomb))
+    assert errors[0].startswith("Tệp Excel có hơn")
+    assert "tối đa" in errors[0]
+
+
+def test_the_template_writes_formula_like_codes_titles_and_names_as_text(client, world, card):
+    # #12: what a cluster typed (a code "=1+2", a title "=HYPERLINK(…)", a unit
+    # code "-…") comes back as text in Excel, never as a live formula.
+    from clusters.models import Unit
+    from scoring.models import Criterion
+
+    Criterion.objects.filter(pk=card["I.1"].pk).update(code="=1+2")
+    Criterion.objects.filter(pk=card["II.1"].pk).update(title='=HYPERLINK("http://x.invalid")')
+    Unit.objects.filter(code="VY").update(code="-VY")
+    sheet = load_workbook(BytesIO(download(client, world)))[spreadsheets.SHEET_TITLE]
+    found = {
+        cell.value: cell.data_type
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value[:1] in "=-"
+    }
+    assert found == {
+        "=1+2": "s",
+        '=HYPERLINK("http://x.invalid")': "s",
+        "-VY|1": "s",  # the hidden keys read back exactly
+        "-VY|2": "s",
+        "-VY – UBND huyện Việt Yên": "s",
+    }
+    # The keys are still the unit's: the file uploads as it is.
+    assert upload(client, world, download(client, world)).status_code == 302

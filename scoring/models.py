@@ -456,6 +456,7 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField("tải lên lúc", auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "minh chứng"

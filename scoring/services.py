@@ -13,18 +13,19 @@ from decimal import ROUND_DOWN, Decimal
 from itertools import count
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max, Q
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_update_with_history, get_history_manager_for_model
 
 from clusters.access import is_staff_of
-from clusters.models import Cluster, EmulationYear
+from clusters.models import Cluster, EmulationYear, RegistrationTarget
 from emulation.models import User
 from scoring import engine
 from scoring.models import (
     Band,
     Criterion,
     Direction,
+    Evidence,
     Framework,
     FrameworkCriterion,
     Method,
@@ -714,13 +715,14 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
     """Approved → issued: from now on units score against it (R18).
 
     The version issued before for the cluster's year becomes superseded, and
-    its scores move to this version: each Score row whose criterion code is a
-    leaf of this version is re-pointed at that criterion (recorded in the
-    score's history). Scores of codes this version dropped, split or no longer
-    scores directly stay with the superseded version, where they remain
-    readable but no longer count. A moved score keeps its figures even if the
-    criterion's method changed; the engine ignores figures the method does
-    not use.
+    what was attached to its criteria (scores with their agreed figures,
+    evidence, registration targets: CRITERION_CARRIED) moves to this version:
+    each row whose criterion code is a leaf of this version is re-pointed at
+    that criterion (recorded in the row's history). Rows of codes this version
+    dropped, split or no longer scores directly stay with the superseded
+    version, where they remain readable but no longer count. A moved score
+    keeps its figures even if the criterion's method changed; the engine
+    ignores figures the method does not use.
     """
     _lock(scorecard)
     if scorecard.status != Status.APPROVED:
@@ -739,27 +741,57 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
             user=user,
             action=f"Thay bằng bản {scorecard.version}",
         )
-        _carry_scores(previous, scorecard, user=user)
+        _carry_attachments(previous, scorecard, user=user)
     _move(scorecard, Status.ISSUED, user=user, action="Ban hành")
     return scorecard
 
 
-def _carry_scores(old: Scorecard, new: Scorecard, *, user: User) -> None:
+# Everything that points at a criterion, and what a new version does with it
+# (#11.2). A model given a foreign key to Criterion must be listed in one of
+# the two; tests/scoring/test_scorecard_services.py fails until it is.
+#
+# The scorecard's own structure: copied with the tree by scorecard_new_version.
+CRITERION_COPIED: frozenset[tuple[type[models.Model], str]] = frozenset(
+    {(Criterion, "parent"), (Band, "criterion")}
+)
+# What the units (and the head, for the agreed figures) attached to a
+# criterion: moved to its successor when the new version is issued, each move
+# recorded in the row's history (R35).
+CRITERION_CARRIED: tuple[tuple[type[models.Model], str], ...] = (
+    (Score, "criterion"),
+    (Evidence, "criterion"),
+    (RegistrationTarget, "criterion"),
+)
+
+
+def _carry_attachments(old: Scorecard, new: Scorecard, *, user: User) -> None:
+    """Move every row of CRITERION_CARRIED from a criterion of `old` to the leaf
+    of `new` with the same code. A row whose code `new` dropped or no longer
+    scores directly stays where it was, readable with the superseded version,
+    and its history says why, so the history page leads to it (R35)."""
     leaves = dict(new.criteria.filter(is_leaf=True).values_list("code", "pk"))
-    scores = list(
-        Score.objects.filter(criterion__scorecard=old, criterion__code__in=leaves).select_related(
-            "criterion"
+    codes = dict(old.criteria.values_list("pk", "code"))
+    moved = f"Chuyển sang bảng chấm điểm bản {new.version}"
+    for model, name in CRITERION_CARRIED:
+        attname = model._meta.get_field(name).attname
+        going, staying = [], []
+        for row in model.objects.filter(**{f"{name}__scorecard": old}):
+            code = codes[getattr(row, attname)]
+            if code in leaves:
+                setattr(row, attname, leaves[code])
+                going.append(row)
+            else:
+                row._change_reason = (
+                    f"Giữ ở bảng chấm điểm bản {old.version}: tiêu chí {code} không còn "
+                    f"được chấm trực tiếp ở bản {new.version}"
+                )
+                staying.append(row)
+        bulk_update_with_history(
+            going, model, [name], default_user=user, default_change_reason=moved
         )
-    )
-    for score in scores:
-        score.criterion_id = leaves[score.criterion.code]
-    bulk_update_with_history(
-        scores,
-        Score,
-        ["criterion"],
-        default_user=user,
-        default_change_reason=f"Chuyển sang bảng chấm điểm bản {new.version}",
-    )
+        get_history_manager_for_model(model).bulk_history_create(
+            staying, update=True, default_user=user
+        )
 
 
 @transaction.atomic

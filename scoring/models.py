@@ -187,6 +187,8 @@ class Criterion(models.Model):
     direction = models.CharField(
         "chiều chỉ tiêu", max_length=6, choices=Direction.choices, default=Direction.HIGHER
     )
+    # Edits of a draft are audited (R35); issued criteria never change (R18).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "tiêu chí"
@@ -225,6 +227,7 @@ class Band(models.Model):
     max_value = FigureField("đến", null=True, blank=True)
     max_inclusive = models.BooleanField("kể cả giá trị cuối", default=True)
     points = PointsField("điểm")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "mức điểm"

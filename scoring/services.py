@@ -15,10 +15,15 @@ from itertools import count
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max, Q
-from simple_history.utils import bulk_update_with_history, get_history_manager_for_model
+from simple_history.utils import (
+    bulk_create_with_history,
+    bulk_update_with_history,
+    get_history_manager_for_model,
+)
 
 from clusters.access import is_staff_of
 from clusters.models import Cluster, EmulationYear, RegistrationTarget
+from emulation import audit
 from emulation.models import User
 from scoring import engine
 from scoring.models import (
@@ -98,7 +103,8 @@ def scorecard_create_from_framework(
     scorecard = Scorecard(
         cluster=cluster, year=year, version=_next_version(cluster, year), framework=framework
     )
-    _save(scorecard, user=user, reason=f"Tạo dự thảo từ khung năm {framework.year}")
+    audit.save(scorecard, user=user, reason=f"Tạo dự thảo từ khung năm {framework.year}")
+    built = _built_reason(scorecard)
 
     order = count()
     bands: list[Band] = []
@@ -106,7 +112,7 @@ def scorecard_create_from_framework(
     def build(nodes: list[FrameworkCriterion], total: Decimal, parent: Criterion | None):
         for node, points in zip(nodes, _allot(total, nodes), strict=True):
             kids = children[node.pk]
-            criterion = Criterion.objects.create(
+            criterion = Criterion(
                 scorecard=scorecard,
                 parent=parent,
                 framework_criterion=node,
@@ -118,14 +124,25 @@ def scorecard_create_from_framework(
                 is_leaf=not kids,
                 method=node.method if node.method in Method.values else Method.QUALITATIVE,
             )
+            audit.save(criterion, user=user, reason=built)
             if not kids:
                 bands.extend(_bands_from_tiers(criterion, node.tiers))
             build(kids, points, criterion)
 
     for section in engine.SECTIONS:
         build(roots[section], engine.SECTION_POINTS[section], None)
-    Band.objects.bulk_create(bands)
+    bulk_create_with_history(bands, Band, default_user=user, default_change_reason=built)
     return scorecard
+
+
+# The history of criteria and bands made with their scorecard (from the
+# framework or as a new version's copy) starts with this reason: the base the
+# later edits of a draft are compared with, not a change of its own (R35).
+BUILT_WITH_SCORECARD = "Tạo cùng bảng chấm điểm"
+
+
+def _built_reason(scorecard: Scorecard) -> str:
+    return f"{BUILT_WITH_SCORECARD} bản {scorecard.version}"
 
 
 def _framework_tree(
@@ -230,7 +247,10 @@ def _next_version(cluster: Cluster, year: EmulationYear) -> int:
 
 @transaction.atomic
 def criterion_split(
-    *, criterion: Criterion, parts: Sequence[tuple[str, str, Decimal]]
+    *,
+    criterion: Criterion,
+    parts: Sequence[tuple[str, str, Decimal]],
+    user: User | None = None,
 ) -> list[Criterion]:
     """Split a leaf into sub-criteria (code, title, points) that total its points (R17).
 
@@ -264,11 +284,13 @@ def criterion_split(
         raise ValidationError(errors)
 
     method = Method.QUALITATIVE if criterion.method == Method.TIERED else criterion.method
+    codes = ", ".join(code.strip() for code, _, _ in parts)
+    reason = f"Tách tiêu chí {criterion.code} thành {codes} (R17)"
+    audit.delete_all(criterion.bands.all(), user=user, reason=reason)
     criterion.is_leaf = False
-    criterion.save(update_fields=["is_leaf"])
-    criterion.bands.all().delete()
+    audit.save(criterion, user=user, reason=reason)
     created = [
-        Criterion.objects.create(
+        Criterion(
             scorecard=scorecard,
             parent=criterion,
             section=criterion.section,
@@ -281,6 +303,8 @@ def criterion_split(
         )
         for code, title, points in parts
     ]
+    for part in created:
+        audit.save(part, user=user, reason=reason)
     _renumber(scorecard)
     return _refreshed(created)
 
@@ -296,6 +320,7 @@ def criterion_add(
     method: str = Method.QUALITATIVE,
     direction: str = Direction.HIGHER,
     parent: Criterion | None = None,
+    user: User | None = None,
 ) -> Criterion:
     """A criterion the cluster adds to a section (R17): at most 30% of the
     framework's count for the section and group, rounded down."""
@@ -315,12 +340,13 @@ def criterion_add(
     if errors:
         raise ValidationError(errors)
 
+    reason = f"Thêm tiêu chí {code.strip()}" + (f" vào {parent.code}" if parent else "") + " (R17)"
     if parent is not None and parent.is_leaf:
+        audit.delete_all(parent.bands.all(), user=user, reason=reason)
         parent.is_leaf = False
-        parent.save(update_fields=["is_leaf"])
-        parent.bands.all().delete()
+        audit.save(parent, user=user, reason=reason)
     last = scorecard.criteria.aggregate(o=Max("order"))["o"]
-    criterion = Criterion.objects.create(
+    criterion = Criterion(
         scorecard=scorecard,
         parent=parent,
         section=section,
@@ -332,6 +358,7 @@ def criterion_add(
         method=method,
         direction=direction,
     )
+    audit.save(criterion, user=user, reason=reason)
     _renumber(scorecard)
     criterion.refresh_from_db()
     return criterion
@@ -381,11 +408,13 @@ def criterion_update(
     method: str | None = None,
     direction: str | None = None,
     bands: Sequence[BandInput] | None = None,
+    user: User | None = None,
 ) -> Criterion:
     """Change what a draft's criterion says or how it is scored (R17, R19).
 
-    `bands` replaces the bands of a tiered criterion; a criterion that stops
-    being tiered loses its bands.
+    `bands` replaces the bands of a tiered criterion, band by band, so the
+    history shows what each one was and became; a criterion that stops being
+    tiered loses its bands.
     """
     _lock_editable(criterion)
     label = f"Tiêu chí {criterion.code}"
@@ -410,35 +439,52 @@ def criterion_update(
     if errors:
         raise ValidationError(errors)
 
-    if title is not None:
-        criterion.title = title.strip()
-    if points is not None:
-        criterion.points = points
-    if method is not None:
-        criterion.method = method
-    if direction is not None:
-        criterion.direction = direction
-    criterion.save()
-    if bands is not None or new_method != Method.TIERED:
-        criterion.bands.all().delete()
-    if bands:
-        Band.objects.bulk_create(
-            Band(
-                criterion=criterion,
-                order=order,
-                min_value=band.min_value,
-                min_inclusive=band.min_inclusive,
-                max_value=band.max_value,
-                max_inclusive=band.max_inclusive,
-                points=band.points,
-            )
-            for order, band in enumerate(bands)
-        )
+    reason = f"Sửa tiêu chí {criterion.code} (R17, R19)"
+    wanted = {
+        "title": None if title is None else title.strip(),
+        "points": points,
+        "method": method,
+        "direction": direction,
+    }
+    changed = False
+    for name, value in wanted.items():
+        if value is not None and getattr(criterion, name) != value:
+            setattr(criterion, name, value)
+            changed = True
+    if changed:
+        audit.save(criterion, user=user, reason=reason)
+    if new_method != Method.TIERED:
+        bands = ()
+    if bands is not None:
+        _replace_bands(criterion, bands, user=user, reason=reason)
     return criterion
 
 
+def _replace_bands(
+    criterion: Criterion, bands: Sequence[BandInput], *, user: User | None, reason: str
+) -> None:
+    """The criterion's bands become `bands`: the n-th band is updated in place
+    where it changed, extra ones are added and missing ones removed."""
+    old = list(criterion.bands.order_by("order", "pk"))
+    for order, given in enumerate(bands):
+        values = {
+            "order": order,
+            "min_value": given.min_value,
+            "min_inclusive": given.min_inclusive,
+            "max_value": given.max_value,
+            "max_inclusive": given.max_inclusive,
+            "points": given.points,
+        }
+        band = old[order] if order < len(old) else Band(criterion=criterion)
+        if band.pk is None or any(getattr(band, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(band, name, value)
+            audit.save(band, user=user, reason=reason)
+    audit.delete_all(old[len(bands) :], user=user, reason=reason)
+
+
 @transaction.atomic
-def criterion_remove(*, criterion: Criterion) -> None:
+def criterion_remove(*, criterion: Criterion, user: User | None = None) -> None:
     """Remove an added criterion or a sub-criterion from a draft (R17).
 
     A framework criterion stays: R17 lets a cluster concretise and add, not
@@ -451,11 +497,24 @@ def criterion_remove(*, criterion: Criterion) -> None:
             "cụ thể hóa hoặc bổ sung tiêu chí (R17)."
         )
     parent = criterion.parent
-    criterion.delete()
+    reason = f"Xóa tiêu chí {criterion.code} (R17)"
+    # Row by row, deepest first, so each deletion is recorded with who and why.
+    subtree = _subtree(criterion)
+    audit.delete_all(Band.objects.filter(criterion__in=subtree), user=user, reason=reason)
+    audit.delete_all(reversed(subtree), user=user, reason=reason)
     if parent is not None and not parent.children.exists():
         parent.is_leaf = True
-        parent.save(update_fields=["is_leaf"])
+        audit.save(parent, user=user, reason=reason)
     _renumber(scorecard)
+
+
+def _subtree(criterion: Criterion) -> list[Criterion]:
+    """The criterion and all its descendants, parents before their children."""
+    rows = list(criterion.scorecard.criteria.all())
+    found = [criterion]
+    for node in found:
+        found += [row for row in rows if row.parent_id == node.pk]
+    return found
 
 
 def _lock_editable(criterion: Criterion) -> Scorecard:
@@ -814,11 +873,14 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
         framework=scorecard.framework,
         cluster_bonus_max=scorecard.cluster_bonus_max,
     )
-    _save(draft, user=user, reason=f"Tạo dự thảo bản {draft.version} từ bản {scorecard.version}")
+    audit.save(
+        draft, user=user, reason=f"Tạo dự thảo bản {draft.version} từ bản {scorecard.version}"
+    )
+    built = _built_reason(draft)
     copies: dict[int, Criterion] = {}
     bands: list[Band] = []
     for row in scorecard.criteria.order_by("order").prefetch_related("bands"):
-        copy = Criterion.objects.create(
+        copy = Criterion(
             scorecard=draft,
             parent=copies[row.parent_id] if row.parent_id else None,
             framework_criterion_id=row.framework_criterion_id,
@@ -832,6 +894,7 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
             method=row.method,
             direction=row.direction,
         )
+        audit.save(copy, user=user, reason=built)
         copies[row.pk] = copy
         bands += [
             Band(
@@ -845,7 +908,7 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
             )
             for band in row.bands.all()
         ]
-    Band.objects.bulk_create(bands)
+    bulk_create_with_history(bands, Band, default_user=user, default_change_reason=built)
     return draft
 
 
@@ -873,16 +936,4 @@ def _move(
     old = Status(scorecard.status).label
     scorecard.status = status
     reason = f"{action}: {old} → {Status(status).label}"
-    _save(scorecard, user=user, reason=f"{reason}. Lý do: {why}" if why else reason)
-
-
-def _save(scorecard: Scorecard, *, user: User | None, reason: str) -> None:
-    scorecard._change_reason = reason
-    if user is not None:
-        scorecard._history_user = user
-    try:
-        scorecard.save()
-    finally:
-        # simple-history reads these on every save; they must not leak into the next one.
-        del scorecard._change_reason
-        scorecard.__dict__.pop("_history_user", None)
+    audit.save(scorecard, user=user, reason=f"{reason}. Lý do: {why}" if why else reason)

@@ -444,6 +444,7 @@ def test_draft_criterion_edits_are_in_the_history(client, named):
     R19): who, when, old → new and why; building the draft is one line."""
     from scoring import services
     from scoring.models import Criterion
+    from tests.scoring.test_builder_views import add_data, bands_data, row_data, split_data
 
     client.force_login(named.head)
     with time_machine.travel(MORNING, tick=False):
@@ -454,50 +455,15 @@ def test_draft_criterion_edits_are_in_the_history(client, named):
         return Criterion.objects.get(scorecard=draft, code=code)
 
     i1 = crit("I.1")
-    client.post(
-        _builder("criterion_save", i1.pk),
-        {
-            f"c{i1.pk}-points": "31.58",
-            f"c{i1.pk}-method": "tiered",
-            f"c{i1.pk}-direction": "higher",
-        },
-    )
-    bands = {
-        f"b{i1.pk}-TOTAL_FORMS": "1",
-        f"b{i1.pk}-INITIAL_FORMS": "0",
-        f"b{i1.pk}-0-min_value": "0",
-        f"b{i1.pk}-0-min_inclusive": "on",
-        f"b{i1.pk}-0-max_value": "",
-        f"b{i1.pk}-0-points": "20",
-    }
-    row = {
-        f"c{i1.pk}-points": "31.58",
-        f"c{i1.pk}-method": "tiered",
-        f"c{i1.pk}-direction": "higher",
-    }
-    assert client.post(_builder("criterion_save", i1.pk), row | bands).status_code == 302
-    bands[f"b{i1.pk}-0-points"] = "25"
-    assert client.post(_builder("criterion_save", i1.pk), row | bands).status_code == 302
+    row = row_data(i1, points="31.58", method="tiered")
+    client.post(_builder("criterion_save", i1.pk), row)
+    for points in ("20", "25"):
+        bands = bands_data(i1, [(0, True, None, False, points)])
+        assert client.post(_builder("criterion_save", i1.pk), row | bands).status_code == 302
     i2 = crit("I.2")
-    split = {f"s{i2.pk}-TOTAL_FORMS": "5", f"s{i2.pk}-INITIAL_FORMS": "0"}
-    for i in range(5):
-        split |= {f"s{i2.pk}-{i}-code": f"I.2.{i + 1}", f"s{i2.pk}-{i}-title": ""}
-        split[f"s{i2.pk}-{i}-points"] = ""
-    split |= {
-        f"s{i2.pk}-0-title": "Trồng trọt",
-        f"s{i2.pk}-0-points": "20",
-        f"s{i2.pk}-1-title": "Chăn nuôi",
-        f"s{i2.pk}-1-points": "8.94",
-    }
-    assert client.post(_builder("criterion_split", i2.pk), split).status_code == 302
-    added = {
-        "add-I-code": "I.20",
-        "add-I-title": "Chuyển đổi số",
-        "add-I-points": "10",
-        "add-I-method": "qualitative",
-        "add-I-direction": "higher",
-        "add-I-parent": "",
-    }
+    parts = [("I.2.1", "Trồng trọt", "20"), ("I.2.2", "Chăn nuôi", "8.94")]
+    assert client.post(_builder("criterion_split", i2.pk), split_data(i2, parts)).status_code == 302
+    added = add_data("I", "I.20", "Chuyển đổi số", "10")
     assert client.post(_builder("criterion_add", "I"), added).status_code == 302
     assert client.post(_builder("criterion_remove", crit("I.20").pk)).status_code == 302
 

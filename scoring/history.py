@@ -117,6 +117,13 @@ def _scorecards(scope: Scope) -> models.QuerySet:
     return Scorecard.objects.filter(cluster=scope.cluster, year=scope.year).values("pk")
 
 
+def _criteria(scope: Scope) -> models.QuerySet:
+    """The ids of the scope's criteria, removed ones included (from their history)."""
+    scorecards = _scorecards(scope)
+    live = Criterion.objects.filter(scorecard_id__in=scorecards).order_by().values("id")
+    return live.union(Criterion.history.filter(scorecard_id__in=scorecards).order_by().values("id"))
+
+
 def _not_built(record: Any) -> bool:
     """Criteria and bands made with their scorecard are its own line."""
     return not (
@@ -156,11 +163,7 @@ SOURCES: list[Source] = [
     ),
     Source(
         Band,
-        lambda scope: Q(
-            criterion_id__in=Criterion.history.filter(scorecard_id__in=_scorecards(scope)).values(
-                "id"
-            )
-        ),
+        lambda scope: Q(criterion_id__in=_criteria(scope)),
         hidden=frozenset({"order"}),
         subject=lambda r, names: [f"mức {r.order + 1}"],
         listed=_not_built,

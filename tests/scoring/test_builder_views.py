@@ -5,14 +5,16 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters.models import Membership
+from clusters.models import Membership, Registration, RegistrationTarget
 from scoring import services
 from scoring.models import Band, Criterion, Evidence, Scorecard
 from scoring.services import BandInput
+from tests.scoring.test_sheets_services import PDF, member
 
 pytestmark = pytest.mark.django_db
 
@@ -682,11 +684,6 @@ def test_new_version_carries_evidence_and_registration_targets(world, client, me
     """#11.2: new version → submit → approve → issue, no criterion changed; the
     unit's evidence and its registration target follow the criteria, so the
     sheet lists the file, the review matrix counts it and the plan applies."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from clusters.models import Registration, RegistrationTarget
-    from tests.scoring.test_sheets_services import PDF, member
-
     first = make_draft(world)
     services.criterion_update(criterion=crit(world, "I.1"), method="quantitative")
     move(first, world, "submit", "approve", "issue")

@@ -828,6 +828,7 @@ def _carry_attachments(old: Scorecard, new: Scorecard, *, user: User) -> None:
     of `new` with the same code. A row whose code `new` dropped or no longer
     scores directly stays where it was, readable with the superseded version,
     and its history says why, so the history page leads to it (R35)."""
+    kept = dict(new.criteria.values_list("code", "is_leaf"))
     leaves = dict(new.criteria.filter(is_leaf=True).values_list("code", "pk"))
     codes = dict(old.criteria.values_list("pk", "code"))
     moved = f"Chuyển sang bảng chấm điểm bản {new.version}"
@@ -840,9 +841,10 @@ def _carry_attachments(old: Scorecard, new: Scorecard, *, user: User) -> None:
                 setattr(row, attname, leaves[code])
                 going.append(row)
             else:
+                why = "không còn được chấm trực tiếp" if code in kept else "không còn"
                 row._change_reason = (
-                    f"Giữ ở bảng chấm điểm bản {old.version}: tiêu chí {code} không còn "
-                    f"được chấm trực tiếp ở bản {new.version}"
+                    f"Giữ ở bảng chấm điểm bản {old.version}: tiêu chí {code} {why} "
+                    f"ở bản {new.version}"
                 )
                 staying.append(row)
         bulk_update_with_history(

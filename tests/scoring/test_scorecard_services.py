@@ -710,6 +710,9 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
 
     first = draft_for(world)
     services.criterion_update(criterion=crit(first, "I.1"), method="quantitative")
+    services.criterion_add(scorecard=first, section="III", code="III.8", title="Mới", points=D(5))
+    services.criterion_update(criterion=crit(first, "III.6"), points=D(15))
+    services.criterion_update(criterion=crit(first, "III.6.1"), points=D(5))
     issued(world, first)
     hh = Membership.objects.get(unit=world.a_member, year=world.year)
     registration = Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
@@ -731,14 +734,17 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
             user=world.member,
         )
 
-    carried, kept = attach("I.2"), attach("II.1")
+    carried, kept, dropped = attach("I.2"), attach("II.1"), attach("III.8")
     second = services.scorecard_new_version(scorecard=first, user=world.head)
     services.criterion_split(
         criterion=crit(second, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
     )
+    services.criterion_remove(criterion=crit(second, "III.8"))
+    services.criterion_update(criterion=crit(second, "III.6.1"), points=D(10))
+    services.criterion_update(criterion=crit(second, "III.6"), points=D(20))
     issued(world, second)
 
-    for row in (carried, kept, target):
+    for row in (carried, kept, dropped, target):
         row.refresh_from_db()
     assert (carried.criterion.scorecard, carried.criterion.code) == (second, "I.2")
     assert (target.criterion.scorecard, target.criterion.code) == (second, "I.1")
@@ -750,6 +756,10 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
     assert Score.objects.get(criterion=crit(first, "II.1")).points == D(1)
     assert kept.history.first().history_change_reason == (
         "Giữ ở bảng chấm điểm bản 1: tiêu chí II.1 không còn được chấm trực tiếp ở bản 2"
+    )
+    assert dropped.criterion == crit(first, "III.8")
+    assert dropped.history.first().history_change_reason == (
+        "Giữ ở bảng chấm điểm bản 1: tiêu chí III.8 không còn ở bản 2"
     )
 
 

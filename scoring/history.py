@@ -1,59 +1,52 @@
 """The audit trail of a cluster's year, or of one unit's (R35): every recorded
-change of scores (own and agreed figures), sheets, bonuses, deductions, flags,
-votes and participation of the units, and of the cluster's scorecard,
-agreement, quotas, ballot and proposal, with who, when, old → new value and why.
+change of scores (own and agreed figures), evidence, sheets, bonuses,
+deductions, flags, votes and participation of the units, and of the cluster's
+scorecards (with the criteria and bands of their drafts), agreement, quotas,
+ballot and proposal, with who, when, old → new value and why.
+
+Each kind of entry is a `Source` in SOURCES: a model audited by simple-history
+and the filter that finds its history rows for a scope. Adding a kind of entry
+to the Lịch sử page is adding a Source there (see `Source`); nothing else.
 
 simple-history keeps one row per save (and one per deletion). Each history
 table is read once for the whole scope, ordered by object and date, and each
 row is paired in Python with the one before it of the same object, so the
 diff (`record.diff_against(previous)`) costs no query. Only the rows of the
-page shown are described; the names they mention (criteria, users) are read
-in one query each. The number of queries is therefore fixed, whatever the
-number of units and records.
+page shown are described; the names they mention (criteria, users, files)
+are read in one query each. The number of queries is therefore fixed,
+whatever the number of units and records.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Q
 from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils import timezone
 
 from awards.models import Ballot, Flag, Proposal, Quota, Vote
 from clusters.models import Cluster, EmulationYear, Membership
 from scoring.models import (
+    Band,
     Bonus,
     Criterion,
     Deduction,
+    Evidence,
     Participation,
     Score,
     ScoreAgreement,
     Scorecard,
     Sheet,
 )
-
-# Records of one unit, and records of the cluster's year as a whole.
-UNIT_MODELS: tuple[type[models.Model], ...] = (
-    Score,
-    Sheet,
-    Bonus,
-    Deduction,
-    Flag,
-    Vote,
-    Participation,
-)
-CLUSTER_MODELS: tuple[type[models.Model], ...] = (
-    Scorecard,
-    ScoreAgreement,
-    Quota,
-    Ballot,
-    Proposal,
-)
+from scoring.services import BUILT_WITH_SCORECARD
 
 # Never shown as a change: the keys of the scope, bookkeeping, who created a row
 # (the history row says who) and the optimistic-locking counter.
@@ -67,13 +60,136 @@ EMPTY = "—"
 SYSTEM = "Hệ thống"
 
 
+# ---------------------------------------------------------------------------
+# What the page lists
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a page covers: a cluster's year with its units, or one unit of it."""
+
+    cluster: Cluster
+    year: EmulationYear
+    memberships: dict[int, Membership]
+    unit: Membership | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of entry of the Lịch sử page (R35).
+
+    To add one: give the model `history = HistoricalRecords()`, write its
+    changes with who and why (`emulation.audit.save`/`delete`, or
+    `_change_reason` and `_history_user`), and append a Source to SOURCES:
+
+    - `rows(scope)`: a filter on the model's history table that selects the
+      scope's rows, e.g. `_of_units` for a model with a `membership`, `_of_cluster`
+      for one with `cluster` and `year`; it may use subqueries, not queries;
+    - `per_unit`: also listed on a unit's page (then `rows` sees `scope.unit`
+      set and `scope.memberships` holding that unit only);
+    - `hidden`: fields not shown as changes, besides HIDDEN_FIELDS;
+    - `subject(record, names)`: extra words after the unit and criterion,
+      which the generic subject already names from `membership_id` and
+      `criterion_id`;
+    - `listed(record)`: False for rows that are only the base of a later
+      diff, never a line of their own;
+    - `link(record, names)`: an address the line offers (a file, …).
+    """
+
+    model: type[models.Model]
+    rows: Callable[[Scope], Q]
+    per_unit: bool = False
+    hidden: frozenset[str] = frozenset()
+    subject: Callable[[Any, "Names"], list[str]] | None = None
+    listed: Callable[[Any], bool] | None = None
+    link: Callable[[Any, "Names"], str] | None = None
+
+
+def _of_units(scope: Scope) -> Q:
+    return Q(membership_id__in=list(scope.memberships))
+
+
+def _of_cluster(scope: Scope) -> Q:
+    return Q(cluster=scope.cluster, year=scope.year)
+
+
+def _scorecards(scope: Scope) -> models.QuerySet:
+    return Scorecard.objects.filter(cluster=scope.cluster, year=scope.year).values("pk")
+
+
+def _criteria(scope: Scope) -> models.QuerySet:
+    """The ids of the scope's criteria, removed ones included (from their history)."""
+    scorecards = _scorecards(scope)
+    live = Criterion.objects.filter(scorecard_id__in=scorecards).order_by().values("id")
+    return live.union(Criterion.history.filter(scorecard_id__in=scorecards).order_by().values("id"))
+
+
+def _not_built(record: Any) -> bool:
+    """Criteria and bands made with their scorecard are its own line."""
+    return not (
+        record.history_type == "+"
+        and (record.history_change_reason or "").startswith(BUILT_WITH_SCORECARD)
+    )
+
+
+def _evidence_link(record: Any, names: "Names") -> str:
+    if record.history_type == "-" or record.id not in names.evidence:
+        return ""
+    return reverse("evidence_download", args=[record.id])
+
+
+SOURCES: list[Source] = [
+    Source(Score, _of_units, per_unit=True),
+    Source(
+        Evidence,
+        _of_units,
+        per_unit=True,
+        hidden=frozenset({"file", "content_type", "uploaded_by", "uploaded_at"}),
+        link=_evidence_link,
+    ),
+    Source(Sheet, _of_units, per_unit=True),
+    Source(Bonus, _of_units, per_unit=True),
+    Source(Deduction, _of_units, per_unit=True),
+    Source(Flag, _of_units, per_unit=True),
+    Source(Vote, _of_units, per_unit=True),
+    Source(Participation, _of_units, per_unit=True),
+    Source(Scorecard, _of_cluster, subject=lambda r, names: [f"bản {r.version}"]),
+    Source(
+        Criterion,
+        lambda scope: Q(scorecard_id__in=_scorecards(scope)),
+        hidden=frozenset({"scorecard", "parent", "framework_criterion", "order"}),
+        subject=lambda r, names: [f"tiêu chí {r.code}", f"bản {names.criteria[r.id][1]}"],
+        listed=_not_built,
+    ),
+    Source(
+        Band,
+        lambda scope: Q(criterion_id__in=_criteria(scope)),
+        hidden=frozenset({"order"}),
+        subject=lambda r, names: [f"mức {r.order + 1}"],
+        listed=_not_built,
+    ),
+    Source(ScoreAgreement, _of_cluster),
+    Source(Quota, _of_cluster),
+    Source(Ballot, _of_cluster),
+    Source(Proposal, _of_cluster),
+]
+
+
+def _source(record: Any) -> Source:
+    return next(source for source in SOURCES if source.model is record.instance_type)
+
+
+# ---------------------------------------------------------------------------
+# Loading and pairing
+
+
 @dataclass(frozen=True)
 class Pair:
     """A history row and the row before it of the same object (None for the first)."""
 
     record: Any
     previous: Any | None
-    order: int  # the model's place in UNIT_MODELS + CLUSTER_MODELS, to break ties
+    order: int  # the source's place in SOURCES, to break ties
 
     @property
     def sort_key(self) -> tuple:
@@ -106,16 +222,14 @@ class Change:
     action: str
     changes: list[FieldChange]
     reason: str
-
-
-# ---------------------------------------------------------------------------
-# Loading and pairing
+    link: str = ""
 
 
 def unit_trail(membership: Membership) -> Trail:
     """One unit's records of its year."""
     memberships = {membership.pk: membership}
-    return Trail(_pairs(UNIT_MODELS, {"membership_id__in": [membership.pk]}), memberships)
+    scope = Scope(membership.cluster, membership.year, memberships, unit=membership)
+    return Trail(_pairs([s for s in SOURCES if s.per_unit], scope), memberships)
 
 
 def cluster_trail(cluster: Cluster, year: EmulationYear) -> Trail:
@@ -124,21 +238,19 @@ def cluster_trail(cluster: Cluster, year: EmulationYear) -> Trail:
         m.pk: m
         for m in Membership.objects.filter(cluster=cluster, year=year).select_related("unit")
     }
-    pairs = _pairs(UNIT_MODELS, {"membership_id__in": list(memberships)})
-    pairs += _pairs(CLUSTER_MODELS, {"cluster": cluster, "year": year}, offset=len(UNIT_MODELS))
-    pairs.sort(key=lambda pair: pair.sort_key, reverse=True)
-    return Trail(pairs, memberships)
+    return Trail(_pairs(SOURCES, Scope(cluster, year, memberships)), memberships)
 
 
-def _pairs(tracked: Sequence[type[models.Model]], scope: dict, *, offset: int = 0) -> list[Pair]:
+def _pairs(sources: Sequence[Source], scope: Scope) -> list[Pair]:
     found: list[Pair] = []
-    for index, model in enumerate(tracked):
+    for source in sources:
         rows = (
-            model.history.filter(**scope)
+            source.model.history.filter(source.rows(scope))
             .select_related("history_user")
             .order_by("id", "history_date", "history_id")
         )
-        found.extend(pair_records(rows, order=offset + index))
+        pairs = pair_records(rows, order=SOURCES.index(source))
+        found.extend(p for p in pairs if source.listed is None or source.listed(p.record))
     found.sort(key=lambda pair: pair.sort_key, reverse=True)
     return found
 
@@ -159,20 +271,68 @@ def pair_records(rows: Iterable[Any], *, order: int = 0) -> list[Pair]:
 # Describing a page of rows
 
 
+class Names:
+    """What the rows of a page name, each read in one query when first needed."""
+
+    def __init__(self, pairs: Sequence[Pair], memberships: dict[int, Membership]) -> None:
+        self.pairs = pairs
+        self.memberships = memberships
+
+    def _ids(self, attname: str, model: type[models.Model] | None = None) -> set[int]:
+        return {
+            value
+            for p in self.pairs
+            if model is None or p.record.instance_type is model
+            if (value := getattr(p.record, attname, None)) is not None
+        }
+
+    @cached_property
+    def criteria(self) -> dict[int, tuple[str, int]]:
+        """Criterion id → (code, scorecard version), of removed criteria too
+        (from their history; criteria made before they were audited, or by an
+        import, have none)."""
+        ids = self._ids("criterion_id") | self._ids("id", Criterion)
+        if not ids:
+            return {}
+        fields = ("code", "scorecard__version")
+        live = Criterion.objects.filter(pk__in=ids).order_by().values_list("pk", *fields)
+        gone = Criterion.history.filter(id__in=ids).order_by().values_list("id", *fields)
+        return {pk: (code, version) for pk, code, version in live.union(gone)}
+
+    @cached_property
+    def evidence(self) -> set[int]:
+        """Evidence of the page still stored (a removed file cannot be offered)."""
+        ids = self._ids("id", Evidence)
+        return set(Evidence.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+    @cached_property
+    def users(self) -> dict[int, str]:
+        ids = {
+            getattr(row, f.attname)
+            for p in self.pairs
+            for row in (p.record, p.previous)
+            if row is not None
+            for f in _user_fields(row)
+        } - {None}
+        if not ids:
+            return {}
+        return {user.pk: _person(user) for user in get_user_model().objects.filter(pk__in=ids)}
+
+
 def describe(pairs: Sequence[Pair], memberships: dict[int, Membership]) -> list[Change]:
-    """The table lines of these rows, reading the criteria and users they name
-    in one query each."""
-    criteria = _criterion_codes(pairs)
-    users = _user_names(pairs)
-    return [_change(pair, memberships, criteria, users) for pair in pairs]
+    """The table lines of these rows, reading the names they mention in one
+    query each."""
+    names = Names(pairs, memberships)
+    return [_change(pair, names) for pair in pairs]
 
 
 def shown_fields(record: Any) -> list[models.Field]:
     """The fields of a history row that the table shows, in the model's order."""
+    hidden = HIDDEN_FIELDS | _source(record).hidden
     return [
         f
         for f in record.tracked_fields
-        if f.editable and f.name not in HIDDEN_FIELDS and not f.primary_key
+        if f.editable and f.name not in hidden and not f.primary_key
     ]
 
 
@@ -190,54 +350,45 @@ def field_changes(pair: Pair) -> list[tuple[models.Field, Any, Any]]:
     return [(f, _value(previous, f), _value(record, f)) for f in fields if f.name in changed]
 
 
-def _change(
-    pair: Pair,
-    memberships: dict[int, Membership],
-    criteria: dict[int, str],
-    users: dict[int, str],
-) -> Change:
+def _change(pair: Pair, names: Names) -> Change:
     record = pair.record
+    source = _source(record)
     return Change(
         when=record.history_date,
         who=_person(record.history_user),
         what=str(record.instance_type._meta.verbose_name).capitalize(),
-        subject=_subject(record, memberships, criteria),
+        subject=_subject(record, source, names),
         action=ACTIONS.get(record.history_type, record.history_type),
         changes=[
             FieldChange(
                 label=FIELD_LABELS.get(f.name, str(f.verbose_name)),
-                old=display(f, old, users),
-                new=display(f, new, users),
+                old=display(f, old, names.users),
+                new=display(f, new, names.users),
             )
             for f, old, new in field_changes(pair)
         ],
         reason=record.history_change_reason or "",
+        link=source.link(record, names) if source.link else "",
     )
 
 
-def _subject(record: Any, memberships: dict[int, Membership], criteria: dict[int, str]) -> str:
+def _subject(record: Any, source: Source, names: Names) -> str:
     """Which unit, criterion, kind or award the row is about."""
     parts = []
     membership_id = getattr(record, "membership_id", None)
     if membership_id is not None:
-        membership = memberships.get(membership_id)
+        membership = names.memberships.get(membership_id)
         parts.append(membership.unit.code if membership else f"đơn vị #{membership_id}")
     criterion_id = getattr(record, "criterion_id", None)
     if criterion_id is not None:
-        parts.append(f"tiêu chí {criteria.get(criterion_id, f'#{criterion_id}')}")
+        code = names.criteria.get(criterion_id, (f"#{criterion_id}",))[0]
+        parts.append(f"tiêu chí {code}")
+    if source.subject is not None:
+        parts += source.subject(record, names)
     for name in ("kind", "award"):
         if name in {f.name for f in record.tracked_fields} and getattr(record, name, None):
             parts.append(display(record._meta.get_field(name), getattr(record, name), {}))
-    if isinstance(record, Scorecard.history.model):
-        parts.append(f"bản {record.version}")
     return " · ".join(parts)
-
-
-def _criterion_codes(pairs: Sequence[Pair]) -> dict[int, str]:
-    ids = {p.record.criterion_id for p in pairs if getattr(p.record, "criterion_id", None)}
-    if not ids:
-        return {}
-    return dict(Criterion.objects.filter(pk__in=ids).values_list("pk", "code"))
 
 
 def _user_fields(record: Any) -> list[models.Field]:
@@ -247,19 +398,6 @@ def _user_fields(record: Any) -> list[models.Field]:
         for f in shown_fields(record)
         if isinstance(f, models.ForeignKey) and f.related_model is user_model
     ]
-
-
-def _user_names(pairs: Sequence[Pair]) -> dict[int, str]:
-    ids = {
-        getattr(row, f.attname)
-        for p in pairs
-        for row in (p.record, p.previous)
-        if row is not None
-        for f in _user_fields(row)
-    } - {None}
-    if not ids:
-        return {}
-    return {user.pk: _person(user) for user in get_user_model().objects.filter(pk__in=ids)}
 
 
 # ---------------------------------------------------------------------------

@@ -194,6 +194,8 @@ class Criterion(models.Model):
     direction = models.CharField(
         "chiều chỉ tiêu", max_length=6, choices=Direction.choices, default=Direction.HIGHER
     )
+    # Edits of a draft are audited (R35); issued criteria never change (R18).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "tiêu chí"
@@ -232,6 +234,7 @@ class Band(models.Model):
     max_value = FigureField("đến", null=True, blank=True)
     max_inclusive = models.BooleanField("kể cả giá trị cuối", default=True)
     points = PointsField("điểm")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "mức điểm"
@@ -463,6 +466,7 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField("tải lên lúc", auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "minh chứng"

@@ -13,18 +13,24 @@ from decimal import ROUND_DOWN, Decimal
 from itertools import count
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max, Q
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import (
+    bulk_create_with_history,
+    bulk_update_with_history,
+    get_history_manager_for_model,
+)
 
 from clusters.access import is_guiding_staff, is_staff_of, is_standing_staff
-from clusters.models import Cluster, EmulationYear
+from clusters.models import Cluster, EmulationYear, RegistrationTarget
+from emulation import audit
 from emulation.models import User
 from scoring import engine
 from scoring.models import (
     Band,
     Criterion,
     Direction,
+    Evidence,
     Framework,
     FrameworkCriterion,
     Method,
@@ -105,7 +111,8 @@ def scorecard_create_from_framework(
     scorecard = Scorecard(
         cluster=cluster, year=year, version=_next_version(cluster, year), framework=framework
     )
-    _save(scorecard, user=user, reason=f"Tạo dự thảo từ khung năm {framework.year}")
+    audit.save(scorecard, user=user, reason=f"Tạo dự thảo từ khung năm {framework.year}")
+    built = _built_reason(scorecard)
 
     order = count()
     bands: list[Band] = []
@@ -113,7 +120,7 @@ def scorecard_create_from_framework(
     def build(nodes: list[FrameworkCriterion], total: Decimal, parent: Criterion | None):
         for node, points in zip(nodes, _allot(total, nodes), strict=True):
             kids = children[node.pk]
-            criterion = Criterion.objects.create(
+            criterion = Criterion(
                 scorecard=scorecard,
                 parent=parent,
                 framework_criterion=node,
@@ -125,14 +132,25 @@ def scorecard_create_from_framework(
                 is_leaf=not kids,
                 method=node.method if node.method in Method.values else Method.QUALITATIVE,
             )
+            audit.save(criterion, user=user, reason=built)
             if not kids:
                 bands.extend(_bands_from_tiers(criterion, node.tiers))
             build(kids, points, criterion)
 
     for section in engine.SECTIONS:
         build(roots[section], engine.SECTION_POINTS[section], None)
-    Band.objects.bulk_create(bands)
+    bulk_create_with_history(bands, Band, default_user=user, default_change_reason=built)
     return scorecard
+
+
+# The history of criteria and bands made with their scorecard (from the
+# framework or as a new version's copy) starts with this reason: the base the
+# later edits of a draft are compared with, not a change of its own (R35).
+BUILT_WITH_SCORECARD = "Tạo cùng bảng chấm điểm"
+
+
+def _built_reason(scorecard: Scorecard) -> str:
+    return f"{BUILT_WITH_SCORECARD} bản {scorecard.version}"
 
 
 def _framework_tree(
@@ -237,7 +255,10 @@ def _next_version(cluster: Cluster, year: EmulationYear) -> int:
 
 @transaction.atomic
 def criterion_split(
-    *, criterion: Criterion, parts: Sequence[tuple[str, str, Decimal]]
+    *,
+    criterion: Criterion,
+    parts: Sequence[tuple[str, str, Decimal]],
+    user: User | None = None,
 ) -> list[Criterion]:
     """Split a leaf into sub-criteria (code, title, points) that total its points (R17).
 
@@ -271,11 +292,13 @@ def criterion_split(
         raise ValidationError(errors)
 
     method = Method.QUALITATIVE if criterion.method == Method.TIERED else criterion.method
+    codes = ", ".join(code.strip() for code, _, _ in parts)
+    reason = f"Tách tiêu chí {criterion.code} thành {codes} (R17)"
+    audit.delete_all(criterion.bands.all(), user=user, reason=reason)
     criterion.is_leaf = False
-    criterion.save(update_fields=["is_leaf"])
-    criterion.bands.all().delete()
+    audit.save(criterion, user=user, reason=reason)
     created = [
-        Criterion.objects.create(
+        Criterion(
             scorecard=scorecard,
             parent=criterion,
             section=criterion.section,
@@ -288,6 +311,8 @@ def criterion_split(
         )
         for code, title, points in parts
     ]
+    for part in created:
+        audit.save(part, user=user, reason=reason)
     _renumber(scorecard)
     return _refreshed(created)
 
@@ -303,6 +328,7 @@ def criterion_add(
     method: str = Method.QUALITATIVE,
     direction: str = Direction.HIGHER,
     parent: Criterion | None = None,
+    user: User | None = None,
 ) -> Criterion:
     """A criterion the cluster adds to a section (R17): at most 30% of the
     framework's count for the section and group, rounded down."""
@@ -322,12 +348,13 @@ def criterion_add(
     if errors:
         raise ValidationError(errors)
 
+    reason = f"Thêm tiêu chí {code.strip()}" + (f" vào {parent.code}" if parent else "") + " (R17)"
     if parent is not None and parent.is_leaf:
+        audit.delete_all(parent.bands.all(), user=user, reason=reason)
         parent.is_leaf = False
-        parent.save(update_fields=["is_leaf"])
-        parent.bands.all().delete()
+        audit.save(parent, user=user, reason=reason)
     last = scorecard.criteria.aggregate(o=Max("order"))["o"]
-    criterion = Criterion.objects.create(
+    criterion = Criterion(
         scorecard=scorecard,
         parent=parent,
         section=section,
@@ -339,6 +366,7 @@ def criterion_add(
         method=method,
         direction=direction,
     )
+    audit.save(criterion, user=user, reason=reason)
     _renumber(scorecard)
     criterion.refresh_from_db()
     return criterion
@@ -388,11 +416,13 @@ def criterion_update(
     method: str | None = None,
     direction: str | None = None,
     bands: Sequence[BandInput] | None = None,
+    user: User | None = None,
 ) -> Criterion:
     """Change what a draft's criterion says or how it is scored (R17, R19).
 
-    `bands` replaces the bands of a tiered criterion; a criterion that stops
-    being tiered loses its bands.
+    `bands` replaces the bands of a tiered criterion, band by band, so the
+    history shows what each one was and became; a criterion that stops being
+    tiered loses its bands.
     """
     _lock_editable(criterion)
     label = f"Tiêu chí {criterion.code}"
@@ -417,35 +447,52 @@ def criterion_update(
     if errors:
         raise ValidationError(errors)
 
-    if title is not None:
-        criterion.title = title.strip()
-    if points is not None:
-        criterion.points = points
-    if method is not None:
-        criterion.method = method
-    if direction is not None:
-        criterion.direction = direction
-    criterion.save()
-    if bands is not None or new_method != Method.TIERED:
-        criterion.bands.all().delete()
-    if bands:
-        Band.objects.bulk_create(
-            Band(
-                criterion=criterion,
-                order=order,
-                min_value=band.min_value,
-                min_inclusive=band.min_inclusive,
-                max_value=band.max_value,
-                max_inclusive=band.max_inclusive,
-                points=band.points,
-            )
-            for order, band in enumerate(bands)
-        )
+    reason = f"Sửa tiêu chí {criterion.code} (R17, R19)"
+    wanted = {
+        "title": None if title is None else title.strip(),
+        "points": points,
+        "method": method,
+        "direction": direction,
+    }
+    changed = False
+    for name, value in wanted.items():
+        if value is not None and getattr(criterion, name) != value:
+            setattr(criterion, name, value)
+            changed = True
+    if changed:
+        audit.save(criterion, user=user, reason=reason)
+    if new_method != Method.TIERED:
+        bands = ()
+    if bands is not None:
+        _replace_bands(criterion, bands, user=user, reason=reason)
     return criterion
 
 
+def _replace_bands(
+    criterion: Criterion, bands: Sequence[BandInput], *, user: User | None, reason: str
+) -> None:
+    """The criterion's bands become `bands`: the n-th band is updated in place
+    where it changed, extra ones are added and missing ones removed."""
+    old = list(criterion.bands.order_by("order", "pk"))
+    for order, given in enumerate(bands):
+        values = {
+            "order": order,
+            "min_value": given.min_value,
+            "min_inclusive": given.min_inclusive,
+            "max_value": given.max_value,
+            "max_inclusive": given.max_inclusive,
+            "points": given.points,
+        }
+        band = old[order] if order < len(old) else Band(criterion=criterion)
+        if band.pk is None or any(getattr(band, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(band, name, value)
+            audit.save(band, user=user, reason=reason)
+    audit.delete_all(old[len(bands) :], user=user, reason=reason)
+
+
 @transaction.atomic
-def criterion_remove(*, criterion: Criterion) -> None:
+def criterion_remove(*, criterion: Criterion, user: User | None = None) -> None:
     """Remove an added criterion or a sub-criterion from a draft (R17).
 
     A framework criterion stays: R17 lets a cluster concretise and add, not
@@ -458,11 +505,24 @@ def criterion_remove(*, criterion: Criterion) -> None:
             "cụ thể hóa hoặc bổ sung tiêu chí (R17)."
         )
     parent = criterion.parent
-    criterion.delete()
+    reason = f"Xóa tiêu chí {criterion.code} (R17)"
+    # Row by row, deepest first, so each deletion is recorded with who and why.
+    subtree = _subtree(criterion)
+    audit.delete_all(Band.objects.filter(criterion__in=subtree), user=user, reason=reason)
+    audit.delete_all(reversed(subtree), user=user, reason=reason)
     if parent is not None and not parent.children.exists():
         parent.is_leaf = True
-        parent.save(update_fields=["is_leaf"])
+        audit.save(parent, user=user, reason=reason)
     _renumber(scorecard)
+
+
+def _subtree(criterion: Criterion) -> list[Criterion]:
+    """The criterion and all its descendants, parents before their children."""
+    rows = list(criterion.scorecard.criteria.all())
+    found = [criterion]
+    for node in found:
+        found += [row for row in rows if row.parent_id == node.pk]
+    return found
 
 
 def _lock_editable(criterion: Criterion) -> Scorecard:
@@ -704,7 +764,7 @@ def scorecard_comment(*, scorecard: Scorecard, user: User, note: str) -> Scoreca
     if not note:
         raise ValidationError("Cần ghi ý kiến góp ý.")
     scorecard.guidance_note = note
-    _save(scorecard, user=user, reason=f"Góp ý của {user.authority.name}: {note}")
+    audit.save(scorecard, user=user, reason=f"Góp ý của {user.authority.name}: {note}")
     return scorecard
 
 
@@ -774,13 +834,14 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
     """Approved → issued: from now on units score against it (R18).
 
     The version issued before for the cluster's year becomes superseded, and
-    its scores move to this version: each Score row whose criterion code is a
-    leaf of this version is re-pointed at that criterion (recorded in the
-    score's history). Scores of codes this version dropped, split or no longer
-    scores directly stay with the superseded version, where they remain
-    readable but no longer count. A moved score keeps its figures even if the
-    criterion's method changed; the engine ignores figures the method does
-    not use.
+    what was attached to its criteria (scores with their agreed figures,
+    evidence, registration targets: CRITERION_CARRIED) moves to this version:
+    each row whose criterion code is a leaf of this version is re-pointed at
+    that criterion (recorded in the row's history). Rows of codes this version
+    dropped, split or no longer scores directly stay with the superseded
+    version, where they remain readable but no longer count. A moved score
+    keeps its figures even if the criterion's method changed; the engine
+    ignores figures the method does not use.
     """
     _lock(scorecard)
     if scorecard.status != Status.APPROVED:
@@ -799,27 +860,59 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
             user=user,
             action=f"Thay bằng bản {scorecard.version}",
         )
-        _carry_scores(previous, scorecard, user=user)
+        _carry_attachments(previous, scorecard, user=user)
     _move(scorecard, Status.ISSUED, user=user, action="Ban hành")
     return scorecard
 
 
-def _carry_scores(old: Scorecard, new: Scorecard, *, user: User) -> None:
+# Everything that points at a criterion, and what a new version does with it
+# (#11.2). A model given a foreign key to Criterion must be listed in one of
+# the two; tests/scoring/test_scorecard_services.py fails until it is.
+#
+# The scorecard's own structure: copied with the tree by scorecard_new_version.
+CRITERION_COPIED: frozenset[tuple[type[models.Model], str]] = frozenset(
+    {(Criterion, "parent"), (Band, "criterion")}
+)
+# What the units (and the head, for the agreed figures) attached to a
+# criterion: moved to its successor when the new version is issued, each move
+# recorded in the row's history (R35).
+CRITERION_CARRIED: tuple[tuple[type[models.Model], str], ...] = (
+    (Score, "criterion"),
+    (Evidence, "criterion"),
+    (RegistrationTarget, "criterion"),
+)
+
+
+def _carry_attachments(old: Scorecard, new: Scorecard, *, user: User) -> None:
+    """Move every row of CRITERION_CARRIED from a criterion of `old` to the leaf
+    of `new` with the same code. A row whose code `new` dropped or no longer
+    scores directly stays where it was, readable with the superseded version,
+    and its history says why, so the history page leads to it (R35)."""
+    kept = dict(new.criteria.values_list("code", "is_leaf"))
     leaves = dict(new.criteria.filter(is_leaf=True).values_list("code", "pk"))
-    scores = list(
-        Score.objects.filter(criterion__scorecard=old, criterion__code__in=leaves).select_related(
-            "criterion"
+    codes = dict(old.criteria.values_list("pk", "code"))
+    moved = f"Chuyển sang bảng chấm điểm bản {new.version}"
+    for model, name in CRITERION_CARRIED:
+        attname = model._meta.get_field(name).attname
+        going, staying = [], []
+        for row in model.objects.filter(**{f"{name}__scorecard": old}):
+            code = codes[getattr(row, attname)]
+            if code in leaves:
+                setattr(row, attname, leaves[code])
+                going.append(row)
+            else:
+                why = "không còn được chấm trực tiếp" if code in kept else "không còn"
+                row._change_reason = (
+                    f"Giữ ở bảng chấm điểm bản {old.version}: tiêu chí {code} {why} "
+                    f"ở bản {new.version}"
+                )
+                staying.append(row)
+        bulk_update_with_history(
+            going, model, [name], default_user=user, default_change_reason=moved
         )
-    )
-    for score in scores:
-        score.criterion_id = leaves[score.criterion.code]
-    bulk_update_with_history(
-        scores,
-        Score,
-        ["criterion"],
-        default_user=user,
-        default_change_reason=f"Chuyển sang bảng chấm điểm bản {new.version}",
-    )
+        get_history_manager_for_model(model).bulk_history_create(
+            staying, update=True, default_user=user
+        )
 
 
 @transaction.atomic
@@ -842,11 +935,14 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
         framework=scorecard.framework,
         cluster_bonus_max=scorecard.cluster_bonus_max,
     )
-    _save(draft, user=user, reason=f"Tạo dự thảo bản {draft.version} từ bản {scorecard.version}")
+    audit.save(
+        draft, user=user, reason=f"Tạo dự thảo bản {draft.version} từ bản {scorecard.version}"
+    )
+    built = _built_reason(draft)
     copies: dict[int, Criterion] = {}
     bands: list[Band] = []
     for row in scorecard.criteria.order_by("order").prefetch_related("bands"):
-        copy = Criterion.objects.create(
+        copy = Criterion(
             scorecard=draft,
             parent=copies[row.parent_id] if row.parent_id else None,
             framework_criterion_id=row.framework_criterion_id,
@@ -860,6 +956,7 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
             method=row.method,
             direction=row.direction,
         )
+        audit.save(copy, user=user, reason=built)
         copies[row.pk] = copy
         bands += [
             Band(
@@ -873,7 +970,7 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
             )
             for band in row.bands.all()
         ]
-    Band.objects.bulk_create(bands)
+    bulk_create_with_history(bands, Band, default_user=user, default_change_reason=built)
     return draft
 
 
@@ -901,16 +998,4 @@ def _move(
     old = Status(scorecard.status).label
     scorecard.status = status
     reason = f"{action}: {old} → {Status(status).label}"
-    _save(scorecard, user=user, reason=f"{reason}. Lý do: {why}" if why else reason)
-
-
-def _save(scorecard: Scorecard, *, user: User | None, reason: str) -> None:
-    scorecard._change_reason = reason
-    if user is not None:
-        scorecard._history_user = user
-    try:
-        scorecard.save()
-    finally:
-        # simple-history reads these on every save; they must not leak into the next one.
-        del scorecard._change_reason
-        scorecard.__dict__.pop("_history_user", None)
+    audit.save(scorecard, user=user, reason=f"{reason}. Lý do: {why}" if why else reason)

@@ -20,13 +20,14 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from clusters import deadlines
 from clusters.access import is_staff_of
 from clusters.models import Cluster, Conference, EmulationYear, Membership
 from clusters.services import due_date, registered_plans
+from emulation import audit
 from emulation.models import User
 from emulation.uploads import extension, validate_upload
 from scoring import engine
@@ -252,7 +253,7 @@ def score_save(
         setattr(score, name, figure)
     score.revision += 1
     reason = f"Tự chấm tiêu chí {criterion.code}: {describe(criterion, figures)}"
-    _save(score, user=user, reason=reason)
+    audit.save(score, user=user, reason=reason)
     return score
 
 
@@ -283,7 +284,9 @@ def sheet_submit(*, membership: Membership, user: User) -> Sheet:
     sheet.status = Sheet.Status.SUBMITTED
     sheet.submitted_at = timezone.now()
     sheet.return_reason = ""
-    _save(sheet, user=user, reason=f"Nộp phiếu tự chấm: {old} → {Sheet.Status.SUBMITTED.label}")
+    audit.save(
+        sheet, user=user, reason=f"Nộp phiếu tự chấm: {old} → {Sheet.Status.SUBMITTED.label}"
+    )
     return sheet
 
 
@@ -316,7 +319,7 @@ def evidence_add(
     )
     evidence.file.save(name, file, save=False)
     try:
-        evidence.save()
+        audit.save(evidence, user=user, reason=f"Tải lên minh chứng cho tiêu chí {criterion.code}")
     except Exception:
         # The file is written before its row: a failed insert must not leave it behind.
         evidence.file.storage.delete(evidence.file.name)
@@ -332,7 +335,8 @@ def evidence_remove(*, evidence: Evidence, user: User) -> None:
     _lock_members([membership])
     _ensure_editable(membership, user=user)
     storage, stored = evidence.file.storage, evidence.file.name
-    evidence.delete()
+    reason = f"Xóa minh chứng của tiêu chí {evidence.criterion.code}"
+    audit.delete(evidence, user=user, reason=reason)
     transaction.on_commit(lambda: storage.delete(stored))
 
 
@@ -399,7 +403,7 @@ def score_adjust(
         setattr(current, f"agreed_{name}", figure)
     current.agreed_reason = reason
     current.revision += 1
-    _save(
+    audit.save(
         current,
         user=user,
         reason=(
@@ -424,7 +428,7 @@ def sheet_return(*, membership: Membership, user: User, reason: str) -> Sheet:
         raise ValidationError("Chỉ trả lại được phiếu tự chấm đã nộp.")
     sheet.status = Sheet.Status.RETURNED
     sheet.return_reason = reason
-    _save(
+    audit.save(
         sheet,
         user=user,
         reason=(
@@ -455,7 +459,7 @@ def scores_agree(*, cluster: Cluster, year: EmulationYear, user: User) -> ScoreA
         )
     agreement.agreed_at = timezone.now()
     agreement.agreed_by = user
-    _save(agreement, user=user, reason="Thống nhất điểm sau họp trù bị (R11); khóa điểm.")
+    audit.save(agreement, user=user, reason="Thống nhất điểm sau họp trù bị (R11); khóa điểm.")
     return agreement
 
 
@@ -477,7 +481,7 @@ def scores_reopen(
         raise ValidationError("Điểm của cụm, khối chưa được thống nhất nên không cần mở lại.")
     agreement.agreed_at = None
     agreement.agreed_by = None
-    _save(agreement, user=user, reason=f"Mở lại điểm đã thống nhất. Lý do: {reason}")
+    audit.save(agreement, user=user, reason=f"Mở lại điểm đã thống nhất. Lý do: {reason}")
     return agreement
 
 
@@ -550,7 +554,7 @@ def _sheet(membership: Membership, *, user: User) -> Sheet:
         return Sheet.objects.get(membership=membership)
     except Sheet.DoesNotExist:
         sheet = Sheet(membership=membership)
-        _save(sheet, user=user, reason="Lập phiếu tự chấm")
+        audit.save(sheet, user=user, reason="Lập phiếu tự chấm")
         return sheet
 
 
@@ -575,16 +579,3 @@ def _agreement_for_update(cluster: Cluster, year: EmulationYear) -> ScoreAgreeme
         cluster=cluster, year=year
     )
     return agreement.first() or ScoreAgreement(cluster=cluster, year=year)
-
-
-def _save(instance: Model, *, user: User | None, reason: str) -> None:
-    """Save with the history row's who and why (R35)."""
-    instance._change_reason = reason
-    if user is not None:
-        instance._history_user = user
-    try:
-        instance.save()
-    finally:
-        # simple-history reads these on every save; they must not leak into the next one.
-        del instance._change_reason
-        instance.__dict__.pop("_history_user", None)

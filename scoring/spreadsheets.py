@@ -57,6 +57,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
+from emulation import audit
 from emulation.models import User
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
 from emulation.workbooks import XlsxLimits, formula_safe_workbook, xlsx_open
@@ -760,7 +761,7 @@ def _store(changes: list[_Change], user: User) -> None:
         score.revision += 1
         described = sheets.describe(change.criterion, change.figures)
         reason = f"{REASON} – tiêu chí {change.criterion.code}: {described}"
-        sheets._save(score, user=user, reason=reason)
+        audit.save(score, user=user, reason=reason)
 
 
 def _cell(row: tuple, column: int) -> object:

@@ -109,7 +109,10 @@ def criterion_save(request: HttpRequest, code: str, year: int, pk: int) -> HttpR
         emulation_year,
         Focus(f"c{pk}", {"form": form, "bands": bands}),
         lambda: services.criterion_update(
-            criterion=criterion, **form.changes(), bands=_band_inputs(form, bands)
+            criterion=criterion,
+            **form.changes(),
+            bands=_band_inputs(form, bands),
+            user=request.user,
         ),
         anchor=f"c-{pk}",
     )
@@ -133,7 +136,9 @@ def criterion_split(request: HttpRequest, code: str, year: int, pk: int) -> Http
         cluster,
         emulation_year,
         Focus(f"s{pk}", {"split": parts}),
-        lambda: services.criterion_split(criterion=criterion, parts=parts.parts()),
+        lambda: services.criterion_split(
+            criterion=criterion, parts=parts.parts(), user=request.user
+        ),
         anchor=f"c-{pk}",
     )
 
@@ -147,7 +152,7 @@ def criterion_remove(request: HttpRequest, code: str, year: int, pk: int) -> Htt
         cluster,
         emulation_year,
         Focus(f"c{pk}", {}),
-        lambda: services.criterion_remove(criterion=criterion),
+        lambda: services.criterion_remove(criterion=criterion, user=request.user),
         anchor=f"phan-{criterion.section}",
     )
 
@@ -171,6 +176,7 @@ def criterion_add(request: HttpRequest, code: str, year: int, section: str) -> H
             section=section,
             **{k: v for k, v in form.cleaned_data.items() if k != "parent"},
             parent=parents.get(form.cleaned_data["parent"]),
+            user=request.user,
         ),
         anchor=f"phan-{section}",
     )

@@ -5,14 +5,16 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters.models import Membership
+from clusters.models import Membership, Registration, RegistrationTarget
 from scoring import services
-from scoring.models import Band, Criterion, Scorecard
+from scoring.models import Band, Criterion, Evidence, Scorecard
 from scoring.services import BandInput
+from tests.scoring.test_sheets_services import PDF, member
 
 pytestmark = pytest.mark.django_db
 
@@ -760,3 +762,51 @@ def test_a_name_does_not_make_an_authority_the_standing_agency(world, client):
     submitted_b(world)
     client.force_login(world.other_staff)
     assert client.post(url("scorecard_approve", code="KHOI-B")).status_code == 403
+
+
+# ---------------------------------------------------------------------------
+# A new version carries what the units attached to the criteria (R18, R19)
+
+
+def test_new_version_carries_evidence_and_registration_targets(world, client, media_root):
+    """#11.2: new version → submit → approve → issue, no criterion changed; the
+    unit's evidence and its registration target follow the criteria, so the
+    sheet lists the file, the review matrix counts it and the plan applies."""
+    first = make_draft(world)
+    services.criterion_update(criterion=crit(world, "I.1"), method="quantitative")
+    move(first, world, "submit", "approve", "issue")
+    old_i1, old_ii1 = (first.criteria.get(code=code) for code in ("I.1", "II.1"))
+    hh = member(world, world.a_member)
+    registration = Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
+    RegistrationTarget.objects.create(
+        registration=registration, title="Thu ngân sách", planned_value=D("80.5"), criterion=old_i1
+    )
+    client.force_login(world.member)
+    upload = SimpleUploadedFile("Báo cáo tổng kết.pdf", PDF, content_type="application/pdf")
+    response = client.post(
+        reverse("evidence_upload", args=[2025, old_ii1.pk]), {f"e{old_ii1.pk}-file": upload}
+    )
+    assert response.status_code == 302
+    uploaded = Evidence.objects.get(criterion=old_ii1)
+
+    client.force_login(world.head)
+    assert client.post(url("scorecard_new_version")).status_code == 302
+    assert client.post(url("scorecard_submit")).status_code == 302
+    client.force_login(world.staff)
+    assert client.post(url("scorecard_approve")).status_code == 302
+    client.force_login(world.head)
+    assert client.post(url("scorecard_issue")).status_code == 302
+    second = Scorecard.objects.issued().get(cluster=world.cluster_a, year=world.year)
+    assert second.version == 2
+    new_i1, new_ii1 = (second.criteria.get(code=code) for code in ("I.1", "II.1"))
+
+    client.force_login(world.member)
+    page = html(client.get(reverse("sheet", args=[2025])))
+    block = page.split(f'id="evidence-{new_ii1.pk}"', 1)[1].split("</ul>", 1)[0]
+    assert reverse("evidence_download", args=[uploaded.pk]) in block
+    plan = re.search(rf'<input[^>]*name="r{new_i1.pk}-plan"[^>]*>', page).group(0)
+    assert 'value="80,5"' in plan and "disabled" in plan
+
+    client.force_login(world.head)
+    review = text(client.get(reverse("review", args=["CUM-A", 2025])))
+    assert "[1]" in review

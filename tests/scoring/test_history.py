@@ -307,9 +307,10 @@ def test_unit_page_shows_only_that_units_records(client, named, card, hh):
 def test_history_is_paginated_by_fifty(client, named, card, hh):
     for revision in range(55):
         save(named, hh, card["II.1"], revision=revision or None, points=str(revision))
-    # 55 scores, the sheet made with the first save and the scorecard: 57 records.
+    # 55 scores, the sheet made with the first save, the scorecard, and its 7
+    # criteria and 3 bands (make_scorecard writes them directly): 67 records.
     assert len(lines(client, named)) == 50
-    assert len(lines(client, named, page=2)) == 7
+    assert len(lines(client, named, page=2)) == 17
 
 
 HISTORY_ACCESS = {
@@ -402,3 +403,154 @@ def test_bonus_rows_are_kept_after_their_bonus_is_gone(named, card, hh):
     adjustments.bonus_remove(bonus=given, reason="Gỡ", user=named.staff)
     assert not Bonus.objects.exists()
     assert Bonus.history.filter(id=given.pk).count() == 2
+
+
+# ---------------------------------------------------------------------------
+# Evidence and the draft scorecard's criteria (#11.9): through the pages
+
+
+def test_evidence_upload_and_removal_are_in_the_history(client, named, card, hh):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.models import Evidence
+    from tests.scoring.test_sheets_services import PDF
+
+    ii1 = card["II.1"]
+    client.force_login(named.member)
+    upload = SimpleUploadedFile("Báo cáo.pdf", PDF, content_type="application/pdf")
+    with time_machine.travel(MORNING, tick=False):
+        client.post(reverse("evidence_upload", args=[YEAR, ii1.pk]), {f"e{ii1.pk}-file": upload})
+    evidence = Evidence.objects.get()
+    client.post(reverse("evidence_delete", args=[evidence.pk]))
+    assert not Evidence.objects.exists()
+
+    removed, added = [c for c in changes(named) if c.what == "Minh chứng"]
+    assert (added.action, added.who, added.subject) == (
+        "Tạo mới",
+        "Phạm Văn Hùng",
+        "HH · tiêu chí II.1",
+    )
+    assert field(added, "tên tệp gốc") == ("—", evidence.original_name)
+    assert field(added, "dung lượng (byte)") == ("—", str(len(PDF)))
+    assert "Tải lên minh chứng cho tiêu chí II.1" in added.reason
+    assert (removed.action, removed.who, removed.link, added.link) == (
+        "Xóa",
+        "Phạm Văn Hùng",
+        "",
+        "",
+    )
+    assert field(removed, "tên tệp gốc") == (evidence.original_name, "—")
+    assert "Xóa minh chứng của tiêu chí II.1" in removed.reason
+    text = lines(client, named)
+    assert any("20/11/2025 09:30" in line and "Minh chứng" in line for line in text)
+    unit_text = " ".join(lines(client, named, target=url("history_unit", "HH")))
+    assert "Tải lên minh chứng cho tiêu chí II.1" in unit_text
+
+
+def _builder(name, *args):
+    return reverse(name, args=[CODE, YEAR, *args])
+
+
+def test_draft_criterion_edits_are_in_the_history(client, named):
+    """Add, edit, delete and split of criteria and bands while drafting (R17,
+    R19): who, when, old → new and why; building the draft is one line."""
+    from scoring import services
+    from scoring.models import Criterion
+    from tests.scoring.test_builder_views import add_data, bands_data, row_data, split_data
+
+    client.force_login(named.head)
+    with time_machine.travel(MORNING, tick=False):
+        assert client.post(_builder("scorecard_create")).status_code == 302
+    draft = services.open_scorecard(cluster=named.cluster_a, year=named.year)
+
+    def crit(code):
+        return Criterion.objects.get(scorecard=draft, code=code)
+
+    i1 = crit("I.1")
+    row = row_data(i1, points="31.58", method="tiered")
+    client.post(_builder("criterion_save", i1.pk), row)
+    for points in ("20", "25"):
+        bands = bands_data(i1, [(0, True, None, False, points)])
+        assert client.post(_builder("criterion_save", i1.pk), row | bands).status_code == 302
+    i2 = crit("I.2")
+    parts = [("I.2.1", "Trồng trọt", "20"), ("I.2.2", "Chăn nuôi", "8.94")]
+    assert client.post(_builder("criterion_split", i2.pk), split_data(i2, parts)).status_code == 302
+    added = add_data("I", "I.20", "Chuyển đổi số", "10")
+    assert client.post(_builder("criterion_add", "I"), added).status_code == 302
+    assert client.post(_builder("criterion_remove", crit("I.20").pk)).status_code == 302
+
+    found = changes(named)
+    criteria = [c for c in found if c.what == "Tiêu chí"]
+    assert all(c.who == "Trần Thị Lan" for c in criteria)
+    removed, made, *split_lines, edited = criteria
+    assert (removed.action, removed.subject) == ("Xóa", "tiêu chí I.20 · bản 1")
+    assert field(removed, "nội dung") == ("Chuyển đổi số", "—")
+    assert "Xóa tiêu chí I.20" in removed.reason
+    assert (made.action, made.subject) == ("Tạo mới", "tiêu chí I.20 · bản 1")
+    assert field(made, "điểm") == ("—", "10")
+    assert "Thêm tiêu chí I.20" in made.reason
+    assert {c.subject for c in split_lines} == {
+        "tiêu chí I.2 · bản 1",
+        "tiêu chí I.2.1 · bản 1",
+        "tiêu chí I.2.2 · bản 1",
+    }
+    heading = next(c for c in split_lines if c.subject == "tiêu chí I.2 · bản 1")
+    assert field(heading, "tiêu chí chấm điểm") == ("Có", "Không")
+    assert all("Tách tiêu chí I.2 thành I.2.1, I.2.2" in c.reason for c in split_lines)
+    assert field(edited, "điểm") == ("29,08", "31,58")
+    assert field(edited, "cách chấm") == ("Định tính (chấm điểm trực tiếp)", "Theo mức")
+    assert "Sửa tiêu chí I.1" in edited.reason
+
+    band_changes = [c for c in found if c.what == "Mức điểm"]
+    changed, created = band_changes
+    assert (created.action, created.subject) == ("Tạo mới", "tiêu chí I.1 · mức 1")
+    assert field(created, "điểm") == ("—", "20")
+    assert (changed.action, field(changed, "điểm")) == ("Sửa", ("20", "25"))
+    assert changed.who == "Trần Thị Lan" and "Sửa tiêu chí I.1" in changed.reason
+
+    # Building the draft from the framework is the scorecard's line, not one per criterion.
+    built = [c for c in found if c.what == "Bảng chấm điểm"]
+    assert [c.reason for c in built] == ["Tạo dự thảo từ khung năm 2022"]
+    text = lines(client, named)
+    assert any("20/11/2025 09:30" in line and "Tạo dự thảo từ khung" in line for line in text)
+    assert any("điểm: 29,08 → 31,58" in line and "Sửa tiêu chí I.1" in line for line in text)
+
+
+def test_evidence_left_on_a_replaced_criterion_is_reachable_from_the_history(client, named, hh):
+    """#11.2: a criterion the new version no longer scores directly keeps its
+    evidence with the superseded version; the history says so and offers the file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring import services
+    from tests.scoring.test_sheets_services import PDF
+
+    first = services.scorecard_create_from_framework(
+        cluster=named.cluster_a, year=named.year, user=named.head
+    )
+    services.scorecard_submit(scorecard=first, user=named.head)
+    services.scorecard_approve(scorecard=first, user=named.staff)
+    services.scorecard_issue(scorecard=first, user=named.head)
+    kept = sheets.evidence_add(
+        membership=hh,
+        criterion=first.criteria.get(code="II.1"),
+        file=SimpleUploadedFile("Báo cáo.pdf", PDF),
+        user=named.member,
+    )
+    second = services.scorecard_new_version(scorecard=first, user=named.head)
+    services.criterion_split(
+        criterion=second.criteria.get(code="II.1"),
+        parts=[("II.1a", "a", Decimal("12.24")), ("II.1b", "b", Decimal(10))],
+        user=named.head,
+    )
+    services.scorecard_submit(scorecard=second, user=named.head)
+    services.scorecard_approve(scorecard=second, user=named.staff)
+    services.scorecard_issue(scorecard=second, user=named.head)
+
+    line = one(changes(named), "Minh chứng", "Sửa")
+    assert line.subject == "HH · tiêu chí II.1"
+    assert "Giữ ở bảng chấm điểm bản 1: tiêu chí II.1 không còn được chấm trực tiếp" in line.reason
+    assert line.link == reverse("evidence_download", args=[kept.pk])
+    client.force_login(named.staff)
+    page = client.get(url("history")).content.decode()
+    assert f'href="{line.link}"' in page
+    assert client.get(line.link).status_code == 200

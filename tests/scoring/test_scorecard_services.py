@@ -5,9 +5,16 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from clusters.models import Membership
+from clusters.models import Membership, RegistrationTarget
 from scoring import engine, services
-from scoring.models import Criterion, Framework, FrameworkCriterion, Score, Scorecard
+from scoring.models import (
+    Criterion,
+    Evidence,
+    Framework,
+    FrameworkCriterion,
+    Score,
+    Scorecard,
+)
 from scoring.results import cluster_results
 from scoring.services import BandInput
 from tests.factories import ClusterFactory, YearFactory
@@ -675,6 +682,99 @@ def test_r18_issuing_a_new_version_supersedes_the_old_and_carries_scores(world):
     by_unit = {row.unit.code: row.result for row in results.rows}
     assert by_unit["HH"].criteria["I.1"].earned == D(29)
     assert by_unit["LG"].criteria["III.4.1"].earned == D(20)
+
+
+def _criterion_links() -> set[tuple[type, str]]:
+    """Every (model, field) of the project that points at a Criterion, found
+    through the app registry; simple-history's copies follow their model."""
+    from django.apps import apps
+    from simple_history.models import HistoricalChanges
+
+    return {
+        (model, field.name)
+        for model in apps.get_models(include_auto_created=True)
+        if not issubclass(model, HistoricalChanges)
+        for field in model._meta.get_fields()
+        if field.concrete and field.is_relation and field.related_model is Criterion
+    }
+
+
+def test_every_link_to_a_criterion_is_carried_or_copied_by_a_new_version():
+    """#11.2: a model given a foreign key to Criterion must say what a new
+    version does with it, or its rows stay behind on the superseded criteria."""
+    handled = set(services.CRITERION_CARRIED) | services.CRITERION_COPIED
+    found = _criterion_links()
+    assert found == handled, (
+        f"not handled by the carry-over: {sorted((m._meta.label, f) for m, f in found - handled)}"
+    )
+    assert {(Score, "criterion"), (Evidence, "criterion"), (RegistrationTarget, "criterion")} <= (
+        set(services.CRITERION_CARRIED)
+    )
+
+
+def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, media_root):
+    """Everything attached to a criterion follows it to its successor; what is
+    attached to a criterion the new version no longer scores directly stays
+    with the superseded version, and its history says why (R35)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clusters.models import Registration
+    from scoring import sheets
+    from tests.scoring.test_sheets_services import PDF
+
+    first = draft_for(world)
+    services.criterion_update(criterion=crit(first, "I.1"), method="quantitative")
+    services.criterion_add(scorecard=first, section="III", code="III.8", title="Mới", points=D(5))
+    services.criterion_update(criterion=crit(first, "III.6"), points=D(15))
+    services.criterion_update(criterion=crit(first, "III.6.1"), points=D(5))
+    issued(world, first)
+    hh = Membership.objects.get(unit=world.a_member, year=world.year)
+    registration = Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
+    target = RegistrationTarget.objects.create(
+        registration=registration,
+        title="Thu ngân sách",
+        planned_value=D(80),
+        criterion=crit(first, "I.1"),
+    )
+
+    def attach(code):
+        Score.objects.create(
+            membership=hh, criterion=crit(first, code), points=D(1), agreed_points=D(2)
+        )
+        return sheets.evidence_add(
+            membership=hh,
+            criterion=crit(first, code),
+            file=SimpleUploadedFile("a.pdf", PDF),
+            user=world.member,
+        )
+
+    carried, kept, dropped = attach("I.2"), attach("II.1"), attach("III.8")
+    second = services.scorecard_new_version(scorecard=first, user=world.head)
+    services.criterion_split(
+        criterion=crit(second, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
+    )
+    services.criterion_remove(criterion=crit(second, "III.8"))
+    services.criterion_update(criterion=crit(second, "III.6.1"), points=D(10))
+    services.criterion_update(criterion=crit(second, "III.6"), points=D(20))
+    issued(world, second)
+
+    for row in (carried, kept, dropped, target):
+        row.refresh_from_db()
+    assert (carried.criterion.scorecard, carried.criterion.code) == (second, "I.2")
+    assert (target.criterion.scorecard, target.criterion.code) == (second, "I.1")
+    moved = Score.objects.get(criterion__scorecard=second)
+    assert (moved.criterion.code, moved.agreed_points) == ("I.2", D(2))
+    assert carried.history.first().history_change_reason == "Chuyển sang bảng chấm điểm bản 2"
+    assert target.history.first().history_user == world.head
+    assert kept.criterion == crit(first, "II.1")
+    assert Score.objects.get(criterion=crit(first, "II.1")).points == D(1)
+    assert kept.history.first().history_change_reason == (
+        "Giữ ở bảng chấm điểm bản 1: tiêu chí II.1 không còn được chấm trực tiếp ở bản 2"
+    )
+    assert dropped.criterion == crit(first, "III.8")
+    assert dropped.history.first().history_change_reason == (
+        "Giữ ở bảng chấm điểm bản 1: tiêu chí III.8 không còn ở bản 2"
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -377,19 +377,52 @@ class Deduction(models.Model):
 
 
 class Participation(models.Model):
-    """The R27 participation facts of a unit's year, as given (dataset import).
+    """A unit's one participation record of its year (R27): registered, pledge
+    signed, mid-year report, annual report, each with where its value came
+    from (STYLE 18).
 
-    The year's activity records will derive these later; until then a missing
-    row means every fact is true (DATASET.md).
+    The year's online activities write to it as they happen, a dataset import
+    writes every fact of every unit, and the head or the staff may enter a
+    fact by hand with a reason (R35). A fact nobody has recorded is None; how
+    a fact counts for the results (its deadline, an unpublished pledge) is
+    decided in one place, `clusters.participation`.
     """
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Trực tuyến"
+        IMPORT = "import", "Nhập từ tệp dữ liệu"
+        MANUAL = "manual", "Ghi nhận thủ công"
+
+    FACTS = ("registered", "pledge_signed", "mid_year_report", "annual_report")
 
     membership = models.OneToOneField(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="participation"
     )
-    registered = models.BooleanField("đã đăng ký thi đua", default=True)
-    pledge_signed = models.BooleanField("đã ký giao ước", default=True)
-    mid_year_report = models.BooleanField("đã gửi báo cáo sơ kết", default=True)
-    annual_report = models.BooleanField("đã gửi báo cáo tổng kết", default=True)
+    registered = models.BooleanField("đã đăng ký thi đua", null=True, default=None)
+    registered_source = models.CharField(
+        "nguồn: đăng ký", max_length=10, choices=Source.choices, blank=True
+    )
+    pledge_signed = models.BooleanField("đã ký giao ước", null=True, default=None)
+    pledge_signed_source = models.CharField(
+        "nguồn: giao ước", max_length=10, choices=Source.choices, blank=True
+    )
+    mid_year_report = models.BooleanField("đã gửi báo cáo sơ kết", null=True, default=None)
+    mid_year_report_source = models.CharField(
+        "nguồn: báo cáo sơ kết", max_length=10, choices=Source.choices, blank=True
+    )
+    annual_report = models.BooleanField("đã gửi báo cáo tổng kết", null=True, default=None)
+    annual_report_source = models.CharField(
+        "nguồn: báo cáo tổng kết", max_length=10, choices=Source.choices, blank=True
+    )
+    confirmed_at = models.DateTimeField("trưởng cụm xác nhận lúc", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người xác nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:

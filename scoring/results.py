@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from awards import allocation
 from awards.models import Flag, Quota, Vote
 from clusters.models import Cluster, EmulationYear, Membership
-from clusters.services import participation_facts
+from clusters.participation import participation_facts
 from scoring import engine
 from scoring.models import (
     Band,
@@ -76,7 +76,7 @@ def year_results(
         ),
         lambda kind, count: engine.Deduction(kind=kind, count=count),
     )
-    # R27: a stored (imported) row wins, else the year's records (one query).
+    # R27: each unit's one participation record, read by its one rule (two queries).
     participation = participation_facts(m for ms in by_cluster.values() for m in ms)
     flags: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for membership_id, kind, reason in Flag.objects.filter(**in_year).values_list(

@@ -155,6 +155,12 @@ MATRIX: dict[str, Case] = {
     "registration_progress": get(A(), OVERSEERS),
     "registration_detail": get(A(**HH), HH_RECORD),
     "registration_detail@LG": get(A(**LG), LG_RECORD),
+    # The participation records (R27): the head and the staff, not the unit itself.
+    "participation": get(A(), OVERSEERS),
+    "participation_edit": get(A(**HH), OVERSEERS),
+    "participation_edit@post": post(
+        A(**HH), OVERSEERS, data={"fact": "registered", "value": "yes", "reason": "Bản giấy"}
+    ),
     "pledge": get(A(), CLUSTER),
     "pledge_edit": get(A(), HEAD),
     "pledge_sign": post(A(), CLUSTER_UNITS),

@@ -216,3 +216,40 @@ def test_participation_facts_take_two_queries(world, complete, django_assert_num
     with django_assert_num_queries(2):
         facts = participation_facts(members)
     assert len(facts) == units
+
+
+# ---------------------------------------------------------------------------
+# The page: each fact with its source, and entries by hand with a reason
+
+
+def test_the_page_shows_each_fact_with_its_source_and_the_rule(client, world, dated, media_root):
+    with time_machine.travel(AFTER_REGISTRATION):
+        _register(membership(world, world.a_member))
+        client.force_login(world.head)
+        page = client.get(reverse("participation", args=["CUM-A", 2025])).content.decode()
+    assert "chỉ bị tính là không thực hiện (không xét, R27) khi đã quá hạn" in page
+    hh = page.split('data-fact="HH-registered"', 1)[1].split("</td>", 1)[0]
+    assert "Đã thực hiện" in hh and "Nguồn: Trực tuyến" in hh
+    lg = page.split('data-fact="LG-registered"', 1)[1].split("</td>", 1)[0]
+    assert "Không thực hiện" in lg and "Nguồn: Chưa ghi nhận" in lg and "hạn 31/03/2025" in lg
+    report = page.split('data-fact="LG-annual_report"', 1)[1].split("</td>", 1)[0]
+    assert "Chưa đến hạn" in report
+
+
+def test_an_entry_by_hand_needs_a_reason_and_goes_to_the_history(client, world, dated):
+    edit = reverse("participation_edit", args=["CUM-A", 2025, "LG"])
+    client.force_login(world.head)
+    with time_machine.travel(AFTER_REGISTRATION):
+        refused = client.post(edit, {"fact": "registered", "value": "yes", "reason": " "})
+        assert refused.status_code == 200
+        assert not Participation.objects.exists()
+        response = client.post(
+            edit, {"fact": "registered", "value": "yes", "reason": "Bản đăng ký gửi bằng giấy"}
+        )
+        assert response.status_code == 302
+        assert _reasons(world)["LG"] == ()
+    record = Participation.objects.get(membership__unit=world.a_member2)
+    assert (record.registered, record.registered_source) == (True, "manual")
+    assert record.history.latest().history_user == world.head
+    history = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
+    assert "Bản đăng ký gửi bằng giấy" in history

@@ -506,6 +506,9 @@ class ScoreAgreement(models.Model):
     reopen them, with a reason (R35).
     """
 
+    # Once agreed, what every badge of a sheet says (the sheet, the review, the todo list).
+    LOCKED_LABEL = "Điểm đã thống nhất"
+
     cluster = models.ForeignKey(
         Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="agreements"
     )

@@ -226,6 +226,7 @@ MATRIX: dict[str, Case] = {
     "review": get(A(), OVERSEERS),
     "review@KHOI-B": get(B(), OVERSEERS_B),
     "review_agree": post(A(), HEAD),
+    "review_agree@get": get(A(), HEAD),
     # Reopening agreed scores is the guiding authority's staff's alone, not a
     # superuser's (scoring.sheets.scores_reopen); the page is only its form.
     "review_reopen": get(A(), GUIDING_STAFF),

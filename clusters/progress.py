@@ -29,12 +29,9 @@ from clusters.models import (
     HeadDocument,
     Membership,
     Pledge,
-    PledgeSignature,
-    Registration,
-    Report,
 )
 from emulation.models import User
-from scoring.models import ScoreAgreement, Scorecard, Sheet
+from scoring.models import Participation, ScoreAgreement, Scorecard, Sheet
 
 PLEDGE = "pledge_signature"
 SHEET = "self_scoring"
@@ -149,15 +146,14 @@ def _annotated(memberships: QuerySet[Membership], today: date) -> QuerySet[Membe
         return Exists(Conference.objects.filter(**cluster_year, kind=kind, held_on__lte=today))
 
     return memberships.select_related("unit", "cluster", "year").annotate(
-        has_registration=Exists(
-            Registration.objects.filter(**own, status=Registration.Status.SUBMITTED)
-        ),
+        # The member's facts are those of its one participation record (R27,
+        # clusters.participation), whatever wrote them: online work, an
+        # import or an entry by hand.
+        has_registration=Exists(Participation.objects.filter(**own, registered=True)),
         pledge_published=Exists(Pledge.objects.filter(**cluster_year, published_at__isnull=False)),
-        has_pledge=Exists(
-            PledgeSignature.objects.filter(**own, pledge__published_at__isnull=False)
-        ),
-        has_mid_year_report=Exists(Report.objects.filter(**own, kind=Report.Kind.MID_YEAR)),
-        has_annual_report=Exists(Report.objects.filter(**own, kind=Report.Kind.ANNUAL)),
+        has_pledge=Exists(Participation.objects.filter(**own, pledge_signed=True)),
+        has_mid_year_report=Exists(Participation.objects.filter(**own, mid_year_report=True)),
+        has_annual_report=Exists(Participation.objects.filter(**own, annual_report=True)),
         scorecard_issued=Exists(Scorecard.objects.issued().filter(**cluster_year)),
         has_sheet=Exists(Sheet.objects.filter(**own, status=Sheet.Status.SUBMITTED)),
         scores_agreed=Exists(

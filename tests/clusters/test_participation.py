@@ -22,11 +22,12 @@ from clusters.services import (
     registration_submit,
     report_upload,
 )
-from scoring import engine
+from scoring import engine, sheets
 from scoring.models import Participation
 from scoring.results import cluster_results, year_results
 from tests.clusters.helpers import membership, pdf
 from tests.factories import UserFactory
+from tests.scoring.test_sheets_services import hold_preparatory, make_scorecard
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +254,41 @@ def test_an_entry_by_hand_needs_a_reason_and_goes_to_the_history(client, world, 
     assert record.history.latest().history_user == world.head
     history = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
     assert "Bản đăng ký gửi bằng giấy" in history
+
+
+def test_an_entry_by_hand_is_what_the_todo_list_reads_too(client, world, dated):
+    with time_machine.travel(AFTER_REGISTRATION):
+        client.force_login(world.head)
+        client.post(
+            reverse("participation_edit", args=["CUM-A", 2025, "HH"]),
+            {"fact": "registered", "value": "yes", "reason": "Bản đăng ký gửi bằng giấy"},
+        )
+        client.force_login(world.member)
+        todo = client.get(reverse("todo") + "?nam=2025").content.decode()
+    row = todo.split("Gửi bản đăng ký thi đua", 1)[1].split("</tr>", 1)[0]
+    assert "Đã xong" in row
+
+
+def test_agreeing_the_scores_confirms_the_records_and_a_later_change_needs_a_new_look(
+    client, world, dated
+):
+    make_scorecard(world.cluster_a, world.year)
+    hold_preparatory(world)
+    client.force_login(world.head)
+    page = client.get(reverse("review_agree", args=["CUM-A", 2025])).content.decode()
+    assert "Hồ sơ tham gia (R27)" in page and "xác nhận hồ sơ tham gia" in page
+    sheets.scores_agree(
+        cluster=world.cluster_a, year=world.year, user=world.head, unsubmitted_reason="Đã họp"
+    )
+    confirmed = Participation.objects.filter(
+        membership__cluster=world.cluster_a, confirmed_by=world.head, confirmed_at__isnull=False
+    )
+    assert confirmed.count() == 4
+    assert "xác nhận hồ sơ tham gia" in confirmed.first().history.latest().history_change_reason
+    client.post(
+        reverse("participation_edit", args=["CUM-A", 2025, "HH"]),
+        {"fact": "annual_report", "value": "yes", "reason": "Báo cáo gửi bằng văn bản"},
+    )
+    assert confirmed.count() == 3
+    page = client.get(reverse("participation", args=["CUM-A", 2025])).content.decode()
+    assert "Chưa xác nhận" in page

@@ -12,6 +12,11 @@ def fill_records(apps, schema_editor):
     """One record per unit and year (STYLE 18): the rows stored so far came
     from dataset imports; the year's online records are written onto the
     same record, where they used to be read beside it."""
+    # PostgreSQL refuses the migration's deferred index creation while the
+    # rows written here have foreign-key checks pending: check them now.
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     Participation = apps.get_model("scoring", "Participation")
     Registration = apps.get_model("clusters", "Registration")
     PledgeSignature = apps.get_model("clusters", "PledgeSignature")
@@ -38,6 +43,8 @@ def fill_records(apps, schema_editor):
             setattr(record, fact, True)
             setattr(record, f"{fact}_source", "online")
             record.save()
+    if postgres:
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):

@@ -376,6 +376,16 @@ class Deduction(models.Model):
         return f"{self.get_kind_display()} × {self.count}"
 
 
+def _fact(verbose_name: str) -> models.BooleanField:
+    """A participation fact: done, not done, or None while nothing is recorded."""
+    return models.BooleanField(verbose_name, null=True, default=None)
+
+
+def _source(what: str, choices: type[models.TextChoices]) -> models.CharField:
+    """Where a participation fact's value came from (blank while nothing is recorded)."""
+    return models.CharField(f"nguồn: {what}", max_length=10, choices=choices.choices, blank=True)
+
+
 class Participation(models.Model):
     """A unit's one participation record of its year (R27): registered, pledge
     signed, mid-year report, annual report, each with where its value came
@@ -398,22 +408,14 @@ class Participation(models.Model):
     membership = models.OneToOneField(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="participation"
     )
-    registered = models.BooleanField("đã đăng ký thi đua", null=True, default=None)
-    registered_source = models.CharField(
-        "nguồn: đăng ký", max_length=10, choices=Source.choices, blank=True
-    )
-    pledge_signed = models.BooleanField("đã ký giao ước", null=True, default=None)
-    pledge_signed_source = models.CharField(
-        "nguồn: giao ước", max_length=10, choices=Source.choices, blank=True
-    )
-    mid_year_report = models.BooleanField("đã gửi báo cáo sơ kết", null=True, default=None)
-    mid_year_report_source = models.CharField(
-        "nguồn: báo cáo sơ kết", max_length=10, choices=Source.choices, blank=True
-    )
-    annual_report = models.BooleanField("đã gửi báo cáo tổng kết", null=True, default=None)
-    annual_report_source = models.CharField(
-        "nguồn: báo cáo tổng kết", max_length=10, choices=Source.choices, blank=True
-    )
+    registered = _fact("đã đăng ký thi đua")
+    registered_source = _source("đăng ký", Source)
+    pledge_signed = _fact("đã ký giao ước")
+    pledge_signed_source = _source("giao ước", Source)
+    mid_year_report = _fact("đã gửi báo cáo sơ kết")
+    mid_year_report_source = _source("báo cáo sơ kết", Source)
+    annual_report = _fact("đã gửi báo cáo tổng kết")
+    annual_report_source = _source("báo cáo tổng kết", Source)
     confirmed_at = models.DateTimeField("trưởng cụm xác nhận lúc", null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

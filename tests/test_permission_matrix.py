@@ -225,8 +225,9 @@ MATRIX: dict[str, Case] = {
     # --- The head's review -------------------------------------------------
     "review": get(A(), OVERSEERS),
     "review@KHOI-B": get(B(), OVERSEERS_B),
-    "review_agree": post(A(), HEAD),
-    "review_agree@get": get(A(), HEAD),
+    # The agree page lists the sheets not submitted (#11.6); its form posts to itself.
+    "review_agree": get(A(), HEAD),
+    "review_agree@post": post(A(), HEAD),
     # Reopening agreed scores is the guiding authority's staff's alone, not a
     # superuser's (scoring.sheets.scores_reopen); the page is only its form.
     "review_reopen": get(A(), GUIDING_STAFF),

@@ -292,3 +292,14 @@ def test_agreeing_the_scores_confirms_the_records_and_a_later_change_needs_a_new
     assert confirmed.count() == 3
     page = client.get(reverse("participation", args=["CUM-A", 2025])).content.decode()
     assert "Chưa xác nhận" in page
+
+
+def test_the_results_page_says_which_facts_are_not_due_yet(client, world, dated, media_root):
+    make_scorecard(world.cluster_a, world.year)
+    with time_machine.travel(AFTER_REGISTRATION):
+        for member in Membership.objects.filter(cluster=world.cluster_a, year=world.year):
+            _register(member)
+        client.force_login(world.head)
+        page = client.get(reverse("results", args=["CUM-A", 2025])).content.decode()
+    assert "Không xét" not in page
+    assert "Chưa đến hạn: Báo cáo sơ kết 6 tháng, Báo cáo tổng kết năm" in page

@@ -882,7 +882,13 @@ def _next_year_memberships(election: Election, next_year: EmulationYear) -> list
 
 
 def _participation_write(
-    *, membership: Membership, fact: str, value: bool | None, source: str, user, reason: str
+    *,
+    membership: Membership,
+    fact: str,
+    value: bool | None,
+    source: str,
+    user: User | None,
+    reason: str,
 ) -> Participation:
     """Write one fact, with its source, on the unit's record (created on first
     write). A change clears the head's confirmation: it needs a new look."""
@@ -899,7 +905,9 @@ def _participation_write(
     return record
 
 
-def _participation_online(membership: Membership, fact: str, *, user, reason: str) -> None:
+def _participation_online(
+    membership: Membership, fact: str, *, user: User | None, reason: str
+) -> None:
     """The unit's online work fills its record as it happens."""
     _participation_write(
         membership=membership,
@@ -945,6 +953,7 @@ def participation_set(
 CONFIRM_REASON = "Trưởng cụm, khối xác nhận hồ sơ tham gia trước khi thống nhất điểm"
 
 
+@transaction.atomic
 def participation_confirm(*, cluster: Cluster, year: EmulationYear, user: User | None) -> int:
     """The head confirms every member's record as it stands (before agreeing
     the scores: `scoring.sheets.scores_agree`). Returns how many it confirmed."""

@@ -11,6 +11,7 @@ from clusters.models import (
     Membership,
     Report,
 )
+from clusters.participation import FACT_LABELS
 from clusters.services import TargetInput
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 
@@ -273,3 +274,30 @@ class DeadlineForm(forms.Form):
         field.label_from_instance = lambda d: (
             f"{d.get_calendar_display()} – {d.get_kind_display()} (hạn {d.due_date:%d/%m/%Y})"
         )
+
+
+# --- Participation (R27) ----------------------------------------------------------
+
+PARTICIPATION_VALUES = {"yes": True, "no": False, "none": None}
+
+
+class ParticipationForm(forms.Form):
+    """A fact entered by hand on a unit's participation record, with its reason."""
+
+    fact = forms.ChoiceField(label="Nội dung", choices=list(FACT_LABELS.items()))
+    value = forms.TypedChoiceField(
+        label="Ghi nhận",
+        choices=[
+            ("yes", "Đã thực hiện"),
+            ("no", "Không thực hiện"),
+            ("none", "Chưa ghi nhận (bỏ ghi nhận)"),
+        ],
+        coerce=PARTICIPATION_VALUES.__getitem__,
+        empty_value=None,
+    )
+    reason = forms.CharField(
+        label="Lý do",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Ví dụ: đơn vị ký giao ước trên giấy tại hội nghị ngày 20/03.",
+    )

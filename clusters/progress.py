@@ -29,12 +29,9 @@ from clusters.models import (
     HeadDocument,
     Membership,
     Pledge,
-    PledgeSignature,
-    Registration,
-    Report,
 )
 from emulation.models import User
-from scoring.models import Scorecard, Sheet
+from scoring.models import Participation, ScoreAgreement, Scorecard, Sheet
 
 PLEDGE = "pledge_signature"
 SHEET = "self_scoring"
@@ -68,7 +65,14 @@ HEAD_ITEMS = frozenset(deadlines.HEAD_KINDS)
 DONE = "done"
 TODO = "todo"
 LATE = "late"
-STATUS_LABELS = {DONE: "Đã xong", TODO: "Chưa làm", LATE: "Quá hạn"}
+# The self-scoring sheet once the cluster's scores are agreed: locked as it stands (R11).
+AGREED = "agreed"
+STATUS_LABELS = {
+    DONE: "Đã xong",
+    TODO: "Chưa làm",
+    LATE: "Quá hạn",
+    AGREED: ScoreAgreement.LOCKED_LABEL,
+}
 
 
 def days_text(days: int) -> str:
@@ -89,6 +93,7 @@ class Item:
     membership: Membership
     deadline: Deadline | None
     done: bool
+    agreed: bool = False
 
     @property
     def label(self) -> str:
@@ -106,6 +111,8 @@ class Item:
         return None if self.deadline is None else (self.deadline.due_date - today).days
 
     def status(self, today: date) -> str:
+        if self.agreed:
+            return AGREED
         if self.done:
             return DONE
         days = self.days_left(today)
@@ -125,7 +132,7 @@ class Line:
     def of(cls, item: Item, today: date) -> "Line":
         status = item.status(today)
         days = item.days_left(today)
-        text = "" if status == DONE or days is None else days_text(days)
+        text = "" if status in (DONE, AGREED) or days is None else days_text(days)
         return cls(item, status, STATUS_LABELS[status], text)
 
 
@@ -139,17 +146,19 @@ def _annotated(memberships: QuerySet[Membership], today: date) -> QuerySet[Membe
         return Exists(Conference.objects.filter(**cluster_year, kind=kind, held_on__lte=today))
 
     return memberships.select_related("unit", "cluster", "year").annotate(
-        has_registration=Exists(
-            Registration.objects.filter(**own, status=Registration.Status.SUBMITTED)
-        ),
+        # The member's facts are those of its one participation record (R27,
+        # clusters.participation), whatever wrote them: online work, an
+        # import or an entry by hand.
+        has_registration=Exists(Participation.objects.filter(**own, registered=True)),
         pledge_published=Exists(Pledge.objects.filter(**cluster_year, published_at__isnull=False)),
-        has_pledge=Exists(
-            PledgeSignature.objects.filter(**own, pledge__published_at__isnull=False)
-        ),
-        has_mid_year_report=Exists(Report.objects.filter(**own, kind=Report.Kind.MID_YEAR)),
-        has_annual_report=Exists(Report.objects.filter(**own, kind=Report.Kind.ANNUAL)),
+        has_pledge=Exists(Participation.objects.filter(**own, pledge_signed=True)),
+        has_mid_year_report=Exists(Participation.objects.filter(**own, mid_year_report=True)),
+        has_annual_report=Exists(Participation.objects.filter(**own, annual_report=True)),
         scorecard_issued=Exists(Scorecard.objects.issued().filter(**cluster_year)),
         has_sheet=Exists(Sheet.objects.filter(**own, status=Sheet.Status.SUBMITTED)),
+        scores_agreed=Exists(
+            ScoreAgreement.objects.filter(**cluster_year, agreed_at__isnull=False)
+        ),
         has_programme=Exists(
             HeadDocument.objects.filter(**cluster_year, kind=HeadDocument.Kind.PROGRAMME)
         ),
@@ -168,7 +177,8 @@ def _facts(m: Membership) -> dict[str, bool | None]:
         PLEDGE: m.has_pledge if m.pledge_published else None,
         deadlines.MID_YEAR_REPORT: m.has_mid_year_report,
         deadlines.ANNUAL_REPORT: m.has_annual_report,
-        SHEET: m.has_sheet if m.scorecard_issued else None,
+        # Agreed scores close the sheet, submitted or not (R11).
+        SHEET: (m.has_sheet or m.scores_agreed) if m.scorecard_issued else None,
     }
     if m.role == Membership.Role.HEAD:
         facts |= {
@@ -194,7 +204,8 @@ def items(
         for kind, done in _facts(m).items():
             if done is not None:
                 deadline = dated.get((m.cluster.calendar, DUE_WITH[kind]))
-                found.append(Item(kind, m, deadline, bool(done)))
+                agreed = kind == SHEET and m.scores_agreed
+                found.append(Item(kind, m, deadline, bool(done), agreed))
     found.sort(key=lambda i: (i.due_date or date.max, ORDER.index(i.kind), i.membership.unit.code))
     return found
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max
 from django.utils import timezone
 
 from clusters import deadlines
@@ -36,6 +36,7 @@ from clusters.models import (
     Report,
     Unit,
 )
+from clusters.participation import FACT_LABELS, FACTS
 from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
@@ -259,6 +260,7 @@ def registration_submit(*, membership: Membership, user: User | None) -> Registr
     due = due_date(cluster=membership.cluster, year=membership.year, kind=deadlines.REGISTRATION)
     late = f" sau hạn {_day(due)}" if registration.is_late(due) else ""
     _save(registration, user=user, reason=f"Gửi bản đăng ký thi đua{late}")
+    _participation_online(membership, "registered", user=user, reason=f"Gửi bản đăng ký{late}")
     return registration
 
 
@@ -346,6 +348,7 @@ def pledge_sign(*, pledge: Pledge, membership: Membership, user: User | None) ->
             signed_by=user,
         )
         _save(signature, user=user, reason="Ký giao ước trực tuyến")
+    _participation_online(membership, "pledge_signed", user=user, reason="Ký giao ước trực tuyến")
     return signature
 
 
@@ -372,7 +375,16 @@ def pledge_record_paper(
             signed_on=signed_on,
             signed_by=user,
         )
-        _save(signature, user=user, reason=f"Ký giao ước tại hội nghị ngày {_day(signed_on)}")
+        paper = f"Ký giao ước trên giấy tại hội nghị ngày {_day(signed_on)}"
+        _save(signature, user=user, reason=paper)
+        _participation_write(
+            membership=membership,
+            fact="pledge_signed",
+            value=True,
+            source=Participation.Source.MANUAL,
+            user=user,
+            reason=f"Ghi nhận thủ công: {paper}",
+        )
         signed.add(membership.pk)
         created.append(signature)
     return created
@@ -451,7 +463,10 @@ def report_upload(
     report.reported_on = reported_on
     report.file = file
     report.uploaded_by = user
-    _save(report, user=user, reason=f"Gửi {Report.Kind(kind).label} ngày {_day(reported_on)}")
+    sent = f"Gửi {Report.Kind(kind).label} ngày {_day(reported_on)}"
+    _save(report, user=user, reason=sent)
+    fact = "mid_year_report" if kind == Report.Kind.MID_YEAR else "annual_report"
+    _participation_online(membership, fact, user=user, reason=sent)
     return report
 
 
@@ -863,71 +878,100 @@ def _next_year_memberships(election: Election, next_year: EmulationYear) -> list
 
 
 # ---------------------------------------------------------------------------
-# Participation facts for the results (R27)
+# The participation record (R27): one per unit and year, see `clusters.participation`
 
 
-def participation_facts(memberships: Iterable[Membership]) -> dict[int, engine.Participation]:
-    """R27's participation facts of each membership, by membership id. One query.
+def _participation_write(
+    *,
+    membership: Membership,
+    fact: str,
+    value: bool | None,
+    source: str,
+    user: User | None,
+    reason: str,
+) -> Participation:
+    """Write one fact, with its source, on the unit's record (created on first
+    write). A change clears the head's confirmation: it needs a new look."""
+    record = Participation.objects.select_for_update(of=("self",)).filter(
+        membership=membership
+    ).first() or Participation(membership=membership)
+    if getattr(record, fact) == value and getattr(record, f"{fact}_source") == source:
+        return record
+    setattr(record, fact, value)
+    setattr(record, f"{fact}_source", source)
+    record.confirmed_at = None
+    record.confirmed_by = None
+    _save(record, user=user, reason=reason)
+    return record
 
-    A stored `Participation` row (from a dataset import) wins: the import
-    states the facts as given. Without one, the facts come from the year's
-    records: a submitted registration, a signature of the published pledge,
-    a mid-year and an annual report.
 
-    Product decision: the records are read only for a cluster's year where
-    the activities are in use, that is where the pledge is published or any
-    member has a registration (draft or submitted). Elsewhere (a year
-    imported from a dataset, or a cluster that keeps its records on paper)
-    every fact is true, as before; otherwise every unit of such a year would
-    be excluded for lack of records nobody was asked to keep here.
-    """
-    ids = [m.pk for m in memberships]
-    if not ids:
-        return {}
-    in_cluster_year = {
-        "membership__cluster": OuterRef("cluster"),
-        "membership__year": OuterRef("year"),
-    }
-    published = Pledge.objects.filter(published_at__isnull=False)
-    own = {"membership": OuterRef("pk")}
-    rows = (
-        Membership.objects.filter(pk__in=ids)
-        .select_related("participation")
-        .annotate(
-            pledge_published=Exists(
-                published.filter(cluster=OuterRef("cluster"), year=OuterRef("year"))
-            ),
-            any_registration=Exists(Registration.objects.filter(**in_cluster_year)),
-            registered=Exists(
-                Registration.objects.filter(**own, status=Registration.Status.SUBMITTED)
-            ),
-            pledge_signed=Exists(
-                PledgeSignature.objects.filter(**own, pledge__published_at__isnull=False)
-            ),
-            mid_year_report=Exists(Report.objects.filter(**own, kind=Report.Kind.MID_YEAR)),
-            annual_report=Exists(Report.objects.filter(**own, kind=Report.Kind.ANNUAL)),
-        )
+def _participation_online(
+    membership: Membership, fact: str, *, user: User | None, reason: str
+) -> None:
+    """The unit's online work fills its record as it happens."""
+    _participation_write(
+        membership=membership,
+        fact=fact,
+        value=True,
+        source=Participation.Source.ONLINE,
+        user=user,
+        reason=reason,
     )
-    facts = {}
-    for row in rows:
-        try:
-            stored = row.participation
-        except Participation.DoesNotExist:
-            stored = None
-        if stored is not None:
-            facts[row.pk] = engine.Participation(
-                registered=stored.registered,
-                pledge_signed=stored.pledge_signed,
-                mid_year_report=stored.mid_year_report,
-                annual_report=stored.annual_report,
-            )
-        elif row.pledge_published or row.any_registration:
-            facts[row.pk] = engine.Participation(
-                registered=row.registered,
-                pledge_signed=row.pledge_signed,
-                mid_year_report=row.mid_year_report,
-                annual_report=row.annual_report,
-            )
-        else:
-            facts[row.pk] = engine.Participation()
-    return facts
+
+
+def _fact_text(value: bool | None) -> str:
+    return {True: "đã thực hiện", False: "không thực hiện", None: "chưa ghi nhận"}[value]
+
+
+@transaction.atomic
+def participation_set(
+    *, membership: Membership, fact: str, value: bool | None, reason: str, user: User | None
+) -> Participation:
+    """The head or the staff enter one fact by hand (a pledge signed on paper,
+    a report sent by post), with a reason kept in the history (R35)."""
+    if fact not in FACTS:
+        raise ValidationError("Nội dung tham gia không hợp lệ.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do khi ghi nhận thủ công.")
+    old = getattr(Participation.objects.filter(membership=membership).first(), fact, None)
+    if old == value:
+        raise ValidationError(f"{FACT_LABELS[fact]} đã là “{_fact_text(value)}”.")
+    return _participation_write(
+        membership=membership,
+        fact=fact,
+        value=value,
+        source=Participation.Source.MANUAL,
+        user=user,
+        reason=_fit(
+            f"Ghi nhận thủ công {FACT_LABELS[fact].lower()}: {_fact_text(old)} → "
+            f"{_fact_text(value)}. Lý do: {reason}"
+        ),
+    )
+
+
+CONFIRM_REASON = "Trưởng cụm, khối xác nhận hồ sơ tham gia trước khi thống nhất điểm"
+
+
+@transaction.atomic
+def participation_confirm(*, cluster: Cluster, year: EmulationYear, user: User | None) -> int:
+    """The head confirms every member's record as it stands (before agreeing
+    the scores: `scoring.sheets.scores_agree`). Returns how many it confirmed."""
+    members = Membership.objects.filter(cluster=cluster, year=year)
+    existing = {
+        p.membership_id: p
+        for p in Participation.objects.select_for_update(of=("self",)).filter(
+            membership__in=members
+        )
+    }
+    now = timezone.now()
+    confirmed = 0
+    for membership in members:
+        record = existing.get(membership.pk) or Participation(membership=membership)
+        if record.confirmed_at is not None:
+            continue
+        record.confirmed_at = now
+        record.confirmed_by = user
+        _save(record, user=user, reason=CONFIRM_REASON)
+        confirmed += 1
+    return confirmed

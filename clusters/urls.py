@@ -11,6 +11,9 @@ urlpatterns = [
     path("dang-ky/<int:year>/", views.registration_edit, name="registration_edit"),
     path(f"{CLUSTER}dang-ky/", views.registration_progress, name="registration_progress"),
     path(f"{CLUSTER}dang-ky/<str:unit>/", views.registration_detail, name="registration_detail"),
+    # Participation records (R27)
+    path(f"{CLUSTER}tham-gia/", views.participation_records, name="participation"),
+    path(f"{CLUSTER}tham-gia/<str:unit>/", views.participation_edit, name="participation_edit"),
     # Pledge
     path(f"{CLUSTER}giao-uoc/", views.pledge, name="pledge"),
     path(f"{CLUSTER}giao-uoc/soan/", views.pledge_edit, name="pledge_edit"),

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clusters import deadlines, progress, services
+from clusters import deadlines, participation, progress, services
 from clusters.access import (
     can_change_deadlines,
     get_cluster_for_head,
@@ -23,6 +23,7 @@ from clusters.access import (
     get_cluster_for_viewer,
     get_cluster_membership,
     get_clusters_for_staff,
+    get_member_for_lead_or_staff,
     get_member_for_overseer,
     get_own_membership,
     get_upload_for_viewer,
@@ -39,6 +40,7 @@ from clusters.forms import (
     ElectionForm,
     HeadDocumentForm,
     PaperSignatureForm,
+    ParticipationForm,
     PledgeForm,
     RegistrationForm,
     ReportForm,
@@ -287,6 +289,41 @@ def registration_detail(request: HttpRequest, code: str, year: int, unit: str) -
 
 
 # --- Pledge -------------------------------------------------------------------
+
+
+@login_required
+def participation_records(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Every unit's participation record (R27), each fact with its source."""
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    found = participation.records(Membership.objects.filter(cluster=seat.cluster, year=seat.year))
+    context = {
+        "seat": seat,
+        "records": list(found.values()),
+        "labels": list(participation.FACT_LABELS.values()),
+        "rule": participation.RULE_TEXT,
+    }
+    return render(request, "clusters/participation.html", context)
+
+
+@login_required
+def participation_edit(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    """The head or the staff enter a fact by hand, with a reason (R35)."""
+    seat, member = get_member_for_lead_or_staff(request.user, code, get_year(year), unit)
+    form = ParticipationForm(request.POST or None, initial={"fact": request.GET.get("noi-dung")})
+    if form.is_valid() and (
+        _attempt(
+            form,
+            lambda: services.participation_set(
+                membership=member, user=request.user, **form.cleaned_data
+            ),
+        )
+        is not FAILED
+    ):
+        messages.success(request, f"Đã ghi nhận hồ sơ tham gia của {member.unit.name}.")
+        return redirect("participation", code, year)
+    record = participation.records([member])[member.pk]
+    context = {"seat": seat, "member": member, "record": record, "form": form}
+    return render(request, "clusters/participation_edit.html", context)
 
 
 @login_required

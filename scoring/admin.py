@@ -25,7 +25,7 @@ def _short(text: str, length: int = 90) -> str:
 
 
 class ReadOnlyAdminMixin:
-    """Data of a guidance (Phụ lục 02): shown, never edited here."""
+    """Shown, never edited here: a guidance's data (Phụ lục 02), participation records."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -360,7 +360,10 @@ class DeductionAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(SimpleHistoryAdmin):
+class ParticipationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Shown only: a fact changes through the online work, an import, or the
+    participation page with a reason (R27, R35), never silently here."""
+
     list_display = (
         "membership",
         "registered",

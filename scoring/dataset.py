@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +27,7 @@ from django.utils import timezone
 from awards.allocation import AWARDS
 from awards.models import Flag, Proposal, Quota, Vote
 from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
+from clusters.participation import participation_facts
 from clusters.services import year_create
 from scoring import engine
 from scoring.models import (
@@ -1183,14 +1184,18 @@ def _store_year(
             for d in data.deductions
         ),
     )
+    # R27: the import is the year's only source of participation, so every
+    # unit gets its one record, a unit without a record having done it all.
+    given = {p.unit: p for p in data.participation}
     create(
         Participation,
         (
             Participation(
-                membership=memberships[p.unit],
-                **{key: getattr(p, key) for key in PARTICIPATION_FIELDS},
+                membership=membership,
+                **{key: getattr(given.get(unit), key, True) for key in PARTICIPATION_FIELDS},
+                **{f"{key}_source": Participation.Source.IMPORT for key in PARTICIPATION_FIELDS},
             )
-            for p in data.participation
+            for unit, membership in memberships.items()
         ),
     )
     create(
@@ -1304,9 +1309,14 @@ def dataset_export(*, year: int) -> dict:
                 key=lambda d: (unit_of(d), list(engine.DEDUCTION_POINTS).index(d.kind), d.pk),
             )
         ],
+        # R27: the facts as the results count them today; a unit that has
+        # done everything needs no record (DATASET.md: a missing field is true).
         "participation": [
-            {"unit": unit_of(p), **{key: getattr(p, key) for key in PARTICIPATION_FIELDS}}
-            for p in sorted(Participation.objects.filter(**in_year), key=unit_of)
+            {"unit": by_pk[pk].unit.code, **asdict(facts)}
+            for pk, facts in sorted(
+                participation_facts(memberships).items(), key=lambda item: by_pk[item[0]].unit.code
+            )
+            if not all(asdict(facts).values())
         ],
         "flags": [
             {"unit": unit_of(f), "kind": f.kind, "reason": f.reason}

@@ -325,6 +325,39 @@ class ReasonForm(forms.Form):
         self.fields["reason"].help_text = help_text
 
 
+class AgreeForm(forms.Form):
+    """Agreeing the scores (R11): with sheets not submitted, an explicit
+    confirmation and a reason (scoring.sheets.scores_agree keeps it)."""
+
+    confirm_unsubmitted = forms.BooleanField(
+        label="Tôi xác nhận thống nhất điểm khi còn phiếu tự chấm chưa nộp", required=False
+    )
+    reason = forms.CharField(
+        label="Lý do thống nhất khi còn phiếu chưa nộp",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text="Được ghi vào lịch sử cùng mã các đơn vị chưa nộp phiếu.",
+    )
+
+    def __init__(self, *args, pending: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+        if not pending:
+            del self.fields["confirm_unsubmitted"], self.fields["reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.pending and not data.get("confirm_unsubmitted"):
+            raise forms.ValidationError(
+                "Còn phiếu tự chấm chưa nộp: cần đánh dấu xác nhận và ghi lý do."
+            )
+        return data
+
+    @property
+    def unsubmitted_reason(self) -> str:
+        return self.cleaned_data.get("reason", "") if self.pending else ""
+
+
 class EvidenceForm(forms.Form):
     file = forms.FileField(
         label="Tệp minh chứng",

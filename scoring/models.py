@@ -386,20 +386,55 @@ class Deduction(models.Model):
         return f"{self.get_kind_display()} × {self.count}"
 
 
-class Participation(models.Model):
-    """The R27 participation facts of a unit's year, as given (dataset import).
+def _fact(verbose_name: str) -> models.BooleanField:
+    """A participation fact: done, not done, or None while nothing is recorded."""
+    return models.BooleanField(verbose_name, null=True, default=None)
 
-    The year's activity records will derive these later; until then a missing
-    row means every fact is true (DATASET.md).
+
+def _source(what: str, choices: type[models.TextChoices]) -> models.CharField:
+    """Where a participation fact's value came from (blank while nothing is recorded)."""
+    return models.CharField(f"nguồn: {what}", max_length=10, choices=choices.choices, blank=True)
+
+
+class Participation(models.Model):
+    """A unit's one participation record of its year (R27): registered, pledge
+    signed, mid-year report, annual report, each with where its value came
+    from (STYLE 18).
+
+    The year's online activities write to it as they happen, a dataset import
+    writes every fact of every unit, and the head or the staff may enter a
+    fact by hand with a reason (R35). A fact nobody has recorded is None; how
+    a fact counts for the results (its deadline, an unpublished pledge) is
+    decided in one place, `clusters.participation`.
     """
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Trực tuyến"
+        IMPORT = "import", "Nhập từ tệp dữ liệu"
+        MANUAL = "manual", "Ghi nhận thủ công"
+
+    FACTS = ("registered", "pledge_signed", "mid_year_report", "annual_report")
 
     membership = models.OneToOneField(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="participation"
     )
-    registered = models.BooleanField("đã đăng ký thi đua", default=True)
-    pledge_signed = models.BooleanField("đã ký giao ước", default=True)
-    mid_year_report = models.BooleanField("đã gửi báo cáo sơ kết", default=True)
-    annual_report = models.BooleanField("đã gửi báo cáo tổng kết", default=True)
+    registered = _fact("đã đăng ký thi đua")
+    registered_source = _source("đăng ký", Source)
+    pledge_signed = _fact("đã ký giao ước")
+    pledge_signed_source = _source("giao ước", Source)
+    mid_year_report = _fact("đã gửi báo cáo sơ kết")
+    mid_year_report_source = _source("báo cáo sơ kết", Source)
+    annual_report = _fact("đã gửi báo cáo tổng kết")
+    annual_report_source = _source("báo cáo tổng kết", Source)
+    confirmed_at = models.DateTimeField("trưởng cụm xác nhận lúc", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người xác nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -483,6 +518,9 @@ class ScoreAgreement(models.Model):
     While `agreed_at` is set the scores are locked; only authority staff
     reopen them, with a reason (R35).
     """
+
+    # Once agreed, what every badge of a sheet says (the sheet, the review, the todo list).
+    LOCKED_LABEL = "Điểm đã thống nhất"
 
     cluster = models.ForeignKey(
         Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="agreements"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from awards import allocation
 from awards.models import Flag, Quota, Vote
+from clusters import participation as participation_rule
 from clusters.models import Cluster, EmulationYear, Membership
-from clusters.services import participation_facts
 from scoring import engine
 from scoring.models import (
     Band,
@@ -30,6 +30,13 @@ class UnitRow:
     membership: Membership
     result: engine.UnitResult
     placement: allocation.Placement
+    participation: participation_rule.Record | None = None
+
+    @property
+    def not_due(self) -> list[str]:
+        """R27 facts missing but not yet due: they do not count yet ("chưa đến hạn")."""
+        facts = self.participation.facts if self.participation else ()
+        return [f.label for f in facts if f.state == participation_rule.NOT_DUE]
 
     @property
     def unit(self):
@@ -76,8 +83,8 @@ def year_results(
         ),
         lambda kind, count: engine.Deduction(kind=kind, count=count),
     )
-    # R27: a stored (imported) row wins, else the year's records (one query).
-    participation = participation_facts(m for ms in by_cluster.values() for m in ms)
+    # R27: each unit's one participation record, read by its one rule (two queries).
+    participation = participation_rule.records(m for ms in by_cluster.values() for m in ms)
     flags: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for membership_id, kind, reason in Flag.objects.filter(**in_year).values_list(
         "membership_id", "kind", "reason"
@@ -101,7 +108,7 @@ def year_results(
                 scores=tuple(scores.get(m.pk, ())),
                 bonuses=tuple(bonuses.get(m.pk, ())),
                 deductions=tuple(deductions.get(m.pk, ())),
-                participation=participation.get(m.pk, engine.Participation()),
+                participation=participation[m.pk].engine_facts,
                 exclusions=frozenset(flags[m.pk]["exclude"]) if m.pk in flags else frozenset(),
                 deferrals=frozenset(flags[m.pk]["defer"]) if m.pk in flags else frozenset(),
             )
@@ -121,7 +128,10 @@ def year_results(
             ],
             quotas[cluster_id],
         )
-        rows = [UnitRow(by_code[p.unit], computed[p.unit], p) for p in placements]
+        rows = [
+            UnitRow(by_code[p.unit], computed[p.unit], p, participation[by_code[p.unit].pk])
+            for p in placements
+        ]
         results.append(
             ClusterResults(cluster_of[cluster_id], scorecard, dict(quotas[cluster_id]), rows)
         )

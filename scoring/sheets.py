@@ -26,7 +26,7 @@ from django.utils import timezone
 from clusters import deadlines
 from clusters.access import is_staff_of
 from clusters.models import Cluster, Conference, EmulationYear, Membership
-from clusters.services import due_date, registered_plans
+from clusters.services import due_date, participation_confirm, registered_plans
 from emulation import audit
 from emulation.models import User
 from emulation.uploads import extension, validate_upload
@@ -440,9 +440,27 @@ def sheet_return(*, membership: Membership, user: User, reason: str) -> Sheet:
 
 
 @transaction.atomic
-def scores_agree(*, cluster: Cluster, year: EmulationYear, user: User) -> ScoreAgreement:
+def unsubmitted(cluster: Cluster, year: EmulationYear) -> list[Membership]:
+    """The cluster's units whose sheet is not submitted (being filled, or
+    returned), by unit code. One query."""
+    return list(
+        Membership.objects.filter(cluster=cluster, year=year)
+        .exclude(sheet__status=Sheet.Status.SUBMITTED)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+
+
+def scores_agree(
+    *, cluster: Cluster, year: EmulationYear, user: User, unsubmitted_reason: str = ""
+) -> ScoreAgreement:
     """The head marks the cluster's scores agreed after the preparatory
-    meeting (R11); from then on no unit save, adjustment or return."""
+    meeting (R11); from then on no unit save, adjustment or return.
+
+    Sheets still being filled lock as they stand, so agreeing while any is
+    not submitted needs the head's reason, kept in the history with the
+    units' codes (R35). Agreeing also confirms every unit's participation
+    record as it stands (R27: the head confirms the records first)."""
     _ensure_leads(user, cluster, year)
     _lock_members(Membership.objects.filter(cluster=cluster, year=year))
     if issued_scorecard(cluster, year) is None:
@@ -457,9 +475,20 @@ def scores_agree(*, cluster: Cluster, year: EmulationYear, user: User) -> ScoreA
         raise ValidationError(
             f"Điểm đã được thống nhất lúc {timezone.localtime(agreement.agreed_at):%H:%M %d/%m/%Y}."
         )
+    reason = "Thống nhất điểm sau họp trù bị (R11); khóa điểm."
+    pending = [m.unit.code for m in unsubmitted(cluster, year)]
+    if pending:
+        why = unsubmitted_reason.strip()
+        if not why:
+            raise ValidationError(
+                f"Còn {len(pending)} phiếu tự chấm chưa nộp ({', '.join(pending)}): "
+                "cần xác nhận và ghi lý do thống nhất điểm khi phiếu chưa nộp."
+            )
+        reason += f" Phiếu tự chấm chưa nộp: {', '.join(pending)}. Lý do: {why}"
+    participation_confirm(cluster=cluster, year=year, user=user)
     agreement.agreed_at = timezone.now()
     agreement.agreed_by = user
-    audit.save(agreement, user=user, reason="Thống nhất điểm sau họp trù bị (R11); khóa điểm.")
+    audit.save(agreement, user=user, reason=reason)
     return agreement
 
 

@@ -182,6 +182,12 @@ MATRIX: dict[str, Case] = {
     "registration_progress": get(A(), OVERSEERS),
     "registration_detail": get(A(**HH), HH_RECORD),
     "registration_detail@LG": get(A(**LG), LG_RECORD),
+    # The participation records (R27): the head and the staff, not the unit itself.
+    "participation": get(A(), OVERSEERS),
+    "participation_edit": get(A(**HH), OVERSEERS),
+    "participation_edit@post": post(
+        A(**HH), OVERSEERS, data={"fact": "registered", "value": "yes", "reason": "Bản giấy"}
+    ),
     "pledge": get(A(), CLUSTER),
     "pledge_edit": get(A(), HEAD),
     "pledge_sign": post(A(), CLUSTER_UNITS),
@@ -253,7 +259,9 @@ MATRIX: dict[str, Case] = {
     # --- The head's review -------------------------------------------------
     "review": get(A(), OVERSEERS),
     "review@KHOI-B": get(B(), OVERSEERS_B),
-    "review_agree": post(A(), HEAD),
+    # The agree page lists the sheets not submitted (#11.6); its form posts to itself.
+    "review_agree": get(A(), HEAD),
+    "review_agree@post": post(A(), HEAD),
     # Reopening agreed scores is the guiding authority's staff's alone, not a
     # superuser's (scoring.sheets.scores_reopen); the page is only its form.
     "review_reopen": get(A(), GUIDING_STAFF),

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
+from clusters import participation
 from clusters.access import (
     get_cluster_for_deciding_staff,
     get_cluster_for_head,
@@ -21,7 +21,7 @@ from clusters.access import (
 )
 from clusters.models import Cluster, EmulationYear, Membership
 from scoring import engine, sheets
-from scoring.forms import ReasonForm, ScoreAdjustForm
+from scoring.forms import AgreeForm, ReasonForm, ScoreAdjustForm
 from scoring.models import Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
 
 
@@ -81,17 +81,36 @@ def review_return(request: HttpRequest, code: str, year: int, unit: str) -> Http
 
 
 @login_required
-@require_POST
 def review_agree(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Agree the scores after the preparatory meeting (R11): the page lists the
+    sheets not submitted and the units' participation records to confirm."""
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
-    try:
-        sheets.scores_agree(cluster=cluster, year=emulation_year, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    pending = sheets.unsubmitted(cluster, emulation_year)
+    form = AgreeForm(request.POST if request.method == "POST" else None, pending=bool(pending))
+    if form.is_valid() and _attempt(
+        form,
+        lambda: sheets.scores_agree(
+            cluster=cluster,
+            year=emulation_year,
+            user=request.user,
+            unsubmitted_reason=form.unsubmitted_reason,
+        ),
+    ):
         messages.success(request, "Đã thống nhất điểm của cụm, khối; điểm được khóa.")
-    return redirect("review", code, year)
+        return redirect("review", code, year)
+    records = participation.records(Membership.objects.filter(cluster=cluster, year=emulation_year))
+    context = {
+        "cluster": cluster,
+        "year": emulation_year,
+        "agreement": sheets.agreement_of(cluster, emulation_year),
+        "preparatory_held": sheets.preparatory_held(cluster, emulation_year),
+        "pending": pending,
+        "records": list(records.values()),
+        "fact_labels": list(participation.FACT_LABELS.values()),
+        "form": form,
+    }
+    return render(request, "scoring/review_agree.html", context)
 
 
 @login_required

@@ -17,8 +17,9 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import deadlines, reminders
-from clusters.models import Deadline, Membership, Pledge, Registration, ReminderSent
+from clusters import deadlines, reminders, services
+from clusters.models import Deadline, Membership, Pledge, ReminderSent
+from clusters.services import TargetInput
 from clusters.tasks import remind_due, send_reminder
 from emulation.celery import app as celery_app
 from emulation.models import User
@@ -89,9 +90,11 @@ def _to(messages, address: str) -> list:
 
 
 def _submit_registration(m: Membership) -> None:
-    Registration.objects.create(
-        membership=m, objectives="Mục tiêu", status="submitted", submitted_at=timezone.now()
+    """Through the service, which writes the unit's participation record too (R27)."""
+    services.registration_save(
+        membership=m, objectives="Mục tiêu", other_targets="", targets=[TargetInput("A")], user=None
     )
+    services.registration_submit(membership=m, user=None)
 
 
 @pytest.mark.parametrize(

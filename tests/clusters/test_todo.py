@@ -8,18 +8,16 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import deadlines, progress
+from clusters import deadlines, progress, services
 from clusters.models import (
     Conference,
     HeadDocument,
     Membership,
     Pledge,
-    PledgeSignature,
-    Registration,
-    Report,
 )
+from clusters.services import TargetInput
 from scoring.models import Scorecard, Sheet
-from tests.clusters.helpers import membership
+from tests.clusters.helpers import membership, pdf
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +34,11 @@ def _row(page: str, label: str) -> str:
 
 
 def _submit_registration(m: Membership) -> None:
-    Registration.objects.create(
-        membership=m, objectives="Mục tiêu", status="submitted", submitted_at=timezone.now()
+    """Through the service, which writes the unit's participation record too (R27)."""
+    services.registration_save(
+        membership=m, objectives="Mục tiêu", other_targets="", targets=[TargetInput("A")], user=None
     )
+    services.registration_submit(membership=m, user=None)
 
 
 def _status(items, kind, unit):
@@ -49,16 +49,20 @@ def _status(items, kind, unit):
 # --- The one function -------------------------------------------------------------------
 
 
-def test_member_items_are_done_by_their_records(world, dated):
+def test_member_items_are_done_by_their_records(world, dated, media_root):
     m = membership(world, world.a_member)
     today = date(2025, 3, 19)
     items = progress.items(world.year, today)
     assert not _status(items, deadlines.REGISTRATION, world.a_member)
     assert not _status(items, deadlines.MID_YEAR_REPORT, world.a_member)
-    Registration.objects.create(membership=m, objectives="Mục tiêu")  # a draft is not done
+    services.registration_save(
+        membership=m, objectives="Mục tiêu", other_targets="", targets=[TargetInput("A")], user=None
+    )  # a draft is not done
     assert not _status(progress.items(world.year, today), deadlines.REGISTRATION, world.a_member)
-    Registration.objects.filter(membership=m).update(status="submitted")
-    Report.objects.create(membership=m, kind="mid_year", reported_on=today, file="bc.pdf")
+    services.registration_submit(membership=m, user=None)
+    services.report_upload(
+        membership=m, kind="mid_year", number="", reported_on=today, file=pdf(), user=None
+    )
     items = progress.items(world.year, today)
     assert _status(items, deadlines.REGISTRATION, world.a_member)
     assert _status(items, deadlines.MID_YEAR_REPORT, world.a_member)
@@ -80,7 +84,7 @@ def test_pledge_and_sheet_items_apply_once_published_and_issued(world, dated):
     # The seed pairs them: pledge with the registration, self-scoring with the annual report.
     assert pledge_item.due_date == date(2025, 3, 31) and not pledge_item.done
     assert not _status(items, progress.SHEET, world.a_member)
-    PledgeSignature.objects.create(pledge=pledge, membership=m, method="online", signed_on=today)
+    services.pledge_sign(pledge=pledge, membership=m, user=None)
     Sheet.objects.create(membership=m, status="submitted")
     items = progress.items(world.year, today)
     assert _status(items, progress.PLEDGE, world.a_member)

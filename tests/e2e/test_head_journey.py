@@ -125,11 +125,18 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     expect(adjusted).to_have_count(1)
     expect(adjusted).to_contain_text("25,00 → 23,50")
 
-    page.get_by_role("button", name="Thống nhất điểm sau họp trù bị").click()
+    page.get_by_role("link", name="Thống nhất điểm sau họp trù bị").click()
+    # The imported year has no submitted sheets: agreeing needs a confirmed reason (#11.6).
+    expect(page.locator("#unsubmitted li")).to_have_count(10)
+    page.get_by_label("Tôi xác nhận thống nhất điểm khi còn phiếu tự chấm chưa nộp").check()
+    page.get_by_label("Lý do thống nhất khi còn phiếu chưa nộp").fill(
+        "Điểm của năm được nhập từ tệp dữ liệu; các đơn vị đã thống nhất tại họp trù bị."
+    )
+    page.get_by_role("button", name="Thống nhất điểm và xác nhận hồ sơ tham gia").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Đã thống nhất điểm của cụm, khối; điểm được khóa."
     )
-    expect(page.locator(".badge", has_text="Đã thống nhất")).to_be_visible()
+    expect(page.locator(".badge", has_text="Điểm đã thống nhất")).to_have_count(10)
     expect(page.get_by_title("Điều chỉnh điểm SD – II.1")).to_have_count(0)
     browse.shot("05-thong-nhat")
 

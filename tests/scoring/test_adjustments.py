@@ -83,7 +83,12 @@ def flag(world, membership, kind="exclude", reason="violation", evidence="defaul
 
 def lock(world, card):
     hold_preparatory(world)
-    sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+    sheets.scores_agree(
+        cluster=world.cluster_a,
+        year=world.year,
+        user=world.head,
+        unsubmitted_reason="Thống nhất tại họp trù bị",
+    )
 
 
 def latest_history(instance_or_model, pk=None):

@@ -748,9 +748,12 @@ def test_import_stores_the_documented_mapping() -> None:
     deduction = Deduction.objects.get()
     assert (deduction.kind, deduction.count, deduction.status) == ("member_duty", 2, "confirmed")
     assert deduction.reason == "Vắng hội nghị sơ kết"
-    participation = Participation.objects.get()
-    assert participation.membership.unit.code == "SD"
+    # R27: every unit gets its one record from the import, the only source of its year.
+    assert Participation.objects.count() == 10
+    participation = Participation.objects.get(membership__unit__code="SD")
     assert not participation.pledge_signed and participation.registered
+    assert participation.pledge_signed_source == "import"
+    assert Participation.objects.filter(pledge_signed=False).count() == 1
     assert dict(Quota.objects.values_list("award", "count")) == {
         "co_thi_dua": 1,
         "bang_khen": 2,

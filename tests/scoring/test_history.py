@@ -217,7 +217,12 @@ def test_flag_set_and_lifted(named, card, hh):
 def test_agreement_and_reopening(named, card, hh):
     hold_preparatory(named, held_on=date(2025, 11, 19))
     with time_machine.travel(MORNING, tick=False):
-        sheets.scores_agree(cluster=named.cluster_a, year=named.year, user=named.head)
+        sheets.scores_agree(
+            cluster=named.cluster_a,
+            year=named.year,
+            user=named.head,
+            unsubmitted_reason="Thống nhất tại họp trù bị",
+        )
     sheets.scores_reopen(
         cluster=named.cluster_a, year=named.year, user=named.staff, reason="Bổ sung điểm"
     )

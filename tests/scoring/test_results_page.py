@@ -76,7 +76,7 @@ def scored(world):
     _scores(hh, criteria, "540", "195", "195")
     Flag.objects.create(membership=hh, kind="defer", reason="under_review")
     _scores(lg, criteria, "500", "180", "180")
-    Participation.objects.create(membership=lg, registered=False)
+    Participation.objects.create(membership=lg, registered=False, registered_source="import")
     Flag.objects.create(membership=lg, kind="exclude", reason="security")
     for award, count in (("co_thi_dua", 1), ("bang_khen", 2), ("tap_the_ldxs", 0)):
         Quota.objects.create(cluster=world.cluster_a, year=world.year, award=award, count=count)
@@ -272,8 +272,9 @@ def test_json_download_is_the_results_document_of_the_cluster(client, scored):
 # --- Query count -----------------------------------------------------------
 
 # The page reads each kind of record once: session, user, year, cluster, and
-# the fixed set of scoring/awards queries. An N+1 over 30 units would add 27+.
-PAGE_QUERIES = 17
+# the fixed set of scoring/awards queries (the participation records and the
+# year's deadlines: two). An N+1 over 30 units would add 27+.
+PAGE_QUERIES = 18
 
 
 def _big_cluster(world, units: int, per_section: int):
@@ -287,7 +288,9 @@ def _big_cluster(world, units: int, per_section: int):
         _scores(membership, criteria, *(c.points - n % 3 for c in criteria))
         Bonus.objects.create(membership=membership, kind="council", points=Decimal(5))
         Deduction.objects.create(membership=membership, kind="member_duty", reason="Chậm")
-        Participation.objects.create(membership=membership, pledge_signed=n % 7 != 3)
+        Participation.objects.create(
+            membership=membership, pledge_signed=n % 7 != 3, pledge_signed_source="import"
+        )
         Flag.objects.create(membership=membership, kind="defer", reason="under_review")
         Vote.objects.create(membership=membership, votes=n)
     Quota.objects.create(cluster=cluster, year=world.year, award="co_thi_dua", count=1)

@@ -28,6 +28,8 @@ def hh(world):
 
 
 CODE, YEAR = "CUM-A", 2025
+# Agreeing while sheets are not submitted: the head's confirmation and reason (#11.6).
+AGREE = {"confirm_unsubmitted": "on", "reason": "Thống nhất tại họp trù bị"}
 
 
 def url(name, *args):
@@ -121,7 +123,7 @@ def test_returning_a_sheet_is_for_the_head(client, world, card, hh, who, status)
 def test_agreeing_is_for_the_head(client, world, card, who, status):
     hold_preparatory(world)
     login(client, world, who)
-    response = client.post(url("review_agree"))
+    response = client.post(url("review_agree"), AGREE)
     assert response.status_code == (302 if status is None else status)
     locked = ScoreAgreement.objects.filter(agreed_at__isnull=False).exists()
     assert locked is (status is None)
@@ -140,7 +142,12 @@ REOPEN = {
 @pytest.mark.parametrize(("who", "status"), REOPEN.items())
 def test_reopening_is_for_the_authority_staff(client, world, card, who, status):
     hold_preparatory(world)
-    sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+    sheets.scores_agree(
+        cluster=world.cluster_a,
+        year=world.year,
+        user=world.head,
+        unsubmitted_reason="Thống nhất tại họp trù bị",
+    )
     login(client, world, who)
     response = client.post(url("review_reopen"), {"reason": "Khiếu nại của đơn vị"})
     assert response.status_code == (302 if status is None else status)
@@ -292,7 +299,7 @@ def test_once_agreed_the_head_can_no_longer_change_anything(client, world, card,
     sheets.sheet_submit(membership=hh, user=world.member)
     hold_preparatory(world)
     client.force_login(world.head)
-    client.post(url("review_agree"))
+    client.post(url("review_agree"), AGREE)
     page = client.get(url("review")).content.decode()
     assert "Đã thống nhất" in page and url("review_cell", "HH", card["II.1"].pk) not in page
 
@@ -310,7 +317,12 @@ def test_once_agreed_the_head_can_no_longer_change_anything(client, world, card,
 
 def test_staff_reopen_with_a_reason_recorded(client, world, card):
     hold_preparatory(world)
-    sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+    sheets.scores_agree(
+        cluster=world.cluster_a,
+        year=world.year,
+        user=world.head,
+        unsubmitted_reason="Thống nhất tại họp trù bị",
+    )
     client.force_login(world.staff)
     assert "Mở lại điểm" in client.get(url("review")).content.decode()
     response = client.post(url("review_reopen"), {"reason": ""})
@@ -402,3 +414,78 @@ def test_the_cluster_page_links_the_review_for_those_who_may_review(
     client.force_login(getattr(world, who))
     page = client.get(reverse("cluster_detail", args=[CODE, YEAR])).content.decode()
     assert (url("review") in page) is linked
+
+
+# ---------------------------------------------------------------------------
+# Agreeing while sheets are still being filled (#11.6)
+
+UNSUBMITTED_REASON = "Các đơn vị đã thống nhất số liệu tại cuộc họp trù bị"
+
+
+def _agreed() -> bool:
+    return ScoreAgreement.objects.filter(agreed_at__isnull=False).exists()
+
+
+def test_the_agree_page_lists_the_sheets_not_submitted(client, world, card, hh):
+    save(world, hh, card["II.1"], points="180")
+    sheets.sheet_submit(membership=hh, user=world.member)
+    hold_preparatory(world)
+    client.force_login(world.head)
+    page = client.get(url("review_agree")).content.decode()
+    listed = page.split('id="unsubmitted"', 1)[1].split("</ul>", 1)[0]
+    assert all(code in listed for code in ("TPBG", "VY", "LG")) and "HH" not in listed
+    assert "3 phiếu tự chấm chưa nộp" in page
+
+
+def test_agreeing_with_sheets_not_submitted_needs_a_confirmation_and_a_reason(
+    client, world, card, hh
+):
+    hold_preparatory(world)
+    client.force_login(world.head)
+    refused = client.post(url("review_agree"))
+    assert refused.status_code == 200 and not _agreed()
+    assert "chưa nộp" in refused.content.decode()
+    refused = client.post(url("review_agree"), {"confirm_unsubmitted": "on", "reason": " "})
+    assert refused.status_code == 200 and not _agreed()
+    refused = client.post(url("review_agree"), {"reason": UNSUBMITTED_REASON})
+    assert refused.status_code == 200 and not _agreed()
+
+    response = client.post(
+        url("review_agree"), {"confirm_unsubmitted": "on", "reason": UNSUBMITTED_REASON}
+    )
+    assert response.status_code == 302 and _agreed()
+    reason = ScoreAgreement.history.latest().history_change_reason
+    assert UNSUBMITTED_REASON in reason and "HH, LG, TPBG, VY" in reason
+    history = client.get(reverse("history", args=[CODE, YEAR])).content.decode()
+    assert UNSUBMITTED_REASON in history
+
+
+def test_with_every_sheet_submitted_agreeing_needs_no_reason(client, world, card):
+    lg = UserFactory(username="langgiang", unit=world.a_member2)
+    for unit, user in zip(
+        (world.a_head, world.a_deputy, world.a_member, world.a_member2),
+        (world.head, world.deputy, world.member, lg),
+        strict=True,
+    ):
+        sheets.sheet_submit(membership=member(world, unit), user=user)
+    hold_preparatory(world)
+    client.force_login(world.head)
+    assert "chưa nộp" not in client.get(url("review_agree")).content.decode()
+    assert client.post(url("review_agree")).status_code == 302 and _agreed()
+
+
+def test_after_agreement_every_badge_says_the_scores_are_agreed(client, world, card, hh):
+    save(world, hh, card["II.1"], points="180")
+    hold_preparatory(world)
+    client.force_login(world.head)
+    client.post(url("review_agree"), {"confirm_unsubmitted": "on", "reason": UNSUBMITTED_REASON})
+    assert _agreed()
+    matrix = client.get(url("review")).content.decode()
+    header = matrix.split("<thead", 1)[1].split("</thead>", 1)[0]
+    assert "Đang tự chấm" not in header and header.count("Điểm đã thống nhất") == 4
+
+    client.force_login(world.member)
+    sheet = client.get(reverse("sheet", args=[YEAR])).content.decode()
+    assert "Đang tự chấm" not in sheet and "Điểm đã thống nhất" in sheet
+    todo = client.get(reverse("todo") + f"?nam={YEAR}").content.decode()
+    assert "Nộp phiếu tự chấm điểm" in todo and "Điểm đã thống nhất" in todo

@@ -29,7 +29,8 @@ MODELS = [
     "awards_proposal",
 ]
 # Frameworks are the data of a guidance (Phụ lục 02): shown, never added here.
-READ_ONLY = {"scoring_framework", "scoring_frameworkcriterion"}
+# Participation facts change only with a source and a reason (R27, R35).
+READ_ONLY = {"scoring_framework", "scoring_frameworkcriterion", "scoring_participation"}
 
 
 @pytest.fixture

@@ -497,10 +497,20 @@ def test_adjusting_from_a_stale_revision_is_refused(world, card, hh):
 
 def test_agreeing_needs_a_preparatory_meeting_that_has_taken_place(world, card):
     with pytest.raises(ValidationError, match="sau họp trù bị"):
-        sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+        sheets.scores_agree(
+            cluster=world.cluster_a,
+            year=world.year,
+            user=world.head,
+            unsubmitted_reason="Thống nhất tại họp trù bị",
+        )
     hold_preparatory(world, held_on=timezone.localdate() + timedelta(days=3))
     with pytest.raises(ValidationError, match="sau họp trù bị"):
-        sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+        sheets.scores_agree(
+            cluster=world.cluster_a,
+            year=world.year,
+            user=world.head,
+            unsubmitted_reason="Thống nhất tại họp trù bị",
+        )
     assert not ScoreAgreement.objects.filter(agreed_at__isnull=False).exists()
 
 
@@ -508,13 +518,23 @@ def test_agreeing_is_for_the_head_of_the_cluster(world, card):
     hold_preparatory(world)
     for someone in (world.member, world.other_head, world.staff, world.deputy):
         with pytest.raises(PermissionDenied):
-            sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=someone)
+            sheets.scores_agree(
+                cluster=world.cluster_a,
+                year=world.year,
+                user=someone,
+                unsubmitted_reason="Thống nhất tại họp trù bị",
+            )
 
 
 def test_agreeing_needs_an_issued_scorecard(world):
     hold_preparatory(world)
     with pytest.raises(ValidationError, match="chưa có bảng chấm điểm"):
-        sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+        sheets.scores_agree(
+            cluster=world.cluster_a,
+            year=world.year,
+            user=world.head,
+            unsubmitted_reason="Thống nhất tại họp trù bị",
+        )
 
 
 @pytest.fixture
@@ -522,7 +542,12 @@ def agreed(world, card, hh):
     save(world, hh, card["II.1"], points="180")
     sheets.sheet_submit(membership=hh, user=world.member)
     hold_preparatory(world)
-    sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+    sheets.scores_agree(
+        cluster=world.cluster_a,
+        year=world.year,
+        user=world.head,
+        unsubmitted_reason="Thống nhất tại họp trù bị",
+    )
     return world
 
 
@@ -547,7 +572,12 @@ def test_agreed_scores_are_locked(agreed, card, hh):
             file=ContentFile(PDF, "a.pdf"),
             user=world.member,
         ),
-        lambda: sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head),
+        lambda: sheets.scores_agree(
+            cluster=world.cluster_a,
+            year=world.year,
+            user=world.head,
+            unsubmitted_reason="Thống nhất tại họp trù bị",
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(ValidationError, match="thống nhất"):
@@ -605,7 +635,12 @@ def test_history_records_each_kind_of_change_with_the_user_and_why(world, card, 
         revision=1,
     )
     hold_preparatory(world)
-    sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+    sheets.scores_agree(
+        cluster=world.cluster_a,
+        year=world.year,
+        user=world.head,
+        unsubmitted_reason="Thống nhất tại họp trù bị",
+    )
     sheets.scores_reopen(
         cluster=world.cluster_a, year=world.year, user=world.staff, reason="Khiếu nại"
     )

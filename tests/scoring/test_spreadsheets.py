@@ -302,7 +302,12 @@ def test_another_workbook_is_not_a_template(client, world, card):
 def test_scores_locked_after_agreement_are_refused(client, world, card):
     content = fill(download(client, world), everyone())
     hold_preparatory(world)
-    sheets.scores_agree(cluster=world.cluster_a, year=world.year, user=world.head)
+    sheets.scores_agree(
+        cluster=world.cluster_a,
+        year=world.year,
+        user=world.head,
+        unsubmitted_reason="Thống nhất tại họp trù bị",
+    )
     errors = errors_of(upload(client, world, content))
     assert len(errors) == 1 and "đã được thống nhất sau họp trù bị" in errors[0]
     assert not Score.objects.exists()

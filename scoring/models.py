@@ -200,6 +200,15 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return f"{self.code}. {self.title[:80]}"
 
+    @property
+    def fixed_points(self) -> Decimal | None:
+        """R17: the points Phụ lục 02 gives this criterion as one of its items
+        (section III: III.1 = 35 … III.7 = 15), which the cluster may not change."""
+        framework = self.framework_criterion
+        if framework is None or framework.parent_id is not None:
+            return None
+        return framework.points
+
     @cached_property
     def rule(self) -> engine.Criterion:
         """The criterion as the engine reads it, bands included (computed once per instance)."""

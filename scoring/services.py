@@ -233,8 +233,11 @@ def criterion_split(
 ) -> list[Criterion]:
     """Split a leaf into sub-criteria (code, title, points) that total its points (R17).
 
-    The criterion stays, now as a heading; the parts are not added criteria,
-    so they do not count toward the 30% limit. They inherit its scoring
+    The criterion stays, now as a heading. Splitting a framework criterion
+    concretises it, which counts toward the 30% limit as adding one does
+    ("cụ thể hoá hoặc bổ sung thêm tiêu chí … không vượt quá 30%" [II.1]),
+    once per framework criterion however often it is split; splitting an
+    added criterion does not count again. The parts inherit its scoring
     method and direction, except that a tiered criterion's parts start
     qualitative (its bands were set for its own points).
     """
@@ -246,7 +249,8 @@ def criterion_split(
         )
     if len(parts) < 2:
         raise ValidationError(f"Tách tiêu chí {criterion.code} cần ít nhất hai tiêu chí con (R17).")
-    errors = _new_codes_errors(scorecard, [code for code, _, _ in parts])
+    errors = _frame_limit_errors(scorecard, criterion.section, under=criterion, splits=True)
+    errors += _new_codes_errors(scorecard, [code for code, _, _ in parts])
     for code, title, points in parts:
         errors += _title_errors(title, code)
         errors += _points_errors(points, f"Tiêu chí {code}", criterion.section)
@@ -296,8 +300,10 @@ def criterion_add(
     direction: str = Direction.HIGHER,
     parent: Criterion | None = None,
 ) -> Criterion:
-    """A criterion the cluster adds to a section (R17): at most 30% of the
-    framework's count for the section and group, rounded down."""
+    """A criterion the cluster adds to a section (R17): concretised plus added
+    criteria at most 30% of the framework's count for the section and group,
+    rounded down. Added under an added criterion, it splits that one and does
+    not count again."""
     _lock(scorecard)
     if parent is not None:
         parent.refresh_from_db()
@@ -353,13 +359,9 @@ def criterion_add_errors(
         return errors
     if section not in engine.SECTIONS:
         return [f"Phần '{section}' không hợp lệ, chỉ có I, II, III (R15)."]
-    limit = engine.added_limit(section, scorecard.cluster.group)
-    added = scorecard.criteria.filter(section=section, added=True).count()
-    if added >= limit:
-        return [
-            f"Phần {section}: đã thêm {added}/{limit} tiêu chí, không được thêm quá 30% số "
-            "tiêu chí của khung (R17)."
-        ]
+    errors = _frame_limit_errors(scorecard, section, under=parent, splits=False)
+    if errors:
+        return errors
     errors = _new_codes_errors(scorecard, [code])
     errors += _title_errors(title, code)
     errors += _points_errors(points, f"Tiêu chí {code}", section)
@@ -395,6 +397,7 @@ def criterion_update(
         errors += _title_errors(title, criterion.code)
     if points is not None:
         errors += _points_errors(points, label, criterion.section)
+        errors += _fixed_points_errors(criterion, points)
     errors += _method_errors(
         new_method, criterion.direction if direction is None else direction, criterion.code
     )
@@ -562,6 +565,19 @@ def _points_errors(value: object, label: str, section: str) -> list[str]:
     return []
 
 
+def _fixed_points_errors(criterion: Criterion, points: Decimal) -> list[str]:
+    """R17: Phụ lục 02 gives section III's items their points (III.1 = 35 …
+    III.7 = 15); a cluster may split an item but not re-weight it."""
+    fixed = criterion.fixed_points
+    if fixed is None or points == fixed:
+        return []
+    return [
+        f"Tiêu chí {criterion.code}: Phụ lục 02 quy định {engine.fmt_points(fixed)} điểm cho "
+        f"mục này, không được đổi thành {engine.fmt_points(Decimal(points))} điểm; chỉ được "
+        "phân chia lại điểm giữa các tiêu chí con của mục (R17)."
+    ]
+
+
 def _method_errors(method: str, direction: str, code: str) -> list[str]:
     errors = []
     if method not in Method.values:
@@ -604,18 +620,117 @@ def _band_errors(band: BandInput, label: str, criterion_points: Decimal) -> list
 def scorecard_validate(scorecard: Scorecard) -> list[str]:
     """Why the scorecard cannot be submitted yet, in Vietnamese; empty when valid.
 
-    The engine checks the leaves (section totals, points, methods, bands);
-    the tree rules are checked here: sub-criteria total their parent, and the
-    30% limit counts rows marked added in the whole tree, so an added
-    criterion that was later split still counts once and its parts do not
-    (the engine, which sees only leaves, is given no added codes for that).
+    The engine checks the leaves (section totals, points, methods, bands,
+    R17's 30% and item points), read through `frame_marks` as a dataset
+    would list them; the tree rules are checked here: sub-criteria total
+    their parent, and an item keeps the points Phụ lục 02 gives it.
     """
-    rows = list(scorecard.criteria.order_by("order").prefetch_related("bands"))
-    leaves = [row.rule for row in rows if row.is_leaf]
-    errors = engine.validate_criteria(leaves, frozenset(), scorecard.cluster.group)
+    rows = list(
+        scorecard.criteria.order_by("order")
+        .select_related("framework_criterion")
+        # Bands for the engine's R19 checks.
+        .prefetch_related("bands")
+    )
+    marks = frame_marks(rows)
+    leaves = [row for row in rows if row.is_leaf]
+    errors = engine.validate_criteria(
+        [row.rule for row in leaves],
+        {row.code for row in leaves if marks[row.pk].added},
+        scorecard.cluster.group,
+        {row.code: marks[row.pk].parent for row in leaves if marks[row.pk].parent},
+    )
     errors += _tree_errors(rows)
-    errors += _added_errors(rows, scorecard.cluster.group)
+    for row in rows:
+        if row.fixed_points is not None and row.points != row.fixed_points:
+            errors += _fixed_points_errors(row, row.points)
     return errors
+
+
+@dataclass(frozen=True)
+class LeafMark:
+    """A leaf as DATASET.md lists it (R17): the `parent` it names, if any,
+    and whether it is `added`."""
+
+    parent: str | None
+    added: bool
+
+
+def frame_marks(rows: Sequence[Criterion]) -> dict[int, LeafMark]:
+    """R17 read off a scorecard's tree (all its rows), by leaf pk.
+
+    A leaf in or under an added row is added, and names the topmost added
+    row above it as its parent (an added criterion split counts once). Any
+    other leaf names its framework criterion (the tree's root above it) when
+    the cluster concretised that one, that is made a row of its own under it;
+    the framework's own sub-items (III.1.1a …) concretise nothing. Rows
+    without a framework link (an imported scorecard) are the cluster's.
+    """
+    by_pk = {row.pk: row for row in rows}
+
+    def chain(row: Criterion) -> list[Criterion]:
+        found = [row]
+        while found[-1].parent_id is not None:
+            found.append(by_pk[found[-1].parent_id])
+        return found
+
+    concretised = set()
+    for row in rows:
+        up = chain(row)
+        if len(up) > 1 and row.framework_criterion_id is None and not any(r.added for r in up):
+            concretised.add(up[-1].pk)
+    marks = {}
+    for row in rows:
+        if not row.is_leaf:
+            continue
+        up = chain(row)
+        added = [r for r in up if r.added]
+        if added:
+            marks[row.pk] = LeafMark(None if added[-1] is row else added[-1].code, True)
+        else:
+            root = up[-1]
+            named = root is not row and root.pk in concretised
+            marks[row.pk] = LeafMark(root.code if named else None, False)
+    return marks
+
+
+def frame_counts(rows: Sequence[Criterion]) -> dict[str, engine.FrameCount]:
+    """R17 per section of a scorecard's tree: concretised and added criteria."""
+    marks = frame_marks(rows)
+    leaves = [row for row in rows if row.is_leaf]
+    return engine.frame_counts(
+        [engine.Criterion(row.code, row.section, row.points, row.method) for row in leaves],
+        {row.code for row in leaves if marks[row.pk].added},
+        {row.code: marks[row.pk].parent for row in leaves if marks[row.pk].parent},
+    )
+
+
+def _frame_limit_errors(
+    scorecard: Scorecard, section: str, *, under: Criterion | None, splits: bool
+) -> list[str]:
+    """R17: whether one more concretised (`splits`: `under` is split) or added
+    (under `under`, or at the section's top) criterion stays within 30%."""
+    if scorecard.cluster.group not in engine.GROUPS:
+        return []  # validation names the bad group
+    rows = list(scorecard.criteria.all())
+    by_pk = {row.pk: row for row in rows}
+    up: list[Criterion] = []
+    node = by_pk.get(under.pk) if under is not None else None
+    while node is not None:
+        up.append(node)
+        node = by_pk.get(node.parent_id) if node.parent_id else None
+    marks = frame_marks(rows)
+    if any(row.added for row in up):
+        return []  # splits or extends an added criterion: already counted
+    if splits and up and any(m.parent == up[-1].code and not m.added for m in marks.values()):
+        return []  # its framework criterion is concretised already
+    used = frame_counts(rows).get(section, engine.FrameCount()).used
+    limit = engine.added_limit(section, scorecard.cluster.group)
+    if used < limit:
+        return []
+    return [
+        f"Phần {section}: đã cụ thể hóa/bổ sung {used}/{limit} tiêu chí, không được cụ thể hóa "
+        "hoặc bổ sung quá 30% số tiêu chí của khung (R17)."
+    ]
 
 
 def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
@@ -645,21 +760,6 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
                     f"{engine.fmt_points(row.points)} điểm "
                     f"của tiêu chí {row.code} (R17)."
                 )
-    return errors
-
-
-def _added_errors(rows: Sequence[Criterion], group: str) -> list[str]:
-    if group not in engine.GROUPS:
-        return []  # the engine already names the bad group
-    errors = []
-    for section in engine.SECTIONS:
-        added = sum(1 for row in rows if row.section == section and row.added)
-        limit = engine.added_limit(section, group)
-        if added > limit:
-            errors.append(
-                f"Phần {section}: có {added} tiêu chí bổ sung, vượt giới hạn {limit} (30% của "
-                f"{engine.FRAMEWORK_COUNTS[section][group]} tiêu chí khung, làm tròn xuống) (R17)."
-            )
     return errors
 
 

@@ -179,7 +179,7 @@ def test_r18_a_new_draft_may_follow_an_issued_scorecard(world):
 # R17: concretising and adding
 
 
-def test_r17_split_makes_sub_criteria_that_do_not_count_as_added(draft):
+def test_r17_split_makes_sub_criteria_under_the_framework_criterion(draft):
     parent = crit(draft, "II.1")  # 22.24
 
     parts = services.criterion_split(
@@ -201,16 +201,50 @@ def test_r17_split_makes_sub_criteria_that_do_not_count_as_added(draft):
         "II.2",
     ]
     assert services.scorecard_validate(draft) == []
-    # The split left the whole 30% for added criteria: II may still add 2.
-    for code in ("II.10", "II.11"):
+
+
+def test_r17_concretising_a_framework_criterion_counts_toward_the_30_percent(draft):
+    # Seed [II.1]: "cụ thể hoá hoặc bổ sung thêm tiêu chí … nhưng không vượt quá
+    # 30% số tiêu chí đã quy định cho từng nội dung" (RULES.md R17, corrected).
+    services.criterion_split(
+        criterion=crit(draft, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
+    )
+    # Splitting a part again concretises the same framework criterion: no second count.
+    services.criterion_split(
+        criterion=crit(draft, "II.1a"), parts=[("II.1a1", "a", D(6)), ("II.1a2", "b", D("6.24"))]
+    )
+    assert services.frame_counts(list(draft.criteria.all()))["II"] == engine.FrameCount(1, 0)
+    services.criterion_add(scorecard=draft, section="II", code="II.10", title="Mới", points=D(1))
+
+    with pytest.raises(ValidationError) as added:
         services.criterion_add(
-            scorecard=draft, section="II", code=code, title="Bổ sung", points=D(1)
+            scorecard=draft, section="II", code="II.11", title="Mới", points=D(1)
         )
-    with pytest.raises(ValidationError) as excinfo:
-        services.criterion_add(
-            scorecard=draft, section="II", code="II.12", title="Bổ sung", points=D(1)
+    with pytest.raises(ValidationError) as split:
+        services.criterion_split(
+            criterion=crit(draft, "II.2"), parts=[("II.2a", "a", D(11)), ("II.2b", "b", D("11.22"))]
         )
-    assert "Phần II: đã thêm 2/2 tiêu chí" in messages(excinfo)
+
+    refusal = (
+        "Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí, không được cụ thể hóa hoặc bổ sung quá 30% "
+        "số tiêu chí của khung (R17)."
+    )
+    assert added.value.messages == [refusal]
+    assert refusal in split.value.messages
+    assert crit(draft, "II.2").is_leaf
+
+
+def test_r17_splitting_a_section_iii_sub_item_concretises_its_item_once(draft):
+    # The framework's own sub-items (III.1.1a …) concretise nothing; the
+    # cluster's split of one concretises the item III.1, once.
+    assert services.frame_counts(list(draft.criteria.all())) == {}
+    for code in ("III.1.2", "III.1.3"):
+        half = crit(draft, code).points / 2
+        services.criterion_split(
+            criterion=crit(draft, code), parts=[(f"{code}a", "a", half), (f"{code}b", "b", half)]
+        )
+    assert services.frame_counts(list(draft.criteria.all()))["III"] == engine.FrameCount(1, 0)
+    assert services.scorecard_validate(draft) == []
 
 
 def test_r17_split_parts_must_total_the_parent(draft):
@@ -271,8 +305,8 @@ def test_r17_added_criteria_limited_to_30_percent_of_the_framework(world, group,
             scorecard=scorecard, section=section, code=f"{section}.BSX", title="Thêm", points=D(1)
         )
     assert (
-        f"Phần {section}: đã thêm {limit}/{limit} tiêu chí, không được thêm quá 30% số tiêu chí "
-        "của khung (R17)." in excinfo.value.messages
+        f"Phần {section}: đã cụ thể hóa/bổ sung {limit}/{limit} tiêu chí, không được cụ thể hóa "
+        "hoặc bổ sung quá 30% số tiêu chí của khung (R17)." in excinfo.value.messages
     )
     assert scorecard.criteria.filter(added=True).count() == limit
 
@@ -282,7 +316,7 @@ def test_r17_sixth_added_criterion_in_a_i_is_refused(draft):
         services.criterion_add(
             scorecard=draft, section="I", code=f"I.{20 + n}", title="Bổ sung", points=D(1)
         )
-    with pytest.raises(ValidationError, match="Phần I: đã thêm 5/5 tiêu chí"):
+    with pytest.raises(ValidationError, match="Phần I: đã cụ thể hóa/bổ sung 5/5 tiêu chí"):
         services.criterion_add(
             scorecard=draft, section="I", code="I.25", title="Bổ sung", points=D(1)
         )
@@ -297,7 +331,7 @@ def test_r17_an_added_criterion_split_later_still_counts_once(draft):
 
     assert services.scorecard_validate(draft) == []
     services.criterion_add(scorecard=draft, section="II", code="II.11", title="x", points=D(1))
-    with pytest.raises(ValidationError, match="Phần II: đã thêm 2/2 tiêu chí"):
+    with pytest.raises(ValidationError, match="Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí"):
         services.criterion_add(scorecard=draft, section="II", code="II.12", title="x", points=D(1))
 
 
@@ -315,7 +349,9 @@ def test_r17_added_criteria_over_the_limit_by_other_means_fail_validation(draft)
 
     errors = services.scorecard_validate(draft)
 
-    assert any(e.startswith("Phần II: có 3 tiêu chí bổ sung, vượt giới hạn 2") for e in errors)
+    assert any(
+        e.startswith("Phần II: cụ thể hóa 0 và bổ sung 3 tiêu chí, vượt giới hạn 2") for e in errors
+    )
 
 
 def test_r17_section_total_not_550_is_refused_at_submit_naming_the_section(world, draft):
@@ -340,6 +376,65 @@ def test_r17_added_criterion_makes_the_section_total_wrong_until_rebalanced(worl
     assert services.scorecard_validate(draft) == []
     services.scorecard_submit(scorecard=draft, user=world.head)
     assert draft.status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize(("code", "points", "fixed"), [("III.1", 45, 35), ("III.6", 10, 20)])
+def test_r17_section_iii_item_points_cannot_be_reweighted(draft, code, points, fixed):
+    # Phụ lục 02's table fixes the items: "1 = 35 … 6 = 20" (RULES.md R15, R17).
+    with pytest.raises(ValidationError) as excinfo:
+        services.criterion_update(criterion=crit(draft, code), points=D(points))
+
+    assert excinfo.value.messages == [
+        f"Tiêu chí {code}: Phụ lục 02 quy định {fixed} điểm cho mục này, không được đổi thành "
+        f"{points} điểm; chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17)."
+    ]
+    assert crit(draft, code).points == fixed
+    # The same points again, as the builder's row form sends them, are no change.
+    services.criterion_update(criterion=crit(draft, code), points=D(fixed))
+
+
+def test_r17_item_sub_criteria_may_be_reweighted_within_the_item(draft):
+    services.criterion_update(criterion=crit(draft, "III.1.2"), points=D(7))
+    assert any(
+        "các tiêu chí con của III.1 có tổng 32 điểm" in e
+        for e in (services.scorecard_validate(draft))
+    )
+
+    services.criterion_update(criterion=crit(draft, "III.1.3"), points=D(8))
+
+    assert services.scorecard_validate(draft) == []
+
+
+def test_r17_item_reweighted_by_other_means_fails_validation(world, draft):
+    Criterion.objects.filter(scorecard=draft, code="III.1").update(points=D(45))
+    Criterion.objects.filter(scorecard=draft, code="III.1.2").update(points=D(20))
+    Criterion.objects.filter(scorecard=draft, code="III.6").update(points=D(10))
+    Criterion.objects.filter(scorecard=draft, code="III.6.2").update(points=D(1))
+    Criterion.objects.filter(scorecard=draft, code="III.6.1").update(points=D(9))
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.scorecard_submit(scorecard=draft, user=world.head)
+
+    assert excinfo.value.messages == [
+        "Tiêu chí III.1: Phụ lục 02 quy định 35 điểm cho mục này, không được đổi thành 45 điểm; "
+        "chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17).",
+        "Tiêu chí III.6: Phụ lục 02 quy định 20 điểm cho mục này, không được đổi thành 10 điểm; "
+        "chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17).",
+    ]
+
+
+def test_r17_a_split_items_leaves_must_total_its_points(draft):
+    [part, _] = services.criterion_split(
+        criterion=crit(draft, "III.4.3"), parts=[("III.4.3a", "a", D(3)), ("III.4.3b", "b", D(2))]
+    )
+    services.criterion_update(criterion=part, points=D(4))
+
+    errors = services.scorecard_validate(draft)
+
+    assert (
+        "Phần III, mục III.4: các tiêu chí có tổng 36 điểm, phải đúng 35 điểm Phụ lục 02 quy định "
+        "cho mục; không được thay đổi điểm của mục (R17)." in errors
+    )
 
 
 def test_r17_points_with_3_decimals_are_refused(draft):
@@ -602,9 +697,11 @@ def test_r18_new_version_of_an_issued_scorecard_copies_tree_and_bands(world):
     services.criterion_split(
         criterion=crit(first, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
     )
-    services.criterion_add(scorecard=first, section="III", code="III.8", title="Mới", points=D(5))
-    services.criterion_update(criterion=crit(first, "III.6"), points=D(15))
-    services.criterion_update(criterion=crit(first, "III.6.1"), points=D(5))
+    services.criterion_add(scorecard=first, section="I", code="I.20", title="Mới", points=D(5))
+    services.criterion_update(criterion=crit(first, "I.1"), points=D("24.08"))
+    services.criterion_split(
+        criterion=crit(first, "III.6.1"), parts=[("III.6.1a", "a", D(5)), ("III.6.1b", "b", D(5))]
+    )
     issued(world, first)
 
     second = services.scorecard_new_version(scorecard=first, user=world.head)

@@ -68,6 +68,9 @@ class FrameworkCriterion(models.Model):
     points = PointsField("điểm", null=True, blank=True)
     order = models.PositiveSmallIntegerField("thứ tự", default=0)
     method = models.CharField("cách chấm", max_length=12, choices=Method.choices, blank=True)
+    direction = models.CharField(
+        "chiều chỉ tiêu", max_length=6, choices=Direction.choices, blank=True
+    )
     tiers = models.JSONField("các mức", default=list, blank=True)
     note = models.TextField("hướng dẫn chấm", blank=True)
 

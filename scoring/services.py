@@ -77,9 +77,10 @@ def scorecard_create_from_framework(
 
     The framework is the given one, else the newest whose year is at most the
     emulation year. The draft holds section I of the cluster's group (R16) and
-    sections II and III, with the framework's tree, order and tiers (tiered
-    leaves get their bands; other leaves are qualitative until the cluster
-    says otherwise).
+    sections II and III, with the framework's tree, order, methods and tiers
+    (tiered leaves get their bands; criteria the framework measures against a
+    plan start quantitative, with its direction; the others qualitative until
+    the cluster says otherwise).
 
     Product decision on points: Phụ lục 02 fixes points only in section III.
     Criteria without framework points get an even share of what their section
@@ -116,6 +117,7 @@ def scorecard_create_from_framework(
                 order=next(order),
                 is_leaf=not kids,
                 method=node.method if node.method in Method.values else Method.QUALITATIVE,
+                direction=node.direction or Direction.HIGHER,
             )
             if not kids:
                 bands.extend(_bands_from_tiers(criterion, node.tiers))

@@ -569,6 +569,24 @@ def test_section_iii_item_points_cannot_be_reweighted(world, client, code, point
     assert state(world) == before
 
 
+def test_a_fresh_draft_scores_measured_criteria_against_the_plan(world, client):
+    # Phụ lục 02 I.1 "Tổng thu ngân sách địa phương so chỉ tiêu…": measured against
+    # a plan, so it starts quantitative and can earn the exceed bonus (R19, R22).
+    client.force_login(world.head)
+
+    assert client.post(url("scorecard_create")).status_code == 302
+
+    page = html(client.get(PAGE))
+    for code, method, direction in (
+        ("I.1", "quantitative", "higher"),
+        ("I.13", "quantitative", "lower"),
+        ("I.2", "qualitative", "higher"),
+    ):
+        row = page.split(f'id="c-{crit(world, code).pk}"', 1)[1].split('id="c-', 1)[0]
+        assert re.search(rf'<option value="{method}" selected>', row), code
+        assert re.search(rf'<option value="{direction}" selected>', row), code
+
+
 def test_framework_criterion_cannot_be_removed(world, client):
     make_draft(world)
     i1 = crit(world, "I.1")

@@ -131,7 +131,40 @@ def test_r19_tiered_framework_leaf_gets_its_bands_others_are_qualitative(draft):
     assert (bands[0].min_value, bands[0].max_value) == (0, 0)
     assert bands[1].min_inclusive is False and bands[1].max_inclusive is False
     others = draft.criteria.filter(is_leaf=True).exclude(code="III.4.1")
-    assert set(others.values_list("method", flat=True)) == {"qualitative"}
+    assert set(others.exclude(method="quantitative").values_list("method", flat=True)) == {
+        "qualitative"
+    }
+
+
+def test_r19_measured_framework_criteria_start_quantitative_and_earn_the_exceed_bonus(draft):
+    # Phụ lục 02: "1. Tổng thu ngân sách địa phương so chỉ tiêu cấp có thẩm quyền giao";
+    # "13. … Giảm số vụ, số người chết, bị thương do tai nạn giao thông so năm trước".
+    revenue, accidents, output = crit(draft, "I.1"), crit(draft, "I.13"), crit(draft, "I.2")
+
+    assert (revenue.method, revenue.direction) == ("quantitative", "higher")
+    assert (accidents.method, accidents.direction) == ("quantitative", "lower")
+    assert output.method == "qualitative"  # "Giá trị sản xuất trên 1ha…" names no plan
+    beaten = engine.earned(revenue.rule, engine.Score("I.1", plan=D(100), actual=D(105)))
+    assert beaten.exceed_bonus == D("2.91")  # 5 full % over plan, capped at 10% of 29.08 (R22)
+
+
+def test_r19_data_migration_marks_existing_framework_rows(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    rows = FrameworkCriterion.objects.filter(framework__year=2022)
+    rows.filter(method="quantitative").update(method="", direction="")  # as 0002 left them
+    migration = import_module("scoring.migrations.0005_framework_measured_criteria")
+
+    migration.mark(apps, None)
+
+    measured = rows.filter(method="quantitative")
+    assert sorted(measured.values_list("group", "code", "direction")) == sorted(
+        [("A", f"I.{n}", "") for n in (1, 3, 4, 6, 7, 8, 9, 10, 12)]
+        + [("A", "I.13", "lower"), ("D", "I.1", "")]
+    )
+    assert rows.get(group="", code="III.4.1").method == "tiered"
 
 
 @pytest.mark.parametrize("group", ["A", "B", "C", "D"])
@@ -729,7 +762,7 @@ def test_r18_issuing_a_new_version_supersedes_the_old_and_carries_scores(world):
     first = issued(world)
     hh = Membership.objects.get(unit=world.a_member, year=world.year)
     lg = Membership.objects.get(unit=world.a_member2, year=world.year)
-    Score.objects.create(membership=hh, criterion=crit(first, "I.1"), points=D(29))
+    Score.objects.create(membership=hh, criterion=crit(first, "I.2"), points=D(28))
     Score.objects.create(membership=lg, criterion=crit(first, "III.4.1"), value=D(0))
     kept = Score.objects.create(membership=hh, criterion=crit(first, "II.1"), points=D(20))
 
@@ -746,17 +779,17 @@ def test_r18_issuing_a_new_version_supersedes_the_old_and_carries_scores(world):
         Score.objects.filter(criterion__scorecard=second)
         .values_list("membership__unit__code", "criterion__code")
         .order_by("criterion__code")
-    ) == [("HH", "I.1"), ("LG", "III.4.1")]
+    ) == [("HH", "I.2"), ("LG", "III.4.1")]
     kept.refresh_from_db()
     assert kept.criterion.scorecard_id == first.pk  # II.1 is no longer scored directly
-    moved = Score.objects.get(membership=hh, criterion__code="I.1")
+    moved = Score.objects.get(membership=hh, criterion__code="I.2")
     assert moved.history.first().history_change_reason == "Chuyển sang bảng chấm điểm bản 2"
     assert moved.history.first().history_user == world.head
 
     results = cluster_results(world.cluster_a, world.year)
     assert results.scorecard == second
     by_unit = {row.unit.code: row.result for row in results.rows}
-    assert by_unit["HH"].criteria["I.1"].earned == D(29)
+    assert by_unit["HH"].criteria["I.2"].earned == D(28)
     assert by_unit["LG"].criteria["III.4.1"].earned == D(20)
 
 

@@ -633,13 +633,9 @@ def scorecard_validate(scorecard: Scorecard) -> list[str]:
         # Bands for the engine's R19 checks.
         .prefetch_related("bands")
     )
-    marks = frame_marks(rows)
-    leaves = [row for row in rows if row.is_leaf]
+    leaves, added, parents = _as_dataset(rows)
     errors = engine.validate_criteria(
-        [row.rule for row in leaves],
-        {row.code for row in leaves if marks[row.pk].added},
-        scorecard.cluster.group,
-        {row.code: marks[row.pk].parent for row in leaves if marks[row.pk].parent},
+        [row.rule for row in leaves], added, scorecard.cluster.group, parents
     )
     errors += _tree_errors(rows)
     for row in rows:
@@ -668,23 +664,16 @@ def frame_marks(rows: Sequence[Criterion]) -> dict[int, LeafMark]:
     without a framework link (an imported scorecard) are the cluster's.
     """
     by_pk = {row.pk: row for row in rows}
-
-    def chain(row: Criterion) -> list[Criterion]:
-        found = [row]
-        while found[-1].parent_id is not None:
-            found.append(by_pk[found[-1].parent_id])
-        return found
-
     concretised = set()
     for row in rows:
-        up = chain(row)
+        up = _chain(row, by_pk)
         if len(up) > 1 and row.framework_criterion_id is None and not any(r.added for r in up):
             concretised.add(up[-1].pk)
     marks = {}
     for row in rows:
         if not row.is_leaf:
             continue
-        up = chain(row)
+        up = _chain(row, by_pk)
         added = [r for r in up if r.added]
         if added:
             marks[row.pk] = LeafMark(None if added[-1] is row else added[-1].code, True)
@@ -695,14 +684,30 @@ def frame_marks(rows: Sequence[Criterion]) -> dict[int, LeafMark]:
     return marks
 
 
-def frame_counts(rows: Sequence[Criterion]) -> dict[str, engine.FrameCount]:
-    """R17 per section of a scorecard's tree: concretised and added criteria."""
+def _chain(row: Criterion, by_pk: dict[int, Criterion]) -> list[Criterion]:
+    """The row and its ancestors, up to the root of its tree."""
+    found = [row]
+    while found[-1].parent_id is not None:
+        found.append(by_pk[found[-1].parent_id])
+    return found
+
+
+def _as_dataset(rows: Sequence[Criterion]) -> tuple[list[Criterion], set[str], dict[str, str]]:
+    """A tree's leaves with the added codes and parents a dataset gives them (R17)."""
     marks = frame_marks(rows)
     leaves = [row for row in rows if row.is_leaf]
+    added = {row.code for row in leaves if marks[row.pk].added}
+    parents = {row.code: marks[row.pk].parent for row in leaves if marks[row.pk].parent}
+    return leaves, added, parents  # type: ignore[return-value]
+
+
+def frame_counts(rows: Sequence[Criterion]) -> dict[str, engine.FrameCount]:
+    """R17 per section of a scorecard's tree: concretised and added criteria."""
+    leaves, added, parents = _as_dataset(rows)
     return engine.frame_counts(
         [engine.Criterion(row.code, row.section, row.points, row.method) for row in leaves],
-        {row.code for row in leaves if marks[row.pk].added},
-        {row.code: marks[row.pk].parent for row in leaves if marks[row.pk].parent},
+        added,
+        parents,
     )
 
 
@@ -715,15 +720,11 @@ def _frame_limit_errors(
         return []  # validation names the bad group
     rows = list(scorecard.criteria.all())
     by_pk = {row.pk: row for row in rows}
-    up: list[Criterion] = []
-    node = by_pk.get(under.pk) if under is not None else None
-    while node is not None:
-        up.append(node)
-        node = by_pk.get(node.parent_id) if node.parent_id else None
-    marks = frame_marks(rows)
+    up = _chain(by_pk[under.pk], by_pk) if under is not None else []
     if any(row.added for row in up):
         return []  # splits or extends an added criterion: already counted
-    if splits and up and any(m.parent == up[-1].code and not m.added for m in marks.values()):
+    _, added, parents = _as_dataset(rows)
+    if splits and up[-1].code in {p for code, p in parents.items() if code not in added}:
         return []  # its framework criterion is concretised already
     used = frame_counts(rows).get(section, engine.FrameCount()).used
     limit = engine.added_limit(section, scorecard.cluster.group)

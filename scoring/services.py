@@ -720,11 +720,12 @@ def _frame_limit_errors(
         return []  # validation names the bad group
     rows = list(scorecard.criteria.all())
     by_pk = {row.pk: row for row in rows}
-    up = _chain(by_pk[under.pk], by_pk) if under is not None else []
+    # A parent of another scorecard has no chain here; criterion_add_errors names it.
+    up = _chain(by_pk[under.pk], by_pk) if under is not None and under.pk in by_pk else []
     if any(row.added for row in up):
         return []  # splits or extends an added criterion: already counted
     _, added, parents = _as_dataset(rows)
-    if splits and up[-1].code in {p for code, p in parents.items() if code not in added}:
+    if splits and up and up[-1].code in {p for code, p in parents.items() if code not in added}:
         return []  # its framework criterion is concretised already
     used = frame_counts(rows).get(section, engine.FrameCount()).used
     limit = engine.added_limit(section, scorecard.cluster.group)

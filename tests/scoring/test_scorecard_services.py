@@ -368,6 +368,24 @@ def test_r17_an_added_criterion_split_later_still_counts_once(draft):
         services.criterion_add(scorecard=draft, section="II", code="II.12", title="x", points=D(1))
 
 
+def test_r17_parent_of_another_scorecard_is_refused(world, draft):
+    other = draft_for(world, "B")
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.criterion_add(
+            scorecard=draft,
+            section="II",
+            code="II.10",
+            title="Mới",
+            points=D(1),
+            parent=crit(other, "II.1"),
+        )
+
+    assert excinfo.value.messages == [
+        "Tiêu chí cha II.1 phải thuộc phần II của bảng chấm điểm này (R17)."
+    ]
+
+
 def test_r17_codes_must_be_given_and_fit(draft):
     with pytest.raises(ValidationError) as excinfo:
         services.criterion_add(scorecard=draft, section="II", code=" ", title=" ", points=D(1))

@@ -39,6 +39,7 @@ from scoring.models import (
     Score,
     Scorecard,
 )
+from scoring.services import LeafMark, frame_marks
 
 FORMAT = "thidua-dataset/1"
 YEAR_RANGE = (1900, 2100)
@@ -92,6 +93,7 @@ class CriterionData:
     direction: str
     added: bool
     bands: tuple[engine.Band, ...]
+    parent: str | None = None  # R17: the criterion this leaf concretises or splits
 
     def for_engine(self) -> engine.Criterion:
         return engine.Criterion(
@@ -614,6 +616,13 @@ class _Checker:
             if not isinstance(added, bool):
                 self.error(where, "added phải là true hoặc false (R17).")
                 continue
+            parent = item.get("parent")
+            if "parent" in item and not _text(parent, CODE_MAX):
+                self.error(
+                    where,
+                    f"parent phải là mã tiêu chí: chuỗi khác rỗng, tối đa {CODE_MAX} ký tự (R17).",
+                )
+                continue
             bands = self.bands(where, item) if item["method"] == "tiered" else ()
             if bands is None:
                 continue
@@ -627,11 +636,13 @@ class _Checker:
                     direction=item.get("direction", "higher"),
                     added=added,
                     bands=bands,
+                    parent=parent,
                 )
             )
         as_engine = [c.for_engine() for c in criteria]
         added_codes = {c.code for c in criteria if c.added}
-        for message in engine.validate_criteria(as_engine, added_codes, group):  # type: ignore[arg-type]
+        parents = {c.code: c.parent for c in criteria if c.parent is not None}
+        for message in engine.validate_criteria(as_engine, added_codes, group, parents):  # type: ignore[arg-type]
             self.error(cluster_where, message)
         return tuple(criteria)
 
@@ -1114,15 +1125,17 @@ def _store_year(
         )
     }
     leaves = [
-        (c.code, criterion, order)
+        (c.code, criterion, 2 * order)
         for c in data.clusters
         for order, criterion in enumerate(c.criteria, start=1)
     ]
+    headings = _store_parents(leaves, scorecards, create)
     rows = create(
         Criterion,
         (
             Criterion(
                 scorecard=scorecards[cluster],
+                parent=headings.get((cluster, criterion.parent)),
                 section=criterion.section,
                 code=criterion.code,
                 title=criterion.title,
@@ -1213,6 +1226,36 @@ def _store_year(
     )
 
 
+def _store_parents(
+    leaves: list[tuple[str, CriterionData, int]], scorecards: dict[str, Scorecard], create
+) -> dict[tuple[str, str], Criterion]:
+    """R17: each distinct `parent` becomes the heading its leaves hang under,
+    as in a scorecard the builder made, just before its first leaf; it holds
+    its leaves' points, and is added when they are."""
+    found: dict[tuple[str, str], Criterion] = {}
+    for cluster, criterion, order in leaves:
+        if criterion.parent is None:
+            continue
+        key = (cluster, criterion.parent)
+        if key not in found:
+            found[key] = Criterion(
+                scorecard=scorecards[cluster],
+                section=criterion.section,
+                code=criterion.parent,
+                title=(
+                    f"Tiêu chí bổ sung {criterion.parent}"
+                    if criterion.added
+                    else f"Tiêu chí {criterion.parent} của khung, được cụ thể hóa"
+                ),
+                points=Decimal(0),
+                order=order - 1,
+                is_leaf=False,
+                added=criterion.added,
+            )
+        found[key].points += criterion.points
+    return dict(zip(found, create(Criterion, found.values()), strict=True))
+
+
 # ---------------------------------------------------------------------------
 # Export
 
@@ -1243,11 +1286,13 @@ def dataset_export(*, year: int) -> dict:
         for s in Scorecard.objects.issued().filter(year__year=year, cluster_id__in=cluster_ids)
     }
     scorecard_ids = [s.pk for s in scorecards.values()]
-    leaves = list(
-        Criterion.objects.filter(scorecard_id__in=scorecard_ids, is_leaf=True).order_by(
+    rows = list(
+        Criterion.objects.filter(scorecard_id__in=scorecard_ids).order_by(
             "scorecard_id", "order", "pk"
         )
     )
+    marks = frame_marks(rows)
+    leaves = [row for row in rows if row.is_leaf]
     bands: dict[int, list[Band]] = defaultdict(list)
     for band in Band.objects.filter(
         criterion__scorecard_id__in=scorecard_ids, criterion__is_leaf=True
@@ -1291,6 +1336,7 @@ def dataset_export(*, year: int) -> dict:
                 criteria_of,
                 bands,
                 quotas[cluster.pk],
+                marks,
             )
             for cluster in sorted(clusters.values(), key=lambda c: c.code)
         ],
@@ -1338,6 +1384,7 @@ def _cluster_document(
     criteria_of: dict[int, list[Criterion]],
     bands: dict[int, list[Band]],
     quotas: dict[str, int],
+    marks: dict[int, LeafMark],
 ) -> dict:
     criteria = criteria_of.get(scorecard.pk, []) if scorecard else []
     cap = scorecard.cluster_bonus_max if scorecard else engine.CLUSTER_BONUS_MAX
@@ -1354,11 +1401,11 @@ def _cluster_document(
         ],
         "quotas": quotas,
         "cluster_bonus_max": _json_number(cap),
-        "criteria": [_criterion_document(c, bands.get(c.pk, [])) for c in criteria],
+        "criteria": [_criterion_document(c, bands.get(c.pk, []), marks[c.pk]) for c in criteria],
     }
 
 
-def _criterion_document(criterion: Criterion, bands: list[Band]) -> dict:
+def _criterion_document(criterion: Criterion, bands: list[Band], mark: LeafMark) -> dict:
     document: dict[str, Any] = {
         "code": criterion.code,
         "section": criterion.section,
@@ -1366,8 +1413,10 @@ def _criterion_document(criterion: Criterion, bands: list[Band]) -> dict:
         "points": _json_number(criterion.points),
         "method": criterion.method,
         "direction": criterion.direction,
-        "added": criterion.added,
+        "added": mark.added,
     }
+    if mark.parent is not None:
+        document["parent"] = mark.parent
     if criterion.method == "tiered":
         document["tiers"] = [_tier_document(band) for band in bands]
     return document

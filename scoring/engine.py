@@ -11,7 +11,8 @@ module is a `Decimal` quantized to 0.01 with ROUND_HALF_UP.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -34,6 +35,20 @@ FRAMEWORK_COUNTS: dict[str, dict[str, int]] = {
     "I": {"A": 19, "B": 12, "C": 10, "D": 10},
     "II": dict.fromkeys(GROUPS, 9),
     "III": dict.fromkeys(GROUPS, 7),
+}
+# R15/R17: the points Phụ lục 02's detail table gives section III's items
+# ("Công tác thi đua, khen thưởng"); a cluster may split an item, but the
+# non-added leaves that name it keep exactly these points.
+SECTION_ITEMS: dict[str, dict[str, Decimal]] = {
+    "III": {
+        "III.1": Decimal(35),
+        "III.2": Decimal(50),
+        "III.3": Decimal(30),
+        "III.4": Decimal(35),
+        "III.5": Decimal(15),
+        "III.6": Decimal(20),
+        "III.7": Decimal(15),
+    }
 }
 
 DEDUCTION_POINTS = {
@@ -487,8 +502,49 @@ def _number_errors(value: object, label: str, rule: str) -> list[str]:
 
 
 def added_limit(section: str, group: str) -> int:
-    """R17: added criteria in a section ≤ 30% of the framework's count, rounded down."""
+    """R17: concretised plus added criteria in a section ≤ 30% of the
+    framework's count, rounded down."""
     return FRAMEWORK_COUNTS[section][group] * 3 // 10
+
+
+@dataclass(frozen=True)
+class FrameCount:
+    """R17, one section: framework criteria the cluster concretised (split)
+    and criteria it added; together at most `added_limit`."""
+
+    concretised: int = 0
+    added: int = 0
+
+    @property
+    def used(self) -> int:
+        return self.concretised + self.added
+
+
+def frame_counts(
+    criteria: Sequence[Criterion],
+    added_codes: set[str] | frozenset[str],
+    parents: Mapping[str, str] | None = None,
+) -> dict[str, FrameCount]:
+    """R17 per section, over the leaves as DATASET.md marks them: each distinct
+    `parent` of non-added leaves is one concretised framework criterion; each
+    distinct `parent` of added leaves, and each added leaf without one, is one
+    added criterion. The seed: "cụ thể hoá hoặc bổ sung thêm tiêu chí … nhưng
+    không vượt quá 30% số tiêu chí đã quy định cho từng nội dung" [II.1]."""
+    parents = parents or {}
+    concretised: dict[str, set[str]] = defaultdict(set)
+    added: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for criterion in criteria:
+        if criterion.section not in SECTIONS:
+            continue  # validate_criteria names it
+        parent = parents.get(criterion.code)
+        if criterion.code in added_codes:
+            added[criterion.section].add(("parent", parent) if parent else ("leaf", criterion.code))
+        elif parent:
+            concretised[criterion.section].add(parent)
+    return {
+        section: FrameCount(len(concretised[section]), len(added[section]))
+        for section in {*concretised, *added}
+    }
 
 
 def _band_can_match(band: Band) -> bool:
@@ -500,9 +556,17 @@ def _band_can_match(band: Band) -> bool:
 
 
 def validate_criteria(
-    criteria: Sequence[Criterion], added_codes: set[str] | frozenset[str], group: str
+    criteria: Sequence[Criterion],
+    added_codes: set[str] | frozenset[str],
+    group: str,
+    parents: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """R15–R17, R19: a scorecard's leaf criteria before it can be issued."""
+    """R15–R17, R19: a scorecard's leaf criteria before it can be issued.
+
+    `parents` maps a leaf's code to the code of the criterion it is a
+    sub-criterion of (DATASET.md's `parent`); see `frame_counts` and
+    `_item_errors` for how R17 reads it.
+    """
     errors: list[str] = []
     if group not in GROUPS:
         errors.append(f"Nhóm '{group}' không hợp lệ, chỉ có A, B, C, D (R16).")
@@ -552,17 +616,82 @@ def validate_criteria(
             + ", ".join(unknown_added)
             + " (R17)."
         )
+    errors.extend(_parent_errors(criteria, added_codes, parents or {}, seen))
     if group in GROUPS:
+        counts = frame_counts(criteria, added_codes, parents)
         for section in SECTIONS:
-            added = sum(1 for c in criteria if c.section == section and c.code in added_codes)
+            count = counts.get(section, FrameCount())
             limit = added_limit(section, group)
-            if added > limit:
+            if count.used > limit:
                 errors.append(
-                    f"Phần {section}: có {added} tiêu chí bổ sung, vượt giới hạn {limit} "
-                    f"(30% của {FRAMEWORK_COUNTS[section][group]} tiêu chí khung, "
-                    "làm tròn xuống) (R17)."
+                    f"Phần {section}: cụ thể hóa {count.concretised} và bổ sung {count.added} "
+                    f"tiêu chí, vượt giới hạn {limit} (30% của "
+                    f"{FRAMEWORK_COUNTS[section][group]} tiêu chí khung, làm tròn xuống) (R17)."
                 )
+    errors.extend(_item_errors(criteria, added_codes, parents or {}))
     return errors
+
+
+def _parent_errors(
+    criteria: Sequence[Criterion],
+    added_codes: set[str] | frozenset[str],
+    parents: Mapping[str, str],
+    leaf_codes: set[str],
+) -> list[str]:
+    """R17: a parent is a criterion split into these leaves, so it is not
+    itself a leaf, its leaves share one section, and either all of them are
+    added (an added criterion split) or none (a framework criterion split)."""
+    sections: dict[str, set[str]] = defaultdict(set)
+    kinds: dict[str, set[bool]] = defaultdict(set)
+    for criterion in criteria:
+        parent = parents.get(criterion.code)
+        if parent and criterion.section in SECTIONS:
+            sections[parent].add(criterion.section)
+            kinds[parent].add(criterion.code in added_codes)
+    errors = []
+    for parent in sorted(sections):
+        label = f"Tiêu chí cha {parent}"
+        if parent in leaf_codes:
+            errors.append(f"{label} trùng mã với một tiêu chí chấm điểm của bảng (R17).")
+        if len(sections[parent]) > 1:
+            errors.append(
+                f"{label} có tiêu chí con ở nhiều phần ({', '.join(sorted(sections[parent]))}); "
+                "tiêu chí con phải cùng phần (R17)."
+            )
+        if len(kinds[parent]) > 1:
+            errors.append(
+                f"{label} có cả tiêu chí con bổ sung và tiêu chí con không bổ sung; một tiêu "
+                "chí cụ thể hóa từ khung hoặc là tiêu chí bổ sung, không thể cả hai (R17)."
+            )
+    return errors
+
+
+def _item_errors(
+    criteria: Sequence[Criterion],
+    added_codes: set[str] | frozenset[str],
+    parents: Mapping[str, str],
+) -> list[str]:
+    """R17: an item Phụ lục 02 gives points (III.1 … III.7) keeps them. A
+    non-added leaf names the item its parent gives or, without a parent, the
+    item its own code gives; the leaves naming an item total its points. An
+    item no leaf names is checked only through the section total."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for criterion in criteria:
+        if criterion.section not in SECTION_ITEMS:
+            continue
+        items = SECTION_ITEMS[criterion.section]
+        named = parents.get(criterion.code) or criterion.code
+        if criterion.code in added_codes or named not in items or not _is_number(criterion.points):
+            continue
+        key = (criterion.section, named)
+        totals[key] = totals.get(key, ZERO) + Decimal(criterion.points)
+    return [
+        f"Phần {section}, mục {item}: các tiêu chí có tổng {fmt_points(total)} điểm, phải đúng "
+        f"{fmt_points(SECTION_ITEMS[section][item])} điểm Phụ lục 02 quy định cho mục; "
+        "không được thay đổi điểm của mục (R17)."
+        for (section, item), total in totals.items()
+        if total != SECTION_ITEMS[section][item]
+    ]
 
 
 def _band_errors(criterion: Criterion, label: str, points_ok: bool) -> list[str]:

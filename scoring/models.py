@@ -68,6 +68,9 @@ class FrameworkCriterion(models.Model):
     points = PointsField("điểm", null=True, blank=True)
     order = models.PositiveSmallIntegerField("thứ tự", default=0)
     method = models.CharField("cách chấm", max_length=12, choices=Method.choices, blank=True)
+    direction = models.CharField(
+        "chiều chỉ tiêu", max_length=6, choices=Direction.choices, blank=True
+    )
     tiers = models.JSONField("các mức", default=list, blank=True)
     note = models.TextField("hướng dẫn chấm", blank=True)
 
@@ -208,6 +211,15 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}. {self.title[:80]}"
+
+    @property
+    def fixed_points(self) -> Decimal | None:
+        """R17: the points Phụ lục 02 gives this criterion as one of its items
+        (section III: III.1 = 35 … III.7 = 15), which the cluster may not change."""
+        framework = self.framework_criterion
+        if framework is None or framework.parent_id is not None:
+            return None
+        return framework.points
 
     @cached_property
     def rule(self) -> engine.Criterion:

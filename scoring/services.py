@@ -91,9 +91,10 @@ def scorecard_create_from_framework(
 
     The framework is the given one, else the newest whose year is at most the
     emulation year. The draft holds section I of the cluster's group (R16) and
-    sections II and III, with the framework's tree, order and tiers (tiered
-    leaves get their bands; other leaves are qualitative until the cluster
-    says otherwise).
+    sections II and III, with the framework's tree, order, methods and tiers
+    (tiered leaves get their bands; criteria the framework measures against a
+    plan start quantitative, with its direction; the others qualitative until
+    the cluster says otherwise).
 
     Product decision on points: Phụ lục 02 fixes points only in section III.
     Criteria without framework points get an even share of what their section
@@ -131,6 +132,7 @@ def scorecard_create_from_framework(
                 order=next(order),
                 is_leaf=not kids,
                 method=node.method if node.method in Method.values else Method.QUALITATIVE,
+                direction=node.direction or Direction.HIGHER,
             )
             audit.save(criterion, user=user, reason=built)
             if not kids:
@@ -262,8 +264,11 @@ def criterion_split(
 ) -> list[Criterion]:
     """Split a leaf into sub-criteria (code, title, points) that total its points (R17).
 
-    The criterion stays, now as a heading; the parts are not added criteria,
-    so they do not count toward the 30% limit. They inherit its scoring
+    The criterion stays, now as a heading. Splitting a framework criterion
+    concretises it, which counts toward the 30% limit as adding one does
+    ("cụ thể hoá hoặc bổ sung thêm tiêu chí … không vượt quá 30%" [II.1]),
+    once per framework criterion however often it is split; splitting an
+    added criterion does not count again. The parts inherit its scoring
     method and direction, except that a tiered criterion's parts start
     qualitative (its bands were set for its own points).
     """
@@ -275,7 +280,8 @@ def criterion_split(
         )
     if len(parts) < 2:
         raise ValidationError(f"Tách tiêu chí {criterion.code} cần ít nhất hai tiêu chí con (R17).")
-    errors = _new_codes_errors(scorecard, [code for code, _, _ in parts])
+    errors = _frame_limit_errors(scorecard, criterion.section, under=criterion, splits=True)
+    errors += _new_codes_errors(scorecard, [code for code, _, _ in parts])
     for code, title, points in parts:
         errors += _title_errors(title, code)
         errors += _points_errors(points, f"Tiêu chí {code}", criterion.section)
@@ -330,8 +336,10 @@ def criterion_add(
     parent: Criterion | None = None,
     user: User | None = None,
 ) -> Criterion:
-    """A criterion the cluster adds to a section (R17): at most 30% of the
-    framework's count for the section and group, rounded down."""
+    """A criterion the cluster adds to a section (R17): concretised plus added
+    criteria at most 30% of the framework's count for the section and group,
+    rounded down. Added under an added criterion, it splits that one and does
+    not count again."""
     _lock(scorecard)
     if parent is not None:
         parent.refresh_from_db()
@@ -389,13 +397,9 @@ def criterion_add_errors(
         return errors
     if section not in engine.SECTIONS:
         return [f"Phần '{section}' không hợp lệ, chỉ có I, II, III (R15)."]
-    limit = engine.added_limit(section, scorecard.cluster.group)
-    added = scorecard.criteria.filter(section=section, added=True).count()
-    if added >= limit:
-        return [
-            f"Phần {section}: đã thêm {added}/{limit} tiêu chí, không được thêm quá 30% số "
-            "tiêu chí của khung (R17)."
-        ]
+    errors = _frame_limit_errors(scorecard, section, under=parent, splits=False)
+    if errors:
+        return errors
     errors = _new_codes_errors(scorecard, [code])
     errors += _title_errors(title, code)
     errors += _points_errors(points, f"Tiêu chí {code}", section)
@@ -433,6 +437,7 @@ def criterion_update(
         errors += _title_errors(title, criterion.code)
     if points is not None:
         errors += _points_errors(points, label, criterion.section)
+        errors += _fixed_points_errors(criterion, points)
     errors += _method_errors(
         new_method, criterion.direction if direction is None else direction, criterion.code
     )
@@ -630,6 +635,19 @@ def _points_errors(value: object, label: str, section: str) -> list[str]:
     return []
 
 
+def _fixed_points_errors(criterion: Criterion, points: Decimal) -> list[str]:
+    """R17: Phụ lục 02 gives section III's items their points (III.1 = 35 …
+    III.7 = 15); a cluster may split an item but not re-weight it."""
+    fixed = criterion.fixed_points
+    if fixed is None or points == fixed:
+        return []
+    return [
+        f"Tiêu chí {criterion.code}: Phụ lục 02 quy định {engine.fmt_points(fixed)} điểm cho "
+        f"mục này, không được đổi thành {engine.fmt_points(Decimal(points))} điểm; chỉ được "
+        "phân chia lại điểm giữa các tiêu chí con của mục (R17)."
+    ]
+
+
 def _method_errors(method: str, direction: str, code: str) -> list[str]:
     errors = []
     if method not in Method.values:
@@ -672,18 +690,119 @@ def _band_errors(band: BandInput, label: str, criterion_points: Decimal) -> list
 def scorecard_validate(scorecard: Scorecard) -> list[str]:
     """Why the scorecard cannot be submitted yet, in Vietnamese; empty when valid.
 
-    The engine checks the leaves (section totals, points, methods, bands);
-    the tree rules are checked here: sub-criteria total their parent, and the
-    30% limit counts rows marked added in the whole tree, so an added
-    criterion that was later split still counts once and its parts do not
-    (the engine, which sees only leaves, is given no added codes for that).
+    The engine checks the leaves (section totals, points, methods, bands,
+    R17's 30% and item points), read through `frame_marks` as a dataset
+    would list them; the tree rules are checked here: sub-criteria total
+    their parent, and an item keeps the points Phụ lục 02 gives it.
     """
-    rows = list(scorecard.criteria.order_by("order").prefetch_related("bands"))
-    leaves = [row.rule for row in rows if row.is_leaf]
-    errors = engine.validate_criteria(leaves, frozenset(), scorecard.cluster.group)
+    rows = list(
+        scorecard.criteria.order_by("order")
+        .select_related("framework_criterion")
+        # Bands for the engine's R19 checks.
+        .prefetch_related("bands")
+    )
+    leaves, added, parents = _as_dataset(rows)
+    errors = engine.validate_criteria(
+        [row.rule for row in leaves], added, scorecard.cluster.group, parents
+    )
     errors += _tree_errors(rows)
-    errors += _added_errors(rows, scorecard.cluster.group)
+    for row in rows:
+        if row.fixed_points is not None and row.points != row.fixed_points:
+            errors += _fixed_points_errors(row, row.points)
     return errors
+
+
+@dataclass(frozen=True)
+class LeafMark:
+    """A leaf as DATASET.md lists it (R17): the `parent` it names, if any,
+    and whether it is `added`."""
+
+    parent: str | None
+    added: bool
+
+
+def frame_marks(rows: Sequence[Criterion]) -> dict[int, LeafMark]:
+    """R17 read off a scorecard's tree (all its rows), by leaf pk.
+
+    A leaf in or under an added row is added, and names the topmost added
+    row above it as its parent (an added criterion split counts once). Any
+    other leaf names its framework criterion (the tree's root above it) when
+    the cluster concretised that one, that is made a row of its own under it;
+    the framework's own sub-items (III.1.1a …) concretise nothing. Rows
+    without a framework link (an imported scorecard) are the cluster's.
+    """
+    by_pk = {row.pk: row for row in rows}
+    concretised = set()
+    for row in rows:
+        up = _chain(row, by_pk)
+        if len(up) > 1 and row.framework_criterion_id is None and not any(r.added for r in up):
+            concretised.add(up[-1].pk)
+    marks = {}
+    for row in rows:
+        if not row.is_leaf:
+            continue
+        up = _chain(row, by_pk)
+        added = [r for r in up if r.added]
+        if added:
+            marks[row.pk] = LeafMark(None if added[-1] is row else added[-1].code, True)
+        else:
+            root = up[-1]
+            named = root is not row and root.pk in concretised
+            marks[row.pk] = LeafMark(root.code if named else None, False)
+    return marks
+
+
+def _chain(row: Criterion, by_pk: dict[int, Criterion]) -> list[Criterion]:
+    """The row and its ancestors, up to the root of its tree."""
+    found = [row]
+    while found[-1].parent_id is not None:
+        found.append(by_pk[found[-1].parent_id])
+    return found
+
+
+def _as_dataset(rows: Sequence[Criterion]) -> tuple[list[Criterion], set[str], dict[str, str]]:
+    """A tree's leaves with the added codes and parents a dataset gives them (R17)."""
+    marks = frame_marks(rows)
+    leaves = [row for row in rows if row.is_leaf]
+    added = {row.code for row in leaves if marks[row.pk].added}
+    parents = {row.code: marks[row.pk].parent for row in leaves if marks[row.pk].parent}
+    return leaves, added, parents  # type: ignore[return-value]
+
+
+def frame_counts(rows: Sequence[Criterion]) -> dict[str, engine.FrameCount]:
+    """R17 per section of a scorecard's tree: concretised and added criteria."""
+    leaves, added, parents = _as_dataset(rows)
+    return engine.frame_counts(
+        [engine.Criterion(row.code, row.section, row.points, row.method) for row in leaves],
+        added,
+        parents,
+    )
+
+
+def _frame_limit_errors(
+    scorecard: Scorecard, section: str, *, under: Criterion | None, splits: bool
+) -> list[str]:
+    """R17: whether one more concretised (`splits`: `under` is split) or added
+    (under `under`, or at the section's top) criterion stays within 30%."""
+    if scorecard.cluster.group not in engine.GROUPS:
+        return []  # validation names the bad group
+    rows = list(scorecard.criteria.all())
+    by_pk = {row.pk: row for row in rows}
+    # A parent of another scorecard has no chain here; criterion_add_errors names it.
+    up = _chain(by_pk[under.pk], by_pk) if under is not None and under.pk in by_pk else []
+    if any(row.added for row in up):
+        return []  # splits or extends an added criterion: already counted
+    _, added, parents = _as_dataset(rows)
+    if splits and up and up[-1].code in {p for code, p in parents.items() if code not in added}:
+        return []  # its framework criterion is concretised already
+    used = frame_counts(rows).get(section, engine.FrameCount()).used
+    limit = engine.added_limit(section, scorecard.cluster.group)
+    if used < limit:
+        return []
+    return [
+        f"Phần {section}: đã cụ thể hóa/bổ sung {used}/{limit} tiêu chí, không được cụ thể hóa "
+        "hoặc bổ sung quá 30% số tiêu chí của khung (R17)."
+    ]
 
 
 def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
@@ -713,21 +832,6 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
                     f"{engine.fmt_points(row.points)} điểm "
                     f"của tiêu chí {row.code} (R17)."
                 )
-    return errors
-
-
-def _added_errors(rows: Sequence[Criterion], group: str) -> list[str]:
-    if group not in engine.GROUPS:
-        return []  # the engine already names the bad group
-    errors = []
-    for section in engine.SECTIONS:
-        added = sum(1 for row in rows if row.section == section and row.added)
-        limit = engine.added_limit(section, group)
-        if added > limit:
-            errors.append(
-                f"Phần {section}: có {added} tiêu chí bổ sung, vượt giới hạn {limit} (30% của "
-                f"{engine.FRAMEWORK_COUNTS[section][group]} tiêu chí khung, làm tròn xuống) (R17)."
-            )
     return errors
 
 

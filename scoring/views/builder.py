@@ -448,6 +448,12 @@ class Row:
         return self.criterion.framework_criterion_id is None
 
     @property
+    def fixed_label(self) -> str:
+        """R17: the points Phụ lục 02 fixes for a section III item, else ""."""
+        fixed = self.criterion.fixed_points
+        return "" if fixed is None else engine.fmt_points(fixed)
+
+    @property
     def method_label(self) -> str:
         method = self.criterion.method
         label = engine.METHOD_LABELS.get(method, method)
@@ -466,7 +472,7 @@ class Section:
     label: str
     frame: Decimal
     total: Decimal
-    added: int
+    used: int  # R17: framework criteria concretised plus criteria added
     limit: int
     rows: list[Row]
     add_form: AddCriterionForm | None = None
@@ -542,8 +548,14 @@ def _sections(
     scorecard: Scorecard, cluster: Cluster, editing: bool, focus: Focus | None, split_pk
 ) -> list[Section]:
     """The tree by section with its running totals: the engine's sum of the
-    leaves against 550/200/200 (R15, R17)."""
-    rows = list(scorecard.criteria.order_by("order").prefetch_related("bands"))
+    leaves against 550/200/200, and the criteria concretised or added against
+    the 30% limit (R15, R17)."""
+    rows = list(
+        scorecard.criteria.order_by("order")
+        .select_related("framework_criterion")
+        .prefetch_related("bands")
+    )
+    counts = services.frame_counts(rows)
     by_pk = {row.pk: row for row in rows}
     kids: dict[int, list[Criterion]] = defaultdict(list)
     for row in rows:
@@ -564,7 +576,7 @@ def _sections(
             label=engine.SECTION_LABELS[code],
             frame=engine.SECTION_POINTS[code],
             total=sum((row.points for row in mine if row.is_leaf), Decimal(0)),
-            added=sum(1 for row in mine if row.added),
+            used=counts.get(code, engine.FrameCount()).used,
             limit=engine.added_limit(code, cluster.group),
             rows=[],
         )

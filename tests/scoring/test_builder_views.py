@@ -353,7 +353,8 @@ def test_journey_from_framework_to_issued(world, client):
     page = text(client.get(PAGE))
     assert "Tổng 550/550 điểm · đủ điểm" in page
     assert "Tổng 200/200 điểm · đủ điểm" in page
-    assert "đã thêm 0/5" in page and "đã thêm 0/2" in page
+    assert "đã cụ thể hóa/bổ sung 0 / tối đa 5" in page
+    assert "đã cụ thể hóa/bổ sung 0 / tối đa 2" in page
 
     # Points that put section I off: the page shows the difference in red.
     i1 = crit(world, "I.1")
@@ -373,7 +374,8 @@ def test_journey_from_framework_to_issued(world, client):
     client.post(url("criterion_save", i1.pk), row_data(crit(world, "I.1"), points="29.08"))
     assert "Tổng 550/550 điểm · đủ điểm" in text(client.get(PAGE))
 
-    # Split I.2: sub-criteria that do not total the parent are refused next to the row.
+    # Split I.2 (concretise it): sub-criteria that do not total the parent are
+    # refused next to the row.
     i2 = crit(world, "I.2")
     bad = [("I.2.1", "Trồng trọt", "10"), ("I.2.2", "Chăn nuôi", "10")]
     response = client.post(url("criterion_split", i2.pk), split_data(i2, bad))
@@ -390,13 +392,14 @@ def test_journey_from_framework_to_issued(world, client):
         "I.2.3",
     ]
     page = text(client.get(PAGE))
-    assert "Tiêu chí con: 28,94/28,94" in page and "đã thêm 0/5" in page
+    # Concretising a framework criterion counts toward the 30% (R17, seed [II.1]).
+    assert "Tiêu chí con: 28,94/28,94" in page and "đã cụ thể hóa/bổ sung 1 / tối đa 5" in page
 
     # Add a criterion: counted against the 30% limit, and the section total moves.
     data = add_data("I", "I.20", "Chuyển đổi số", "10")
     assert client.post(url("criterion_add", "I"), data).status_code == 302
     page = text(client.get(PAGE))
-    assert "đã thêm 1/5" in page
+    assert "đã cụ thể hóa/bổ sung 2 / tối đa 5" in page
     assert "Tổng 560/550 điểm · thừa 10 điểm" in page
     i3 = crit(world, "I.3")
     client.post(url("criterion_save", i3.pk), row_data(i3, points="18.94"))
@@ -508,15 +511,82 @@ def test_added_criterion_over_the_limit_is_refused_under_the_section(world, clie
         )
     client.force_login(world.head)
     page = text(client.get(PAGE))
-    assert "đã thêm 2/2" in page and "Phần II đã thêm đủ 2/2 tiêu chí" in page
+    assert "đã cụ thể hóa/bổ sung 2 / tối đa 2" in page
+    assert "Phần II đã cụ thể hóa/bổ sung 2 / tối đa 2 tiêu chí" in page
     before = state(world)
 
     response = client.post(url("criterion_add", "II"), add_data("II", "II.12", "Nữa", "1"))
 
     assert response.status_code == 200
     section = html(response).split('id="phan-II"', 1)[1].split('id="phan-III"', 1)[0]
-    assert "Phần II: đã thêm 2/2 tiêu chí, không được thêm quá 30%" in section
+    assert "Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí, không được cụ thể hóa" in section
     assert state(world) == before
+
+
+def test_concretised_and_added_criteria_share_the_30_percent_per_section(world, client):
+    # Seed [II.1]: "cụ thể hoá hoặc bổ sung thêm tiêu chí … nhưng không vượt quá
+    # 30% số tiêu chí đã quy định cho từng nội dung".
+    make_draft(world)
+    client.force_login(world.head)
+    ii1 = crit(world, "II.1")
+    parts = [("II.1a", "Học tập", "12.24"), ("II.1b", "Quán triệt", "10")]
+    assert client.post(url("criterion_split", ii1.pk), split_data(ii1, parts)).status_code == 302
+    assert "đã cụ thể hóa/bổ sung 1 / tối đa 2" in text(client.get(PAGE))
+    assert client.post(url("criterion_add", "II"), add_data("II", "II.10", "Mới", "1")).status_code
+    assert "đã cụ thể hóa/bổ sung 2 / tối đa 2" in text(client.get(PAGE))
+    before = state(world)
+
+    ii2 = crit(world, "II.2")
+    parts = [("II.2a", "Một", "11"), ("II.2b", "Hai", "11.22")]
+    response = client.post(url("criterion_split", ii2.pk), split_data(ii2, parts))
+
+    assert response.status_code == 200
+    row = html(response).split(f'id="c-{ii2.pk}"', 1)[1].split('id="c-', 1)[0]
+    assert (
+        "Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí, không được cụ thể hóa hoặc bổ sung quá 30% "
+        "số tiêu chí của khung (R17)." in row
+    )
+    assert state(world) == before
+
+
+@pytest.mark.parametrize(
+    ("code", "points", "fixed"), [("III.1", "45", "35"), ("III.6", "10", "20")]
+)
+def test_section_iii_item_points_cannot_be_reweighted(world, client, code, points, fixed):
+    # Phụ lục 02's table gives the items their points; a cluster splits them, no more (R17).
+    make_draft(world)
+    client.force_login(world.head)
+    item = crit(world, code)
+    assert f"Phụ lục 02 quy định {fixed} điểm, không đổi được" in text(client.get(PAGE))
+    before = state(world)
+
+    response = client.post(url("criterion_save", item.pk), row_data(item, points=points))
+
+    assert response.status_code == 200
+    row = html(response).split(f'id="c-{item.pk}"', 1)[1].split('id="c-', 1)[0]
+    assert (
+        f"Tiêu chí {code}: Phụ lục 02 quy định {fixed} điểm cho mục này, không được đổi thành "
+        f"{points} điểm; chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17)."
+    ) in row
+    assert state(world) == before
+
+
+def test_a_fresh_draft_scores_measured_criteria_against_the_plan(world, client):
+    # Phụ lục 02 I.1 "Tổng thu ngân sách địa phương so chỉ tiêu…": measured against
+    # a plan, so it starts quantitative and can earn the exceed bonus (R19, R22).
+    client.force_login(world.head)
+
+    assert client.post(url("scorecard_create")).status_code == 302
+
+    page = html(client.get(PAGE))
+    for code, method, direction in (
+        ("I.1", "quantitative", "higher"),
+        ("I.13", "quantitative", "lower"),
+        ("I.2", "qualitative", "higher"),
+    ):
+        row = page.split(f'id="c-{crit(world, code).pk}"', 1)[1].split('id="c-', 1)[0]
+        assert re.search(rf'<option value="{method}" selected>', row), code
+        assert re.search(rf'<option value="{direction}" selected>', row), code
 
 
 def test_framework_criterion_cannot_be_removed(world, client):

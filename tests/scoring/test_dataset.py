@@ -61,7 +61,8 @@ MODELS = (
 
 def _examples(*, valid: bool) -> list[Path]:
     found = []
-    for path in sorted(DATA.glob("*.json")):
+    # frame/: R17's concretised and added criteria (`parent`), from spec/examples/frame.
+    for path in sorted([*DATA.glob("*.json"), *(DATA / "frame").glob("*.json")]):
         expected = path.with_name(path.stem + ".expected.json")
         if path.name.endswith(".expected.json") or not expected.exists():
             continue
@@ -158,6 +159,8 @@ def test_invalid_example_is_refused_and_leaves_nothing(path: Path) -> None:
 def test_examples_are_present() -> None:
     assert len(_examples(valid=True)) >= 3
     assert _examples(valid=False)
+    stems = {path.stem for path in [*_examples(valid=True), *_examples(valid=False)]}
+    assert {"06-frame-splits-within-limit", "07-frame-splits-and-added-over-limit"} <= stems
 
 
 # ---------------------------------------------------------------------------
@@ -219,6 +222,18 @@ def _mark_added(count: int) -> Callable[[dict], None]:
         section_i = [c for c in doc["clusters"][0]["criteria"] if c["section"] == "I"]
         for criterion in section_i[:count]:
             criterion["added"] = True
+
+    return mutate
+
+
+def _parents(parents: dict[str, object], added: tuple[str, ...] = ()) -> Callable[[dict], None]:
+    """Leaves given a `parent` (R17), some of them marked added."""
+
+    def mutate(doc: dict) -> None:
+        for code, parent in parents.items():
+            _criterion(doc, code)["parent"] = parent
+        for code in added:
+            _criterion(doc, code)["added"] = True
 
     return mutate
 
@@ -286,7 +301,36 @@ REFUSALS: list[tuple[str, Callable[[dict], None], str | tuple[str, ...]]] = [
     (
         "added-over-30-percent",
         _mark_added(6),
-        ("clusters[0] (CUM-HUYEN): ", "6 tiêu chí bổ sung", "5", "(R17)"),
+        ("clusters[0] (CUM-HUYEN): ", "bổ sung 6 tiêu chí", "vượt giới hạn 5", "(R17)"),
+    ),
+    (
+        "concretised-over-30-percent",
+        _parents({f"II.{n}": f"II.{n}.x" for n in (1, 2, 3)}),
+        ("clusters[0] (CUM-HUYEN): ", "Phần II: cụ thể hóa 3 và bổ sung 0", "giới hạn 2", "(R17)"),
+    ),
+    ("parent-null", _parents({"I.1": None}), ("criteria[0] (I.1)", "parent phải là mã")),
+    ("parent-number", _parents({"I.1": 5}), ("criteria[0] (I.1)", "parent phải là mã")),
+    ("parent-empty", _parents({"I.1": " "}), ("criteria[0] (I.1)", "parent phải là mã")),
+    (
+        "parent-is-a-leaf",
+        _parents({"I.1": "I.2"}),
+        ("Tiêu chí cha I.2 trùng mã với một tiêu chí chấm điểm", "(R17)"),
+    ),
+    (
+        "parent-in-two-sections",
+        _parents({"I.1": "X", "II.1": "X"}),
+        ("Tiêu chí cha X có tiêu chí con ở nhiều phần (I, II)", "(R17)"),
+    ),
+    (
+        "parent-added-and-not",
+        _parents({"I.1": "X", "I.2": "X"}, added=("I.2",)),
+        ("Tiêu chí cha X có cả tiêu chí con bổ sung và tiêu chí con không bổ sung", "(R17)"),
+    ),
+    (
+        "item-points-changed",
+        # III.1.1a … named III.1 by their parent: 20 of the item's 35 points.
+        _parents({code: "III.1" for code in ("III.1.1a", "III.1.1b", "III.1.1c", "III.1.1d")}),
+        ("Phần III, mục III.1: các tiêu chí có tổng 20 điểm, phải đúng 35", "(R17)"),
     ),
     (
         "criterion-points-zero",

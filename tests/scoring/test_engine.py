@@ -21,6 +21,7 @@ from scoring.engine import (
     FRAMEWORK_COUNTS,
     METHOD_LABELS,
     REASON_LABELS,
+    SECTION_ITEMS,
     SECTION_POINTS,
     STATUS_LABELS,
     THRESHOLD,
@@ -36,6 +37,7 @@ from scoring.engine import (
     compute_unit,
     earned,
     exceed_cap,
+    frame_counts,
     status_of,
     validate_bonuses,
     validate_criteria,
@@ -83,6 +85,8 @@ def full_scorecard(group: str = "A") -> list[Criterion]:
         total = SECTION_POINTS[section]
         each = (total / count).quantize(D("0.01"), rounding="ROUND_DOWN")
         points = [each] * (count - 1) + [total - each * (count - 1)]
+        if section in SECTION_ITEMS:  # R17: Phụ lục 02 fixes III.1 … III.7
+            points = list(SECTION_ITEMS[section].values())
         for i, p in enumerate(points, start=1):
             method = "quantitative" if section == "I" else "qualitative"
             criteria.append(Criterion(f"{section}.{i}", section, p, method))
@@ -219,7 +223,7 @@ def test_r17_added_criteria_at_limit_accepted_and_over_limit_refused() -> None:
     assert validate_criteria(criteria, set(section_one[:5]), "A") == []
     errors = validate_criteria(criteria, set(section_one[:6]), "A")
     assert errors == [
-        "Phần I: có 6 tiêu chí bổ sung, vượt giới hạn 5 "
+        "Phần I: cụ thể hóa 0 và bổ sung 6 tiêu chí, vượt giới hạn 5 "
         "(30% của 19 tiêu chí khung, làm tròn xuống) (R17)."
     ]
 
@@ -238,9 +242,112 @@ def test_r17_added_limit_in_sections_two_and_three() -> None:
     two = {c.code for c in criteria if c.section == "II"}
     errors = validate_criteria(criteria, set(sorted(two)[:3]), "A")
     assert errors == [
-        "Phần II: có 3 tiêu chí bổ sung, vượt giới hạn 2 "
+        "Phần II: cụ thể hóa 0 và bổ sung 3 tiêu chí, vượt giới hạn 2 "
         "(30% của 9 tiêu chí khung, làm tròn xuống) (R17)."
     ]
+
+
+def split(criteria: list[Criterion], code: str, *points: str) -> list[Criterion]:
+    """`code` concretised into sub-criteria code.a, code.b … of these points."""
+    at = next(i for i, c in enumerate(criteria) if c.code == code)
+    whole = criteria[at]
+    parts = [
+        Criterion(f"{code}.{chr(97 + n)}", whole.section, D(p), whole.method)
+        for n, p in enumerate(points)
+    ]
+    return criteria[:at] + parts + criteria[at + 1 :]
+
+
+def parents_of(criteria: list[Criterion]) -> dict[str, str]:
+    return {c.code: c.code.rsplit(".", 1)[0] for c in criteria if c.code.count(".") == 2}
+
+
+def test_r17_concretising_a_framework_criterion_counts_toward_the_30_percent() -> None:
+    # Seed [II.1]: "cụ thể hoá hoặc bổ sung thêm tiêu chí … nhưng không vượt quá
+    # 30% số tiêu chí đã quy định cho từng nội dung": II.1 and II.2 split, II.3 added.
+    criteria = split(split(full_scorecard(), "II.1", "10", "12.22"), "II.2", "20", "2.22")
+    parents = parents_of(criteria)
+    assert validate_criteria(criteria, set(), "A", parents) == []
+    assert frame_counts(criteria, set(), parents)["II"].used == 2
+
+    errors = validate_criteria(criteria, {"II.3"}, "A", parents)
+
+    assert errors == [
+        "Phần II: cụ thể hóa 2 và bổ sung 1 tiêu chí, vượt giới hạn 2 "
+        "(30% của 9 tiêu chí khung, làm tròn xuống) (R17)."
+    ]
+
+
+def test_r17_each_parent_counts_once_however_many_leaves_name_it() -> None:
+    criteria = split(full_scorecard(), "I.1", "10", "10", "8.94")
+    parents = parents_of(criteria)
+
+    assert frame_counts(criteria, set(), parents)["I"].concretised == 1
+    # An added criterion split into leaves (all added, parent = its code) counts once too.
+    added = split(full_scorecard(), "I.19", "15", "13.58")
+    added_parents = parents_of(added)
+    counts = frame_counts(added, {"I.19.a", "I.19.b"}, added_parents)
+    assert (counts["I"].concretised, counts["I"].added) == (0, 1)
+
+
+def test_r17_parent_named_by_added_and_non_added_leaves_is_refused() -> None:
+    criteria = split(full_scorecard(), "II.1", "10", "12.22")
+
+    errors = validate_criteria(criteria, {"II.1.a"}, "A", parents_of(criteria))
+
+    assert errors == [
+        "Tiêu chí cha II.1 có cả tiêu chí con bổ sung và tiêu chí con không bổ sung; một tiêu "
+        "chí cụ thể hóa từ khung hoặc là tiêu chí bổ sung, không thể cả hai (R17)."
+    ]
+
+
+def test_r17_parent_equal_to_a_leaf_code_or_across_sections_is_refused() -> None:
+    criteria = full_scorecard()
+
+    errors = validate_criteria(criteria, set(), "A", {"I.2": "I.1", "II.1": "I.1"})
+
+    assert "Tiêu chí cha I.1 trùng mã với một tiêu chí chấm điểm của bảng (R17)." in errors
+    assert (
+        "Tiêu chí cha I.1 có tiêu chí con ở nhiều phần (I, II); tiêu chí con phải cùng phần (R17)."
+        in errors
+    )
+
+
+def test_r17_section_iii_item_keeps_its_phu_luc_02_points() -> None:
+    # Phụ lục 02's table: III.1 = 35, III.6 = 20. Raising one and lowering the
+    # other keeps the section at 200 but re-weights the items.
+    criteria = full_scorecard()
+    criteria = _replace(criteria, -7, points=D(45))  # III.1
+    criteria = _replace(criteria, -2, points=D(10))  # III.6
+
+    errors = validate_criteria(criteria, set(), "A")
+
+    assert errors == [
+        "Phần III, mục III.1: các tiêu chí có tổng 45 điểm, phải đúng 35 điểm Phụ lục 02 "
+        "quy định cho mục; không được thay đổi điểm của mục (R17).",
+        "Phần III, mục III.6: các tiêu chí có tổng 10 điểm, phải đúng 20 điểm Phụ lục 02 "
+        "quy định cho mục; không được thay đổi điểm của mục (R17).",
+    ]
+
+
+def test_r17_a_split_items_leaves_total_its_points_and_it_counts_as_concretised() -> None:
+    good = split(full_scorecard(), "III.4", "20", "10", "5")
+    assert validate_criteria(good, set(), "A", parents_of(good)) == []
+    assert frame_counts(good, set(), parents_of(good))["III"].concretised == 1
+
+    bad = split(split(full_scorecard(), "III.4", "25", "10", "5"), "III.5", "5", "5")
+    errors = validate_criteria(bad, set(), "A", parents_of(bad))
+
+    assert "Phần III, mục III.4: các tiêu chí có tổng 40 điểm" in errors[-2]
+    assert "Phần III, mục III.5: các tiêu chí có tổng 10 điểm" in errors[-1]
+
+
+def test_r17_leaves_that_name_no_item_are_checked_only_by_the_section_total() -> None:
+    # The shared examples list III.1.1a … without a parent: no item is named.
+    criteria = [c for c in full_scorecard() if c.code != "III.1"] + [
+        Criterion(f"III.1.{n}", "III", D(p), "qualitative") for n, p in ((1, "20"), (2, "15"))
+    ]
+    assert validate_criteria(criteria, set(), "A") == []
 
 
 def test_r17_added_code_must_exist() -> None:
@@ -273,13 +380,13 @@ def test_r19_tiered_needs_at_least_one_band() -> None:
     assert errors == ["Tiêu chí III.7: chấm theo mức cần ít nhất một mức (R19)."]
 
 
-@pytest.mark.parametrize("band_points", ["-1", "28.59"])
+@pytest.mark.parametrize("band_points", ["-1", "15.01"])
 def test_r21_band_points_within_zero_and_criterion_points(band_points: str) -> None:
     criteria = full_scorecard()
-    assert criteria[-1].points == D("28.58")  # 200 − 6 × 28.57
+    assert criteria[-1].points == D("15")  # III.7 in Phụ lục 02
     criteria = _replace(criteria, -1, bands=(Band(D(band_points), max=D(0)),))
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Tiêu chí III.7, mức 1: điểm phải từ 0 đến 28,58 (R21)."]
+    assert errors == ["Tiêu chí III.7, mức 1: điểm phải từ 0 đến 15 (R21)."]
 
 
 def test_r21_band_points_at_bounds_accepted() -> None:
@@ -952,7 +1059,10 @@ def scorecards(draw) -> list[Criterion]:
             tiers: tuple[Band, ...] = ()
             if method == "tiered":
                 tiers = tuple(draw(st.lists(bands(points), min_size=1, max_size=4)))
-            criteria.append(Criterion(f"{section}.{i}", section, points, method, direction, tiers))
+            # Sub-codes ("III.1a") name no Phụ lục 02 item, so only the
+            # section total holds the generated points (R17).
+            code = f"{section}.{i}a"
+            criteria.append(Criterion(code, section, points, method, direction, tiers))
     return criteria
 
 

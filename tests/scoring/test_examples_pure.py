@@ -35,7 +35,7 @@ CENT = Decimal("0.01")
 def _examples() -> list[Path]:
     return sorted(
         path
-        for path in DATA.glob("*.json")
+        for path in [*DATA.glob("*.json"), *(DATA / "frame").glob("*.json")]
         if not path.name.endswith(".expected.json")
         and path.with_name(path.name[: -len(".json")] + ".expected.json").exists()
     )
@@ -124,7 +124,8 @@ def _load_cluster(dataset: dict[str, Any], cluster: dict[str, Any]):
         for vote in _by_unit(dataset.get("votes", []), code):
             votes[code] = vote["votes"]
     added = {c["code"] for c in cluster["criteria"] if c.get("added")}
-    return criteria, units, votes, added, head
+    parents = {c["code"]: c["parent"] for c in cluster["criteria"] if "parent" in c}
+    return criteria, units, votes, added, parents, head
 
 
 @pytest.mark.parametrize("path", _valid_examples(), ids=lambda p: p.stem)
@@ -135,9 +136,9 @@ def test_example_results_match_expected(path: Path) -> None:
     assert sorted(expected_clusters) == sorted(c["code"] for c in dataset["clusters"])
 
     for cluster in dataset["clusters"]:
-        criteria, units, votes, added, head = _load_cluster(dataset, cluster)
+        criteria, units, votes, added, parents, head = _load_cluster(dataset, cluster)
         # The examples are valid datasets, so the shared validators accept them.
-        assert validate_criteria(criteria, added, cluster["group"]) == []
+        assert validate_criteria(criteria, added, cluster["group"], parents) == []
         by_code = {c.code: c for c in criteria}
         cap = _num(cluster.get("cluster_bonus_max", 5))
         for unit in units:
@@ -181,3 +182,17 @@ def test_example_results_match_expected(path: Path) -> None:
 def test_examples_are_present() -> None:
     # A missing data folder would otherwise turn the whole module into a no-op.
     assert len(_examples()) >= 3
+
+
+def test_frame_example_over_the_30_percent_is_refused_by_the_engine() -> None:
+    # R17 as the seed has it: concretising II.1 counts like adding II.10 and II.11.
+    path = DATA / "frame" / "07-frame-splits-and-added-over-limit.json"
+    assert "error" in _expected(path)
+    dataset = json.loads(path.read_text())
+    [cluster] = dataset["clusters"]
+    criteria, _, _, added, parents, _ = _load_cluster(dataset, cluster)
+
+    assert validate_criteria(criteria, added, cluster["group"], parents) == [
+        "Phần II: cụ thể hóa 1 và bổ sung 2 tiêu chí, vượt giới hạn 2 "
+        "(30% của 9 tiêu chí khung, làm tròn xuống) (R17)."
+    ]

@@ -19,7 +19,16 @@ VIETNAMESE = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
     re.IGNORECASE,
 )
-CRITERION_KEYS = {"code", "title", "points", "children", "method", "tiers", "note"}
+CRITERION_KEYS = {
+    "code",
+    "title",
+    "points",
+    "children",
+    "method",
+    "direction",
+    "tiers",
+    "note",
+}
 TIER_KEYS = {"min", "max", "min_inclusive", "max_inclusive", "points"}
 
 
@@ -259,7 +268,7 @@ def test_known_titles(data):
 def tiered_leaves(data):
     for _, criteria in all_lists(data):
         for c in walk(criteria):
-            if "method" in c:
+            if c.get("method") == "tiered":
                 yield c
 
 
@@ -342,3 +351,47 @@ def test_only_iii_4_1_is_tiered(data):
 def test_iii_4_1_tiers_follow_seed(data, returned_pct, points):
     [leaf] = [c for c in walk(section(data, "III")["criteria"]) if c["code"] == "III.4.1"]
     assert tier_points(leaf, returned_pct) == Decimal(points)
+
+
+# --- measured criteria (R19, R20, R22) -----------------------------------------
+
+# Criteria whose Phụ lục 02 wording measures them against a plan or target,
+# with the seed's words that say so. They start quantitative, so a unit that
+# beats its plan earns the exceed bonus of [II.2.3.a] ("Cứ vượt 01% kế hoạch
+# thì được thưởng 01 điểm"). I.13 compares with the year before and counts
+# accidents: the figure is a ceiling (R19's `lower`).
+MEASURED = {
+    ("A", "I.1"): ("so chỉ tiêu", "higher"),
+    ("A", "I.3"): ("Thực hiện chỉ tiêu", "higher"),
+    ("A", "I.4"): ("so kế hoạch", "higher"),
+    ("A", "I.6"): ("theo KH", "higher"),
+    ("A", "I.7"): ("so kế hoạch", "higher"),
+    ("A", "I.8"): ("so kế hoạch", "higher"),
+    ("A", "I.9"): ("so kế hoạch", "higher"),
+    ("A", "I.10"): ("Tỷ lệ thôn, bản, tổ dân phố và gia đình đạt", "higher"),
+    ("A", "I.12"): ("so kế hoạch được giao", "higher"),
+    ("A", "I.13"): ("tai nạn giao thông so năm trước", "lower"),
+    ("D", "I.1"): ("Thực hiện kế hoạch sản xuất, kinh doanh", "higher"),
+}
+
+
+def test_measured_criteria_are_quantitative_where_the_seed_says_so(data):
+    found = {}
+    for label, criteria in all_lists(data):
+        group = label.split("/")[1] if "/" in label else ""
+        for c in walk(criteria):
+            if c.get("method") == "quantitative":
+                found[(group, c["code"])] = (c["title"], c.get("direction", "higher"))
+    assert set(found) == set(MEASURED)
+    for key, (words, direction) in MEASURED.items():
+        title, marked = found[key]
+        assert words in title, key
+        assert marked == direction, key
+
+
+def test_criteria_without_plan_wording_stay_qualitative(data):
+    # "Giá trị sản xuất trên 1ha" and "Tỷ lệ lao động qua đào tạo" name no plan
+    # to compare with; the cluster may still make them quantitative.
+    titles = {c["code"]: c for c in variant(data, "A")["criteria"]}
+    assert "method" not in titles["I.2"] and "method" not in titles["I.5"]
+    assert all("method" not in c for c in section(data, "II")["criteria"])

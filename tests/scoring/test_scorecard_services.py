@@ -138,7 +138,40 @@ def test_r19_tiered_framework_leaf_gets_its_bands_others_are_qualitative(draft):
     assert (bands[0].min_value, bands[0].max_value) == (0, 0)
     assert bands[1].min_inclusive is False and bands[1].max_inclusive is False
     others = draft.criteria.filter(is_leaf=True).exclude(code="III.4.1")
-    assert set(others.values_list("method", flat=True)) == {"qualitative"}
+    assert set(others.exclude(method="quantitative").values_list("method", flat=True)) == {
+        "qualitative"
+    }
+
+
+def test_r19_measured_framework_criteria_start_quantitative_and_earn_the_exceed_bonus(draft):
+    # Phụ lục 02: "1. Tổng thu ngân sách địa phương so chỉ tiêu cấp có thẩm quyền giao";
+    # "13. … Giảm số vụ, số người chết, bị thương do tai nạn giao thông so năm trước".
+    revenue, accidents, output = crit(draft, "I.1"), crit(draft, "I.13"), crit(draft, "I.2")
+
+    assert (revenue.method, revenue.direction) == ("quantitative", "higher")
+    assert (accidents.method, accidents.direction) == ("quantitative", "lower")
+    assert output.method == "qualitative"  # "Giá trị sản xuất trên 1ha…" names no plan
+    beaten = engine.earned(revenue.rule, engine.Score("I.1", plan=D(100), actual=D(105)))
+    assert beaten.exceed_bonus == D("2.91")  # 5 full % over plan, capped at 10% of 29.08 (R22)
+
+
+def test_r19_data_migration_marks_existing_framework_rows(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    rows = FrameworkCriterion.objects.filter(framework__year=2022)
+    rows.filter(method="quantitative").update(method="", direction="")  # as 0002 left them
+    migration = import_module("scoring.migrations.0005_framework_measured_criteria")
+
+    migration.mark(apps, None)
+
+    measured = rows.filter(method="quantitative")
+    assert sorted(measured.values_list("group", "code", "direction")) == sorted(
+        [("A", f"I.{n}", "") for n in (1, 3, 4, 6, 7, 8, 9, 10, 12)]
+        + [("A", "I.13", "lower"), ("D", "I.1", "")]
+    )
+    assert rows.get(group="", code="III.4.1").method == "tiered"
 
 
 @pytest.mark.parametrize("group", ["A", "B", "C", "D"])
@@ -186,7 +219,7 @@ def test_r18_a_new_draft_may_follow_an_issued_scorecard(world):
 # R17: concretising and adding
 
 
-def test_r17_split_makes_sub_criteria_that_do_not_count_as_added(draft):
+def test_r17_split_makes_sub_criteria_under_the_framework_criterion(draft):
     parent = crit(draft, "II.1")  # 22.24
 
     parts = services.criterion_split(
@@ -208,16 +241,50 @@ def test_r17_split_makes_sub_criteria_that_do_not_count_as_added(draft):
         "II.2",
     ]
     assert services.scorecard_validate(draft) == []
-    # The split left the whole 30% for added criteria: II may still add 2.
-    for code in ("II.10", "II.11"):
+
+
+def test_r17_concretising_a_framework_criterion_counts_toward_the_30_percent(draft):
+    # Seed [II.1]: "cụ thể hoá hoặc bổ sung thêm tiêu chí … nhưng không vượt quá
+    # 30% số tiêu chí đã quy định cho từng nội dung" (RULES.md R17, corrected).
+    services.criterion_split(
+        criterion=crit(draft, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
+    )
+    # Splitting a part again concretises the same framework criterion: no second count.
+    services.criterion_split(
+        criterion=crit(draft, "II.1a"), parts=[("II.1a1", "a", D(6)), ("II.1a2", "b", D("6.24"))]
+    )
+    assert services.frame_counts(list(draft.criteria.all()))["II"] == engine.FrameCount(1, 0)
+    services.criterion_add(scorecard=draft, section="II", code="II.10", title="Mới", points=D(1))
+
+    with pytest.raises(ValidationError) as added:
         services.criterion_add(
-            scorecard=draft, section="II", code=code, title="Bổ sung", points=D(1)
+            scorecard=draft, section="II", code="II.11", title="Mới", points=D(1)
         )
-    with pytest.raises(ValidationError) as excinfo:
-        services.criterion_add(
-            scorecard=draft, section="II", code="II.12", title="Bổ sung", points=D(1)
+    with pytest.raises(ValidationError) as split:
+        services.criterion_split(
+            criterion=crit(draft, "II.2"), parts=[("II.2a", "a", D(11)), ("II.2b", "b", D("11.22"))]
         )
-    assert "Phần II: đã thêm 2/2 tiêu chí" in messages(excinfo)
+
+    refusal = (
+        "Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí, không được cụ thể hóa hoặc bổ sung quá 30% "
+        "số tiêu chí của khung (R17)."
+    )
+    assert added.value.messages == [refusal]
+    assert refusal in split.value.messages
+    assert crit(draft, "II.2").is_leaf
+
+
+def test_r17_splitting_a_section_iii_sub_item_concretises_its_item_once(draft):
+    # The framework's own sub-items (III.1.1a …) concretise nothing; the
+    # cluster's split of one concretises the item III.1, once.
+    assert services.frame_counts(list(draft.criteria.all())) == {}
+    for code in ("III.1.2", "III.1.3"):
+        half = crit(draft, code).points / 2
+        services.criterion_split(
+            criterion=crit(draft, code), parts=[(f"{code}a", "a", half), (f"{code}b", "b", half)]
+        )
+    assert services.frame_counts(list(draft.criteria.all()))["III"] == engine.FrameCount(1, 0)
+    assert services.scorecard_validate(draft) == []
 
 
 def test_r17_split_parts_must_total_the_parent(draft):
@@ -278,8 +345,8 @@ def test_r17_added_criteria_limited_to_30_percent_of_the_framework(world, group,
             scorecard=scorecard, section=section, code=f"{section}.BSX", title="Thêm", points=D(1)
         )
     assert (
-        f"Phần {section}: đã thêm {limit}/{limit} tiêu chí, không được thêm quá 30% số tiêu chí "
-        "của khung (R17)." in excinfo.value.messages
+        f"Phần {section}: đã cụ thể hóa/bổ sung {limit}/{limit} tiêu chí, không được cụ thể hóa "
+        "hoặc bổ sung quá 30% số tiêu chí của khung (R17)." in excinfo.value.messages
     )
     assert scorecard.criteria.filter(added=True).count() == limit
 
@@ -289,7 +356,7 @@ def test_r17_sixth_added_criterion_in_a_i_is_refused(draft):
         services.criterion_add(
             scorecard=draft, section="I", code=f"I.{20 + n}", title="Bổ sung", points=D(1)
         )
-    with pytest.raises(ValidationError, match="Phần I: đã thêm 5/5 tiêu chí"):
+    with pytest.raises(ValidationError, match="Phần I: đã cụ thể hóa/bổ sung 5/5 tiêu chí"):
         services.criterion_add(
             scorecard=draft, section="I", code="I.25", title="Bổ sung", points=D(1)
         )
@@ -304,8 +371,26 @@ def test_r17_an_added_criterion_split_later_still_counts_once(draft):
 
     assert services.scorecard_validate(draft) == []
     services.criterion_add(scorecard=draft, section="II", code="II.11", title="x", points=D(1))
-    with pytest.raises(ValidationError, match="Phần II: đã thêm 2/2 tiêu chí"):
+    with pytest.raises(ValidationError, match="Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí"):
         services.criterion_add(scorecard=draft, section="II", code="II.12", title="x", points=D(1))
+
+
+def test_r17_parent_of_another_scorecard_is_refused(world, draft):
+    other = draft_for(world, "B")
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.criterion_add(
+            scorecard=draft,
+            section="II",
+            code="II.10",
+            title="Mới",
+            points=D(1),
+            parent=crit(other, "II.1"),
+        )
+
+    assert excinfo.value.messages == [
+        "Tiêu chí cha II.1 phải thuộc phần II của bảng chấm điểm này (R17)."
+    ]
 
 
 def test_r17_codes_must_be_given_and_fit(draft):
@@ -322,7 +407,9 @@ def test_r17_added_criteria_over_the_limit_by_other_means_fail_validation(draft)
 
     errors = services.scorecard_validate(draft)
 
-    assert any(e.startswith("Phần II: có 3 tiêu chí bổ sung, vượt giới hạn 2") for e in errors)
+    assert any(
+        e.startswith("Phần II: cụ thể hóa 0 và bổ sung 3 tiêu chí, vượt giới hạn 2") for e in errors
+    )
 
 
 def test_r17_section_total_not_550_is_refused_at_submit_naming_the_section(world, draft):
@@ -347,6 +434,65 @@ def test_r17_added_criterion_makes_the_section_total_wrong_until_rebalanced(worl
     assert services.scorecard_validate(draft) == []
     services.scorecard_submit(scorecard=draft, user=world.head)
     assert draft.status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize(("code", "points", "fixed"), [("III.1", 45, 35), ("III.6", 10, 20)])
+def test_r17_section_iii_item_points_cannot_be_reweighted(draft, code, points, fixed):
+    # Phụ lục 02's table fixes the items: "1 = 35 … 6 = 20" (RULES.md R15, R17).
+    with pytest.raises(ValidationError) as excinfo:
+        services.criterion_update(criterion=crit(draft, code), points=D(points))
+
+    assert excinfo.value.messages == [
+        f"Tiêu chí {code}: Phụ lục 02 quy định {fixed} điểm cho mục này, không được đổi thành "
+        f"{points} điểm; chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17)."
+    ]
+    assert crit(draft, code).points == fixed
+    # The same points again, as the builder's row form sends them, are no change.
+    services.criterion_update(criterion=crit(draft, code), points=D(fixed))
+
+
+def test_r17_item_sub_criteria_may_be_reweighted_within_the_item(draft):
+    services.criterion_update(criterion=crit(draft, "III.1.2"), points=D(7))
+    assert any(
+        "các tiêu chí con của III.1 có tổng 32 điểm" in e
+        for e in (services.scorecard_validate(draft))
+    )
+
+    services.criterion_update(criterion=crit(draft, "III.1.3"), points=D(8))
+
+    assert services.scorecard_validate(draft) == []
+
+
+def test_r17_item_reweighted_by_other_means_fails_validation(world, draft):
+    Criterion.objects.filter(scorecard=draft, code="III.1").update(points=D(45))
+    Criterion.objects.filter(scorecard=draft, code="III.1.2").update(points=D(20))
+    Criterion.objects.filter(scorecard=draft, code="III.6").update(points=D(10))
+    Criterion.objects.filter(scorecard=draft, code="III.6.2").update(points=D(1))
+    Criterion.objects.filter(scorecard=draft, code="III.6.1").update(points=D(9))
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.scorecard_submit(scorecard=draft, user=world.head)
+
+    assert excinfo.value.messages == [
+        "Tiêu chí III.1: Phụ lục 02 quy định 35 điểm cho mục này, không được đổi thành 45 điểm; "
+        "chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17).",
+        "Tiêu chí III.6: Phụ lục 02 quy định 20 điểm cho mục này, không được đổi thành 10 điểm; "
+        "chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17).",
+    ]
+
+
+def test_r17_a_split_items_leaves_must_total_its_points(draft):
+    [part, _] = services.criterion_split(
+        criterion=crit(draft, "III.4.3"), parts=[("III.4.3a", "a", D(3)), ("III.4.3b", "b", D(2))]
+    )
+    services.criterion_update(criterion=part, points=D(4))
+
+    errors = services.scorecard_validate(draft)
+
+    assert (
+        "Phần III, mục III.4: các tiêu chí có tổng 36 điểm, phải đúng 35 điểm Phụ lục 02 quy định "
+        "cho mục; không được thay đổi điểm của mục (R17)." in errors
+    )
 
 
 def test_r17_points_with_3_decimals_are_refused(draft):
@@ -623,9 +769,11 @@ def test_r18_new_version_of_an_issued_scorecard_copies_tree_and_bands(world):
     services.criterion_split(
         criterion=crit(first, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
     )
-    services.criterion_add(scorecard=first, section="III", code="III.8", title="Mới", points=D(5))
-    services.criterion_update(criterion=crit(first, "III.6"), points=D(15))
-    services.criterion_update(criterion=crit(first, "III.6.1"), points=D(5))
+    services.criterion_add(scorecard=first, section="I", code="I.20", title="Mới", points=D(5))
+    services.criterion_update(criterion=crit(first, "I.1"), points=D("24.08"))
+    services.criterion_split(
+        criterion=crit(first, "III.6.1"), parts=[("III.6.1a", "a", D(5)), ("III.6.1b", "b", D(5))]
+    )
     issued(world, first)
 
     second = services.scorecard_new_version(scorecard=first, user=world.head)
@@ -653,7 +801,7 @@ def test_r18_issuing_a_new_version_supersedes_the_old_and_carries_scores(world):
     first = issued(world)
     hh = Membership.objects.get(unit=world.a_member, year=world.year)
     lg = Membership.objects.get(unit=world.a_member2, year=world.year)
-    Score.objects.create(membership=hh, criterion=crit(first, "I.1"), points=D(29))
+    Score.objects.create(membership=hh, criterion=crit(first, "I.2"), points=D(28))
     Score.objects.create(membership=lg, criterion=crit(first, "III.4.1"), value=D(0))
     kept = Score.objects.create(membership=hh, criterion=crit(first, "II.1"), points=D(20))
 
@@ -670,17 +818,17 @@ def test_r18_issuing_a_new_version_supersedes_the_old_and_carries_scores(world):
         Score.objects.filter(criterion__scorecard=second)
         .values_list("membership__unit__code", "criterion__code")
         .order_by("criterion__code")
-    ) == [("HH", "I.1"), ("LG", "III.4.1")]
+    ) == [("HH", "I.2"), ("LG", "III.4.1")]
     kept.refresh_from_db()
     assert kept.criterion.scorecard_id == first.pk  # II.1 is no longer scored directly
-    moved = Score.objects.get(membership=hh, criterion__code="I.1")
+    moved = Score.objects.get(membership=hh, criterion__code="I.2")
     assert moved.history.first().history_change_reason == "Chuyển sang bảng chấm điểm bản 2"
     assert moved.history.first().history_user == world.head
 
     results = cluster_results(world.cluster_a, world.year)
     assert results.scorecard == second
     by_unit = {row.unit.code: row.result for row in results.rows}
-    assert by_unit["HH"].criteria["I.1"].earned == D(29)
+    assert by_unit["HH"].criteria["I.2"].earned == D(28)
     assert by_unit["LG"].criteria["III.4.1"].earned == D(20)
 
 

@@ -185,7 +185,7 @@ def test_admin_add_of_a_criterion_respects_the_30_percent_limit(admin_client, wo
     refused = add("II.12")
 
     assert refused.status_code == 200
-    assert "Phần II: đã thêm 2/2 tiêu chí" in refused.content.decode()
+    assert "Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí" in refused.content.decode()
     assert list(
         Criterion.objects.filter(scorecard=scorecard, added=True).values_list("code", flat=True)
     ) == ["II.10", "II.11"]

@@ -267,10 +267,11 @@ def read_document(path: Path | str) -> object:
             ]
         ) from None
     except _DuplicateKey as duplicate:
+        key = _shown(duplicate.key) if _storable(duplicate.key) else "có ký tự không hợp lệ"
         raise DatasetError(
             [
-                f"Tệp {path}: khóa {_shown(duplicate.key)} xuất hiện hai lần trong cùng một "
-                "đối tượng; không rõ giá trị nào đúng."
+                f"Tệp {path}: khóa {key} xuất hiện hai lần trong cùng một đối tượng; "
+                "không rõ giá trị nào đúng."
             ]
         ) from None
     except RecursionError:
@@ -352,7 +353,8 @@ def _number(value: object) -> object:
     """A JSON number or decimal string as an exact Decimal; anything else is
     returned unchanged so that the validators name it (booleans included).
     A number beyond any figure of the contract (1e999999, a 5,000-digit
-    integer) is returned unchanged too: arithmetic on it would fail."""
+    integer), on which arithmetic would fail, comes back as a short string,
+    which the validators refuse as not a number (#12)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str):

@@ -278,9 +278,7 @@ def test_a_hostile_file_is_refused_in_one_line_with_nothing_stored(
     with pytest.raises(CommandError) as refused:
         _run("import_dataset", str(path))
 
-    assert str(refused.value) == (
-        f"Không nhập tệp {path}, không có gì được lưu: {str(refused.value).split(': ', 1)[1]}"
-    )
+    assert str(refused.value).startswith(f"Không nhập tệp {path}, không có gì được lưu: ")
     assert message in str(refused.value)
     assert "\n" not in str(refused.value)
     assert not Membership.objects.exists()

@@ -264,6 +264,7 @@ HOSTILE = [
         "(HH, I.1): Tiêu chí I.1: thực hiện phải là một số hữu hạn (R20).",
     ),
     ("lone-surrogate", _surrogate, "ký tự không hợp lệ"),
+    ("nul-character", lambda: _surrogate().replace("\\ud800", "\\u0000"), "ký tự NUL"),
     ("duplicate-scores-key", _duplicate_scores, "khóa “scores” xuất hiện hai lần"),
 ]
 
@@ -304,6 +305,13 @@ def test_a_hostile_file_exits_1_with_one_line_and_no_traceback(
     assert "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert message in line
+
+
+def test_discarding_online_records_needs_replace() -> None:
+    with pytest.raises(CommandError, match="--discard-online-records chỉ dùng cùng --replace"):
+        _run("import_dataset", str(BASIC), "--discard-online-records")
+
+    assert not Membership.objects.exists()
 
 
 # ---------------------------------------------------------------------------

@@ -46,6 +46,8 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         refused = f"Không nhập tệp {file}, không có gì được lưu:"
+        if discard_online_records and not replace:
+            raise CommandError(f"{refused} --discard-online-records chỉ dùng cùng --replace.")
         try:
             summary = dataset_import(
                 document=read_document(file),

@@ -42,6 +42,9 @@ class Authority(models.Model):
             "khen thưởng."
         ),
     )
+    # Shared by every year: a change (an import with --update-shared, the
+    # admin) is kept with who, when and why (R35, #11).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "cơ quan hướng dẫn"
@@ -72,6 +75,7 @@ class Unit(models.Model):
     code = models.CharField("mã", max_length=32, unique=True)
     name = models.CharField("tên", max_length=255)
     kind = models.CharField("loại", max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "đơn vị"
@@ -130,6 +134,7 @@ class Cluster(models.Model):
         on_delete=models.PROTECT,
         related_name="clusters",
     )
+    history = HistoricalRecords()
 
     objects = ClusterQuerySet.as_manager()
 

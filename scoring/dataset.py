@@ -11,8 +11,10 @@ export → import into an empty database → export gives the same document.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,11 +24,24 @@ from django.conf import settings
 from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.deletion import get_candidate_relations_to_delete
+from django.db.models.signals import pre_delete
 from django.utils import timezone
 
 from awards.allocation import AWARDS
 from awards.models import Flag, Proposal, Quota, Vote
-from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
+from clusters.models import (
+    Authority,
+    Cluster,
+    Conference,
+    Election,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Pledge,
+    Registration,
+    Report,
+    Unit,
+)
 from clusters.participation import participation_facts
 from clusters.services import year_create
 from scoring import engine
@@ -35,9 +50,12 @@ from scoring.models import (
     Bonus,
     Criterion,
     Deduction,
+    Evidence,
     Participation,
     Score,
+    ScoreAgreement,
     Scorecard,
+    Sheet,
 )
 from scoring.services import LeafMark, frame_marks
 
@@ -56,6 +74,11 @@ PARTICIPATION_FIELDS = ("registered", "pledge_signed", "mid_year_report", "annua
 FLAG_REASONS = {"exclude": engine.FLAG_EXCLUDE_REASONS, "defer": engine.DEFER_REASONS}
 ROLE_ORDER = {role: i for i, role in enumerate(Membership.Role.values)}
 BATCH = 500
+# Hostile files (#12): deeper nesting than a dataset has (5 levels), longer
+# numbers and larger exponents than any figure it holds.
+MAX_DEPTH = 32
+NUMBER_DIGITS_MAX = 50
+NUMBER_EXPONENT_MAX = 20
 
 
 class DatasetError(Exception):
@@ -188,15 +211,25 @@ class ImportSummary:
     deductions: int
     flags: int
     votes: int
+    discarded: tuple[tuple[str, int], ...] = ()  # online records a replacement deleted
+    shared_updated: int = 0  # authorities, units and clusters updated (--update-shared)
 
     def __str__(self) -> str:
         verb = "Đã thay thế dữ liệu" if self.replaced else "Đã nhập dữ liệu"
-        return (
+        text = (
             f"{verb} năm {self.year}: {self.clusters} cụm, khối; {self.units} đơn vị; "
             f"{self.criteria} tiêu chí; {self.scores} điểm chấm; {self.bonuses} điểm thưởng; "
             f"{self.deductions} điểm trừ; {self.flags} không xét/chưa xét; "
             f"{self.votes} phiếu bầu."
         )
+        if self.discarded:
+            text += f" Đã xóa dữ liệu làm trực tuyến: {_listed(list(self.discarded))}."
+        if self.shared_updated:
+            text += (
+                f" Đã cập nhật {self.shared_updated} cơ quan, đơn vị, cụm, khối dùng chung "
+                "(ghi vào lịch sử)."
+            )
+        return text
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +237,13 @@ class ImportSummary:
 
 
 def read_document(path: Path | str) -> object:
-    """The JSON document in `path`, numbers as exact decimals (DATASET.md)."""
+    """The JSON document in `path`, numbers as exact decimals (DATASET.md).
+
+    A hostile file is refused with one message, never a traceback (#12): a
+    key given twice in one object (JSON leaves it to the reader which value
+    wins; we do not guess), nesting deeper than any dataset needs, numbers
+    too long to read, text that is not Unicode (a lone surrogate).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -216,7 +255,13 @@ def read_document(path: Path | str) -> object:
         raise DatasetError([f"Không đọc được tệp {path}: {error.strerror}."]) from None
     try:
         # NaN and Infinity become non-finite Decimals, which validation refuses.
-        return json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+        document = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=_parse_int,
+            parse_constant=Decimal,
+            object_pairs_hook=_object_without_duplicates,
+        )
     except json.JSONDecodeError as error:
         raise DatasetError(
             [
@@ -224,23 +269,110 @@ def read_document(path: Path | str) -> object:
                 f"cột {error.colno} ({error.msg})."
             ]
         ) from None
+    except _DuplicateKey as duplicate:
+        key = _shown(duplicate.key) if _storable(duplicate.key) else "có ký tự không hợp lệ"
+        raise DatasetError(
+            [
+                f"Tệp {path}: khóa {key} xuất hiện hai lần trong cùng một đối tượng; "
+                "không rõ giá trị nào đúng."
+            ]
+        ) from None
+    except RecursionError:
+        raise DatasetError(
+            [f"Tệp {path}: dữ liệu lồng nhau quá sâu (tối đa {MAX_DEPTH} cấp)."]
+        ) from None
+    problem = _hostile(document)
+    if problem:
+        raise DatasetError([f"Tệp {path}: {problem}"])
+    return document
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return document
+
+
+def _parse_int(text: str) -> int | Decimal:
+    """A JSON integer; one too long for `int()` (Python refuses over 4300
+    digits) is kept as a Decimal, which `_number` then finds out of range."""
+    return int(text) if len(text) <= NUMBER_DIGITS_MAX else Decimal(text)
+
+
+def _hostile(document: object) -> str | None:
+    """What makes a parsed document unsafe to handle, walked without
+    recursion: nesting deeper than MAX_DEPTH, or a string (key or value) that
+    cannot be stored or printed (a lone surrogate, a NUL character)."""
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            texts: Iterable[object] = value.keys()
+            children: Iterable[object] = value.values()
+        elif isinstance(value, list):
+            texts, children = (), value
+        else:
+            texts, children = (value,), ()
+        for text in texts:
+            if isinstance(text, str) and not _storable(text):
+                return "có chuỗi chứa ký tự không hợp lệ (ký tự thay thế đơn lẻ hoặc ký tự NUL)."
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= MAX_DEPTH:
+                    return f"dữ liệu lồng nhau quá sâu (tối đa {MAX_DEPTH} cấp)."
+                stack.append((child, depth + 1))
+            elif isinstance(child, str):
+                stack.append((child, depth))
+    return None
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# A decimal string (DATASET.md): ASCII digits, an optional sign, point and
+# exponent; spaces around it are ignored. Decimal() alone would also take
+# "1_000", "NaN", "Infinity" and digits of other scripts.
+DECIMAL_STRING = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _number(value: object) -> object:
     """A JSON number or decimal string as an exact Decimal; anything else is
-    returned unchanged so that the validators name it (booleans included)."""
+    returned unchanged so that the validators name it (booleans included).
+    A number beyond any figure of the contract (1e999999, a 5,000-digit
+    integer), on which arithmetic would fail, comes back as a short string,
+    which the validators refuse as not a number (#12)."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(str(value))
     if isinstance(value, str):
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:
+        if not DECIMAL_STRING.fullmatch(value.strip()):
             return value
-    return value
+        number = Decimal(value.strip())
+    elif isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(str(value))
+    else:
+        return value
+    if number.is_finite() and number and abs(number.adjusted()) > NUMBER_EXPONENT_MAX:
+        return _short(str(value))  # a string: not a number for the validators
+    return number
 
 
 def _finite(value: object) -> bool:
@@ -248,15 +380,12 @@ def _finite(value: object) -> bool:
 
 
 def _integer(value: object) -> int | None:
-    """A whole number (2, 2.0, "2"), else None; booleans are not numbers."""
-    if isinstance(value, bool):
+    """A JSON integer (2), else None: quotas, votes, deduction counts and the
+    year are whole numbers written as such, not 2.0 nor "2" (DATASET.md);
+    booleans are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    if isinstance(value, int):
-        return value
-    number = _number(value)
-    if _finite(number) and number == number.to_integral_value():  # type: ignore[union-attr]
-        return int(number)  # type: ignore[arg-type]
-    return None
+    return value
 
 
 def _figure_fits(value: Decimal) -> bool:
@@ -282,16 +411,20 @@ def _text(value: object, max_length: int) -> bool:
 
 
 def _shown(value: object) -> str:
-    """A value as the file wrote it, for messages."""
+    """A value as the file wrote it, for messages (a long one cut short)."""
     if isinstance(value, str):
-        return f"“{value}”"
+        return f"“{_short(value)}”"
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False, default=str)
+        return _short(str(value))
+    return _short(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _where(collection: str, index: int, *keys: object) -> str:
-    shown = ", ".join(k for k in keys if isinstance(k, str) and k)
+    shown = ", ".join(_short(k) for k in keys if isinstance(k, str) and k)
     return f"{collection}[{index}] ({shown})" if shown else f"{collection}[{index}]"
 
 
@@ -329,11 +462,16 @@ class _Checker:
         self.errors.append(f"{where}: {message}")
 
     def _records(self, document: dict, key: str, *, required: bool) -> list[tuple[int, dict]]:
-        raw = document.get(key)
-        if raw is None and not required:
+        # DATASET.md: a list may be absent, meaning empty; a given null is refused.
+        if key not in document and not required:
             return []
+        raw = document.get(key)
         if not isinstance(raw, list):
-            self.error(key, "phải là một danh sách.")
+            self.error(
+                key,
+                "phải là một danh sách"
+                + (", không được là null." if raw is None and key in document else "."),
+            )
             return []
         records = []
         for index, record in enumerate(raw):
@@ -376,7 +514,7 @@ class _Checker:
             self.error("year", f"năm phải là số nguyên từ {YEAR_RANGE[0]} đến {YEAR_RANGE[1]}.")
 
         authorities = self.authorities(self._records(document, "authorities", required=True))
-        units = self.units(self._records(document, "units", required=True))
+        units = self.units(self._records(document, "units", required=False))
         clusters = tuple(
             cluster
             for index, raw in self._records(document, "clusters", required=True)
@@ -482,7 +620,7 @@ class _Checker:
             )
             ok = False
         members = self.members(where, code, raw.get("members"))
-        quotas = self.quotas(where, raw.get("quotas"))
+        quotas = self.quotas(where, raw.get("quotas", {}))
 
         cap = _number(raw.get("cluster_bonus_max", engine.CLUSTER_BONUS_MAX))
         cap_errors = engine.validate_bonuses((), cap)  # type: ignore[arg-type]
@@ -560,11 +698,13 @@ class _Checker:
         return tuple(members) if ok else None
 
     def quotas(self, where: str, raw: object) -> dict[str, int] | None:
-        """R31: a count per award type, 0 when missing."""
-        if raw is None:
-            return dict.fromkeys(AWARDS, 0)
+        """R31: a count per award type, 0 when missing; absent quotas are all 0,
+        null ones are refused (DATASET.md)."""
         if not isinstance(raw, dict):
-            self.error(where, "quotas phải là một đối tượng {danh hiệu: số lượng} (R31).")
+            self.error(
+                where,
+                f"quotas phải là một đối tượng {{danh hiệu: số lượng}}, có {_shown(raw)} (R31).",
+            )
             return None
         ok = True
         quotas = dict.fromkeys(AWARDS, 0)
@@ -611,6 +751,9 @@ class _Checker:
                 continue
             if not _text(item["code"], CODE_MAX):
                 self.error(where, f"mã phải là chuỗi khác rỗng, tối đa {CODE_MAX} ký tự.")
+                continue
+            if not item["title"].strip():
+                self.error(where, "title: nội dung tiêu chí phải là chuỗi khác rỗng.")
                 continue
             added = item.get("added", False)
             if not isinstance(added, bool):
@@ -776,7 +919,15 @@ class _Checker:
             reason = raw.get("reason", "")
             raw_count = raw.get("count", 1)
             count = _integer(raw_count)
-            deduction = engine.Deduction(raw["kind"], raw_count if count is None else count)
+            if count is None:
+                self.error(
+                    where,
+                    "count: số lần phải là số nguyên JSON từ 1 trở lên (không viết 2.0 hay “2”), "
+                    f"có {_shown(raw_count)} (R25).",
+                )
+                refused.add(raw["unit"])
+                continue
+            deduction = engine.Deduction(raw["kind"], count)
             messages = engine.validate_deductions([deduction], is_head=placement.is_head)
             if not isinstance(reason, str):
                 messages.append("lý do (“reason”) phải là chuỗi (R25).")
@@ -869,7 +1020,8 @@ class _Checker:
             votes = _integer(raw["votes"])
             if votes is None or not 0 <= votes <= VOTES_MAX:
                 self.error(
-                    where, f"số phiếu phải là số nguyên không âm, có {_shown(raw['votes'])} (R33)."
+                    where,
+                    f"số phiếu phải là số nguyên không âm, có {_shown(raw['votes'])} (R33).",
                 )
                 continue
             found.append(VoteData(raw["unit"], votes))
@@ -893,47 +1045,89 @@ Scope = Literal["year", "clusters"]
 _PER_CLUSTER = (Scorecard, Quota)
 _PER_MEMBERSHIP = (Score, Bonus, Deduction, Participation, Flag, Vote)
 
+# Records shared by every year, what a file says of them, and how a message
+# names them (#11).
+_SHARED_WHAT = {"authorities": "cơ quan", "units": "đơn vị", "clusters": "cụm, khối"}
+_SHARED_LABELS = {
+    "name": "tên",
+    "kind": "loại",
+    "group": "nhóm",
+    "calendar": "lịch",
+    "authority": "cơ quan hướng dẫn",
+}
 
-def dataset_import(*, document: object, replace: bool, scope: Scope = "year") -> ImportSummary:
+
+def dataset_import(
+    *,
+    document: object,
+    replace: bool,
+    scope: Scope = "year",
+    update_shared: bool = False,
+    discard_online_records: bool = False,
+) -> ImportSummary:
     """Validate the whole document, then store it in one transaction.
 
-    A year that already has data is refused unless `replace`, which first
-    deletes that year's memberships (with everything hanging off them),
-    scorecards, quotas and proposals. `scope="clusters"` narrows both the check
-    and the replacement to the document's clusters and member units, leaving
-    the year's other clusters alone (the demo data uses it).
+    A file writes one year: its memberships, scorecards, scores, quotas… A
+    year that already has data is refused unless `replace`, which first
+    deletes that year's rows (#11.4): a year where people have worked online
+    (sheets, evidence, registrations, reports, conferences, agreements,
+    proposals, adjusted scores…) is refused, the losses counted, unless
+    `discard_online_records` too; the deletions go to the history.
+
+    Authorities, units and clusters are shared by every year (#11.3): a new
+    one is created, an existing one that the file describes differently is
+    refused, naming the differences, unless `update_shared`, which updates it
+    with the reason in its history. An import never grants powers: whether an
+    authority is the provincial standing agency is set by an administrator.
+
+    `scope="clusters"` narrows the check and the replacement to the
+    document's clusters and member units, leaving the year's other clusters
+    alone (the demo data uses it).
     """
     data = validate_dataset(document)
     clusters = {c.code for c in data.clusters}
     members = {unit for c in data.clusters for unit, _ in c.members}
+    in_scope = None if scope == "year" else clusters
     with transaction.atomic():
-        existing = _year_rows(data.year, None if scope == "year" else clusters, members)
+        existing = _year_rows(data.year, in_scope, members)
         existed = any(queryset.exists() for queryset in existing)
+        online = _online_records(data.year, in_scope, members) if existed else []
+        lost = [(label, count) for label, queryset in online if (count := queryset.count())]
+        shared = _SharedRecords(data)
+        errors = []
         if existed and not replace:
-            raise DatasetError(
-                [
-                    f"year: năm {data.year} đã có dữ liệu (thành viên, bảng chấm điểm hoặc "
-                    "chỉ tiêu); chỉ nhập lại khi chọn thay thế (--replace)."
-                ]
+            errors.append(
+                f"year: năm {data.year} đã có dữ liệu (thành viên, bảng chấm điểm hoặc "
+                "chỉ tiêu); chỉ nhập lại khi chọn thay thế (--replace)."
             )
-        _delete(existing, reason=f"Thay thế dữ liệu năm {data.year} ({FORMAT})")
+        elif lost and not discard_online_records:
+            errors.append(
+                f"year: năm {data.year} có dữ liệu làm trực tuyến, thay thế sẽ xóa "
+                f"{_listed(lost)}; chỉ thay thế khi chọn thêm --discard-online-records."
+            )
+        if not update_shared:
+            errors.extend(shared.refusals())
+        if errors:
+            raise DatasetError(errors)
+        replaced = f"Thay thế dữ liệu năm {data.year} ({FORMAT})"
+        if lost:
+            replaced += f", bỏ dữ liệu làm trực tuyến: {_listed(lost)}"
+        _delete(existing + [queryset for _, queryset in online], reason=replaced)
         year = year_create(year=data.year)
-        authorities = _upsert_authorities(data.authorities)
-        units = _upsert_units(data.units)
-        clusters_by_code = _upsert_clusters(data.clusters, authorities)
+        imported = f"Nhập dữ liệu năm {data.year} ({FORMAT})"
+        units, clusters_by_code = shared.store(
+            created=imported,
+            updated=f"import: cập nhật theo tệp năm {data.year} ({FORMAT}, --update-shared)",
+        )
         _store_year(data, year, units, clusters_by_code)
         stored = [clusters_by_code[code].pk for code in clusters]
         for model in _PER_CLUSTER:
-            _record_history(
-                model.objects.filter(year=year, cluster_id__in=stored),
-                "+",
-                f"Nhập dữ liệu năm {data.year} ({FORMAT})",
-            )
+            _record_history(model.objects.filter(year=year, cluster_id__in=stored), "+", imported)
         for model in _PER_MEMBERSHIP:
             _record_history(
                 model.objects.filter(membership__year=year, membership__cluster_id__in=stored),
                 "+",
-                f"Nhập dữ liệu năm {data.year} ({FORMAT})",
+                imported,
             )
     return ImportSummary(
         year=data.year,
@@ -946,28 +1140,89 @@ def dataset_import(*, document: object, replace: bool, scope: Scope = "year") ->
         deductions=len(data.deductions),
         flags=len(data.flags),
         votes=len(data.votes),
+        discarded=tuple(lost),
+        shared_updated=len(shared.changes),
     )
+
+
+def _listed(counts: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{count} {label}" for label, count in counts)
 
 
 def _year_rows(year: int, clusters: set[str] | None, units: set[str]) -> list[models.QuerySet]:
     """A year's rows an import collides with: memberships, scorecards, quotas and
     proposals, optionally only those of some clusters (and units)."""
-    membership = Q(year__year=year)
-    per_cluster = Q(year__year=year)
-    if clusters is not None:
-        membership &= Q(cluster__code__in=clusters) | Q(unit__code__in=units)
-        per_cluster &= Q(cluster__code__in=clusters)
+    per_cluster = _per_cluster(year, clusters)
     return [
-        Membership.objects.filter(membership),
+        _memberships(year, clusters, units),
         Scorecard.objects.filter(per_cluster),
         Quota.objects.filter(per_cluster),
         Proposal.objects.filter(per_cluster),
     ]
 
 
+def _memberships(year: int, clusters: set[str] | None, units: set[str]) -> models.QuerySet:
+    membership = Q(year__year=year)
+    if clusters is not None:
+        membership &= Q(cluster__code__in=clusters) | Q(unit__code__in=units)
+    return Membership.objects.filter(membership)
+
+
+def _per_cluster(year: int, clusters: set[str] | None) -> Q:
+    per_cluster = Q(year__year=year)
+    if clusters is not None:
+        per_cluster &= Q(cluster__code__in=clusters)
+    return per_cluster
+
+
+def _online_records(
+    year: int, clusters: set[str] | None, units: set[str]
+) -> list[tuple[str, models.QuerySet]]:
+    """What people did online in the year (or its clusters), which a file does
+    not carry and a replacement would lose (#11.4), named for a message."""
+    mine = {"membership__in": _memberships(year, clusters, units)}
+    per_cluster = _per_cluster(year, clusters)
+    adjusted = Q()
+    for name in ("agreed_plan", "agreed_actual", "agreed_points", "agreed_value"):
+        adjusted |= Q(**{f"{name}__isnull": False})
+    return [
+        ("phiếu tự chấm", Sheet.objects.filter(**mine)),
+        ("minh chứng", Evidence.objects.filter(**mine)),
+        ("bản đăng ký thi đua", Registration.objects.filter(**mine)),
+        ("báo cáo", Report.objects.filter(**mine)),
+        ("điểm đã điều chỉnh khi thống nhất", Score.objects.filter(adjusted, **mine)),
+        ("điểm thưởng nhập trực tuyến", Bonus.objects.filter(created_by__isnull=False, **mine)),
+        (
+            "điểm trừ nhập hoặc đề nghị trực tuyến",
+            Deduction.objects.filter(
+                Q(created_by__isnull=False) | ~Q(status=Deduction.Status.CONFIRMED), **mine
+            ),
+        ),
+        ("hội nghị", Conference.objects.filter(per_cluster)),
+        ("giao ước thi đua", Pledge.objects.filter(per_cluster)),
+        ("văn bản của trưởng cụm, khối", HeadDocument.objects.filter(per_cluster)),
+        ("kết quả bầu trưởng, phó cụm, khối", Election.objects.filter(per_cluster)),
+        ("bản thống nhất điểm", ScoreAgreement.objects.filter(per_cluster)),
+        ("hồ sơ đề nghị khen thưởng", Proposal.objects.filter(per_cluster)),
+    ]
+
+
+# The reason the ORM's cascade deletions of `_delete` carry into the history.
+_DELETE_REASON: ContextVar[str | None] = ContextVar("dataset_delete_reason", default=None)
+
+
+def _give_reason(sender, instance: models.Model, **kwargs) -> None:
+    reason = _DELETE_REASON.get()
+    if reason is not None:
+        instance._change_reason = reason  # type: ignore[attr-defined]
+
+
+pre_delete.connect(_give_reason, dispatch_uid="scoring.dataset.delete_reason", weak=False)
+
+
 def _delete(querysets: list[models.QuerySet], *, reason: str) -> None:
     """Delete the rows and everything hanging off them, recording the deletion
-    of audited rows (R35).
+    of audited rows with `reason` (R35).
 
     The ORM's cascade writes one history row per deleted object, tens of
     thousands of queries for a province's year of scores; so the audited rows
@@ -985,8 +1240,12 @@ def _delete(querysets: list[models.QuerySet], *, reason: str) -> None:
             _record_history(children, "-", reason)
             # No per-row signals: the history is written and nothing cascades.
             children._raw_delete(children.db)
-    for queryset in querysets:
-        queryset.delete()
+    token = _DELETE_REASON.set(reason)
+    try:
+        for queryset in querysets:
+            queryset.delete()
+    finally:
+        _DELETE_REASON.reset(token)
 
 
 def _bulk_deletable(model: type[models.Model]) -> bool:
@@ -1025,67 +1284,125 @@ def _record_history(queryset: models.QuerySet, history_type: str, reason: str) -
         cursor.execute(sql, (when, history_type, reason, *params))
 
 
-def _changed(obj: models.Model, values: dict[str, Any]) -> bool:
-    changed = False
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed
+class _SharedRecords:
+    """The authorities, units and clusters a file names, shared by every year
+    (#11.3): those missing are created; those the file describes otherwise
+    are `changes`, refused unless the import updates shared data."""
 
+    def __init__(self, data: Dataset) -> None:
+        self.data = data
+        self.authorities = Authority.objects.in_bulk(
+            [a.code for a in data.authorities], field_name="code"
+        )
+        self.units = Unit.objects.in_bulk([u.code for u in data.units], field_name="code")
+        self.clusters = Cluster.objects.select_related("authority").in_bulk(
+            [c.code for c in data.clusters], field_name="code"
+        )
+        self.changes: list[tuple[str, models.Model, dict[str, tuple[Any, Any]]]] = []
+        for index, a in enumerate(data.authorities):
+            self._compare("authorities", index, self.authorities.get(a.code), {"name": a.name})
+        for index, u in enumerate(data.units):
+            wanted = {"name": u.name} | ({"kind": u.kind} if u.kind else {})
+            self._compare("units", index, self.units.get(u.code), wanted)
+        for index, c in enumerate(data.clusters):
+            wanted = {
+                "name": c.name,
+                "kind": c.kind,
+                "group": c.group,
+                "calendar": c.calendar,
+                "authority": c.authority,
+            }
+            self._compare("clusters", index, self.clusters.get(c.code), wanted)
 
-def _upsert(
-    model: type[models.Model],
-    existing: dict[str, Any],
-    rows: dict[str, dict[str, Any]],
-    fields: list[str],
-) -> dict[str, Any]:
-    """Create or update rows by code in a fixed number of queries."""
-    new, changed = [], []
-    for code, values in rows.items():
-        obj = existing.get(code)
+    def _compare(
+        self, collection: str, index: int, obj: models.Model | None, wanted: dict[str, Any]
+    ) -> None:
         if obj is None:
-            new.append(model(code=code, **values))
-        elif _changed(obj, values):
-            changed.append(obj)
-    model.objects.bulk_create(new, batch_size=BATCH)
-    model.objects.bulk_update(changed, fields, batch_size=BATCH)
-    return existing | {obj.code: obj for obj in new}
+            return
+        differences = {}
+        for name, value in wanted.items():
+            current = obj.authority.code if name == "authority" else getattr(obj, name)  # type: ignore[attr-defined]
+            if current != value:
+                differences[name] = (current, value)
+        if differences:
+            self.changes.append((collection, obj, differences))
 
+    def refusals(self) -> list[str]:
+        messages = []
+        for collection, obj, differences in self.changes:
+            index = [r.code for r in getattr(self.data, collection)].index(obj.code)  # type: ignore[attr-defined]
+            shown = "; ".join(
+                f"{_SHARED_LABELS[name]} {_shown(old)} → {_shown(new)}"
+                for name, (old, new) in differences.items()
+            )
+            messages.append(
+                f"{_where(collection, index, obj.code)}: {_SHARED_WHAT[collection]} "  # type: ignore[attr-defined]
+                f"“{obj.code}” đã có, dùng chung cho mọi năm, và khác trong tệp ({shown}); "  # type: ignore[attr-defined]
+                "nhập dữ liệu một năm không sửa dữ liệu dùng chung, trừ khi chọn "
+                "--update-shared."
+            )
+        return messages
 
-def _upsert_authorities(authorities: tuple[AuthorityData, ...]) -> dict[str, Authority]:
-    # Names only: which authority is the standing agency is set in the admin,
-    # never from a name nor an import (Authority.kind, issue 13).
-    existing = Authority.objects.in_bulk([a.code for a in authorities], field_name="code")
-    rows = {a.code: {"name": a.name} for a in authorities}
-    return _upsert(Authority, existing, rows, ["name"])
+    def store(self, *, created: str, updated: str) -> tuple[dict[str, Unit], dict[str, Cluster]]:
+        """Create what is missing, apply `changes`, each with its history.
 
+        A created authority is never the provincial standing agency: that
+        power is given by an administrator, not derived from a name (#11.3).
+        """
+        data = self.data
+        authorities = self._create(
+            Authority,
+            self.authorities,
+            [Authority(code=a.code, name=a.name) for a in data.authorities],
+            created,
+        )
+        units = self._create(
+            Unit,
+            self.units,
+            [Unit(code=u.code, name=u.name, kind=u.kind or Unit.Kind.OTHER) for u in data.units],
+            created,
+        )
+        clusters = self._create(
+            Cluster,
+            self.clusters,
+            [
+                Cluster(
+                    code=c.code,
+                    name=c.name,
+                    kind=c.kind,
+                    group=c.group,
+                    calendar=c.calendar,
+                    authority=authorities[c.authority],
+                )
+                for c in data.clusters
+            ],
+            created,
+        )
+        changed: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+        fields: dict[type[models.Model], set[str]] = defaultdict(set)
+        for _, obj, differences in self.changes:
+            for name, (_, value) in differences.items():
+                setattr(obj, name, authorities[value] if name == "authority" else value)
+                fields[type(obj)].add(name)
+            changed[type(obj)].append(obj)
+        for model, objs in changed.items():
+            model.objects.bulk_update(objs, sorted(fields[model]), batch_size=BATCH)
+            _record_history(model.objects.filter(pk__in=[o.pk for o in objs]), "~", updated)
+        return units, clusters
 
-def _upsert_units(units: tuple[UnitData, ...]) -> dict[str, Unit]:
-    existing = Unit.objects.in_bulk([u.code for u in units], field_name="code")
-    rows = {}
-    for u in units:
-        kind = u.kind or (existing[u.code].kind if u.code in existing else Unit.Kind.OTHER)
-        rows[u.code] = {"name": u.name, "kind": kind}
-    return _upsert(Unit, existing, rows, ["name", "kind"])
-
-
-def _upsert_clusters(
-    clusters: tuple[ClusterData, ...], authorities: dict[str, Authority]
-) -> dict[str, Cluster]:
-    existing = Cluster.objects.in_bulk([c.code for c in clusters], field_name="code")
-    rows = {
-        c.code: {
-            "name": c.name,
-            "kind": c.kind,
-            "group": c.group,
-            "calendar": c.calendar,
-            "authority_id": authorities[c.authority].pk,
-        }
-        for c in clusters
-    }
-    fields = ["name", "kind", "group", "calendar", "authority"]
-    return _upsert(Cluster, existing, rows, fields)
+    def _create(
+        self,
+        model: type[models.Model],
+        existing: dict[str, Any],
+        candidates: list[models.Model],
+        reason: str,
+    ) -> dict[str, Any]:
+        new = [obj for obj in candidates if obj.code not in existing]  # type: ignore[attr-defined]
+        model.objects.bulk_create(new, batch_size=BATCH)
+        if new:
+            codes = [obj.code for obj in new]  # type: ignore[attr-defined]
+            _record_history(model.objects.filter(code__in=codes), "+", reason)
+        return existing | {obj.code: obj for obj in new}  # type: ignore[attr-defined]
 
 
 def _store_year(

@@ -43,6 +43,13 @@ def test_r30_equal_totals_share_rank_and_are_listed_by_code() -> None:
     assert [(e.unit, r) for e, r in rank(entries)] == [("HH", 1), ("LG", 1), ("VY", 3), ("YT", 4)]
 
 
+def test_r30_equal_totals_are_listed_in_code_point_order() -> None:
+    # DATASET.md: "B2" before "a3"; so "Z9" before "Đ1" (U+0110), whatever the locale.
+    entries = [eligible(u, "900") for u in ("a3", "Đ1", "B2", "Z9")]
+    placements = allocate(entries, {"co_thi_dua": 0, "bang_khen": 0, "tap_the_ldxs": 0})
+    assert [p.unit for p in placements] == ["B2", "Z9", "a3", "Đ1"]
+
+
 def test_r30_three_way_tie_then_next_rank_skips() -> None:
     entries = [eligible(u, "900") for u in ("C", "A", "B")] + [eligible("D", "899")]
     assert [(e.unit, r) for e, r in rank(entries)] == [("A", 1), ("B", 1), ("C", 1), ("D", 4)]

@@ -29,7 +29,12 @@ def scored_year(demo, next_year):
     from clusters.services import conference_save
     from scoring.dataset import dataset_import, read_document
 
-    dataset_import(document=read_document(TIE_DATASET), replace=True, scope="clusters")
+    dataset_import(
+        document=read_document(TIE_DATASET),
+        replace=True,
+        scope="clusters",
+        discard_online_records=True,
+    )
     conference_save(
         cluster=demo.cluster,
         year=demo.year,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from io import BytesIO, StringIO
@@ -215,6 +216,102 @@ def test_a_refusal_exits_non_zero_with_the_message_on_stderr(tmp_path: Path) -> 
     assert result.returncode != 0
     assert "Không tìm thấy tệp" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# import_dataset: hostile files (#12) are refused in one line, no traceback
+
+
+def _basic_with(marker_value: str) -> str:
+    """Example 01 as text, HH's actual of I.1 written as `marker_value`."""
+    document = json.loads(BASIC.read_text("utf-8"))
+    score = next(s for s in document["scores"] if (s["unit"], s["criterion"]) == ("HH", "I.1"))
+    score["actual"] = "@MARKER@"
+    return json.dumps(document).replace('"@MARKER@"', marker_value)
+
+
+def _nested(depth: int) -> str:
+    return '{"format": "thidua-dataset/1", "year": 2025, "x": ' + "[" * depth + "]" * depth + "}"
+
+
+def _surrogate() -> str:
+    document = json.loads(BASIC.read_text("utf-8"))
+    document["units"][0]["name"] = "UBND \ud800"
+    return json.dumps(document)  # ensure_ascii: the lone surrogate as \\ud800
+
+
+def _duplicate_scores() -> str:
+    # The first "scores" holds the 560 scores; a last-wins reader imports none.
+    return BASIC.read_text("utf-8").rstrip().removesuffix("}") + ', "scores": []}'
+
+
+HOSTILE = [
+    ("nested-200000-deep", lambda: _nested(200_000), "dữ liệu lồng nhau quá sâu"),
+    ("nested-100-deep", lambda: _nested(100), "dữ liệu lồng nhau quá sâu"),
+    (
+        "integer-of-5000-digits",
+        lambda: _basic_with("9" * 5000),
+        "(HH, I.1): Tiêu chí I.1: thực hiện phải là một số hữu hạn (R20).",
+    ),
+    (
+        "exponent-999999",
+        lambda: _basic_with("1e999999"),
+        "(HH, I.1): Tiêu chí I.1: thực hiện phải là một số hữu hạn (R20).",
+    ),
+    (
+        "exponent-999999-as-string",
+        lambda: _basic_with('"1e999999"'),
+        "(HH, I.1): Tiêu chí I.1: thực hiện phải là một số hữu hạn (R20).",
+    ),
+    ("lone-surrogate", _surrogate, "ký tự không hợp lệ"),
+    ("nul-character", lambda: _surrogate().replace("\\ud800", "\\u0000"), "ký tự NUL"),
+    ("duplicate-scores-key", _duplicate_scores, "khóa “scores” xuất hiện hai lần"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [pytest.param(t, m, id=i) for i, t, m in HOSTILE])
+def test_a_hostile_file_is_refused_in_one_line_with_nothing_stored(
+    tmp_path: Path, text, message: str
+) -> None:
+    path = tmp_path / "du-lieu.json"
+    path.write_text(text(), "utf-8")
+
+    with pytest.raises(CommandError) as refused:
+        _run("import_dataset", str(path))
+
+    assert str(refused.value).startswith(f"Không nhập tệp {path}, không có gì được lưu: ")
+    assert message in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.parametrize(("text", "message"), [pytest.param(t, m, id=i) for i, t, m in HOSTILE])
+def test_a_hostile_file_exits_1_with_one_line_and_no_traceback(
+    tmp_path: Path, text, message: str
+) -> None:
+    path = tmp_path / "du-lieu.json"
+    path.write_text(text(), "utf-8")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_dataset", str(path)],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert message in line
+
+
+def test_discarding_online_records_needs_replace() -> None:
+    with pytest.raises(CommandError, match="--discard-online-records chỉ dùng cùng --replace"):
+        _run("import_dataset", str(BASIC), "--discard-online-records")
+
+    assert not Membership.objects.exists()
 
 
 # ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -20,17 +21,31 @@ from django.db.models.query import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from awards.models import Flag, Proposal, Quota, Vote
-from clusters.models import Authority, Cluster, Deadline, EmulationYear, Membership, Unit
-from scoring.dataset import DatasetError, dataset_import
+from clusters.models import (
+    Authority,
+    Cluster,
+    Conference,
+    Deadline,
+    EmulationYear,
+    Membership,
+    Registration,
+    Report,
+    Unit,
+)
+from scoring.dataset import DatasetError, dataset_import, validate_dataset
 from scoring.models import (
     Band,
     Bonus,
     Criterion,
     Deduction,
+    Evidence,
     Participation,
     Score,
+    ScoreAgreement,
     Scorecard,
+    Sheet,
 )
+from tests.factories import AuthorityFactory, ClusterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +188,10 @@ def _criterion(doc: dict, code: str) -> dict:
 
 def _score(doc: dict, unit: str, code: str) -> dict:
     return next(s for s in doc["scores"] if s["unit"] == unit and s["criterion"] == code)
+
+
+def _unit(doc: dict, code: str) -> dict:
+    return next(u for u in doc["units"] if u["code"] == code)
 
 
 def _member(doc: dict, unit: str) -> dict:
@@ -607,6 +626,134 @@ REFUSALS: list[tuple[str, Callable[[dict], None], str | tuple[str, ...]]] = [
     ("unknown-group", _set(_cluster, "group", "E"), ("clusters[0] (CUM-HUYEN): ", "'E'", "(R16)")),
     ("missing-unit-name", _drop(lambda d: d["units"][0], "name"), ("units[0] (TPBG): ", "tên")),
     ("year-not-a-number", lambda d: d.update(year="năm nay"), "year: năm phải là số nguyên"),
+    # DATASET.md, "Details that decide edge cases" (#18), statement by statement.
+    # Quotas, votes and deduction counts are JSON integers: not 2.0, not "2".
+    (
+        "count-written-2.0",
+        _set(lambda d: d["deductions"][0], "count", 2.0),
+        ("deductions[0] (LN): count: ", "số nguyên", "có 2.0", "(R25)"),
+    ),
+    (
+        "count-as-string",
+        _set(lambda d: d["deductions"][0], "count", "2"),
+        ("deductions[0] (LN): count: ", "số nguyên", "có “2”", "(R25)"),
+    ),
+    (
+        "quota-as-string",
+        _set(_quotas, "co_thi_dua", "1"),
+        "clusters[0] (CUM-HUYEN): quotas.co_thi_dua: chỉ tiêu phải là số nguyên không âm, "
+        "có “1” (R31)",
+    ),
+    (
+        "quota-written-1.0",
+        _set(_quotas, "bang_khen", 1.0),
+        "clusters[0] (CUM-HUYEN): quotas.bang_khen: chỉ tiêu phải là số nguyên không âm, "
+        "có 1.0 (R31)",
+    ),
+    (
+        "votes-as-string",
+        _append("votes", {"unit": "HH", "votes": "6"}),
+        "votes[0] (HH): số phiếu phải là số nguyên không âm, có “6” (R33)",
+    ),
+    (
+        "votes-written-6.0",
+        _append("votes", {"unit": "HH", "votes": 6.0}),
+        "votes[0] (HH): số phiếu phải là số nguyên không âm, có 6.0 (R33)",
+    ),
+    ("year-as-string", lambda d: d.update(year="2025"), "year: năm phải là số nguyên"),
+    # A list or map may be absent (empty); a given null is refused.
+    *[
+        (
+            f"{key}-null",
+            lambda d, key=key: d.update({key: None}),
+            f"{key}: phải là một danh sách, không được là null.",
+        )
+        for key in ("units", "scores", "bonuses", "deductions", "participation", "flags", "votes")
+    ],
+    (
+        "quotas-null",
+        _set(_cluster, "quotas", None),
+        "clusters[0] (CUM-HUYEN): quotas phải là một đối tượng {danh hiệu: số lượng}, có null",
+    ),
+    # A decimal string is a finite decimal number: ASCII digits, sign, point, exponent.
+    *[
+        (
+            f"decimal-string-{name}",
+            _set(lambda d: _score(d, "HH", "II.1"), "points", text),
+            ("scores[", "(HH, II.1): ", "điểm chấm: phải là một số hữu hạn (R21)"),
+        )
+        for name, text in (
+            ("underscore", "2_4"),
+            ("other-script-digits", "٢٤"),
+            ("infinity", "Infinity"),
+            ("hexadecimal", "0x18"),
+            ("comma", "24,5"),
+            ("empty", " "),
+        )
+    ],
+    # cluster_bonus_max is a points figure: at most 2 decimals.
+    (
+        "cluster-bonus-max-three-decimals",
+        _set(_cluster, "cluster_bonus_max", "4.995"),
+        ("clusters[0] (CUM-HUYEN): cluster_bonus_max: ", "2 chữ số thập phân", "(R23)"),
+    ),
+    # A cluster's kind is cum or khoi (required); calendar standard or education.
+    (
+        "cluster-kind-missing",
+        _drop(_cluster, "kind"),
+        "clusters[0] (CUM-HUYEN): thiếu trường “kind”",
+    ),
+    ("cluster-kind-other", _set(_cluster, "kind", "CUM"), "(CUM-HUYEN): loại “CUM” không hợp lệ"),
+    ("calendar-other", _set(_cluster, "calendar", "school"), "(CUM-HUYEN): lịch “school”"),
+    ("calendar-null", _set(_cluster, "calendar", None), "(CUM-HUYEN): lịch null không hợp lệ"),
+    # Every member has unit and role, both required.
+    ("member-without-role", _drop(lambda d: _member(d, "HH"), "role"), "(HH): thiếu trường “role”"),
+    (
+        "member-without-unit",
+        _drop(lambda d: _member(d, "HH"), "unit"),
+        ("clusters[0] (CUM-HUYEN).members[", "thiếu trường “unit”"),
+    ),
+    # Every criterion has a non-empty title string.
+    *[
+        (
+            f"criterion-title-{name}",
+            mutate,
+            ("clusters[0] (CUM-HUYEN).criteria[", "(II.1): ", fragment),
+        )
+        for name, mutate, fragment in (
+            ("empty", _set(lambda d: _criterion(d, "II.1"), "title", ""), "title: nội dung"),
+            ("blank", _set(lambda d: _criterion(d, "II.1"), "title", "  "), "title: nội dung"),
+            ("missing", _drop(lambda d: _criterion(d, "II.1"), "title"), "thiếu trường “title”"),
+            ("number", _set(lambda d: _criterion(d, "II.1"), "title", 5), "“title” phải là chuỗi"),
+        )
+    ],
+    # min_inclusive, max_inclusive, added and the participation fields are true or
+    # false; anything else (null, "false") is refused.
+    *[
+        (
+            f"{key}-{name}",
+            _set(lambda d: _tiered(d)["tiers"][1], key, value),
+            "(III.4.1): mức 2: min_inclusive, max_inclusive phải là true/false.",
+        )
+        for key in ("min_inclusive", "max_inclusive")
+        for name, value in (("null", None), ("string", "false"), ("number", 0))
+    ],
+    *[
+        (
+            f"added-{name}",
+            _set(lambda d: _criterion(d, "II.1"), "added", value),
+            "(II.1): added phải là true hoặc false (R17).",
+        )
+        for name, value in (("null", None), ("string", "false"), ("number", 1))
+    ],
+    *[
+        (
+            f"participation-field-{name}",
+            _set(lambda d: d["participation"][0], "registered", value),
+            "participation[0] (SD): registered phải là true hoặc false (R27).",
+        )
+        for name, value in (("null", None), ("string", "false"), ("number", 1))
+    ],
 ]
 
 
@@ -662,6 +809,137 @@ def test_numbers_may_be_decimal_strings(tmp_path: Path) -> None:
     assert (score.plan, score.actual) == (Decimal(100), Decimal("104.5"))
     qualitative = Score.objects.get(membership__unit__code="HH", criterion__code="II.1")
     assert qualitative.points == Decimal("24.5")
+
+
+def test_decimal_strings_take_sign_point_exponent_and_spaces(tmp_path: Path) -> None:
+    """DATASET.md: "5.1", "+5", ".5", "1e2"; surrounding spaces ignored."""
+    document = _load(BASIC)
+    _score(document, "HH", "I.1").update(plan="1e2", actual=" 104.5 ")
+    _score(document, "HH", "II.1")["points"] = "+24"
+    _score(document, "VY", "II.1")["points"] = "2.45E1"
+    _score(document, "HH", "III.4.1")["value"] = ".5"
+
+    _import(_write(tmp_path, document))
+
+    def figure(unit: str, code: str, field: str) -> Decimal:
+        return getattr(Score.objects.get(membership__unit__code=unit, criterion__code=code), field)
+
+    assert (figure("HH", "I.1", "plan"), figure("HH", "I.1", "actual")) == (100, Decimal("104.5"))
+    assert figure("HH", "II.1", "points") == 24
+    assert figure("VY", "II.1", "points") == Decimal("24.5")
+    assert figure("HH", "III.4.1", "value") == Decimal("0.5")
+
+
+def test_two_decimals_are_judged_by_value(tmp_path: Path) -> None:
+    """DATASET.md: "499.500" has 2 decimals."""
+    document = _load(BASIC)
+    _criterion(document, "II.1")["points"] = "25.000"
+    _score(document, "HH", "II.1")["points"] = "24.500"
+    document["bonuses"][0]["points"] = 4.5
+    _cluster(document)["cluster_bonus_max"] = "5.000"
+
+    _import(_write(tmp_path, document))
+
+    assert Score.objects.get(membership__unit__code="HH", criterion__code="II.1").points == (
+        Decimal("24.5")
+    )
+
+
+def test_figures_may_have_more_decimals_than_points_and_a_tiered_value_may_be_negative(
+    tmp_path: Path,
+) -> None:
+    document = _load(BASIC)
+    _score(document, "HH", "I.1").update(plan="100.125", actual=104.0625)
+    _tiered(document)["tiers"][2]["min"] = "10.000001"
+    _score(document, "HH", "III.4.1")["value"] = "-0.125"
+
+    _import(_write(tmp_path, document))
+
+    hh = Score.objects.filter(membership__unit__code="HH")
+    assert (hh.get(criterion__code="I.1").plan, hh.get(criterion__code="I.1").actual) == (
+        Decimal("100.125"),
+        Decimal("104.0625"),
+    )
+    assert hh.get(criterion__code="III.4.1").value == Decimal("-0.125")
+    assert Band.objects.get(criterion__code="III.4.1", order=3).min_value == Decimal("10.000001")
+
+
+def test_a_tier_bound_given_null_is_open(tmp_path: Path) -> None:
+    document = _load(BASIC)
+    for tier in _tiered(document)["tiers"]:
+        tier.setdefault("max", None)  # the last band had no max: now a null one
+
+    _import(_write(tmp_path, document))
+
+    expected = _load(DATA / "01-cum-huyen-basic.expected.json")
+    assert _exact(_results(2025)["clusters"][0]["units"]) == _exact(
+        expected["clusters"][0]["units"]
+    )
+    assert Band.objects.get(criterion__code="III.4.1", order=5).max_value is None
+
+
+def test_overlapping_bands_are_accepted_and_the_first_that_matches_wins(tmp_path: Path) -> None:
+    # LG's III.4.1 value is 5: band 2 (15 points) before, the new first band (20) now.
+    document = _load(BASIC)
+    _tiered(document)["tiers"].insert(0, {"min": 0, "max": 100, "points": 20})
+
+    _import(_write(tmp_path, document))
+
+    expected = _load(DATA / "01-cum-huyen-basic.expected.json")["clusters"][0]["units"]
+    before = next(u for u in expected if u["unit"] == "LG")
+    after = next(u for u in _results(2025)["clusters"][0]["units"] if u["unit"] == "LG")
+    assert Decimal(str(after["sections"]["III"])) == Decimal(str(before["sections"]["III"])) + 5
+
+
+def test_absent_lists_and_quotas_are_empty(tmp_path: Path) -> None:
+    document = _load(BASIC)
+    for key in ("bonuses", "deductions", "participation", "flags", "votes"):
+        del document[key]
+    del _cluster(document)["quotas"]
+    del _cluster(document)["calendar"]
+
+    _import(_write(tmp_path, document))
+
+    assert not (Bonus.objects.exists() or Deduction.objects.exists() or Flag.objects.exists())
+    assert not (Participation.objects.exists() or Vote.objects.exists())
+    assert set(Quota.objects.values_list("count", flat=True)) == {0}
+    assert Cluster.objects.get().calendar == "standard"
+
+
+def test_absent_units_are_no_units() -> None:
+    document = {"format": "thidua-dataset/1", "year": 2025, "authorities": [], "clusters": []}
+
+    assert validate_dataset(document).units == ()
+
+
+def test_a_deductions_reason_is_kept_and_shown_not_checked(tmp_path: Path) -> None:
+    document = _load(BASIC)
+    reason = "Lý do không thuộc danh mục nào: vắng 2 buổi (xem biên bản số 12/BB)"
+    document["deductions"][0]["reason"] = reason
+
+    _import(_write(tmp_path, document))
+
+    assert Deduction.objects.get().reason == reason
+    assert _export(2025)["deductions"][0]["reason"] == reason
+
+
+def test_r33_a_tie_with_a_missing_vote_is_wholly_undecided_and_keeps_its_slots(
+    tmp_path: Path,
+) -> None:
+    """R33: HH and LG tie across the flag boundary; only HH has a vote, so both
+    need a vote, and YT after them still takes the third slot (DATASET.md: a
+    tied group occupies its award slots even when tie_vote_needed)."""
+    document = _load(DATA / "03-tie-resolved-by-vote.json")
+    document["votes"] = [v for v in document["votes"] if v["unit"] == "HH"]
+
+    _import(_write(tmp_path, document))
+
+    awards = {u["unit"]: u["award"] for u in _results(2025)["clusters"][0]["units"]}
+    assert (awards["HH"], awards["LG"], awards["YT"]) == (
+        "tie_vote_needed",
+        "tie_vote_needed",
+        "tap_the_ldxs",
+    )
 
 
 def test_codes_are_case_sensitive(tmp_path: Path) -> None:
@@ -725,12 +1003,90 @@ def test_replace_removes_the_years_proposals_and_records_the_deletions() -> None
     year = EmulationYear.objects.get(year=2025)
     Proposal.objects.create(cluster=Cluster.objects.get(code="CUM-HUYEN"), year=year)
 
-    _import(BASIC, "--replace")
+    _import(BASIC, "--replace", "--discard-online-records")
 
     assert not Proposal.objects.exists()
     history = Score.history.model.objects
     assert history.filter(history_type="-").count() == 560
     assert history.filter(history_type="+").count() == 1120
+
+
+def _online_work() -> None:
+    """What people do online in 2025 of example 01 (#11.4)."""
+    year = EmulationYear.objects.get(year=2025)
+    cluster = Cluster.objects.get(code="CUM-HUYEN")
+    hh = Membership.objects.get(year=year, unit__code="HH")
+    criterion = Criterion.objects.get(code="II.1")
+    Sheet.objects.create(membership=hh, status=Sheet.Status.SUBMITTED)
+    Evidence.objects.create(
+        membership=hh,
+        criterion=criterion,
+        file="minh-chung/x",
+        original_name="bien-ban.pdf",
+        content_type="application/pdf",
+        size=10,
+    )
+    Registration.objects.create(membership=hh)
+    Report.objects.create(
+        membership=hh, kind=Report.Kind.values[0], reported_on=date(2025, 6, 30), file="r/x"
+    )
+    Conference.objects.create(
+        cluster=cluster,
+        year=year,
+        kind=Conference.Kind.PREPARATORY,
+        held_on=date(2025, 12, 15),
+        place="UBND thành phố Bắc Giang",
+    )
+    ScoreAgreement.objects.create(cluster=cluster, year=year)
+    Proposal.objects.create(cluster=cluster, year=year)
+    Score.objects.filter(membership=hh, criterion=criterion).update(agreed_points=20)
+
+
+ONLINE_COUNTS = (
+    "1 phiếu tự chấm",
+    "1 minh chứng",
+    "1 bản đăng ký thi đua",
+    "1 báo cáo",
+    "1 điểm đã điều chỉnh khi thống nhất",
+    "1 hội nghị",
+    "1 bản thống nhất điểm",
+    "1 hồ sơ đề nghị khen thưởng",
+)
+
+
+def test_replace_refuses_a_year_with_online_records_and_lists_the_losses() -> None:
+    _import(BASIC)
+    _online_work()
+
+    message = _refusal(BASIC, "--replace")
+
+    assert "year: năm 2025 có dữ liệu làm trực tuyến, thay thế sẽ xóa" in message
+    assert "--discard-online-records" in message
+    for count in ONLINE_COUNTS:
+        assert count in message
+    for model in (Sheet, Evidence, Registration, Report, Conference, ScoreAgreement):
+        assert model.objects.count() == 1
+    adjusted = Score.objects.get(membership__unit__code="HH", criterion__code="II.1")
+    assert adjusted.agreed_points == 20 and adjusted.points == 25
+
+
+def test_replace_discarding_online_records_prints_them_and_records_the_deletions() -> None:
+    _import(BASIC)
+    _online_work()
+
+    out = _import(BASIC, "--replace", "--discard-online-records")
+
+    assert "Đã thay thế dữ liệu năm 2025" in out
+    assert "Đã xóa dữ liệu làm trực tuyến: " in out
+    for count in ONLINE_COUNTS:
+        assert count in out
+    for model in (Sheet, Evidence, Registration, Report, Conference, ScoreAgreement, Proposal):
+        assert not model.objects.exists()
+    assert not Score.objects.filter(agreed_points__isnull=False).exists()
+    for model in (Sheet, Conference, ScoreAgreement, Proposal, Score):
+        [deleted, *_] = model.history.filter(history_type="-")
+        assert deleted.history_change_reason.startswith("Thay thế dữ liệu năm 2025")
+        assert "1 phiếu tự chấm" in deleted.history_change_reason
 
 
 def test_replace_on_an_empty_year_is_a_plain_import() -> None:
@@ -805,17 +1161,137 @@ def test_import_stores_the_documented_mapping() -> None:
     }
 
 
-def test_an_import_keeps_the_kind_an_administrator_set(tmp_path: Path) -> None:
-    Authority.objects.create(code="SYT", name="Sở Y tế", kind=Authority.Kind.STANDING)
+# ---------------------------------------------------------------------------
+# Shared records and powers (#11.3): a file writes its year only
+
+
+def _refusal(path: Path, *args: str) -> str:
+    """The message of an import that must be refused, having stored nothing."""
+    before = _counts()
+    with pytest.raises(CommandError) as refused:
+        _import(path, *args)
+    assert _counts() == before
+    return str(refused.value)
+
+
+def _staff_of(authority: str) -> Any:
+    return UserFactory(authority=Authority.objects.get(code=authority))
+
+
+def _other_authoritys_cluster() -> Cluster:
+    other = AuthorityFactory(code="SYT", name="Sở Y tế tỉnh Bắc Giang")
+    return ClusterFactory(code="KHOI-YTE", authority=other)
+
+
+def test_an_authority_created_by_an_import_is_never_the_provincial_agency() -> None:
+    # SNV is named "Sở Nội vụ tỉnh Bắc Giang": a name grants nothing.
+    _import(BASIC)
+    elsewhere = _other_authoritys_cluster()
+
+    visible = Cluster.objects.visible_to(_staff_of("SNV"))
+
+    assert elsewhere not in visible
+    assert list(visible.values_list("code", flat=True)) == ["CUM-HUYEN"]
+
+
+def test_renaming_an_authority_sno_noi_vu_is_refused_and_grants_nothing(tmp_path: Path) -> None:
+    """#11.3: a 2032 file renaming SGDDT "Sở Nội vụ…" made it provincial."""
+    AuthorityFactory(code="SGDDT", name="Sở Giáo dục và Đào tạo tỉnh Bắc Giang")
+    elsewhere = _other_authoritys_cluster()
+    staff = _staff_of("SGDDT")
     document = _load(BASIC)
-    document["authorities"].append({"code": "SYT", "name": "Sở Y tế tỉnh Bắc Giang"})
-    document["authorities"].append({"code": "SGD", "name": "Sở Giáo dục và Đào tạo"})
+    document["year"] = 2032
+    document["authorities"].append({"code": "SGDDT", "name": "Sở Nội vụ tỉnh Bắc Giang (mới)"})
 
-    _import(_write(tmp_path, document))
+    message = _refusal(_write(tmp_path, document))
 
-    assert Authority.objects.get(code="SYT").kind == Authority.Kind.STANDING
-    assert Authority.objects.get(code="SYT").name == "Sở Y tế tỉnh Bắc Giang"
-    assert Authority.objects.get(code="SGD").kind == Authority.Kind.GUIDING
+    assert (
+        "authorities[1] (SGDDT): cơ quan “SGDDT” đã có, dùng chung cho mọi năm, và khác trong "
+        "tệp (tên “Sở Giáo dục và Đào tạo tỉnh Bắc Giang” → “Sở Nội vụ tỉnh Bắc Giang (mới)”)"
+    ) in message
+    assert "--update-shared" in message
+    assert Authority.objects.get(code="SGDDT").name == "Sở Giáo dục và Đào tạo tỉnh Bắc Giang"
+
+    _import(_write(tmp_path, document), "--update-shared")
+
+    assert Authority.objects.get(code="SGDDT").name == "Sở Nội vụ tỉnh Bắc Giang (mới)"
+    assert elsewhere not in Cluster.objects.visible_to(staff)
+    assert Authority.objects.get(code="SGDDT").kind == Authority.Kind.GUIDING
+
+
+def test_a_file_of_one_year_cannot_rename_a_unit_of_every_year(tmp_path: Path) -> None:
+    _import(BASIC)
+    later = _load(BASIC)
+    later["year"] = 2031
+    _unit(later, "HH").update(name="UBND thị xã Hiệp Hòa", kind="commune")
+
+    message = _refusal(_write(tmp_path, later))
+
+    assert (
+        "units[2] (HH): đơn vị “HH” đã có, dùng chung cho mọi năm, và khác trong tệp "
+        "(tên “UBND huyện Hiệp Hòa” → “UBND thị xã Hiệp Hòa”; loại “district” → “commune”)"
+    ) in message
+    assert Unit.objects.get(code="HH").name == "UBND huyện Hiệp Hòa"
+
+
+def test_a_file_cannot_rewrite_a_cluster_of_every_year(tmp_path: Path) -> None:
+    _import(BASIC)
+    later = _load(BASIC)
+    later["year"] = 2026
+    later["authorities"].append({"code": "SGDDT", "name": "Sở Giáo dục và Đào tạo"})
+    _cluster(later).update(authority="SGDDT", calendar="education", name="Cụm các huyện")
+
+    message = _refusal(_write(tmp_path, later))
+
+    assert "clusters[0] (CUM-HUYEN): cụm, khối “CUM-HUYEN” đã có" in message
+    for difference in (
+        "tên “Cụm thi đua các huyện, thành phố” → “Cụm các huyện”",
+        "lịch “standard” → “education”",
+        "cơ quan hướng dẫn “SNV” → “SGDDT”",
+    ):
+        assert difference in message
+    cluster = Cluster.objects.get(code="CUM-HUYEN")
+    assert (cluster.authority.code, cluster.calendar) == ("SNV", "standard")
+
+
+def test_update_shared_applies_the_files_data_and_records_it_in_the_history(
+    tmp_path: Path,
+) -> None:
+    _import(BASIC)
+    later = _load(BASIC)
+    later["year"] = 2026
+    _unit(later, "HH")["name"] = "UBND thị xã Hiệp Hòa"
+    _cluster(later)["group"] = "B"
+
+    out = _import(_write(tmp_path, later), "--update-shared")
+
+    assert "Đã cập nhật 2 cơ quan, đơn vị, cụm, khối dùng chung" in out
+    unit = Unit.objects.get(code="HH")
+    assert unit.name == "UBND thị xã Hiệp Hòa"
+    change = unit.history.latest("history_date")
+    assert change.history_type == "~"
+    assert change.history_change_reason.startswith("import: ")
+    assert change.prev_record.name == "UBND huyện Hiệp Hòa"
+    assert Cluster.objects.get(code="CUM-HUYEN").history.latest("history_date").group == "B"
+
+
+def test_an_import_records_the_shared_records_it_creates() -> None:
+    _import(BASIC)
+
+    for model in (Authority, Unit, Cluster):
+        assert model.history.filter(history_type="+").count() == model.objects.count()
+
+
+def test_a_file_that_repeats_the_shared_data_changes_nothing_shared(tmp_path: Path) -> None:
+    _import(BASIC)
+    later = _load(BASIC)
+    later["year"] = 2026
+    del later["units"][2]["kind"]  # no kind: the unit keeps its own
+
+    _import(_write(tmp_path, later))
+
+    assert Unit.objects.get(code="HH").kind == "district"
+    assert not Unit.history.filter(history_type="~").exists()
 
 
 def test_the_number_of_queries_does_not_grow_with_the_clusters(tmp_path: Path) -> None:

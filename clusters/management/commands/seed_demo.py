@@ -51,9 +51,12 @@ class Command(BaseCommand):
                     Membership.objects.update_or_create(
                         year=year, unit=unit, defaults={"cluster": cluster, "role": role}
                     )
-        # The scored clusters come from the dataset, replaced on every run; the
-        # year's other clusters are left as they are.
-        summary = dataset_import(document=dataset, replace=True, scope="clusters")
+        # The scored clusters come from the dataset, replaced on every run (what
+        # was tried online in them goes too: the demo starts afresh); the year's
+        # other clusters are left as they are.
+        summary = dataset_import(
+            document=dataset, replace=True, scope="clusters", discard_online_records=True
+        )
         self.stdout.write(f"Dữ liệu chấm điểm mẫu ({', '.join(sorted(scored))}): {summary}")
 
         User = get_user_model()

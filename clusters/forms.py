@@ -12,6 +12,7 @@ from clusters.models import (
     Report,
 )
 from clusters.services import TargetInput
+from emulation.numbers import VietnameseDecimalField, VietnameseIntegerField
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -63,8 +64,8 @@ class RegistrationForm(forms.Form):
 class TargetForm(forms.Form):
     title = forms.CharField(label="Chỉ tiêu", widget=forms.Textarea(attrs={"rows": 2}))
     measure = forms.CharField(label="Đơn vị tính", max_length=64, required=False)
-    planned_value = forms.DecimalField(
-        label="Kế hoạch", max_digits=20, decimal_places=6, min_value=0, required=False
+    planned_value = VietnameseDecimalField(
+        label="Kế hoạch", max_digits=20, decimal_places=6, required=False
     )
     criterion = forms.TypedChoiceField(
         label="Tiêu chí chấm điểm", coerce=int, empty_value=None, required=False
@@ -223,7 +224,9 @@ class AttendanceForm(forms.Form):
 
 class DeductionProposalForm(forms.Form):
     member = forms.TypedChoiceField(label="Đơn vị", coerce=int)
-    count = forms.IntegerField(label="Số nội dung vi phạm", min_value=1, max_value=50, initial=1)
+    count = VietnameseIntegerField(
+        label="Số nội dung vi phạm", min_value=1, max_value=50, initial=1
+    )
     reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, members=(), **kwargs) -> None:

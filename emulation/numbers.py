@@ -200,7 +200,13 @@ class VietnameseIntegerField(forms.IntegerField):
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        figure = read_figure(str(value))
+        try:
+            figure = read_figure(str(value))
+        except ValidationError as error:
+            if error.code != "invalid":
+                raise
+            only = f"{self.error_messages['invalid']} Chỉ dùng các chữ số 0–9."
+            raise ValidationError(only, code="invalid") from None
         if figure != figure.to_integral():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return int(figure)

@@ -223,3 +223,15 @@ def test_every_quota_change_is_in_the_history_with_who_and_why(client, scored):
     page = client.get(quotas_url()).content.decode()
     assert "Đổi chỉ tiêu Cờ thi đua của UBND tỉnh: 1 → 2" in page
     assert "Nguyễn Thu Hà" in page  # who, by name
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [("２", "Chỉ dùng các chữ số 0–9."), ("1.000", "dấu phân cách hàng nghìn")],
+)
+def test_quotas_take_ascii_digits_without_thousands_separators(client, scored, flag, message):
+    client.force_login(scored.staff)
+    response = client.post(quotas_url(), _form(flag=flag))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Quota.objects.exists()

@@ -7,6 +7,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clusters import deadlines
+from emulation.numbers import column_bounds
 from emulation.uploads import random_upload_path
 
 
@@ -308,7 +309,12 @@ class RegistrationTarget(models.Model):
     title = models.TextField("chỉ tiêu")
     measure = models.CharField("đơn vị tính", max_length=64, blank=True)
     planned_value = models.DecimalField(
-        "kế hoạch", max_digits=20, decimal_places=6, null=True, blank=True
+        "kế hoạch",
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=column_bounds(20, 6),
     )
     criterion = models.ForeignKey(
         "scoring.Criterion",

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.formats import number_format
 
 # A sign, digits, and at most one decimal mark with digits after it.
@@ -120,6 +121,14 @@ def _text_widget(mode: str) -> forms.TextInput:
 def column_limit(max_digits: int, decimal_places: int) -> Decimal:
     """The largest figure a DecimalField(max_digits, decimal_places) holds: 99999.99 for (7, 2)."""
     return Decimal(10) ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
+
+
+def column_bounds(max_digits: int, decimal_places: int, *, signed: bool = False) -> list:
+    """Model validators keeping a DecimalField's figures within its column: at
+    least 0 (or the column's most negative figure when `signed`), at most its
+    largest figure."""
+    limit = column_limit(max_digits, decimal_places)
+    return [MinValueValidator(-limit if signed else Decimal(0)), MaxValueValidator(limit)]
 
 
 def _bound_messages(min_value, max_value) -> dict[str, str]:

@@ -97,3 +97,24 @@ def test_figures_are_shown_the_vietnamese_way():
     assert format_figure(D("964.4"), 2) == "964,40"
     assert format_figure(D("1000.000000")) == "1.000"
     assert format_figure(None) == ""
+
+
+def test_every_decimal_column_has_a_floor_and_a_ceiling():
+    """Issue #12: a figure out of its column's range is refused with a message
+    by the model too (admin, full_clean), not only by the forms."""
+    from django.apps import apps
+    from django.core.validators import MaxValueValidator, MinValueValidator
+    from django.db import models
+
+    unbounded = [
+        f"{model.__name__}.{field.name}"
+        for app in ("clusters", "scoring", "awards")
+        for model in apps.get_app_config(app).get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.DecimalField)
+        and not (
+            any(isinstance(v, MinValueValidator) for v in field.validators)
+            and any(isinstance(v, MaxValueValidator) for v in field.validators)
+        )
+    ]
+    assert unbounded == []

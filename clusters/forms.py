@@ -141,6 +141,30 @@ class PaperSignatureForm(forms.Form):
         self.fields["members"].choices = _member_choices(list(members))
 
 
+class SignatureCorrectionForm(forms.Form):
+    """A signature recorded wrongly: a new date, or its removal, and why (R35)."""
+
+    REDATE, WITHDRAW = "redate", "withdraw"
+    action = forms.ChoiceField(
+        label="Sửa",
+        choices=[(REDATE, "Sửa ngày ký"), (WITHDRAW, "Hủy chữ ký (ghi nhầm đơn vị)")],
+        widget=forms.RadioSelect,
+        initial=REDATE,
+    )
+    signed_on = DateField(label="Ngày ký đúng", required=False)
+    reason = forms.CharField(
+        label="Lý do sửa",
+        max_length=1000,
+        error_messages={"required": "Cần ghi lý do sửa chữ ký giao ước."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.REDATE and not data.get("signed_on"):
+            self.add_error("signed_on", "Cần ghi ngày ký đúng.")
+        return data
+
+
 # --- Documents and reports ----------------------------------------------------
 
 

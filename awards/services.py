@@ -447,8 +447,13 @@ def proposal_decide(
         errors.append("Cần ghi người ký quyết định.")
     if date is None:
         errors.append("Cần ghi ngày quyết định.")
-    elif date > timezone.localdate():
-        errors.append("Ngày quyết định không được sau ngày hôm nay.")
+    else:
+        try:
+            proposal.year.check_date(
+                date, calendar=proposal.cluster.calendar, what="Ngày quyết định", happened=True
+            )
+        except ValidationError as error:
+            errors += error.messages
     if errors:
         raise ValidationError(errors)
     proposal.status = Status.DECIDED

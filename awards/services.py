@@ -25,7 +25,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Model, Q
 from django.utils import timezone
-from django.utils.formats import number_format
 from simple_history.utils import bulk_create_with_history
 
 from awards import allocation
@@ -33,6 +32,7 @@ from awards.models import Proposal, ProposalItem, Quota, Vote
 from clusters.access import get_cluster_for_head, is_staff_of
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation.models import User
+from emulation.numbers import format_figure
 from scoring.models import ScoreAgreement, Sheet
 from scoring.results import ClusterResults, UnitRow, cluster_results
 
@@ -123,8 +123,7 @@ class GovernmentFlagCap:
     @property
     def percent(self) -> str:
         """'20' for 0.20, '12,5' for 0.125."""
-        text = format(self.share * 100, "f")
-        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", ",")
+        return format_figure(self.share * 100)
 
     @property
     def remaining(self) -> int:
@@ -299,7 +298,7 @@ def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Pro
             [
                 "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): "
                 f"{', '.join(row.unit.code for row in tie.rows)} "
-                f"({number_format(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
+                f"({format_figure(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
                 for tie in open_ties
             ]
         )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clusters import deadlines
-from emulation.numbers import column_bounds
+from emulation.numbers import column_bounds, format_figure
 from emulation.uploads import random_upload_path
 
 
@@ -382,13 +382,8 @@ class RegistrationTarget(models.Model):
 
     @property
     def planned_text(self) -> str:
-        """The plan the Vietnamese way (decimal comma), without trailing zeros."""
-        if self.planned_value is None:
-            return ""
-        text = format(self.planned_value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text.replace(".", ",")
+        """The plan the Vietnamese way (decimal comma, dot thousands)."""
+        return format_figure(self.planned_value)
 
 
 class Pledge(models.Model):

@@ -330,3 +330,20 @@ def test_plan_field_is_a_text_input_showing_the_stored_plan_with_a_comma(client,
     field = page.split('name="targets-0-planned_value"', 1)[1].split(">", 1)[0]
     assert 'value="12,5"' in field and 'inputmode="decimal"' in field
     assert 'type="number"' not in page.split('name="targets-0-planned_value"', 1)[0][-200:]
+
+
+def test_a_plan_is_shown_the_vietnamese_way(client, world):
+    plans = [("Thu ngân sách", "1234567.5"), ("Tăng trưởng", "8.25")]
+    registration_save(
+        membership=membership(world, world.a_member),
+        objectives="Mục tiêu",
+        other_targets="",
+        targets=[
+            TargetInput(title=title, measure="", planned_value=Decimal(plan), criterion_id=None)
+            for title, plan in plans
+        ],
+        user=None,
+    )
+    client.force_login(world.head)
+    page = client.get(_detail("HH")).content.decode()
+    assert ">1.234.567,5<" in page and ">8,25<" in page

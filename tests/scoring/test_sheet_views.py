@@ -354,3 +354,17 @@ def test_a_figure_with_four_decimals_after_a_short_whole_part_is_read(client, wo
     client.force_login(world.member)
     post_row(client, card["I.1"], plan="100", actual="1,1250")
     assert Score.objects.get().actual == Decimal("1.125")
+
+
+def test_a_stored_figure_is_shown_in_its_field_so_that_saving_again_reads_the_same(
+    client, world, card
+):
+    client.force_login(world.member)
+    post_row(client, card["I.1"], plan="100", actual="1,1250")
+    page = client.get(sheet_url()).content.decode()
+    pk = card["I.1"].pk
+    field = page.split(f'name="r{pk}-actual"', 1)[1].split(">", 1)[0]
+    assert 'value="1,1250"' in field
+    # Saved again as shown, the figure stays (1,125 would be refused as ambiguous).
+    post_row(client, card["I.1"], revision=1, plan="100", actual="1,1250")
+    assert Score.objects.get().actual == Decimal("1.125")

@@ -23,6 +23,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils.formats import number_format
 
 # A sign, digits, and at most one decimal mark with digits after it.
@@ -219,3 +220,11 @@ class VietnameseIntegerField(forms.IntegerField):
         if figure != figure.to_integral():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return int(figure)
+
+
+# The admin's forms read figures the same way (ModelAdmin.formfield_overrides);
+# the model's validators bound them (column_bounds).
+ADMIN_FIGURES = {
+    models.DecimalField: {"form_class": VietnameseDecimalField, "min_value": None},
+    models.IntegerField: {"form_class": VietnameseIntegerField},
+}

@@ -226,5 +226,6 @@ class VietnameseIntegerField(forms.IntegerField):
 # the model's validators bound them (column_bounds).
 ADMIN_FIGURES = {
     models.DecimalField: {"form_class": VietnameseDecimalField, "min_value": None},
-    models.IntegerField: {"form_class": VietnameseIntegerField},
+    # Django's admin gives integers a type="number" widget of its own.
+    models.IntegerField: {"form_class": VietnameseIntegerField, "widget": _text_widget("numeric")},
 }

@@ -22,7 +22,6 @@ from clusters.models import (
     Report,
 )
 from clusters.services import (
-    conference_save,
     election_record,
     pledge_publish,
     pledge_save,
@@ -301,20 +300,6 @@ def test_an_assignment_decision_out_of_place_is_refused(client, world, decided, 
     response = client.post(cluster_url("election_assign"), data)
     assert message in messages_of(response)
     assert not EmulationYear.objects.filter(year=2026).exists()
-
-
-def test_conference_service_refuses_a_date_outside_the_year(world):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError):
-        conference_save(
-            cluster=world.cluster_a,
-            year=world.year,
-            kind="annual",
-            held_on=date(2031, 12, 20),
-            place="Bắc Giang",
-            user=None,
-        )
 
 
 @pytest.mark.parametrize(("who", "shown"), [("head", True), ("staff", True), ("member", False)])

@@ -43,12 +43,14 @@ def _invalid(value: str) -> ValidationError:
 
 
 def _ambiguous(value: str, whole: str, fraction: str) -> ValidationError:
+    # The decimal reading written so that it is no longer ambiguous: 12,500 → 12,5;
+    # 1,125 → 1,1250 (a fourth decimal rather than exactly three).
+    short = fraction.rstrip("0")
+    decimal = f"{whole},{short or '0'}" if len(short) < 3 else f"{whole},{fraction}0"
     return ValidationError(
         f"“{value}” không rõ là số thập phân hay số có dấu phân cách hàng nghìn. "
         f"Nếu là {whole}{fraction} thì viết {whole}{fraction} (không dùng dấu phân cách hàng "
-        f"nghìn); nếu là số thập phân thì viết {whole},{fraction.rstrip('0') or '0'}"
-        + (f" hoặc {whole},{fraction}0" if fraction.rstrip("0") == fraction else "")
-        + ".",
+        f"nghìn); nếu là số thập phân thì viết {decimal}.",
         code="ambiguous",
         params={"value": value},
     )

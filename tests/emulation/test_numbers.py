@@ -41,11 +41,17 @@ def test_an_ambiguous_figure_is_refused_with_how_to_write_it(typed):
     assert "dấu phân cách hàng nghìn" in refused.value.messages[0]
 
 
-def test_the_message_gives_both_readings():
+@pytest.mark.parametrize(
+    ("typed", "whole", "decimal"),
+    [("12,500", "12500", "12,5."), ("1.000", "1000", "1,0."), ("1,125", "1125", "1,1250.")],
+)
+def test_the_message_gives_both_readings_in_a_form_that_is_read(typed, whole, decimal):
     with pytest.raises(ValidationError) as refused:
-        read_figure("12,500")
+        read_figure(typed)
     message = refused.value.messages[0]
-    assert "Nếu là 12500 thì viết 12500" in message and "viết 12,5" in message
+    assert f"Nếu là {whole} thì viết {whole}" in message
+    assert message.endswith(f"nếu là số thập phân thì viết {decimal}")
+    read_figure(decimal.rstrip("."))  # the suggested writing is read
 
 
 @pytest.mark.parametrize(
@@ -118,3 +124,10 @@ def test_every_decimal_column_has_a_floor_and_a_ceiling():
         )
     ]
     assert unbounded == []
+
+
+@pytest.mark.parametrize("value", ["1234.5", "964.40", "30", "1000000", "0.25"])
+def test_the_pure_engine_shows_points_as_the_one_formatter_does(value):
+    from scoring.engine import fmt_points
+
+    assert fmt_points(D(value)) == format_figure(D(value))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from awards.models import Ballot, Flag, Proposal, ProposalItem, Quota, Vote
+from emulation.numbers import ADMIN_FIGURES
 
 # A membership reads "unit – role (cluster, year)": these joins keep lists flat.
 MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
@@ -25,6 +26,7 @@ class FlagAdmin(SimpleHistoryAdmin):
 
 @admin.register(Quota)
 class QuotaAdmin(SimpleHistoryAdmin):
+    formfield_overrides = ADMIN_FIGURES
     list_display = ("cluster", "year", "award", "count", "document")
     list_filter = ("year", "award", "cluster__group", "cluster")
     list_select_related = ("cluster", "year")
@@ -33,6 +35,7 @@ class QuotaAdmin(SimpleHistoryAdmin):
 
 @admin.register(Vote)
 class VoteAdmin(SimpleHistoryAdmin):
+    formfield_overrides = ADMIN_FIGURES
     list_display = ("membership", "votes")
     list_filter = ("membership__year", "membership__cluster")
     list_select_related = MEMBERSHIP_JOINS
@@ -58,6 +61,7 @@ class ProposalAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProposalItem)
 class ProposalItemAdmin(SimpleHistoryAdmin):
+    formfield_overrides = ADMIN_FIGURES
     list_display = ("proposal", "membership", "rank", "total", "award", "government_flag")
     list_filter = ("proposal__year", "award", "government_flag", "proposal__cluster")
     list_select_related = ("proposal__cluster", "proposal__year", *MEMBERSHIP_JOINS)

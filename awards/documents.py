@@ -30,6 +30,7 @@ from clusters.models import (
     Registration,
     RegistrationTarget,
 )
+from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.models import Criterion, Score
 from scoring.results import ClusterResults, UnitRow, cluster_results
@@ -72,9 +73,7 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
 def points_text(value: Decimal | None) -> str:
     """'964,40': points with two decimals and a decimal comma ('' for none)."""
-    if value is None:
-        return ""
-    return format(value.quantize(engine.CENT), "f").replace(".", ",")
+    return format_figure(value, 2)
 
 
 def _letterhead(

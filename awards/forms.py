@@ -8,6 +8,7 @@ from awards.allocation import AWARD_LABELS, AWARDS
 from awards.services import QUOTA_MAX
 from clusters.forms import DateField
 from clusters.models import Membership
+from emulation.numbers import VietnameseIntegerField
 
 WHOLE_NUMBER = {
     "invalid": "Nhập một số nguyên.",
@@ -17,9 +18,9 @@ WHOLE_NUMBER = {
 }
 
 
-def _count(label: str, *, max_value: int | None = None) -> forms.IntegerField:
-    widget = forms.NumberInput(attrs={"class": "form-control", "min": 0, "step": 1})
-    return forms.IntegerField(
+def _count(label: str, *, max_value: int | None = None) -> VietnameseIntegerField:
+    widget = forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric"})
+    return VietnameseIntegerField(
         label=label, min_value=0, max_value=max_value, widget=widget, error_messages=WHOLE_NUMBER
     )
 

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from awards import allocation
 from clusters.models import Cluster, EmulationYear, Membership
+from emulation.numbers import column_bounds
 from scoring import engine
 
 
@@ -212,7 +213,9 @@ class ProposalItem(models.Model):
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="proposal_items"
     )
     rank = models.PositiveSmallIntegerField("hạng")
-    total = models.DecimalField("tổng điểm", max_digits=7, decimal_places=2)
+    total = models.DecimalField(
+        "tổng điểm", max_digits=7, decimal_places=2, validators=column_bounds(7, 2)
+    )
     status = models.CharField(
         "xếp loại", max_length=16, choices=[(k, v) for k, v in engine.STATUS_LABELS.items()]
     )

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from awards.allocation import AWARDS, TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
 from clusters.models import Cluster, EmulationYear, Membership, Registration
+from emulation.numbers import format_figure
 from emulation.workbooks import formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT, THRESHOLD
@@ -360,7 +361,7 @@ def _chart(lines: list[ClusterLine]) -> Chart | None:
 
 
 def _points(value: Decimal) -> str:
-    return format(value.quantize(CENT), "f").replace(".", ",")
+    return format_figure(value, 2)
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Model, Q
 from django.utils import timezone
-from django.utils.formats import number_format
 from simple_history.utils import bulk_create_with_history
 
 from awards import allocation
@@ -34,6 +33,7 @@ from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import ensure_acts_for_province, get_cluster_for_head
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation.models import User
+from emulation.numbers import format_figure
 from scoring.models import ScoreAgreement, Sheet
 from scoring.results import ClusterResults, UnitRow, cluster_results
 
@@ -124,8 +124,7 @@ class GovernmentFlagCap:
     @property
     def percent(self) -> str:
         """'20' for 0.20, '12,5' for 0.125."""
-        text = format(self.share * 100, "f")
-        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", ",")
+        return format_figure(self.share * 100)
 
     @property
     def remaining(self) -> int:
@@ -305,7 +304,7 @@ def ballot_errors(
         total = sum(count for _, count in units)
         if total > voters * awards:
             errors.append(
-                f"Tổng số phiếu của nhóm bằng điểm {number_format(tie.total, 2)} ({total}) vượt "
+                f"Tổng số phiếu của nhóm bằng điểm {format_figure(tie.total, 2)} ({total}) vượt "
                 f"{voters} thành viên × {awards} danh hiệu được bình xét: mỗi thành viên chọn "
                 "nhiều nhất số đơn vị bằng số danh hiệu (R33)."
             )
@@ -444,7 +443,7 @@ def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Pro
             [
                 "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): "
                 f"{', '.join(row.unit.code for row in tie.rows)} "
-                f"({number_format(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
+                f"({format_figure(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
                 for tie in open_ties
             ]
         )
@@ -592,8 +591,13 @@ def proposal_decide(
         errors.append("Cần ghi người ký quyết định.")
     if date is None:
         errors.append("Cần ghi ngày quyết định.")
-    elif date > timezone.localdate():
-        errors.append("Ngày quyết định không được sau ngày hôm nay.")
+    else:
+        try:
+            proposal.year.check_date(
+                date, calendar=proposal.cluster.calendar, what="Ngày quyết định", happened=True
+            )
+        except ValidationError as error:
+            errors += error.messages
     if errors:
         raise ValidationError(errors)
     proposal.status = Status.DECIDED

@@ -22,6 +22,7 @@ from clusters.models import (
     Unit,
 )
 from clusters.resources import FORMATS, MembershipResource, UnitResource
+from emulation.numbers import ADMIN_FIGURES
 
 admin.site.site_header = "Quản trị Thi đua"
 admin.site.site_title = "Thi đua"
@@ -106,6 +107,7 @@ class MembershipAdmin(SpreadsheetAdmin):
 
 
 class RegistrationTargetInline(admin.TabularInline):
+    formfield_overrides = ADMIN_FIGURES
     model = RegistrationTarget
     extra = 0
     fields = ("order", "title", "measure", "planned_value", "criterion")

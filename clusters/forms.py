@@ -13,6 +13,7 @@ from clusters.models import (
 )
 from clusters.participation import FACT_LABELS
 from clusters.services import TargetInput
+from emulation.numbers import VietnameseDecimalField, VietnameseIntegerField
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -64,8 +65,8 @@ class RegistrationForm(forms.Form):
 class TargetForm(forms.Form):
     title = forms.CharField(label="Chỉ tiêu", widget=forms.Textarea(attrs={"rows": 2}))
     measure = forms.CharField(label="Đơn vị tính", max_length=64, required=False)
-    planned_value = forms.DecimalField(
-        label="Kế hoạch", max_digits=20, decimal_places=6, min_value=0, required=False
+    planned_value = VietnameseDecimalField(
+        label="Kế hoạch", max_digits=20, decimal_places=6, required=False
     )
     criterion = forms.TypedChoiceField(
         label="Tiêu chí chấm điểm", coerce=int, empty_value=None, required=False
@@ -139,6 +140,30 @@ class PaperSignatureForm(forms.Form):
     def __init__(self, *args, members=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["members"].choices = _member_choices(list(members))
+
+
+class SignatureCorrectionForm(forms.Form):
+    """A signature recorded wrongly: a new date, or its removal, and why (R35)."""
+
+    REDATE, WITHDRAW = "redate", "withdraw"
+    action = forms.ChoiceField(
+        label="Sửa",
+        choices=[(REDATE, "Sửa ngày ký"), (WITHDRAW, "Hủy chữ ký (ghi nhầm đơn vị)")],
+        widget=forms.RadioSelect,
+        initial=REDATE,
+    )
+    signed_on = DateField(label="Ngày ký đúng", required=False)
+    reason = forms.CharField(
+        label="Lý do sửa",
+        max_length=1000,
+        error_messages={"required": "Cần ghi lý do sửa chữ ký giao ước."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.REDATE and not data.get("signed_on"):
+            self.add_error("signed_on", "Cần ghi ngày ký đúng.")
+        return data
 
 
 # --- Documents and reports ----------------------------------------------------
@@ -224,7 +249,9 @@ class AttendanceForm(forms.Form):
 
 class DeductionProposalForm(forms.Form):
     member = forms.TypedChoiceField(label="Đơn vị", coerce=int)
-    count = forms.IntegerField(label="Số nội dung vi phạm", min_value=1, max_value=50, initial=1)
+    count = VietnameseIntegerField(
+        label="Số nội dung vi phạm", min_value=1, max_value=50, initial=1
+    )
     reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, members=(), **kwargs) -> None:

@@ -1,12 +1,14 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clusters import deadlines
+from emulation.numbers import column_bounds, format_figure
 from emulation.uploads import random_upload_path
 
 
@@ -168,6 +170,43 @@ class EmulationYear(models.Model):
 
     def __str__(self) -> str:
         return f"Năm {self.year}"
+
+    def window(self, calendar: str) -> tuple[date, date]:
+        """The first and last day a person may give for this year's activities
+        on a cluster calendar (R4), both included.
+
+        It opens at the previous year's annual conference, where this year's
+        pledge is signed and its head and deputy elected [I.3.2.b, R13] (and a
+        head may issue its programme, R5): December of the year before for a
+        standard year, June of `year` for a school year (R9). It closes six
+        months after this year's annual conference (December, or June of
+        `year + 1` for a school year): the seed only says the proposal goes
+        to Sở Nội vụ and the Chairman "after the annual conference", so the
+        decision (R34) and the Chairman's assignment of next year's head (R2)
+        are given half a year. Dates past that, or years off, are typos.
+        """
+        if calendar == deadlines.EDUCATION:
+            return date(self.year, 6, 1), date(self.year + 1, 12, 31)
+        return date(self.year - 1, 12, 1), date(self.year + 1, 6, 30)
+
+    def check_date(self, day: date, *, calendar: str, what: str, happened: bool) -> None:
+        """Refuse a date outside the year's window, or after today for an event
+        that must already have happened (a signature, a report sent, a
+        meeting held, a decision signed), with a Vietnamese message."""
+        first, last = self.window(calendar)
+        if not first <= day <= last:
+            raise ValidationError(
+                f"{what} {day:%d/%m/%Y} không thuộc năm thi đua {self.year}: chỉ nhận ngày "
+                f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}.",
+                code="outside_year",
+            )
+        today = timezone.localdate()
+        if happened and day > today:
+            raise ValidationError(
+                f"{what} {day:%d/%m/%Y} là ngày trong tương lai: không được sau hôm nay "
+                f"({today:%d/%m/%Y}).",
+                code="future",
+            )
 
 
 class Deadline(models.Model):
@@ -339,7 +378,12 @@ class RegistrationTarget(models.Model):
     title = models.TextField("chỉ tiêu")
     measure = models.CharField("đơn vị tính", max_length=64, blank=True)
     planned_value = models.DecimalField(
-        "kế hoạch", max_digits=20, decimal_places=6, null=True, blank=True
+        "kế hoạch",
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=column_bounds(20, 6),
     )
     criterion = models.ForeignKey(
         "scoring.Criterion",
@@ -369,13 +413,8 @@ class RegistrationTarget(models.Model):
 
     @property
     def planned_text(self) -> str:
-        """The plan the Vietnamese way (decimal comma), without trailing zeros."""
-        if self.planned_value is None:
-            return ""
-        text = format(self.planned_value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text.replace(".", ",")
+        """The plan the Vietnamese way (decimal comma, dot thousands)."""
+        return format_figure(self.planned_value)
 
 
 class Pledge(models.Model):

@@ -292,7 +292,10 @@ def deadline_change(*, deadline: Deadline, due_date: date, reason: str, user: Us
     reason = reason.strip()
     if not reason:
         raise ValidationError("Cần ghi lý do thay đổi hạn.")
-    deadline = Deadline.objects.select_for_update(of=("self",)).get(pk=deadline.pk)
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",)).select_related("year").get(pk=deadline.pk)
+    )
+    deadline.year.check_date(due_date, calendar=deadline.calendar, what="Hạn mới", happened=False)
     if deadline.due_date == due_date:
         raise ValidationError("Ngày mới trùng với hạn hiện tại.")
     old = deadline.due_date

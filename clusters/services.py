@@ -362,6 +362,9 @@ def pledge_record_paper(
 ) -> list[PledgeSignature]:
     """The head records signatures made on paper at the conference; members
     that already signed keep their signature."""
+    pledge.year.check_date(
+        signed_on, calendar=pledge.cluster.calendar, what="Ngày ký giao ước", happened=True
+    )
     signed = set(pledge.signatures.values_list("membership_id", flat=True))
     created = []
     for membership in memberships:
@@ -390,6 +393,53 @@ def pledge_record_paper(
     return created
 
 
+def _correction_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do sửa chữ ký giao ước.")
+    return reason
+
+
+@transaction.atomic
+def pledge_signature_redate(
+    *, signature: PledgeSignature, signed_on: date, reason: str, user: User | None
+) -> PledgeSignature:
+    """Correct the date of a signature recorded wrongly; the history keeps the
+    old date, who and why (R35)."""
+    reason = _correction_reason(reason)
+    signature = PledgeSignature.objects.select_for_update(of=("self",)).get(pk=signature.pk)
+    pledge = signature.pledge
+    pledge.year.check_date(
+        signed_on, calendar=pledge.cluster.calendar, what="Ngày ký giao ước", happened=True
+    )
+    if signed_on == signature.signed_on:
+        raise ValidationError("Ngày mới trùng với ngày ký đã ghi.")
+    old = signature.signed_on
+    signature.signed_on = signed_on
+    _save(
+        signature,
+        user=user,
+        reason=f"Sửa ngày ký giao ước từ {_day(old)} thành {_day(signed_on)}: {reason}",
+    )
+    return signature
+
+
+@transaction.atomic
+def pledge_signature_withdraw(
+    *, signature: PledgeSignature, reason: str, user: User | None
+) -> None:
+    """Remove a signature recorded for the wrong unit (or by mistake); the unit
+    may sign again. The history keeps the signature, who removed it and why (R35)."""
+    reason = _correction_reason(reason)
+    signature = (
+        PledgeSignature.objects.select_for_update(of=("self",))
+        .select_related("membership__unit")
+        .get(pk=signature.pk)
+    )
+    unit = signature.membership.unit.code
+    _delete(signature, user=user, reason=f"Hủy chữ ký giao ước của {unit}: {reason}")
+
+
 # ---------------------------------------------------------------------------
 # The head's documents (R5, R7) and the members' reports (R10)
 
@@ -411,6 +461,7 @@ def head_document_upload(
     re-upload never proposes a second one."""
     if kind not in HeadDocument.Kind.values:
         raise ValidationError("Loại văn bản không hợp lệ.")
+    year.check_date(issued_on, calendar=cluster.calendar, what="Ngày ban hành", happened=True)
     head = _head_of(cluster, year)
     _store(file)
     document = (
@@ -453,6 +504,9 @@ def report_upload(
     """A member sends its mid-year or annual report (R10); a new upload replaces the old one."""
     if kind not in Report.Kind.values:
         raise ValidationError("Loại báo cáo không hợp lệ.")
+    membership.year.check_date(
+        reported_on, calendar=membership.cluster.calendar, what="Ngày báo cáo", happened=True
+    )
     _store(file)
     report = (
         Report.objects.select_for_update(of=("self",))
@@ -541,6 +595,9 @@ def conference_save(
         conference = Conference(cluster=cluster, year=year, kind=kind, created_by=user)
     elif conference.cluster_id != cluster.pk or conference.year_id != year.pk:
         raise ValidationError("Hội nghị không thuộc cụm, khối và năm này.")
+    # A conference may be planned ahead; once it has minutes it has been held.
+    held = minutes is not None or bool(conference.minutes)
+    year.check_date(held_on, calendar=cluster.calendar, what="Ngày tổ chức", happened=held)
     conference.held_on = held_on
     conference.place = place.strip()
     conference.agenda = agenda.strip()
@@ -768,6 +825,7 @@ def election_record(
     user: User | None,
 ) -> Election:
     """The annual conference's vote for next year's head and deputy (R2, R13)."""
+    year.check_date(elected_on, calendar=cluster.calendar, what="Ngày bầu", happened=True)
     members = set(
         Membership.objects.filter(cluster=cluster, year=year).values_list("unit_id", flat=True)
     )
@@ -814,6 +872,14 @@ def election_assign(
     )
     if not decision_number.strip():
         raise ValidationError("Cần ghi số quyết định giao của Chủ tịch UBND tỉnh.")
+    election.year.check_date(
+        decision_date, calendar=election.cluster.calendar, what="Ngày quyết định", happened=True
+    )
+    if decision_date < election.elected_on:
+        raise ValidationError(
+            f"Ngày quyết định giao {_day(decision_date)} không được trước ngày bầu "
+            f"{_day(election.elected_on)}."
+        )
     next_year = year_create(year=election.year.year + 1)
     existing = list(
         Membership.objects.filter(cluster=election.cluster, year=next_year).select_related("unit")

@@ -19,6 +19,11 @@ urlpatterns = [
     path(f"{CLUSTER}giao-uoc/soan/", views.pledge_edit, name="pledge_edit"),
     path(f"{CLUSTER}giao-uoc/ky/", views.pledge_sign, name="pledge_sign"),
     path(f"{CLUSTER}giao-uoc/ky-tai-hoi-nghi/", views.pledge_paper, name="pledge_paper"),
+    path(
+        f"{CLUSTER}giao-uoc/chu-ky/<int:pk>/sua/",
+        views.pledge_signature_correct,
+        name="pledge_signature_correct",
+    ),
     # The head's documents (R5, R7) and the members' reports (R10)
     path(f"{CLUSTER}van-ban/", views.head_documents, name="head_documents"),
     path(f"{CLUSTER}van-ban/tai-len/", views.head_document_upload, name="head_document_upload"),

@@ -44,6 +44,7 @@ from clusters.forms import (
     PledgeForm,
     RegistrationForm,
     ReportForm,
+    SignatureCorrectionForm,
     TargetFormSet,
 )
 from clusters.models import (
@@ -55,6 +56,7 @@ from clusters.models import (
     HeadDocument,
     Membership,
     Pledge,
+    PledgeSignature,
     Registration,
     ReminderSent,
     Report,
@@ -343,6 +345,7 @@ def pledge(request: HttpRequest, code: str, year: int) -> HttpResponse:
             members=[m for m in members if m.pk not in signatures],
             initial={"signed_on": timezone.localdate()},
         ),
+        "correction_form": SignatureCorrectionForm() if seat.oversees else None,
     }
     return render(request, "clusters/pledge.html", context)
 
@@ -403,6 +406,36 @@ def pledge_paper(request: HttpRequest, code: str, year: int) -> HttpResponse:
         ),
         success="Đã ghi nhận các đơn vị ký giao ước trên giấy.",
         failure="Chưa ghi nhận được",
+    )
+    return redirect("pledge", code, year)
+
+
+@login_required
+@require_POST
+def pledge_signature_correct(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    signature = get_object_or_404(
+        PledgeSignature, pk=pk, pledge__cluster=seat.cluster, pledge__year=seat.year
+    )
+    form = SignatureCorrectionForm(request.POST)
+    withdraw = request.POST.get("action") == SignatureCorrectionForm.WITHDRAW
+    _post_action(
+        request,
+        form,
+        lambda data: (
+            services.pledge_signature_withdraw(
+                signature=signature, reason=data["reason"], user=request.user
+            )
+            if withdraw
+            else services.pledge_signature_redate(
+                signature=signature,
+                signed_on=data["signed_on"],
+                reason=data["reason"],
+                user=request.user,
+            )
+        ),
+        success="Đã hủy chữ ký giao ước." if withdraw else "Đã sửa ngày ký giao ước.",
+        failure="Chưa sửa được chữ ký",
     )
     return redirect("pledge", code, year)
 

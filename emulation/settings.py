@@ -117,6 +117,9 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
+# Figures shown to people: the `vi` formats (decimal comma, dot thousands) grouped by
+# three where a template or emulation.numbers asks for grouping (STYLE 17).
+NUMBER_GROUPING = 3
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

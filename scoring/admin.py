@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from emulation.numbers import ADMIN_FIGURES
 from scoring import services
 from scoring.models import (
     Band,
@@ -108,6 +109,7 @@ class ScorecardAddForm(forms.ModelForm):
 
 @admin.register(Scorecard)
 class ScorecardAdmin(SimpleHistoryAdmin):
+    formfield_overrides = ADMIN_FIGURES
     """Status changes only go through the services (R18), so that each one is
     checked and recorded with its reason (R35); here a draft's bonus cap is
     the only field to edit."""
@@ -159,6 +161,7 @@ class ScorecardAdmin(SimpleHistoryAdmin):
 
 
 class BandInline(admin.TabularInline):
+    formfield_overrides = ADMIN_FIGURES
     model = Band
     fields = ("order", "min_value", "min_inclusive", "max_value", "max_inclusive", "points")
     extra = 0
@@ -207,6 +210,7 @@ class CriterionAddForm(forms.ModelForm):
 
 @admin.register(Criterion)
 class CriterionAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_FIGURES
     """A draft's criterion may be reworded, reweighted or rescored here; the
     tree (code, section, parent) changes through the services (R17), and
     submission checks the whole scorecard again."""
@@ -292,6 +296,7 @@ class CriterionAdmin(admin.ModelAdmin):
 
 @admin.register(Score)
 class ScoreAdmin(SimpleHistoryAdmin):
+    formfield_overrides = ADMIN_FIGURES
     list_display = (
         "membership",
         "criterion",
@@ -327,6 +332,7 @@ class CreatedByAdminMixin:
 
 @admin.register(Bonus)
 class BonusAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
+    formfield_overrides = ADMIN_FIGURES
     list_display = ("membership", "kind", "points", "short_reason", "created_by", "created_at")
     list_filter = ("kind", "membership__year", "membership__cluster")
     list_select_related = (*MEMBERSHIP_JOINS, "created_by")
@@ -340,6 +346,7 @@ class BonusAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Deduction)
 class DeductionAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
+    formfield_overrides = ADMIN_FIGURES
     list_display = (
         "membership",
         "kind",

@@ -470,11 +470,13 @@ def compute_cluster(criteria: Sequence[Criterion], units: Sequence[UnitInput]) -
 
 
 def fmt_points(value: Decimal) -> str:
-    """A points figure the Vietnamese way: decimal comma, no trailing zeros."""
-    text = format(value.quantize(CENT) if value.is_finite() else value, "f")
+    """A points figure the Vietnamese way: decimal comma, dot thousands, no
+    trailing zeros (what emulation.numbers.format_figure shows; the engine is
+    pure, so it cannot call Django's formats)."""
+    text = format(value.quantize(CENT) if value.is_finite() else value, ",f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    return text.translate(str.maketrans(",.", ".,"))
 
 
 def _is_number(value: object) -> bool:

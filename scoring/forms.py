@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 
+from emulation.numbers import VietnameseDecimalField, VietnameseIntegerField, column_limit
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 from scoring.models import FIGURES, Criterion, Direction, Method
 from scoring.services import BandInput
@@ -13,18 +13,33 @@ from scoring.sheets import METHOD_FIGURES
 # ---------------------------------------------------------------------------
 # Scorecard builder (R17–R19)
 #
-# Points are parsed here and judged by the services (more than 0, at most two
-# decimals, within the section's frame), so the page shows their R17 messages.
+# Points are read here (emulation.numbers: a decimal comma or point, within
+# their column) and judged by the services (more than 0, within the section's
+# frame), so the page shows their R17 messages.
 
 
-def _points_field(label: str = "Điểm", **kwargs) -> forms.DecimalField:
-    widget = forms.NumberInput(attrs={"step": "0.01", "class": "form-control form-control-sm"})
-    return forms.DecimalField(label=label, widget=widget, **kwargs)
+def _number_input() -> forms.TextInput:
+    """A figure typed as text: a type="number" input lets the browser re-read it."""
+    attrs = {"class": "form-control form-control-sm", "inputmode": "decimal"}
+    return forms.TextInput(attrs=attrs | {"autocomplete": "off"})
 
 
-def _figure_field(label: str) -> forms.DecimalField:
-    widget = forms.NumberInput(attrs={"step": "any", "class": "form-control form-control-sm"})
-    return forms.DecimalField(label=label, required=False, widget=widget)
+def _points_field(label: str = "Điểm", **kwargs) -> VietnameseDecimalField:
+    return VietnameseDecimalField(
+        label=label, widget=_number_input(), max_digits=7, decimal_places=2, **kwargs
+    )
+
+
+def _figure_field(label: str) -> VietnameseDecimalField:
+    # A band's limit may be below 0 (a fall in a growth rate); its column bounds it.
+    return VietnameseDecimalField(
+        label=label,
+        required=False,
+        widget=_number_input(),
+        max_digits=20,
+        decimal_places=6,
+        min_value=-column_limit(20, 6),
+    )
 
 
 def _text(label: str, *, required: bool = True, placeholder: str = "") -> forms.CharField:
@@ -112,19 +127,12 @@ class BaseBandFormSet(forms.BaseFormSet):
 BandFormSet = forms.formset_factory(BandForm, formset=BaseBandFormSet, extra=2, can_delete=True)
 
 
-def _plain(value: Decimal | None) -> Decimal | None:
-    """A stored figure without its trailing zeros (10, not 10.000000)."""
-    if value is None:
-        return None
-    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-
-
 def band_formset(criterion: Criterion, data=None) -> BaseBandFormSet:
     initial = [
         {
-            "min_value": _plain(band.min_value),
+            "min_value": band.min_value,
             "min_inclusive": band.min_inclusive,
-            "max_value": _plain(band.max_value),
+            "max_value": band.max_value,
             "max_inclusive": band.max_inclusive,
             "points": band.points,
         }
@@ -222,50 +230,29 @@ class GuidanceNoteForm(forms.Form):
 # ---------------------------------------------------------------------------
 # Self-scoring and review (R19–R21, R11, R35)
 #
-# Figures are typed with a decimal comma (or a point) and judged by
-# scoring.sheets through engine.validate_score, so a row shows the engine's
-# messages.
+# Figures are read by emulation.numbers (a decimal comma or a point) and
+# judged by scoring.sheets through engine.validate_score, so a row shows the
+# engine's messages.
 
 
-class DecimalCommaField(forms.DecimalField):
-    """A number typed the Vietnamese way (2,5) or with a point (2.5); no
-    thousands separators, so '1.000' is one, never a thousand."""
-
-    def __init__(self, *, label: str, places: int, digits: int) -> None:
-        widget = forms.TextInput(
-            attrs={
-                "class": "form-control form-control-sm",
-                "inputmode": "decimal",
-                "autocomplete": "off",
-            }
-        )
-        super().__init__(
-            label=label,
-            required=False,
-            max_digits=digits,
-            decimal_places=places,
-            widget=widget,
-        )
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace(" ", "")
-            if "," in value and "." in value:
-                raise ValidationError(
-                    "Chỉ dùng một dấu phẩy (hoặc chấm) cho phần thập phân, "
-                    "không dùng dấu phân cách hàng nghìn.",
-                    code="invalid",
-                )
-            value = value.replace(",", ".")
-        return super().to_python(value)
+def _score_field(label: str, *, places: int, digits: int) -> VietnameseDecimalField:
+    # Signs and ranges are the engine's (R20, R21), so its messages name the rule.
+    return VietnameseDecimalField(
+        label=label,
+        required=False,
+        widget=_number_input(),
+        max_digits=digits,
+        decimal_places=places,
+        min_value=-column_limit(digits, places),
+    )
 
 
-def _score_fields() -> dict[str, DecimalCommaField]:
+def _score_fields() -> dict[str, VietnameseDecimalField]:
     return {
-        "plan": DecimalCommaField(label="Kế hoạch", places=6, digits=20),
-        "actual": DecimalCommaField(label="Thực hiện", places=6, digits=20),
-        "points": DecimalCommaField(label="Điểm", places=2, digits=7),
-        "value": DecimalCommaField(label="Giá trị", places=6, digits=20),
+        "plan": _score_field("Kế hoạch", places=6, digits=20),
+        "actual": _score_field("Thực hiện", places=6, digits=20),
+        "points": _score_field("Điểm", places=2, digits=7),
+        "value": _score_field("Giá trị", places=6, digits=20),
     }
 
 
@@ -412,7 +399,7 @@ class BonusForm(forms.Form):
 
     member = _member_field()
     kind = _select("Loại điểm thưởng", ())
-    points = DecimalCommaField(label="Điểm", places=2, digits=7)
+    points = _score_field("Điểm", places=2, digits=7)
     reason = _reason_field("Lý do")
 
     def __init__(self, *args, members, kinds, **kwargs) -> None:
@@ -428,12 +415,14 @@ class StaffDeductionForm(forms.Form):
 
     member = _member_field()
     kind = _select("Loại điểm trừ", ())
-    count = forms.IntegerField(
+    count = VietnameseIntegerField(
         label="Số lần (số văn bản)",
         min_value=1,
         max_value=99,
         initial=1,
-        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "inputmode": "numeric"}
+        ),
     )
     reason = _reason_field("Lý do")
     evidence = _evidence_field(required=False)

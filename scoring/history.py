@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from awards.models import Ballot, Flag, Proposal, Quota, Vote
 from clusters.models import Cluster, EmulationYear, Membership
+from emulation.numbers import format_figure
 from scoring.models import (
     Band,
     Bonus,
@@ -437,10 +438,7 @@ def display(field: models.Field, value: Any, users: dict[int, str]) -> str:
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text.replace(".", ",")
+        return format_figure(value)
     if isinstance(value, datetime):
         return f"{timezone.localtime(value):%d/%m/%Y %H:%M}"
     if isinstance(value, date):

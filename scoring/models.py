@@ -9,17 +9,23 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, EmulationYear, Membership
+from emulation.numbers import column_bounds
 from scoring import engine
 
 
 def PointsField(verbose_name: str, **kwargs) -> models.DecimalField:
-    """Points are exact decimals with 2 places (R17, R20)."""
+    """Points are exact decimals with 2 places (R17, R20), never below 0."""
+    kwargs.setdefault("validators", column_bounds(7, 2))
     return models.DecimalField(verbose_name, max_digits=7, decimal_places=2, **kwargs)
 
 
 def FigureField(verbose_name: str, **kwargs) -> models.DecimalField:
-    """Plans, actuals and tier values: wide, with room for fractions."""
-    return models.DecimalField(verbose_name, max_digits=20, decimal_places=6, **kwargs)
+    """Plans, actuals and tier values: wide, with room for fractions; a tier's
+    value or limit may be below 0 (R20 refuses a negative plan or actual)."""
+    validators = column_bounds(20, 6, signed=True)
+    return models.DecimalField(
+        verbose_name, max_digits=20, decimal_places=6, validators=validators, **kwargs
+    )
 
 
 Section = models.TextChoices(
@@ -340,7 +346,7 @@ class Bonus(models.Model):
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="bonuses"
     )
     kind = models.CharField("loại", max_length=12, choices=Kind.choices)
-    points = PointsField("điểm", validators=[MinValueValidator(Decimal(0))])
+    points = PointsField("điểm")
     reason = models.TextField("lý do", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -29,6 +29,7 @@ from clusters.models import Cluster, Conference, EmulationYear, Membership
 from clusters.services import due_date, participation_confirm, registered_plans
 from emulation import audit
 from emulation.models import User
+from emulation.numbers import format_figure
 from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.models import (
@@ -167,21 +168,15 @@ def own_figures(score: Score | None) -> dict[str, Decimal | None]:
     return figures if any(v is not None for v in figures.values()) else {}
 
 
-def fmt_figure(value: Decimal | None) -> str:
-    """A figure the Vietnamese way: decimal comma, no trailing zeros ('' if none)."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+# The one formatter (emulation.numbers), under the name scoring.spreadsheets uses.
+fmt_figure = format_figure
 
 
 def describe(criterion: Criterion, figures: dict[str, Decimal | None]) -> str:
     """The figures of a score as a sentence part: 'kế hoạch 100, thực hiện 95'."""
     used = METHOD_FIGURES.get(criterion.method, FIGURES)
     parts = [
-        f"{FIGURE_LABELS[name]} {fmt_figure(figures.get(name))}"
+        f"{FIGURE_LABELS[name]} {format_figure(figures.get(name))}"
         for name in used
         if figures.get(name) is not None
     ]

@@ -43,7 +43,7 @@ or the template downloaded anew).
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from io import BytesIO
 from typing import IO
 
@@ -59,6 +59,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
 from emulation import audit
 from emulation.models import User
+from emulation.numbers import VietnameseDecimalField
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
 from emulation.workbooks import XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
@@ -719,23 +720,23 @@ def _figure_ref(problem: str, refs: tuple[str, str], quantitative: bool) -> str:
     return refs[1] if quantitative and about_actual and not about_plan else refs[0]
 
 
+# Every cell is read as the widest figure of a score (plan, actual, value:
+# DecimalField(20, 6)); the engine then judges it as on the sheet (R20, R21).
+_CELL = VietnameseDecimalField(max_digits=20, decimal_places=6, min_value=None)
+
+
 def _number(value: object) -> tuple[Decimal | None, str]:
-    """A cell's number as an exact Decimal, or why it is not one."""
+    """A cell's number as an exact Decimal, or why it is not one. A text cell
+    is read the way people type figures (emulation.numbers: "12,5")."""
     if _blank(value):
         return None, ""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        shown = str(value).strip()
-        if len(shown) > 30:
-            shown = f"{shown[:30]}…"
-        return None, f"“{shown}” không phải là số; chỉ nhập số vào ô này."
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        return None, f"“{str(value)[:30]}” không phải là số; chỉ nhập số vào ô này."
     # A float read from the file: its shortest repr is the number the file holds.
     try:
-        figure = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    except InvalidOperation:
-        return None, "không đọc được số trong ô này."
-    if not figure.is_finite():
-        return None, "không đọc được số trong ô này."
-    return figure, ""
+        return _CELL.clean(Decimal(str(value)) if isinstance(value, float) else value), ""
+    except ValidationError as error:
+        return None, " ".join(error.messages)
 
 
 def _store(changes: list[_Change], user: User) -> None:

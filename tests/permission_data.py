@@ -17,6 +17,7 @@ from clusters.models import (
     HeadDocument,
     Membership,
     Pledge,
+    PledgeSignature,
     Registration,
     Report,
 )
@@ -102,6 +103,13 @@ def build(world) -> SimpleNamespace:
         file=pdf_file("giao-uoc.pdf"),
         published_at=now,
         published_by=world.head,
+    )
+    signature = PledgeSignature.objects.create(
+        pledge=pledge,
+        membership=lg,
+        method=PledgeSignature.Method.PAPER,
+        signed_on=date(YEAR, 1, 10),
+        signed_by=world.head,
     )
     head_document = HeadDocument.objects.create(
         cluster=world.cluster_a,
@@ -197,6 +205,7 @@ def build(world) -> SimpleNamespace:
         report=_report(hh, world.member),
         lg_report=_report(lg, None),
         pledge=pledge,
+        signature=signature,
         head_document=head_document,
         conference=conference,
         proposed_deduction=proposed,

@@ -192,6 +192,7 @@ MATRIX: dict[str, Case] = {
     "pledge_edit": get(A(), HEAD),
     "pledge_sign": post(A(), CLUSTER_UNITS),
     "pledge_paper": post(A(), HEAD),
+    "pledge_signature_correct": post(A(pk=lambda d: d.signature.pk), OVERSEERS),
     "head_documents": get(A(), CLUSTER),
     "head_document_upload": get(A(), HEAD),
     "reports": get(A(), CLUSTER),

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import number_format
 from django.views.decorators.http import require_POST
 
 from awards import services
@@ -30,6 +29,7 @@ from clusters.access import (
     is_staff_of,
 )
 from clusters.models import Cluster, EmulationYear, Membership
+from emulation.numbers import format_figure
 from scoring.engine import REASON_LABELS, STATUS_LABELS
 from scoring.forms import ReasonForm
 from scoring.results import UnitRow, cluster_results
@@ -225,7 +225,7 @@ def _tie_view(tie: services.Tie, votes: dict[int, int]) -> _TieView:
     """'3 đơn vị bằng điểm 962,25 tranh 1 Cờ thi đua và 1 Bằng khen' and where the ballot stands."""
     stakes = [f"{n} {QUOTA_LABELS[award]}" for award, n in tie.at_stake]
     stake_text = stakes[0] if len(stakes) == 1 else f"{', '.join(stakes[:-1])} và {stakes[-1]}"
-    summary = f"{len(tie.rows)} đơn vị bằng điểm {number_format(tie.total, 2)} tranh {stake_text}"
+    summary = f"{len(tie.rows)} đơn vị bằng điểm {format_figure(tie.total, 2)} tranh {stake_text}"
     if not tie.is_open:
         state = "đã phân định bằng bỏ phiếu"
     elif all(row.membership.pk in votes for row in tie.rows):

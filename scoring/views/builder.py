@@ -36,6 +36,7 @@ from clusters.access import (
     is_standing_staff,
 )
 from clusters.models import Cluster, EmulationYear
+from emulation.numbers import format_figure
 from scoring import engine, services
 from scoring.forms import (
     AddCriterionForm,
@@ -616,15 +617,12 @@ def _editors(row: Row, bound, split_pk) -> None:
 
 
 def _band_label(band) -> str:
-    def figure(value: Decimal) -> str:
-        return format(value.normalize(), "f").replace(".", ",")
-
     low, high = band.min_value, band.max_value
     parts = []
     if low is not None:
-        parts.append(f"{'từ' if band.min_inclusive else 'trên'} {figure(low)}")
+        parts.append(f"{'từ' if band.min_inclusive else 'trên'} {format_figure(low)}")
     if high is not None:
         upto = "đến" if band.max_inclusive else ("đến dưới" if low is not None else "dưới")
-        parts.append(f"{upto} {figure(high)}")
+        parts.append(f"{upto} {format_figure(high)}")
     where = " ".join(parts) or "mọi giá trị"
     return f"{where}: {engine.fmt_points(band.points)} điểm"

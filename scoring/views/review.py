@@ -167,8 +167,7 @@ def _criterion(cluster: Cluster, year: EmulationYear, criterion_id: int) -> Crit
 def _adjust_initial(score: Score | None) -> dict:
     """The agreed figures where set, else the unit's own, to start from."""
     figures = score.figures() if score else {}
-    initial = {name: sheets.fmt_figure(v) for name, v in figures.items()}
-    return initial | {"revision": score.revision if score else None}
+    return figures | {"revision": score.revision if score else None}
 
 
 def _cell_context(cluster, member, criterion, score) -> dict:

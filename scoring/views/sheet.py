@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from clusters.access import get_own_membership, get_year
 from clusters.models import Membership
 from clusters.services import registered_plans
+from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.adjustments import UnitEntries, entries_of
 from scoring.forms import EvidenceForm, ScoreRowForm
@@ -160,7 +161,7 @@ class Row:
             return ""
         if not a.is_finite():
             return "vượt mức trần"
-        return sheets.fmt_figure((a * 100).quantize(Decimal("0.01"))) + "%"
+        return format_figure((a * 100).quantize(Decimal("0.01"))) + "%"
 
 
 @dataclass
@@ -213,7 +214,7 @@ class SheetPage:
 
 
 def band_text(band) -> str:
-    low, high = sheets.fmt_figure(band.min_value), sheets.fmt_figure(band.max_value)
+    low, high = format_figure(band.min_value), format_figure(band.max_value)
     if band.min_value is not None and band.min_value == band.max_value:
         return f"bằng {low}: {engine.fmt_points(band.points)} điểm"
     parts = []
@@ -353,8 +354,9 @@ def sheet_page(
 
 def _row_form(criterion: Criterion, score: Score | None, plan: Decimal | None) -> ScoreRowForm:
     """An unbound row form showing the stored figures (the registered plan, when linked)."""
-    initial = {name: sheets.fmt_figure(v) for name, v in sheets.own_figures(score).items()}
+    # Decimals: the fields put them back so that they read the same (emulation.numbers).
+    initial: dict = dict(sheets.own_figures(score))
     if plan is not None:
-        initial["plan"] = sheets.fmt_figure(plan)
+        initial["plan"] = plan
     initial["revision"] = score.revision if score else None
     return ScoreRowForm(initial=initial, criterion=criterion, plan_locked=plan is not None)

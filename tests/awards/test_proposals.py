@@ -2,10 +2,11 @@
 accepts, the council nominates for the Government's flag within its cap, the
 decision is recorded and the results are announced to the members."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -512,8 +513,11 @@ def test_decision_needs_number_signer_and_a_date_not_in_the_future(client, ready
     client.force_login(ready.staff)
     response = client.post(url("proposal_decide"), {"number": "", "date": "", "signer": ""})
     assert response.status_code == 200
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    with pytest.raises(ValidationError, match=r"Ngày quyết định không được sau ngày hôm nay\."):
+    tomorrow = date(2026, 1, 26)
+    with (
+        time_machine.travel(date(2026, 1, 25), tick=False),
+        pytest.raises(ValidationError, match=r"Ngày quyết định 26/01/2026 là ngày trong"),
+    ):
         services.proposal_decide(
             proposal=proposal, number="1/QĐ", date=tomorrow, signer="A", user=ready.staff
         )
@@ -688,3 +692,20 @@ def test_a_guiding_authority_is_stopped_by_its_role_not_by_the_cap(block):
         )
     services.proposal_nominate_government_flag(proposal=proposal, membership=nq, user=block.staff)
     assert proposal.items.get(membership=nq).government_flag
+
+
+@pytest.mark.parametrize(
+    ("decided", "message"),
+    [
+        ("20/01/2019", "Ngày quyết định 20/01/2019 không thuộc năm thi đua 2025"),
+        ("20/01/2031", "chỉ nhận ngày từ 01/12/2024 đến 30/06/2026"),
+    ],
+)
+def test_a_decision_dated_outside_the_year_is_refused(client, ready, decided, message):
+    accept(ready)
+    client.force_login(ready.staff)
+    data = {"number": "125/QĐ-UBND", "date": decided, "signer": "Lê Ánh Dương"}
+    response = client.post(url("proposal_decide"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Proposal.objects.get().status == Status.ACCEPTED

@@ -291,3 +291,15 @@ def test_a_quota_post_without_revisions_is_refused_over_stored_quotas(client, sc
     assert response.status_code == 200
     assert "vừa được người khác thay đổi; giá trị hiện tại: 1" in response.content.decode()
     assert _counts(scored)["co_thi_dua"] == 1
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [("２", "Chỉ dùng các chữ số 0–9."), ("1.000", "dấu phân cách hàng nghìn")],
+)
+def test_quotas_take_ascii_digits_without_thousands_separators(client, scored, flag, message):
+    client.force_login(scored.staff)
+    response = client.post(quotas_url(), _form(flag=flag))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Quota.objects.exists()

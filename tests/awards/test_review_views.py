@@ -471,3 +471,11 @@ def test_review_query_count_does_not_grow_with_units(client, world):
     large = _review_queries(client, world, 20)
     assert small == large
     assert large <= 25  # about 20 today: session, user, seat, results, votes, history…
+
+
+def test_ballot_takes_ascii_digits_only(client, tied):
+    client.force_login(tied.head)
+    response = client.post(vote_url(), _ballot(tied, VY=3, HH="９"))
+    assert response.status_code == 200
+    assert "Chỉ dùng các chữ số 0–9." in response.content.decode()
+    assert not Vote.objects.exists()

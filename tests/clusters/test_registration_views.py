@@ -286,3 +286,64 @@ def test_user_of_another_unit_posts_to_its_own_registration_only(client, world):
     client.force_login(UserFactory(unit=world.a_member2))
     client.post(EDIT, _form(GROWTH))
     assert list(Registration.objects.values_list("membership__unit__code", flat=True)) == ["LG"]
+
+
+# ---------------------------------------------------------------------------
+# Figures as Vietnamese people type them (STYLE 17, issue #12)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("12,5", "12.5"), ("12.5", "12.5"), ("1500", "1500")]
+)
+def test_plan_is_read_with_a_decimal_comma_or_point(client, world, typed, stored):
+    client.force_login(world.member)
+    response = client.post(EDIT, _form(GROWTH | {"planned_value": typed}))
+    assert response.status_code == 302
+    assert RegistrationTarget.objects.get().planned_value == Decimal(stored)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1.000", "không rõ là số thập phân hay số có dấu phân cách hàng nghìn"),
+        ("12.500", "nếu là số thập phân thì viết 12,5"),
+        ("１２", "không phải là số"),
+        ("١٢", "không phải là số"),
+        ("1e26", "không phải là số"),
+        ("123456789012345", "Số quá lớn"),
+    ],
+)
+def test_an_ambiguous_or_foreign_plan_is_refused_with_how_to_write_it(
+    client, world, typed, message
+):
+    client.force_login(world.member)
+    response = client.post(EDIT, _form(GROWTH | {"planned_value": typed}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not RegistrationTarget.objects.exists()
+
+
+def test_plan_field_is_a_text_input_showing_the_stored_plan_with_a_comma(client, world):
+    client.force_login(world.member)
+    client.post(EDIT, _form(GROWTH | {"planned_value": "12,5"}))
+    page = client.get(EDIT).content.decode()
+    field = page.split('name="targets-0-planned_value"', 1)[1].split(">", 1)[0]
+    assert 'value="12,5"' in field and 'inputmode="decimal"' in field
+    assert 'type="number"' not in page.split('name="targets-0-planned_value"', 1)[0][-200:]
+
+
+def test_a_plan_is_shown_the_vietnamese_way(client, world):
+    plans = [("Thu ngân sách", "1234567.5"), ("Tăng trưởng", "8.25")]
+    registration_save(
+        membership=membership(world, world.a_member),
+        objectives="Mục tiêu",
+        other_targets="",
+        targets=[
+            TargetInput(title=title, measure="", planned_value=Decimal(plan), criterion_id=None)
+            for title, plan in plans
+        ],
+        user=None,
+    )
+    client.force_login(world.head)
+    page = client.get(_detail("HH")).content.decode()
+    assert ">1.234.567,5<" in page and ">8,25<" in page

@@ -1,6 +1,8 @@
 """Journey 1: a member unit (HH, `thanhvien`) logs in, registers its targets,
 scores itself against the issued scorecard with an evidence file, and submits."""
 
+from decimal import Decimal
+
 import pytest
 
 try:
@@ -138,3 +140,27 @@ def test_member_registers_scores_itself_with_evidence_and_submits(browse, demo, 
     score = Score.objects.get(membership=membership, criterion=revenue)
     assert (score.plan, score.actual) == (100, 104)
     assert Evidence.objects.filter(membership=membership, criterion=revenue).count() == 1
+
+
+def test_plan_typed_with_a_decimal_comma_is_stored_as_typed(browse, demo, next_year):
+    """Issue #12: in a vi-VN browser an <input type="number"> turned "12,5"
+    into 125 before the server saw it; the plan is a text field the browser
+    leaves alone, read by the server's one parser."""
+    from clusters.models import RegistrationTarget
+
+    page = browse.page
+    browse.login("thanhvien", greeting="UBND huyện Hiệp Hòa")
+    page.goto("/dang-ky/2026/")
+    expect(page.get_by_role("heading", name="Đăng ký tham gia thi đua năm 2026")).to_be_visible()
+    page.locator('[name="targets-0-title"]').fill("Tốc độ tăng trưởng GRDP")
+    page.locator('[name="targets-0-measure"]').fill("%")
+    plan = page.locator('[name="targets-0-planned_value"]')
+    plan.click()
+    plan.press_sequentially("12,5")
+    page.get_by_role("button", name="Lưu dự thảo").click()
+    expect(page.get_by_role("alert")).to_have_text("Đã lưu.")
+    expect(page.locator('[name="targets-0-planned_value"]')).to_have_value("12,5")
+    browse.check()
+
+    target = RegistrationTarget.objects.get(registration__membership__unit=demo.member.unit)
+    assert target.planned_value == Decimal("12.5")

@@ -705,3 +705,34 @@ def test_results_query_count_does_not_grow_with_units(client, world, card):
         return len(queries)
 
     assert count(1) == count(5)
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ("1,5", None),
+        ("1.000", "không rõ là số thập phân hay số có dấu phân cách hàng nghìn"),
+        ("５", "không phải là số"),
+        ("1e26", "không phải là số"),
+    ],
+)
+def test_bonus_points_are_read_the_vietnamese_way(client, world, card, hh, points, message):
+    client.force_login(world.head)
+    response = client.post(url("adjustment_bonus_add"), _bonus_post(hh, "cluster", points))
+    if message is None:
+        assert response.status_code == 302
+        assert Bonus.objects.get().points == Decimal("1.5")
+    else:
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not Bonus.objects.exists()
+
+
+def test_deduction_count_takes_only_ascii_digits(client, world, card, tpbg):
+    client.force_login(world.staff)
+    data = {"deduction-member": tpbg.pk, "deduction-kind": "reminder_letter"}
+    data |= {"deduction-count": "２", "deduction-reason": "Văn bản số 12/UBND"}
+    response = client.post(url("adjustment_deduction_add"), data)
+    assert response.status_code == 200
+    assert "Chỉ dùng các chữ số 0–9." in response.content.decode()
+    assert not Deduction.objects.exists()

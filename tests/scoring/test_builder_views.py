@@ -473,17 +473,18 @@ def test_new_version_leaves_the_issued_one_in_force(world, client):
 # Refusals are shown where they happen and nothing is half-saved
 
 
-def test_points_with_three_decimals_refused_on_the_row(world, client):
+def test_points_with_more_than_two_decimals_refused_on_the_row(world, client):
     make_draft(world)
     i1 = crit(world, "I.1")
     client.force_login(world.head)
 
-    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="29.085"))
+    # Four decimals: "29.085" would be refused as ambiguous (a thousands group?).
+    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="29,0851"))
 
     assert response.status_code == 200
     row = html(response).split(f'id="c-{i1.pk}"', 1)[1].split('id="c-', 1)[0]
-    assert "Tiêu chí I.1: điểm chỉ được có tối đa 2 chữ số thập phân (R17)." in row
-    assert 'value="29.085"' in row  # what the user typed stays in the form
+    assert "Tối đa 2 chữ số sau dấu phẩy." in row
+    assert 'value="29,0851"' in row  # what the user typed stays in the form
     assert crit(world, "I.1").points == D("29.08")
 
 
@@ -880,3 +881,66 @@ def test_new_version_carries_evidence_and_registration_targets(world, client, me
     client.force_login(world.head)
     review = text(client.get(reverse("review", args=["CUM-A", 2025])))
     assert "[1]" in review
+
+
+# Figures as Vietnamese people type them, with bounds (STYLE 17, issue #12)
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ("1e26", "“1e26” không phải là số"),
+        ("1.000", "không rõ là số thập phân hay số có dấu phân cách hàng nghìn"),
+        ("123456", "Số quá lớn: tối đa 99.999,99."),
+        ("５", "không phải là số"),
+    ],
+)
+def test_points_out_of_range_or_unreadable_are_refused_not_a_500(world, client, points, message):
+    make_draft(world)
+    i1 = crit(world, "I.1")
+    before = state(world)
+    client.force_login(world.head)
+
+    response = client.post(url("criterion_save", i1.pk), row_data(i1, points=points))
+
+    assert response.status_code == 200
+    assert message in text(response)
+    assert state(world) == before
+
+
+def test_added_criterion_with_huge_points_is_refused_not_a_500(world, client):
+    make_draft(world)
+    client.force_login(world.head)
+    response = client.post(url("criterion_add", "I"), add_data("I", "I.20", "Mới", "1e26"))
+    assert response.status_code == 200
+    assert "“1e26” không phải là số" in text(response)
+    assert not Criterion.objects.filter(code="I.20").exists()
+
+
+def test_band_limits_and_points_take_a_decimal_comma(world, client):
+    make_draft(world)
+    iii41 = crit(world, "III.4.1")
+    client.force_login(world.head)
+    bands = [(0, True, "12,5", False, "20"), ("12,5", True, None, False, "7,5")]
+
+    response = client.post(
+        url("criterion_save", iii41.pk), row_data(iii41, points="20") | bands_data(iii41, bands)
+    )
+
+    assert response.status_code in (200, 302)
+    saved = list(Band.objects.filter(criterion=iii41).values_list("max_value", "points"))
+    assert saved == [(D("12.5"), D(20)), (None, D("7.5"))]
+
+
+def test_band_limit_of_1e300_is_refused_not_a_500(world, client):
+    make_draft(world)
+    iii41 = crit(world, "III.4.1")
+    before = state(world)
+    client.force_login(world.head)
+    bands = [(0, True, "1E+300", False, "20")]
+    response = client.post(
+        url("criterion_save", iii41.pk), row_data(iii41, points="20") | bands_data(iii41, bands)
+    )
+    assert response.status_code == 200
+    assert "không phải là số" in text(response)
+    assert state(world) == before

@@ -236,3 +236,26 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, world, data, mod
         add_unit_rows(world, Membership.objects.get(unit=unit, year=world.year), other)
 
     assert queries_for(admin_client, url, query) == few
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [("1.000", "dấu phân cách hàng nghìn"), ("1e26", "không phải là số"), ("５", "chữ số 0–9")],
+)
+def test_admin_reads_figures_like_every_other_form(admin_client, world, points, message):
+    """Issue #12: the admin's forms read figures with the same parser."""
+    scorecard = services.scorecard_create_from_framework(cluster=world.cluster_a, year=world.year)
+    data = {"scorecard": scorecard.pk, "section": "II", "code": "II.10", "title": "Bổ sung"}
+    data |= {"points": points, "method": "qualitative", "direction": "higher"}
+    response = admin_client.post(reverse("admin:scoring_criterion_add"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Criterion.objects.filter(code="II.10").exists()
+
+
+def test_admin_takes_a_decimal_comma(admin_client, world):
+    scorecard = services.scorecard_create_from_framework(cluster=world.cluster_a, year=world.year)
+    data = {"scorecard": scorecard.pk, "section": "II", "code": "II.10", "title": "Bổ sung"}
+    data |= {"points": "1,5", "method": "qualitative", "direction": "higher"}
+    assert admin_client.post(reverse("admin:scoring_criterion_add"), data).status_code == 302
+    assert Criterion.objects.get(code="II.10").points == Decimal("1.5")

@@ -327,3 +327,45 @@ def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_asser
 def test_the_unit_home_links_the_sheet(client, world, card):
     client.force_login(world.member)
     assert sheet_url() in client.get(reverse("home")).content.decode()
+
+
+# ---------------------------------------------------------------------------
+# Figures as Vietnamese people type them (STYLE 17, issue #12)
+
+
+@pytest.mark.parametrize(
+    ("actual", "message"),
+    [
+        ("1.000", "không rõ là số thập phân hay số có dấu phân cách hàng nghìn"),
+        ("12.500", "nếu là số thập phân thì viết 12,5"),
+        ("١٢", "không phải là số"),
+        ("1e26", "không phải là số"),
+    ],
+)
+def test_an_ambiguous_or_foreign_figure_is_refused_on_the_sheet(
+    client, world, card, actual, message
+):
+    client.force_login(world.member)
+    html = post_row(client, card["I.1"], plan="100", actual=actual).content.decode()
+    assert message in html
+    assert not Score.objects.exists()
+
+
+def test_a_figure_with_four_decimals_after_a_short_whole_part_is_read(client, world, card):
+    client.force_login(world.member)
+    post_row(client, card["I.1"], plan="100", actual="1,1250")
+    assert Score.objects.get().actual == Decimal("1.125")
+
+
+def test_a_stored_figure_is_shown_in_its_field_so_that_saving_again_reads_the_same(
+    client, world, card
+):
+    client.force_login(world.member)
+    post_row(client, card["I.1"], plan="100", actual="1,1250")
+    page = client.get(sheet_url()).content.decode()
+    pk = card["I.1"].pk
+    field = page.split(f'name="r{pk}-actual"', 1)[1].split(">", 1)[0]
+    assert 'value="1,1250"' in field
+    # Saved again as shown, the figure stays (1,125 would be refused as ambiguous).
+    post_row(client, card["I.1"], revision=1, plan="100", actual="1,1250")
+    assert Score.objects.get().actual == Decimal("1.125")

@@ -248,7 +248,9 @@ def test_every_bad_cell_is_listed(client, world, card):
     }
     page_errors = errors_of(upload(client, world, fill(download(client, world), values)))
     assert page_errors == [
-        "Ô K6 (HH – I.1): “chín mươi” không phải là số; chỉ nhập số vào ô này.",
+        "Ô K6 (HH – I.1): “chín mươi” không phải là số. Viết số bằng các chữ số 0–9, không "
+        "dùng dấu phân cách hàng nghìn, phần thập phân sau một dấu phẩy (hoặc dấu chấm), "
+        "ví dụ 1500 hay 12,5.",
         "Ô M7 (LG – I.2): cần nhập số thực hiện (R20).",
         "Ô P9 (VY – I.3.1): điểm chấm: chỉ được có tối đa 2 chữ số thập phân (R21).",
         "Ô N12 (TPBG – II.1): điểm chấm phải từ 0 đến 200 (R21).",
@@ -652,3 +654,34 @@ def test_the_template_writes_formula_like_codes_titles_and_names_as_text(client,
     }
     # The keys are still the unit's: the file uploads as it is.
     assert upload(client, world, download(client, world)).status_code == 302
+
+
+# Text cells are read the way people type figures; every figure is bounded
+# (STYLE 17, issue #12)
+
+
+def test_text_cells_are_read_with_a_decimal_comma_or_point(client, world, card):
+    values = {("HH", "I.1"): ("100", "90,5"), ("HH", "I.3.2"): ("120.5", None)}
+    response = upload(client, world, fill(download(client, world), values))
+    assert response.status_code == 302
+    scores = stored()
+    assert scores["HH", "I.1"]["actual"] == Decimal("90.5")
+    assert scores["HH", "I.3.2"]["points"] == Decimal("120.5")
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("1.000", "“1.000” không rõ là số thập phân hay số có dấu phân cách hàng nghìn"),
+        ("９０", "“９０” không phải là số"),
+        ("1e26", "“1e26” không phải là số"),
+        (1e300, "Số quá lớn: tối đa 99.999.999.999.999,999999."),
+        (Decimal("-1E+300"), "Số quá lớn"),
+    ],
+)
+def test_an_ambiguous_foreign_or_huge_cell_is_refused_not_a_500(client, world, card, cell, message):
+    values = {("HH", "I.1"): (100, cell)}
+    errors = errors_of(upload(client, world, fill(download(client, world), values)))
+    assert len(errors) == 1
+    assert errors[0].startswith("Ô K6 (HH – I.1): ") and message in errors[0]
+    assert not Score.objects.exists()

@@ -7,7 +7,14 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from emulation.env import database_from_url, env_bool, env_int, env_list, env_str
+from emulation.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key_problem,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,6 +25,16 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-only-for-debug"
+elif not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    # The .env.example placeholder on a server signs sessions and reset links
+    # with a key anyone can read: refuse to start rather than warn.
+    raise ImproperlyConfigured(
+        f'{problem} (python -c "import secrets; print(secrets.token_urlsafe(50))")'
+    )
+# `seed_demo` creates `admin` with the published demo password: only where the
+# server was started in development (pytest-django turns settings.DEBUG off in
+# tests, which is why this is its own setting, fixed at start-up).
+DEMO_DATA_ALLOWED = DEBUG
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -72,3 +72,13 @@ def test_collectstatic_works_with_the_production_storage(settings, tmp_path):
     }
     call_command("collectstatic", "--noinput", verbosity=0)
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_dockerfile_collects_static_files_with_a_generated_key():
+    """Settings refuse a short or placeholder SECRET_KEY with DEBUG=false, the
+    Dockerfile's own default: its build step must generate one."""
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false" in dockerfile
+    assert 'SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")"' in (
+        dockerfile
+    )

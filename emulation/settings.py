@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and the request-size refusal, before any host check,
+    # HTTPS redirect or read of the body (emulation/middleware.py).
+    "emulation.middleware.EarlyRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,8 +215,10 @@ CONTENT_SECURITY_POLICY = {
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Uploads: evidence files are at most 20 MB (checked per file by the upload form).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Uploads (emulation/limits.py): a request over MAX_REQUEST_BYTES is refused from
+# its Content-Length before its body is read (EarlyRequestMiddleware); a file is at
+# most MAX_UPLOAD_BYTES (the upload forms). Form fields other than files: 5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # R34: the council proposes the Government's emulation flag for at most this

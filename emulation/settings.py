@@ -122,11 +122,24 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Login throttling (django-axes): 5 failures for a username from one address
-# lock that pair out for 15 minutes.
+# Behind the HTTPS reverse proxy: trust its X-Forwarded-Proto, and take the
+# client's address from X-Forwarded-For past this many proxies (one nginx: 1).
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+if BEHIND_HTTPS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login throttling (django-axes): 5 failures for a username from one client
+# address lock that pair out for 15 minutes; the same username from another
+# address (the real user while someone guesses) still logs in. Failures during
+# the lockout do not restart it, or an attacker could keep the pair locked.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "emulation.client_address.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -212,8 +225,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
-if env_bool("BEHIND_HTTPS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Uploads (emulation/limits.py): a request over MAX_REQUEST_BYTES is refused from
 # its Content-Length before its body is read (EarlyRequestMiddleware); a file is at

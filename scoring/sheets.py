@@ -20,13 +20,14 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch
+from django.db.models import Count, Model, Prefetch, Q, Sum
 from django.utils import timezone
 
 from clusters import deadlines
 from clusters.access import is_staff_of
 from clusters.models import Cluster, Conference, EmulationYear, Membership
 from clusters.services import due_date, registered_plans
+from emulation import limits
 from emulation.models import User
 from emulation.uploads import extension, validate_upload
 from scoring import engine
@@ -306,6 +307,7 @@ def evidence_add(
     _ensure_editable(membership, user=user)
     name = _original_name(getattr(file, "name", None))
     validate_upload(file)
+    _ensure_evidence_room(membership, criterion, size=file.size)
     evidence = Evidence(
         membership=membership,
         criterion=criterion,
@@ -322,6 +324,43 @@ def evidence_add(
         evidence.file.storage.delete(evidence.file.name)
         raise
     return evidence
+
+
+def _ensure_evidence_room(membership: Membership, criterion: Criterion, *, size: int) -> None:
+    """Refuse a file past the unit's evidence limits (emulation/limits.py), per
+    criterion and for the whole year's sheet. The caller holds the membership's
+    row lock, so two uploads at once cannot both pass."""
+    mb = limits.MB
+    held = Evidence.objects.filter(membership=membership).aggregate(
+        files=Count("pk"),
+        bytes=Sum("size", default=0),
+        criterion_files=Count("pk", filter=Q(criterion=criterion)),
+        criterion_bytes=Sum("size", filter=Q(criterion=criterion), default=0),
+    )
+    if held["criterion_files"] + 1 > limits.EVIDENCE_FILES_PER_CRITERION:
+        raise ValidationError(
+            f"Mỗi tiêu chí có tối đa {limits.EVIDENCE_FILES_PER_CRITERION} tệp minh chứng. "
+            "Hãy xóa bớt tệp cũ, hoặc gộp nhiều tài liệu vào một tệp PDF.",
+            code="evidence_count",
+        )
+    if held["criterion_bytes"] + size > limits.EVIDENCE_BYTES_PER_CRITERION:
+        raise ValidationError(
+            "Vượt quá tổng dung lượng minh chứng của tiêu chí "
+            f"({limits.EVIDENCE_BYTES_PER_CRITERION / mb:g} MB). Hãy xóa bớt hoặc nén tệp.",
+            code="evidence_size",
+        )
+    if held["files"] + 1 > limits.EVIDENCE_FILES_PER_UNIT:
+        raise ValidationError(
+            f"Mỗi đơn vị có tối đa {limits.EVIDENCE_FILES_PER_UNIT} tệp minh chứng "
+            "trong một năm. Hãy xóa bớt tệp không cần thiết.",
+            code="evidence_count",
+        )
+    if held["bytes"] + size > limits.EVIDENCE_BYTES_PER_UNIT:
+        raise ValidationError(
+            "Vượt quá tổng dung lượng minh chứng của đơn vị trong năm "
+            f"({limits.EVIDENCE_BYTES_PER_UNIT / mb:g} MB). Hãy xóa bớt hoặc nén tệp.",
+            code="evidence_size",
+        )
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from awards.allocation import AWARDS
 from awards.models import Flag, Proposal, Quota, Vote
 from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
 from clusters.services import year_create
+from emulation import limits
 from scoring import engine
 from scoring.models import (
     Band,
@@ -610,6 +611,13 @@ class _Checker:
             if not _text(item["code"], CODE_MAX):
                 self.error(where, f"mã phải là chuỗi khác rỗng, tối đa {CODE_MAX} ký tự.")
                 continue
+            if not _text(item["title"], limits.CRITERION_TITLE):
+                self.error(
+                    where,
+                    f"nội dung (“title”) phải là chuỗi khác rỗng, "
+                    f"tối đa {limits.CRITERION_TITLE} ký tự.",
+                )
+                continue
             added = item.get("added", False)
             if not isinstance(added, bool):
                 self.error(where, "added phải là true hoặc false (R17).")
@@ -769,6 +777,8 @@ class _Checker:
             messages = engine.validate_deductions([deduction], is_head=placement.is_head)
             if not isinstance(reason, str):
                 messages.append("lý do (“reason”) phải là chuỗi (R25).")
+            elif len(reason) > limits.REASON:
+                messages.append(f"lý do (“reason”) dài tối đa {limits.REASON} ký tự (R25).")
             if count is not None and count > SMALL_INT_MAX:
                 messages.append(f"số lần quá lớn (tối đa {SMALL_INT_MAX}) (R25).")
             for message in messages:

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from emulation import limits
+from emulation.forms import LimitedCharField
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 from scoring.models import FIGURES, Criterion, Direction, Method
 from scoring.services import BandInput
@@ -27,9 +29,17 @@ def _figure_field(label: str) -> forms.DecimalField:
     return forms.DecimalField(label=label, required=False, widget=widget)
 
 
-def _text(label: str, *, required: bool = True, placeholder: str = "") -> forms.CharField:
+def _text(
+    label: str, *, max_length: int, required: bool = True, placeholder: str = ""
+) -> forms.CharField:
     attrs = {"class": "form-control form-control-sm", "placeholder": placeholder}
-    return forms.CharField(label=label, required=required, widget=forms.TextInput(attrs=attrs))
+    widget = forms.TextInput(attrs=attrs)
+    return LimitedCharField(label=label, max_length=max_length, required=required, widget=widget)
+
+
+def _title_field() -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"})
+    return LimitedCharField(label="Nội dung", max_length=limits.CRITERION_TITLE, widget=widget)
 
 
 def _select(label: str, choices) -> forms.ChoiceField:
@@ -46,10 +56,7 @@ class CriterionForm(forms.Form):
     """One row of the scorecard: its points; the title of a row the cluster
     wrote itself; the scoring method and direction of a leaf (R19)."""
 
-    title = forms.CharField(
-        label="Nội dung",
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
-    )
+    title = _title_field()
     points = _points_field()
     method = _select("Cách chấm", Method.choices)
     direction = _select("Chiều chỉ tiêu", Direction.choices)
@@ -139,8 +146,8 @@ def has_band_data(criterion: Criterion, data) -> bool:
 
 
 class SplitPartForm(forms.Form):
-    code = _text("Mã")
-    title = _text("Nội dung tiêu chí con")
+    code = _text("Mã", max_length=limits.CODE)
+    title = _text("Nội dung tiêu chí con", max_length=limits.CRITERION_TITLE)
     points = _points_field()
 
     def __init__(self, *args, suggested_code: str = "", **kwargs) -> None:
@@ -172,11 +179,8 @@ SplitFormSet = forms.formset_factory(SplitPartForm, formset=BaseSplitFormSet, ex
 
 
 class AddCriterionForm(forms.Form):
-    code = _text("Mã", placeholder="VD: I.20")
-    title = forms.CharField(
-        label="Nội dung",
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
-    )
+    code = _text("Mã", max_length=limits.CODE, placeholder="VD: I.20")
+    title = _title_field()
     points = _points_field()
     method = _select("Cách chấm", Method.choices)
     direction = _select("Chiều chỉ tiêu", Direction.choices)
@@ -198,8 +202,9 @@ class AddCriterionForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label="Lý do trả lại",
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Cụm, khối sẽ thấy lý do này cùng bảng chấm điểm bị trả lại.",
     )
@@ -288,8 +293,9 @@ class ScoreRowForm(forms.Form):
 class ScoreAdjustForm(ScoreRowForm):
     """The head's agreed figures for a unit's leaf, with the required reason."""
 
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label="Lý do điều chỉnh",
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         help_text="Bắt buộc; đơn vị thấy lý do này cạnh điểm tự chấm.",
     )
@@ -303,7 +309,10 @@ class ScoreAdjustForm(ScoreRowForm):
 class ReasonForm(forms.Form):
     """A required reason: returning a sheet, reopening agreed scores."""
 
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+    reason = LimitedCharField(
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
 
     def __init__(self, *args, label: str, help_text: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -345,7 +354,7 @@ def _member_field() -> forms.TypedChoiceField:
 
 def _reason_field(label: str, *, required: bool = True) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"})
-    return forms.CharField(label=label, required=required, widget=widget)
+    return LimitedCharField(label=label, max_length=limits.REASON, required=required, widget=widget)
 
 
 def _evidence_field(*, required: bool) -> forms.FileField:

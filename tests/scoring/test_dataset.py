@@ -563,6 +563,18 @@ REFUSALS: list[tuple[str, Callable[[dict], None], str | tuple[str, ...]]] = [
     ("unknown-group", _set(_cluster, "group", "E"), ("clusters[0] (CUM-HUYEN): ", "'E'", "(R16)")),
     ("missing-unit-name", _drop(lambda d: d["units"][0], "name"), ("units[0] (TPBG): ", "tên")),
     ("year-not-a-number", lambda d: d.update(year="năm nay"), "year: năm phải là số nguyên"),
+    # The texts' limits (emulation/limits.py): refused with a message, not by
+    # the database's check constraint halfway through the import.
+    (
+        "criterion-title-too-long",
+        _set(lambda d: _criterion(d, "I.2"), "title", "x" * 501),
+        ("(I.2): nội dung", "tối đa 500 ký tự"),
+    ),
+    (
+        "deduction-reason-too-long",
+        _set(lambda d: d["deductions"][0], "reason", "x" * 1001),
+        ("deductions[0]", "lý do (“reason”) dài tối đa 1000 ký tự"),
+    ),
 ]
 
 

@@ -337,30 +337,31 @@ def _ensure_evidence_room(membership: Membership, criterion: Criterion, *, size:
         criterion_files=Count("pk", filter=Q(criterion=criterion)),
         criterion_bytes=Sum("size", filter=Q(criterion=criterion), default=0),
     )
-    if held["criterion_files"] + 1 > limits.EVIDENCE_FILES_PER_CRITERION:
-        raise ValidationError(
+    refusals = (
+        (
+            held["criterion_files"] + 1 > limits.EVIDENCE_FILES_PER_CRITERION,
             f"Mỗi tiêu chí có tối đa {limits.EVIDENCE_FILES_PER_CRITERION} tệp minh chứng. "
             "Hãy xóa bớt tệp cũ, hoặc gộp nhiều tài liệu vào một tệp PDF.",
-            code="evidence_count",
-        )
-    if held["criterion_bytes"] + size > limits.EVIDENCE_BYTES_PER_CRITERION:
-        raise ValidationError(
+        ),
+        (
+            held["criterion_bytes"] + size > limits.EVIDENCE_BYTES_PER_CRITERION,
             "Vượt quá tổng dung lượng minh chứng của tiêu chí "
             f"({limits.EVIDENCE_BYTES_PER_CRITERION / mb:g} MB). Hãy xóa bớt hoặc nén tệp.",
-            code="evidence_size",
-        )
-    if held["files"] + 1 > limits.EVIDENCE_FILES_PER_UNIT:
-        raise ValidationError(
+        ),
+        (
+            held["files"] + 1 > limits.EVIDENCE_FILES_PER_UNIT,
             f"Mỗi đơn vị có tối đa {limits.EVIDENCE_FILES_PER_UNIT} tệp minh chứng "
             "trong một năm. Hãy xóa bớt tệp không cần thiết.",
-            code="evidence_count",
-        )
-    if held["bytes"] + size > limits.EVIDENCE_BYTES_PER_UNIT:
-        raise ValidationError(
+        ),
+        (
+            held["bytes"] + size > limits.EVIDENCE_BYTES_PER_UNIT,
             "Vượt quá tổng dung lượng minh chứng của đơn vị trong năm "
             f"({limits.EVIDENCE_BYTES_PER_UNIT / mb:g} MB). Hãy xóa bớt hoặc nén tệp.",
-            code="evidence_size",
-        )
+        ),
+    )
+    for over, message in refusals:
+        if over:
+            raise ValidationError(message, code="evidence_limit")
 
 
 @transaction.atomic

@@ -18,7 +18,9 @@ COPY scoring scoring
 COPY awards awards
 RUN pip install --no-cache-dir .
 COPY . .
-RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput
+# A throwaway random key: settings refuse a short or placeholder one with DEBUG=false.
+RUN SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")" \
+    python manage.py collectstatic --noinput
 
 RUN useradd --create-home thidua && mkdir -p /app/media && chown thidua /app/media
 USER thidua

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from awards import allocation
 from clusters.models import Cluster, EmulationYear, Membership
+from emulation import limits
 from emulation.numbers import column_bounds
 from scoring import engine
 
@@ -30,7 +31,7 @@ class Flag(models.Model):
     )
     kind = models.CharField("loại", max_length=8, choices=Kind.choices)
     reason = models.CharField("lý do", max_length=20, choices=Reason.choices)
-    note = models.TextField("ghi chú", blank=True)
+    note = models.TextField("ghi chú", blank=True, max_length=limits.REASON)
     evidence = models.FileField("minh chứng", upload_to="flags/", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -42,6 +43,7 @@ class Flag(models.Model):
         verbose_name = "không xét / chưa xét"
         verbose_name_plural = "không xét / chưa xét"
         constraints = [
+            limits.length_check("awards_flag", "note", limits.REASON),
             models.CheckConstraint(
                 condition=(
                     Q(kind="exclude", reason__in=engine.FLAG_EXCLUDE_REASONS)
@@ -166,7 +168,7 @@ class Proposal(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    return_reason = models.TextField("lý do trả lại", blank=True)
+    return_reason = models.TextField("lý do trả lại", blank=True, max_length=limits.REASON)
     accepted_at = models.DateTimeField("tiếp nhận lúc", null=True, blank=True)
     decision_number = models.CharField("số quyết định", max_length=64, blank=True)
     decision_date = models.DateField("ngày quyết định", null=True, blank=True)
@@ -178,9 +180,10 @@ class Proposal(models.Model):
         verbose_name = "hồ sơ đề nghị khen thưởng"
         verbose_name_plural = "hồ sơ đề nghị khen thưởng"
         constraints = [
+            limits.length_check("awards_proposal", "return_reason", limits.REASON),
             models.UniqueConstraint(
                 fields=["cluster", "year"], name="proposal_one_per_cluster_year"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

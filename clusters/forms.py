@@ -13,6 +13,8 @@ from clusters.models import (
 )
 from clusters.participation import FACT_LABELS
 from clusters.services import TargetInput
+from emulation import limits
+from emulation.forms import LimitedCharField
 from emulation.numbers import VietnameseDecimalField, VietnameseIntegerField
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 
@@ -49,21 +51,25 @@ def _member_choices(members: list[Membership]) -> list[tuple[int, str]]:
 
 
 class RegistrationForm(forms.Form):
-    objectives = forms.CharField(
+    objectives = LimitedCharField(
         label="I. Mục tiêu",
+        max_length=limits.OBJECTIVES,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Nhằm thực hiện thắng lợi các mục tiêu, chỉ tiêu, nhiệm vụ công tác…",
     )
-    other_targets = forms.CharField(
+    other_targets = LimitedCharField(
         label="II.2. Chỉ tiêu khác (nếu có)",
+        max_length=limits.OTHER_TARGETS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class TargetForm(forms.Form):
-    title = forms.CharField(label="Chỉ tiêu", widget=forms.Textarea(attrs={"rows": 2}))
+    title = LimitedCharField(
+        label="Chỉ tiêu", max_length=limits.TARGET_TITLE, widget=forms.Textarea(attrs={"rows": 2})
+    )
     measure = forms.CharField(label="Đơn vị tính", max_length=64, required=False)
     planned_value = VietnameseDecimalField(
         label="Kế hoạch", max_digits=20, decimal_places=6, required=False
@@ -87,6 +93,10 @@ class TargetForm(forms.Form):
 
 
 class BaseTargetFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "Mỗi đơn vị đăng ký tối đa %(num)d chỉ tiêu chủ yếu.",
+    }
+
     def targets(self) -> list[TargetInput]:
         """The kept targets in order: every existing one, and the new rows filled in."""
         return [
@@ -98,7 +108,12 @@ class BaseTargetFormSet(forms.BaseFormSet):
 
 
 TargetFormSet = forms.formset_factory(
-    TargetForm, formset=BaseTargetFormSet, extra=3, can_delete=True, max_num=100
+    TargetForm,
+    formset=BaseTargetFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=limits.REGISTRATION_TARGETS,
+    validate_max=True,
 )
 
 
@@ -125,8 +140,11 @@ class CriterionLinkForm(forms.Form):
 
 
 class PledgeForm(forms.Form):
-    text = forms.CharField(
-        label="Nội dung giao ước", required=False, widget=forms.Textarea(attrs={"rows": 8})
+    text = LimitedCharField(
+        label="Nội dung giao ước",
+        max_length=limits.PLEDGE_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
     file = UploadField(label="Tệp giao ước", required=False)
 
@@ -195,8 +213,11 @@ class ConferenceForm(forms.Form):
     )
     held_on = DateField(label="Ngày tổ chức")
     place = forms.CharField(label="Địa điểm", max_length=255)
-    agenda = forms.CharField(
-        label="Nội dung, chương trình", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    agenda = LimitedCharField(
+        label="Nội dung, chương trình",
+        max_length=limits.AGENDA,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     minutes = UploadField(label="Biên bản", required=False)
 
@@ -252,7 +273,9 @@ class DeductionProposalForm(forms.Form):
     count = VietnameseIntegerField(
         label="Số nội dung vi phạm", min_value=1, max_value=50, initial=1
     )
-    reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = LimitedCharField(
+        label="Lý do", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, members=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -290,8 +313,8 @@ class DeadlineForm(forms.Form):
 
     deadline = forms.ModelChoiceField(label="Việc", queryset=Deadline.objects.none())
     due_date = DateField(label="Hạn mới")
-    reason = forms.CharField(
-        label="Lý do thay đổi", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    reason = LimitedCharField(
+        label="Lý do thay đổi", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, year: EmulationYear, **kwargs) -> None:

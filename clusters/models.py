@@ -8,6 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clusters import deadlines
+from emulation import limits
 from emulation.numbers import column_bounds, format_figure
 from emulation.uploads import random_upload_path
 
@@ -330,8 +331,8 @@ class Registration(models.Model):
     membership = models.OneToOneField(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="registration"
     )
-    objectives = models.TextField("mục tiêu", blank=True)
-    other_targets = models.TextField("chỉ tiêu khác", blank=True)
+    objectives = models.TextField("mục tiêu", blank=True, max_length=limits.OBJECTIVES)
+    other_targets = models.TextField("chỉ tiêu khác", blank=True, max_length=limits.OTHER_TARGETS)
     status = models.CharField(
         "trạng thái", max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -350,6 +351,10 @@ class Registration(models.Model):
     class Meta:
         verbose_name = "đăng ký thi đua"
         verbose_name_plural = "đăng ký thi đua"
+        constraints = [
+            limits.length_check("clusters_registration", "objectives", limits.OBJECTIVES),
+            limits.length_check("clusters_registration", "other_targets", limits.OTHER_TARGETS),
+        ]
 
     def __str__(self) -> str:
         return f"Đăng ký thi đua của {self.membership.unit.code} năm {self.membership.year.year}"
@@ -375,7 +380,7 @@ class RegistrationTarget(models.Model):
         Registration, verbose_name="bản đăng ký", on_delete=models.CASCADE, related_name="targets"
     )
     order = models.PositiveSmallIntegerField("thứ tự", default=0)
-    title = models.TextField("chỉ tiêu")
+    title = models.TextField("chỉ tiêu", max_length=limits.TARGET_TITLE)
     measure = models.CharField("đơn vị tính", max_length=64, blank=True)
     planned_value = models.DecimalField(
         "kế hoạch",
@@ -400,12 +405,13 @@ class RegistrationTarget(models.Model):
         verbose_name_plural = "chỉ tiêu đăng ký"
         ordering = ["registration", "order"]
         constraints = [
+            limits.length_check("clusters_registrationtarget", "title", limits.TARGET_TITLE),
             models.UniqueConstraint(
                 fields=["registration", "criterion"],
                 condition=Q(criterion__isnull=False),
                 name="registration_target_one_per_criterion",
                 violation_error_message="Mỗi tiêu chí chỉ gắn với một chỉ tiêu đăng ký.",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -426,7 +432,7 @@ class Pledge(models.Model):
     year = models.ForeignKey(
         EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="pledges"
     )
-    text = models.TextField("nội dung giao ước", blank=True)
+    text = models.TextField("nội dung giao ước", blank=True, max_length=limits.PLEDGE_TEXT)
     file = models.FileField(
         "tệp giao ước", upload_to=random_upload_path("pledges"), blank=True, max_length=200
     )
@@ -445,7 +451,8 @@ class Pledge(models.Model):
         verbose_name = "giao ước thi đua"
         verbose_name_plural = "giao ước thi đua"
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "year"], name="pledge_one_per_cluster_year")
+            limits.length_check("clusters_pledge", "text", limits.PLEDGE_TEXT),
+            models.UniqueConstraint(fields=["cluster", "year"], name="pledge_one_per_cluster_year"),
         ]
 
     def __str__(self) -> str:
@@ -614,7 +621,7 @@ class Conference(models.Model):
     title = models.CharField("tên hoạt động", max_length=255, blank=True)
     held_on = models.DateField("ngày tổ chức")
     place = models.CharField("địa điểm", max_length=255)
-    agenda = models.TextField("nội dung, chương trình", blank=True)
+    agenda = models.TextField("nội dung, chương trình", blank=True, max_length=limits.AGENDA)
     minutes = models.FileField(
         "biên bản", upload_to=random_upload_path("minutes"), blank=True, max_length=200
     )
@@ -633,12 +640,13 @@ class Conference(models.Model):
         verbose_name_plural = "hội nghị, hoạt động"
         ordering = ["cluster", "year", "held_on"]
         constraints = [
+            limits.length_check("clusters_conference", "agenda", limits.AGENDA),
             models.UniqueConstraint(
                 fields=["cluster", "year", "kind"],
                 condition=Q(kind__in=["mid_year", "preparatory", "annual"]),
                 name="conference_one_per_main_kind",
                 violation_error_message="Mỗi năm cụm, khối chỉ có một hội nghị loại này.",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

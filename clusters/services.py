@@ -37,6 +37,7 @@ from clusters.models import (
     Unit,
 )
 from clusters.participation import FACT_LABELS, FACTS
+from emulation import limits
 from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
@@ -219,6 +220,10 @@ def registration_save(
     ).first() or Registration(membership=membership)
     if registration.is_submitted:
         raise ValidationError("Bản đăng ký đã gửi, không sửa được nữa.")
+    if len(targets) > limits.REGISTRATION_TARGETS:
+        raise ValidationError(
+            f"Mỗi đơn vị đăng ký tối đa {limits.REGISTRATION_TARGETS} chỉ tiêu chủ yếu."
+        )
     _check_targets(membership, targets)
     registration.objectives = objectives.strip()
     registration.other_targets = other_targets.strip()

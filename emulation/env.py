@@ -51,6 +51,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# Django's own deploy check (security.W009) asks for this much; a shorter key
+# is a typed-in word, not a generated secret.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+# Words of the placeholders in .env.example and in guides: a key holding one was
+# copied, not generated.
+_PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "placeholder", "example", "insecure")
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is no production SECRET_KEY, or None when it may be one."""
+    lowered = key.lower()
+    if any(word in lowered for word in _PLACEHOLDER_WORDS):
+        return "SECRET_KEY is a placeholder (from .env.example?): generate a random one"
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"SECRET_KEY must be a random string of at least {SECRET_KEY_MIN_LENGTH} characters"
+    return None
+
+
 def database_from_url(url: str, base_dir: Path) -> dict:
     """Django's DATABASES entry for a sqlite:/// or postgres:// URL."""
     parts = urlsplit(url)

@@ -7,7 +7,14 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from emulation.env import database_from_url, env_bool, env_int, env_list, env_str
+from emulation.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key_problem,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,6 +25,16 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-only-for-debug"
+elif not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    # The .env.example placeholder on a server signs sessions and reset links
+    # with a key anyone can read: refuse to start rather than warn.
+    raise ImproperlyConfigured(
+        f'{problem} (python -c "import secrets; print(secrets.token_urlsafe(50))")'
+    )
+# `seed_demo` creates `admin` with the published demo password: only where the
+# server was started in development (pytest-django turns settings.DEBUG off in
+# tests, which is why this is its own setting, fixed at start-up).
+DEMO_DATA_ALLOWED = DEBUG
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -44,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and the request-size refusal, before any host check,
+    # HTTPS redirect or read of the body (emulation/middleware.py).
+    "emulation.middleware.EarlyRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,11 +122,24 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Login throttling (django-axes): 5 failures for a username from one address
-# lock that pair out for 15 minutes.
+# Behind the HTTPS reverse proxy: trust its X-Forwarded-Proto, and take the
+# client's address from X-Forwarded-For past this many proxies (one nginx: 1).
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+if BEHIND_HTTPS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login throttling (django-axes): 5 failures for a username from one client
+# address lock that pair out for 15 minutes; the same username from another
+# address (the real user while someone guesses) still logs in. Failures during
+# the lockout do not restart it, or an attacker could keep the pair locked.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "emulation.client_address.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -195,11 +228,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
-if env_bool("BEHIND_HTTPS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Uploads: evidence files are at most 20 MB (checked per file by the upload form).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Uploads (emulation/limits.py): a request over MAX_REQUEST_BYTES is refused from
+# its Content-Length before its body is read (EarlyRequestMiddleware); a file is at
+# most MAX_UPLOAD_BYTES (the upload forms). Form fields other than files: 5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # R34: the council proposes the Government's emulation flag for at most this

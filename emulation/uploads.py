@@ -23,7 +23,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+from emulation.limits import MAX_UPLOAD_BYTES
 
 PDF = b"%PDF-"
 PNG = b"\x89PNG\r\n\x1a\n"

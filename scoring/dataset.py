@@ -44,6 +44,7 @@ from clusters.models import (
 )
 from clusters.participation import participation_facts
 from clusters.services import year_create
+from emulation import limits
 from scoring import engine
 from scoring.models import (
     Band,
@@ -754,6 +755,10 @@ class _Checker:
                 continue
             if not item["title"].strip():
                 self.error(where, "title: nội dung tiêu chí phải là chuỗi khác rỗng.")
+            elif len(item["title"]) > limits.CRITERION_TITLE:
+                self.error(
+                    where, f"title: nội dung tiêu chí dài tối đa {limits.CRITERION_TITLE} ký tự."
+                )
                 continue
             added = item.get("added", False)
             if not isinstance(added, bool):
@@ -931,6 +936,8 @@ class _Checker:
             messages = engine.validate_deductions([deduction], is_head=placement.is_head)
             if not isinstance(reason, str):
                 messages.append("lý do (“reason”) phải là chuỗi (R25).")
+            elif len(reason) > limits.REASON:
+                messages.append(f"lý do (“reason”) dài tối đa {limits.REASON} ký tự (R25).")
             if count is not None and count > SMALL_INT_MAX:
                 messages.append(f"số lần quá lớn (tối đa {SMALL_INT_MAX}) (R25).")
             for message in messages:

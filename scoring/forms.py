@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
+from emulation import limits
+from emulation.forms import LimitedCharField
 from emulation.numbers import VietnameseDecimalField, VietnameseIntegerField, column_limit
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 from scoring.models import FIGURES, Criterion, Direction, Method
@@ -42,9 +44,17 @@ def _figure_field(label: str) -> VietnameseDecimalField:
     )
 
 
-def _text(label: str, *, required: bool = True, placeholder: str = "") -> forms.CharField:
+def _text(
+    label: str, *, max_length: int, required: bool = True, placeholder: str = ""
+) -> forms.CharField:
     attrs = {"class": "form-control form-control-sm", "placeholder": placeholder}
-    return forms.CharField(label=label, required=required, widget=forms.TextInput(attrs=attrs))
+    widget = forms.TextInput(attrs=attrs)
+    return LimitedCharField(label=label, max_length=max_length, required=required, widget=widget)
+
+
+def _title_field() -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"})
+    return LimitedCharField(label="Nội dung", max_length=limits.CRITERION_TITLE, widget=widget)
 
 
 def _select(label: str, choices) -> forms.ChoiceField:
@@ -61,10 +71,7 @@ class CriterionForm(forms.Form):
     """One row of the scorecard: its points; the title of a row the cluster
     wrote itself; the scoring method and direction of a leaf (R19)."""
 
-    title = forms.CharField(
-        label="Nội dung",
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
-    )
+    title = _title_field()
     points = _points_field()
     method = _select("Cách chấm", Method.choices)
     direction = _select("Chiều chỉ tiêu", Direction.choices)
@@ -147,8 +154,8 @@ def has_band_data(criterion: Criterion, data) -> bool:
 
 
 class SplitPartForm(forms.Form):
-    code = _text("Mã")
-    title = _text("Nội dung tiêu chí con")
+    code = _text("Mã", max_length=limits.CODE)
+    title = _text("Nội dung tiêu chí con", max_length=limits.CRITERION_TITLE)
     points = _points_field()
 
     def __init__(self, *args, suggested_code: str = "", **kwargs) -> None:
@@ -180,11 +187,8 @@ SplitFormSet = forms.formset_factory(SplitPartForm, formset=BaseSplitFormSet, ex
 
 
 class AddCriterionForm(forms.Form):
-    code = _text("Mã", placeholder="VD: I.20")
-    title = forms.CharField(
-        label="Nội dung",
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
-    )
+    code = _text("Mã", max_length=limits.CODE, placeholder="VD: I.20")
+    title = _title_field()
     points = _points_field()
     method = _select("Cách chấm", Method.choices)
     direction = _select("Chiều chỉ tiêu", Direction.choices)
@@ -206,8 +210,9 @@ class AddCriterionForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label="Lý do trả lại",
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Cụm, khối sẽ thấy lý do này cùng bảng chấm điểm bị trả lại.",
     )
@@ -289,8 +294,9 @@ class ScoreRowForm(forms.Form):
 class ScoreAdjustForm(ScoreRowForm):
     """The head's agreed figures for a unit's leaf, with the required reason."""
 
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label="Lý do điều chỉnh",
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         help_text="Bắt buộc; đơn vị thấy lý do này cạnh điểm tự chấm.",
     )
@@ -304,7 +310,10 @@ class ScoreAdjustForm(ScoreRowForm):
 class ReasonForm(forms.Form):
     """A required reason: returning a sheet, reopening agreed scores."""
 
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+    reason = LimitedCharField(
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
 
     def __init__(self, *args, label: str, help_text: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -379,7 +388,7 @@ def _member_field() -> forms.TypedChoiceField:
 
 def _reason_field(label: str, *, required: bool = True) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"})
-    return forms.CharField(label=label, required=required, widget=widget)
+    return LimitedCharField(label=label, max_length=limits.REASON, required=required, widget=widget)
 
 
 def _evidence_field(*, required: bool) -> forms.FileField:

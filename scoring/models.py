@@ -9,6 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, EmulationYear, Membership
+from emulation import limits
 from emulation.numbers import column_bounds
 from scoring import engine
 
@@ -70,7 +71,7 @@ class FrameworkCriterion(models.Model):
         "nhóm", max_length=1, blank=True, help_text="Chỉ phần I có tiêu chí theo nhóm A, B, C, D."
     )
     code = models.CharField("mã", max_length=32)
-    title = models.TextField("nội dung")
+    title = models.TextField("nội dung", max_length=limits.CRITERION_TITLE)
     points = PointsField("điểm", null=True, blank=True)
     order = models.PositiveSmallIntegerField("thứ tự", default=0)
     method = models.CharField("cách chấm", max_length=12, choices=Method.choices, blank=True)
@@ -78,16 +79,18 @@ class FrameworkCriterion(models.Model):
         "chiều chỉ tiêu", max_length=6, choices=Direction.choices, blank=True
     )
     tiers = models.JSONField("các mức", default=list, blank=True)
-    note = models.TextField("hướng dẫn chấm", blank=True)
+    note = models.TextField("hướng dẫn chấm", blank=True, max_length=limits.CRITERION_NOTE)
 
     class Meta:
         verbose_name = "tiêu chí khung"
         verbose_name_plural = "tiêu chí khung"
         ordering = ["framework", "section", "group", "order"]
         constraints = [
+            limits.length_check("scoring_frameworkcriterion", "title", limits.CRITERION_TITLE),
+            limits.length_check("scoring_frameworkcriterion", "note", limits.CRITERION_NOTE),
             models.UniqueConstraint(
                 fields=["framework", "group", "code"], name="framework_criterion_unique_code"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,10 +132,11 @@ class Scorecard(models.Model):
     status = models.CharField(
         "trạng thái", max_length=12, choices=Status.choices, default=Status.DRAFT
     )
-    return_reason = models.TextField("lý do trả lại", blank=True)
+    return_reason = models.TextField("lý do trả lại", blank=True, max_length=limits.REASON)
     guidance_note = models.TextField(
         "ý kiến của cơ quan hướng dẫn",
         blank=True,
+        max_length=limits.REASON,
         help_text="Ý kiến mới nhất; các ý kiến trước còn trong lịch sử.",
     )
     cluster_bonus_max = PointsField(
@@ -150,6 +154,8 @@ class Scorecard(models.Model):
         verbose_name_plural = "bảng chấm điểm"
         ordering = ["cluster", "year", "-version"]
         constraints = [
+            limits.length_check("scoring_scorecard", "return_reason", limits.REASON),
+            limits.length_check("scoring_scorecard", "guidance_note", limits.REASON),
             models.UniqueConstraint(
                 fields=["cluster", "year", "version"], name="scorecard_unique_version"
             ),
@@ -192,7 +198,7 @@ class Criterion(models.Model):
     )
     section = models.CharField("phần", max_length=3, choices=Section.choices)
     code = models.CharField("mã", max_length=32)
-    title = models.TextField("nội dung")
+    title = models.TextField("nội dung", max_length=limits.CRITERION_TITLE)
     points = PointsField("điểm")
     order = models.PositiveIntegerField("thứ tự", default=0)
     is_leaf = models.BooleanField("tiêu chí chấm điểm", default=True)
@@ -211,6 +217,7 @@ class Criterion(models.Model):
         verbose_name_plural = "tiêu chí"
         ordering = ["scorecard", "order"]
         constraints = [
+            limits.length_check("scoring_criterion", "title", limits.CRITERION_TITLE),
             models.UniqueConstraint(fields=["scorecard", "code"], name="criterion_unique_code"),
             models.CheckConstraint(condition=Q(points__gt=0), name="criterion_points_positive"),
         ]
@@ -294,7 +301,7 @@ class Score(models.Model):
     agreed_actual = FigureField("thực hiện (thống nhất)", null=True, blank=True)
     agreed_points = PointsField("điểm (thống nhất)", null=True, blank=True)
     agreed_value = FigureField("giá trị (thống nhất)", null=True, blank=True)
-    agreed_reason = models.TextField("lý do điều chỉnh", blank=True)
+    agreed_reason = models.TextField("lý do điều chỉnh", blank=True, max_length=limits.REASON)
     revision = models.PositiveIntegerField("phiên bản", default=1)
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -303,9 +310,10 @@ class Score(models.Model):
         verbose_name = "điểm"
         verbose_name_plural = "điểm"
         constraints = [
+            limits.length_check("scoring_score", "agreed_reason", limits.REASON),
             models.UniqueConstraint(
                 fields=["membership", "criterion"], name="score_one_per_unit_criterion"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -347,7 +355,7 @@ class Bonus(models.Model):
     )
     kind = models.CharField("loại", max_length=12, choices=Kind.choices)
     points = PointsField("điểm")
-    reason = models.TextField("lý do", blank=True)
+    reason = models.TextField("lý do", blank=True, max_length=limits.REASON)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -358,7 +366,8 @@ class Bonus(models.Model):
         verbose_name = "điểm thưởng"
         verbose_name_plural = "điểm thưởng"
         constraints = [
-            models.CheckConstraint(condition=Q(points__gte=0), name="bonus_points_not_negative")
+            limits.length_check("scoring_bonus", "reason", limits.REASON),
+            models.CheckConstraint(condition=Q(points__gte=0), name="bonus_points_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -382,7 +391,7 @@ class Deduction(models.Model):
     )
     kind = models.CharField("loại", max_length=20, choices=Kind.choices)
     count = models.PositiveSmallIntegerField("số lần", default=1, validators=[MinValueValidator(1)])
-    reason = models.TextField("lý do")
+    reason = models.TextField("lý do", max_length=limits.REASON)
     evidence = models.FileField("minh chứng", upload_to="deductions/", blank=True)
     status = models.CharField(
         "trạng thái", max_length=10, choices=Status.choices, default=Status.CONFIRMED
@@ -397,7 +406,8 @@ class Deduction(models.Model):
         verbose_name = "điểm trừ"
         verbose_name_plural = "điểm trừ"
         constraints = [
-            models.CheckConstraint(condition=Q(count__gte=1), name="deduction_count_positive")
+            limits.length_check("scoring_deduction", "reason", limits.REASON),
+            models.CheckConstraint(condition=Q(count__gte=1), name="deduction_count_positive"),
         ]
 
     def __str__(self) -> str:
@@ -482,12 +492,15 @@ class Sheet(models.Model):
         "trạng thái", max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     submitted_at = models.DateTimeField("nộp lúc", null=True, blank=True)
-    return_reason = models.TextField("lý do trả lại", blank=True)
+    return_reason = models.TextField("lý do trả lại", blank=True, max_length=limits.REASON)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "phiếu tự chấm"
         verbose_name_plural = "phiếu tự chấm"
+        constraints = [
+            limits.length_check("scoring_sheet", "return_reason", limits.REASON),
+        ]
 
     def __str__(self) -> str:
         return f"Phiếu tự chấm của {self.membership.unit.code}"

@@ -20,14 +20,14 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from clusters import deadlines
 from clusters.access import is_staff_of
 from clusters.models import Cluster, Conference, EmulationYear, Membership
 from clusters.services import due_date, participation_confirm, registered_plans
-from emulation import audit
+from emulation import audit, limits
 from emulation.models import User
 from emulation.numbers import format_figure
 from emulation.uploads import extension, validate_upload
@@ -304,6 +304,7 @@ def evidence_add(
     _ensure_editable(membership, user=user)
     name = _original_name(getattr(file, "name", None))
     validate_upload(file)
+    _ensure_evidence_room(membership, criterion, size=file.size)
     evidence = Evidence(
         membership=membership,
         criterion=criterion,
@@ -320,6 +321,44 @@ def evidence_add(
         evidence.file.storage.delete(evidence.file.name)
         raise
     return evidence
+
+
+def _ensure_evidence_room(membership: Membership, criterion: Criterion, *, size: int) -> None:
+    """Refuse a file past the unit's evidence limits (emulation/limits.py), per
+    criterion and for the whole year's sheet. The caller holds the membership's
+    row lock, so two uploads at once cannot both pass."""
+    mb = limits.MB
+    held = Evidence.objects.filter(membership=membership).aggregate(
+        files=Count("pk"),
+        bytes=Sum("size", default=0),
+        criterion_files=Count("pk", filter=Q(criterion=criterion)),
+        criterion_bytes=Sum("size", filter=Q(criterion=criterion), default=0),
+    )
+    refusals = (
+        (
+            held["criterion_files"] + 1 > limits.EVIDENCE_FILES_PER_CRITERION,
+            f"Mỗi tiêu chí có tối đa {limits.EVIDENCE_FILES_PER_CRITERION} tệp minh chứng. "
+            "Hãy xóa bớt tệp cũ, hoặc gộp nhiều tài liệu vào một tệp PDF.",
+        ),
+        (
+            held["criterion_bytes"] + size > limits.EVIDENCE_BYTES_PER_CRITERION,
+            "Vượt quá tổng dung lượng minh chứng của tiêu chí "
+            f"({limits.EVIDENCE_BYTES_PER_CRITERION / mb:g} MB). Hãy xóa bớt hoặc nén tệp.",
+        ),
+        (
+            held["files"] + 1 > limits.EVIDENCE_FILES_PER_UNIT,
+            f"Mỗi đơn vị có tối đa {limits.EVIDENCE_FILES_PER_UNIT} tệp minh chứng "
+            "trong một năm. Hãy xóa bớt tệp không cần thiết.",
+        ),
+        (
+            held["bytes"] + size > limits.EVIDENCE_BYTES_PER_UNIT,
+            "Vượt quá tổng dung lượng minh chứng của đơn vị trong năm "
+            f"({limits.EVIDENCE_BYTES_PER_UNIT / mb:g} MB). Hãy xóa bớt hoặc nén tệp.",
+        ),
+    )
+    for over, message in refusals:
+        if over:
+            raise ValidationError(message, code="evidence_limit")
 
 
 @transaction.atomic

@@ -72,3 +72,30 @@ def test_collectstatic_works_with_the_production_storage(settings, tmp_path):
     }
     call_command("collectstatic", "--noinput", verbosity=0)
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_dockerfile_collects_static_files_with_a_generated_key():
+    """Settings refuse a short or placeholder SECRET_KEY with DEBUG=false, the
+    Dockerfile's own default: its build step must generate one."""
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false" in dockerfile
+    assert 'SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")"' in (
+        dockerfile
+    )
+
+
+def test_the_web_healthcheck_calls_healthz_on_plain_http():
+    """tests/emulation/test_healthz.py calls the same URL with production settings."""
+    command = " ".join(_compose()["services"]["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz" in command
+
+
+def test_readme_documents_the_proxy_and_the_size_limits():
+    from emulation.limits import MAX_REQUEST_BYTES, MB
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert "`TRUSTED_PROXY_COUNT`" in configuration
+    assert "$proxy_add_x_forwarded_for" in configuration
+    assert f"client_max_body_size {MAX_REQUEST_BYTES // MB}m;" in configuration
+    assert "TRUSTED_PROXY_COUNT=1" in (ROOT / ".env.example").read_text("utf-8")

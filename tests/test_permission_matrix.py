@@ -166,6 +166,16 @@ MATRIX: dict[str, Case] = {
     "login": get(NONE, allow(*ROLES[1:], anonymous=OK)),
     # Logging out ends on the login page whoever asks.
     "logout": post(NONE, allow(others=LOGIN)),
+    # Each user changes their own password; resetting a forgotten one by
+    # e-mail is open to anyone (an invalid link answers with its own page).
+    "password_change": get(NONE, EVERY_USER),
+    "password_change_done": get(NONE, EVERY_USER),
+    "password_reset": get(NONE, allow(*ROLES, anonymous=OK)),
+    "password_reset_done": get(NONE, allow(*ROLES, anonymous=OK)),
+    "password_reset_confirm": get(
+        lambda d: {"uidb64": "MQ", "token": "sai-ma"}, allow(*ROLES, anonymous=OK)
+    ),
+    "password_reset_complete": get(NONE, allow(*ROLES, anonymous=OK)),
     # The admin's own login page for everyone but the superuser.
     "admin:index": get(NONE, allow("admin", others=LOGIN)),
     # --- clusters: home, the cluster, registration, pledge ----------------

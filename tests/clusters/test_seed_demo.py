@@ -66,3 +66,13 @@ def test_demo_results_page_shows_the_cluster_ranking(client):
     assert "UBND huyện Việt Yên" in page and "970,30" in page
     assert "Cờ thi đua của UBND tỉnh" in page
     assert "Không ký giao ước thi đua" in page  # UBND huyện Sơn Động is excluded (R27)
+
+
+def test_seed_demo_refuses_when_demo_data_is_not_allowed(settings):
+    """A production server (DEBUG=false at start-up) gets no `admin`/`thidua@2025`."""
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="Không chạy seed_demo khi DEBUG=false"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.filter(username="admin").exists()

@@ -54,3 +54,78 @@ def test_names_with_markup_are_escaped_and_diacritics_intact(client, world):
 def test_full_names_read_in_vietnamese_order(world):
     world.member.last_name, world.member.first_name = "Phạm Thu", "Hà"
     assert world.member.get_full_name() == "Phạm Thu Hà"
+
+
+# ---------------------------------------------------------------------------
+# Behind the reverse proxy every request comes from the proxy's address: the
+# lockout must follow the client's address from X-Forwarded-For (issue #12).
+
+PROXY = "10.0.0.2"
+ATTACKER = "203.0.113.9"
+REAL_USER = "198.51.100.7"
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.AXES_ENABLED = True
+    settings.TRUSTED_PROXY_COUNT = 1
+
+
+def _login(client, client_address, password, *, spoofed=""):
+    # The proxy appends the address it saw to whatever the client sent.
+    forwarded = f"{spoofed}, {client_address}" if spoofed else client_address
+    return client.post(
+        reverse("login"),
+        {"username": "thanhvien", "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_an_attacker_behind_the_proxy_does_not_lock_the_real_user_out(client, world, behind_proxy):
+    for _ in range(5):
+        _login(client, ATTACKER, "sai-mat-khau")
+    assert _login(client, ATTACKER, "matkhau-2025").status_code == 429
+    response = _login(client, REAL_USER, "matkhau-2025")
+    assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_a_spoofed_forwarded_for_does_not_free_the_attacker(client, world, behind_proxy):
+    for number in range(5):
+        _login(client, ATTACKER, "sai-mat-khau", spoofed=f"192.0.2.{number}")
+    assert _login(client, ATTACKER, "matkhau-2025", spoofed="192.0.2.77").status_code == 429
+
+
+def test_the_proxy_count_follows_behind_https_proxy():
+    from tests.emulation.test_settings import _manage
+
+    code = "from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)"
+    assert _manage("shell", "-c", code).stdout.split()[-1] == "0"
+    assert _manage("shell", "-c", code, BEHIND_HTTPS_PROXY="true").stdout.split()[-1] == "1"
+    assert (
+        _manage(
+            "shell", "-c", code, BEHIND_HTTPS_PROXY="true", TRUSTED_PROXY_COUNT="2"
+        ).stdout.split()[-1]
+        == "2"
+    )
+
+
+def test_failures_during_the_lockout_do_not_restart_it(client, world, settings):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    settings.AXES_ENABLED = True
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(5):
+            client.post(reverse("login"), {"username": "thanhvien", "password": "sai"})
+        clock.shift(dt.timedelta(minutes=10))
+        locked = client.post(reverse("login"), {"username": "thanhvien", "password": "sai"})
+        assert locked.status_code == 429
+        clock.shift(dt.timedelta(minutes=5, seconds=1))
+        response = client.post(
+            reverse("login"), {"username": "thanhvien", "password": "matkhau-2025"}
+        )
+    assert response.status_code == 302

@@ -97,3 +97,46 @@ def test_celery_runs_tasks_eagerly_when_no_broker_is_configured():
     assert result.stdout.strip().splitlines()[-1] == "True"
     result = _manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/0")
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+_GOOD_KEY = "k8#" + "x7Q2mZp4Lr9Vt1Nc6Wb3Hs5Jd0Fg8Ky" * 2
+
+
+def _env_example_secret_key() -> str:
+    for line in (ROOT / ".env.example").read_text("utf-8").splitlines():
+        if line.startswith("SECRET_KEY="):
+            return line.partition("=")[2]
+    raise AssertionError(".env.example has no SECRET_KEY line")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(_env_example_secret_key(), id="env-example-placeholder"),
+        pytest.param("short-but-random-Q7x", id="too-short"),
+        pytest.param("change-me" * 8, id="placeholder-words"),
+        pytest.param("a" * 60, id="one-character"),
+    ],
+)
+def test_production_refuses_a_placeholder_or_weak_secret_key(key):
+    result = _manage("check", DEBUG="false", SECRET_KEY=key, ALLOWED_HOSTS="thidua.bacgiang.gov.vn")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_development_keeps_working_with_the_placeholder_secret_key():
+    result = _manage("check", DEBUG="true", SECRET_KEY=_env_example_secret_key())
+    assert result.returncode == 0, result.stderr
+
+
+def test_seed_demo_refuses_to_run_in_production():
+    """`seed_demo` makes `admin` with the published demo password: never on a server."""
+    result = _manage(
+        "seed_demo",
+        DEBUG="false",
+        SECRET_KEY=_GOOD_KEY,
+        ALLOWED_HOSTS="thidua.bacgiang.gov.vn",
+        DATABASE_URL="sqlite:////nonexistent-dir/never-created.sqlite3",
+    )
+    assert result.returncode != 0
+    assert "Không chạy seed_demo khi DEBUG=false" in result.stderr

@@ -754,6 +754,18 @@ REFUSALS: list[tuple[str, Callable[[dict], None], str | tuple[str, ...]]] = [
         )
         for name, value in (("null", None), ("string", "false"), ("number", 1))
     ],
+    # The texts' limits (emulation/limits.py): refused with a message, not by
+    # the database's check constraint halfway through the import.
+    (
+        "criterion-title-too-long",
+        _set(lambda d: _criterion(d, "I.2"), "title", "x" * 501),
+        ("(I.2): title: nội dung", "tối đa 500 ký tự"),
+    ),
+    (
+        "deduction-reason-too-long",
+        _set(lambda d: d["deductions"][0], "reason", "x" * 1001),
+        ("deductions[0]", "lý do (“reason”) dài tối đa 1000 ký tự"),
+    ),
 ]
 
 

@@ -130,6 +130,64 @@ def test_an_oversize_upload_stores_nothing(client, world, card, media_root, monk
     assert stored_files(media_root) == []
 
 
+# Limits per criterion and per unit (emulation/limits.py; issue #12): a unit
+# cannot fill the disk by uploading without end.
+
+LIMITS = "emulation.limits."
+
+
+def test_a_criterion_takes_at_most_so_many_files(client, world, card, media_root, monkeypatch):
+    monkeypatch.setattr(LIMITS + "EVIDENCE_FILES_PER_CRITERION", 2)
+    client.force_login(world.member)
+    for number in range(2):
+        upload(client, card["II.1"], f"minh-chung-{number}.pdf", PDF)
+    response = upload(client, card["II.1"], "thua.pdf", PDF)
+    assert "Mỗi tiêu chí có tối đa 2 tệp minh chứng" in response.content.decode()
+    assert Evidence.objects.filter(criterion=card["II.1"]).count() == 2
+    assert len(stored_files(media_root)) == 2
+    # Another criterion still takes files.
+    upload(client, card["I.1"], "khac.pdf", PDF)
+    assert Evidence.objects.filter(criterion=card["I.1"]).count() == 1
+
+
+def test_a_criterion_takes_at_most_so_many_bytes(client, world, card, media_root, monkeypatch):
+    monkeypatch.setattr(LIMITS + "EVIDENCE_BYTES_PER_CRITERION", len(PDF) * 2 - 1)
+    client.force_login(world.member)
+    upload(client, card["II.1"], "mot.pdf", PDF)
+    response = upload(client, card["II.1"], "hai.pdf", PDF)
+    assert "tổng dung lượng minh chứng của tiêu chí" in response.content.decode()
+    assert Evidence.objects.count() == 1
+
+
+def test_a_unit_takes_at_most_so_many_files_and_bytes(client, world, card, media_root, monkeypatch):
+    monkeypatch.setattr(LIMITS + "EVIDENCE_FILES_PER_UNIT", 2)
+    client.force_login(world.member)
+    upload(client, card["II.1"], "mot.pdf", PDF)
+    upload(client, card["I.1"], "hai.pdf", PDF)
+    response = upload(client, card["III.1"], "ba.pdf", PDF)
+    assert "Mỗi đơn vị có tối đa 2 tệp minh chứng" in response.content.decode()
+    assert Evidence.objects.count() == 2
+
+    monkeypatch.setattr(LIMITS + "EVIDENCE_FILES_PER_UNIT", 100)
+    monkeypatch.setattr(LIMITS + "EVIDENCE_BYTES_PER_UNIT", len(PDF) * 3 - 1)
+    response = upload(client, card["III.1"], "ba.pdf", PDF)
+    assert "tổng dung lượng minh chứng của đơn vị" in response.content.decode()
+    assert Evidence.objects.count() == 2
+    assert len(stored_files(media_root)) == 2
+
+
+def test_another_units_files_do_not_count(world, card, media_root, monkeypatch):
+    monkeypatch.setattr(LIMITS + "EVIDENCE_FILES_PER_CRITERION", 1)
+    for unit, user in ((world.a_member, world.member), (world.a_head, world.head)):
+        sheets.evidence_add(
+            membership=member(world, unit),
+            criterion=card["II.1"],
+            file=SimpleUploadedFile("mc.pdf", PDF),
+            user=user,
+        )
+    assert Evidence.objects.count() == 2
+
+
 def test_a_name_with_a_path_is_refused_by_the_service(world, card, hh, media_root):
     for name in ("../../etc/passwd.pdf", "..\\..\\boot.pdf", "minh-chung/x.pdf"):
         with pytest.raises(ValidationError, match="không được chứa đường dẫn"):

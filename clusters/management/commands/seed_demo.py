@@ -1,7 +1,8 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clusters import demo
@@ -16,8 +17,17 @@ DEMO_DATASET = Path(__file__).resolve().parents[2] / "demo_data" / "01-cum-huyen
 class Command(BaseCommand):
     help = "Tạo dữ liệu mẫu của tỉnh Bắc Giang (chạy lại nhiều lần vẫn cho cùng kết quả)."
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Không chạy seed_demo khi DEBUG=false: lệnh này tạo tài khoản quản trị "
+                f"`admin` với mật khẩu công khai {demo.DEMO_PASSWORD}. Chỉ dùng trên máy "
+                "phát triển (DEBUG=true); trên máy chủ thật hãy dùng createsuperuser."
+            )
+        self._seed()
+
+    @transaction.atomic
+    def _seed(self) -> None:
         year = year_create(year=demo.DEMO_YEAR)
         dataset = read_document(DEMO_DATASET)
         scored = {cluster["code"] for cluster in dataset["clusters"]}

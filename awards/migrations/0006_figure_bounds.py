@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('awards', '0003_proposal_workflow'),
+        ("awards", "0005_revisions"),
     ]
 
     operations = [

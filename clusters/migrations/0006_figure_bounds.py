@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0003_deadline_history_reminders'),
+        ("clusters", "0005_shared_history"),
     ]
 
     operations = [

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clusters', '0003_deadline_history_reminders'),
-        ('scoring', '0004_history_reason_text'),
+        ("scoring", "0006_history_of_evidence_and_criteria"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

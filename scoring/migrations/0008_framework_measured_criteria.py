@@ -46,7 +46,7 @@ def unmark(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scoring", "0004_history_reason_text")]
+    dependencies = [("scoring", "0007_participation_record")]
 
     operations = [
         migrations.AddField(

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0003_deadline_history_reminders'),
+        ("clusters", "0004_authority_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('code', models.CharField(db_index=True, max_length=32, verbose_name='mã')),
                 ('name', models.CharField(max_length=255, verbose_name='tên')),
-                ('is_provincial', models.BooleanField(default=False, help_text='Cán bộ của cơ quan cấp tỉnh xem được mọi cụm, khối của tỉnh.', verbose_name='cấp tỉnh (Sở Nội vụ)')),
+                ('kind', models.CharField(choices=[('standing', 'Cơ quan thường trực Hội đồng TĐKT tỉnh (Sở Nội vụ)'), ('guiding', 'Cơ quan hướng dẫn cụm, khối (Phần IV.2)')], default='guiding', help_text='Chỉ quản trị hệ thống đặt. Cán bộ của cơ quan thường trực Hội đồng TĐKT tỉnh xem mọi cụm, khối của tỉnh, nhất trí bảng chấm điểm, tiếp nhận hồ sơ đề nghị khen thưởng và ghi nhận chỉ tiêu, điểm thưởng của Hội đồng và quyết định khen thưởng.', max_length=10, verbose_name='vai trò')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.TextField(null=True)),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0004_history_reason_text'),
+        ("scoring", "0008_framework_measured_criteria"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clusters', '0003_deadline_history_reminders'),
-        ('scoring', '0004_history_reason_text'),
+        ("scoring", "0005_scorecard_forwarded"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -350,26 +350,29 @@ def test_ballot_takes_whole_numbers_only(client, tied, value):
 def test_two_ballots_from_the_same_page_the_second_is_told_the_current_votes(client, tied):
     # #11.8: the head and the deputy acting for it record the ballot at once.
     client.force_login(tied.head)
-    client.post(vote_url(), _ballot(tied, VY=6, HH=6))
+    client.post(vote_url(), _ballot(tied, VY=2, HH=2))
     loaded = _ballot(tied, VY=0, HH=0)  # the revisions both pages carry
-    assert client.post(vote_url(), loaded | _ballot(tied, False, VY=7, HH=5)).status_code == 302
-    response = client.post(vote_url(), loaded | _ballot(tied, False, VY=4, HH=9))
+    why = {"reason": "Đếm lại phiếu"}
+    first = loaded | _ballot(tied, fresh=False, VY=3, HH=1) | why
+    assert client.post(vote_url(), first).status_code == 302
+    response = client.post(vote_url(), loaded | _ballot(tied, fresh=False, VY=1, HH=3) | why)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Số phiếu của VY vừa được người khác ghi; giá trị hiện tại: 7 phiếu." in page
-    assert "Số phiếu của HH vừa được người khác ghi; giá trị hiện tại: 5 phiếu." in page
-    assert dict(Vote.objects.values_list("membership__unit__code", "votes")) == {"VY": 7, "HH": 5}
+    assert "Số phiếu của VY vừa được người khác ghi; giá trị hiện tại: 3 phiếu." in page
+    assert "Số phiếu của HH vừa được người khác ghi; giá trị hiện tại: 1 phiếu." in page
+    assert dict(Vote.objects.values_list("membership__unit__code", "votes")) == {"VY": 3, "HH": 1}
     vy = member_of(tied, "VY").pk
     assert f'name="u{vy}_revision" value="2"' in page  # saving again is deliberate
 
 
 def test_a_ballot_without_revisions_is_refused_over_recorded_votes(client, tied):
     client.force_login(tied.head)
-    client.post(vote_url(), _ballot(tied, VY=6, HH=6))
-    response = client.post(vote_url(), _ballot(tied, False, VY=7, HH=5))
+    client.post(vote_url(), _ballot(tied, VY=2, HH=2))
+    data = _ballot(tied, fresh=False, VY=3, HH=1) | {"reason": "Đếm lại phiếu"}
+    response = client.post(vote_url(), data)
     assert response.status_code == 200
-    assert "vừa được người khác ghi; giá trị hiện tại: 6 phiếu" in response.content.decode()
-    assert set(Vote.objects.values_list("votes", flat=True)) == {6}
+    assert "vừa được người khác ghi; giá trị hiện tại: 2 phiếu" in response.content.decode()
+    assert set(Vote.objects.values_list("votes", flat=True)) == {2}
 
 
 def test_ballot_is_only_for_tied_units(tied):

@@ -913,7 +913,12 @@ def test_absent_lists_and_quotas_are_empty(tmp_path: Path) -> None:
     _import(_write(tmp_path, document))
 
     assert not (Bonus.objects.exists() or Deduction.objects.exists() or Flag.objects.exists())
-    assert not (Participation.objects.exists() or Vote.objects.exists())
+    assert not Vote.objects.exists()
+    # Absent participation: every unit took part (one record each, every fact done).
+    facts = Participation.FACTS
+    assert {tuple(getattr(p, f) for f in facts) for p in Participation.objects.all()} == {
+        (True,) * 4
+    }
     assert set(Quota.objects.values_list("count", flat=True)) == {0}
     assert Cluster.objects.get().calendar == "standard"
 

@@ -503,7 +503,7 @@ def test_draft_criterion_edits_are_in_the_history(client, named):
     assert field(heading, "tiêu chí chấm điểm") == ("Có", "Không")
     assert all("Tách tiêu chí I.2 thành I.2.1, I.2.2" in c.reason for c in split_lines)
     assert field(edited, "điểm") == ("29,08", "31,58")
-    assert field(edited, "cách chấm") == ("Định tính (chấm điểm trực tiếp)", "Theo mức")
+    assert field(edited, "cách chấm") == ("Định lượng (kế hoạch và thực hiện)", "Theo mức")
     assert "Sửa tiêu chí I.1" in edited.reason
 
     band_changes = [c for c in found if c.what == "Mức điểm"]

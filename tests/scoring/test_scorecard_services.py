@@ -162,7 +162,7 @@ def test_r19_data_migration_marks_existing_framework_rows(world):
 
     rows = FrameworkCriterion.objects.filter(framework__year=2022)
     rows.filter(method="quantitative").update(method="", direction="")  # as 0002 left them
-    migration = import_module("scoring.migrations.0005_framework_measured_criteria")
+    migration = import_module("scoring.migrations.0008_framework_measured_criteria")
 
     migration.mark(apps, None)
 
@@ -872,9 +872,11 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
 
     first = draft_for(world)
     services.criterion_update(criterion=crit(first, "I.1"), method="quantitative")
-    services.criterion_add(scorecard=first, section="III", code="III.8", title="Mới", points=D(5))
-    services.criterion_update(criterion=crit(first, "III.6"), points=D(15))
-    services.criterion_update(criterion=crit(first, "III.6.1"), points=D(5))
+    # Section III items keep their Phụ lục 02 points (R17): the added criterion
+    # takes its points from section I.
+    i1_points = crit(first, "I.1").points
+    services.criterion_add(scorecard=first, section="I", code="I.20", title="Mới", points=D(5))
+    services.criterion_update(criterion=crit(first, "I.1"), points=i1_points - 5)
     issued(world, first)
     hh = Membership.objects.get(unit=world.a_member, year=world.year)
     registration = Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
@@ -896,14 +898,13 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
             user=world.member,
         )
 
-    carried, kept, dropped = attach("I.2"), attach("II.1"), attach("III.8")
+    carried, kept, dropped = attach("I.2"), attach("II.1"), attach("I.20")
     second = services.scorecard_new_version(scorecard=first, user=world.head)
     services.criterion_split(
         criterion=crit(second, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
     )
-    services.criterion_remove(criterion=crit(second, "III.8"))
-    services.criterion_update(criterion=crit(second, "III.6.1"), points=D(10))
-    services.criterion_update(criterion=crit(second, "III.6"), points=D(20))
+    services.criterion_remove(criterion=crit(second, "I.20"))
+    services.criterion_update(criterion=crit(second, "I.1"), points=i1_points)
     issued(world, second)
 
     for row in (carried, kept, dropped, target):
@@ -919,9 +920,9 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
     assert kept.history.first().history_change_reason == (
         "Giữ ở bảng chấm điểm bản 1: tiêu chí II.1 không còn được chấm trực tiếp ở bản 2"
     )
-    assert dropped.criterion == crit(first, "III.8")
+    assert dropped.criterion == crit(first, "I.20")
     assert dropped.history.first().history_change_reason == (
-        "Giữ ở bảng chấm điểm bản 1: tiêu chí III.8 không còn ở bản 2"
+        "Giữ ở bảng chấm điểm bản 1: tiêu chí I.20 không còn ở bản 2"
     )
 
 

@@ -29,6 +29,7 @@ KIND_LABELS = {
 }
 HEAD_KINDS = frozenset({PROGRAMME, REGULATION, MID_YEAR_CONFERENCE, ANNUAL_CONFERENCE})
 MEMBER_KINDS = frozenset({REGISTRATION, MID_YEAR_REPORT, ANNUAL_REPORT})
+CONFERENCE_KINDS = frozenset({MID_YEAR_CONFERENCE, ANNUAL_CONFERENCE})
 
 
 def _end_of_month(year: int, month: int) -> date:
@@ -65,3 +66,17 @@ def default_deadlines(year: int, calendar: str) -> dict[str, date]:
             ANNUAL_CONFERENCE: _end_of_month(year + 1, 6),
         }
     raise ValueError(f"unknown calendar {calendar!r}")
+
+
+def window_opens(kind: str, due: date) -> date | None:
+    """The first day a conference counts for its item (R8, R9), or None for
+    the other items, which count whenever done by their date.
+
+    The seed places each conference in a month, not before a day: the mid-year
+    one "trong tháng 7" (R8) and the annual one "Hoàn thành trong tháng 12
+    hằng năm" (R9). So a conference counts only inside the month of its due
+    date: one held earlier is early ("sớm"), one held later is late ("muộn").
+    When the authority moves the date, the window is the month of the new date
+    up to that date.
+    """
+    return due.replace(day=1) if kind in CONFERENCE_KINDS else None

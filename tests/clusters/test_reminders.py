@@ -170,14 +170,16 @@ def test_units_that_are_done_are_not_reminded(mailboxes, run):
     assert not ReminderSent.objects.filter(membership__unit=mailboxes.a_member).exists()
 
 
-def test_a_published_unsigned_pledge_goes_with_the_registration(mailboxes, run):
+def _publish_pledge_and_register(world) -> None:
+    """Cluster A's pledge is published; HH registers but does not sign."""
     Pledge.objects.create(
-        cluster=mailboxes.cluster_a,
-        year=mailboxes.year,
-        text="Giao ước",
-        published_at=timezone.now(),
+        cluster=world.cluster_a, year=world.year, text="Giao ước", published_at=timezone.now()
     )
-    _submit_registration(membership(mailboxes, mailboxes.a_member))
+    _submit_registration(membership(world, world.a_member))
+
+
+def test_a_published_unsigned_pledge_goes_with_the_registration(mailboxes, run):
+    _publish_pledge_and_register(mailboxes)
     (message,) = _to(run(DUE - timedelta(days=7)), "thanhvien@bacgiang.gov.vn")
     assert "Ký giao ước thi đua" in message.subject
     assert "Gửi bản đăng ký" not in message.body
@@ -197,13 +199,7 @@ def test_a_pledge_due_at_last_years_conference_is_not_reminded_by_the_31_3(mailb
         held_on=date(2024, 12, 20),
         place="UBND thành phố Bắc Giang",
     )
-    Pledge.objects.create(
-        cluster=mailboxes.cluster_a,
-        year=mailboxes.year,
-        text="Giao ước",
-        published_at=timezone.now(),
-    )
-    _submit_registration(membership(mailboxes, mailboxes.a_member))
+    _publish_pledge_and_register(mailboxes)
     assert _to(run(DUE - timedelta(days=7)), "thanhvien@bacgiang.gov.vn") == []
 
 

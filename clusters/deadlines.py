@@ -41,7 +41,8 @@ def default_deadlines(year: int, calendar: str) -> dict[str, date]:
 
     A standard year is the calendar year; an education year `year` is the
     school year that starts in autumn of `year` and ends in summer of
-    `year + 1`. Conferences "in July" are due by the end of that month; the
+    `year + 1`. Conferences "in July" are due by the end of that month and
+    count only from its first day (`window_opens`); the
     reports (R10, "before the conference") are due at the end of the month
     before the conference's month: a product decision, editable per year.
     """

@@ -29,6 +29,7 @@ KIND_LABELS = {
 }
 HEAD_KINDS = frozenset({PROGRAMME, REGULATION, MID_YEAR_CONFERENCE, ANNUAL_CONFERENCE})
 MEMBER_KINDS = frozenset({REGISTRATION, MID_YEAR_REPORT, ANNUAL_REPORT})
+CONFERENCE_KINDS = frozenset({MID_YEAR_CONFERENCE, ANNUAL_CONFERENCE})
 
 
 def _end_of_month(year: int, month: int) -> date:
@@ -40,7 +41,8 @@ def default_deadlines(year: int, calendar: str) -> dict[str, date]:
 
     A standard year is the calendar year; an education year `year` is the
     school year that starts in autumn of `year` and ends in summer of
-    `year + 1`. Conferences "in July" are due by the end of that month; the
+    `year + 1`. Conferences "in July" are due by the end of that month and
+    count only from its first day (`window_opens`); the
     reports (R10, "before the conference") are due at the end of the month
     before the conference's month: a product decision, editable per year.
     """
@@ -65,3 +67,17 @@ def default_deadlines(year: int, calendar: str) -> dict[str, date]:
             ANNUAL_CONFERENCE: _end_of_month(year + 1, 6),
         }
     raise ValueError(f"unknown calendar {calendar!r}")
+
+
+def window_opens(kind: str, due: date) -> date | None:
+    """The first day a conference counts for its item (R8, R9), or None for
+    the other items, which count whenever done by their date.
+
+    The seed places each conference in a month, not before a day: the mid-year
+    one "trong tháng 7" (R8) and the annual one "Hoàn thành trong tháng 12
+    hằng năm" (R9). So a conference counts only inside the month of its due
+    date: one held earlier is early ("sớm"), one held later is late ("muộn").
+    When the authority moves the date, the window is the month of the new date
+    up to that date.
+    """
+    return due.replace(day=1) if kind in CONFERENCE_KINDS else None

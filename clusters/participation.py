@@ -22,8 +22,8 @@ The rule, fact by fact, in this order (`fact_state`):
    never counts against a member. Nobody could sign it; publishing it is the
    head's duty, answered by an R25 `head_duty` deduction, not by excluding
    the members.
-4. Its deadline has passed (the registration's for the registration and the
-   pledge, which the seed ties together [I.2.3]; R10's for the reports):
+4. Its deadline has passed (the registration's for the registration, R10's
+   for the reports, the pledge's own for the pledge: `pledge_due_on`):
    counts against the unit.
 5. Otherwise: "chưa đến hạn", not counted yet. A year without dates has no
    deadline that could have passed.
@@ -33,11 +33,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from clusters import deadlines
-from clusters.models import Deadline, Membership, Pledge
+from clusters.models import Conference, Deadline, Membership, Pledge
 from emulation.models import User
 from scoring import engine
 from scoring.models import Participation
@@ -49,13 +49,47 @@ FACT_LABELS = {
     "mid_year_report": "Báo cáo sơ kết 6 tháng",
     "annual_report": "Báo cáo tổng kết năm",
 }
-# Fact → the kind of the deadline it is due by (as `progress.DUE_WITH`).
+# Fact → the kind of the deadline it is due by (as `progress.DUE_WITH`); the
+# pledge only when no conference dates it (`pledge_due_on`).
 DUE_WITH = {
     "registered": deadlines.REGISTRATION,
     "pledge_signed": deadlines.REGISTRATION,
     "mid_year_report": deadlines.MID_YEAR_REPORT,
     "annual_report": deadlines.ANNUAL_REPORT,
 }
+
+
+def pledge_due_on() -> Subquery:
+    """For a queryset of memberships: the day the year's pledge is signed, when
+    the product knows it.
+
+    The seed signs the pledge at a conference, not by a date: the head
+    "Tổ chức ký kết giao ước thi đua giữa các đơn vị thành viên trong cụm,
+    khối thi đua (vào dịp tổng kết công tác thi đua, khen thưởng hằng năm)"
+    [I.2.2], and the annual conference does "Ký kết giao ước và phát động thi
+    đua năm tiếp theo" [I.3.2.b]. So year N's pledge is due on the day of the
+    cluster's annual conference of year N − 1, when it is recorded (planned
+    or held). The product has no separate launch (phát động) conference: the
+    launch is that same conference. Without it (a cluster's first year in the
+    product) the fallback is the registration's deadline (R6), since a member
+    "Ký giao ước và đăng ký tham gia thi đua" together [I.2.3].
+    """
+    return Subquery(
+        Conference.objects.filter(
+            cluster=OuterRef("cluster"),
+            year__year=OuterRef("year__year") - 1,
+            kind=Conference.Kind.ANNUAL,
+        ).values("held_on")[:1]
+    )
+
+
+def fact_due(fact: str, *, dates: dict[str, date], pledge_due: date | None) -> date | None:
+    """The due date of one fact: the pledge's conference day when known, else
+    its deadline kind's date (`DUE_WITH`)."""
+    if fact == "pledge_signed" and pledge_due is not None:
+        return pledge_due
+    return dates.get(DUE_WITH[fact])
+
 
 DONE = "done"
 MISSING = "missing"
@@ -161,14 +195,14 @@ def records(memberships: Iterable[Membership], today: date | None = None) -> dic
                 Pledge.objects.filter(
                     cluster=OuterRef("cluster"), year=OuterRef("year"), published_at__isnull=False
                 )
-            )
+            ),
+            pledge_due=pledge_due_on(),
         )
         .order_by("unit__code")
     )
-    dates = {
-        (d.year_id, d.calendar, d.kind): d.due_date
-        for d in Deadline.objects.filter(year_id__in={row.year_id for row in rows})
-    }
+    dates: dict[tuple[int, str], dict[str, date]] = {}
+    for d in Deadline.objects.filter(year_id__in={row.year_id for row in rows}):
+        dates.setdefault((d.year_id, d.calendar), {})[d.kind] = d.due_date
     found = {}
     for row in rows:
         try:
@@ -178,7 +212,11 @@ def records(memberships: Iterable[Membership], today: date | None = None) -> dic
         facts = []
         for name in FACTS:
             value, source = getattr(stored, name), getattr(stored, f"{name}_source")
-            due = dates.get((row.year_id, row.cluster.calendar, DUE_WITH[name]))
+            due = fact_due(
+                name,
+                dates=dates.get((row.year_id, row.cluster.calendar), {}),
+                pledge_due=row.pledge_due,
+            )
             state = fact_state(
                 fact=name,
                 value=value,

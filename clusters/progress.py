@@ -5,20 +5,27 @@ for a unit, or, for the head's items, for its cluster. The "Việc cần làm"
 page and the reminders both read it, with a fixed number of queries whatever
 the number of units or clusters.
 
-Two items have no date of their own in R5–R10; the seed ties them to one
-([I.2.3]): a member "ký giao ước và đăng ký tham gia thi đua" together, so
-the pledge signature is due with the registration (R6); it "tự chấm điểm …
+Two items have no date of their own in R5–R10. The pledge is signed at the
+previous year's annual conference, so it is due on that conference's day
+(`participation.pledge_due_on`); without one the seed's pairing ([I.2.3]: a
+member "ký giao ước và đăng ký tham gia thi đua" together) makes it due with
+the registration (R6). A pledge dated by a conference has no `Deadline` row,
+so R14's reminders (one per deadline) do not write about it. A member "tự chấm điểm …
 và gửi báo cáo kết quả … của năm", so the self-scoring sheet is due with the
 annual report (R10).
+
+A conference counts only inside the month the seed places it in
+(`deadlines.window_opens`, R8, R9): held before, it is early ("sớm") and not
+done; held after its date, it is done but late ("muộn").
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from clusters import deadlines
 from clusters.models import (
@@ -30,6 +37,7 @@ from clusters.models import (
     Membership,
     Pledge,
 )
+from clusters.participation import pledge_due_on
 from emulation.models import User
 from scoring.models import Participation, ScoreAgreement, Scorecard, Sheet
 
@@ -67,10 +75,16 @@ TODO = "todo"
 LATE = "late"
 # The self-scoring sheet once the cluster's scores are agreed: locked as it stands (R11).
 AGREED = "agreed"
+# A conference held before the month the seed places it in: not done (R8, R9).
+EARLY = "early"
+# A conference held after its date: done, late.
+HELD_LATE = "held_late"
 STATUS_LABELS = {
     DONE: "Đã xong",
     TODO: "Chưa làm",
     LATE: "Quá hạn",
+    EARLY: "Tổ chức sớm, trước tháng quy định",
+    HELD_LATE: "Tổ chức muộn, sau hạn",
     AGREED: ScoreAgreement.LOCKED_LABEL,
 }
 
@@ -94,6 +108,10 @@ class Item:
     deadline: Deadline | None
     done: bool
     agreed: bool = False
+    # The pledge's conference day, when one dates it (`deadline` is then None).
+    due_on: date | None = None
+    # A conference's day, once held (R8, R9).
+    held_on: date | None = None
 
     @property
     def label(self) -> str:
@@ -105,16 +123,32 @@ class Item:
 
     @property
     def due_date(self) -> date | None:
+        if self.due_on is not None:
+            return self.due_on
         return self.deadline.due_date if self.deadline else None
 
+    @property
+    def timing(self) -> str | None:
+        """EARLY or HELD_LATE for a conference held outside its window, else None."""
+        due = self.due_date
+        if self.held_on is None or due is None:
+            return None
+        opens = deadlines.window_opens(self.kind, due)
+        if opens is not None and self.held_on < opens:
+            return EARLY
+        return HELD_LATE if self.held_on > due else None
+
     def days_left(self, today: date) -> int | None:
-        return None if self.deadline is None else (self.deadline.due_date - today).days
+        due = self.due_date
+        return None if due is None else (due - today).days
 
     def status(self, today: date) -> str:
         if self.agreed:
             return AGREED
         if self.done:
-            return DONE
+            return self.timing or DONE
+        if self.timing == EARLY:
+            return EARLY
         days = self.days_left(today)
         return LATE if days is not None and days < 0 else TODO
 
@@ -132,7 +166,7 @@ class Line:
     def of(cls, item: Item, today: date) -> "Line":
         status = item.status(today)
         days = item.days_left(today)
-        text = "" if status in (DONE, AGREED) or days is None else days_text(days)
+        text = "" if status in (DONE, AGREED, HELD_LATE) or days is None else days_text(days)
         return cls(item, status, STATUS_LABELS[status], text)
 
 
@@ -141,9 +175,10 @@ def _annotated(memberships: QuerySet[Membership], today: date) -> QuerySet[Membe
     own = {"membership": OuterRef("pk")}
     cluster_year = {"cluster": OuterRef("cluster"), "year": OuterRef("year")}
 
-    def held(kind: str) -> Exists:
+    def held_on(kind: str) -> Subquery:
         # A conference recorded ahead of its day is planned, not yet held.
-        return Exists(Conference.objects.filter(**cluster_year, kind=kind, held_on__lte=today))
+        held = Conference.objects.filter(**cluster_year, kind=kind, held_on__lte=today)
+        return Subquery(held.values("held_on")[:1])
 
     return memberships.select_related("unit", "cluster", "year").annotate(
         # The member's facts are those of its one participation record (R27,
@@ -151,6 +186,7 @@ def _annotated(memberships: QuerySet[Membership], today: date) -> QuerySet[Membe
         # import or an entry by hand.
         has_registration=Exists(Participation.objects.filter(**own, registered=True)),
         pledge_published=Exists(Pledge.objects.filter(**cluster_year, published_at__isnull=False)),
+        pledge_due=pledge_due_on(),
         has_pledge=Exists(Participation.objects.filter(**own, pledge_signed=True)),
         has_mid_year_report=Exists(Participation.objects.filter(**own, mid_year_report=True)),
         has_annual_report=Exists(Participation.objects.filter(**own, annual_report=True)),
@@ -165,8 +201,8 @@ def _annotated(memberships: QuerySet[Membership], today: date) -> QuerySet[Membe
         has_regulation=Exists(
             HeadDocument.objects.filter(**cluster_year, kind=HeadDocument.Kind.REGULATION)
         ),
-        has_mid_year_conference=held(Conference.Kind.MID_YEAR),
-        has_annual_conference=held(Conference.Kind.ANNUAL),
+        mid_year_held_on=held_on(Conference.Kind.MID_YEAR),
+        annual_held_on=held_on(Conference.Kind.ANNUAL),
     )
 
 
@@ -185,8 +221,8 @@ def _facts(m: Membership) -> dict[str, bool | None]:
             deadlines.PROGRAMME: m.has_programme,
             # R7: the regulation is issued together with the approved scorecard (R18).
             deadlines.REGULATION: m.has_regulation and m.scorecard_issued,
-            deadlines.MID_YEAR_CONFERENCE: m.has_mid_year_conference,
-            deadlines.ANNUAL_CONFERENCE: m.has_annual_conference,
+            deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on is not None,
+            deadlines.ANNUAL_CONFERENCE: m.annual_held_on is not None,
         }
     return facts
 
@@ -202,10 +238,24 @@ def items(
     found = []
     for m in _annotated(memberships.filter(year=year), today):
         for kind, done in _facts(m).items():
-            if done is not None:
-                deadline = dated.get((m.cluster.calendar, DUE_WITH[kind]))
-                agreed = kind == SHEET and m.scores_agreed
-                found.append(Item(kind, m, deadline, bool(done), agreed))
+            if done is None:
+                continue
+            deadline = dated.get((m.cluster.calendar, DUE_WITH[kind]))
+            due_on = m.pledge_due if kind == PLEDGE else None
+            item = Item(
+                kind,
+                m,
+                None if due_on else deadline,
+                bool(done),
+                agreed=kind == SHEET and m.scores_agreed,
+                due_on=due_on,
+                held_on={
+                    deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on,
+                    deadlines.ANNUAL_CONFERENCE: m.annual_held_on,
+                }.get(kind),
+            )
+            # Held before its month, a conference does not count (R8, R9).
+            found.append(replace(item, done=False) if item.timing == EARLY else item)
     found.sort(key=lambda i: (i.due_date or date.max, ORDER.index(i.kind), i.membership.unit.code))
     return found
 
@@ -240,6 +290,8 @@ class Tally:
     done: int
     total: int
     overdue: bool
+    # Conferences held before their month (R8, R9): not counted as done.
+    early: int = 0
 
     @property
     def label(self) -> str:
@@ -256,13 +308,14 @@ def cluster_tallies(
     """Per cluster with members in the year: for each item of ORDER, the
     counts of units done and not done (None where the item does not apply
     yet). Three queries."""
-    counts: dict[tuple[int, str], list] = defaultdict(lambda: [None, 0, 0])
+    counts: dict[tuple[int, str], list] = defaultdict(lambda: [None, 0, 0, 0])
     memberships = Membership.objects.filter(cluster__in=clusters)
     for item in items(year, today, memberships=memberships):
         entry = counts[(item.membership.cluster_id, item.kind)]
         entry[0] = item.due_date
         entry[1] += item.done
         entry[2] += 1
+        entry[3] += item.timing == EARLY
     rows = []
     for cluster in clusters.select_related("authority").order_by("code"):
         row = []
@@ -270,9 +323,9 @@ def cluster_tallies(
             if (cluster.pk, kind) not in counts:
                 row.append(None)
                 continue
-            due, done, total = counts[(cluster.pk, kind)]
+            due, done, total, early = counts[(cluster.pk, kind)]
             late = due is not None and due < today and done < total
-            row.append(Tally(kind, due, done, total, late))
+            row.append(Tally(kind, due, done, total, late, early))
         if any(row):
             rows.append((cluster, row))
     return rows

@@ -170,17 +170,37 @@ def test_units_that_are_done_are_not_reminded(mailboxes, run):
     assert not ReminderSent.objects.filter(membership__unit=mailboxes.a_member).exists()
 
 
-def test_a_published_unsigned_pledge_goes_with_the_registration(mailboxes, run):
+def _publish_pledge_and_register(world) -> None:
+    """Cluster A's pledge is published; HH registers but does not sign."""
     Pledge.objects.create(
-        cluster=mailboxes.cluster_a,
-        year=mailboxes.year,
-        text="Giao ước",
-        published_at=timezone.now(),
+        cluster=world.cluster_a, year=world.year, text="Giao ước", published_at=timezone.now()
     )
-    _submit_registration(membership(mailboxes, mailboxes.a_member))
+    _submit_registration(membership(world, world.a_member))
+
+
+def test_a_published_unsigned_pledge_goes_with_the_registration(mailboxes, run):
+    _publish_pledge_and_register(mailboxes)
     (message,) = _to(run(DUE - timedelta(days=7)), "thanhvien@bacgiang.gov.vn")
     assert "Ký giao ước thi đua" in message.subject
     assert "Gửi bản đăng ký" not in message.body
+
+
+def test_a_pledge_due_at_last_years_conference_is_not_reminded_by_the_31_3(mailboxes, run):
+    # #13: signed "vào dịp tổng kết" [I.2.2], the pledge is due on the 2024 annual
+    # conference's day, not with the registration; that day has no Deadline row to
+    # remind by (R14 counts per deadline).
+    from clusters.models import Conference
+    from tests.factories import YearFactory
+
+    Conference.objects.create(
+        cluster=mailboxes.cluster_a,
+        year=YearFactory(year=2024),
+        kind="annual",
+        held_on=date(2024, 12, 20),
+        place="UBND thành phố Bắc Giang",
+    )
+    _publish_pledge_and_register(mailboxes)
+    assert _to(run(DUE - timedelta(days=7)), "thanhvien@bacgiang.gov.vn") == []
 
 
 def test_running_twice_the_same_day_sends_nothing_more(mailboxes, run):

@@ -313,3 +313,91 @@ def test_the_year_can_be_chosen(client, world, dated):
     client.force_login(world.member)
     assert client.get(PAGE, {"nam": 2025}).status_code == 200
     assert client.get(PAGE, {"nam": 1999}).status_code == 404
+
+
+# --- #13: the pledge is due where it is signed; conferences inside their month -------------
+
+
+def _annual_conference_2024(world) -> Conference:
+    from tests.factories import YearFactory
+
+    return Conference.objects.create(
+        cluster=world.cluster_a,
+        year=YearFactory(year=2024),
+        kind="annual",
+        held_on=date(2024, 12, 20),
+        place="UBND thành phố Bắc Giang",
+    )
+
+
+def _publish_pledge(world) -> Pledge:
+    return Pledge.objects.create(
+        cluster=world.cluster_a, year=world.year, text="Giao ước", published_at=timezone.now()
+    )
+
+
+def test_the_pledge_is_due_at_the_previous_years_annual_conference(client, world, dated):
+    # Seed [I.2.2]: "Tổ chức ký kết giao ước thi đua ... (vào dịp tổng kết công tác thi
+    # đua, khen thưởng hằng năm)"; the annual conference: "Ký kết giao ước và phát động
+    # thi đua năm tiếp theo". Not 31/3, a date the seed never gives the pledge.
+    _annual_conference_2024(world)
+    _publish_pledge(world)
+    client.force_login(world.member)
+    with time_machine.travel(datetime(2025, 1, 10, 0, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+        row = _row(page, "Ký giao ước thi đua")
+        assert "20/12/2024" in row and "Quá hạn" in row and "quá hạn 21 ngày" in row
+        # Registration is still due on 31/3 (R6).
+        assert "31/03/2025" in _row(page, "Gửi bản đăng ký thi đua")
+        # The participation rule reads the same date (R27).
+        client.force_login(world.head)
+        page = client.get(reverse("participation", args=["CUM-A", 2025])).content.decode()
+    fact = page.split('data-fact="HH-pledge_signed"', 1)[1].split("</td>", 1)[0]
+    assert "Không thực hiện" in fact and "hạn 20/12/2024" in fact
+
+
+def test_without_the_previous_conference_the_pledge_keeps_the_registrations_date(
+    client, world, dated
+):
+    _publish_pledge(world)
+    client.force_login(world.member)
+    with time_machine.travel(datetime(2025, 1, 10, 0, tzinfo=UTC)):
+        row = _row(client.get(PAGE).content.decode(), "Ký giao ước thi đua")
+    assert "31/03/2025" in row and "Chưa làm" in row
+
+
+def test_a_mid_year_conference_held_in_april_is_early_not_done(client, world, dated):
+    # R8 "in July", seed: "trong tháng 7": a window, not only a deadline.
+    Conference.objects.create(
+        cluster=world.cluster_a, year=world.year, kind="mid_year", held_on=date(2025, 4, 15)
+    )
+    client.force_login(world.head)
+    with time_machine.travel(datetime(2025, 5, 1, 0, tzinfo=UTC)):
+        row = _row(client.get(PAGE).content.decode(), "Tổ chức hội nghị sơ kết 6 tháng")
+    assert "Tổ chức sớm" in row and "Đã xong" not in row
+    items = progress.items(world.year, date(2025, 5, 1))
+    assert not _status(items, deadlines.MID_YEAR_CONFERENCE, world.a_head)
+
+
+def test_a_conference_inside_its_month_is_done_and_after_it_late(client, world, dated):
+    conference = Conference.objects.create(
+        cluster=world.cluster_a, year=world.year, kind="mid_year", held_on=date(2025, 7, 1)
+    )
+    client.force_login(world.head)
+    with time_machine.travel(datetime(2025, 8, 20, 0, tzinfo=UTC)):
+        row = _row(client.get(PAGE).content.decode(), "Tổ chức hội nghị sơ kết 6 tháng")
+        assert "Đã xong" in row and "muộn" not in row
+        conference.held_on = date(2025, 8, 5)
+        conference.save()
+        row = _row(client.get(PAGE).content.decode(), "Tổ chức hội nghị sơ kết 6 tháng")
+    assert "Tổ chức muộn" in row
+
+
+def test_an_early_conference_shows_on_the_staff_counts_as_not_done(client, world, dated):
+    Conference.objects.create(
+        cluster=world.cluster_a, year=world.year, kind="annual", held_on=date(2025, 11, 28)
+    )
+    client.force_login(world.staff)
+    with time_machine.travel(datetime(2025, 12, 1, 0, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    assert "Tổ chức sớm: 1" in page

@@ -31,7 +31,7 @@ from simple_history.utils import bulk_create_with_history
 from awards import allocation
 from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import ensure_acts_for_province, get_cluster_for_head
-from clusters.models import Cluster, EmulationYear, Membership
+from clusters.models import Cluster, Conference, EmulationYear, Membership
 from emulation.models import User
 from emulation.numbers import format_figure
 from scoring.models import ScoreAgreement, Sheet
@@ -109,6 +109,82 @@ def scores_agreed(cluster: Cluster, year: EmulationYear) -> bool:
     if agreement is not None:
         return agreement.is_locked
     return not Sheet.objects.filter(membership__cluster=cluster, membership__year=year).exists()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing a proposal needs before the head submits it (R34): a line of
+    the checklist on the proposal page, and the refusal when it is not met."""
+
+    label: str
+    met: bool
+    missing: str
+
+
+def proposal_checklist(
+    cluster: Cluster, year: EmulationYear, results: ClusterResults | None = None
+) -> list[Check]:
+    """What the proposal needs, in the order the year runs. The seed: "Sau hội
+    nghị tổng kết, các đơn vị trưởng cụm, trưởng khối hoàn thiện hồ sơ đề nghị
+    khen thưởng": the annual conference held (R9, R13), with its attendance
+    (R12) and minutes (R34) recorded; the scores agreed (R11); an issued
+    scorecard; the quotas known (R31); the ties settled by ballot (R33)."""
+    if results is None:
+        results = cluster_results(cluster, year)
+    conference = (
+        Conference.objects.filter(cluster=cluster, year=year, kind=Conference.Kind.ANNUAL)
+        .annotate(attended=Count("attendances"))
+        .first()
+    )
+    held = conference is not None and conference.held_on <= timezone.localdate()
+    members = Membership.objects.filter(cluster=cluster, year=year).count()
+    open_ties = [tie for tie in ties(results) if tie.is_open]
+    return [
+        Check(
+            "Đã tổ chức hội nghị tổng kết năm (có ngày tổ chức)",
+            held,
+            f"Cụm, khối chưa tổ chức hội nghị tổng kết năm {year.year} (R9, R13); "
+            "hồ sơ đề nghị khen thưởng được hoàn thiện sau hội nghị tổng kết.",
+        ),
+        Check(
+            "Đã ghi nhận thành phần tham dự của tất cả đơn vị tại hội nghị tổng kết",
+            held and conference.attended >= members,
+            "Chưa ghi nhận thành phần tham dự hội nghị tổng kết của tất cả đơn vị thành viên "
+            "(R12); chưa thể trình hồ sơ.",
+        ),
+        Check(
+            "Đã tải lên biên bản hội nghị tổng kết",
+            held and bool(conference.minutes),
+            "Chưa tải lên biên bản hội nghị tổng kết (R34); chưa thể trình hồ sơ.",
+        ),
+        Check(
+            "Điểm của cụm, khối đã được thống nhất",
+            scores_agreed(cluster, year),
+            f"Điểm của cụm, khối năm {year.year} chưa được thống nhất sau họp trù bị (R11); "
+            "chưa thể trình hồ sơ đề nghị khen thưởng.",
+        ),
+        Check(
+            "Bảng chấm điểm của năm đã được ban hành",
+            results is not None and results.scorecard is not None,
+            "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này; chưa thể trình hồ sơ.",
+        ),
+        Check(
+            "Sở Nội vụ đã phân bổ chỉ tiêu khen thưởng",
+            Quota.objects.filter(cluster=cluster, year=year).exists(),
+            "Sở Nội vụ chưa phân bổ chỉ tiêu khen thưởng cho cụm, khối năm này (R31); "
+            "chưa thể trình hồ sơ.",
+        ),
+        Check(
+            "Các đơn vị bằng điểm đã được phân định bằng bỏ phiếu",
+            not open_ties,
+            " ".join(
+                "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): "
+                f"{', '.join(row.unit.code for row in tie.rows)} "
+                f"({format_figure(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
+                for tie in open_ties
+            ),
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -422,31 +498,12 @@ def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Pro
             f"Hồ sơ đề nghị khen thưởng đang ở trạng thái “{proposal.get_status_display()}”; "
             "không trình được nữa."
         )
-    if not scores_agreed(cluster, year):
-        raise ValidationError(
-            f"Điểm của cụm, khối năm {year.year} chưa được thống nhất sau họp trù bị (R11); "
-            "chưa thể trình hồ sơ đề nghị khen thưởng."
-        )
     results = cluster_results(cluster, year)
-    if results is None or results.scorecard is None:
-        raise ValidationError(
-            "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này; chưa thể trình hồ sơ."
-        )
-    if not Quota.objects.filter(cluster=cluster, year=year).exists():
-        raise ValidationError(
-            "Sở Nội vụ chưa phân bổ chỉ tiêu khen thưởng cho cụm, khối năm này (R31); "
-            "chưa thể trình hồ sơ."
-        )
-    open_ties = [tie for tie in ties(results) if tie.is_open]
-    if open_ties:
-        raise ValidationError(
-            [
-                "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): "
-                f"{', '.join(row.unit.code for row in tie.rows)} "
-                f"({format_figure(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
-                for tie in open_ties
-            ]
-        )
+    missing = [
+        check.missing for check in proposal_checklist(cluster, year, results) if not check.met
+    ]
+    if missing:
+        raise ValidationError(missing)
 
     again = proposal is not None and proposal.status == Status.RETURNED
     reason = (

@@ -295,6 +295,14 @@ class ElectionForm(forms.Form):
         label="Phó trưởng cụm, khối năm sau", coerce=int, empty_value=None, required=False
     )
     elected_on = DateField(label="Ngày bầu (hội nghị tổng kết)")
+    reason = LimitedCharField(
+        label="Lý do bầu lại trưởng cụm, khối năm nay (nếu có)",
+        help_text="Trưởng cụm, khối được bầu luân phiên; bầu lại đơn vị đang là trưởng "
+        "cụm, khối cần ghi lý do.",
+        max_length=limits.REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, members=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -828,8 +828,13 @@ def election_record(
     deputy: Unit | None,
     elected_on: date,
     user: User | None,
+    reason: str = "",
 ) -> Election:
-    """The annual conference's vote for next year's head and deputy (R2, R13)."""
+    """The annual conference's vote for next year's head and deputy (R2, R13).
+
+    The seed: "Trưởng cụm, trưởng khối … được bầu (luân phiên) tại hội nghị
+    tổng kết hằng năm": electing this year's head again is an exception, kept
+    with its reason in the history (R35)."""
     year.check_date(elected_on, calendar=cluster.calendar, what="Ngày bầu", happened=True)
     members = set(
         Membership.objects.filter(cluster=cluster, year=year).values_list("unit_id", flat=True)
@@ -838,6 +843,15 @@ def election_record(
         raise ValidationError("Trưởng và phó trưởng được bầu phải là thành viên của cụm, khối.")
     if deputy is not None and deputy.pk == head.pk:
         raise ValidationError("Trưởng và phó trưởng cụm, khối phải là hai đơn vị khác nhau.")
+    reason = reason.strip()
+    re_elected = Membership.objects.filter(
+        cluster=cluster, year=year, unit=head, role=Membership.Role.HEAD
+    ).exists()
+    if re_elected and not reason:
+        raise ValidationError(
+            f"{head.code} đang là trưởng cụm, khối năm {year.year}; trưởng cụm, khối được bầu "
+            "luân phiên, nên bầu lại cần ghi lý do."
+        )
     election = (
         Election.objects.select_for_update(of=("self",)).filter(cluster=cluster, year=year).first()
     ) or Election(cluster=cluster, year=year)
@@ -851,7 +865,8 @@ def election_record(
     _save(
         election,
         user=user,
-        reason=f"Kết quả bầu năm {year.year + 1}: trưởng {head.code}{deputy_text}",
+        reason=f"Kết quả bầu năm {year.year + 1}: trưởng {head.code}{deputy_text}"
+        + (f" (bầu lại trưởng cụm, khối năm {year.year}; lý do: {reason})" if re_elected else ""),
     )
     return election
 

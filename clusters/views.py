@@ -754,6 +754,7 @@ def election_record(request: HttpRequest, code: str, year: int) -> HttpResponse:
             deputy=units.get(data["deputy"]),
             elected_on=data["elected_on"],
             user=request.user,
+            reason=data["reason"],
         ),
         success="Đã ghi nhận kết quả bầu.",
         failure="Chưa ghi nhận được",

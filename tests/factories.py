@@ -73,3 +73,35 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def hold_annual_conference(cluster, year, *, held_on=None, user=None):
+    """The cluster's annual conference (R9, R13) held, its attendance recorded
+    for every member unit (R12) and its minutes uploaded: what a proposal
+    needs before it is submitted (R34, "Sau hội nghị tổng kết…")."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from clusters.models import Attendance, Conference
+
+    conference, _ = Conference.objects.get_or_create(
+        cluster=cluster,
+        year=year,
+        kind=Conference.Kind.ANNUAL,
+        defaults={
+            "held_on": held_on or date(year.year, 12, 15),
+            "place": "Trụ sở đơn vị trưởng cụm, khối",
+            "created_by": user,
+        },
+    )
+    if not conference.minutes:
+        conference.minutes = ContentFile(b"%PDF-1.4\n%%EOF\n", name="bien-ban-tong-ket.pdf")
+        conference.save()
+    for membership in Membership.objects.filter(cluster=cluster, year=year):
+        Attendance.objects.get_or_create(
+            conference=conference,
+            membership=membership,
+            defaults={"status": Attendance.Status.PRESENT},
+        )
+    return conference

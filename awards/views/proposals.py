@@ -392,6 +392,9 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "own": own,
         "steps": _steps(found) if seat.oversees and found is not None else [],
         "can_submit": seat.leads and (found is None or found.is_submittable),
+        "checklist": services.proposal_checklist(seat.cluster, seat.year)
+        if seat.oversees and (found is None or found.is_submittable)
+        else [],
         "can_review": staff_acts and found.status == Proposal.Status.SUBMITTED,
         "can_nominate": staff_acts and found.status == Proposal.Status.ACCEPTED,
         "can_announce": staff_acts

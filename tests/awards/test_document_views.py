@@ -11,6 +11,7 @@ from awards import documents, services
 from awards.models import Proposal
 from clusters.models import Membership, Registration, Unit
 from tests.awards.test_review_views import member_of, page_of, score_cluster, set_quotas
+from tests.factories import hold_annual_conference
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +156,7 @@ def test_documents_get_the_right_records(client, scored, fake_render):
 
 
 def test_proposal_is_served_inline_as_a_pdf(client, scored):
+    hold_annual_conference(scored.cluster_a, scored.year)
     services.proposal_submit(cluster=scored.cluster_a, year=scored.year, user=scored.head)
     client.force_login(scored.head)
     response = client.get(PROPOSAL)

@@ -29,7 +29,7 @@ from tests.awards.test_review_views import (
     score_cluster,
     set_quotas,
 )
-from tests.factories import MembershipFactory, UnitFactory
+from tests.factories import MembershipFactory, UnitFactory, hold_annual_conference
 
 A4 = (595.28, 841.89)  # points
 
@@ -304,6 +304,7 @@ def test_minutes_fall_back_to_the_preparatory_meeting_or_blanks(reviewed):
 
 
 def test_proposal_lists_the_frozen_items_once_submitted(reviewed):
+    hold_annual_conference(reviewed.cluster_a, reviewed.year)
     proposal = services.proposal_submit(
         cluster=reviewed.cluster_a, year=reviewed.year, user=reviewed.head
     )

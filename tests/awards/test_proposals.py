@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from awards import services
 from awards.models import Proposal, ProposalItem
+from clusters.models import Attendance, Conference
 from scoring.models import Bonus, ScoreAgreement, Scorecard, Sheet
 from tests.awards.test_review_views import (
     member_of,
@@ -21,7 +22,13 @@ from tests.awards.test_review_views import (
     set_quotas,
     tied_world,
 )
-from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
+from tests.factories import (
+    ClusterFactory,
+    MembershipFactory,
+    UnitFactory,
+    UserFactory,
+    hold_annual_conference,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +44,7 @@ def ready(world):
     """Cluster A scored and allotted: TPBG the flag, VY and HH certificates, LG below 900."""
     score_cluster(world, world.cluster_a, {"TPBG": "945", "VY": "930", "HH": "920", "LG": "880"})
     set_quotas(world.cluster_a, world.year, flag=1, merit=2)
+    hold_annual_conference(world.cluster_a, world.year, user=world.head)
     return world
 
 
@@ -226,6 +234,7 @@ def test_proposal_can_be_submitted_once_the_ballot_settles_the_tie(world):
         revisions={},
         user=world.head,
     )
+    hold_annual_conference(world.cluster_a, world.year)
     proposal = submit(world)
     assert awards_of(proposal) == {
         "TPBG": "co_thi_dua",
@@ -278,6 +287,77 @@ def test_proposal_needs_quotas_and_an_issued_scorecard(world):
     Scorecard.objects.update(status=Scorecard.Status.DRAFT)
     with pytest.raises(ValidationError, match="chưa có bảng chấm điểm được ban hành"):
         submit(world)
+
+
+# --- In which order (issue 13): the proposal follows the annual conference -----------
+
+
+@pytest.fixture
+def before_conference(world):
+    """Scored (imported: no sheets, so the scores count as agreed) and allotted,
+    with no annual conference yet."""
+    score_cluster(world, world.cluster_a, {"TPBG": "945", "VY": "930", "HH": "920", "LG": "880"})
+    set_quotas(world.cluster_a, world.year, flag=1, merit=2)
+    return world
+
+
+def _refused(client, world) -> str:
+    client.force_login(world.head)
+    response = client.post(url("proposal_submit"), follow=True)
+    assert not Proposal.objects.exists()
+    return response.content.decode()
+
+
+def test_no_proposal_before_the_annual_conference(client, before_conference):
+    """The seed: "Sau hội nghị tổng kết, các đơn vị trưởng cụm, trưởng khối hoàn
+    thiện hồ sơ đề nghị khen thưởng" (R34): imported scores count as agreed,
+    but without the annual conference there is nothing to submit yet."""
+    assert services.scores_agreed(before_conference.cluster_a, before_conference.year)
+    page = _refused(client, before_conference)
+    assert "chưa tổ chức hội nghị tổng kết năm 2025" in page
+    page = page_of(client, before_conference.head, url("proposal"))
+    assert "✗ Đã tổ chức hội nghị tổng kết năm" in page
+    assert "✓ Điểm của cụm, khối đã được thống nhất" in page
+    assert "✓ Sở Nội vụ đã phân bổ chỉ tiêu khen thưởng" in page
+
+
+def test_an_annual_conference_set_for_a_later_day_is_not_held(client, before_conference):
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2025, 12, 10, 9)), tick=False):
+        hold_annual_conference(
+            before_conference.cluster_a, before_conference.year, held_on=date(2025, 12, 20)
+        )
+        assert "chưa tổ chức hội nghị tổng kết năm 2025" in _refused(client, before_conference)
+
+
+def test_the_conference_needs_its_attendance_and_minutes(client, before_conference):
+    world = before_conference
+    conference = hold_annual_conference(world.cluster_a, world.year)
+    Attendance.objects.filter(membership=member_of(world, "LG")).delete()
+    Conference.objects.filter(pk=conference.pk).update(minutes="")
+    page = _refused(client, world)
+    assert "Chưa ghi nhận thành phần tham dự hội nghị tổng kết" in page
+    assert "Chưa tải lên biên bản hội nghị tổng kết" in page
+    assert "chưa tổ chức hội nghị tổng kết" not in page
+    page = page_of(client, world.head, url("proposal"))
+    assert "✓ Đã tổ chức hội nghị tổng kết năm" in page
+    assert "✗ Đã tải lên biên bản hội nghị tổng kết" in page
+
+
+def test_the_checklist_names_every_missing_step_and_then_lets_the_head_submit(client, world):
+    score_cluster(world, world.cluster_a, {"TPBG": "945"})
+    ScoreAgreement.objects.create(cluster=world.cluster_a, year=world.year)
+    page = _refused(client, world)
+    for missing in ("chưa tổ chức hội nghị tổng kết", "chưa được thống nhất", "chỉ tiêu"):
+        assert missing in page
+    ScoreAgreement.objects.update(agreed_at=timezone.now())
+    set_quotas(world.cluster_a, world.year, flag=1)
+    hold_annual_conference(world.cluster_a, world.year)
+    page = page_of(client, world.head, url("proposal"))
+    assert "✗" not in page
+    client.post(url("proposal_submit"))
+    assert Proposal.objects.get().status == Status.SUBMITTED
+    # Once submitted, the checklist has done its work and is not shown.
+    assert "Điều kiện để trình hồ sơ" not in page_of(client, world.head, url("proposal"))
 
 
 # --- Return and resubmit -------------------------------------------------------------
@@ -644,6 +724,7 @@ def block(world):
     """Khối B scored, allotted one flag by Sở Nội vụ and submitted by its head."""
     score_cluster(world, world.cluster_b, {"NQ": "945", "GH": "930"})
     set_quotas(world.cluster_b, world.year, flag=1, merit=1)
+    hold_annual_conference(world.cluster_b, world.year)
     services.proposal_submit(cluster=world.cluster_b, year=world.year, user=world.other_head)
     return world
 

@@ -22,7 +22,7 @@ from tests.awards.test_review_views import (
     score_cluster,
     set_quotas,
 )
-from tests.factories import ClusterFactory, MembershipFactory, UnitFactory
+from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, hold_annual_conference
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,7 @@ def province(world):
 
     score_cluster(world, world.cluster_b, {"NQ": "910", "GH": "890"})
     set_quotas(world.cluster_b, world.year, flag=1, merit=1)
+    hold_annual_conference(world.cluster_b, world.year)
     services.proposal_submit(cluster=world.cluster_b, year=world.year, user=world.other_head)
     Score.objects.filter(membership=member_of(world, "GH"), criterion__section="I").update(
         points=Decimal(550)
@@ -303,6 +304,7 @@ def grow(world, clusters: int, units: int) -> None:
         if index % 2 == 0 and not cluster.proposals.exists():
             head = Membership.objects.get(cluster=cluster, year=world.year, role="head")
             user = type(world.head).objects.create(username=f"head-{cluster.code}", unit=head.unit)
+            hold_annual_conference(cluster, world.year)
             services.proposal_submit(cluster=cluster, year=world.year, user=user)
 
 

@@ -13,6 +13,7 @@ from tests.awards.test_review_views import (
     score_cluster,
     set_quotas,
 )
+from tests.factories import hold_annual_conference
 
 pytestmark = pytest.mark.django_db
 
@@ -195,6 +196,7 @@ def test_service_refuses_an_unknown_award(scored):
 
 def test_quotas_are_locked_once_the_proposal_is_submitted_and_open_after_a_return(scored):
     set_quotas(scored.cluster_a, scored.year, flag=1)
+    hold_annual_conference(scored.cluster_a, scored.year)
     proposal = services.proposal_submit(
         cluster=scored.cluster_a, year=scored.year, user=scored.head
     )

@@ -17,7 +17,13 @@ from awards import services
 from awards.models import Ballot, Flag, Proposal, Quota, Vote
 from clusters.models import Membership
 from scoring.models import Bonus, Criterion, Score, Scorecard
-from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
+from tests.factories import (
+    ClusterFactory,
+    MembershipFactory,
+    UnitFactory,
+    UserFactory,
+    hold_annual_conference,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -417,6 +423,7 @@ def test_ballot_is_refused_once_the_proposal_is_submitted(tied):
         revisions={},
         user=tied.head,
     )
+    hold_annual_conference(tied.cluster_a, tied.year)
     services.proposal_submit(cluster=tied.cluster_a, year=tied.year, user=tied.head)
     with pytest.raises(ValidationError, match="kết quả bỏ phiếu đã khóa"):
         services.vote_record(

@@ -223,3 +223,30 @@ def test_a_new_unit_in_the_suggestion_has_never_held_a_role(world, past):
     MembershipFactory(cluster=world.cluster_a, year=world.year, unit=newcomer)
     candidates = election_candidates(cluster=world.cluster_a, year=world.year)
     assert [c.membership.unit.code for c in candidates["head"]][:2] == ["AA", "VY"]
+
+
+# --- Rotation (issue 13): "được bầu (luân phiên) tại hội nghị tổng kết hằng năm" ------
+
+
+def test_re_electing_the_current_head_needs_a_reason(client, world):
+    """The seed asks for rotation ("Trưởng cụm, trưởng khối … được bầu (luân
+    phiên) tại hội nghị tổng kết hằng năm"): keeping this year's head for next
+    year is refused without a reason, and the reason goes to the history (R35)."""
+    client.force_login(world.head)
+    data = {"head": world.a_head.pk, "deputy": world.a_member.pk, "elected_on": "20/12/2025"}
+    response = client.post(RECORD, data, follow=True)
+    assert "luân phiên" in response.content.decode()
+    assert not Election.objects.exists()
+
+    reason = "Hội nghị thống nhất bầu lại vì đơn vị luân phiên kế tiếp xin rút."
+    client.post(RECORD, {**data, "reason": reason})
+    election = Election.objects.get()
+    assert election.head == world.a_head
+    assert reason in election.history.get().history_change_reason
+
+
+def test_another_unit_is_elected_without_a_reason(client, world):
+    client.force_login(world.head)
+    data = {"head": world.a_member.pk, "deputy": "", "elected_on": "20/12/2025"}
+    client.post(RECORD, data)
+    assert Election.objects.get().head == world.a_member

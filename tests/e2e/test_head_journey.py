@@ -24,10 +24,12 @@ TIE_DATASET = Path(__file__).resolve().parents[1] / "data" / "02-tie-without-vot
 @pytest.fixture
 def scored_year(demo, next_year):
     """2025 of CUM-HUYEN as the tie example has it, with its preparatory
-    meeting held on 15/12/2025; 2026 (next_year) has no scorecard yet."""
+    meeting held on 15/12/2025 and its annual conference on 20/12/2025; 2026
+    (next_year) has no scorecard yet."""
     from clusters.models import Conference
     from clusters.services import conference_save
     from scoring.dataset import dataset_import, read_document
+    from tests.factories import hold_annual_conference
 
     dataset_import(
         document=read_document(TIE_DATASET),
@@ -43,6 +45,8 @@ def scored_year(demo, next_year):
         place="UBND thành phố Bắc Giang",
         user=demo.head,
     )
+    # The proposal follows the annual conference (R34, issue 13).
+    hold_annual_conference(demo.cluster, demo.year, held_on=date(2025, 12, 20), user=demo.head)
     return demo.year
 
 

@@ -857,6 +857,7 @@ def election_record(
     ) or Election(cluster=cluster, year=year)
     if election.is_assigned:
         raise ValidationError("Đã có quyết định giao, không sửa được kết quả bầu.")
+    before = (election.head_id, election.deputy_id)
     election.head = head
     election.deputy = deputy
     election.elected_on = elected_on
@@ -868,7 +869,42 @@ def election_record(
         reason=f"Kết quả bầu năm {year.year + 1}: trưởng {head.code}{deputy_text}"
         + (f" (bầu lại trưởng cụm, khối năm {year.year}; lý do: {reason})" if re_elected else ""),
     )
+    _prepare_next_year(election, before=before)
     return election
+
+
+def _prepare_next_year(election: Election, *, before: tuple[int | None, int | None]) -> None:
+    """The elected head leads next year from the day of the vote: the seed has
+    it elected at the annual conference that also holds "Ký kết giao ước và
+    phát động thi đua năm tiếp theo" [I.3.2.b], so it drafts next year's
+    programme, scorecard and pledge at once; the Chairman's assignment
+    (`election_assign`) confirms it. Next year and the cluster's memberships
+    are set up now; a vote recorded again before the assignment moves the
+    roles it gave, and memberships made otherwise (by hand, by an import) are
+    left for the assignment to check."""
+    next_year = year_create(year=election.year.year + 1)
+    existing = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(cluster=election.cluster, year=next_year)
+        .order_by("pk")
+    )
+    if not existing:
+        _next_year_memberships(election, next_year)
+        return
+    leaders = {m.role: m.unit_id for m in existing if m.role != Membership.Role.MEMBER}
+    if (leaders.get(Membership.Role.HEAD), leaders.get(Membership.Role.DEPUTY)) != before:
+        return
+    role_of = {election.head_id: Membership.Role.HEAD, election.deputy_id: Membership.Role.DEPUTY}
+    # Demote first, then promote: a cluster-year has one head and one deputy (R2).
+    changed = [m for m in existing if m.role != role_of.get(m.unit_id, Membership.Role.MEMBER)]
+    for membership in changed:
+        membership.role = Membership.Role.MEMBER
+        membership.save(update_fields=["role"])
+    for membership in changed:
+        role = role_of.get(membership.unit_id, Membership.Role.MEMBER)
+        if role != Membership.Role.MEMBER:
+            membership.role = role
+            membership.save(update_fields=["role"])
 
 
 @transaction.atomic

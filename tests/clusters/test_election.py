@@ -13,6 +13,7 @@ from clusters.services import (
     election_record,
     election_suggestion,
 )
+from scoring.models import Scorecard
 from tests.factories import MembershipFactory, UnitFactory, YearFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,8 +159,10 @@ def test_staff_assignment_creates_next_year_and_its_memberships(client, world, e
 
 
 def test_assignment_is_refused_when_next_year_has_another_head(world, elected):
-    next_year = YearFactory(year=2026)
-    MembershipFactory(cluster=world.cluster_a, year=next_year, unit=world.a_head, role="head")
+    # Next year's list was changed by hand after the vote: another unit heads it.
+    next_year = EmulationYear.objects.get(year=2026)
+    Membership.objects.filter(year=next_year, role="head").update(role="member")
+    Membership.objects.filter(year=next_year, unit=world.a_head).update(role="head")
     with pytest.raises(ValidationError) as refused:
         election_assign(
             election=elected,
@@ -168,7 +171,7 @@ def test_assignment_is_refused_when_next_year_has_another_head(world, elected):
             user=world.staff,
         )
     assert "khác kết quả bầu" in refused.value.messages[0]
-    assert Membership.objects.filter(year=next_year).count() == 1
+    assert Membership.objects.filter(year=next_year, role="head").get().unit == world.a_head
     elected.refresh_from_db()
     assert not elected.is_assigned
 
@@ -186,13 +189,52 @@ def test_assignment_keeps_next_years_memberships_with_the_same_leaders(world, el
     assert Membership.objects.filter(year__year=2026).count() == 4
 
 
-def test_a_member_already_placed_elsewhere_next_year_is_left_there(world, elected):
+def test_a_member_already_placed_elsewhere_next_year_is_left_there(world):
     next_year = YearFactory(year=2026)
     MembershipFactory(cluster=world.cluster_b, year=next_year, unit=world.a_member2)
-    created = election_assign(
-        election=elected, decision_number="1/QĐ", decision_date=date(2025, 12, 31), user=None
+    election_record(
+        cluster=world.cluster_a,
+        year=world.year,
+        head=world.a_deputy,
+        deputy=world.a_member,
+        elected_on=date(2025, 12, 20),
+        user=world.head,
     )
-    assert sorted(m.unit.code for m in created) == ["HH", "TPBG", "VY"]
+    placed = Membership.objects.filter(cluster=world.cluster_a, year=next_year)
+    assert sorted(placed.values_list("unit__code", flat=True)) == ["HH", "TPBG", "VY"]
+
+
+def test_the_elected_head_prepares_next_year_before_the_assignment(client, world):
+    """The seed: the head is elected at the annual conference, which also holds
+    "Ký kết giao ước và phát động thi đua năm tiếp theo" [I.3.2.b]: it leads
+    next year from the vote; the Chairman's assignment confirms it."""
+    scorecard_2026 = reverse("scorecard", args=["CUM-A", 2026])
+    client.force_login(world.member)
+    assert client.get(scorecard_2026).status_code in (403, 404)
+    election_record(
+        cluster=world.cluster_a,
+        year=world.year,
+        head=world.a_member,
+        deputy=world.a_deputy,
+        elected_on=date(2025, 12, 20),
+        user=world.head,
+    )
+    assert client.get(scorecard_2026).status_code == 200
+    assert client.post(reverse("scorecard_create", args=["CUM-A", 2026])).status_code == 302
+    assert Scorecard.objects.filter(cluster=world.cluster_a, year__year=2026).exists()
+
+
+def test_a_vote_recorded_again_before_the_assignment_moves_next_years_roles(world, elected):
+    election_record(
+        cluster=world.cluster_a,
+        year=world.year,
+        head=world.a_member,
+        deputy=None,
+        elected_on=date(2025, 12, 20),
+        user=world.head,
+    )
+    roles = dict(Membership.objects.filter(year__year=2026).values_list("unit__code", "role"))
+    assert roles == {"HH": "head", "VY": "member", "TPBG": "member", "LG": "member"}
 
 
 @pytest.mark.parametrize("who", ["head", "member", "other_staff"])
@@ -200,7 +242,8 @@ def test_only_staff_record_the_assignment(client, world, elected, who):
     client.force_login(getattr(world, who))
     response = client.post(ASSIGN, {"decision_number": "1/QĐ", "decision_date": "31/12/2025"})
     assert response.status_code == 403
-    assert not EmulationYear.objects.filter(year=2026).exists()
+    elected.refresh_from_db()
+    assert not elected.is_assigned
 
 
 def test_the_vote_cannot_change_after_the_assignment(world, elected):

@@ -917,6 +917,43 @@ def election_assign(
     return created
 
 
+@transaction.atomic
+def election_assignment_redate(
+    *, election: Election, decision_date: date, reason: str, user: User | None
+) -> Election:
+    """Correct the date of a recorded assignment (issue #12: "a wrong date can be
+    corrected with a reason"), checked like the first entry; the change and
+    its reason go to the history (R35)."""
+    election = (
+        Election.objects.select_for_update(of=("self",))
+        .select_related("cluster", "year")
+        .get(pk=election.pk)
+    )
+    if not election.is_assigned:
+        raise ValidationError("Chưa ghi nhận quyết định giao nên chưa có ngày để sửa.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do sửa ngày quyết định giao.")
+    election.year.check_date(
+        decision_date, calendar=election.cluster.calendar, what="Ngày quyết định", happened=True
+    )
+    if decision_date < election.elected_on:
+        raise ValidationError(
+            f"Ngày quyết định giao {_day(decision_date)} không được trước ngày bầu "
+            f"{_day(election.elected_on)}."
+        )
+    before, election.decision_date = election.decision_date, decision_date
+    _save(
+        election,
+        user=user,
+        reason=(
+            f"Sửa ngày Quyết định giao số {election.decision_number} từ {_day(before)} "
+            f"thành {_day(decision_date)}. Lý do: {reason}"
+        ),
+    )
+    return election
+
+
 def _next_year_memberships(election: Election, next_year: EmulationYear) -> list[Membership]:
     units = list(
         Membership.objects.filter(cluster=election.cluster, year=election.year).values_list(

@@ -229,6 +229,7 @@ MATRIX: dict[str, Case] = {
     "election": get(A(), OVERSEERS),
     "election_record": post(A(), OVERSEERS),
     "election_assign": post(A(), STAFF),
+    "election_assign_correct": post(A(), STAFF),
     # --- scoring: the scorecard builder (an open draft exists) -------------
     "scorecards_pending": get(NONE, AUTHORITY_STAFF),
     "scorecard": get(A(), CLUSTER),

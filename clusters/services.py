@@ -877,14 +877,7 @@ def election_assign(
     )
     if not decision_number.strip():
         raise ValidationError("Cần ghi số quyết định giao của Chủ tịch UBND tỉnh.")
-    election.year.check_date(
-        decision_date, calendar=election.cluster.calendar, what="Ngày quyết định", happened=True
-    )
-    if decision_date < election.elected_on:
-        raise ValidationError(
-            f"Ngày quyết định giao {_day(decision_date)} không được trước ngày bầu "
-            f"{_day(election.elected_on)}."
-        )
+    _check_assignment_date(election, decision_date)
     next_year = year_create(year=election.year.year + 1)
     existing = list(
         Membership.objects.filter(cluster=election.cluster, year=next_year).select_related("unit")
@@ -934,14 +927,7 @@ def election_assignment_redate(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Cần ghi lý do sửa ngày quyết định giao.")
-    election.year.check_date(
-        decision_date, calendar=election.cluster.calendar, what="Ngày quyết định", happened=True
-    )
-    if decision_date < election.elected_on:
-        raise ValidationError(
-            f"Ngày quyết định giao {_day(decision_date)} không được trước ngày bầu "
-            f"{_day(election.elected_on)}."
-        )
+    _check_assignment_date(election, decision_date)
     before, election.decision_date = election.decision_date, decision_date
     _save(
         election,
@@ -952,6 +938,19 @@ def election_assignment_redate(
         ),
     )
     return election
+
+
+def _check_assignment_date(election: Election, decision_date: date) -> None:
+    """The assignment is dated within the year, not in the future, and not
+    before the election it follows (R2)."""
+    election.year.check_date(
+        decision_date, calendar=election.cluster.calendar, what="Ngày quyết định", happened=True
+    )
+    if decision_date < election.elected_on:
+        raise ValidationError(
+            f"Ngày quyết định giao {_day(decision_date)} không được trước ngày bầu "
+            f"{_day(election.elected_on)}."
+        )
 
 
 def _next_year_memberships(election: Election, next_year: EmulationYear) -> list[Membership]:

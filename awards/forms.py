@@ -8,6 +8,7 @@ from awards.allocation import AWARD_LABELS, AWARDS
 from awards.services import QUOTA_MAX
 from clusters.forms import DateField
 from clusters.models import Membership
+from emulation import limits
 from emulation.numbers import VietnameseIntegerField
 
 WHOLE_NUMBER = {
@@ -97,4 +98,16 @@ class DecisionForm(forms.Form):
         label="Người ký",
         max_length=255,
         widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+
+class DecisionCorrectionForm(forms.Form):
+    """A recorded decision's date entered wrongly: the right date and why (R35)."""
+
+    date = DateField(label="Ngày quyết định đúng")
+    reason = forms.CharField(
+        label="Lý do sửa",
+        max_length=limits.REASON,
+        required=False,  # the service refuses a blank reason with its own message
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
     )

@@ -670,6 +670,34 @@ def proposal_decide(
 
 
 @transaction.atomic
+def proposal_decision_redate(
+    *, proposal: Proposal, date: date, reason: str, user: User
+) -> Proposal:
+    """Correct the date of a recorded decision (issue #12: "a wrong signature or
+    date can be corrected with a reason"); the new date is checked like the
+    first one and the change goes to the history with its reason (R35)."""
+    _lock(proposal, user)
+    _ensure_status(proposal, Status.DECIDED, "sửa quyết định")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do sửa quyết định.")
+    proposal.year.check_date(
+        date, calendar=proposal.cluster.calendar, what="Ngày quyết định", happened=True
+    )
+    before = proposal.decision_date
+    proposal.decision_date = date
+    _save(
+        proposal,
+        user=user,
+        reason=(
+            f"Sửa ngày Quyết định số {proposal.decision_number} từ {before:%d/%m/%Y} "
+            f"thành {date:%d/%m/%Y}. Lý do: {reason}"
+        ),
+    )
+    return proposal
+
+
+@transaction.atomic
 def proposal_announce(*, proposal: Proposal, user: User) -> Proposal:
     """Announce the decided results to the cluster's members; from then on they
     see the ranking and their awards."""

@@ -28,6 +28,11 @@ urlpatterns = [
         name="award_proposal_withdraw",
     ),
     path(f"{PROPOSAL}quyet-dinh/", views.proposal_decide, name="award_proposal_decide"),
+    path(
+        f"{PROPOSAL}quyet-dinh/sua/",
+        views.proposal_decision_correct,
+        name="award_proposal_decision_correct",
+    ),
     path(f"{PROPOSAL}cong-bo/", views.proposal_announce, name="award_proposal_announce"),
 ]
 

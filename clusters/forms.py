@@ -316,6 +316,14 @@ class AssignmentForm(forms.Form):
     decision_date = DateField(label="Ngày quyết định")
 
 
+class AssignmentCorrectionForm(forms.Form):
+    """The assignment's date entered wrongly: the right date and why (R35)."""
+
+    decision_date = DateField(label="Ngày quyết định đúng")
+    # Blank is refused by the service, with its own message.
+    reason = LimitedCharField(label="Lý do sửa", max_length=limits.REASON, required=False)
+
+
 class DeadlineForm(forms.Form):
     """A new date for one of the year's deadlines, and why (R35)."""
 

@@ -928,14 +928,7 @@ def election_assign(
     )
     if not decision_number.strip():
         raise ValidationError("Cần ghi số quyết định giao của Chủ tịch UBND tỉnh.")
-    election.year.check_date(
-        decision_date, calendar=election.cluster.calendar, what="Ngày quyết định", happened=True
-    )
-    if decision_date < election.elected_on:
-        raise ValidationError(
-            f"Ngày quyết định giao {_day(decision_date)} không được trước ngày bầu "
-            f"{_day(election.elected_on)}."
-        )
+    _check_assignment_date(election, decision_date)
     next_year = year_create(year=election.year.year + 1)
     existing = list(
         Membership.objects.filter(cluster=election.cluster, year=next_year).select_related("unit")
@@ -966,6 +959,49 @@ def election_assign(
         reason=f"Quyết định giao số {election.decision_number} ngày {_day(decision_date)}",
     )
     return created
+
+
+@transaction.atomic
+def election_assignment_redate(
+    *, election: Election, decision_date: date, reason: str, user: User | None
+) -> Election:
+    """Correct the date of a recorded assignment (issue #12: "a wrong date can be
+    corrected with a reason"), checked like the first entry; the change and
+    its reason go to the history (R35)."""
+    election = (
+        Election.objects.select_for_update(of=("self",))
+        .select_related("cluster", "year")
+        .get(pk=election.pk)
+    )
+    if not election.is_assigned:
+        raise ValidationError("Chưa ghi nhận quyết định giao nên chưa có ngày để sửa.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do sửa ngày quyết định giao.")
+    _check_assignment_date(election, decision_date)
+    before, election.decision_date = election.decision_date, decision_date
+    _save(
+        election,
+        user=user,
+        reason=(
+            f"Sửa ngày Quyết định giao số {election.decision_number} từ {_day(before)} "
+            f"thành {_day(decision_date)}. Lý do: {reason}"
+        ),
+    )
+    return election
+
+
+def _check_assignment_date(election: Election, decision_date: date) -> None:
+    """The assignment is dated within the year, not in the future, and not
+    before the election it follows (R2)."""
+    election.year.check_date(
+        decision_date, calendar=election.cluster.calendar, what="Ngày quyết định", happened=True
+    )
+    if decision_date < election.elected_on:
+        raise ValidationError(
+            f"Ngày quyết định giao {_day(decision_date)} không được trước ngày bầu "
+            f"{_day(election.elected_on)}."
+        )
 
 
 def _next_year_memberships(election: Election, next_year: EmulationYear) -> list[Membership]:

@@ -58,6 +58,11 @@ urlpatterns = [
     path(f"{CLUSTER}bau-truong-cum/", views.election, name="election"),
     path(f"{CLUSTER}bau-truong-cum/ket-qua/", views.election_record, name="election_record"),
     path(f"{CLUSTER}bau-truong-cum/quyet-dinh/", views.election_assign, name="election_assign"),
+    path(
+        f"{CLUSTER}bau-truong-cum/quyet-dinh/sua/",
+        views.election_assign_correct,
+        name="election_assign_correct",
+    ),
     # Stored files, served only after a permission check
     path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]

@@ -30,6 +30,7 @@ from clusters.access import (
     get_year,
 )
 from clusters.forms import (
+    AssignmentCorrectionForm,
     AssignmentForm,
     AttendanceForm,
     ConferenceForm,
@@ -730,6 +731,9 @@ def election(request: HttpRequest, code: str, year: int) -> HttpResponse:
         if found and found.is_assigned
         else ElectionForm(members=members, initial=initial),
         "assign_form": AssignmentForm() if seat.is_staff and found else None,
+        "correct_form": (
+            AssignmentCorrectionForm() if seat.is_staff and found and found.is_assigned else None
+        ),
     }
     return render(request, "clusters/election.html", context)
 
@@ -773,6 +777,22 @@ def election_assign(request: HttpRequest, code: str, year: int) -> HttpResponse:
         lambda data: services.election_assign(election=found, user=request.user, **data),
         success=f"Đã ghi nhận quyết định giao và lập danh sách thành viên năm {year + 1}.",
         failure="Chưa ghi nhận được",
+    )
+    return redirect("election", code, year)
+
+
+@login_required
+@require_POST
+def election_assign_correct(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The staff who record the assignment correct its date (issue #12)."""
+    seat = get_cluster_for_staff(request.user, code, get_year(year))
+    found = get_object_or_404(Election, cluster=seat.cluster, year=seat.year)
+    _post_action(
+        request,
+        AssignmentCorrectionForm(request.POST),
+        lambda data: services.election_assignment_redate(election=found, user=request.user, **data),
+        success="Đã sửa ngày quyết định giao.",
+        failure="Chưa sửa được ngày quyết định giao",
     )
     return redirect("election", code, year)
 

@@ -229,6 +229,7 @@ MATRIX: dict[str, Case] = {
     "election": get(A(), OVERSEERS),
     "election_record": post(A(), OVERSEERS),
     "election_assign": post(A(), STAFF),
+    "election_assign_correct": post(A(), STAFF),
     # --- scoring: the scorecard builder (an open draft exists) -------------
     "scorecards_pending": get(NONE, AUTHORITY_STAFF),
     "scorecard": get(A(), CLUSTER),
@@ -334,6 +335,7 @@ MATRIX: dict[str, Case] = {
     "award_proposal_nominate": post(A(**HH), STAFF),
     "award_proposal_withdraw": post(A(**HH), STAFF),
     "award_proposal_decide": get(A(), STAFF),
+    "award_proposal_decision_correct": get(A(), STAFF),
     "award_proposal_announce": post(A(), STAFF),
     # cluster_b's proposal, submitted: received, returned, nominated and
     # decided on by Sở Nội vụ, never by the authority guiding the cluster.
@@ -345,6 +347,8 @@ MATRIX: dict[str, Case] = {
     "award_proposal_withdraw@KHOI-B": post(B(unit=lambda d: "GH"), PROVINCE),
     "award_proposal_decide@KHOI-B": get(B(), PROVINCE),
     "award_proposal_decide@post-KHOI-B": post(B(), PROVINCE),
+    "award_proposal_decision_correct@KHOI-B": get(B(), PROVINCE),
+    "award_proposal_decision_correct@post-KHOI-B": post(B(), PROVINCE),
     "award_proposal_announce@KHOI-B": post(B(), PROVINCE),
     # --- Official documents (PDF) ------------------------------------------
     "document_registration": get(YEAR(), OWN_UNIT),

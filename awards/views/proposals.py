@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from awards import services
 from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
-from awards.forms import DecisionForm, QuotaForm, VoteForm
+from awards.forms import DecisionCorrectionForm, DecisionForm, QuotaForm, VoteForm
 from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import (
     Seat,
@@ -334,6 +334,24 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 
 @login_required
+def proposal_decision_correct(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Sở Nội vụ corrects the date of the decision it recorded (issue #12)."""
+    seat = get_cluster_for_province(request.user, code, get_year(year))
+    found = _proposal(seat)
+    form = DecisionCorrectionForm(request.POST or None)
+    if form.is_valid() and _attempt(
+        form,
+        lambda: services.proposal_decision_redate(
+            proposal=found, user=request.user, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, "Đã sửa ngày quyết định khen thưởng.")
+        return redirect("award_proposal", code, year)
+    context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
+    return render(request, "awards/proposal_decision_correct.html", context)
+
+
+@login_required
 @require_POST
 def proposal_announce(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
@@ -397,6 +415,7 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         else [],
         "can_review": staff_acts and found.status == Proposal.Status.SUBMITTED,
         "can_nominate": staff_acts and found.status == Proposal.Status.ACCEPTED,
+        "can_correct": staff_acts and found.status == Proposal.Status.DECIDED,
         "can_announce": staff_acts
         and found.status == Proposal.Status.DECIDED
         and not found.is_announced,

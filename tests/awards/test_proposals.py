@@ -790,3 +790,60 @@ def test_a_decision_dated_outside_the_year_is_refused(client, ready, decided, me
     assert response.status_code == 200
     assert message in response.content.decode()
     assert Proposal.objects.get().status == Status.ACCEPTED
+
+
+# --- Correcting a recorded decision (issue #12: "a wrong date can be corrected
+# with a reason", R35's history) ---------------------------------------------
+
+
+def test_a_recorded_decision_date_is_corrected_with_its_reason_in_the_history(client, ready):
+    proposal = decide(ready)
+    client.force_login(ready.staff)
+    response = client.post(
+        url("proposal_decision_correct"),
+        {"date": "22/01/2026", "reason": "Ghi nhầm ngày ký quyết định."},
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.decision_date == date(2026, 1, 22)
+    assert proposal.status == Status.DECIDED
+    assert proposal.decision_number == "125/QĐ-UBND"
+    last = proposal.history.order_by("history_date", "history_id").last()
+    assert last.history_user == ready.staff
+    assert last.history_change_reason == (
+        "Sửa ngày Quyết định số 125/QĐ-UBND từ 20/01/2026 thành 22/01/2026. "
+        "Lý do: Ghi nhầm ngày ký quyết định."
+    )
+    page = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
+    assert "Ghi nhầm ngày ký quyết định." in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"date": "20/01/2031", "reason": "Ghi nhầm."}, "không thuộc năm thi đua 2025"),
+        ({"date": "22/01/2026", "reason": ""}, "Cần ghi lý do sửa quyết định."),
+    ],
+)
+def test_a_decision_correction_outside_the_year_or_without_reason_is_refused(
+    client, ready, data, message
+):
+    proposal = decide(ready)
+    client.force_login(ready.staff)
+    response = client.post(url("proposal_decision_correct"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.decision_date == date(2026, 1, 20)
+    assert proposal.history.count() == 3  # submitted, accepted, decided: no correction
+
+
+def test_only_a_decided_proposal_can_have_its_decision_corrected(client, ready):
+    proposal = accept(ready)
+    client.force_login(ready.staff)
+    response = client.post(
+        url("proposal_decision_correct"), {"date": "22/01/2026", "reason": "Ghi nhầm."}
+    )
+    assert "chỉ sửa quyết định khi hồ sơ ở trạng thái" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.decision_date is None

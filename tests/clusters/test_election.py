@@ -293,3 +293,56 @@ def test_another_unit_is_elected_without_a_reason(client, world):
     data = {"head": world.a_member.pk, "deputy": "", "elected_on": "20/12/2025"}
     client.post(RECORD, data)
     assert Election.objects.get().head == world.a_member
+
+
+# --- Correcting the assignment's date (issue #12: "a wrong date can be
+# corrected with a reason", R35's history) -------------------------------------
+
+REDATE = reverse("election_assign_correct", args=["CUM-A", 2025])
+
+
+def _assigned(client, world):
+    client.force_login(world.staff)
+    client.post(ASSIGN, {"decision_number": "123/QĐ-UBND", "decision_date": "31/12/2025"})
+
+
+def test_staff_correct_the_assignment_date_with_a_reason_in_the_history(client, world, elected):
+    _assigned(client, world)
+    response = client.post(
+        REDATE, {"decision_date": "30/12/2025", "reason": "Ghi nhầm ngày quyết định giao."}
+    )
+    assert response.status_code == 302
+    elected.refresh_from_db()
+    assert elected.decision_date == date(2025, 12, 30)
+    last = elected.history.latest()
+    assert last.history_user == world.staff
+    assert last.history_change_reason == (
+        "Sửa ngày Quyết định giao số 123/QĐ-UBND từ 31/12/2025 thành 30/12/2025. "
+        "Lý do: Ghi nhầm ngày quyết định giao."
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"decision_date": "20/01/2031", "reason": "Ghi nhầm."}, "không thuộc năm thi đua 2025"),
+        ({"decision_date": "30/12/2025", "reason": ""}, "Cần ghi lý do sửa ngày quyết định giao."),
+    ],
+)
+def test_an_assignment_date_outside_the_year_or_without_reason_is_refused(
+    client, world, elected, data, message
+):
+    _assigned(client, world)
+    response = client.post(REDATE, data, follow=True)
+    assert message in response.content.decode()
+    elected.refresh_from_db()
+    assert elected.decision_date == date(2025, 12, 31)
+
+
+def test_the_head_cannot_correct_the_assignment(client, world, elected):
+    _assigned(client, world)
+    client.force_login(world.head)
+    response = client.post(REDATE, {"decision_date": "30/12/2025", "reason": "Ghi nhầm."})
+    assert response.status_code == 403
+    elected.refresh_from_db()
+    assert elected.decision_date == date(2025, 12, 31)

@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from awards.models import Ballot, Flag, Proposal, Quota, Vote
-from clusters.models import Cluster, EmulationYear, Membership
+from clusters.models import Cluster, Election, EmulationYear, Membership
 from emulation.numbers import format_figure
 from scoring.models import (
     Band,
@@ -172,6 +172,7 @@ SOURCES: list[Source] = [
     Source(ScoreAgreement, _of_cluster),
     Source(Quota, _of_cluster),
     Source(Ballot, _of_cluster),
+    Source(Election, _of_cluster),
     Source(Proposal, _of_cluster),
 ]
 

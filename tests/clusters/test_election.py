@@ -320,6 +320,8 @@ def test_staff_correct_the_assignment_date_with_a_reason_in_the_history(client, 
         "Sửa ngày Quyết định giao số 123/QĐ-UBND từ 31/12/2025 thành 30/12/2025. "
         "Lý do: Ghi nhầm ngày quyết định giao."
     )
+    history = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
+    assert "Ghi nhầm ngày quyết định giao." in history
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,18 @@ def proposal_of(cluster: Cluster, year: EmulationYear) -> Proposal | None:
     )
 
 
+def results_standing(proposal: Proposal | None) -> str:
+    """What the results of a cluster's year are worth (issue 13): "tạm tính"
+    until the Chairman's decision is recorded (R34), "chính thức" after it."""
+    if proposal is None or proposal.status != Proposal.Status.DECIDED:
+        return "Kết quả tạm tính – chưa có quyết định khen thưởng của Chủ tịch UBND tỉnh."
+    decided = f" ngày {proposal.decision_date:%d/%m/%Y}" if proposal.decision_date else ""
+    return (
+        f"Kết quả chính thức theo Quyết định số {proposal.decision_number}{decided} "
+        "của Chủ tịch UBND tỉnh."
+    )
+
+
 def scores_agreed(cluster: Cluster, year: EmulationYear) -> bool:
     """Whether the cluster's scores of the year count as agreed (R11) for a proposal.
 

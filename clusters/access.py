@@ -20,6 +20,7 @@ from clusters.models import (
     Pledge,
     Report,
 )
+from scoring.models import ScoreAgreement
 
 
 def get_year(year: int | str | None) -> EmulationYear | None:
@@ -104,23 +105,36 @@ PROVINCE_ONLY = (
 
 
 def get_cluster_for_results(user, code: str, year: EmulationYear) -> Cluster:
-    """A cluster whose results of `year` the user may read (R1–R3, R34).
+    """A cluster whose results of `year` the user may read (see get_seat_for_results)."""
+    return get_seat_for_results(user, code, year).cluster
+
+
+def get_seat_for_results(user, code: str, year: EmulationYear) -> "Seat":
+    """A cluster's year whose results (the results page, the award review read
+    only, the ranking and the minutes) the user may read (R1–R3, R11, R34).
 
     Staff guiding the cluster and its head (or delegated deputy) always may;
-    its other members only once the results are announced to them.
+    its other members once the scores are agreed: the seed has the units of
+    the cluster "bình xét" together and the results announced to all members
+    at the annual conference (issue 13), so they see them "tạm tính" until
+    the Chairman's decision. Members of other clusters never do.
     """
-    cluster = get_object_or_404(Cluster.objects.select_related("authority"), code=code)
-    if user.is_superuser or is_staff_of(user, cluster):
-        return cluster
-    membership = Membership.objects.of_user(user, year)
-    if membership is None or membership.cluster_id != cluster.pk:
+    seat = _seat_for_code(user, code, year)
+    if seat.oversees:
+        return seat
+    if seat.membership is None:
         raise PermissionDenied("Bạn không có quyền xem kết quả của cụm, khối này.")
-    if membership.leads:
-        return cluster
+    if not results_shared(seat.cluster, year):
+        raise PermissionDenied("Điểm của cụm, khối chưa được thống nhất; chưa có kết quả để xem.")
+    return seat
+
+
+def results_shared(cluster: Cluster, year: EmulationYear) -> bool:
+    """Whether the members see the cluster's results: its scores agreed (R11),
+    or the results announced (R34)."""
+    agreed = ScoreAgreement.objects.filter(cluster=cluster, year=year, agreed_at__isnull=False)
     announced = Proposal.objects.filter(cluster=cluster, year=year, announced_at__isnull=False)
-    if not announced.exists():
-        raise PermissionDenied("Kết quả chưa được công bố.")
-    return cluster
+    return agreed.exists() or announced.exists()
 
 
 # ---------------------------------------------------------------------------

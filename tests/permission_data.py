@@ -21,7 +21,7 @@ from clusters.models import (
     Registration,
     Report,
 )
-from scoring.models import Bonus, Criterion, Deduction, Evidence, Scorecard
+from scoring.models import Bonus, Criterion, Deduction, Evidence, ScoreAgreement, Scorecard
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 YEAR = 2025
@@ -226,4 +226,15 @@ def announce(data: SimpleNamespace) -> None:
         decision_number="123/QĐ-UBND",
         decision_date=date(YEAR + 1, 1, 20),
         announced_at=timezone.now(),
+    )
+
+
+def agree(data: SimpleNamespace) -> None:
+    """The head agreed cluster_a's scores after the preparatory meeting (R11):
+    its members see the results, "tạm tính" until the decision (issue 13)."""
+    ScoreAgreement.objects.create(
+        cluster=data.world.cluster_a,
+        year=data.world.year,
+        agreed_at=timezone.now(),
+        agreed_by=data.world.head,
     )

@@ -33,7 +33,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from awards import documents
 from tests import permission_data
-from tests.permission_data import announce
+from tests.permission_data import agree, announce
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +87,11 @@ CLUSTER_UNITS = allow("member", "head")
 HH_RECORD = allow("member", "head", "staff", "admin")
 # get_member_for_overseer on LG's records (another unit of the same cluster).
 LG_RECORD = allow("head", "staff", "admin")
-# get_cluster_for_results / get_proposal_for_viewer while the results are not announced.
+# get_seat_for_results / get_proposal_for_viewer while the scores are not
+# agreed (results) or the results not announced (proposal).
 RESULTS = allow("head", "staff", "admin")
+# Once the scores are agreed (results, award review, ranking, minutes: issue
+# 13) or the results announced (the proposal, R34): the cluster's members too.
 RESULTS_ANNOUNCED = allow("member", "head", "staff", "admin")
 # The same rules from cluster_b's side: its units, its head, its authority and Sở Nội vụ.
 CLUSTER_B = allow("other_member", "other_head", "staff", "other_staff", "admin")
@@ -316,15 +319,18 @@ MATRIX: dict[str, Case] = {
     # --- The audit history (R35): the head and staff, not the unit itself --
     "history": get(A(), OVERSEERS),
     "history_unit": get(A(**HH), OVERSEERS),
-    # --- Results (members once announced, R34) ----------------------------
+    # --- Results (members once the scores are agreed, issue 13; R11, R34) --
     "results": get(A(), RESULTS),
+    "results@agreed": get(A(), RESULTS_ANNOUNCED, setup=agree),
     "results@announced": get(A(), RESULTS_ANNOUNCED, setup=announce),
     "results_download": get(A(fmt=lambda d: "csv"), RESULTS),
+    "results_download@agreed": get(A(fmt=lambda d: "csv"), RESULTS_ANNOUNCED, setup=agree),
     # --- Awards --------------------------------------------------------------
     "award_quotas": get(A(), STAFF),
     "award_quotas@KHOI-B": get(B(), PROVINCE),
     "award_quotas@post-KHOI-B": post(B(), PROVINCE),
-    "award_review": get(A(), OVERSEERS),
+    "award_review": get(A(), RESULTS),
+    "award_review@agreed": get(A(), RESULTS_ANNOUNCED, setup=agree),
     "award_vote": post(A(), HEAD),
     "award_proposals": get(YEAR(), AUTHORITY_STAFF),
     "award_proposal": get(A(), RESULTS),
@@ -358,7 +364,9 @@ MATRIX: dict[str, Case] = {
     "document_sheet_member": get(A(**HH), HH_RECORD),
     "document_sheet_member@LG": get(A(**LG), LG_RECORD),
     "document_ranking": get(A(), RESULTS),
-    "document_minutes": get(A(), OVERSEERS),
+    "document_ranking@agreed": get(A(), RESULTS_ANNOUNCED, setup=agree),
+    "document_minutes": get(A(), RESULTS),
+    "document_minutes@agreed": get(A(), RESULTS_ANNOUNCED, setup=agree),
     "document_proposal": get(A(), OVERSEERS),
     # --- The province at a glance: any authority's staff, its own clusters -
     "province_current": get(NONE, AUTHORITY_STAFF),

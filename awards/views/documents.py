@@ -11,11 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
 from awards import documents
+from awards.services import proposal_of, results_standing
 from clusters.access import (
+    Seat,
     get_cluster_for_lead_or_staff,
-    get_cluster_for_results,
     get_member_for_overseer,
     get_own_membership,
+    get_seat_for_results,
     get_year,
 )
 
@@ -52,17 +54,23 @@ def scoring_sheet_of_member(request: HttpRequest, code: str, year: int, unit: st
 
 @login_required
 def ranking(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    emulation_year = get_year(year)
-    cluster = get_cluster_for_results(request.user, code, emulation_year)
-    context = documents.ranking_context(cluster, emulation_year)
-    return _pdf("ranking", context, "xep-hang", cluster.code, year)
+    seat = get_seat_for_results(request.user, code, get_year(year))
+    context = _with_standing(documents.ranking_context(seat.cluster, seat.year), seat)
+    return _pdf("ranking", context, "xep-hang", seat.cluster.code, year)
 
 
 @login_required
 def minutes(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
-    context = documents.minutes_context(seat.cluster, seat.year)
+    seat = get_seat_for_results(request.user, code, get_year(year))
+    context = _with_standing(documents.minutes_context(seat.cluster, seat.year), seat)
     return _pdf("minutes", context, "bien-ban", seat.cluster.code, year)
+
+
+def _with_standing(context: dict | None, seat: Seat) -> dict | None:
+    """The document marked "tạm tính" or "chính thức" (issue 13)."""
+    if context is None:
+        return None
+    return context | {"standing": results_standing(proposal_of(seat.cluster, seat.year))}
 
 
 @login_required

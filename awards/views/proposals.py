@@ -21,10 +21,10 @@ from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import (
     Seat,
     get_cluster_for_head,
-    get_cluster_for_lead_or_staff,
     get_cluster_for_province,
     get_clusters_for_staff,
     get_proposal_for_viewer,
+    get_seat_for_results,
     get_year,
     is_staff_of,
 )
@@ -101,7 +101,8 @@ def _with_revisions(data, initial: dict):
 
 @login_required
 def review(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    # Members see it read only once the scores are agreed (issue 13): no ballot, no actions.
+    seat = get_seat_for_results(request.user, code, get_year(year))
     return render(request, "awards/review.html", _review_context(seat))
 
 
@@ -200,6 +201,7 @@ def _review_context(seat: Seat, data=None) -> dict:
         "ties": [_tie_view(tie, votes) for tie in ties],
         "open_ties": any(tie.is_open for tie in ties),
         "proposal": proposal,
+        "standing": services.results_standing(proposal),
         "frozen": frozen,
         "can_submit": seat.leads and (proposal is None or proposal.is_submittable),
         "vote_form": vote_form,

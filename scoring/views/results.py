@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
 from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from awards.services import proposal_of, results_standing
 from clusters.access import get_cluster_for_results, get_year
 from clusters.models import Cluster, EmulationYear
 from scoring import tables
@@ -45,6 +46,7 @@ def results(request: HttpRequest, code: str, year: int) -> HttpResponse:
         if found
         else None,
         "quotas": [(QUOTA_LABELS[a], found.quotas.get(a, 0)) for a in AWARDS] if found else [],
+        "standing": results_standing(proposal_of(cluster, emulation_year)),
     }
     return render(request, "scoring/results.html", context)
 

@@ -134,12 +134,13 @@ def test_review_page_access(client, tied, who, status):
     assert client.get(review_url()).status_code == status
 
 
-def test_review_page_is_closed_to_members_even_after_announcement(client, tied):
+def test_review_page_is_open_to_members_read_only_after_announcement(client, tied):
+    """Issue 13: the members "bình xét" together; they see the review, without the ballot."""
     Proposal.objects.create(
         cluster=tied.cluster_a, year=tied.year, announced_at="2026-01-10T08:00Z"
     )
-    client.force_login(tied.member)
-    assert client.get(review_url()).status_code == 403
+    page = page_of(client, tied.member, review_url())
+    assert "Ghi kết quả bỏ phiếu" not in page and vote_url() not in page
 
 
 def test_delegated_deputy_leads_the_review(client, tied):

@@ -452,6 +452,8 @@ class FlagForm(forms.Form):
     reason = _select("Lý do", ())
     note = _reason_field("Ghi chú", required=False)
     evidence = _evidence_field(required=True)
+    # The revision of the flag the page was loaded with; blank: none yet (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, members, reasons, **kwargs) -> None:
         """`reasons`: kind → (label, [(reason, label), …]), the R27/R28 lists."""

@@ -202,6 +202,7 @@ def test_flag_set_and_lifted(named, card, hh):
         note="Kết luận thanh tra",
         evidence=pdf(),
         user=named.staff,
+        revision=None,
     )
     adjustments.flag_remove(flag=made, reason="Kết luận đã được rút lại", user=named.staff)
     lifted, set_ = [c for c in changes(named) if c.what == "Không xét / chưa xét"]

@@ -5,11 +5,15 @@ too. The quota page, the sheet and the tie ballot already work so; here the
 staff's exclusion / deferral flags (R27, R28) and the scorecard builder's
 criterion edits (R17, R19)."""
 
+from decimal import Decimal as D
+
 import pytest
 from django.urls import reverse
 
 from awards.models import Flag
+from clusters.models import Membership
 from tests.clusters.helpers import pdf
+from tests.scoring.test_builder_views import crit, html, make_draft, row_data, text
 from tests.scoring.test_sheets_services import make_scorecard, member
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +62,38 @@ def test_second_flag_from_the_same_page_is_refused_with_the_current_note(client,
     assert response.status_code == 200
     assert "Ghi chú khác" in response.content.decode()
     assert Flag.objects.get().note == "Ghi chú khác"
+
+
+# ---------------------------------------------------------------------------
+# The scorecard builder's criterion edits (R17, R19): the head and the deputy
+# acting for it edit the same draft criterion.
+
+
+def test_second_criterion_edit_from_the_same_page_is_refused(client, world):
+    make_draft(world)
+    Membership.objects.filter(unit=world.a_deputy).update(acts_for_head=True)
+    loaded = crit(world, "I.1")  # both load the page: same revision
+    client.force_login(world.head)
+    response = client.post(url("criterion_save", loaded.pk), row_data(loaded, points="30.08"))
+    assert response.status_code == 302
+    client.force_login(world.deputy)
+    response = client.post(url("criterion_save", loaded.pk), row_data(loaded, points="29.5"))
+    assert response.status_code == 200
+    assert "vừa được người khác" in text(response) and "30,08" in text(response)
+    assert crit(world, "I.1").points == D("30.08")
+    # The row shown again carries the current revision: saving it now wins.
+    current = crit(world, "I.1")
+    assert f'name="c{loaded.pk}-revision" value="{current.revision}"' in html(response)
+    response = client.post(url("criterion_save", loaded.pk), row_data(current, points="29.5"))
+    assert response.status_code == 302
+    assert crit(world, "I.1").points == D("29.5")
+
+
+def test_criterion_edit_without_the_revision_is_refused(client, world):
+    make_draft(world)
+    client.force_login(world.head)
+    i1 = crit(world, "I.1")
+    data = row_data(i1, points="30.08")
+    del data[f"c{i1.pk}-revision"]
+    assert client.post(url("criterion_save", i1.pk), data).status_code == 200
+    assert crit(world, "I.1").points == i1.points

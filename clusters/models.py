@@ -346,6 +346,8 @@ class Registration(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    # Bumped on every save; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

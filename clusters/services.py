@@ -205,6 +205,23 @@ def _check_targets(membership: Membership, targets: Sequence[TargetInput]) -> di
     return criteria
 
 
+class StaleRegistration(ValidationError):
+    """A registration saved from a page whose revision was since replaced."""
+
+    def __init__(self, registration: Registration | None) -> None:
+        self.registration = registration
+        current = (
+            f"mục tiêu “{registration.objectives}”, {registration.targets.count()} chỉ tiêu chủ yếu"
+            if registration is not None
+            else "chưa có bản đăng ký"
+        )
+        super().__init__(
+            f"Bản đăng ký vừa được người khác lưu; hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def registration_save(
     *,
@@ -213,11 +230,22 @@ def registration_save(
     other_targets: str,
     targets: Sequence[TargetInput],
     user: User | None,
+    revision: int | None,
 ) -> Registration:
-    """Save the unit's registration as a draft; its targets replace the old ones in order."""
-    registration = Registration.objects.select_for_update(of=("self",)).filter(
-        membership=membership
-    ).first() or Registration(membership=membership)
+    """Save the unit's registration as a draft; its targets replace the old ones in order.
+
+    `revision` is the Registration.revision the page was loaded with (None
+    when there was none yet): as for a quota (awards.services.quota_set), of
+    two saves by the unit's officers from the same page the second is refused
+    with the current objectives (StaleRegistration), and so is a save
+    without the revision over a stored registration."""
+    registration = (
+        Registration.objects.select_for_update(of=("self",)).filter(membership=membership).first()
+    )
+    if (registration.revision if registration else None) != revision:
+        raise StaleRegistration(registration)
+    registration = registration or Registration(membership=membership, revision=0)
+    registration.revision += 1
     if registration.is_submitted:
         raise ValidationError("Bản đăng ký đã gửi, không sửa được nữa.")
     if len(targets) > limits.REGISTRATION_TARGETS:

@@ -191,9 +191,17 @@ def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
 
         def save() -> None:
             fields = form.cleaned_data
-            services.registration_save(
-                membership=membership, targets=targets.targets(), user=request.user, **fields
-            )
+            try:
+                services.registration_save(
+                    membership=membership, targets=targets.targets(), user=request.user, **fields
+                )
+            except services.StaleRegistration as error:
+                # Shown again with the revision stored now: saving once more,
+                # after reading the current content, replaces it deliberately.
+                form.data = form.data.copy()
+                stored = error.registration
+                form.data[form.add_prefix("revision")] = stored.revision if stored else ""
+                raise
             if "submit" in request.POST:
                 services.registration_submit(membership=membership, user=request.user)
 

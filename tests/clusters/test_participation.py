@@ -65,6 +65,7 @@ def _draft_through_the_page(client, world) -> None:
 
 def _register(member: Membership, *, submit: bool = True) -> None:
     registration_save(
+        revision=None,
         membership=member,
         objectives="Mục tiêu",
         other_targets="",

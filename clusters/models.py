@@ -447,6 +447,8 @@ class Pledge(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Bumped on every draft save; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:

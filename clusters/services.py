@@ -209,7 +209,7 @@ class StaleRegistration(ValidationError):
     """A registration saved from a page whose revision was since replaced."""
 
     def __init__(self, registration: Registration | None) -> None:
-        self.registration = registration
+        self.revision = registration.revision if registration else None
         current = (
             f"mục tiêu “{registration.objectives}”, {registration.targets.count()} chỉ tiêu chủ yếu"
             if registration is not None
@@ -323,6 +323,19 @@ def registration_link_criteria(
 # Pledge (giao ước thi đua)
 
 
+class StalePledge(ValidationError):
+    """A pledge draft saved from a page whose revision was since replaced."""
+
+    def __init__(self, pledge: Pledge | None) -> None:
+        self.revision = pledge.revision if pledge else None
+        current = f"“{pledge.text}”" if pledge is not None else "chưa có bản dự thảo"
+        super().__init__(
+            f"Giao ước vừa được người khác lưu; nội dung hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def pledge_save(
     *,
@@ -331,11 +344,20 @@ def pledge_save(
     text: str,
     file: UploadedFile | None,
     user: User | None,
+    revision: int | None,
 ) -> Pledge:
-    """The head's draft of the year's pledge: its text, or a file, or both."""
-    pledge = Pledge.objects.select_for_update(of=("self",)).filter(
-        cluster=cluster, year=year
-    ).first() or Pledge(cluster=cluster, year=year)
+    """The head's draft of the year's pledge: its text, or a file, or both.
+
+    `revision`: the Pledge.revision the page was loaded with (None: no draft
+    yet); a save from an older page, or without it, is refused (StalePledge,
+    #11.8), as for the registration."""
+    pledge = (
+        Pledge.objects.select_for_update(of=("self",)).filter(cluster=cluster, year=year).first()
+    )
+    if (pledge.revision if pledge else None) != revision:
+        raise StalePledge(pledge)
+    pledge = pledge or Pledge(cluster=cluster, year=year, revision=0)
+    pledge.revision += 1
     if pledge.is_published:
         raise ValidationError("Giao ước đã công bố, không sửa được nữa.")
     pledge.text = text.strip()

@@ -474,11 +474,15 @@ def criterion_update(
             changed = True
     if new_method != Method.TIERED:
         bands = ()
-    if bands is not None:
-        changed = _replace_bands(criterion, bands, user=user, reason=reason) or changed
-    if changed:
+    banded = bands is not None and _replace_bands(criterion, bands, user=user, reason=reason)
+    if changed or banded:
         criterion.revision += 1
+    if changed:
         audit.save(criterion, user=user, reason=reason)
+    elif banded:
+        # Only the bands changed: their own history says so (R35); the row's
+        # revision moves without a history line of its own.
+        Criterion.objects.filter(pk=criterion.pk).update(revision=criterion.revision)
     return criterion
 
 

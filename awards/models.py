@@ -37,6 +37,8 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    # Bumped on every change; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -64,6 +64,8 @@ class RegistrationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The registration's revision the page was loaded with; blank: none yet (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class TargetForm(forms.Form):
@@ -147,6 +149,8 @@ class PledgeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     file = UploadField(label="Tệp giao ước", required=False)
+    # The draft's revision the page was loaded with; blank: none yet (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class PaperSignatureForm(forms.Form):

@@ -346,6 +346,8 @@ class Registration(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    # Bumped on every save; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -445,6 +447,8 @@ class Pledge(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Bumped on every draft save; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -205,6 +205,23 @@ def _check_targets(membership: Membership, targets: Sequence[TargetInput]) -> di
     return criteria
 
 
+class StaleRegistration(ValidationError):
+    """A registration saved from a page whose revision was since replaced."""
+
+    def __init__(self, registration: Registration | None) -> None:
+        self.revision = registration.revision if registration else None
+        current = (
+            f"mục tiêu “{registration.objectives}”, {registration.targets.count()} chỉ tiêu chủ yếu"
+            if registration is not None
+            else "chưa có bản đăng ký"
+        )
+        super().__init__(
+            f"Bản đăng ký vừa được người khác lưu; hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def registration_save(
     *,
@@ -213,11 +230,22 @@ def registration_save(
     other_targets: str,
     targets: Sequence[TargetInput],
     user: User | None,
+    revision: int | None,
 ) -> Registration:
-    """Save the unit's registration as a draft; its targets replace the old ones in order."""
-    registration = Registration.objects.select_for_update(of=("self",)).filter(
-        membership=membership
-    ).first() or Registration(membership=membership)
+    """Save the unit's registration as a draft; its targets replace the old ones in order.
+
+    `revision` is the Registration.revision the page was loaded with (None
+    when there was none yet): as for a quota (awards.services.quota_set), of
+    two saves by the unit's officers from the same page the second is refused
+    with the current objectives (StaleRegistration), and so is a save
+    without the revision over a stored registration."""
+    registration = (
+        Registration.objects.select_for_update(of=("self",)).filter(membership=membership).first()
+    )
+    if (registration.revision if registration else None) != revision:
+        raise StaleRegistration(registration)
+    registration = registration or Registration(membership=membership, revision=0)
+    registration.revision += 1
     if registration.is_submitted:
         raise ValidationError("Bản đăng ký đã gửi, không sửa được nữa.")
     if len(targets) > limits.REGISTRATION_TARGETS:
@@ -295,6 +323,19 @@ def registration_link_criteria(
 # Pledge (giao ước thi đua)
 
 
+class StalePledge(ValidationError):
+    """A pledge draft saved from a page whose revision was since replaced."""
+
+    def __init__(self, pledge: Pledge | None) -> None:
+        self.revision = pledge.revision if pledge else None
+        current = f"“{pledge.text}”" if pledge is not None else "chưa có bản dự thảo"
+        super().__init__(
+            f"Giao ước vừa được người khác lưu; nội dung hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def pledge_save(
     *,
@@ -303,11 +344,20 @@ def pledge_save(
     text: str,
     file: UploadedFile | None,
     user: User | None,
+    revision: int | None,
 ) -> Pledge:
-    """The head's draft of the year's pledge: its text, or a file, or both."""
-    pledge = Pledge.objects.select_for_update(of=("self",)).filter(
-        cluster=cluster, year=year
-    ).first() or Pledge(cluster=cluster, year=year)
+    """The head's draft of the year's pledge: its text, or a file, or both.
+
+    `revision`: the Pledge.revision the page was loaded with (None: no draft
+    yet); a save from an older page, or without it, is refused (StalePledge,
+    #11.8), as for the registration."""
+    pledge = (
+        Pledge.objects.select_for_update(of=("self",)).filter(cluster=cluster, year=year).first()
+    )
+    if (pledge.revision if pledge else None) != revision:
+        raise StalePledge(pledge)
+    pledge = pledge or Pledge(cluster=cluster, year=year, revision=0)
+    pledge.revision += 1
     if pledge.is_published:
         raise ValidationError("Giao ước đã công bố, không sửa được nữa.")
     pledge.text = text.strip()

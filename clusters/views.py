@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import partial
 
 from django import forms
@@ -138,6 +139,19 @@ def _attempt(form: forms.Form, action: Callable[[], object]) -> object:
         return FAILED
 
 
+@contextmanager
+def _stale_shows_current(form: forms.Form):
+    """A save refused as stale (#11.8) shows the form again with the revision
+    stored now: saving once more, after reading the current content that the
+    refusal names, replaces it deliberately."""
+    try:
+        yield
+    except (services.StaleRegistration, services.StalePledge) as error:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("revision")] = "" if error.revision is None else error.revision
+        raise
+
+
 def _post_action(
     request: HttpRequest,
     form: forms.Form,
@@ -192,9 +206,10 @@ def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
 
         def save() -> None:
             fields = form.cleaned_data
-            services.registration_save(
-                membership=membership, targets=targets.targets(), user=request.user, **fields
-            )
+            with _stale_shows_current(form):
+                services.registration_save(
+                    membership=membership, targets=targets.targets(), user=request.user, **fields
+                )
             if "submit" in request.POST:
                 services.registration_submit(membership=membership, user=request.user)
 
@@ -357,13 +372,15 @@ def pledge_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
     draft = Pledge.objects.filter(cluster=cluster, year=emulation_year).first()
     data = (request.POST, request.FILES) if request.method == "POST" else ()
-    form = PledgeForm(*data, initial={"text": draft.text} if draft else None)
+    initial = {"text": draft.text, "revision": draft.revision} if draft else None
+    form = PledgeForm(*data, initial=initial)
     if data and form.is_valid():
 
         def save() -> None:
-            saved = services.pledge_save(
-                cluster=cluster, year=emulation_year, user=request.user, **form.cleaned_data
-            )
+            with _stale_shows_current(form):
+                saved = services.pledge_save(
+                    cluster=cluster, year=emulation_year, user=request.user, **form.cleaned_data
+                )
             if "publish" in request.POST:
                 services.pledge_publish(pledge=saved, user=request.user)
 

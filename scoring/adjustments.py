@@ -214,6 +214,23 @@ def deduction_remove(*, deduction: Deduction, reason: str, user: User) -> None:
 # Exclusion and deferral (R27, R28)
 
 
+class StaleFlag(ValidationError):
+    """A flag saved from a page whose revision someone else has since replaced."""
+
+    def __init__(self, flag: Flag | None) -> None:
+        self.flag = flag
+        if flag is None:
+            current = "đã được bỏ"
+        else:
+            note = f"; ghi chú: “{flag.note}”" if flag.note else ""
+            current = f"“{FLAG_LABELS[flag.kind]}” ({engine.REASON_LABELS[flag.reason]}){note}"
+        super().__init__(
+            f"Việc không xét / chưa xét này vừa được người khác thay đổi; hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def flag_set(
     *,
@@ -222,12 +239,18 @@ def flag_set(
     reason: str,
     evidence: IO[bytes] | None,
     user: User,
+    revision: int | None,
     note: str = "",
 ) -> Flag:
     """Staff mark a unit excluded (R27) or deferred (R28) for a reason of that
     kind's list, with an evidence file. Setting a flag the unit already has
     replaces its note and evidence. Allowed while the scores are agreed (see
-    the module docstring)."""
+    the module docstring).
+
+    `revision` is the Flag.revision the page was loaded with (None when the
+    unit had no such flag): as for a quota (awards.services.quota_set), of two
+    saves from the same page the second is refused with the current note
+    (StaleFlag), and so is a save without the revision over a stored flag."""
     _ensure_staff(user, membership.cluster)
     if kind not in FLAG_REASONS:
         raise ValidationError(f"Loại '{kind}' không hợp lệ: chỉ có không xét hoặc chưa xét.")
@@ -240,9 +263,18 @@ def flag_set(
         raise ValidationError("Cần tải lên tệp minh chứng cho việc không xét, chưa xét.")
     note = (note or "").strip()
     _lock(membership)
-    flag = Flag.objects.filter(membership=membership, kind=kind, reason=reason).first()
+    flag = (
+        Flag.objects.select_for_update(of=("self",))
+        .filter(membership=membership, kind=kind, reason=reason)
+        .first()
+    )
+    if (flag.revision if flag else None) != revision:
+        raise StaleFlag(flag)
     action = "Cập nhật" if flag else "Đặt"
-    flag = flag or Flag(membership=membership, kind=kind, reason=reason, created_by=user)
+    flag = flag or Flag(
+        membership=membership, kind=kind, reason=reason, created_by=user, revision=0
+    )
+    flag.revision += 1
     flag.note = note
     why = f". Ghi chú: {note}" if note else ""
     _save_with_file(

@@ -75,12 +75,15 @@ class CriterionForm(forms.Form):
     points = _points_field()
     method = _select("Cách chấm", Method.choices)
     direction = _select("Chiều chỉ tiêu", Direction.choices)
+    # The row's revision the page was loaded with (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, criterion: Criterion, **kwargs) -> None:
         kwargs.setdefault("prefix", f"c{criterion.pk}")
         kwargs.setdefault(
             "initial",
             {
+                "revision": criterion.revision,
                 "title": criterion.title,
                 "points": criterion.points,
                 "method": criterion.method,
@@ -452,6 +455,8 @@ class FlagForm(forms.Form):
     reason = _select("Lý do", ())
     note = _reason_field("Ghi chú", required=False)
     evidence = _evidence_field(required=True)
+    # The revision of the flag the page was loaded with; blank: none yet (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, members, reasons, **kwargs) -> None:
         """`reasons`: kind → (label, [(reason, label), …]), the R27/R28 lists."""

@@ -209,6 +209,8 @@ class Criterion(models.Model):
     direction = models.CharField(
         "chiều chỉ tiêu", max_length=6, choices=Direction.choices, default=Direction.HIGHER
     )
+    # Bumped on every edit of the row; an edit from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     # Edits of a draft are audited (R35); issued criteria never change (R18).
     history = HistoricalRecords()
 

@@ -421,14 +421,22 @@ def criterion_update(
     direction: str | None = None,
     bands: Sequence[BandInput] | None = None,
     user: User | None = None,
+    revision: int | None,
 ) -> Criterion:
     """Change what a draft's criterion says or how it is scored (R17, R19).
 
     `bands` replaces the bands of a tiered criterion, band by band, so the
     history shows what each one was and became; a criterion that stops being
     tiered loses its bands.
+
+    `revision` is the Criterion.revision the page was loaded with: as for a
+    quota (awards.services.quota_set), of two edits made from the same page
+    (the head and the deputy acting for it) the second is refused with the
+    row's current content (StaleCriterion), and so is an edit without it.
     """
     _lock_editable(criterion)
+    if criterion.revision != revision:
+        raise StaleCriterion(criterion)
     label = f"Tiêu chí {criterion.code}"
     new_method = criterion.method if method is None else method
     new_points = criterion.points if points is None else points
@@ -464,21 +472,42 @@ def criterion_update(
         if value is not None and getattr(criterion, name) != value:
             setattr(criterion, name, value)
             changed = True
-    if changed:
-        audit.save(criterion, user=user, reason=reason)
     if new_method != Method.TIERED:
         bands = ()
-    if bands is not None:
-        _replace_bands(criterion, bands, user=user, reason=reason)
+    banded = bands is not None and _replace_bands(criterion, bands, user=user, reason=reason)
+    if changed or banded:
+        criterion.revision += 1
+    if changed:
+        audit.save(criterion, user=user, reason=reason)
+    elif banded:
+        # Only the bands changed: their own history says so (R35); the row's
+        # revision moves without a history line of its own.
+        Criterion.objects.filter(pk=criterion.pk).update(revision=criterion.revision)
     return criterion
+
+
+class StaleCriterion(ValidationError):
+    """A criterion edited from a page whose revision someone else has since replaced."""
+
+    def __init__(self, criterion: Criterion) -> None:
+        self.criterion = criterion
+        how = f", {criterion.get_method_display().lower()}" if criterion.is_leaf else ""
+        super().__init__(
+            f"Tiêu chí {criterion.code} vừa được người khác sửa; hiện tại: "
+            f"“{criterion.title}”, {engine.fmt_points(criterion.points)} điểm{how}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
 
 
 def _replace_bands(
     criterion: Criterion, bands: Sequence[BandInput], *, user: User | None, reason: str
-) -> None:
+) -> bool:
     """The criterion's bands become `bands`: the n-th band is updated in place
-    where it changed, extra ones are added and missing ones removed."""
+    where it changed, extra ones are added and missing ones removed. True when
+    any band changed."""
     old = list(criterion.bands.order_by("order", "pk"))
+    changed = len(old) > len(bands)
     for order, given in enumerate(bands):
         values = {
             "order": order,
@@ -493,7 +522,9 @@ def _replace_bands(
             for name, value in values.items():
                 setattr(band, name, value)
             audit.save(band, user=user, reason=reason)
+            changed = True
     audit.delete_all(old[len(bands) :], user=user, reason=reason)
+    return changed
 
 
 @transaction.atomic

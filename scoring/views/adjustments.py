@@ -93,11 +93,12 @@ def flag_set(request: HttpRequest, code: str, year: int) -> HttpResponse:
             note=data["note"],
             evidence=data["evidence"],
             user=request.user,
+            revision=data["revision"],
         ),
     ):
         messages.success(request, "Đã ghi nhận không xét / chưa xét.")
         return redirect("adjustments", code, year)
-    return _render(request, page, flag_form=form)
+    return _render(request, page, flag_form=_with_current_revision(form))
 
 
 @login_required
@@ -165,6 +166,17 @@ def _attempt(form, action) -> bool:
         form.add_error(None, error)
         return False
     return True
+
+
+def _with_current_revision(form: FlagForm) -> FlagForm:
+    """A refused stale flag shown again with the revision stored now, so that
+    saving it once more (after reading the current note) replaces it (#11.8)."""
+    stale = [e for e in form.non_field_errors().as_data() if isinstance(e, adjustments.StaleFlag)]
+    if stale:
+        data = form.data.copy()
+        data[form.add_prefix("revision")] = stale[0].flag.revision if stale[0].flag else ""
+        form.data = data
+    return form
 
 
 def _remove(request: HttpRequest, action) -> None:

@@ -104,17 +104,29 @@ def criterion_save(request: HttpRequest, code: str, year: int, pk: int) -> HttpR
     bands = (
         band_formset(criterion, request.POST) if has_band_data(criterion, request.POST) else None
     )
+
+    def save() -> None:
+        try:
+            services.criterion_update(
+                criterion=criterion,
+                **form.changes(),
+                bands=_band_inputs(form, bands),
+                user=request.user,
+                revision=form.cleaned_data["revision"],
+            )
+        except services.StaleCriterion as error:
+            # Shown again with the revision stored now: saving once more, after
+            # reading the current content, is a deliberate replacement.
+            form.data = form.data.copy()
+            form.data[form.add_prefix("revision")] = error.criterion.revision
+            raise
+
     return _attempt(
         request,
         cluster,
         emulation_year,
         Focus(f"c{pk}", {"form": form, "bands": bands}),
-        lambda: services.criterion_update(
-            criterion=criterion,
-            **form.changes(),
-            bands=_band_inputs(form, bands),
-            user=request.user,
-        ),
+        save,
         anchor=f"c-{pk}",
     )
 

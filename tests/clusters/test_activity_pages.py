@@ -32,7 +32,14 @@ def records(world, dated, media_root):
         user=None,
     )
     conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
-    pledge_save(cluster=world.cluster_a, year=world.year, text="Giao ước", file=None, user=None)
+    pledge_save(
+        revision=None,
+        cluster=world.cluster_a,
+        year=world.year,
+        text="Giao ước",
+        file=None,
+        user=None,
+    )
     head_document_upload(
         cluster=world.cluster_a,
         year=world.year,

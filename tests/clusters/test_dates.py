@@ -65,7 +65,12 @@ def test_the_year_window_follows_the_cluster_calendar(world):
 @pytest.fixture
 def published(world):
     pledge = pledge_save(
-        cluster=world.cluster_a, year=world.year, text="Giao ước", file=None, user=None
+        revision=None,
+        cluster=world.cluster_a,
+        year=world.year,
+        text="Giao ước",
+        file=None,
+        user=None,
     )
     return pledge_publish(pledge=pledge, user=None)
 

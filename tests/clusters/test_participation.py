@@ -65,6 +65,7 @@ def _draft_through_the_page(client, world) -> None:
 
 def _register(member: Membership, *, submit: bool = True) -> None:
     registration_save(
+        revision=None,
         membership=member,
         objectives="Mục tiêu",
         other_targets="",
@@ -89,7 +90,12 @@ def _report(member: Membership, kind: str) -> None:
 def _published(world):
     return pledge_publish(
         pledge=pledge_save(
-            cluster=world.cluster_a, year=world.year, text="Giao ước", file=None, user=None
+            revision=None,
+            cluster=world.cluster_a,
+            year=world.year,
+            text="Giao ước",
+            file=None,
+            user=None,
         ),
         user=None,
     )
@@ -153,7 +159,9 @@ def test_an_online_signature_after_an_import_is_the_same_records_truth(client):
     call_command("import_dataset", str(BASIC))
     sd = Membership.objects.select_related("cluster", "year").get(unit__code="SD")
     pledge_publish(
-        pledge=pledge_save(cluster=sd.cluster, year=sd.year, text="Giao ước", file=None, user=None),
+        pledge=pledge_save(
+            revision=None, cluster=sd.cluster, year=sd.year, text="Giao ước", file=None, user=None
+        ),
         user=None,
     )
     client.force_login(UserFactory(username="sd", unit=sd.unit))

@@ -22,7 +22,9 @@ TEXT = "Các đơn vị thành viên cùng giao ước thi đua hoàn thành xu�
 
 @pytest.fixture
 def published(world):
-    pledge = pledge_save(cluster=world.cluster_a, year=world.year, text=TEXT, file=None, user=None)
+    pledge = pledge_save(
+        revision=None, cluster=world.cluster_a, year=world.year, text=TEXT, file=None, user=None
+    )
     return pledge_publish(pledge=pledge, user=None)
 
 
@@ -54,8 +56,15 @@ def test_an_empty_pledge_cannot_be_published(client, world):
 
 
 def test_a_published_pledge_is_frozen(world, published):
-    with pytest.raises(ValidationError):
-        pledge_save(cluster=world.cluster_a, year=world.year, text="Khác", file=None, user=None)
+    with pytest.raises(ValidationError, match="đã công bố"):
+        pledge_save(
+            revision=published.revision,
+            cluster=world.cluster_a,
+            year=world.year,
+            text="Khác",
+            file=None,
+            user=None,
+        )
 
 
 @pytest.mark.parametrize("who", ["member", "deputy", "other_head", "staff", "other_staff"])
@@ -79,7 +88,9 @@ def test_member_signs_online_and_who_and_when_are_kept(client, world, published)
 
 
 def test_an_unpublished_pledge_cannot_be_signed(client, world):
-    pledge_save(cluster=world.cluster_a, year=world.year, text=TEXT, file=None, user=None)
+    pledge_save(
+        revision=None, cluster=world.cluster_a, year=world.year, text=TEXT, file=None, user=None
+    )
     client.force_login(world.member)
     client.post(SIGN)
     assert not PledgeSignature.objects.exists()
@@ -141,3 +152,22 @@ def test_a_signature_whose_signer_was_removed_still_shows(client, world, publish
     response = client.get(PAGE)
     assert response.status_code == 200
     assert response.content.decode().count("Chưa ký") == 3
+
+
+def test_second_pledge_draft_from_the_same_page_is_refused(client, world):
+    """#11.8: the head and the deputy acting for it edit the draft at once;
+    the later save is refused naming the stored text, nothing overwritten."""
+    client.force_login(world.head)
+    assert client.post(EDIT, {"text": "Bản của trưởng khối"}).status_code == 302
+    response = client.post(EDIT, {"text": "Bản của phó khối"})  # same page: no revision
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "vừa được người khác" in page and "Bản của trưởng khối" in page
+    pledge = Pledge.objects.get()
+    assert pledge.text == "Bản của trưởng khối"
+    assert f'name="revision" value="{pledge.revision}"' in page
+    again = {"text": "Bản của phó khối", "revision": str(pledge.revision)}
+    assert client.post(EDIT, again).status_code == 302
+    assert Pledge.objects.get().text == "Bản của phó khối"
+    assert client.post(EDIT, again | {"text": "Lần ba"}).status_code == 200
+    assert Pledge.objects.get().text == "Bản của phó khối"

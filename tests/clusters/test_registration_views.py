@@ -143,6 +143,7 @@ def test_a_draft_gives_no_plans(world, issued_criteria):
     member = membership(world, world.a_member)
     criterion = issued_criteria["quantitative"]
     registration_save(
+        revision=None,
         membership=member,
         objectives="Mục tiêu",
         other_targets="",
@@ -196,6 +197,7 @@ def test_targets_are_linked_after_submission_once_the_scorecard_is_issued(client
 @pytest.mark.parametrize("who", ["head", "staff", "admin"])
 def test_head_and_staff_see_who_has_registered(client, world, who):
     registration_save(
+        revision=None,
         membership=membership(world, world.a_member),
         objectives="Mục tiêu",
         other_targets="",
@@ -235,6 +237,7 @@ def _detail(unit_code: str) -> str:
 @pytest.mark.parametrize("who", ["member", "head", "staff"])
 def test_a_units_registration_is_seen_by_itself_its_head_and_staff(client, world, who):
     registration_save(
+        revision=None,
         membership=membership(world, world.a_member),
         objectives="Mục tiêu riêng của Hiệp Hòa",
         other_targets="",
@@ -260,6 +263,7 @@ def _big_cluster(world, units: int):
         member = MembershipFactory(cluster=cluster, year=world.year, unit=UnitFactory(), role=role)
         if n % 2:
             registration_save(
+                revision=None,
                 membership=member,
                 objectives="Mục tiêu",
                 other_targets="",
@@ -335,6 +339,7 @@ def test_plan_field_is_a_text_input_showing_the_stored_plan_with_a_comma(client,
 def test_a_plan_is_shown_the_vietnamese_way(client, world):
     plans = [("Thu ngân sách", "1234567.5"), ("Tăng trưởng", "8.25")]
     registration_save(
+        revision=None,
         membership=membership(world, world.a_member),
         objectives="Mục tiêu",
         other_targets="",
@@ -347,3 +352,24 @@ def test_a_plan_is_shown_the_vietnamese_way(client, world):
     client.force_login(world.head)
     page = client.get(_detail("HH")).content.decode()
     assert ">1.234.567,5<" in page and ">8,25<" in page
+
+
+def test_second_save_from_the_same_page_is_refused_with_the_current_value(client, world):
+    """#11.8: two officers of the unit load the page (no registration yet) and
+    save; the second is refused naming what is stored, nothing overwritten."""
+    client.force_login(world.member)
+    assert client.post(EDIT, _form(GROWTH, objectives="Mục tiêu của cán bộ A")).status_code == 302
+    response = client.post(EDIT, _form(GROWTH, objectives="Mục tiêu của cán bộ B"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "vừa được người khác" in page and "Mục tiêu của cán bộ A" in page
+    registration = Registration.objects.get(membership__unit=world.a_member)
+    assert registration.objectives == "Mục tiêu của cán bộ A"
+    # The page shown again carries the current revision: saving it now wins.
+    assert f'name="revision" value="{registration.revision}"' in page
+    again = _form(GROWTH, objectives="Mục tiêu của cán bộ B", revision=str(registration.revision))
+    assert client.post(EDIT, again).status_code == 302
+    assert Registration.objects.get(pk=registration.pk).objectives == "Mục tiêu của cán bộ B"
+    # From that older page once more: refused.
+    assert client.post(EDIT, again | {"objectives": "Lần ba"}).status_code == 200
+    assert Registration.objects.get(pk=registration.pk).objectives == "Mục tiêu của cán bộ B"

@@ -92,7 +92,12 @@ def _to(messages, address: str) -> list:
 def _submit_registration(m: Membership) -> None:
     """Through the service, which writes the unit's participation record too (R27)."""
     services.registration_save(
-        membership=m, objectives="Mục tiêu", other_targets="", targets=[TargetInput("A")], user=None
+        revision=None,
+        membership=m,
+        objectives="Mục tiêu",
+        other_targets="",
+        targets=[TargetInput("A")],
+        user=None,
     )
     services.registration_submit(membership=m, user=None)
 

@@ -36,7 +36,12 @@ def _row(page: str, label: str) -> str:
 def _submit_registration(m: Membership) -> None:
     """Through the service, which writes the unit's participation record too (R27)."""
     services.registration_save(
-        membership=m, objectives="Mục tiêu", other_targets="", targets=[TargetInput("A")], user=None
+        revision=None,
+        membership=m,
+        objectives="Mục tiêu",
+        other_targets="",
+        targets=[TargetInput("A")],
+        user=None,
     )
     services.registration_submit(membership=m, user=None)
 
@@ -56,7 +61,12 @@ def test_member_items_are_done_by_their_records(world, dated, media_root):
     assert not _status(items, deadlines.REGISTRATION, world.a_member)
     assert not _status(items, deadlines.MID_YEAR_REPORT, world.a_member)
     services.registration_save(
-        membership=m, objectives="Mục tiêu", other_targets="", targets=[TargetInput("A")], user=None
+        revision=None,
+        membership=m,
+        objectives="Mục tiêu",
+        other_targets="",
+        targets=[TargetInput("A")],
+        user=None,
     )  # a draft is not done
     assert not _status(progress.items(world.year, today), deadlines.REGISTRATION, world.a_member)
     services.registration_submit(membership=m, user=None)

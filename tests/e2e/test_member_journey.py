@@ -27,7 +27,9 @@ def issued(demo, next_year):
         cluster=demo.cluster, year=next_year, user=demo.head
     )
     services.criterion_update(
-        criterion=scorecard.criteria.get(code="I.1"), method=Method.QUANTITATIVE
+        criterion=scorecard.criteria.get(code="I.1"),
+        revision=scorecard.criteria.get(code="I.1").revision,
+        method=Method.QUANTITATIVE,
     )
     services.scorecard_submit(scorecard=scorecard, user=demo.head)
     services.scorecard_approve(scorecard=scorecard, user=demo.staff)

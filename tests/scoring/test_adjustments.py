@@ -70,14 +70,16 @@ def deduct(world, membership, kind, count=1, reason="Văn bản số 12/UBND", *
     )
 
 
-def flag(world, membership, kind="exclude", reason="violation", evidence="default", note=""):
+def flag(world, membership, kind="exclude", reason="violation", evidence="default", **kwargs):
+    kwargs.setdefault("revision", None)
+    kwargs.setdefault("note", "")
     return adjustments.flag_set(
         membership=membership,
         kind=kind,
         reason=reason,
-        note=note,
         evidence=pdf() if evidence == "default" else evidence,
         user=world.staff,
+        **kwargs,
     )
 
 
@@ -149,7 +151,12 @@ def test_others_set_nothing(world, card, hh, who):
         adjustments.deduction_add(membership=hh, kind="reminder_letter", reason="Lý do", user=user)
     with pytest.raises(PermissionDenied):
         adjustments.flag_set(
-            membership=hh, kind="exclude", reason="security", evidence=pdf(), user=user
+            membership=hh,
+            kind="exclude",
+            reason="security",
+            evidence=pdf(),
+            user=user,
+            revision=None,
         )
     assert not (Bonus.objects.exists() or Deduction.objects.exists() or Flag.objects.exists())
 
@@ -322,8 +329,8 @@ def test_participation_reasons_are_not_set_by_hand(world, card, hh):
 
 
 def test_setting_a_flag_again_updates_its_note(world, card, hh):
-    flag(world, hh, note="Lần 1")
-    again = flag(world, hh, note="Lần 2")
+    first = flag(world, hh, note="Lần 1")
+    again = flag(world, hh, note="Lần 2", revision=first.revision)
     assert Flag.objects.get() == again
     assert again.note == "Lần 2"
     assert latest_history(again).history_change_reason.startswith("Cập nhật")

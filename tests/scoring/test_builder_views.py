@@ -66,7 +66,7 @@ def move(scorecard: Scorecard, world, *steps: str) -> Scorecard:
 
 def row_data(criterion: Criterion, **changes) -> dict:
     prefix = f"c{criterion.pk}"
-    data = {"points": str(criterion.points)}
+    data = {"points": str(criterion.points), "revision": str(criterion.revision)}
     if criterion.framework_criterion_id is None:
         data["title"] = criterion.title
     if criterion.is_leaf:
@@ -651,9 +651,13 @@ def test_running_totals_equal_the_services_totals(world, client):
     services.criterion_split(
         criterion=crit(world, "II.2"), parts=[("II.2.1", "a", D("11")), ("II.2.2", "b", D("11.22"))]
     )
-    services.criterion_update(criterion=crit(world, "II.2.2"), points=D("11.5"))  # 22.5 ≠ 22.22
+    services.criterion_update(
+        criterion=crit(world, "II.2.2"), revision=crit(world, "II.2.2").revision, points=D("11.5")
+    )  # 22.5 ≠ 22.22
     services.criterion_add(scorecard=draft, section="III", code="III.8", title="c", points=D(3))
-    services.criterion_update(criterion=crit(world, "I.7"), points=D("20.01"))
+    services.criterion_update(
+        criterion=crit(world, "I.7"), revision=crit(world, "I.7").revision, points=D("20.01")
+    )
     client.force_login(world.head)
 
     page = html(client.get(PAGE))
@@ -686,6 +690,7 @@ def test_page_queries_do_not_grow_with_criteria(world, client, django_assert_max
     services.criterion_split(criterion=i1, parts=[*parts, ("I.1.10", "Phần 10", D("2.98"))])
     services.criterion_update(
         criterion=crit(world, "I.1.1"),
+        revision=crit(world, "I.1.1").revision,
         method="tiered",
         bands=[BandInput(points=D("2.9"), min_value=D(0)), BandInput(points=D(0))],
     )
@@ -844,7 +849,9 @@ def test_new_version_carries_evidence_and_registration_targets(world, client, me
     unit's evidence and its registration target follow the criteria, so the
     sheet lists the file, the review matrix counts it and the plan applies."""
     first = make_draft(world)
-    services.criterion_update(criterion=crit(world, "I.1"), method="quantitative")
+    services.criterion_update(
+        criterion=crit(world, "I.1"), revision=crit(world, "I.1").revision, method="quantitative"
+    )
     move(first, world, "submit", "approve", "issue")
     old_i1, old_ii1 = (first.criteria.get(code=code) for code in ("I.1", "II.1"))
     hh = member(world, world.a_member)

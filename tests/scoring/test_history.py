@@ -202,6 +202,7 @@ def test_flag_set_and_lifted(named, card, hh):
         note="Kết luận thanh tra",
         evidence=pdf(),
         user=named.staff,
+        revision=None,
     )
     adjustments.flag_remove(flag=made, reason="Kết luận đã được rút lại", user=named.staff)
     lifted, set_ = [c for c in changes(named) if c.what == "Không xét / chưa xét"]
@@ -476,7 +477,10 @@ def test_draft_criterion_edits_are_in_the_history(client, named):
     client.post(_builder("criterion_save", i1.pk), row)
     for points in ("20", "25"):
         bands = bands_data(i1, [(0, True, None, False, points)])
-        assert client.post(_builder("criterion_save", i1.pk), row | bands).status_code == 302
+        loaded = {f"c{i1.pk}-revision": str(crit("I.1").revision)}  # the page as reloaded
+        assert (
+            client.post(_builder("criterion_save", i1.pk), row | loaded | bands).status_code == 302
+        )
     i2 = crit("I.2")
     parts = [("I.2.1", "Trồng trọt", "20"), ("I.2.2", "Chăn nuôi", "8.94")]
     assert client.post(_builder("criterion_split", i2.pk), split_data(i2, parts)).status_code == 302

@@ -315,7 +315,7 @@ def test_r17_tree_rule_sub_criteria_total_their_parent_at_validation(draft):
     [first, _] = services.criterion_split(
         criterion=crit(draft, "III.1.2"), parts=[("III.1.2a", "a", D(6)), ("III.1.2b", "b", D(4))]
     )
-    services.criterion_update(criterion=first, points=D(7))
+    services.criterion_update(criterion=first, revision=first.revision, points=D(7))
 
     errors = services.scorecard_validate(draft)
 
@@ -367,7 +367,9 @@ def test_r17_an_added_criterion_split_later_still_counts_once(draft):
         scorecard=draft, section="II", code="II.10", title="Bổ sung", points=D(4)
     )
     services.criterion_split(criterion=added, parts=[("II.10a", "a", D(2)), ("II.10b", "b", D(2))])
-    services.criterion_update(criterion=crit(draft, "II.1"), points=D("18.24"))
+    services.criterion_update(
+        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D("18.24")
+    )
 
     assert services.scorecard_validate(draft) == []
     services.criterion_add(scorecard=draft, section="II", code="II.11", title="x", points=D(1))
@@ -413,7 +415,9 @@ def test_r17_added_criteria_over_the_limit_by_other_means_fail_validation(draft)
 
 
 def test_r17_section_total_not_550_is_refused_at_submit_naming_the_section(world, draft):
-    services.criterion_update(criterion=crit(draft, "I.1"), points=D(20))
+    services.criterion_update(
+        criterion=crit(draft, "I.1"), revision=crit(draft, "I.1").revision, points=D(20)
+    )
 
     with pytest.raises(ValidationError) as excinfo:
         services.scorecard_submit(scorecard=draft, user=world.head)
@@ -429,7 +433,9 @@ def test_r17_added_criterion_makes_the_section_total_wrong_until_rebalanced(worl
     services.criterion_add(scorecard=draft, section="II", code="II.10", title="Mới", points=D(2))
     assert any(e.startswith("Phần II: tổng điểm") for e in services.scorecard_validate(draft))
 
-    services.criterion_update(criterion=crit(draft, "II.1"), points=D("20.24"))
+    services.criterion_update(
+        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D("20.24")
+    )
 
     assert services.scorecard_validate(draft) == []
     services.scorecard_submit(scorecard=draft, user=world.head)
@@ -440,7 +446,9 @@ def test_r17_added_criterion_makes_the_section_total_wrong_until_rebalanced(worl
 def test_r17_section_iii_item_points_cannot_be_reweighted(draft, code, points, fixed):
     # Phụ lục 02's table fixes the items: "1 = 35 … 6 = 20" (RULES.md R15, R17).
     with pytest.raises(ValidationError) as excinfo:
-        services.criterion_update(criterion=crit(draft, code), points=D(points))
+        services.criterion_update(
+            criterion=crit(draft, code), revision=crit(draft, code).revision, points=D(points)
+        )
 
     assert excinfo.value.messages == [
         f"Tiêu chí {code}: Phụ lục 02 quy định {fixed} điểm cho mục này, không được đổi thành "
@@ -448,17 +456,23 @@ def test_r17_section_iii_item_points_cannot_be_reweighted(draft, code, points, f
     ]
     assert crit(draft, code).points == fixed
     # The same points again, as the builder's row form sends them, are no change.
-    services.criterion_update(criterion=crit(draft, code), points=D(fixed))
+    services.criterion_update(
+        criterion=crit(draft, code), revision=crit(draft, code).revision, points=D(fixed)
+    )
 
 
 def test_r17_item_sub_criteria_may_be_reweighted_within_the_item(draft):
-    services.criterion_update(criterion=crit(draft, "III.1.2"), points=D(7))
+    services.criterion_update(
+        criterion=crit(draft, "III.1.2"), revision=crit(draft, "III.1.2").revision, points=D(7)
+    )
     assert any(
         "các tiêu chí con của III.1 có tổng 32 điểm" in e
         for e in (services.scorecard_validate(draft))
     )
 
-    services.criterion_update(criterion=crit(draft, "III.1.3"), points=D(8))
+    services.criterion_update(
+        criterion=crit(draft, "III.1.3"), revision=crit(draft, "III.1.3").revision, points=D(8)
+    )
 
     assert services.scorecard_validate(draft) == []
 
@@ -485,7 +499,7 @@ def test_r17_a_split_items_leaves_must_total_its_points(draft):
     [part, _] = services.criterion_split(
         criterion=crit(draft, "III.4.3"), parts=[("III.4.3a", "a", D(3)), ("III.4.3b", "b", D(2))]
     )
-    services.criterion_update(criterion=part, points=D(4))
+    services.criterion_update(criterion=part, revision=part.revision, points=D(4))
 
     errors = services.scorecard_validate(draft)
 
@@ -497,7 +511,9 @@ def test_r17_a_split_items_leaves_must_total_its_points(draft):
 
 def test_r17_points_with_3_decimals_are_refused(draft):
     with pytest.raises(ValidationError, match="tối đa 2 chữ số thập phân"):
-        services.criterion_update(criterion=crit(draft, "I.1"), points=D("29.075"))
+        services.criterion_update(
+            criterion=crit(draft, "I.1"), revision=crit(draft, "I.1").revision, points=D("29.075")
+        )
     with pytest.raises(ValidationError, match="tối đa 2 chữ số thập phân"):
         services.criterion_add(
             scorecard=draft, section="I", code="I.20", title="Mới", points=D("1.005")
@@ -512,9 +528,13 @@ def test_r17_points_with_3_decimals_are_refused(draft):
 
 def test_r17_points_must_be_positive_exact_numbers(draft):
     with pytest.raises(ValidationError, match="lớn hơn 0"):
-        services.criterion_update(criterion=crit(draft, "I.1"), points=D(0))
+        services.criterion_update(
+            criterion=crit(draft, "I.1"), revision=crit(draft, "I.1").revision, points=D(0)
+        )
     with pytest.raises(ValidationError, match="phải là một số"):
-        services.criterion_update(criterion=crit(draft, "I.1"), points=29.08)
+        services.criterion_update(
+            criterion=crit(draft, "I.1"), revision=crit(draft, "I.1").revision, points=29.08
+        )
 
 
 def test_r17_framework_criterion_cannot_be_removed(draft):
@@ -545,6 +565,7 @@ def test_r19_update_sets_bands_of_a_tiered_criterion(draft):
     criterion = crit(draft, "I.4")  # 28.94
     services.criterion_update(
         criterion=criterion,
+        revision=criterion.revision,
         title="Giảm tỷ lệ hộ nghèo",
         method="tiered",
         bands=[BandInput(points=D("28.94"), min_value=D(2)), BandInput(points=D(10))],
@@ -558,7 +579,9 @@ def test_r19_update_sets_bands_of_a_tiered_criterion(draft):
     ]
     assert services.scorecard_validate(draft) == []
 
-    services.criterion_update(criterion=criterion, method="quantitative", direction="lower")
+    services.criterion_update(
+        criterion=criterion, revision=criterion.revision, method="quantitative", direction="lower"
+    )
     criterion.refresh_from_db()
     assert (criterion.method, criterion.direction) == ("quantitative", "lower")
     assert not criterion.bands.exists()
@@ -567,23 +590,37 @@ def test_r19_update_sets_bands_of_a_tiered_criterion(draft):
 def test_r19_bad_bands_and_methods_are_refused(draft):
     criterion = crit(draft, "I.4")
     with pytest.raises(ValidationError, match="chỉ tiêu chí chấm theo mức"):
-        services.criterion_update(criterion=criterion, bands=[BandInput(points=D(1))])
+        services.criterion_update(
+            criterion=criterion, revision=criterion.revision, bands=[BandInput(points=D(1))]
+        )
     with pytest.raises(ValidationError, match="mức 1: điểm chỉ được có tối đa 2 chữ số"):
         services.criterion_update(
-            criterion=criterion, method="tiered", bands=[BandInput(points=D("1.001"))]
+            criterion=criterion,
+            revision=criterion.revision,
+            method="tiered",
+            bands=[BandInput(points=D("1.001"))],
         )
     with pytest.raises(ValidationError, match=r"mức 1: điểm phải từ 0 đến 28,94"):
         services.criterion_update(
-            criterion=criterion, method="tiered", bands=[BandInput(points=D(30))]
+            criterion=criterion,
+            revision=criterion.revision,
+            method="tiered",
+            bands=[BandInput(points=D(30))],
         )
     with pytest.raises(ValidationError, match="cách chấm 'guess' không hợp lệ"):
-        services.criterion_update(criterion=criterion, method="guess")
+        services.criterion_update(criterion=criterion, revision=criterion.revision, method="guess")
     with pytest.raises(ValidationError, match="không có cách chấm riêng"):
-        services.criterion_update(criterion=crit(draft, "III.1"), method="quantitative")
+        services.criterion_update(
+            criterion=crit(draft, "III.1"),
+            revision=crit(draft, "III.1").revision,
+            method="quantitative",
+        )
 
 
 def test_r19_tiered_criterion_without_bands_fails_validation(draft):
-    services.criterion_update(criterion=crit(draft, "I.4"), method="tiered")
+    services.criterion_update(
+        criterion=crit(draft, "I.4"), revision=crit(draft, "I.4").revision, method="tiered"
+    )
 
     assert any(
         "I.4: chấm theo mức cần ít nhất một mức" in e for e in services.scorecard_validate(draft)
@@ -601,7 +638,11 @@ def test_r18_legal_path_draft_submit_return_submit_approve_issue(world, draft):
     services.scorecard_return(scorecard=draft, user=world.staff, reason="Phần I chưa cụ thể")
     assert (draft.status, draft.return_reason) == (Status.RETURNED, "Phần I chưa cụ thể")
 
-    services.criterion_update(criterion=crit(draft, "I.1"), title="Thu ngân sách địa phương")
+    services.criterion_update(
+        criterion=crit(draft, "I.1"),
+        revision=crit(draft, "I.1").revision,
+        title="Thu ngân sách địa phương",
+    )
     services.scorecard_submit(scorecard=draft, user=world.head)
     assert (draft.status, draft.return_reason) == (Status.SUBMITTED, "")
 
@@ -717,7 +758,9 @@ def test_r18_so_noi_vu_forwards_nothing_to_itself(world, draft):
 
 def edits(scorecard):
     return {
-        "update": lambda: services.criterion_update(criterion=crit(scorecard, "I.1"), title="x"),
+        "update": lambda: services.criterion_update(
+            criterion=crit(scorecard, "I.1"), revision=crit(scorecard, "I.1").revision, title="x"
+        ),
         "add": lambda: services.criterion_add(
             scorecard=scorecard, section="I", code="I.20", title="Mới", points=D(1)
         ),
@@ -770,7 +813,9 @@ def test_r18_new_version_of_an_issued_scorecard_copies_tree_and_bands(world):
         criterion=crit(first, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
     )
     services.criterion_add(scorecard=first, section="I", code="I.20", title="Mới", points=D(5))
-    services.criterion_update(criterion=crit(first, "I.1"), points=D("24.08"))
+    services.criterion_update(
+        criterion=crit(first, "I.1"), revision=crit(first, "I.1").revision, points=D("24.08")
+    )
     services.criterion_split(
         criterion=crit(first, "III.6.1"), parts=[("III.6.1a", "a", D(5)), ("III.6.1b", "b", D(5))]
     )
@@ -871,12 +916,16 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
     from tests.scoring.test_sheets_services import PDF
 
     first = draft_for(world)
-    services.criterion_update(criterion=crit(first, "I.1"), method="quantitative")
+    services.criterion_update(
+        criterion=crit(first, "I.1"), revision=crit(first, "I.1").revision, method="quantitative"
+    )
     # Section III items keep their Phụ lục 02 points (R17): the added criterion
     # takes its points from section I.
     i1_points = crit(first, "I.1").points
     services.criterion_add(scorecard=first, section="I", code="I.20", title="Mới", points=D(5))
-    services.criterion_update(criterion=crit(first, "I.1"), points=i1_points - 5)
+    services.criterion_update(
+        criterion=crit(first, "I.1"), revision=crit(first, "I.1").revision, points=i1_points - 5
+    )
     issued(world, first)
     hh = Membership.objects.get(unit=world.a_member, year=world.year)
     registration = Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
@@ -904,7 +953,9 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
         criterion=crit(second, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
     )
     services.criterion_remove(criterion=crit(second, "I.20"))
-    services.criterion_update(criterion=crit(second, "I.1"), points=i1_points)
+    services.criterion_update(
+        criterion=crit(second, "I.1"), revision=crit(second, "I.1").revision, points=i1_points
+    )
     issued(world, second)
 
     for row in (carried, kept, dropped, target):

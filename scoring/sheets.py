@@ -473,7 +473,6 @@ def sheet_return(*, membership: Membership, user: User, reason: str) -> Sheet:
     return sheet
 
 
-@transaction.atomic
 def unsubmitted(cluster: Cluster, year: EmulationYear) -> list[Membership]:
     """The cluster's units whose sheet is not submitted (being filled, or
     returned), by unit code. One query."""
@@ -485,6 +484,7 @@ def unsubmitted(cluster: Cluster, year: EmulationYear) -> list[Membership]:
     )
 
 
+@transaction.atomic
 def scores_agree(
     *, cluster: Cluster, year: EmulationYear, user: User, unsubmitted_reason: str = ""
 ) -> ScoreAgreement:

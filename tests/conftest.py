@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 from scoring import sheets
@@ -28,9 +30,14 @@ def media_root(settings, tmp_path):
 def world(db):
     """Two clusters under two authorities with one user per role.
 
+    The council's framework (Phụ lục 02) is there, as on every server: it comes
+    from a data migration, which a transactional test run before on the same
+    worker may have flushed.
+
     cluster_a is guided by Sở Nội vụ, cluster_b by another authority, so
     `other_staff` sees cluster_b only while `staff` (Sở Nội vụ) sees both.
     """
+    ensure_framework()
     from types import SimpleNamespace
 
     from clusters.models import Membership
@@ -85,3 +92,16 @@ def world(db):
         other_head=UserFactory(username="truongkhoi", unit=b_head),
         admin=UserFactory(username="quantri", is_superuser=True, is_staff=True),
     )
+
+
+def ensure_framework() -> None:
+    """Load Phụ lục 02 again when a transactional test has flushed it."""
+    from django.apps import apps
+
+    from scoring.models import Framework
+
+    if not Framework.objects.exists():
+        importlib.import_module("scoring.migrations.0002_framework_2022").load(apps, None)
+        importlib.import_module("scoring.migrations.0008_framework_measured_criteria").mark(
+            apps, None
+        )

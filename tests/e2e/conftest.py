@@ -221,15 +221,10 @@ def browse(request, browser, served):
 
 
 def _framework_loaded() -> None:
-    """The council's framework (Phụ lục 02) comes from a data migration; a
-    transactional test before this one may have flushed it."""
-    from django.apps import apps
+    """A transactional test before this one may have flushed Phụ lục 02."""
+    from tests.conftest import ensure_framework
 
-    from scoring.models import Framework
-
-    if not Framework.objects.exists():
-        migration = importlib.import_module("scoring.migrations.0002_framework_2022")
-        migration.load(apps, None)
+    ensure_framework()
 
 
 @pytest.fixture

@@ -224,10 +224,13 @@ class ConferenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     minutes = UploadField(label="Biên bản", required=False)
+    # The conference's revision the page was loaded with; blank on creation (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     @classmethod
     def for_conference(cls, conference: Conference, *args, **kwargs) -> "ConferenceForm":
         initial = {
+            "revision": conference.revision,
             "title": conference.title,
             "held_on": conference.held_on,
             "place": conference.place,

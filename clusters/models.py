@@ -626,6 +626,8 @@ class Conference(models.Model):
     held_on = models.DateField("ngày tổ chức")
     place = models.CharField("địa điểm", max_length=255)
     agenda = models.TextField("nội dung, chương trình", blank=True, max_length=limits.AGENDA)
+    # Moves by one with each change; an edit from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     minutes = models.FileField(
         "biên bản", upload_to=random_upload_path("minutes"), blank=True, max_length=200
     )

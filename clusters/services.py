@@ -622,6 +622,19 @@ def _check_preparatory(conference: Conference) -> None:
         )
 
 
+class StaleConference(ValidationError):
+    """A conference edited from a page whose revision was since replaced."""
+
+    def __init__(self, conference: Conference) -> None:
+        self.revision = conference.revision
+        super().__init__(
+            "Hội nghị vừa được người khác sửa; hiện tại: "
+            f"ngày {_day(conference.held_on)}, tại {conference.place}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def conference_save(
     *,
@@ -634,9 +647,14 @@ def conference_save(
     title: str = "",
     minutes: UploadedFile | None = None,
     conference: Conference | None = None,
+    revision: int | None = None,
     user: User | None,
 ) -> Conference:
-    """Create (or, with `conference`, change) a conference of the cluster's year."""
+    """Create (or, with `conference`, change) a conference of the cluster's year.
+
+    A change carries the Conference.revision its page was loaded with: of
+    two edits from the same page the second is refused with the current date
+    and place (StaleConference), and so is an edit without it (#11.8)."""
     if kind not in Conference.Kind.values:
         raise ValidationError("Loại hội nghị không hợp lệ.")
     if conference is None:
@@ -650,6 +668,11 @@ def conference_save(
         conference = Conference(cluster=cluster, year=year, kind=kind, created_by=user)
     elif conference.cluster_id != cluster.pk or conference.year_id != year.pk:
         raise ValidationError("Hội nghị không thuộc cụm, khối và năm này.")
+    else:
+        conference = Conference.objects.select_for_update(of=("self",)).get(pk=conference.pk)
+        if conference.revision != revision:
+            raise StaleConference(conference)
+        conference.revision += 1
     # A conference may be planned ahead; once it has minutes it has been held.
     held = minutes is not None or bool(conference.minutes)
     year.check_date(held_on, calendar=cluster.calendar, what="Ngày tổ chức", happened=held)

@@ -146,7 +146,7 @@ def _stale_shows_current(form: forms.Form):
     refusal names, replaces it deliberately."""
     try:
         yield
-    except (services.StaleRegistration, services.StalePledge) as error:
+    except (services.StaleRegistration, services.StalePledge, services.StaleConference) as error:
         form.data = form.data.copy()
         form.data[form.add_prefix("revision")] = "" if error.revision is None else error.revision
         raise
@@ -623,7 +623,7 @@ def conference_edit(request: HttpRequest, code: str, year: int, pk: int) -> Http
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if _attempt(form, _stale_shows_current(form)(action)) is not FAILED:
             messages.success(request, "Đã cập nhật hội nghị.")
             return redirect("conference_detail", code, year, pk)
     context = {"cluster": cluster, "year": emulation_year, "form": form, "kind": conference.kind}

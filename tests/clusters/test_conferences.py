@@ -129,6 +129,7 @@ def test_moving_the_annual_conference_onto_the_preparatory_day_is_refused(world)
             held_on=date(2025, 12, 19),
             place="Bắc Giang",
             conference=annual,
+            revision=annual.revision,
             user=None,
         )
     annual.refresh_from_db()
@@ -262,3 +263,43 @@ def test_others_cannot_see_the_conference(client, world, who):
     client.force_login(getattr(world, who))
     url = reverse("conference_detail", args=["CUM-A", 2025, conference.pk])
     assert client.get(url).status_code == 403
+
+
+# --- Two heads' officers editing the same conference (#11.8) --------------------
+
+
+def _edit(conference) -> str:
+    return reverse("conference_edit", args=["CUM-A", 2025, conference.pk])
+
+
+def test_a_second_edit_from_the_same_page_is_refused_with_the_current_date(client, world):
+    conference = _conference(world)
+    client.force_login(world.head)
+    page = client.get(_edit(conference)).content.decode()
+    assert 'name="revision" value="1"' in page
+    first = {"held_on": "16/07/2025", "place": "Việt Yên", "revision": "1"}
+    assert client.post(_edit(conference), first).status_code == 302
+    second = {"held_on": "20/07/2025", "place": "Bắc Giang", "revision": "1"}
+    response = client.post(_edit(conference), second)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Hội nghị vừa được người khác sửa" in text
+    assert "ngày 16/07/2025" in text
+    # The form comes back with the current revision: saving again is deliberate.
+    assert 'name="revision" value="2"' in text
+    conference.refresh_from_db()
+    assert (conference.held_on, conference.place, conference.revision) == (
+        date(2025, 7, 16),
+        "Việt Yên",
+        2,
+    )
+
+
+def test_an_edit_without_the_revision_is_refused(client, world):
+    conference = _conference(world)
+    client.force_login(world.head)
+    response = client.post(_edit(conference), {"held_on": "20/07/2025", "place": "Bắc Giang"})
+    assert response.status_code == 200
+    assert "Hội nghị vừa được người khác sửa" in response.content.decode()
+    conference.refresh_from_db()
+    assert conference.held_on == date(2025, 7, 15)

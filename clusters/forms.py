@@ -374,3 +374,5 @@ class ParticipationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Ví dụ: đơn vị ký giao ước trên giấy tại hội nghị ngày 20/03.",
     )
+    # The record's revision the page was loaded with; blank: none yet (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)

@@ -1125,9 +1125,10 @@ def _participation_write(
     write). A change clears the head's confirmation: it needs a new look."""
     record = Participation.objects.select_for_update(of=("self",)).filter(
         membership=membership
-    ).first() or Participation(membership=membership)
+    ).first() or Participation(membership=membership, revision=0)
     if getattr(record, fact) == value and getattr(record, f"{fact}_source") == source:
         return record
+    record.revision += 1
     setattr(record, fact, value)
     setattr(record, f"{fact}_source", source)
     record.confirmed_at = None
@@ -1154,18 +1155,46 @@ def _fact_text(value: bool | None) -> str:
     return {True: "đã thực hiện", False: "không thực hiện", None: "chưa ghi nhận"}[value]
 
 
+class StaleParticipation(ValidationError):
+    """An entry by hand from a page whose record was since written."""
+
+    def __init__(self, record: Participation, fact: str) -> None:
+        self.revision = record.revision
+        super().__init__(
+            "Hồ sơ tham gia vừa được người khác ghi; hiện tại: "
+            f"{FACT_LABELS[fact]} hiện là “{_fact_text(getattr(record, fact))}”. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def participation_set(
-    *, membership: Membership, fact: str, value: bool | None, reason: str, user: User | None
+    *,
+    membership: Membership,
+    fact: str,
+    value: bool | None,
+    reason: str,
+    user: User | None,
+    revision: int | None,
 ) -> Participation:
     """The head or the staff enter one fact by hand (a pledge signed on paper,
-    a report sent by post), with a reason kept in the history (R35)."""
+    a report sent by post), with a reason kept in the history (R35).
+
+    `revision` is the Participation.revision the page was loaded with (None:
+    no record yet); an entry from an older page, or without it over a stored
+    record, is refused with the current value (StaleParticipation, #11.8)."""
     if fact not in FACTS:
         raise ValidationError("Nội dung tham gia không hợp lệ.")
     reason = reason.strip()
     if not reason:
         raise ValidationError("Cần ghi lý do khi ghi nhận thủ công.")
-    old = getattr(Participation.objects.filter(membership=membership).first(), fact, None)
+    record = (
+        Participation.objects.select_for_update(of=("self",)).filter(membership=membership).first()
+    )
+    if (record.revision if record else None) != revision:
+        raise StaleParticipation(record, fact)
+    old = getattr(record, fact, None)
     if old == value:
         raise ValidationError(f"{FACT_LABELS[fact]} đã là “{_fact_text(value)}”.")
     return _participation_write(
@@ -1206,3 +1235,7 @@ def participation_confirm(*, cluster: Cluster, year: EmulationYear, user: User |
         _save(record, user=user, reason=CONFIRM_REASON)
         confirmed += 1
     return confirmed
+
+
+# Every save refused because its page was loaded before another change (#11.8).
+STALE = (StaleRegistration, StalePledge, StaleConference, StaleParticipation)

@@ -64,7 +64,7 @@ from clusters.models import (
     Report,
 )
 from emulation.uploads import extension
-from scoring.models import Deduction
+from scoring.models import Deduction, Participation
 
 
 @login_required
@@ -146,7 +146,7 @@ def _stale_shows_current(form: forms.Form):
     refusal names, replaces it deliberately."""
     try:
         yield
-    except (services.StaleRegistration, services.StalePledge, services.StaleConference) as error:
+    except services.STALE as error:
         form.data = form.data.copy()
         form.data[form.add_prefix("revision")] = "" if error.revision is None else error.revision
         raise
@@ -327,15 +327,12 @@ def participation_records(request: HttpRequest, code: str, year: int) -> HttpRes
 def participation_edit(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
     """The head or the staff enter a fact by hand, with a reason (R35)."""
     seat, member = get_member_for_lead_or_staff(request.user, code, get_year(year), unit)
-    form = ParticipationForm(request.POST or None, initial={"fact": request.GET.get("noi-dung")})
+    stored = Participation.objects.filter(membership=member).first()
+    initial = {"fact": request.GET.get("noi-dung"), "revision": stored and stored.revision}
+    form = ParticipationForm(request.POST or None, initial=initial)
+    save = partial(services.participation_set, membership=member, user=request.user)
     if form.is_valid() and (
-        _attempt(
-            form,
-            lambda: services.participation_set(
-                membership=member, user=request.user, **form.cleaned_data
-            ),
-        )
-        is not FAILED
+        _attempt(form, _stale_shows_current(form)(lambda: save(**form.cleaned_data))) is not FAILED
     ):
         messages.success(request, f"Đã ghi nhận hồ sơ tham gia của {member.unit.name}.")
         return redirect("participation", code, year)

@@ -448,6 +448,9 @@ class Participation(models.Model):
     membership = models.OneToOneField(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="participation"
     )
+    # Moves by one with each fact written; an entry by hand from an older page
+    # is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     registered = _fact("đã đăng ký thi đua")
     registered_source = _source("đăng ký", Source)
     pledge_signed = _fact("đã ký giao ước")

@@ -295,7 +295,12 @@ def test_agreeing_the_scores_confirms_the_records_and_a_later_change_needs_a_new
     assert "xác nhận hồ sơ tham gia" in confirmed.first().history.latest().history_change_reason
     client.post(
         reverse("participation_edit", args=["CUM-A", 2025, "HH"]),
-        {"fact": "annual_report", "value": "yes", "reason": "Báo cáo gửi bằng văn bản"},
+        {
+            "fact": "annual_report",
+            "value": "yes",
+            "reason": "Báo cáo gửi bằng văn bản",
+            "revision": confirmed.get(membership__unit__code="HH").revision,
+        },
     )
     assert confirmed.count() == 3
     page = client.get(reverse("participation", args=["CUM-A", 2025])).content.decode()
@@ -311,3 +316,30 @@ def test_the_results_page_says_which_facts_are_not_due_yet(client, world, dated,
         page = client.get(reverse("results", args=["CUM-A", 2025])).content.decode()
     assert "Không xét" not in page
     assert "Chưa đến hạn: Báo cáo sơ kết 6 tháng, Báo cáo tổng kết năm" in page
+
+
+# --- Two entries by hand from the same page (#11.8) ------------------------------
+
+
+def test_a_second_entry_from_the_same_page_is_refused_with_the_current_value(client, world, dated):
+    edit = reverse("participation_edit", args=["CUM-A", 2025, "LG"])
+    client.force_login(world.head)
+    with time_machine.travel(AFTER_REGISTRATION):
+        page = client.get(edit).content.decode()
+        assert 'name="revision"' in page and 'name="revision" value=' not in page
+        first = {"fact": "registered", "value": "yes", "reason": "Bản giấy", "revision": ""}
+        assert client.post(edit, first).status_code == 302
+        second = {"fact": "registered", "value": "no", "reason": "Không thấy bản giấy"}
+        response = client.post(edit, second | {"revision": ""})
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "Hồ sơ tham gia vừa được người khác ghi" in text
+        assert "Đăng ký thi đua hiện là “đã thực hiện”" in text
+        assert 'name="revision" value="1"' in text
+        record = Participation.objects.get(membership__unit=world.a_member2)
+        assert (record.registered, record.revision) == (True, 1)
+        # Without the revision over an existing record: refused too.
+        response = client.post(edit, second)
+        assert "Hồ sơ tham gia vừa được người khác ghi" in response.content.decode()
+        record.refresh_from_db()
+        assert record.registered is True

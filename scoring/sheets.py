@@ -168,10 +168,6 @@ def own_figures(score: Score | None) -> dict[str, Decimal | None]:
     return figures if any(v is not None for v in figures.values()) else {}
 
 
-# The one formatter (emulation.numbers), under the name scoring.spreadsheets uses.
-fmt_figure = format_figure
-
-
 def describe(criterion: Criterion, figures: dict[str, Decimal | None]) -> str:
     """The figures of a score as a sentence part: 'kế hoạch 100, thực hiện 95'."""
     used = METHOD_FIGURES.get(criterion.method, FIGURES)

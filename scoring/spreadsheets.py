@@ -59,7 +59,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
 from emulation import audit
 from emulation.models import User
-from emulation.numbers import VietnameseDecimalField
+from emulation.numbers import VietnameseDecimalField, format_figure
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
 from emulation.workbooks import XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
@@ -681,7 +681,7 @@ def _judge(
         if registered is not None and first is not None and first != registered:
             return [
                 f"Ô {refs[0]} {where}: kế hoạch lấy từ bản đăng ký thi đua của đơn vị "
-                f"({sheets.fmt_figure(registered)}); không sửa ở đây (R19)."
+                f"({format_figure(registered)}); không sửa ở đây (R19)."
             ]
         given = {"plan": registered if registered is not None else first, "actual": second}
     elif criterion.method == Method.QUALITATIVE:

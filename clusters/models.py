@@ -223,6 +223,8 @@ class Deadline(models.Model):
     calendar = models.CharField("lịch", max_length=10, choices=Cluster.Calendar.choices)
     kind = models.CharField("việc", max_length=32, choices=Kind.choices)
     due_date = models.DateField("hạn")
+    # Moves by one with each change; a change from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:

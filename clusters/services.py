@@ -37,6 +37,7 @@ from clusters.models import (
     Unit,
 )
 from clusters.participation import FACT_LABELS, FACTS
+from clusters.progress import StaleDeadline
 from emulation import limits
 from emulation.models import User
 from emulation.uploads import validate_upload
@@ -1238,4 +1239,4 @@ def participation_confirm(*, cluster: Cluster, year: EmulationYear, user: User |
 
 
 # Every save refused because its page was loaded before another change (#11.8).
-STALE = (StaleRegistration, StalePledge, StaleConference, StaleParticipation)
+STALE = (StaleRegistration, StalePledge, StaleConference, StaleParticipation, StaleDeadline)

@@ -242,6 +242,9 @@ class ConferenceForm(forms.Form):
 class AttendanceForm(forms.Form):
     """One status (and note) per member unit of the conference's cluster (R12)."""
 
+    # The conference's attendance revision the page was loaded with (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
     def __init__(self, *args, members=(), recorded=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         recorded = recorded or {}

@@ -639,16 +639,22 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
     conference = get_object_or_404(Conference, pk=pk, cluster=cluster, year=emulation_year)
     recorded = {a.membership_id: a for a in conference.attendances.all()}
     data = request.POST if request.method == "POST" else None
-    form = AttendanceForm(data, members=_members_of(cluster, emulation_year), recorded=recorded)
+    form = AttendanceForm(
+        data,
+        members=_members_of(cluster, emulation_year),
+        recorded=recorded,
+        initial={"revision": conference.attendance_revision},
+    )
     if data is not None and form.is_valid():
         action = partial(
             services.conference_record_attendance,
             conference=conference,
             statuses=form.statuses(),
             notes=form.notes(),
+            revision=form.cleaned_data["revision"],
             user=request.user,
         )
-        if _attempt(form, action) is not FAILED:
+        if _attempt(form, _stale_shows_current(form)(action)) is not FAILED:
             messages.success(request, "Đã ghi nhận thành phần tham dự.")
             return redirect("conference_detail", code, year, pk)
     context = {"cluster": cluster, "year": emulation_year, "conference": conference, "form": form}

@@ -216,6 +216,29 @@ def test_attendance_history_keeps_each_change(world):
     assert statuses[0] == "absent" and statuses[-1] == "present"
 
 
+def test_attendance_recorded_on_the_page_is_in_the_history_with_who_and_why(client, world):
+    conference = _conference(world)
+    client.force_login(world.head)
+    client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
+    client.post(_attendance_url(conference), _statuses(world, conference))
+    rows = Attendance.history.filter(membership__unit=world.a_member).order_by(
+        "history_date", "history_id"
+    )
+    assert [(r.history_user, r.history_change_reason) for r in rows] == [
+        (world.head, "Điểm danh Hội nghị sơ kết 6 tháng: Vắng mặt"),
+        (world.head, "Đề nghị điểm trừ do không tham dự đúng thành phần"),
+        (world.head, "Điểm danh Hội nghị sơ kết 6 tháng: Tham dự đúng thành phần"),
+        (world.head, "Thu hồi đề nghị điểm trừ"),
+    ]
+    # The cluster's Lịch sử page (R35) lists them, for the unit too.
+    for url in (
+        reverse("history", args=["CUM-A", 2025]),
+        reverse("history_unit", args=["CUM-A", 2025, "HH"]),
+    ):
+        page = client.get(url).content.decode()
+        assert "Điểm danh Hội nghị sơ kết 6 tháng: Vắng mặt" in page, url
+
+
 def test_staff_confirmation_counts_the_absence_in_the_results(client, world):
     conference = _conference(world)
     client.force_login(world.head)

@@ -242,6 +242,9 @@ class ConferenceForm(forms.Form):
 class AttendanceForm(forms.Form):
     """One status (and note) per member unit of the conference's cluster (R12)."""
 
+    # The conference's attendance revision the page was loaded with (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
     def __init__(self, *args, members=(), recorded=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         recorded = recorded or {}
@@ -331,10 +334,32 @@ class AssignmentCorrectionForm(forms.Form):
     reason = LimitedCharField(label="Lý do sửa", max_length=limits.REASON, required=False)
 
 
+class RevisedChoiceField(forms.ModelChoiceField):
+    """A row chosen from a list, each option carrying the revision the row was
+    shown with ("id:revision"): whichever row is chosen, its own revision goes
+    with it (#11.8). Cleans to (row, revision); a bare id gives revision None,
+    which the service refuses like any missing revision."""
+
+    def prepare_value(self, value):
+        if isinstance(value, self.queryset.model):
+            return f"{value.pk}:{value.revision}"
+        return super().prepare_value(value)
+
+    def to_python(self, value):
+        pk, colon, revision = ("" if value is None else str(value)).partition(":")
+        row = super().to_python(pk)
+        if row is None:
+            return None
+        if colon and not revision.isdigit():
+            message = self.error_messages["invalid_choice"]
+            raise forms.ValidationError(message, code="invalid_choice")
+        return row, int(revision) if colon else None
+
+
 class DeadlineForm(forms.Form):
     """A new date for one of the year's deadlines, and why (R35)."""
 
-    deadline = forms.ModelChoiceField(label="Việc", queryset=Deadline.objects.none())
+    deadline = RevisedChoiceField(label="Việc", queryset=Deadline.objects.none())
     due_date = DateField(label="Hạn mới")
     reason = LimitedCharField(
         label="Lý do thay đổi", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
@@ -347,6 +372,16 @@ class DeadlineForm(forms.Form):
         field.label_from_instance = lambda d: (
             f"{d.get_calendar_display()} – {d.get_kind_display()} (hạn {d.due_date:%d/%m/%Y})"
         )
+        # "?sua=<id>" preselects a deadline: its option is "id:revision".
+        chosen = str(self.initial.get("deadline") or "")
+        if chosen.isdigit():
+            self.initial["deadline"] = field.queryset.filter(pk=chosen).first()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("deadline"):
+            data["deadline"], data["revision"] = data["deadline"]
+        return data
 
 
 # --- Participation (R27) ----------------------------------------------------------

@@ -223,6 +223,8 @@ class Deadline(models.Model):
     calendar = models.CharField("lịch", max_length=10, choices=Cluster.Calendar.choices)
     kind = models.CharField("việc", max_length=32, choices=Kind.choices)
     due_date = models.DateField("hạn")
+    # Moves by one with each change; a change from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -628,6 +630,10 @@ class Conference(models.Model):
     agenda = models.TextField("nội dung, chương trình", blank=True, max_length=limits.AGENDA)
     # Moves by one with each change; an edit from an older page is refused (#11.8).
     revision = models.PositiveIntegerField("phiên bản", default=1)
+    # Moves by one each time the attendance is recorded; a recording from an
+    # older page is refused (#11.8). Its own count: the attendance and the
+    # date and place are edited on different pages.
+    attendance_revision = models.PositiveIntegerField("phiên bản điểm danh", default=0)
     minutes = models.FileField(
         "biên bản", upload_to=random_upload_path("minutes"), blank=True, max_length=200
     )

@@ -335,9 +335,29 @@ def cluster_tallies(
 # Changing a year's dates (the authority may: R5–R10)
 
 
+class StaleDeadline(ValidationError):
+    """A deadline moved from a page whose revision was since replaced."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.revision = deadline.revision
+        super().__init__(
+            "Hạn này vừa được người khác thay đổi; hiện tại: "
+            f"{deadline.get_kind_display()}, {deadline.get_calendar_display()}: "
+            f"hạn {deadline.due_date:%d/%m/%Y}. Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
-def deadline_change(*, deadline: Deadline, due_date: date, reason: str, user: User | None) -> None:
+def deadline_change(
+    *, deadline: Deadline, due_date: date, reason: str, user: User | None, revision: int | None
+) -> None:
     """Move one deadline of a year; its history keeps who, when and why (R35).
+
+    `revision` is the Deadline.revision the page was loaded with: of two
+    changes from pages showing the same date the second is refused with the
+    current date (StaleDeadline), and so is a change without it (#11.8).
 
     Reminders already sent for the old date are not sent again for the same
     offset (R14 counts per deadline, unit and offset).
@@ -348,11 +368,14 @@ def deadline_change(*, deadline: Deadline, due_date: date, reason: str, user: Us
     deadline = (
         Deadline.objects.select_for_update(of=("self",)).select_related("year").get(pk=deadline.pk)
     )
+    if deadline.revision != revision:
+        raise StaleDeadline(deadline)
     deadline.year.check_date(due_date, calendar=deadline.calendar, what="Hạn mới", happened=False)
     if deadline.due_date == due_date:
         raise ValidationError("Ngày mới trùng với hạn hiện tại.")
     old = deadline.due_date
     deadline.due_date = due_date
+    deadline.revision += 1
     deadline._change_reason = f"Đổi hạn từ {old:%d/%m/%Y} sang {due_date:%d/%m/%Y}: {reason}"
     if user is not None:
         deadline._history_user = user

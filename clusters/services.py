@@ -37,6 +37,7 @@ from clusters.models import (
     Unit,
 )
 from clusters.participation import FACT_LABELS, FACTS
+from clusters.progress import StaleDeadline
 from emulation import limits
 from emulation.models import User
 from emulation.uploads import validate_upload
@@ -693,12 +694,30 @@ _BREACH_WORDS = {
 }
 
 
+class StaleAttendance(ValidationError):
+    """Attendance recorded from a page loaded before another recording."""
+
+    def __init__(self, conference: Conference, recorded: Iterable[Attendance]) -> None:
+        self.revision = conference.attendance_revision
+        current = "; ".join(
+            f"{a.membership.unit.code}: {a.get_status_display()}"
+            + (f" ({a.note})" if a.note else "")
+            for a in sorted(recorded, key=lambda a: a.membership.unit.code)
+        )
+        super().__init__(
+            "Thành phần tham dự vừa được người khác ghi; hiện tại: "
+            f"{current or 'chưa ghi nhận đơn vị nào'}. Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
 @transaction.atomic
 def conference_record_attendance(
     *,
     conference: Conference,
     statuses: Mapping[int, str],
     notes: Mapping[int, str] | None = None,
+    revision: int | None,
     user: User | None,
 ) -> list[Attendance]:
     """Record each member's attendance (membership id → status) (R12).
@@ -708,6 +727,10 @@ def conference_record_attendance(
     second proposal: a still-proposed one follows the new status (its
     reason is updated, or it is withdrawn when the unit did attend rightly);
     one already confirmed or rejected is left to staff.
+
+    `revision` is the Conference.attendance_revision the page was loaded
+    with: a recording from an older page, or without it, is refused with the
+    attendance recorded now (StaleAttendance, #11.8).
     """
     notes = notes or {}
     members = {
@@ -720,10 +743,20 @@ def conference_record_attendance(
         raise ValidationError("Có đơn vị không thuộc cụm, khối trong năm của hội nghị.")
     if set(statuses.values()) - set(Attendance.Status.values):
         raise ValidationError("Tình trạng tham dự không hợp lệ.")
+    conference = Conference.objects.select_for_update(of=("self",)).get(pk=conference.pk)
     existing = {
         a.membership_id: a
-        for a in conference.attendances.select_for_update(of=("self",)).select_related("deduction")
+        for a in conference.attendances.select_for_update(of=("self",)).select_related(
+            "deduction", "membership__unit"
+        )
     }
+    if conference.attendance_revision != revision:
+        raise StaleAttendance(conference, existing.values())
+    # Counted without a history line of its own: each attendance row has one.
+    conference.attendance_revision += 1
+    Conference.objects.filter(pk=conference.pk).update(
+        attendance_revision=conference.attendance_revision
+    )
     recorded = []
     for membership_id, status in statuses.items():
         attendance = existing.get(membership_id) or Attendance(
@@ -1238,4 +1271,11 @@ def participation_confirm(*, cluster: Cluster, year: EmulationYear, user: User |
 
 
 # Every save refused because its page was loaded before another change (#11.8).
-STALE = (StaleRegistration, StalePledge, StaleConference, StaleParticipation)
+STALE = (
+    StaleRegistration,
+    StalePledge,
+    StaleConference,
+    StaleAttendance,
+    StaleParticipation,
+    StaleDeadline,
+)

@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import partial
+from operator import attrgetter
 
 from django import forms
 from django.contrib import messages
@@ -140,15 +141,19 @@ def _attempt(form: forms.Form, action: Callable[[], object]) -> object:
 
 
 @contextmanager
-def _stale_shows_current(form: forms.Form):
+def _stale_shows_current(
+    form: forms.Form, field: str = "revision", current: Callable = attrgetter("revision")
+):
     """A save refused as stale (#11.8) shows the form again with the revision
     stored now: saving once more, after reading the current content that the
-    refusal names, replaces it deliberately."""
+    refusal names, replaces it deliberately. `field` holds the revision (or,
+    with `current` naming its value, the choice that carries it)."""
     try:
         yield
     except services.STALE as error:
         form.data = form.data.copy()
-        form.data[form.add_prefix("revision")] = "" if error.revision is None else error.revision
+        value = current(error)
+        form.data[form.add_prefix(field)] = "" if value is None else value
         raise
 
 
@@ -634,16 +639,22 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
     conference = get_object_or_404(Conference, pk=pk, cluster=cluster, year=emulation_year)
     recorded = {a.membership_id: a for a in conference.attendances.all()}
     data = request.POST if request.method == "POST" else None
-    form = AttendanceForm(data, members=_members_of(cluster, emulation_year), recorded=recorded)
+    form = AttendanceForm(
+        data,
+        members=_members_of(cluster, emulation_year),
+        recorded=recorded,
+        initial={"revision": conference.attendance_revision},
+    )
     if data is not None and form.is_valid():
         action = partial(
             services.conference_record_attendance,
             conference=conference,
             statuses=form.statuses(),
             notes=form.notes(),
+            revision=form.cleaned_data["revision"],
             user=request.user,
         )
-        if _attempt(form, action) is not FAILED:
+        if _attempt(form, _stale_shows_current(form)(action)) is not FAILED:
             messages.success(request, "Đã ghi nhận thành phần tham dự.")
             return redirect("conference_detail", code, year, pk)
     context = {"cluster": cluster, "year": emulation_year, "conference": conference, "form": form}
@@ -826,7 +837,10 @@ def deadline_list(request: HttpRequest, year: int) -> HttpResponse:
         form = DeadlineForm(data, year=emulation_year, initial={"deadline": request.GET.get("sua")})
     if data is not None and form.is_valid():
         action = partial(progress.deadline_change, user=request.user, **form.cleaned_data)
-        if _attempt(form, action) is not FAILED:
+        # The chosen option comes back carrying the current revision.
+        option = form.fields["deadline"].prepare_value
+        current = _stale_shows_current(form, "deadline", lambda error: option(error.deadline))
+        if _attempt(form, current(action)) is not FAILED:
             messages.success(request, "Đã thay đổi hạn.")
             return redirect("deadlines", year)
     context = {

@@ -1,8 +1,9 @@
 """The audit trail of a cluster's year, or of one unit's (R35): every recorded
 change of scores (own and agreed figures), evidence, sheets, bonuses,
-deductions, flags, votes and participation of the units, and of the cluster's
-scorecards (with the criteria and bands of their drafts), agreement, quotas,
-ballot and proposal, with who, when, old → new value and why.
+deductions, flags, votes, participation and conference attendance of the
+units, and of the cluster's scorecards (with the criteria and bands of their
+drafts), agreement, quotas, ballot and proposal, with who, when, old → new
+value and why.
 
 Each kind of entry is a `Source` in SOURCES: a model audited by simple-history
 and the filter that finds its history rows for a scope. Adding a kind of entry
@@ -33,7 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from awards.models import Ballot, Flag, Proposal, Quota, Vote
-from clusters.models import Cluster, Election, EmulationYear, Membership
+from clusters.models import Attendance, Cluster, Election, EmulationYear, Membership
 from emulation.numbers import format_figure
 from scoring.models import (
     Band,
@@ -154,6 +155,8 @@ SOURCES: list[Source] = [
     Source(Flag, _of_units, per_unit=True),
     Source(Vote, _of_units, per_unit=True),
     Source(Participation, _of_units, per_unit=True),
+    # The reason names the conference; the proposal it raised has its own lines.
+    Source(Attendance, _of_units, per_unit=True, hidden=frozenset({"conference", "deduction"})),
     Source(Scorecard, _of_cluster, subject=lambda r, names: [f"bản {r.version}"]),
     Source(
         Criterion,

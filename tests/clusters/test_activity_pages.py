@@ -31,7 +31,9 @@ def records(world, dated, media_root):
         minutes=pdf(),
         user=None,
     )
-    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
+    conference_record_attendance(
+        conference=conference, statuses={hh.pk: "absent"}, revision=0, user=None
+    )
     pledge_save(
         revision=None,
         cluster=world.cluster_a,

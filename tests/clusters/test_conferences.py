@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from clusters.models import Attendance, Conference
@@ -12,6 +13,7 @@ from clusters.services import conference_record_attendance, conference_save
 from scoring.models import Deduction
 from scoring.results import cluster_results
 from tests.clusters.helpers import membership
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +38,26 @@ def _attendance_url(conference) -> str:
     return reverse("conference_attendance", args=["CUM-A", 2025, conference.pk])
 
 
-def _statuses(world, **by_code) -> dict:
-    """POST data: everyone present except the given unit codes."""
+def _statuses(world, conference=None, **by_code) -> dict:
+    """POST data: everyone present except the given unit codes, from a page
+    loaded just now (the conference's current attendance revision, #11.8)."""
     units = (world.a_head, world.a_deputy, world.a_member, world.a_member2)
     data = {}
+    if conference is not None:
+        data["revision"] = Conference.objects.get(pk=conference.pk).attendance_revision
     for unit in units:
         pk = membership(world, unit).pk
         data[f"status_{pk}"] = by_code.get(unit.code, "present")
         data[f"note_{pk}"] = ""
     return data
+
+
+def _record(conference, statuses, **fields) -> list[Attendance]:
+    """Record attendance as from a page loaded just now (#11.8)."""
+    revision = Conference.objects.get(pk=conference.pk).attendance_revision
+    return conference_record_attendance(
+        conference=conference, statuses=statuses, revision=revision, user=None, **fields
+    )
 
 
 # --- Creating conferences ----------------------------------------------------
@@ -147,7 +160,7 @@ def test_preparatory_one_day_before_is_accepted(world):
 def test_absence_proposes_one_member_duty_deduction(client, world):
     conference = _conference(world)
     client.force_login(world.head)
-    response = client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    response = client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
     assert response.status_code == 302
     deduction = Deduction.objects.get()
     assert deduction.membership == membership(world, world.a_member)
@@ -160,9 +173,9 @@ def test_absence_proposes_one_member_duty_deduction(client, world):
 def test_recording_attendance_again_does_not_duplicate_the_proposal(client, world):
     conference = _conference(world)
     client.force_login(world.head)
-    client.post(_attendance_url(conference), _statuses(world, HH="absent"))
-    client.post(_attendance_url(conference), _statuses(world, HH="absent"))
-    client.post(_attendance_url(conference), _statuses(world, HH="wrong_composition"))
+    client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
+    client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
+    client.post(_attendance_url(conference), _statuses(world, conference, HH="wrong_composition"))
     deduction = Deduction.objects.get()
     assert "không đúng thành phần" in deduction.reason
     assert Attendance.objects.count() == 4
@@ -171,17 +184,15 @@ def test_recording_attendance_again_does_not_duplicate_the_proposal(client, worl
 def test_wrong_composition_also_proposes_a_deduction(world):
     conference = _conference(world)
     lg = membership(world, world.a_member2)
-    conference_record_attendance(
-        conference=conference, statuses={lg.pk: "wrong_composition"}, user=None
-    )
+    _record(conference, {lg.pk: "wrong_composition"})
     assert Deduction.objects.get().membership == lg
 
 
 def test_correcting_to_present_withdraws_a_still_proposed_deduction(world):
     conference = _conference(world)
     hh = membership(world, world.a_member)
-    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
-    conference_record_attendance(conference=conference, statuses={hh.pk: "present"}, user=None)
+    _record(conference, {hh.pk: "absent"})
+    _record(conference, {hh.pk: "present"})
     assert not Deduction.objects.exists()
     assert Attendance.objects.get().deduction is None
 
@@ -189,26 +200,49 @@ def test_correcting_to_present_withdraws_a_still_proposed_deduction(world):
 def test_a_confirmed_deduction_is_left_to_staff(world):
     conference = _conference(world)
     hh = membership(world, world.a_member)
-    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
+    _record(conference, {hh.pk: "absent"})
     Deduction.objects.update(status="confirmed")
-    conference_record_attendance(conference=conference, statuses={hh.pk: "present"}, user=None)
-    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
+    _record(conference, {hh.pk: "present"})
+    _record(conference, {hh.pk: "absent"})
     assert Deduction.objects.get().status == "confirmed"
 
 
 def test_attendance_history_keeps_each_change(world):
     conference = _conference(world)
     hh = membership(world, world.a_member)
-    conference_record_attendance(conference=conference, statuses={hh.pk: "absent"}, user=None)
-    conference_record_attendance(conference=conference, statuses={hh.pk: "present"}, user=None)
+    _record(conference, {hh.pk: "absent"})
+    _record(conference, {hh.pk: "present"})
     statuses = [h.status for h in Attendance.history.order_by("history_date", "history_id")]
     assert statuses[0] == "absent" and statuses[-1] == "present"
+
+
+def test_attendance_recorded_on_the_page_is_in_the_history_with_who_and_why(client, world):
+    conference = _conference(world)
+    client.force_login(world.head)
+    client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
+    client.post(_attendance_url(conference), _statuses(world, conference))
+    rows = Attendance.history.filter(membership__unit=world.a_member).order_by(
+        "history_date", "history_id"
+    )
+    assert [(r.history_user, r.history_change_reason) for r in rows] == [
+        (world.head, "Điểm danh Hội nghị sơ kết 6 tháng: Vắng mặt"),
+        (world.head, "Đề nghị điểm trừ do không tham dự đúng thành phần"),
+        (world.head, "Điểm danh Hội nghị sơ kết 6 tháng: Tham dự đúng thành phần"),
+        (world.head, "Thu hồi đề nghị điểm trừ"),
+    ]
+    # The cluster's Lịch sử page (R35) lists them, for the unit too.
+    for url in (
+        reverse("history", args=["CUM-A", 2025]),
+        reverse("history_unit", args=["CUM-A", 2025, "HH"]),
+    ):
+        page = client.get(url).content.decode()
+        assert "Điểm danh Hội nghị sơ kết 6 tháng: Vắng mặt" in page, url
 
 
 def test_staff_confirmation_counts_the_absence_in_the_results(client, world):
     conference = _conference(world)
     client.force_login(world.head)
-    client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
     deduction = Deduction.objects.get()
     client.force_login(world.staff)
     client.post(reverse("deduction_confirm", args=["CUM-A", 2025, deduction.pk]))
@@ -221,14 +255,14 @@ def test_staff_confirmation_counts_the_absence_in_the_results(client, world):
 def test_only_the_head_records_attendance(client, world, who):
     conference = _conference(world)
     client.force_login(getattr(world, who))
-    response = client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    response = client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
     assert response.status_code == 403
     assert not Attendance.objects.exists() and not Deduction.objects.exists()
 
 
 def test_recording_attendance_needs_login(client, world):
     conference = _conference(world)
-    response = client.post(_attendance_url(conference), _statuses(world, HH="absent"))
+    response = client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert not Attendance.objects.exists()
 
@@ -237,18 +271,14 @@ def test_units_of_another_cluster_cannot_be_recorded(world):
     conference = _conference(world)
     outsider = membership(world, world.b_member)
     with pytest.raises(ValidationError):
-        conference_record_attendance(
-            conference=conference, statuses={outsider.pk: "absent"}, user=None
-        )
+        _record(conference, {outsider.pk: "absent"})
     assert not Deduction.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["member", "head", "staff"])
 def test_members_and_staff_see_the_conference(client, world, who):
     conference = _conference(world)
-    conference_record_attendance(
-        conference=conference, statuses={membership(world, world.a_member).pk: "absent"}, user=None
-    )
+    _record(conference, {membership(world, world.a_member).pk: "absent"})
     client.force_login(getattr(world, who))
     response = client.get(reverse("conference_detail", args=["CUM-A", 2025, conference.pk]))
     assert response.status_code == 200
@@ -303,3 +333,54 @@ def test_an_edit_without_the_revision_is_refused(client, world):
     assert "Hội nghị vừa được người khác sửa" in response.content.decode()
     conference.refresh_from_db()
     assert conference.held_on == date(2025, 7, 15)
+
+
+# --- Two officers recording the same attendance (#11.8) ------------------------
+
+
+def _another_browser(user) -> Client:
+    other = Client()
+    other.force_login(user)
+    return other
+
+
+def test_attendance_from_a_page_gone_stale_is_refused_with_the_current_attendance(client, world):
+    conference = _conference(world)
+    url = _attendance_url(conference)
+    client.force_login(world.head)
+    page = client.get(url).content.decode()
+    assert 'name="revision" value="0"' in page
+    # Meanwhile another officer of the head's unit records Hiệp Hòa absent.
+    clerk = _another_browser(UserFactory(username="vanthu", unit=world.a_head))
+    assert clerk.post(url, _statuses(world, conference, HH="absent")).status_code == 302
+    everyone_present = _statuses(world) | {"revision": "0"}
+    response = client.post(url, everyone_present)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Thành phần tham dự vừa được người khác ghi" in text
+    assert "HH: Vắng mặt" in text and "LG: Tham dự đúng thành phần" in text
+    # The form comes back with the current revision: saving again is deliberate.
+    assert 'name="revision" value="1"' in text
+    hh = Attendance.objects.get(membership__unit=world.a_member)
+    assert hh.status == "absent" and hh.history.count() == 2  # recorded, then its proposal
+    assert Deduction.objects.get().status == "proposed"
+    response = client.post(url, everyone_present | {"revision": "1"})
+    assert response.status_code == 302
+    hh.refresh_from_db()
+    assert hh.status == "present" and not Deduction.objects.exists()
+
+
+def test_attendance_without_the_revision_is_refused(client, world):
+    conference = _conference(world)
+    url = _attendance_url(conference)
+    client.force_login(world.head)
+    response = client.post(url, _statuses(world, HH="absent"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Thành phần tham dự vừa được người khác ghi" in text
+    assert "chưa ghi nhận đơn vị nào" in text
+    assert not Attendance.objects.exists() and not Deduction.objects.exists()
+    _record(conference, {membership(world, world.a_member).pk: "absent"})
+    response = client.post(url, _statuses(world, HH="wrong_composition"))
+    assert "HH: Vắng mặt" in response.content.decode()
+    assert Attendance.objects.get().status == "absent"

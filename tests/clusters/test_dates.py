@@ -249,7 +249,7 @@ def test_a_deadline_is_moved_only_within_the_year(client, world, due):
     client.force_login(world.staff)
     response = client.post(
         reverse("deadlines", args=[2025]),
-        {"deadline": deadline.pk, "due_date": due, "reason": "Lùi"},
+        {"deadline": f"{deadline.pk}:{deadline.revision}", "due_date": due, "reason": "Lùi"},
     )
     assert response.status_code == 200
     assert f"Hạn mới {due} không thuộc năm thi đua 2025" in response.content.decode()
@@ -261,7 +261,11 @@ def test_an_education_deadline_may_fall_in_the_next_calendar_year(client, world)
     year_create(year=2025)
     deadline = Deadline.objects.get(year=world.year, calendar="education", kind="annual_conference")
     client.force_login(world.staff)
-    data = {"deadline": deadline.pk, "due_date": "15/07/2026", "reason": "Theo hướng dẫn của Bộ"}
+    data = {
+        "deadline": f"{deadline.pk}:{deadline.revision}",
+        "due_date": "15/07/2026",
+        "reason": "Theo hướng dẫn của Bộ",
+    }
     assert client.post(reverse("deadlines", args=[2025]), data).status_code == 302
     deadline.refresh_from_db()
     assert deadline.due_date == date(2026, 7, 15)

@@ -4,6 +4,7 @@ reason, other staff read it, units may not see it."""
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from clusters import deadlines, progress
@@ -15,12 +16,27 @@ pytestmark = pytest.mark.django_db
 PAGE = reverse("deadlines", args=[2025])
 
 
+def _another_browser(user) -> Client:
+    """A second browser, logged in as `user`."""
+    other = Client()
+    other.force_login(user)
+    return other
+
+
 def _registration(calendar: str = "standard") -> Deadline:
     return Deadline.objects.get(year__year=2025, calendar=calendar, kind=deadlines.REGISTRATION)
 
 
+def _option(deadline: Deadline) -> str:
+    """The dropdown's value for a deadline: its id and the revision it was
+    shown with, so the revision travels with the deadline chosen (#11.8)."""
+    return f"{deadline.pk}:{deadline.revision}"
+
+
 def _change(client, deadline: Deadline, due: str = "15/04/2025", reason: str = "Lùi hạn"):
-    return client.post(PAGE, {"deadline": deadline.pk, "due_date": due, "reason": reason})
+    """A change from a page loaded just now (the deadline's current revision)."""
+    deadline = Deadline.objects.get(pk=deadline.pk)
+    return client.post(PAGE, {"deadline": _option(deadline), "due_date": due, "reason": reason})
 
 
 @pytest.mark.parametrize("who", ["staff", "other_staff", "admin"])
@@ -126,3 +142,58 @@ def test_a_change_made_outside_the_pages_shows_as_made_by_the_system(client, wor
     response = client.get(PAGE)
     assert response.status_code == 200
     assert "Hệ thống" in response.content.decode()
+
+
+# --- Two staff moving the same deadline from pages loaded before (#11.8) ---------
+
+
+def _selected(page: str, deadline: Deadline) -> bool:
+    return f'<option value="{_option(deadline)}" selected>' in page
+
+
+def test_a_change_from_a_page_gone_stale_is_refused_with_the_current_date(client, world, dated):
+    client.force_login(world.staff)
+    loaded = _registration()
+    page = client.get(PAGE, {"sua": loaded.pk}).content.decode()
+    assert _selected(page, loaded)
+    # Meanwhile another officer moves it (another browser).
+    other = _another_browser(world.admin)
+    assert _change(other, loaded, due="15/04/2025", reason="Theo Công văn 12").status_code == 302
+    data = {"deadline": _option(loaded), "due_date": "30/04/2025", "reason": "Theo Công văn 15"}
+    response = client.post(PAGE, data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Hạn này vừa được người khác thay đổi" in text
+    assert "Đăng ký thi đua (R6), Năm dương lịch: hạn 15/04/2025" in text
+    deadline = _registration()
+    assert (deadline.due_date, deadline.revision) == (date(2025, 4, 15), 2)
+    assert "Theo Công văn 15" not in deadline.history.first().history_change_reason
+    # The form comes back on the same deadline with the current revision:
+    # saving again, after reading the refusal, is deliberate.
+    assert _selected(text, deadline)
+    assert client.post(PAGE, data | {"deadline": _option(deadline)}).status_code == 302
+    assert _registration().due_date == date(2025, 4, 30)
+
+
+def test_the_revision_travels_with_the_deadline_chosen(client, world, dated):
+    client.force_login(world.staff)
+    loaded = _registration()
+    annual = Deadline.objects.get(year__year=2025, calendar="standard", kind="annual_report")
+    page = client.get(PAGE, {"sua": loaded.pk}).content.decode()
+    assert _selected(page, loaded) and f'<option value="{_option(annual)}">' in page
+    _change(_another_browser(world.admin), loaded)
+    # Choosing another option on the same page carries that option's revision.
+    data = {"deadline": _option(annual), "due_date": "15/11/2025", "reason": "Sớm hơn"}
+    assert client.post(PAGE, data).status_code == 302
+    annual.refresh_from_db()
+    assert annual.due_date == date(2025, 11, 15)
+
+
+def test_a_change_without_the_revision_is_refused(client, world, dated):
+    client.force_login(world.staff)
+    data = {"deadline": _registration().pk, "due_date": "15/04/2025", "reason": "Lùi hạn"}
+    response = client.post(PAGE, data)
+    assert response.status_code == 200
+    assert "Hạn này vừa được người khác thay đổi" in response.content.decode()
+    assert _registration().due_date == date(2025, 3, 31)
+    assert _registration().history.count() == 1

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from awards.models import Ballot, Flag, Proposal, ProposalItem, Quota, Vote
+from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES
 
 # A membership reads "unit – role (cluster, year)": these joins keep lists flat.
@@ -9,7 +10,7 @@ MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year
 
 
 @admin.register(Flag)
-class FlagAdmin(SimpleHistoryAdmin):
+class FlagAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     list_display = ("membership", "kind", "reason", "created_by", "created_at")
     list_filter = ("kind", "reason", "membership__year", "membership__cluster")
     list_select_related = (*MEMBERSHIP_JOINS, "created_by")
@@ -25,7 +26,7 @@ class FlagAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Quota)
-class QuotaAdmin(SimpleHistoryAdmin):
+class QuotaAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     formfield_overrides = ADMIN_FIGURES
     list_display = ("cluster", "year", "award", "count", "document")
     list_filter = ("year", "award", "cluster__group", "cluster")
@@ -34,7 +35,7 @@ class QuotaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(SimpleHistoryAdmin):
+class VoteAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     formfield_overrides = ADMIN_FIGURES
     list_display = ("membership", "votes")
     list_filter = ("membership__year", "membership__cluster")

@@ -22,6 +22,7 @@ from clusters.models import (
     Unit,
 )
 from clusters.resources import FORMATS, MembershipResource, UnitResource
+from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES
 
 admin.site.site_header = "Quản trị Thi đua"
@@ -87,7 +88,7 @@ class EmulationYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(SimpleHistoryAdmin):
+class DeadlineAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     list_display = ("year", "calendar", "kind", "due_date")
     list_filter = ("year", "calendar", "kind")
     list_select_related = ("year",)
@@ -115,7 +116,7 @@ class RegistrationTargetInline(admin.TabularInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(SimpleHistoryAdmin):
+class RegistrationAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     list_display = ("membership", "status", "submitted_at")
     list_filter = ("status", "membership__year", "membership__cluster")
     list_select_related = ("membership__unit", "membership__cluster", "membership__year")
@@ -132,7 +133,7 @@ class PledgeSignatureInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(SimpleHistoryAdmin):
+class PledgeAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     list_display = ("cluster", "year", "published_at")
     list_filter = ("year", "cluster")
     list_select_related = ("cluster", "year")
@@ -172,7 +173,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Conference)
-class ConferenceAdmin(SimpleHistoryAdmin):
+class ConferenceAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     list_display = ("cluster", "year", "kind", "title", "held_on", "place")
     list_filter = ("kind", "year", "cluster")
     list_select_related = ("cluster", "year")

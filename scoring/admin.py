@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES
 from scoring import services
 from scoring.models import (
@@ -209,7 +210,7 @@ class CriterionAddForm(forms.ModelForm):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(RevisionCheckedAdmin, admin.ModelAdmin):
     formfield_overrides = ADMIN_FIGURES
     """A draft's criterion may be reworded, reweighted or rescored here; the
     tree (code, section, parent) changes through the services (R17), and
@@ -295,7 +296,7 @@ class CriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(SimpleHistoryAdmin):
+class ScoreAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     formfield_overrides = ADMIN_FIGURES
     list_display = (
         "membership",
@@ -367,7 +368,7 @@ class DeductionAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ParticipationAdmin(RevisionCheckedAdmin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Shown only: a fact changes through the online work, an import, or the
     participation page with a reason (R27, R35), never silently here."""
 

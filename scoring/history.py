@@ -1,8 +1,9 @@
 """The audit trail of a cluster's year, or of one unit's (R35): every recorded
 change of scores (own and agreed figures), evidence, sheets, bonuses,
 deductions, flags, votes and participation of the units, and of the cluster's
-scorecards (with the criteria and bands of their drafts), agreement, quotas,
-ballot and proposal, with who, when, old → new value and why.
+scorecards (with the criteria and bands of their drafts, and the members'
+positions on them), agreement, quotas, ballot and proposal, with who, when,
+old → new value and why.
 
 Each kind of entry is a `Source` in SOURCES: a model audited by simple-history
 and the filter that finds its history rows for a scope. Adding a kind of entry
@@ -45,6 +46,7 @@ from scoring.models import (
     Score,
     ScoreAgreement,
     Scorecard,
+    ScorecardPosition,
     Sheet,
 )
 from scoring.services import BUILT_WITH_SCORECARD
@@ -155,6 +157,7 @@ SOURCES: list[Source] = [
     Source(Vote, _of_units, per_unit=True),
     Source(Participation, _of_units, per_unit=True),
     Source(Scorecard, _of_cluster, subject=lambda r, names: [f"bản {r.version}"]),
+    Source(ScorecardPosition, _of_units, per_unit=True, hidden=frozenset({"scorecard"})),
     Source(
         Criterion,
         lambda scope: Q(scorecard_id__in=_scorecards(scope)),

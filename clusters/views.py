@@ -864,8 +864,10 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     clusters = get_clusters_for_staff(request.user)
     found = (
-        ReminderSent.objects.filter(deadline__year=emulation_year, membership__cluster__in=clusters)
-        .select_related("deadline", "membership__unit", "membership__cluster")
+        ReminderSent.objects.filter(
+            membership__year=emulation_year, membership__cluster__in=clusters
+        )
+        .select_related("deadline", "conference", "membership__unit", "membership__cluster")
         .order_by("-claimed_at", "pk")
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))

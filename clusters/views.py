@@ -64,7 +64,7 @@ from clusters.models import (
     Report,
 )
 from emulation.uploads import extension
-from scoring.models import Deduction, Participation
+from scoring.models import Deduction, Participation, Scorecard
 
 
 @login_required
@@ -111,7 +111,28 @@ def _unit_home(request: HttpRequest, year) -> HttpResponse:
     return render(
         request,
         "clusters/home_unit.html",
-        {"year": year, "membership": membership, "members": members},
+        {
+            "year": year,
+            "membership": membership,
+            "members": members,
+            "asked": _scorecard_asking(membership) if membership else None,
+        },
+    )
+
+
+def _scorecard_asking(membership: Membership) -> Scorecard | None:
+    """The draft scorecard out for the members' discussion [II.1] that this
+    unit (not the head's, which drafted it) has not given its position on."""
+    if membership.role == Membership.Role.HEAD:
+        return None
+    return (
+        Scorecard.objects.filter(
+            cluster_id=membership.cluster_id,
+            year_id=membership.year_id,
+            status=Scorecard.Status.CONSULTING,
+        )
+        .exclude(positions__membership=membership)
+        .first()
     )
 
 

@@ -383,3 +383,17 @@ def test_the_positions_and_their_voiding_are_in_the_history_page(world, client, 
     assert "Trưởng cụm, khối mở lại dự thảo: Sửa phần II" in page
     unit_page = text(client.get(reverse("history_unit", args=["CUM-A", 2025, "HH"])))
     assert "Tiêu chí I.3 nên rõ." in unit_page
+
+
+def test_a_members_home_asks_for_its_position_until_it_gave_one(world, client, consulting):
+    client.force_login(world.member)
+    asked = "Trưởng cụm, khối đang lấy ý kiến các thành viên về dự thảo bảng chấm điểm"
+
+    page = text(client.get(reverse("home")))
+    assert asked in page
+    assert f'href="{PAGE}#y-kien-cua-don-vi"' in client.get(reverse("home")).content.decode()
+
+    record(world, consulting, world.a_member, world.member)
+    assert asked not in text(client.get(reverse("home")))
+    client.force_login(world.head)
+    assert asked not in text(client.get(reverse("home")))

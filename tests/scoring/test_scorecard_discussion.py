@@ -295,6 +295,11 @@ def test_a_stale_position_on_the_page_names_the_current_one(world, client, consu
     assert response.status_code == 200
     assert "vừa được người khác thay đổi" in text(response)
     assert consulting.positions.get().stance == Stance.AGREE
+    # The form shown again carries the current revision: saving it now replaces.
+    assert 'name="revision" value="1"' in response.content.decode()
+    again = {"stance": "disagree", "comment": "Không", "revision": "1"}
+    assert client.post(url("scorecard_position"), again).status_code == 302
+    assert consulting.positions.get().stance == Stance.DISAGREE
 
 
 def test_a_position_over_the_limit_is_refused_on_the_page(world, client, consulting):

@@ -402,3 +402,27 @@ def test_a_members_home_asks_for_its_position_until_it_gave_one(world, client, c
     assert asked not in text(client.get(reverse("home")))
     client.force_login(world.head)
     assert asked not in text(client.get(reverse("home")))
+
+
+def test_the_guiding_authority_sees_the_members_positions_with_the_draft(world, client):
+    # Issue 13: the positions are "shown to the head and to Sở Nội vụ with the
+    # draft"; the guiding authority that forwards it [IV.2] reads them too.
+    draft = services.scorecard_create_from_framework(
+        cluster=world.cluster_b, year=world.year, user=world.other_head
+    )
+    services.scorecard_open_discussion(scorecard=draft, user=world.other_head)
+    services.scorecard_position_record(
+        scorecard=draft,
+        membership=Membership.objects.get(year=world.year, unit=world.b_member),
+        user=world.other_member,
+        stance=Stance.COMMENTS,
+        comment="Tiêu chí II.2 nên chấm theo mức.",
+        revision=None,
+    )
+    services.scorecard_submit(scorecard=draft, user=world.other_head)
+    client.force_login(world.other_staff)
+
+    page = text(client.get("/bang-diem/KHOI-B/2025/"))
+
+    assert "Trường THPT Giáp Hải Nhất trí, có góp ý Tiêu chí II.2 nên chấm theo mức." in page
+    assert "Ý kiến các thành viên: 1 nhất trí có góp ý" in page

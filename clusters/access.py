@@ -243,6 +243,17 @@ def get_cluster_membership(user, code: str, year: EmulationYear) -> Membership:
     return membership
 
 
+def get_cluster_member_asked(user, code: str, year: EmulationYear) -> Membership:
+    """A member unit giving its own position on the cluster's draft scorecard
+    [II.1]: every unit of the cluster's year but the head's, which drafted it."""
+    membership = get_cluster_membership(user, code, year)
+    if membership.role == Membership.Role.HEAD:
+        raise PermissionDenied(
+            "Đơn vị trưởng cụm, khối dự thảo bảng chấm điểm; các thành viên khác cho ý kiến."
+        )
+    return membership
+
+
 def get_member_for_overseer(
     user, code: str, year: EmulationYear, unit_code: str
 ) -> tuple[Seat, Membership]:

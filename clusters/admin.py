@@ -191,7 +191,13 @@ class ElectionAdmin(SimpleHistoryAdmin):
 
 @admin.register(ReminderSent)
 class ReminderSentAdmin(admin.ModelAdmin):
-    list_display = ("deadline", "membership", "offset", "claimed_at", "sent_at")
-    list_filter = ("offset", "deadline__year", "deadline__kind")
-    list_select_related = ("deadline__year", "membership__unit", "membership__cluster")
+    list_display = ("deadline", "conference", "membership", "offset", "claimed_at", "sent_at")
+    list_filter = ("offset", "membership__year", "deadline__kind")
+    list_select_related = (
+        "deadline__year",
+        "conference__year",
+        "conference__cluster",
+        "membership__unit",
+        "membership__cluster",
+    )
     search_fields = ("membership__unit__code", "membership__unit__name")

@@ -785,7 +785,22 @@ class ReminderSent(models.Model):
     """
 
     deadline = models.ForeignKey(
-        Deadline, verbose_name="hạn", on_delete=models.CASCADE, related_name="reminders"
+        Deadline,
+        verbose_name="hạn",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    # The pledge has no Deadline row: it is due on the day of the previous
+    # year's annual conference, where it is signed (participation.pledge_due_on).
+    conference = models.ForeignKey(
+        "Conference",
+        verbose_name="hội nghị ký giao ước",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pledge_reminders",
     )
     membership = models.ForeignKey(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="reminders"
@@ -804,11 +819,27 @@ class ReminderSent(models.Model):
             models.UniqueConstraint(
                 fields=["deadline", "membership", "offset"],
                 name="reminder_once_per_deadline_unit_offset",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["conference", "membership", "offset"],
+                name="reminder_once_per_pledge_conference_unit_offset",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) ^ Q(conference__isnull=True),
+                name="reminder_of_a_deadline_or_a_pledge_conference",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Nhắc {self.deadline} cho {self.membership.unit.code} ({self.offset_label})"
+        return f"Nhắc {self.label} cho {self.membership.unit.code} ({self.offset_label})"
+
+    @property
+    def label(self) -> str:
+        return self.deadline.get_kind_display() if self.deadline else "Ký giao ước thi đua"
+
+    @property
+    def due_date(self) -> date:
+        return self.deadline.due_date if self.deadline else self.conference.held_on
 
     @property
     def offset_label(self) -> str:

@@ -9,10 +9,10 @@ Two items have no date of their own in R5–R10. The pledge is signed at the
 previous year's annual conference, so it is due on that conference's day
 (`participation.pledge_due_on`); without one the seed's pairing ([I.2.3]: a
 member "ký giao ước và đăng ký tham gia thi đua" together) makes it due with
-the registration (R6). A pledge dated by a conference has no `Deadline` row,
-so R14's reminders (one per deadline) do not write about it. A member "tự chấm điểm …
-và gửi báo cáo kết quả … của năm", so the self-scoring sheet is due with the
-annual report (R10).
+the registration (R6). A pledge dated by a conference has no `Deadline` row;
+R14's reminders of it are counted from that conference's day. A member "tự
+chấm điểm … và gửi báo cáo kết quả … của năm", so the self-scoring sheet is
+due with the annual report (R10).
 
 A conference counts only inside the month the seed places it in
 (`deadlines.window_opens`, R8, R9): held before, it is early ("sớm") and not
@@ -263,8 +263,9 @@ def items(
 def outstanding(
     year: EmulationYear, today: date, *, memberships: QuerySet[Membership] | None = None
 ) -> list[Item]:
-    """The items of the year not done yet that have a due date: what reminders are about."""
-    return [i for i in items(year, today, memberships=memberships) if not i.done and i.deadline]
+    """The items of the year not done yet that have a due date (a deadline's,
+    or the pledge's conference day): what reminders are about."""
+    return [i for i in items(year, today, memberships=memberships) if not i.done and i.due_date]
 
 
 def unit_lines(membership: Membership, today: date) -> list[Line]:

@@ -16,13 +16,14 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from clusters import progress
-from clusters.models import Deadline, EmulationYear, Membership, ReminderSent
+from clusters.models import Conference, EmulationYear, Membership, ReminderSent
 from emulation.models import User
 
 # Days before the due date; -1 is the day after it (R14).
@@ -56,32 +57,64 @@ def reminders_due(
         for late in range(CATCH_UP_DAYS, -1, -1)
         for o in OFFSETS
     }
-    years = EmulationYear.objects.filter(deadlines__due_date__in=offsets).distinct()
-    wanted: dict[tuple[int, int], int] = {}
+    # A year's pledge is due on the day of the previous year's annual
+    # conference (participation.pledge_due_on), which no Deadline row holds.
+    conferences = Conference.objects.filter(kind=Conference.Kind.ANNUAL, held_on__in=offsets)
+    years = EmulationYear.objects.filter(
+        Q(deadlines__due_date__in=offsets) | Q(year__in=[y + 1 for y in _years_of(conferences)])
+    ).distinct()
+    wanted: dict[tuple[int | None, int | None, int], int] = {}
     unit_of: dict[int, int] = {}
     for year in years:
+        pledge_conferences = _pledge_conferences(year)
         for item in progress.outstanding(year, today):
             offset = offsets.get(item.due_date)
-            if offset is not None:
-                wanted[(item.deadline.pk, item.membership.pk)] = offset
-                unit_of[item.membership.pk] = item.membership.unit_id
+            if offset is None:
+                continue
+            if item.deadline is not None:
+                key = (item.deadline.pk, None, item.membership.pk)
+            else:
+                conference = pledge_conferences[item.membership.cluster_id]
+                key = (None, conference.pk, item.membership.pk)
+            wanted[key] = offset
+            unit_of[item.membership.pk] = item.membership.unit_id
     reachable = set(_recipients(unit_of.values()).values_list("unit_id", flat=True))
     claimed = []
-    for (deadline_id, membership_id), offset in wanted.items():
+    for (deadline_id, conference_id, membership_id), offset in wanted.items():
         if unit_of[membership_id] not in reachable:
             continue
         reminder = reminder_claim(
-            deadline_id=deadline_id, membership_id=membership_id, offset=offset, send=send
+            deadline_id=deadline_id,
+            conference_id=conference_id,
+            membership_id=membership_id,
+            offset=offset,
+            send=send,
         )
         if reminder is not None:
             claimed.append(reminder.pk)
     return claimed + reminders_reclaim(today=today, now=now, send=send)
 
 
+def _years_of(conferences) -> list[int]:
+    return list(conferences.values_list("year__year", flat=True).distinct())
+
+
+def _pledge_conferences(year: EmulationYear) -> dict[int, Conference]:
+    """Cluster → the annual conference of the year before, where `year`'s pledge is signed."""
+    found = Conference.objects.filter(year__year=year.year - 1, kind=Conference.Kind.ANNUAL)
+    return {conference.cluster_id: conference for conference in found}
+
+
 def reminder_claim(
-    *, deadline_id: int, membership_id: int, offset: int, send: Send | None = None
+    *,
+    deadline_id: int | None,
+    membership_id: int,
+    offset: int,
+    conference_id: int | None = None,
+    send: Send | None = None,
 ) -> ReminderSent | None:
-    """Insert the reminder's row, or None when another run already has it.
+    """Insert the reminder's row, or None when another run already has it. It
+    is about a deadline, or about the pledge signed at a conference.
 
     The INSERT runs in its own transaction (a savepoint when called inside
     one): on PostgreSQL a second worker's INSERT waits on the unique index
@@ -90,7 +123,10 @@ def reminder_claim(
     try:
         with transaction.atomic():
             reminder = ReminderSent.objects.create(
-                deadline_id=deadline_id, membership_id=membership_id, offset=offset
+                deadline_id=deadline_id,
+                conference_id=conference_id,
+                membership_id=membership_id,
+                offset=offset,
             )
             _send_on_commit(send, reminder.pk)
     except IntegrityError:
@@ -101,9 +137,11 @@ def reminder_claim(
 def reminders_reclaim(*, today: date, now: datetime, send: Send | None = None) -> list[int]:
     """Take again the claims whose send never succeeded, for up to RETRY_DAYS
     after their day."""
-    stale = ReminderSent.objects.filter(
-        sent_at__isnull=True, claimed_at__lt=now - RECLAIM_AFTER
-    ).values_list("pk", "offset", "deadline__due_date")
+    stale = (
+        ReminderSent.objects.filter(sent_at__isnull=True, claimed_at__lt=now - RECLAIM_AFTER)
+        .annotate(due=Coalesce("deadline__due_date", "conference__held_on"))
+        .values_list("pk", "offset", "due")
+    )
     return [
         pk
         for pk, offset, due in stale
@@ -142,7 +180,7 @@ def reminder_send(*, reminder_id: int, today: date | None = None) -> bool:
     today = today or timezone.localdate()
     reminder = (
         ReminderSent.objects.select_for_update(of=("self",))
-        .select_related("deadline")
+        .select_related("deadline", "conference")
         .filter(pk=reminder_id)
         .first()
     )
@@ -156,13 +194,14 @@ def reminder_send(*, reminder_id: int, today: date | None = None) -> bool:
         for item in progress.outstanding(
             membership.year, today, memberships=Membership.objects.filter(pk=membership.pk)
         )
-        if item.deadline.pk == reminder.deadline_id
+        if (item.deadline.pk if item.deadline else None) == reminder.deadline_id
+        and (reminder.deadline_id is not None or item.kind == progress.PLEDGE)
     ]
     recipients = list(_recipients([membership.unit_id]).values_list("email", flat=True))
     if not pending or not recipients:
         reminder.delete()
         return False
-    _message(reminder.deadline, membership, pending, recipients, today).send()
+    _message(reminder.due_date, membership, pending, recipients, today).send()
     reminder.sent_at = timezone.now()
     reminder.save(update_fields=["sent_at"])
     return True
@@ -181,20 +220,20 @@ def todo_url(year: EmulationYear) -> str:
 
 
 def _message(
-    deadline: Deadline,
+    due_date: date,
     membership: Membership,
     pending: list[progress.Item],
     recipients: list[str],
     today: date,
 ) -> EmailMultiAlternatives:
-    days = (deadline.due_date - today).days
+    days = (due_date - today).days
     context = {
         "unit": membership.unit,
         "cluster": membership.cluster,
         "year": membership.year,
         "items": [item.label for item in pending],
         "title": "; ".join(item.label for item in pending),
-        "due_date": deadline.due_date,
+        "due_date": due_date,
         "days": days,
         "days_text": progress.days_text(days),
         "late": days < 0,

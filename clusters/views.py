@@ -65,7 +65,7 @@ from clusters.models import (
     Report,
 )
 from emulation.uploads import extension
-from scoring.models import Deduction, Participation
+from scoring.models import Deduction, Participation, Scorecard
 
 
 @login_required
@@ -112,7 +112,28 @@ def _unit_home(request: HttpRequest, year) -> HttpResponse:
     return render(
         request,
         "clusters/home_unit.html",
-        {"year": year, "membership": membership, "members": members},
+        {
+            "year": year,
+            "membership": membership,
+            "members": members,
+            "asked": _scorecard_asking(membership) if membership else None,
+        },
+    )
+
+
+def _scorecard_asking(membership: Membership) -> Scorecard | None:
+    """The draft scorecard out for the members' discussion [II.1] that this
+    unit (not the head's, which drafted it) has not given its position on."""
+    if membership.role == Membership.Role.HEAD:
+        return None
+    return (
+        Scorecard.objects.filter(
+            cluster_id=membership.cluster_id,
+            year_id=membership.year_id,
+            status=Scorecard.Status.CONSULTING,
+        )
+        .exclude(positions__membership=membership)
+        .first()
     )
 
 
@@ -878,8 +899,10 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     clusters = get_clusters_for_staff(request.user)
     found = (
-        ReminderSent.objects.filter(deadline__year=emulation_year, membership__cluster__in=clusters)
-        .select_related("deadline", "membership__unit", "membership__cluster")
+        ReminderSent.objects.filter(
+            membership__year=emulation_year, membership__cluster__in=clusters
+        )
+        .select_related("deadline", "conference", "membership__unit", "membership__cluster")
         .order_by("-claimed_at", "pk")
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))

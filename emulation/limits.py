@@ -28,6 +28,9 @@ CRITERION_TITLE = 500
 CRITERION_NOTE = 1000
 # A reason, comment or note written in a box: a few sentences (R35's "why").
 REASON = 1000
+# A member unit's position on the draft scorecard [II.1]: its comments may go
+# through several criteria, a little more than a reason's few sentences.
+POSITION_COMMENT = 2000
 # Phụ lục 01, the registration: the objectives (I) and the other targets (II.2)
 # are a paragraph each; a main target (II.1) is one sentence, and a unit
 # registers at most so many of them.

@@ -8,7 +8,7 @@ from emulation import limits
 from emulation.forms import LimitedCharField
 from emulation.numbers import VietnameseDecimalField, VietnameseIntegerField, column_limit
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
-from scoring.models import FIGURES, Criterion, Direction, Method
+from scoring.models import FIGURES, Criterion, Direction, Method, ScorecardPosition
 from scoring.services import BandInput
 from scoring.sheets import METHOD_FIGURES
 
@@ -233,6 +233,42 @@ class GuidanceNoteForm(forms.Form):
     def __init__(self, *args, required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].required = required
+
+
+class DiscussionReasonForm(forms.Form):
+    """The head's reason: for taking the draft back from the members, or for
+    submitting it before every member agreed [II.1]."""
+
+    reason = LimitedCharField(
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, label: str, required: bool, help_text: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].required = required
+        self.fields["reason"].help_text = help_text
+
+
+class PositionForm(forms.Form):
+    """A member unit's position on the draft scorecard [II.1]."""
+
+    stance = forms.ChoiceField(
+        label="Ý kiến của đơn vị",
+        choices=ScorecardPosition.Stance.choices,
+        widget=forms.RadioSelect,
+    )
+    comment = LimitedCharField(
+        label="Nội dung góp ý",
+        max_length=limits.POSITION_COMMENT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Bắt buộc khi nhất trí có góp ý hoặc không nhất trí; trưởng cụm, khối và "
+        "Sở Nội vụ đọc ý kiến này cùng dự thảo.",
+    )
+    # The revision of the unit's position the page was loaded with; blank: none yet (#11.8).
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 # ---------------------------------------------------------------------------

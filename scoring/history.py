@@ -2,8 +2,8 @@
 change of scores (own and agreed figures), evidence, sheets, bonuses,
 deductions, flags, votes, participation and conference attendance of the
 units, and of the cluster's scorecards (with the criteria and bands of their
-drafts), agreement, quotas, ballot and proposal, with who, when, old → new
-value and why.
+drafts, and the members' positions on them), agreement, quotas, ballot and
+proposal, with who, when, old → new value and why.
 
 Each kind of entry is a `Source` in SOURCES: a model audited by simple-history
 and the filter that finds its history rows for a scope. Adding a kind of entry
@@ -46,6 +46,7 @@ from scoring.models import (
     Score,
     ScoreAgreement,
     Scorecard,
+    ScorecardPosition,
     Sheet,
 )
 from scoring.services import BUILT_WITH_SCORECARD
@@ -158,6 +159,7 @@ SOURCES: list[Source] = [
     # The reason names the conference; the proposal it raised has its own lines.
     Source(Attendance, _of_units, per_unit=True, hidden=frozenset({"conference", "deduction"})),
     Source(Scorecard, _of_cluster, subject=lambda r, names: [f"bản {r.version}"]),
+    Source(ScorecardPosition, _of_units, per_unit=True, hidden=frozenset({"scorecard"})),
     Source(
         Criterion,
         lambda scope: Q(scorecard_id__in=_scorecards(scope)),

@@ -107,6 +107,8 @@ class Scorecard(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Dự thảo"
+        # The members discuss the draft before it is submitted [II.1] (issue 13).
+        CONSULTING = "consulting", "Đang lấy ý kiến các thành viên"
         SUBMITTED = "submitted", "Đã trình cơ quan hướng dẫn"
         # The guiding authority sent it on to Sở Nội vụ [IV.2] (issue 13).
         FORWARDED = "forwarded", "Cơ quan hướng dẫn đã chuyển Sở Nội vụ"
@@ -139,6 +141,12 @@ class Scorecard(models.Model):
         max_length=limits.REASON,
         help_text="Ý kiến mới nhất; các ý kiến trước còn trong lịch sử.",
     )
+    discussion_note = models.TextField(
+        "giải trình của trưởng cụm, khối",
+        blank=True,
+        max_length=limits.REASON,
+        help_text="Khi trình mà chưa đủ ý kiến nhất trí của các thành viên.",
+    )
     cluster_bonus_max = PointsField(
         "điểm thưởng tối đa của cụm, khối (R23)",
         default=Decimal(5),
@@ -156,6 +164,7 @@ class Scorecard(models.Model):
         constraints = [
             limits.length_check("scoring_scorecard", "return_reason", limits.REASON),
             limits.length_check("scoring_scorecard", "guidance_note", limits.REASON),
+            limits.length_check("scoring_scorecard", "discussion_note", limits.REASON),
             models.UniqueConstraint(
                 fields=["cluster", "year", "version"], name="scorecard_unique_version"
             ),
@@ -177,6 +186,59 @@ class Scorecard(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+
+
+class ScorecardPosition(models.Model):
+    """A member unit's position on a draft of its cluster's scorecard: the seed
+    has the scorecard "phải được các thành viên trong cụm, khối thi đua thảo
+    luận thống nhất" before Sở Nội vụ agrees it [II.1] (issue 13). One per
+    member unit and scorecard version; the positions of a round the head takes
+    back are deleted, their history kept (R35)."""
+
+    class Stance(models.TextChoices):
+        AGREE = "agree", "Nhất trí"
+        COMMENTS = "comments", "Nhất trí, có góp ý"
+        DISAGREE = "disagree", "Không nhất trí"
+
+    scorecard = models.ForeignKey(
+        Scorecard,
+        verbose_name="bảng chấm điểm",
+        on_delete=models.CASCADE,
+        related_name="positions",
+    )
+    membership = models.ForeignKey(
+        Membership,
+        verbose_name="đơn vị",
+        on_delete=models.CASCADE,
+        related_name="scorecard_positions",
+    )
+    stance = models.CharField("ý kiến", max_length=10, choices=Stance.choices)
+    comment = models.TextField("nội dung góp ý", blank=True, max_length=limits.POSITION_COMMENT)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("ghi lúc")
+    # Bumped on every save; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ý kiến về dự thảo bảng chấm điểm"
+        verbose_name_plural = "ý kiến về dự thảo bảng chấm điểm"
+        ordering = ["scorecard", "membership__unit__code"]
+        constraints = [
+            limits.length_check("scoring_scorecardposition", "comment", limits.POSITION_COMMENT),
+            models.UniqueConstraint(
+                fields=["scorecard", "membership"], name="scorecard_position_one_per_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ý kiến của {self.membership.unit.code} về {self.scorecard}"
 
 
 class Criterion(models.Model):

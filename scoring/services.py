@@ -15,6 +15,7 @@ from itertools import count
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max, Q
+from django.utils import timezone
 from simple_history.utils import (
     bulk_create_with_history,
     bulk_update_with_history,
@@ -22,8 +23,8 @@ from simple_history.utils import (
 )
 
 from clusters.access import is_guiding_staff, is_staff_of, is_standing_staff
-from clusters.models import Cluster, EmulationYear, RegistrationTarget
-from emulation import audit
+from clusters.models import Cluster, EmulationYear, Membership, RegistrationTarget
+from emulation import audit, limits
 from emulation.models import User
 from scoring import engine
 from scoring.models import (
@@ -36,12 +37,15 @@ from scoring.models import (
     Method,
     Score,
     Scorecard,
+    ScorecardPosition,
 )
 
 Status = Scorecard.Status
+Stance = ScorecardPosition.Stance
 # At most one scorecard of a cluster's year is on its way to being issued (R18).
 OPEN_STATUSES = (
     Status.DRAFT,
+    Status.CONSULTING,
     Status.SUBMITTED,
     Status.FORWARDED,
     Status.RETURNED,
@@ -870,20 +874,243 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
 # Approval (R18) with its audit trail (R35)
 
 
+# The seed [II.1]: concretising or adding criteria "phải được các thành viên
+# trong cụm, khối thi đua thảo luận thống nhất, được Cơ quan thường trực Hội
+# đồng TĐKT tỉnh nhất trí trước khi ban hành bảng chấm điểm". So the head opens
+# its valid draft to the members (CONSULTING, read-only); each member unit but
+# the head's, which drafted it, records its position; the head submits once
+# every member agreed ("thống nhất"), or, when some gave none or disagree,
+# with its reason, which Sở Nội vụ reads next to their positions: a member's
+# silence or refusal does not block the cluster, Sở Nội vụ decides. Taking the
+# draft back to change it deletes the positions given (their history stays),
+# since they were given on a text that changes; so does a new round after the
+# scorecard was returned.
+DISCUSS_FIRST = (
+    "Trưởng cụm, khối cần đưa dự thảo ra lấy ý kiến các thành viên trước khi trình duyệt "
+    "(R18): bảng chấm điểm “phải được các thành viên trong cụm, khối thi đua thảo luận thống "
+    "nhất” (Phần II.1)."
+)
+
+
 @transaction.atomic
-def scorecard_submit(*, scorecard: Scorecard, user: User) -> Scorecard:
-    """Draft or returned → submitted to the authority, once the scorecard is valid."""
+def scorecard_open_discussion(*, scorecard: Scorecard, user: User) -> Scorecard:
+    """Draft or returned → the members' discussion, once the scorecard is valid
+    (R17); from now on the head changes it only by taking it back [II.1]."""
     _lock(scorecard)
     if scorecard.status not in {Status.DRAFT, Status.RETURNED}:
         raise ValidationError(
-            "Chỉ bảng chấm điểm dự thảo hoặc bị trả lại mới được trình duyệt (R18)."
+            "Chỉ bảng chấm điểm dự thảo hoặc bị trả lại mới được đưa ra lấy ý kiến (R18)."
         )
     errors = scorecard_validate(scorecard)
     if errors:
         raise ValidationError(errors)
+    _void_positions(scorecard, user=user, reason="Bắt đầu lượt lấy ý kiến mới")
+    scorecard.discussion_note = ""
+    _move(scorecard, Status.CONSULTING, user=user, action="Lấy ý kiến các thành viên")
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_reopen(*, scorecard: Scorecard, user: User, reason: str) -> Scorecard:
+    """The members' discussion → draft, for the head to change it; the
+    positions given so far are void (deleted, with the reason in their
+    history) and the members are asked again when it is reopened [II.1]."""
+    _lock(scorecard)
+    if scorecard.status != Status.CONSULTING:
+        raise ValidationError("Chỉ mở lại dự thảo đang lấy ý kiến các thành viên (R18).")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do mở lại dự thảo để sửa.")
+    _void_positions(scorecard, user=user, reason=f"Trưởng cụm, khối mở lại dự thảo: {reason}")
+    _move(scorecard, Status.DRAFT, user=user, action="Mở lại dự thảo", why=reason)
+    return scorecard
+
+
+def _void_positions(scorecard: Scorecard, *, user: User, reason: str) -> None:
+    audit.delete_all(
+        ScorecardPosition.objects.filter(scorecard=scorecard), user=user, reason=reason
+    )
+
+
+def consulted_members(scorecard: Scorecard) -> list[Membership]:
+    """The member units asked for their position: all of the cluster's year but
+    the head's, which drafted the scorecard [II.1]."""
+    return list(
+        Membership.objects.filter(cluster_id=scorecard.cluster_id, year_id=scorecard.year_id)
+        .exclude(role=Membership.Role.HEAD)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """The members' positions on one scorecard version, unit by unit."""
+
+    rows: list[tuple[Membership, ScorecardPosition | None]]
+
+    def _codes(self, test) -> list[str]:
+        return [m.unit.code for m, position in self.rows if test(position)]
+
+    @property
+    def missing(self) -> list[str]:
+        return self._codes(lambda p: p is None)
+
+    @property
+    def disagreeing(self) -> list[str]:
+        return self._codes(lambda p: p is not None and p.stance == Stance.DISAGREE)
+
+    @property
+    def agreed(self) -> bool:
+        """Every member agreed, with or without comments: "thống nhất" [II.1]."""
+        return not self.missing and not self.disagreeing
+
+    @property
+    def summary(self) -> str:
+        counts = [
+            (sum(1 for _, p in self.rows if p is not None and p.stance == stance), label)
+            for stance, label in (
+                (Stance.AGREE, "nhất trí"),
+                (Stance.COMMENTS, "nhất trí có góp ý"),
+                (Stance.DISAGREE, "không nhất trí"),
+            )
+        ] + [(len(self.missing), "chưa có ý kiến")]
+        return "Ý kiến các thành viên: " + ", ".join(
+            f"{count} {label}" for count, label in counts if count
+        )
+
+
+def scorecard_discussion(scorecard: Scorecard) -> Discussion:
+    """Each member unit asked, with its position on this version (or None)."""
+    positions = {
+        p.membership_id: p
+        for p in scorecard.positions.select_related("recorded_by", "membership__unit")
+    }
+    return Discussion([(m, positions.get(m.pk)) for m in consulted_members(scorecard)])
+
+
+class StalePosition(ValidationError):
+    """A position saved from a page whose revision someone else has since replaced."""
+
+    def __init__(self, position: ScorecardPosition | None) -> None:
+        self.position = position
+        if position is None:
+            current = "không còn (dự thảo đã được mở lại)"
+        else:
+            note = f"; góp ý: “{position.comment}”" if position.comment else ""
+            current = f"“{position.get_stance_display()}”{note}"
+        super().__init__(
+            f"Ý kiến của đơn vị vừa được người khác thay đổi; hiện tại: {current}. "
+            "Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
+@transaction.atomic
+def scorecard_position_record(
+    *,
+    scorecard: Scorecard,
+    membership: Membership,
+    user: User,
+    stance: str,
+    comment: str,
+    revision: int | None,
+) -> ScorecardPosition:
+    """A member unit's position on the draft under discussion [II.1], by its
+    own user: agree, agree with comments, or disagree (both with the words).
+    `revision` is the position's revision the page was loaded with (None when
+    the unit had none): of two saves from the same page the second is refused
+    with the current position (StalePosition)."""
+    if (
+        membership.cluster_id != scorecard.cluster_id
+        or membership.year_id != scorecard.year_id
+        or user.unit_id != membership.unit_id
+    ):
+        raise PermissionDenied("Mỗi đơn vị thành viên chỉ ghi ý kiến của chính mình.")
+    if membership.role == Membership.Role.HEAD:
+        raise PermissionDenied(
+            "Đơn vị trưởng cụm, khối dự thảo bảng chấm điểm; các thành viên khác cho ý kiến."
+        )
+    _lock(scorecard)
+    if scorecard.status != Status.CONSULTING:
+        if scorecard.status in {Status.DRAFT, Status.RETURNED}:
+            raise ValidationError("Trưởng cụm, khối chưa đưa ra lấy ý kiến dự thảo này.")
+        raise ValidationError(
+            f"Bảng chấm điểm bản {scorecard.version} đã trình hoặc đã ban hành; "
+            "không ghi ý kiến được nữa."
+        )
+    if stance not in Stance.values:
+        raise ValidationError("Ý kiến không hợp lệ.")
+    comment = (comment or "").strip()
+    if stance != Stance.AGREE and not comment:
+        raise ValidationError("Cần ghi ý kiến góp ý hoặc lý do không nhất trí.")
+    if len(comment) > limits.POSITION_COMMENT:
+        raise ValidationError(
+            f"Nội dung góp ý tối đa {limits.POSITION_COMMENT} ký tự (hiện có {len(comment)})."
+        )
+    position = (
+        ScorecardPosition.objects.select_for_update(of=("self",))
+        .filter(scorecard=scorecard, membership=membership)
+        .first()
+    )
+    if (position.revision if position else None) != revision:
+        raise StalePosition(position)
+    position = position or ScorecardPosition(scorecard=scorecard, membership=membership, revision=0)
+    position.stance = stance
+    position.comment = comment
+    position.recorded_by = user
+    position.recorded_at = timezone.now()
+    position.revision += 1
+    audit.save(
+        position,
+        user=user,
+        reason=f"Ý kiến của {membership.unit.code} về bảng chấm điểm bản {scorecard.version}: "
+        f"{position.get_stance_display()}",
+    )
+    return position
+
+
+@transaction.atomic
+def scorecard_submit(*, scorecard: Scorecard, user: User, reason: str = "") -> Scorecard:
+    """The members' discussion → submitted to the authority, once the scorecard
+    is valid and the members agreed it, or with the head's reason why not all
+    did [II.1]; the positions go with it (its history names them)."""
+    _lock(scorecard)
+    if scorecard.status in {Status.DRAFT, Status.RETURNED}:
+        raise ValidationError(DISCUSS_FIRST)
+    if scorecard.status != Status.CONSULTING:
+        raise ValidationError(
+            "Chỉ bảng chấm điểm đang lấy ý kiến các thành viên mới được trình duyệt (R18)."
+        )
+    errors = scorecard_validate(scorecard)
+    if errors:
+        raise ValidationError(errors)
+    discussion = scorecard_discussion(scorecard)
+    reason = (reason or "").strip()
+    if not discussion.agreed and not reason:
+        errors = [
+            f"{label}: {', '.join(codes)}."
+            for label, codes in (
+                ("Chưa có ý kiến", discussion.missing),
+                ("Không nhất trí", discussion.disagreeing),
+            )
+            if codes
+        ]
+        raise ValidationError(
+            [
+                "Các thành viên chưa thảo luận thống nhất bảng chấm điểm (Phần II.1).",
+                *errors,
+                "Muốn trình ngay, trưởng cụm, khối cần ghi lý do để Sở Nội vụ xem cùng ý kiến "
+                "các thành viên.",
+            ]
+        )
+    if len(reason) > limits.REASON:
+        raise ValidationError(f"Lý do tối đa {limits.REASON} ký tự (hiện có {len(reason)}).")
     scorecard.return_reason = ""
     scorecard.guidance_note = ""
-    _move(scorecard, Status.SUBMITTED, user=user, action="Trình duyệt")
+    scorecard.discussion_note = reason
+    why = f"{discussion.summary}." + (f" Giải trình: {reason}" if reason else "")
+    _move(scorecard, Status.SUBMITTED, user=user, action="Trình duyệt", why=why)
     return scorecard
 
 

@@ -56,6 +56,19 @@ urlpatterns = [
         name="criterion_remove",
     ),
     path(
+        "bang-diem/<str:code>/<int:year>/lay-y-kien/",
+        builder.scorecard_discuss,
+        name="scorecard_discuss",
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/mo-lai/", builder.scorecard_reopen, name="scorecard_reopen"
+    ),
+    path(
+        "bang-diem/<str:code>/<int:year>/y-kien/",
+        builder.scorecard_position,
+        name="scorecard_position",
+    ),
+    path(
         "bang-diem/<str:code>/<int:year>/trinh/", builder.scorecard_submit, name="scorecard_submit"
     ),
     path(

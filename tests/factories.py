@@ -105,3 +105,26 @@ def hold_annual_conference(cluster, year, *, held_on=None, user=None):
             defaults={"status": Attendance.Status.PRESENT},
         )
     return conference
+
+
+def discuss_and_submit(scorecard, user):
+    """The seed's order for a scorecard [II.1]: the head opens its draft to the
+    members ("phải được các thành viên trong cụm, khối thi đua thảo luận thống
+    nhất"), every other member unit agrees, and the head submits it."""
+    from scoring import services
+    from scoring.models import Scorecard, ScorecardPosition
+
+    if scorecard.status in (Scorecard.Status.DRAFT, Scorecard.Status.RETURNED):
+        services.scorecard_open_discussion(scorecard=scorecard, user=user)
+    for membership in services.consulted_members(scorecard):
+        member_user = get_user_model().objects.filter(unit=membership.unit).first()
+        current = scorecard.positions.filter(membership=membership).first()
+        services.scorecard_position_record(
+            scorecard=scorecard,
+            membership=membership,
+            user=member_user or UserFactory(unit=membership.unit),
+            stance=ScorecardPosition.Stance.AGREE,
+            comment="",
+            revision=current.revision if current else None,
+        )
+    return services.scorecard_submit(scorecard=scorecard, user=user)

@@ -83,6 +83,8 @@ AUTHORITY_STAFF = allow("staff", "other_staff", "admin")
 OWN_UNIT = allow("member", "other_member", "head", "other_head")
 # get_cluster_membership: the cluster's units acting for themselves.
 CLUSTER_UNITS = allow("member", "head")
+# get_cluster_member_asked: the cluster's member units but the head's, each for itself.
+MEMBERS_ASKED = allow("member")
 # get_member_for_overseer on HH's records: HH itself, its head, the staff.
 HH_RECORD = allow("member", "head", "staff", "admin")
 # get_member_for_overseer on LG's records (another unit of the same cluster).
@@ -242,6 +244,13 @@ MATRIX: dict[str, Case] = {
     "criterion_save": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
     "criterion_split": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
     "criterion_remove": post(A(pk=lambda d: d.draft_leaf.pk), HEAD),
+    # The members discuss the draft before it is submitted (II.1): the head
+    # opens it to them or takes it back; each other member unit of the cluster
+    # gives its own position (the head's unit drafted it).
+    "scorecard_discuss": post(A(), HEAD),
+    "scorecard_reopen": post(A(), HEAD),
+    "scorecard_position": post(A(), MEMBERS_ASKED),
+    "scorecard_position@KHOI-B": post(B(), allow("other_member")),
     "scorecard_submit": post(A(), HEAD),
     "scorecard_approve": post(A(), STANDING),
     "scorecard_approve@KHOI-B": post(B(), STANDING),

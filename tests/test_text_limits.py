@@ -19,6 +19,7 @@ from scoring.models import (
     FrameworkCriterion,
     Score,
     Scorecard,
+    ScorecardPosition,
     Sheet,
 )
 from tests.clusters.test_registration_views import EDIT, GROWTH, _form
@@ -96,6 +97,8 @@ def _form_fields():
         (sf.BonusForm, "reason", limits.REASON),
         (sf.StaffDeductionForm, "reason", limits.REASON),
         (sf.FlagForm, "note", limits.REASON),
+        (sf.PositionForm, "comment", limits.POSITION_COMMENT),
+        (sf.DiscussionReasonForm, "reason", limits.REASON),
     ]
 
 
@@ -123,6 +126,8 @@ def _limited_fields():
         (FrameworkCriterion, "note", limits.CRITERION_NOTE),
         (Criterion, "title", limits.CRITERION_TITLE),
         (Scorecard, "return_reason", limits.REASON),
+        (Scorecard, "discussion_note", limits.REASON),
+        (ScorecardPosition, "comment", limits.POSITION_COMMENT),
         (Score, "agreed_reason", limits.REASON),
         (Sheet, "return_reason", limits.REASON),
         (Bonus, "reason", limits.REASON),

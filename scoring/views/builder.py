@@ -29,20 +29,23 @@ from clusters.access import (
     get_cluster_for_member,
     get_cluster_for_province,
     get_cluster_for_staff,
+    get_cluster_member_asked,
     get_clusters_for_staff,
     get_year,
     is_guiding_staff,
     is_staff_of,
     is_standing_staff,
 )
-from clusters.models import Cluster, EmulationYear
+from clusters.models import Cluster, EmulationYear, Membership
 from emulation.numbers import format_figure
 from scoring import engine, services
 from scoring.forms import (
     AddCriterionForm,
     BaseBandFormSet,
     CriterionForm,
+    DiscussionReasonForm,
     GuidanceNoteForm,
+    PositionForm,
     ReturnForm,
     SplitFormSet,
     band_formset,
@@ -201,17 +204,108 @@ def criterion_add(request: HttpRequest, code: str, year: int, section: str) -> H
 
 @login_required
 @require_POST
-def scorecard_submit(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def scorecard_discuss(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The head opens its draft to the members' discussion [II.1]."""
     cluster, emulation_year = _lead(request, code, year)
     draft = _open_or_404(cluster, emulation_year)
     return _attempt(
         request,
         cluster,
         emulation_year,
-        Focus("submit", {}),
-        lambda: services.scorecard_submit(scorecard=draft, user=request.user),
+        Focus("discuss", {}),
+        lambda: services.scorecard_open_discussion(scorecard=draft, user=request.user),
+        success="Đã đưa dự thảo ra lấy ý kiến các thành viên; bảng không sửa được cho đến "
+        "khi trình hoặc mở lại.",
+    )
+
+
+@login_required
+@require_POST
+def scorecard_reopen(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The head takes the draft back to change it; the positions given are void."""
+    cluster, emulation_year = _lead(request, code, year)
+    draft = _open_or_404(cluster, emulation_year)
+    form = _reopen_form(request.POST)
+    return _attempt(
+        request,
+        cluster,
+        emulation_year,
+        Focus("reopen", {"reopen": form}),
+        lambda: services.scorecard_reopen(
+            scorecard=draft, user=request.user, reason=form.cleaned_data["reason"]
+        ),
+        success="Đã mở lại dự thảo; các ý kiến đã cho không còn hiệu lực.",
+    )
+
+
+@login_required
+@require_POST
+def scorecard_position(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """A member unit's own position on the draft under discussion [II.1]."""
+    emulation_year = get_year(year)
+    membership = get_cluster_member_asked(request.user, code, emulation_year)
+    draft = _open_or_404(membership.cluster, emulation_year)
+    form = PositionForm(request.POST)
+
+    def save() -> None:
+        try:
+            services.scorecard_position_record(
+                scorecard=draft,
+                membership=membership,
+                user=request.user,
+                stance=form.cleaned_data["stance"],
+                comment=form.cleaned_data["comment"],
+                revision=form.cleaned_data["revision"],
+            )
+        except services.StalePosition as error:
+            # Shown again with the revision stored now: saving once more, after
+            # reading the current position, is a deliberate replacement.
+            form.data = form.data.copy()
+            form.data["revision"] = error.position.revision if error.position else ""
+            raise
+
+    return _attempt(
+        request,
+        membership.cluster,
+        emulation_year,
+        Focus("position", {"position": form}),
+        save,
+        anchor="y-kien-cua-don-vi",
+        viewer=Viewer(leads=False, member=membership),
+        success="Đã ghi ý kiến của đơn vị về dự thảo bảng chấm điểm.",
+    )
+
+
+@login_required
+@require_POST
+def scorecard_submit(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    cluster, emulation_year = _lead(request, code, year)
+    draft = _open_or_404(cluster, emulation_year)
+    form = _submit_form(request.POST)
+    return _attempt(
+        request,
+        cluster,
+        emulation_year,
+        Focus("submit", {"submit": form}),
+        lambda: services.scorecard_submit(
+            scorecard=draft, user=request.user, reason=form.cleaned_data["reason"]
+        ),
         success=f"Đã trình {cluster.authority.name} phê duyệt bảng chấm điểm.",
     )
+
+
+def _submit_form(data=None) -> DiscussionReasonForm:
+    return DiscussionReasonForm(
+        data,
+        label="Giải trình khi chưa đủ ý kiến nhất trí",
+        required=False,
+        help_text="Chỉ cần khi có thành viên chưa cho ý kiến hoặc không nhất trí; Sở Nội vụ "
+        "đọc cùng ý kiến các thành viên.",
+    )
+
+
+def _reopen_form(data=None) -> DiscussionReasonForm:
+    return DiscussionReasonForm(data, label="Lý do mở lại dự thảo để sửa", required=True)
 
 
 @login_required
@@ -350,7 +444,9 @@ def _run(request: HttpRequest, action: Callable[[], object], *, success: str) ->
 
 @dataclass(frozen=True)
 class Viewer:
-    leads: bool  # builds, submits and issues (R3)
+    leads: bool  # builds, opens to the members, submits and issues (R3)
+    oversees: bool = False  # the staff following the cluster: read every position
+    member: Membership | None = None  # a member unit asked for its position [II.1]
     approves: bool = False  # Sở Nội vụ agrees to it (R18, II.1)
     returns: bool = False  # its guiding authority or Sở Nội vụ (R18)
     comments: bool = False  # its guiding authority [IV.2]
@@ -364,8 +460,11 @@ def _viewer(request: HttpRequest, seat: Seat) -> Viewer:
     """What the user does with the cluster's scorecard (clusters.access, issue 13)."""
     user, cluster = request.user, seat.cluster
     guiding = is_guiding_staff(user, cluster)
+    asked = seat.membership is not None and seat.membership.role != Membership.Role.HEAD
     return Viewer(
         leads=seat.leads,
+        oversees=seat.oversees,
+        member=seat.membership if asked else None,
         approves=is_standing_staff(user),
         returns=is_staff_of(user, cluster),
         comments=guiding,
@@ -533,8 +632,51 @@ def _render(
         "sections": _sections(shown, cluster, editing, focus, split_pk) if shown else [],
         "focus": focus,
         **_decision_forms(viewer, shown, focus),
+        **_discussion(viewer, shown, focus),
     }
     return render(request, "scoring/scorecard.html", context)
+
+
+# A scorecard in these states went through (or is in) the members' discussion.
+DISCUSSED = (
+    Status.CONSULTING,
+    Status.SUBMITTED,
+    Status.FORWARDED,
+    Status.RETURNED,
+    Status.APPROVED,
+)
+
+
+def _discussion(viewer: Viewer, shown: Scorecard | None, focus: Focus | None) -> dict:
+    """The members' positions [II.1]: every one for the head and the staff; a
+    member its own, with its form while the draft is under discussion; the
+    head's submit and reopen forms."""
+    if shown is None:
+        return {}
+
+    def bound(key: str, form):
+        return focus.bound[key] if focus and focus.key == key else form
+
+    consulting = shown.status == Status.CONSULTING
+    context: dict = {}
+    if viewer.leads or viewer.oversees:
+        discussion = services.scorecard_discussion(shown)
+        given = any(position for _, position in discussion.rows)
+        context["discussion"] = discussion if shown.status in DISCUSSED or given else None
+    if viewer.leads and consulting:
+        context["submit_form"] = bound("submit", _submit_form())
+        context["reopen_form"] = bound("reopen", _reopen_form())
+    if viewer.member is not None:
+        own = shown.positions.filter(membership=viewer.member).first()
+        context["own_position"] = own
+        if consulting:
+            initial = (
+                {"revision": own.revision, "stance": own.stance, "comment": own.comment}
+                if own
+                else None
+            )
+            context["position_form"] = bound("position", PositionForm(initial=initial))
+    return context
 
 
 def _decision_forms(viewer: Viewer, shown: Scorecard | None, focus: Focus | None) -> dict:

@@ -208,6 +208,77 @@ def test_a_pledge_due_at_last_years_conference_is_not_reminded_by_the_31_3(mailb
     assert _to(run(DUE - timedelta(days=7)), "thanhvien@bacgiang.gov.vn") == []
 
 
+LAST_CONFERENCE = date(2024, 12, 20)
+
+
+def _pledge_due_at_last_years_conference(world) -> None:
+    """2025's pledge published before the 2024 annual conference where the
+    seed has it signed ("vào dịp tổng kết", [I.2.2]); HH has not signed it."""
+    from clusters.models import Conference
+    from tests.factories import YearFactory
+
+    Conference.objects.create(
+        cluster=world.cluster_a,
+        year=YearFactory(year=2024),
+        kind="annual",
+        held_on=LAST_CONFERENCE,
+        place="UBND thành phố Bắc Giang",
+    )
+    Pledge.objects.create(
+        cluster=world.cluster_a, year=world.year, text="Giao ước", published_at=timezone.now()
+    )
+
+
+@pytest.mark.parametrize(
+    ("offset", "days_text"),
+    [(14, "còn 14 ngày"), (7, "còn 7 ngày"), (1, "còn 1 ngày"), (-1, "đã qua 1 ngày")],
+)
+def test_a_pledge_due_at_last_years_conference_is_reminded_before_it(
+    mailboxes, run, offset, days_text
+):
+    # #13: with no Deadline row of its own, the pledge is reminded 14, 7 and 1
+    # days before the conference where it is signed, and the day after (R14).
+    _pledge_due_at_last_years_conference(mailboxes)
+
+    (message,) = _to(run(LAST_CONFERENCE - timedelta(days=offset)), "thanhvien@bacgiang.gov.vn")
+
+    assert "Ký giao ước thi đua" in message.subject
+    assert "20/12/2024" in message.subject
+    assert days_text in message.body
+    reminder = ReminderSent.objects.get(membership__unit=mailboxes.a_member)
+    assert (reminder.deadline, reminder.conference.held_on, reminder.offset) == (
+        None,
+        LAST_CONFERENCE,
+        offset,
+    )
+
+
+def test_a_pledge_reminder_goes_once_and_not_to_the_units_that_signed(mailboxes, run):
+    _pledge_due_at_last_years_conference(mailboxes)
+    services.pledge_sign(
+        pledge=Pledge.objects.get(),
+        membership=membership(mailboxes, mailboxes.a_deputy),
+        user=mailboxes.deputy,
+    )
+    day = LAST_CONFERENCE - timedelta(days=7)
+
+    sent = run(day)
+
+    assert len(_to(sent, "thanhvien@bacgiang.gov.vn")) == 1
+    assert _to(sent, "phocum@bacgiang.gov.vn") == []
+    assert run(day) == []
+
+
+def test_staff_see_the_pledge_reminders_of_the_year(client, mailboxes, run):
+    _pledge_due_at_last_years_conference(mailboxes)
+    run(LAST_CONFERENCE - timedelta(days=7))
+    client.force_login(mailboxes.staff)
+
+    page = client.get(reverse("reminders_sent", args=[2025])).content.decode()
+
+    assert "Ký giao ước thi đua" in page and "20/12/2024" in page
+
+
 def test_running_twice_the_same_day_sends_nothing_more(mailboxes, run):
     first = run(DUE - timedelta(days=7))
     claims = ReminderSent.objects.count()

@@ -150,7 +150,7 @@ def test_outstanding_lists_only_what_is_not_done(world, dated):
     registration = {i.membership.unit for i in pending if i.kind == deadlines.REGISTRATION}
     assert world.a_member not in registration
     assert world.a_member2 in registration and world.b_member in registration
-    assert all(not i.done and i.deadline for i in pending)
+    assert all(not i.done and i.due_date for i in pending)
 
 
 @pytest.mark.parametrize(

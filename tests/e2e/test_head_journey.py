@@ -92,10 +92,11 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
         "quantitative"
     )
 
-    # Submitting now is refused with the R17 reason, next to the button.
-    page.get_by_role("button", name="Trình Sở Nội vụ tỉnh Bắc Giang phê duyệt").click()
+    # Opening the draft to the members now is refused with the R17 reason, next
+    # to the button.
+    page.get_by_role("button", name="Lấy ý kiến các thành viên").click()
     refusal = page.locator("#loi-trinh")
-    expect(refusal).to_contain_text("Chưa trình được bảng chấm điểm:")
+    expect(refusal).to_contain_text("Chưa đưa được dự thảo ra lấy ý kiến:")
     expect(refusal).to_contain_text("Phần I: tổng điểm các tiêu chí là 551, phải đúng 550 (R17).")
     browse.shot("02-chua-trinh-duoc")
 
@@ -104,6 +105,23 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     with page.expect_response(lambda r: r.url.endswith(f"/tieu-chi/{second.pk}/")):
         row.get_by_role("button", name="Lưu").click()
     expect(page.locator("#phan-I [data-total]")).to_have_text("Tổng 550/550 điểm · đủ điểm")
+
+    # The members discuss the draft before it is submitted (Phần II.1): the
+    # head opens it to them and sees who has not given a position yet.
+    page.get_by_role("button", name="Lấy ý kiến các thành viên").click()
+    expect(page.locator("#trang-thai")).to_contain_text(
+        "Đang lấy ý kiến các thành viên về dự thảo bảng chấm điểm."
+    )
+    expect(page.locator("#y-kien-thanh-vien")).to_contain_text("9 chưa có ý kiến")
+    browse.shot("02b-lay-y-kien")
+    # Submitting before every member agreed needs the head's reason.
+    page.get_by_role("button", name="Trình Sở Nội vụ tỉnh Bắc Giang phê duyệt").click()
+    expect(page.locator("#loi-trinh")).to_contain_text(
+        "Các thành viên chưa thảo luận thống nhất bảng chấm điểm (Phần II.1)."
+    )
+    page.get_by_label("Giải trình khi chưa đủ ý kiến nhất trí").fill(
+        "Các đơn vị đã góp ý trực tiếp tại hội nghị tổng kết năm 2025."
+    )
     page.get_by_role("button", name="Trình Sở Nội vụ tỉnh Bắc Giang phê duyệt").click()
     expect(page.locator(".alert-success").first).to_have_text(
         "Đã trình Sở Nội vụ tỉnh Bắc Giang phê duyệt bảng chấm điểm."

@@ -22,6 +22,7 @@ def issued(demo, next_year):
     scored against a plan (quantitative), approved and issued."""
     from scoring import services
     from scoring.models import Method
+    from tests.factories import discuss_and_submit
 
     scorecard = services.scorecard_create_from_framework(
         cluster=demo.cluster, year=next_year, user=demo.head
@@ -31,7 +32,7 @@ def issued(demo, next_year):
         revision=scorecard.criteria.get(code="I.1").revision,
         method=Method.QUANTITATIVE,
     )
-    services.scorecard_submit(scorecard=scorecard, user=demo.head)
+    discuss_and_submit(scorecard, demo.head)
     services.scorecard_approve(scorecard=scorecard, user=demo.staff)
     services.scorecard_issue(scorecard=scorecard, user=demo.head)
     criteria = {c.code: c for c in scorecard.criteria.filter(code__in=["I.1", "I.2"])}

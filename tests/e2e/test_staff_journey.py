@@ -29,13 +29,14 @@ def submitted(demo):
     from clusters.models import Cluster, Unit
     from emulation.models import User
     from scoring import services
+    from tests.factories import discuss_and_submit
 
     head = User.objects.create_user(
         username="truongkhoi", password="khong-dung", unit=Unit.objects.get(code="SKHDT")
     )
     block = Cluster.objects.get(code="KHOI-KT")
     scorecard = services.scorecard_create_from_framework(cluster=block, year=demo.year, user=head)
-    services.scorecard_submit(scorecard=scorecard, user=head)
+    discuss_and_submit(scorecard, head)
     return scorecard
 
 

@@ -18,6 +18,7 @@ from clusters.models import Deadline, Membership
 from emulation.admin import RevisionCheckedAdmin
 from scoring import services
 from scoring.models import Score
+from tests.factories import discuss_and_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def score(world):
     scorecard = services.scorecard_create_from_framework(
         cluster=world.cluster_a, year=world.year, user=world.head
     )
-    services.scorecard_submit(scorecard=scorecard, user=world.head)
+    discuss_and_submit(scorecard, world.head)
     services.scorecard_approve(scorecard=scorecard, user=world.staff)
     services.scorecard_issue(scorecard=scorecard, user=world.head)
     membership = Membership.objects.get(unit=world.a_member, year=world.year)

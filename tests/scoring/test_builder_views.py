@@ -14,6 +14,7 @@ from clusters.models import Membership, Registration, RegistrationTarget
 from scoring import services
 from scoring.models import Band, Criterion, Evidence, Scorecard
 from scoring.services import BandInput
+from tests.factories import discuss_and_submit
 from tests.scoring.test_sheets_services import PDF, member
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def make_draft(world) -> Scorecard:
 def move(scorecard: Scorecard, world, *steps: str) -> Scorecard:
     for step in steps:
         if step == "submit":
-            services.scorecard_submit(scorecard=scorecard, user=world.head)
+            discuss_and_submit(scorecard, world.head)
         elif step == "approve":
             services.scorecard_approve(scorecard=scorecard, user=world.staff)
         elif step == "issue":
@@ -183,11 +184,13 @@ def test_head_gets_the_editor_and_the_others_a_read_only_page(world, client):
         client.force_login(who)
         page = html(client.get(PAGE))
         assert edit_action not in page
-        assert f'action="{PAGE}trinh/"' not in page
+        assert f'action="{PAGE}lay-y-kien/"' not in page
         assert 'name="csrfmiddlewaretoken"' not in page.split("<main", 1)[1]
 
     assert head_page.count(edit_action) >= 40  # one form per criterion
-    assert f'action="{PAGE}trinh/"' in head_page
+    # A draft goes to the members before it is submitted [II.1].
+    assert f'action="{PAGE}lay-y-kien/"' in head_page
+    assert f'action="{PAGE}trinh/"' not in head_page
 
 
 def test_delegated_deputy_builds_like_the_head(world, client):
@@ -250,8 +253,14 @@ def _scenario(world, action: str) -> tuple[str, dict]:
         return url("criterion_remove", _added(world).pk), {}
     if action == "add":
         return url("criterion_add", "II"), add_data("II", "II.10", "Chuyển đổi số", "1")
+    if action == "discuss":
+        return url("scorecard_discuss"), {}
+    if action == "reopen":
+        services.scorecard_open_discussion(scorecard=draft, user=world.head)
+        return url("scorecard_reopen"), {"reason": "Sửa phần II"}
     if action == "submit":
-        return url("scorecard_submit"), {}
+        services.scorecard_open_discussion(scorecard=draft, user=world.head)
+        return url("scorecard_submit"), {"reason": "Các thành viên góp ý tại cuộc họp"}
     if action in ("approve", "return"):
         move(draft, world, "submit")
         return url(f"scorecard_{action}"), {"reason": "Chưa rõ cách chấm tiêu chí I.3"}
@@ -263,7 +272,18 @@ def _scenario(world, action: str) -> tuple[str, dict]:
     return url("scorecard_new_version"), {}
 
 
-HEAD_ACTIONS = ["create", "save", "split", "remove", "add", "submit", "issue", "new_version"]
+HEAD_ACTIONS = [
+    "create",
+    "save",
+    "split",
+    "remove",
+    "add",
+    "discuss",
+    "reopen",
+    "submit",
+    "issue",
+    "new_version",
+]
 STAFF_ACTIONS = ["approve", "return"]
 NOT_LEADS = ("deputy", "member", "staff", "other_head", "other_staff", "admin")
 NOT_STAFF = ("head", "deputy", "member", "other_head", "other_staff")
@@ -364,8 +384,8 @@ def test_journey_from_framework_to_issued(world, client):
     assert "Tổng 552,5/550 điểm · thừa 2,5 điểm" in text(response)
     assert re.search(r'text-bg-danger" data-total="552.50"', html(response))
 
-    # Submit is refused with the section named; nothing moves.
-    response = client.post(url("scorecard_submit"))
+    # Opening it to the members is refused with the section named; nothing moves.
+    response = client.post(url("scorecard_discuss"))
     assert response.status_code == 200
     assert "Phần I: tổng điểm các tiêu chí là 552,5, phải đúng 550 (R17)." in text(response)
     assert draft_of(world).status == Status.DRAFT
@@ -418,8 +438,15 @@ def test_journey_from_framework_to_issued(world, client):
         (D(10), None, D(10)),
     ]
 
-    # Submit.
-    assert client.post(url("scorecard_submit")).status_code == 302
+    # The members discuss it first [II.1]: HH and VY agree, LG says nothing,
+    # so the head submits with its reason.
+    assert client.post(url("scorecard_discuss")).status_code == 302
+    for who in (world.member, world.deputy):
+        client.force_login(who)
+        assert client.post(url("scorecard_position"), {"stance": "agree"}).status_code == 302
+    client.force_login(world.head)
+    silent = {"reason": "UBND huyện Lạng Giang không gửi ý kiến"}
+    assert client.post(url("scorecard_submit"), silent).status_code == 302
     assert draft_of(world).status == Status.SUBMITTED
     client.force_login(world.member)
     assert "đã trình Sở Nội vụ tỉnh Bắc Giang, đang chờ phê duyệt" in text(client.get(PAGE))
@@ -439,9 +466,10 @@ def test_journey_from_framework_to_issued(world, client):
     page = text(client.get(PAGE))
     assert "bị Sở Nội vụ tỉnh Bắc Giang trả lại" in page and reason in page
 
-    # Resubmit, approve, issue.
+    # Back to the members, resubmit, approve, issue.
     client.force_login(world.head)
-    assert client.post(url("scorecard_submit")).status_code == 302
+    assert client.post(url("scorecard_discuss")).status_code == 302
+    assert client.post(url("scorecard_submit"), silent).status_code == 302
     client.force_login(world.staff)
     assert client.post(url("scorecard_approve")).status_code == 302
     client.force_login(world.head)
@@ -710,7 +738,7 @@ PENDING = "/bang-diem/cho-duyet/"
 def test_pending_list_shows_what_the_staff_member_may_see(world, client):
     move(make_draft(world), world, "submit")
     b = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
-    services.scorecard_submit(scorecard=b, user=world.other_head)
+    discuss_and_submit(b, world.other_head)
 
     client.force_login(world.staff)
     snv = text(client.get(PENDING))
@@ -761,7 +789,7 @@ def test_cluster_and_unit_home_pages_link_to_the_scorecard(world, client):
 
 def submitted_b(world) -> Scorecard:
     b = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
-    return services.scorecard_submit(scorecard=b, user=world.other_head)
+    return discuss_and_submit(b, world.other_head)
 
 
 def test_guiding_authority_cannot_approve_its_clusters_scorecard(world, client):
@@ -816,7 +844,7 @@ def test_guiding_authority_returns_a_submitted_scorecard_not_a_forwarded_one(wor
     scorecard.refresh_from_db()
     assert scorecard.status == Status.RETURNED
 
-    services.scorecard_submit(scorecard=scorecard, user=world.other_head)
+    discuss_and_submit(scorecard, world.other_head)
     services.scorecard_forward(scorecard=scorecard, user=world.other_staff)
     assert client.post(url("scorecard_return", code="KHOI-B"), reason).status_code == 403
     client.force_login(world.staff)
@@ -869,7 +897,7 @@ def test_new_version_carries_evidence_and_registration_targets(world, client, me
 
     client.force_login(world.head)
     assert client.post(url("scorecard_new_version")).status_code == 302
-    assert client.post(url("scorecard_submit")).status_code == 302
+    move(draft_of(world), world, "submit")
     client.force_login(world.staff)
     assert client.post(url("scorecard_approve")).status_code == 302
     client.force_login(world.head)

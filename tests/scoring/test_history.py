@@ -17,7 +17,7 @@ from clusters.models import Membership
 from scoring import adjustments, history, sheets
 from scoring.models import Bonus, Score
 from tests.clusters.helpers import pdf
-from tests.factories import UserFactory
+from tests.factories import UserFactory, discuss_and_submit
 from tests.scoring.test_sheets_services import hold_preparatory, make_scorecard, member
 
 pytestmark = pytest.mark.django_db
@@ -536,7 +536,7 @@ def test_evidence_left_on_a_replaced_criterion_is_reachable_from_the_history(cli
     first = services.scorecard_create_from_framework(
         cluster=named.cluster_a, year=named.year, user=named.head
     )
-    services.scorecard_submit(scorecard=first, user=named.head)
+    discuss_and_submit(first, named.head)
     services.scorecard_approve(scorecard=first, user=named.staff)
     services.scorecard_issue(scorecard=first, user=named.head)
     kept = sheets.evidence_add(
@@ -551,7 +551,7 @@ def test_evidence_left_on_a_replaced_criterion_is_reachable_from_the_history(cli
         parts=[("II.1a", "a", Decimal("12.24")), ("II.1b", "b", Decimal(10))],
         user=named.head,
     )
-    services.scorecard_submit(scorecard=second, user=named.head)
+    discuss_and_submit(second, named.head)
     services.scorecard_approve(scorecard=second, user=named.staff)
     services.scorecard_issue(scorecard=second, user=named.head)
 

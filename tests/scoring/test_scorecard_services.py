@@ -17,7 +17,7 @@ from scoring.models import (
 )
 from scoring.results import cluster_results
 from scoring.services import BandInput
-from tests.factories import ClusterFactory, YearFactory
+from tests.factories import ClusterFactory, YearFactory, discuss_and_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def set_status(scorecard, status) -> Scorecard:
 
 def issued(world, scorecard=None) -> Scorecard:
     scorecard = scorecard or draft_for(world)
-    services.scorecard_submit(scorecard=scorecard, user=world.head)
+    discuss_and_submit(scorecard, world.head)
     services.scorecard_approve(scorecard=scorecard, user=world.staff)
     services.scorecard_issue(scorecard=scorecard, user=world.head)
     return scorecard
@@ -420,7 +420,7 @@ def test_r17_section_total_not_550_is_refused_at_submit_naming_the_section(world
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        services.scorecard_submit(scorecard=draft, user=world.head)
+        discuss_and_submit(draft, world.head)
 
     assert "Phần I: tổng điểm các tiêu chí là 540,92, phải đúng 550 (R17)." in (
         excinfo.value.messages
@@ -438,7 +438,7 @@ def test_r17_added_criterion_makes_the_section_total_wrong_until_rebalanced(worl
     )
 
     assert services.scorecard_validate(draft) == []
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     assert draft.status == Status.SUBMITTED
 
 
@@ -485,7 +485,7 @@ def test_r17_item_reweighted_by_other_means_fails_validation(world, draft):
     Criterion.objects.filter(scorecard=draft, code="III.6.1").update(points=D(9))
 
     with pytest.raises(ValidationError) as excinfo:
-        services.scorecard_submit(scorecard=draft, user=world.head)
+        discuss_and_submit(draft, world.head)
 
     assert excinfo.value.messages == [
         "Tiêu chí III.1: Phụ lục 02 quy định 35 điểm cho mục này, không được đổi thành 45 điểm; "
@@ -632,7 +632,7 @@ def test_r19_tiered_criterion_without_bands_fails_validation(draft):
 
 
 def test_r18_legal_path_draft_submit_return_submit_approve_issue(world, draft):
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     assert draft.status == Status.SUBMITTED
 
     services.scorecard_return(scorecard=draft, user=world.staff, reason="Phần I chưa cụ thể")
@@ -643,7 +643,7 @@ def test_r18_legal_path_draft_submit_return_submit_approve_issue(world, draft):
         revision=crit(draft, "I.1").revision,
         title="Thu ngân sách địa phương",
     )
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     assert (draft.status, draft.return_reason) == (Status.SUBMITTED, "")
 
     services.scorecard_approve(scorecard=draft, user=world.staff)
@@ -656,7 +656,10 @@ def test_r18_legal_path_draft_submit_return_submit_approve_issue(world, draft):
 
 
 TRANSITIONS = {
-    "submit": ({Status.DRAFT, Status.RETURNED}, Status.SUBMITTED),
+    # The members discuss the draft first [II.1] (issue 13).
+    "discuss": ({Status.DRAFT, Status.RETURNED}, Status.CONSULTING),
+    "reopen": ({Status.CONSULTING}, Status.DRAFT),
+    "submit": ({Status.CONSULTING}, Status.SUBMITTED),
     # Submitted, or forwarded to Sở Nội vụ by a guiding authority (issue 13).
     "approve": ({Status.SUBMITTED, Status.FORWARDED}, Status.APPROVED),
     "return": ({Status.SUBMITTED, Status.FORWARDED}, Status.RETURNED),
@@ -665,8 +668,13 @@ TRANSITIONS = {
 
 
 def run_transition(world, name, scorecard):
+    if name == "discuss":
+        return services.scorecard_open_discussion(scorecard=scorecard, user=world.head)
+    if name == "reopen":
+        return services.scorecard_reopen(scorecard=scorecard, user=world.head, reason="Sửa")
     if name == "submit":
-        return services.scorecard_submit(scorecard=scorecard, user=world.head)
+        # With the head's reason: no member has given a position yet.
+        return services.scorecard_submit(scorecard=scorecard, user=world.head, reason="Gấp")
     if name == "approve":
         return services.scorecard_approve(scorecard=scorecard, user=world.staff)
     if name == "return":
@@ -705,7 +713,7 @@ def test_r18_approving_a_draft_names_the_rule(world, draft):
 
 
 def test_r18_issuing_a_submitted_scorecard_is_refused(world, draft):
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     with pytest.raises(ValidationError, match="Chỉ bảng chấm điểm đã phê duyệt mới được ban hành"):
         services.scorecard_issue(scorecard=draft, user=world.head)
     draft.refresh_from_db()
@@ -714,7 +722,7 @@ def test_r18_issuing_a_submitted_scorecard_is_refused(world, draft):
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_r18_return_needs_a_reason(world, draft, reason):
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     with pytest.raises(ValidationError, match="Cần ghi lý do trả lại"):
         services.scorecard_return(scorecard=draft, user=world.staff, reason=reason)
     draft.refresh_from_db()
@@ -723,7 +731,7 @@ def test_r18_return_needs_a_reason(world, draft, reason):
 
 @pytest.mark.parametrize("who", ["head", "member", "other_staff", "other_head"])
 def test_r18_only_the_cluster_authority_staff_approve_or_return(world, draft, who):
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     user = getattr(world, who)
 
     with pytest.raises(PermissionDenied):
@@ -739,7 +747,7 @@ def test_r18_the_guiding_authority_forwards_and_so_noi_vu_approves(world):
     ban hành bảng chấm điểm" (Phần II.1); the guiding authority sends it on
     (Phần IV.2) but does not approve it."""
     scorecard = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
-    services.scorecard_submit(scorecard=scorecard, user=world.other_head)
+    discuss_and_submit(scorecard, world.other_head)
 
     with pytest.raises(PermissionDenied):
         services.scorecard_approve(scorecard=scorecard, user=world.other_staff)
@@ -751,7 +759,7 @@ def test_r18_the_guiding_authority_forwards_and_so_noi_vu_approves(world):
 
 
 def test_r18_so_noi_vu_forwards_nothing_to_itself(world, draft):
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     with pytest.raises(PermissionDenied, match="không cần chuyển"):
         services.scorecard_forward(scorecard=draft, user=world.staff)
 
@@ -800,7 +808,7 @@ def test_r18_issued_scorecard_is_frozen(draft, edit, status):
 
 @pytest.mark.parametrize("edit", ["update", "add", "split", "remove"])
 def test_r18_returned_scorecard_is_editable_again(world, draft, edit):
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     services.scorecard_return(scorecard=draft, user=world.staff, reason="Sửa lại")
     Criterion.objects.filter(scorecard=draft, code="III.7.3").update(framework_criterion=None)
 
@@ -982,9 +990,9 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
 
 
 def test_r35_history_keeps_who_old_and_new_status_and_why(world, draft):
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
     services.scorecard_return(scorecard=draft, user=world.staff, reason="Thiếu minh chứng")
-    services.scorecard_submit(scorecard=draft, user=world.deputy)
+    discuss_and_submit(draft, world.deputy)
     services.scorecard_approve(scorecard=draft, user=world.staff)
     services.scorecard_issue(scorecard=draft, user=world.head)
 
@@ -999,19 +1007,16 @@ def test_r35_history_keeps_who_old_and_new_status_and_why(world, draft):
     ]
     assert trail == [
         (world.head, None, "draft", "Tạo dự thảo từ khung năm 2022"),
-        (world.head, "draft", "submitted", "Trình duyệt: Dự thảo → Đã trình cơ quan hướng dẫn"),
+        (world.head, "draft", "consulting", OPEN.format("Dự thảo")),
+        (world.head, "consulting", "submitted", SUBMITTED),
         (
             world.staff,
             "submitted",
             "returned",
             "Trả lại: Đã trình cơ quan hướng dẫn → Bị trả lại. Lý do: Thiếu minh chứng",
         ),
-        (
-            world.deputy,
-            "returned",
-            "submitted",
-            "Trình duyệt: Bị trả lại → Đã trình cơ quan hướng dẫn",
-        ),
+        (world.deputy, "returned", "consulting", OPEN.format("Bị trả lại")),
+        (world.deputy, "consulting", "submitted", SUBMITTED),
         (
             world.staff,
             "submitted",
@@ -1021,6 +1026,13 @@ def test_r35_history_keeps_who_old_and_new_status_and_why(world, draft):
         (world.head, "approved", "issued", "Ban hành: Đã phê duyệt → Đã ban hành"),
     ]
     assert all(r.history_date is not None for r in draft.history.all())
+
+
+OPEN = "Lấy ý kiến các thành viên: {} → Đang lấy ý kiến các thành viên"
+SUBMITTED = (
+    "Trình duyệt: Đang lấy ý kiến các thành viên → Đã trình cơ quan hướng dẫn. "
+    "Lý do: Ý kiến các thành viên: 3 nhất trí."
+)
 
 
 def test_r35_superseding_is_recorded_with_the_new_version(world):
@@ -1037,7 +1049,7 @@ def test_r35_superseding_is_recorded_with_the_new_version(world):
 
 def test_r35_long_return_reason_is_kept_whole_in_the_history(world, draft):
     reason = "Tiêu chí phần I chưa bám sát nghị quyết của tỉnh. " * 8
-    services.scorecard_submit(scorecard=draft, user=world.head)
+    discuss_and_submit(draft, world.head)
 
     services.scorecard_return(scorecard=draft, user=world.staff, reason=reason)
 

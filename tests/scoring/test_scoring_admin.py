@@ -11,6 +11,7 @@ from awards.models import Flag, Proposal, Quota, Vote
 from clusters.models import Membership
 from scoring import services
 from scoring.models import Bonus, Criterion, Deduction, Participation, Score, Scorecard
+from tests.factories import discuss_and_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def data(world):
     scorecard = services.scorecard_create_from_framework(
         cluster=world.cluster_a, year=world.year, user=world.head
     )
-    services.scorecard_submit(scorecard=scorecard, user=world.head)
+    discuss_and_submit(scorecard, world.head)
     services.scorecard_approve(scorecard=scorecard, user=world.staff)
     services.scorecard_issue(scorecard=scorecard, user=world.head)
     add_unit_rows(world, Membership.objects.get(unit=world.a_member, year=world.year), scorecard)
@@ -229,7 +230,7 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, world, data, mod
     few = queries_for(admin_client, url, query)
 
     other = services.scorecard_create_from_framework(cluster=world.cluster_b, year=world.year)
-    services.scorecard_submit(scorecard=other, user=world.other_head)
+    discuss_and_submit(other, world.other_head)
     services.scorecard_approve(scorecard=other, user=world.staff)
     services.scorecard_issue(scorecard=other, user=world.other_head)
     for unit in (world.b_member, world.b_head):

@@ -13,6 +13,7 @@ text that is already formatted the Vietnamese way (decimal comma).
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -61,9 +62,21 @@ def date_line(place: str, day: date) -> str:
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
+    html = render_to_string(template_name, {**context, "fonts_url": FONTS_DIR.as_uri()})
+    return pdf_of(html)
+
+
+@lru_cache(maxsize=16)
+def pdf_of(html: str) -> bytes:
+    """The PDF of a document's HTML, kept for the next request of the same text.
+
+    The largest scoring sheet takes most of a second of CPU to lay out (issue
+    #12), and a unit or its head asks for it again and again; the HTML holds
+    every fact printed, the date line included, so the same HTML is the same
+    document and a changed record is never served stale. Sixteen documents of
+    at most a few hundred kilobytes each, per process."""
     from weasyprint import HTML  # imported here: loading Pango is slow and only PDFs need it
 
-    html = render_to_string(template_name, {**context, "fonts_url": FONTS_DIR.as_uri()})
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 

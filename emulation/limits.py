@@ -3,8 +3,9 @@
 Text fields: each has a maximum length that fits its use, enforced by the
 form (max_length, with a Vietnamese message) and by the database (a CharField
 of that length, or a check constraint on a TextField). The largest accepted
-input of every document still renders its PDF in well under a second
-(tests/awards/test_document_sizes.py).
+input of every document still renders its PDF in about a second of CPU at
+most, and a document asked for again is not laid out again
+(tests/test_text_limits.py, tests/awards/test_document_sizes.py).
 
 Requests and files: a request whose Content-Length exceeds MAX_REQUEST_BYTES is
 refused before its body is read (emulation.middleware); one file is at most
@@ -22,8 +23,10 @@ MB = 1024 * 1024
 # A code typed by the head (a criterion's "I.1.a"); as the model's CharField.
 CODE = 32
 # A criterion's wording: the council's longest in Phụ lục 02 (2022) has 331
-# characters; the head's own criteria and sub-criteria take the same room.
-CRITERION_TITLE = 500
+# characters; the head's own criteria and sub-criteria take the same room,
+# with a fifth to spare. Not more: a scoring sheet prints every wording of the
+# scorecard, and its PDF's time grows with their length (500 took a second).
+CRITERION_TITLE = 400
 # The council's scoring guidance of a criterion (longest in 2022: 431).
 CRITERION_NOTE = 1000
 # A reason, comment or note written in a box: a few sentences (R35's "why").

@@ -758,8 +758,8 @@ REFUSALS: list[tuple[str, Callable[[dict], None], str | tuple[str, ...]]] = [
     # the database's check constraint halfway through the import.
     (
         "criterion-title-too-long",
-        _set(lambda d: _criterion(d, "I.2"), "title", "x" * 501),
-        ("(I.2): title: nội dung", "tối đa 500 ký tự"),
+        _set(lambda d: _criterion(d, "I.2"), "title", "x" * 401),
+        ("(I.2): title: nội dung", "tối đa 400 ký tự"),
     ),
     (
         "deduction-reason-too-long",

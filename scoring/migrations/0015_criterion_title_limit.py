@@ -13,7 +13,7 @@ CUT = cut_to_limits("scoring", [("criterion", "title", 400), ("frameworkcriterio
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0013_participation_revision'),
+        ('scoring', '0014_scorecard_discussion'),
     ]
 
     operations = [

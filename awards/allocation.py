@@ -17,12 +17,7 @@ from scoring.regulation import DEFAULT, TIE_VOTE_NEEDED, Regulation
 # The 2022 guidance's awards in allocation order, from its record, for the
 # code that does not read a year's regulation yet; `allocate` takes it.
 AWARDS = DEFAULT.awards
-AWARD_LABELS = {
-    "co_thi_dua": "Cờ thi đua của UBND tỉnh",
-    "bang_khen": "Bằng khen của Chủ tịch UBND tỉnh",
-    "tap_the_ldxs": "Tập thể Lao động xuất sắc",
-    TIE_VOTE_NEEDED: "Cần bỏ phiếu",
-}
+AWARD_LABELS = dict(DEFAULT.award_labels)
 
 
 @dataclass(frozen=True)

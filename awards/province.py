@@ -425,7 +425,7 @@ def province_xlsx(province: Province) -> bytes:
     )
     _bold_last(awards)
     ranking = workbook.create_sheet(tables.SHEET_TITLE)
-    _table(ranking, tables.ranking_header(), tables.ranking_rows(province.results))
+    _table(ranking, tables.ranking_header(province.results), tables.ranking_rows(province.results))
     formula_safe_workbook(workbook)  # names are text, never formulas (#12)
     buffer = BytesIO()
     workbook.save(buffer)

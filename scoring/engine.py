@@ -46,38 +46,11 @@ DEFER_REASONS = DEFAULT.deferral_reasons
 STATUSES = ("eligible", "below_threshold", "excluded", "deferred")
 
 SECTION_LABELS = {s.code: s.title for s in DEFAULT.sections}
-STATUS_LABELS = {
-    "eligible": "Đủ điều kiện",
-    "below_threshold": "Dưới 900 điểm",
-    "excluded": "Không xét",
-    "deferred": "Chưa xét",
-}
-REASON_LABELS = {
-    "no_registration": "Không đăng ký tham gia thi đua",
-    "no_pledge": "Không ký giao ước thi đua",
-    "no_mid_year_report": "Không gửi báo cáo sơ kết công tác thi đua, khen thưởng",
-    "no_annual_report": "Không gửi báo cáo tổng kết công tác thi đua, khen thưởng",
-    "leader_rating": "Người đứng đầu đơn vị xếp loại ở mức hoàn thành nhiệm vụ trở xuống",
-    "security": "Không đạt tiêu chuẩn “An toàn về an ninh trật tự”",
-    "culture": "Không đạt chuẩn văn hóa",
-    "violation": "Để xảy ra vụ việc tiêu cực, tham nhũng, sai phạm nghiêm trọng",
-    "state_obligation": "Đơn vị hoặc người đứng đầu chưa hoàn thành nghĩa vụ đối với Nhà nước",
-    "under_review": "Đang bị xem xét kỷ luật, điều tra, thanh tra, kiểm tra hoặc xác minh",
-}
-DEDUCTION_LABELS = {
-    "head_duty": (
-        "Trưởng cụm/khối chậm ban hành văn bản hoặc thực hiện không nghiêm túc trách nhiệm"
-    ),
-    "member_duty": "Thành viên thực hiện không nghiêm túc quy chế, nhiệm vụ của cụm/khối",
-    "award_structure": "Tỷ lệ, cơ cấu khen thưởng không đảm bảo theo hướng dẫn",
-    "reminder_letter": "Văn bản nhắc nhở về công tác thi đua, khen thưởng",
-    "criticism_letter": "Văn bản phê bình về công tác thi đua, khen thưởng",
-}
-BONUS_LABELS = {
-    "cluster": "Điểm thưởng của cụm/khối",
-    "reporting": "Thực hiện tốt chế độ báo cáo",
-    "council": "Điểm thưởng của Hội đồng TĐKT tỉnh",
-}
+STATUS_LABELS = {status: DEFAULT.status_label(status) for status in STATUSES}
+# Labels of the 2022 kinds, from the guidance's record; a regulation names its own.
+REASON_LABELS = dict(DEFAULT.reason_labels)
+DEDUCTION_LABELS = dict(DEFAULT.deduction_labels)
+BONUS_LABELS = dict(DEFAULT.bonus_labels)
 METHOD_LABELS = {
     "quantitative": "Định lượng (kế hoạch và thực hiện)",
     "qualitative": "Định tính (chấm điểm trực tiếp)",
@@ -784,7 +757,7 @@ def validate_bonuses(
         if bonus.kind not in regulation.bonuses:
             errors.append(f"Loại điểm thưởng '{bonus.kind}' không hợp lệ (R23).")
             continue
-        label = f"{BONUS_LABELS.get(bonus.kind, bonus.kind)}: điểm thưởng"
+        label = f"{regulation.bonus_label(bonus.kind)}: điểm thưởng"
         point_errors = _number_errors(bonus.points, label, "R23")
         errors.extend(point_errors)
         if point_errors:
@@ -799,7 +772,7 @@ def validate_bonuses(
         cap = regulation.bonus_cap(kind, cluster_cap)
         if sums[kind] > cap:
             errors.append(
-                f"{BONUS_LABELS.get(kind, kind)}: tổng {fmt_points(sums[kind])} điểm vượt mức "
+                f"{regulation.bonus_label(kind)}: tổng {fmt_points(sums[kind])} điểm vượt mức "
                 f"tối đa {fmt_points(Decimal(cap))} điểm (R23)."
             )
     return errors
@@ -816,7 +789,7 @@ def validate_deductions(
         if deduction.kind not in kinds:
             errors.append(f"Loại điểm trừ '{deduction.kind}' không hợp lệ (R25).")
             continue
-        label = DEDUCTION_LABELS.get(deduction.kind, deduction.kind)
+        label = regulation.deduction_label(deduction.kind)
         count = deduction.count
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             errors.append(f"{label}: số lần phải là số nguyên từ 1 trở lên (R25).")
@@ -828,6 +801,6 @@ def validate_deductions(
     for kind in sorted(once):
         if once[kind] > 1:
             errors.append(
-                f"{DEDUCTION_LABELS.get(kind, kind)}: chỉ được trừ tối đa 1 lần trong năm (R25)."
+                f"{regulation.deduction_label(kind)}: chỉ được trừ tối đa 1 lần trong năm (R25)."
             )
     return errors

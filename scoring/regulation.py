@@ -82,6 +82,36 @@ class Regulation:
     exclusion_reasons: tuple[str, ...]  # flag reasons (R27, R40)
     deferral_reasons: tuple[str, ...]  # (R28, R40)
     awards: tuple[str, ...]  # in allocation order (R32, R40)
+    # What people read for each code (Vietnamese). A block names no labels but
+    # its sections' titles, so a kind keeps the label of the 2022 kind of the
+    # same code, and a new kind shows its code. Labels are not figures: they
+    # take no part in comparing two regulations.
+    bonus_labels: Mapping[str, str] = field(default_factory=dict, compare=False)
+    deduction_labels: Mapping[str, str] = field(default_factory=dict, compare=False)
+    reason_labels: Mapping[str, str] = field(default_factory=dict, compare=False)
+    award_labels: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def section_title(self, code: str) -> str:
+        found = self.section(code)
+        return found.title if found and found.title else f"Phần {code}"
+
+    def bonus_label(self, kind: str) -> str:
+        return self.bonus_labels.get(kind, kind)
+
+    def deduction_label(self, kind: str) -> str:
+        return self.deduction_labels.get(kind, kind)
+
+    def reason_label(self, reason: str) -> str:
+        return self.reason_labels.get(reason, reason)
+
+    def award_label(self, award: str) -> str:
+        return self.award_labels.get(award, award)
+
+    def status_label(self, status: str) -> str:
+        """R29's statuses; below the threshold names the regulation's."""
+        if status == "below_threshold":
+            return f"Dưới {_points_text(self.threshold)} điểm"
+        return STATUS_LABELS.get(status, status)
 
     @property
     def section_codes(self) -> tuple[str, ...]:
@@ -119,6 +149,59 @@ class Regulation:
 
 # ---------------------------------------------------------------------------
 # The 2022 Bắc Giang guidance (seed; RULES.md R15–R32)
+
+STATUS_LABELS = {
+    "eligible": "Đủ điều kiện",
+    "excluded": "Không xét",
+    "deferred": "Chưa xét",
+}
+# The seed's words for its kinds [II.2.3, II.2.4, II.2.5, III.2]; two of a 2026
+# guidance's (#16) have theirs too.
+BONUS_LABELS = {
+    "cluster": "Điểm thưởng của cụm/khối",
+    "reporting": "Thực hiện tốt chế độ báo cáo",
+    "council": "Điểm thưởng của Hội đồng TĐKT tỉnh",
+    "digital": "Thực hiện tốt chuyển đổi số",
+}
+DEDUCTION_LABELS = {
+    "head_duty": (
+        "Trưởng cụm/khối chậm ban hành văn bản hoặc thực hiện không nghiêm túc trách nhiệm"
+    ),
+    "member_duty": "Thành viên thực hiện không nghiêm túc quy chế, nhiệm vụ của cụm/khối",
+    "award_structure": "Tỷ lệ, cơ cấu khen thưởng không đảm bảo theo hướng dẫn",
+    "reminder_letter": "Văn bản nhắc nhở về công tác thi đua, khen thưởng",
+    "criticism_letter": "Văn bản phê bình về công tác thi đua, khen thưởng",
+    "late_report": "Gửi báo cáo chậm so với thời hạn",
+}
+REASON_LABELS = {
+    "no_registration": "Không đăng ký tham gia thi đua",
+    "no_pledge": "Không ký giao ước thi đua",
+    "no_mid_year_report": "Không gửi báo cáo sơ kết công tác thi đua, khen thưởng",
+    "no_annual_report": "Không gửi báo cáo tổng kết công tác thi đua, khen thưởng",
+    "leader_rating": "Người đứng đầu đơn vị xếp loại ở mức hoàn thành nhiệm vụ trở xuống",
+    "security": "Không đạt tiêu chuẩn “An toàn về an ninh trật tự”",
+    "culture": "Không đạt chuẩn văn hóa",
+    "violation": "Để xảy ra vụ việc tiêu cực, tham nhũng, sai phạm nghiêm trọng",
+    "state_obligation": "Đơn vị hoặc người đứng đầu chưa hoàn thành nghĩa vụ đối với Nhà nước",
+    "under_review": "Đang bị xem xét kỷ luật, điều tra, thanh tra, kiểm tra hoặc xác minh",
+}
+AWARD_LABELS = {
+    "co_thi_dua": "Cờ thi đua của UBND tỉnh",
+    "bang_khen": "Bằng khen của Chủ tịch UBND tỉnh",
+    "tap_the_ldxs": "Tập thể Lao động xuất sắc",
+    TIE_VOTE_NEEDED: "Cần bỏ phiếu",
+}
+
+
+def _labels(known: Mapping[str, str], codes: object) -> dict[str, str]:
+    return {code: known[code] for code in codes if code in known}  # type: ignore[attr-defined]
+
+
+def _points_text(value: Decimal) -> str:
+    # The Vietnamese way (decimal comma), as scoring.engine.fmt_points shows points.
+    text = format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+    return text.replace(".", ",")
+
 
 _SEED_NAME = (
     "Hướng dẫn tổ chức hoạt động và bình xét thi đua, khen thưởng đối với các cụm, "
@@ -180,6 +263,13 @@ DEFAULT = Regulation(
     deferral_reasons=("state_obligation", "under_review"),
     # Cờ thi đua, then Bằng khen, then Tập thể Lao động xuất sắc [III.2].
     awards=("co_thi_dua", "bang_khen", "tap_the_ldxs"),
+    bonus_labels=_labels(BONUS_LABELS, ("cluster", "reporting", "council")),
+    deduction_labels=_labels(
+        DEDUCTION_LABELS,
+        ("head_duty", "member_duty", "award_structure", "reminder_letter", "criticism_letter"),
+    ),
+    reason_labels=dict(REASON_LABELS),
+    award_labels=dict(AWARD_LABELS),
 )
 
 
@@ -423,6 +513,10 @@ class _Reader:
             exclusion_reasons=exclusion,  # type: ignore[arg-type]
             deferral_reasons=deferral,  # type: ignore[arg-type]
             awards=awards,  # type: ignore[arg-type]
+            bonus_labels=_labels(BONUS_LABELS, bonuses),
+            deduction_labels=_labels(DEDUCTION_LABELS, deductions),
+            reason_labels=_labels(REASON_LABELS, (*PARTICIPATION_REASONS, *exclusion, *deferral)),  # type: ignore[misc]
+            award_labels=_labels(AWARD_LABELS, (*awards, TIE_VOTE_NEEDED)),  # type: ignore[misc]
         )
 
     def sections(self, raw: object) -> tuple[Section, ...] | None:

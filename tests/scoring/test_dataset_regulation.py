@@ -4,11 +4,14 @@ checked against its records, kept with the year and written back by the export."
 from __future__ import annotations
 
 import copy
+import csv
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from clusters.models import EmulationYear
@@ -67,7 +70,7 @@ def test_null_block_is_refused() -> None:
         (lambda d: d["regulation"]["bonuses"].pop("digital"), "Loại điểm thưởng 'digital'"),
         (
             lambda d: d["regulation"]["bonuses"].update(digital=2),
-            "digital: tổng 5 điểm vượt mức tối đa 2 điểm (R23).",
+            "Thực hiện tốt chuyển đổi số: tổng 5 điểm vượt mức tối đa 2 điểm (R23).",
         ),
         (
             lambda d: d["clusters"][0].update(cluster_bonus_max=6),
@@ -190,3 +193,19 @@ def test_replacing_a_year_replaces_its_regulation(tmp_path: Path) -> None:
 
     assert EmulationYear.objects.get(year=2026).regulation is None
     assert "regulation" not in json.loads(json.dumps(_export(2026)))
+
+
+@pytest.mark.django_db
+def test_the_ranking_spreadsheet_has_the_regulations_sections_and_labels() -> None:
+    _import(GUIDANCE)
+    out = StringIO()
+
+    call_command("export_results", "--year", "2026", "--format", "csv", stdout=out)
+
+    rows = list(csv.reader(StringIO(out.getvalue())))
+    header = rows[0]
+    assert header[4:8] == ["Phần I", "Phần II", "Phần III", "Phần IV"]
+    psc = next(row for row in rows if row[2] == "PSC")
+    assert psc[4:8] == ["499.10", "197.75", "144.00", "99.55"]
+    xps = next(row for row in rows if row[2] == "XPS")
+    assert xps[header.index("Xếp loại")] == "Dưới 920 điểm"

@@ -481,7 +481,7 @@ def test_r39_bonus_kinds_and_caps_are_the_regulations() -> None:
     assert validate_bonuses([Bonus("digital", D("2.5"))], D(8), regulation) == []
     assert validate_bonuses([Bonus("cluster", D(8))], D(8), regulation) == []
     assert validate_bonuses([Bonus("digital", D(2)), Bonus("digital", D(1))], D(8), regulation) == [
-        "digital: tổng 3 điểm vượt mức tối đa 2,5 điểm (R23)."
+        "Thực hiện tốt chuyển đổi số: tổng 3 điểm vượt mức tối đa 2,5 điểm (R23)."
     ]
     assert validate_bonuses([Bonus("council", D(1))], D(8), regulation) == [
         "Loại điểm thưởng 'council' không hợp lệ (R23)."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,15 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
-from clusters.models import EmulationYear
+from awards.documents import ranking_context
+from clusters.models import Cluster, EmulationYear, Membership
 from scoring.dataset import DatasetError, validate_dataset
 from scoring.regulation import DEFAULT, regulation_from_json
+from scoring.views.review import review_matrix
+from scoring.views.sheet import sheet_page
+from tests.factories import UserFactory
 from tests.scoring.test_dataset import (
     BASIC,
     DATA,
@@ -209,3 +215,44 @@ def test_the_ranking_spreadsheet_has_the_regulations_sections_and_labels() -> No
     assert psc[4:8] == ["499.10", "197.75", "144.00", "99.55"]
     xps = next(row for row in rows if row[2] == "XPS")
     assert xps[header.index("Xếp loại")] == "Dưới 920 điểm"
+
+
+@pytest.mark.django_db
+def test_ranking_pdf_and_results_page_follow_the_regulation(client) -> None:
+    _import(GUIDANCE)
+    year = EmulationYear.objects.get(year=2026)
+    cluster = Cluster.objects.get(code="CUM-XP-01")
+
+    context = ranking_context(cluster, year)
+
+    assert context["section_labels"] == ["I", "II", "III", "IV"]
+    psc = next(line for line in context["lines"] if line.code == "PSC")
+    assert psc.sections == ["499,10", "197,75", "144,00", "99,55"]
+    xps = next(line for line in context["lines"] if line.code == "XPS")
+    assert xps.status == "Dưới 920 điểm"
+    assert context["quotas"] == [
+        "Cờ thi đua của UBND tỉnh: 1",
+        "Bằng khen của Chủ tịch UBND tỉnh: 3",
+    ]
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    page = client.get(reverse("results", args=["CUM-XP-01", 2026])).content.decode()
+    assert "Phần IV" in page and "99,55" in page and "Dưới 920 điểm" in page
+    assert "Tập thể LĐXS" not in page
+
+
+@pytest.mark.django_db
+def test_the_sheet_and_the_review_matrix_follow_the_regulation() -> None:
+    # A 2026 year's section IV would be an unknown section to the 2022 figures.
+    _import(GUIDANCE)
+    year = EmulationYear.objects.get(year=2026)
+    cluster = Cluster.objects.get(code="CUM-XP-01")
+    psc = Membership.objects.get(year=year, unit__code="PSC")
+
+    page = sheet_page(psc)
+    matrix = review_matrix(cluster, year)
+
+    assert [(s.code, s.points) for s in page.sections][-1] == ("IV", 100)
+    assert page.sections[-1].label == "Chuyển đổi số, chính quyền số cấp xã"
+    assert page.result.sections["IV"] == Decimal("99.55")
+    assert [code for code, _, _ in matrix.sections] == ["I", "II", "III", "IV"]

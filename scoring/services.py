@@ -37,6 +37,7 @@ from scoring.models import (
     Score,
     Scorecard,
 )
+from scoring.regulation import stored_regulation
 
 Status = Scorecard.Status
 # At most one scorecard of a cluster's year is on its way to being issued (R18).
@@ -734,7 +735,11 @@ def scorecard_validate(scorecard: Scorecard) -> list[str]:
     )
     leaves, added, parents = _as_dataset(rows)
     errors = engine.validate_criteria(
-        [row.rule for row in leaves], added, scorecard.cluster.group, parents
+        [row.rule for row in leaves],
+        added,
+        scorecard.cluster.group,
+        parents,
+        stored_regulation(scorecard.year.regulation),  # R37: the year's frame
     )
     errors += _tree_errors(rows)
     for row in rows:
@@ -827,7 +832,8 @@ def _frame_limit_errors(
     if splits and up and up[-1].code in {p for code, p in parents.items() if code not in added}:
         return []  # its framework criterion is concretised already
     used = frame_counts(rows).get(section, engine.FrameCount()).used
-    limit = engine.added_limit(section, scorecard.cluster.group)
+    regulation = stored_regulation(scorecard.year.regulation)
+    limit = engine.added_limit(section, scorecard.cluster.group, regulation)
     if used < limit:
         return []
     return [

@@ -88,7 +88,7 @@ def test_null_block_is_refused() -> None:
             lambda d: d["regulation"]["deductions"].update(
                 late_report={"points": 3, "head_only": True}
             ),
-            "late_report: chỉ áp dụng cho đơn vị trưởng cụm/khối (R25).",
+            "Gửi báo cáo chậm so với thời hạn: chỉ áp dụng cho đơn vị trưởng cụm/khối (R25).",
         ),
         (
             lambda d: (
@@ -97,7 +97,7 @@ def test_null_block_is_refused() -> None:
                 ),
                 d["deductions"].append({"unit": "XPS", "kind": "late_report", "reason": "lần 2"}),
             ),
-            "late_report: chỉ được trừ tối đa 1 lần trong năm (R25).",
+            "Gửi báo cáo chậm so với thời hạn: chỉ được trừ tối đa 1 lần trong năm (R25).",
         ),
         # R40: a flag reason not in its list; a quota key not an award (even 0).
         (

@@ -4,6 +4,7 @@ allocation under a regulation, rule by rule, then properties for any valid one."
 from __future__ import annotations
 
 import copy
+from decimal import ROUND_DOWN
 from decimal import Decimal as D
 from typing import Any
 
@@ -698,14 +699,15 @@ def clusters(draw):
         for code, points in section.items.items():
             criteria.append(Criterion(code, section.code, points, "qualitative"))
             rest -= points
-        if rest:
+        if rest >= D("0.02"):
             # A quantitative leaf for the exceed bonus and a qualitative one.
-            half = (rest / 2).quantize(D("0.01"))
+            half = (rest / 2).quantize(D("0.01"), rounding=ROUND_DOWN)
             criteria.append(Criterion(f"{section.code}.q", section.code, half, "quantitative"))
-            if rest - half:
-                criteria.append(
-                    Criterion(f"{section.code}.p", section.code, rest - half, "qualitative")
-                )
+            criteria.append(
+                Criterion(f"{section.code}.p", section.code, rest - half, "qualitative")
+            )
+        elif rest:
+            criteria.append(Criterion(f"{section.code}.p", section.code, rest, "qualitative"))
     units = []
     for index in range(draw(st.integers(1, 6))):
         scores = []

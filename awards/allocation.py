@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
-AWARDS = ("co_thi_dua", "bang_khen", "tap_the_ldxs")
-TIE_VOTE_NEEDED = "tie_vote_needed"
-AWARD_LABELS = {
-    "co_thi_dua": "Cờ thi đua của UBND tỉnh",
-    "bang_khen": "Bằng khen của Chủ tịch UBND tỉnh",
-    "tap_the_ldxs": "Tập thể Lao động xuất sắc",
-    TIE_VOTE_NEEDED: "Cần bỏ phiếu",
-}
+from scoring.regulation import DEFAULT, TIE_VOTE_NEEDED, Regulation
+
+# The 2022 guidance's awards in allocation order, from its record, for the
+# code that does not read a year's regulation yet; `allocate` takes it.
+AWARDS = DEFAULT.awards
+AWARD_LABELS = dict(DEFAULT.award_labels)
 
 
 @dataclass(frozen=True)
@@ -59,13 +57,13 @@ def rank(entries: Iterable[Entry]) -> list[tuple[Entry, int]]:
     return ranked
 
 
-def _slots(quotas: Mapping[str, int]) -> list[str]:
-    """R31/R32: award slots in the order they are filled; a missing quota is 0."""
-    unknown = sorted(set(quotas) - set(AWARDS))
+def _slots(quotas: Mapping[str, int], awards: Sequence[str]) -> list[str]:
+    """R31/R32, R40: award slots in the regulation's order; a missing quota is 0."""
+    unknown = sorted(set(quotas) - set(awards))
     if unknown:
         raise ValueError(f"unknown award types in quotas: {unknown}")
     slots: list[str] = []
-    for award in AWARDS:
+    for award in awards:
         quota = quotas.get(award, 0)
         if isinstance(quota, bool) or not isinstance(quota, int) or quota < 0:
             raise ValueError(f"quota for {award} must be an integer ≥ 0, got {quota!r}")
@@ -96,11 +94,14 @@ def _place_tied(group: list[Entry], outcomes: list[str | None]) -> dict[str, str
     return awards
 
 
-def allocate(entries: Sequence[Entry], quotas: Mapping[str, int]) -> list[Placement]:
+def allocate(
+    entries: Sequence[Entry], quotas: Mapping[str, int], regulation: Regulation = DEFAULT
+) -> list[Placement]:
     """R30–R33: rank every unit and give awards to the eligible ones.
 
-    R32: eligible units by total, highest first, fill the flag quota, then
-    certificates of merit, then excellent labour collective; one award at most;
+    R32, R40: eligible units by total, highest first, fill the quotas in the
+    regulation's award order (2022: the flag, then certificates of merit, then
+    excellent labour collective); one award at most;
     past all quotas, none. Other statuses get no award but keep their rank.
     R33: eligible units with equal totals take consecutive slots; when those
     slots hold different outcomes the tie is settled by `_place_tied`, and the
@@ -109,7 +110,7 @@ def allocate(entries: Sequence[Entry], quotas: Mapping[str, int]) -> list[Placem
     vote. Placements come in R30 order: rank, then unit code.
     """
     _check_units(entries)
-    slots = _slots(quotas)
+    slots = _slots(quotas, regulation.awards)
     ranked = rank(entries)
     eligible = [entry for entry, _ in ranked if entry.status == "eligible"]
 

@@ -34,6 +34,7 @@ from clusters.models import (
 from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.models import Criterion, Score
+from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow, cluster_results
 
 # Bundled so every server renders the same document, whatever fonts it has:
@@ -221,17 +222,19 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
     row = next(r for r in results.rows if r.membership.pk == membership.pk)
     criteria = sheets.criteria_of(results.scorecard)
     leaves = [c for c in criteria if c.is_leaf]
+    regulation = results.regulation
     own = engine.compute_unit(
         [c.rule for c in leaves],
         engine.UnitInput(membership.unit.code, tuple(_own_scores(membership, leaves))),
+        regulation,
     )
     agreed = row.result
     depth = _depths(criteria)
     sections = [
         SheetSection(
-            code=section,
-            label=engine.SECTION_LABELS[section],
-            points=engine.fmt_points(engine.SECTION_POINTS[section]),
+            code=section.code,
+            label=regulation.section_title(section.code),
+            points=engine.fmt_points(section.points),
             lines=[
                 SheetLine(
                     code=c.code,
@@ -243,12 +246,12 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
                     agreed=points_text(agreed.criteria[c.code].earned) if c.is_leaf else "",
                 )
                 for c in criteria
-                if c.section == section
+                if c.section == section.code
             ],
-            own=points_text(own.sections[section]),
-            agreed=points_text(agreed.sections[section]),
+            own=points_text(own.sections[section.code]),
+            agreed=points_text(agreed.sections[section.code]),
         )
-        for section in engine.SECTIONS
+        for section in regulation.sections
     ]
     return {
         **_letterhead(
@@ -261,7 +264,7 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
         "cluster": membership.cluster,
         "year": membership.year.year,
         "sections": sections,
-        "base_points": engine.fmt_points(sum(engine.SECTION_POINTS.values())),
+        "base_points": engine.fmt_points(regulation.total_points),
         "own": {
             "base": points_text(own.base),
             "bonus": points_text(own.bonus),
@@ -273,8 +276,8 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
             "deductions": points_text(agreed.deductions),
             "total": points_text(agreed.total),
         },
-        "status": engine.STATUS_LABELS[agreed.status],
-        "reasons": [engine.REASON_LABELS[r] for r in agreed.reasons],
+        "status": regulation.status_label(agreed.status),
+        "reasons": [regulation.reason_label(r) for r in agreed.reasons],
         "agreement": sheets.agreement_of(membership.cluster_id, membership.year_id),
     }
 
@@ -336,30 +339,31 @@ def ranking_context(cluster: Cluster, year: EmulationYear) -> dict | None:
         ),
         "cluster": cluster,
         "year": year.year,
-        "section_labels": list(engine.SECTIONS),
-        "lines": [_ranking_line(row) for row in results.rows],
+        "section_labels": list(results.regulation.section_codes),
+        "lines": [_ranking_line(row, results.regulation) for row in results.rows],
         "quotas": _quota_texts(results),
     }
 
 
-def _ranking_line(row: UnitRow) -> RankingLine:
+def _ranking_line(row: UnitRow, regulation: Regulation) -> RankingLine:
     result, award = row.result, row.placement.award
     return RankingLine(
         rank=row.placement.rank,
         code=row.unit.code,
         name=row.unit.name,
-        sections=[points_text(result.sections[s]) for s in engine.SECTIONS],
+        sections=[points_text(result.sections[s]) for s in regulation.section_codes],
         bonus=points_text(result.bonus),
         deductions=points_text(result.deductions),
         total=points_text(result.total),
-        status=engine.STATUS_LABELS[result.status],
-        reasons=[engine.REASON_LABELS[r] for r in result.reasons],
-        award=allocation.AWARD_LABELS[award] if award else "",
+        status=regulation.status_label(result.status),
+        reasons=[regulation.reason_label(r) for r in result.reasons],
+        award=regulation.award_label(award) if award else "",
     )
 
 
 def _quota_texts(results: ClusterResults) -> list[str]:
-    return [f"{allocation.AWARD_LABELS[a]}: {results.quotas.get(a, 0)}" for a in allocation.AWARDS]
+    regulation = results.regulation
+    return [f"{regulation.award_label(a)}: {results.quotas.get(a, 0)}" for a in regulation.awards]
 
 
 # ---------------------------------------------------------------------------
@@ -384,7 +388,8 @@ class AwardGroup:
 def _proposed(results: ClusterResults | None, proposal: Proposal | None) -> list[AwardGroup]:
     """Units per award, in allocation order: the proposal's frozen items once it
     is submitted (R34), else the live allocation (one query at most)."""
-    groups = {a: AwardGroup(a, allocation.AWARD_LABELS[a]) for a in allocation.AWARDS}
+    regulation = results.regulation if results else DEFAULT
+    groups = {a: AwardGroup(a, regulation.award_label(a)) for a in regulation.awards}
     if proposal is not None and proposal.freezes_allocation:
         items = ProposalItem.objects.filter(proposal=proposal).select_related("membership__unit")
         for item in items.order_by("rank", "membership__unit__code"):
@@ -497,7 +502,7 @@ def minutes_context(cluster: Cluster, year: EmulationYear) -> dict | None:
         ],
         "present": sum(1 for a in attendance.values() if a.status != Attendance.Status.ABSENT),
         "member_count": len(members),
-        "lines": [_ranking_line(row) for row in results.rows],
+        "lines": [_ranking_line(row, results.regulation) for row in results.rows],
         "quotas": _quota_texts(results),
         "ballots": [_ballot(tie, votes) for tie in services.ties(results)],
         "proposed": _proposed(results, proposal),
@@ -524,7 +529,7 @@ def _ballot(tie: services.Tie, votes: dict[int, int]) -> Ballot:
 
 
 def _award_label(award: str | None) -> str:
-    return allocation.AWARD_LABELS[award] if award else "Không đề nghị khen thưởng"
+    return allocation.AWARD_LABELS.get(award, award) if award else "Không đề nghị khen thưởng"
 
 
 # ---------------------------------------------------------------------------

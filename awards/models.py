@@ -46,13 +46,12 @@ class Flag(models.Model):
         verbose_name_plural = "không xét / chưa xét"
         constraints = [
             limits.length_check("awards_flag", "note", limits.REASON),
+            # The reasons a kind takes are the year's regulation's (R40), so
+            # they are checked where the regulation is known, not here.
             models.CheckConstraint(
-                condition=(
-                    Q(kind="exclude", reason__in=engine.FLAG_EXCLUDE_REASONS)
-                    | Q(kind="defer", reason__in=engine.DEFER_REASONS)
-                ),
-                name="flag_reason_matches_kind",
-                violation_error_message="Lý do không phù hợp với loại (R27, R28).",
+                condition=Q(kind__in=["exclude", "defer"]),
+                name="flag_kind_known",
+                violation_error_message="Loại phải là không xét hoặc chưa xét (R27, R28).",
             ),
             models.UniqueConstraint(fields=["membership", "kind", "reason"], name="flag_unique"),
         ]

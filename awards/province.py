@@ -21,14 +21,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from awards.allocation import AWARDS, TIE_VOTE_NEEDED
+from awards.allocation import TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
 from clusters.models import Cluster, EmulationYear, Membership, Registration
 from emulation.numbers import format_figure
 from emulation.workbooks import formula_safe_workbook
 from scoring import tables
-from scoring.engine import CENT, THRESHOLD
+from scoring.engine import CENT
 from scoring.models import ScoreAgreement, Scorecard, Sheet
+from scoring.regulation import Regulation, stored_regulation
 from scoring.results import ClusterResults, year_results
 
 SHORT_AWARDS = {
@@ -51,7 +52,7 @@ class AwardLine:
 
     @property
     def label(self) -> str:
-        return SHORT_AWARDS[self.award]
+        return SHORT_AWARDS.get(self.award, self.award)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class Province:
     awards: list[AwardLine]
     chart: Chart | None
     results: list[ClusterResults]
+    regulation: Regulation  # the year's (R36)
 
     @property
     def members(self) -> int:
@@ -198,6 +200,8 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     found = list(clusters.filter(pk__in=counts).select_related("authority").order_by("code"))
     ids = [c.pk for c in found]
     results = {r.cluster.pk: r for r in year_results(year, found)} if found else {}
+    regulation = stored_regulation(year.regulation)
+    awards = regulation.awards
     scorecards = _scorecards(year, ids)
     agreed = dict(
         ScoreAgreement.objects.filter(year=year, cluster_id__in=ids).values_list(
@@ -237,7 +241,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
                 sheets=counts[cluster.pk]["sheets"],
                 agreed_at=agreed.get(cluster.pk),
                 proposal=proposal,
-                awards=[AwardLine(a, quotas.get(a, 0), given.get(a, 0)) for a in AWARDS],
+                awards=[AwardLine(a, quotas.get(a, 0), given.get(a, 0)) for a in awards],
                 tie_vote_needed=0 if frozen else live[TIE_VOTE_NEEDED],
                 spread=_spread(result),
             )
@@ -248,11 +252,11 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
             sum(line.awards[i].quota for line in lines),
             sum(line.awards[i].count for line in lines),
         )
-        for i, award in enumerate(AWARDS)
+        for i, award in enumerate(awards)
     ]
     ranked = [r for r in results.values() if r.scorecard is not None]
     ranked.sort(key=lambda r: r.cluster.code)
-    return Province(year, lines, totals, _chart(lines), ranked)
+    return Province(year, lines, totals, _chart(lines, regulation.threshold), ranked, regulation)
 
 
 def _freezes(status: str) -> bool:
@@ -306,7 +310,7 @@ CHART_TOP = 28
 TOTAL_MAX = Decimal(1000)  # base 950 + bonus 50 (R15, R24)
 
 
-def _chart(lines: list[ClusterLine]) -> Chart | None:
+def _chart(lines: list[ClusterLine], threshold: Decimal) -> Chart | None:
     spreads = [(line.cluster, line.spread) for line in lines if line.spread is not None]
     if not spreads:
         return None
@@ -355,7 +359,7 @@ def _chart(lines: list[ClusterLine]) -> Chart | None:
         axis_y=str(CHART_TOP - 8),
         bars=bars,
         ticks=ticks,
-        threshold=str(x(THRESHOLD)),
+        threshold=str(x(threshold)),
         bar_height=BAR_HEIGHT,
     )
 
@@ -382,13 +386,19 @@ PROGRESS_HEADER = [
     "Tổng điểm cao nhất",
     "Tổng điểm bình quân",
 ]
-AWARDS_HEADER = [
-    "Mã",
-    "Cụm, khối",
-    "Nguồn số liệu",
-    *(f"{SHORT_AWARDS[a]} – {what}" for a in AWARDS for what in ("chỉ tiêu", "đề nghị")),
-    "Cần bỏ phiếu",
-]
+
+
+def awards_header(awards: tuple[str, ...]) -> list[str]:
+    """The awards sheet's columns: two per award of the year's regulation (R40)."""
+    return [
+        "Mã",
+        "Cụm, khối",
+        "Nguồn số liệu",
+        *(f"{SHORT_AWARDS.get(a, a)} – {what}" for a in awards for what in ("chỉ tiêu", "đề nghị")),
+        "Cần bỏ phiếu",
+    ]
+
+
 PROVINCE = "Toàn tỉnh"
 
 
@@ -413,7 +423,8 @@ def province_xlsx(province: Province) -> bytes:
     )
     _bold_last(progress)
     awards = workbook.create_sheet("Khen thưởng và chỉ tiêu")
-    _table(awards, AWARDS_HEADER, [_awards_row(line) for line in province.lines])
+    header = awards_header(province.regulation.awards)
+    _table(awards, header, [_awards_row(line) for line in province.lines])
     awards.append(
         [
             PROVINCE,
@@ -425,7 +436,7 @@ def province_xlsx(province: Province) -> bytes:
     )
     _bold_last(awards)
     ranking = workbook.create_sheet(tables.SHEET_TITLE)
-    _table(ranking, tables.ranking_header(), tables.ranking_rows(province.results))
+    _table(ranking, tables.ranking_header(province.results), tables.ranking_rows(province.results))
     formula_safe_workbook(workbook)  # names are text, never formulas (#12)
     buffer = BytesIO()
     workbook.save(buffer)

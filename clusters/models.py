@@ -65,7 +65,9 @@ class Authority(models.Model):
 class Unit(models.Model):
     class Kind(models.TextChoices):
         DISTRICT = "district", "Huyện, thành phố"
-        COMMUNE = "commune", "Xã, phường, thị trấn"
+        COMMUNE = "commune", "Xã, thị trấn"
+        # Since 1 July 2025 clusters gather communes and wards (#16).
+        WARD = "ward", "Phường"
         DEPARTMENT = "department", "Sở, ban, ngành"
         PARTY_MASS = "party_mass", "Cơ quan Đảng, đoàn thể"
         ASSOCIATION = "association", "Hội"
@@ -161,6 +163,9 @@ class EmulationYear(models.Model):
     school year starting in autumn of that year (R4)."""
 
     year = models.PositiveSmallIntegerField("năm", unique=True)
+    # The guidance the year is scored under (R36–R40), as the dataset's
+    # `regulation` block in full; null: the 2022 Bắc Giang guidance.
+    regulation = models.JSONField("hướng dẫn áp dụng", null=True, blank=True)
 
     objects = EmulationYearQuerySet.as_manager()
 

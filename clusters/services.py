@@ -43,6 +43,7 @@ from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
 from scoring.models import Criterion, Deduction, Direction, Method, Participation, Scorecard
+from scoring.regulation import stored_regulation
 
 _REASON_MAX = Registration.history.model._meta.get_field("history_change_reason").max_length
 # A planned value is DecimalField(max_digits=20, decimal_places=6).
@@ -848,6 +849,8 @@ def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
         [engine.Deduction(kind=k, count=c) for k, c in confirmed]
         + [engine.Deduction(kind=deduction.kind, count=deduction.count)],
         is_head=deduction.membership.role == Membership.Role.HEAD,
+        # R39: the year's kinds, points and flags.
+        regulation=stored_regulation(deduction.membership.year.regulation),
     )
     if errors:
         raise ValidationError(errors)

@@ -41,6 +41,7 @@ from emulation.models import User
 from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.models import Bonus, Deduction, ScoreAgreement, Scorecard
+from scoring.regulation import stored_regulation
 
 HEAD_BONUS_KINDS = ("cluster",)
 STAFF_BONUS_KINDS = ("reporting", "council")
@@ -83,18 +84,20 @@ def bonus_add(
 ) -> Bonus:
     """One R23 bonus entry. The kind's entries, this one included, must stay
     within its cap; an entry over the cap is refused, not trimmed."""
-    if kind not in engine.BONUS_KINDS:
+    regulation = stored_regulation(membership.year.regulation)  # R39: the year's kinds
+    if kind not in regulation.bonuses:
         raise ValidationError(f"Loại điểm thưởng '{kind}' không hợp lệ (R23).")
     _ensure_may_bonus(user, membership, kind)
     reason = _required(reason, "Cần ghi lý do cộng điểm thưởng.")
     _lock(membership)
     _ensure_unlocked(membership)
-    cap = _cluster_cap(membership) if kind == "cluster" else engine.CLUSTER_BONUS_MAX
+    cap = _cluster_cap(membership) if kind == "cluster" else regulation.cluster_bonus_cap
     given = Bonus.objects.filter(membership=membership, kind=kind).values_list("points", flat=True)
     errors = engine.validate_bonuses(
         [engine.Bonus(kind=kind, points=p) for p in given]
         + [engine.Bonus(kind=kind, points=points)],
         cap,
+        regulation,
     )
     if errors:
         raise ValidationError(errors)
@@ -103,7 +106,7 @@ def bonus_add(
         bonus,
         user=user,
         reason=f"Cộng {engine.fmt_points(points)} điểm cho {membership.unit.code}: "
-        f"{engine.BONUS_LABELS[kind]}. Lý do: {reason}",
+        f"{regulation.bonus_label(kind)}. Lý do: {reason}",
     )
     return bonus
 
@@ -157,10 +160,12 @@ def deduction_add(
     confirmed = Deduction.objects.filter(
         membership=membership, status=Deduction.Status.CONFIRMED
     ).values_list("kind", "count")
+    regulation = stored_regulation(membership.year.regulation)  # R39: the year's kinds
     errors = engine.validate_deductions(
         [engine.Deduction(kind=k, count=c) for k, c in confirmed]
         + [engine.Deduction(kind=kind, count=count)],
         is_head=membership.role == Membership.Role.HEAD,
+        regulation=regulation,
     )
     if errors:
         raise ValidationError(errors)
@@ -172,7 +177,7 @@ def deduction_add(
         status=Deduction.Status.CONFIRMED,
         created_by=user,
     )
-    points = engine.DEDUCTION_POINTS[kind] * count
+    points = regulation.deductions[kind].points * count
     _save_with_file(
         deduction,
         "evidence",

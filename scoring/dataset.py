@@ -27,7 +27,6 @@ from django.db.models.deletion import get_candidate_relations_to_delete
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
-from awards.allocation import AWARDS
 from awards.models import Flag, Proposal, Quota, Vote
 from clusters.models import (
     Authority,
@@ -46,6 +45,7 @@ from clusters.participation import participation_facts
 from clusters.services import year_create
 from emulation import limits
 from scoring import engine
+from scoring import regulation as regulations
 from scoring.models import (
     Band,
     Bonus,
@@ -72,7 +72,6 @@ VOTES_MAX = 2_147_483_647
 FIGURE_STEP = Decimal("0.000001")
 FIGURE_LIMIT = Decimal(10) ** 14
 PARTICIPATION_FIELDS = ("registered", "pledge_signed", "mid_year_report", "annual_report")
-FLAG_REASONS = {"exclude": engine.FLAG_EXCLUDE_REASONS, "defer": engine.DEFER_REASONS}
 ROLE_ORDER = {role: i for i, role in enumerate(Membership.Role.values)}
 BATCH = 500
 # Hostile files (#12): deeper nesting than a dataset has (5 levels), longer
@@ -189,6 +188,7 @@ class VoteData:
 @dataclass(frozen=True)
 class Dataset:
     year: int
+    regulation: regulations.Regulation
     authorities: tuple[AuthorityData, ...]
     units: tuple[UnitData, ...]
     clusters: tuple[ClusterData, ...]
@@ -198,6 +198,13 @@ class Dataset:
     participation: tuple[ParticipationData, ...]
     flags: tuple[FlagData, ...]
     votes: tuple[VoteData, ...]
+
+    @property
+    def regulation_block(self) -> dict | None:
+        """What the year keeps: nothing for the 2022 guidance (R36)."""
+        if self.regulation == regulations.DEFAULT:
+            return None
+        return regulations.regulation_to_json(self.regulation)
 
 
 @dataclass(frozen=True)
@@ -458,6 +465,7 @@ class _Checker:
         self.placed: dict[str, _Placement] = {}
         self.criteria: dict[str, dict[str, engine.Criterion]] = {}
         self.caps: dict[str, Decimal] = {}
+        self.regulation = regulations.DEFAULT
 
     def error(self, where: str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
@@ -513,6 +521,9 @@ class _Checker:
         year = _integer(document.get("year"))
         if year is None or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
             self.error("year", f"năm phải là số nguyên từ {YEAR_RANGE[0]} đến {YEAR_RANGE[1]}.")
+        # Every record is read under the regulation, so a refused one stops here.
+        if "regulation" in document and not self.read_regulation(document["regulation"]):
+            return None
 
         authorities = self.authorities(self._records(document, "authorities", required=True))
         units = self.units(self._records(document, "units", required=False))
@@ -531,6 +542,7 @@ class _Checker:
             return None
         return Dataset(
             year=year,
+            regulation=self.regulation,
             authorities=authorities,
             units=units,
             clusters=clusters,
@@ -541,6 +553,35 @@ class _Checker:
             flags=flags,
             votes=votes,
         )
+
+    def read_regulation(self, block: object) -> bool:
+        """R36–R40 through `regulation_from_json`, and the lengths the
+        database keeps for its codes."""
+        try:
+            regulation = regulations.regulation_from_json(block)
+        except regulations.RegulationError as error:
+            self.errors.extend(error.messages)
+            return False
+        lengths = (
+            ("sections", [s.code for s in regulation.sections], Criterion, "section"),
+            ("bonuses", list(regulation.bonuses), Bonus, "kind"),
+            ("deductions", list(regulation.deductions), Deduction, "kind"),
+            ("exclusion_reasons", list(regulation.exclusion_reasons), Flag, "reason"),
+            ("deferral_reasons", list(regulation.deferral_reasons), Flag, "reason"),
+            ("awards", list(regulation.awards), Quota, "award"),
+        )
+        for key, codes, model, name in lengths:
+            limit = model._meta.get_field(name).max_length
+            for code in codes:
+                if len(code) > limit:
+                    self.error(
+                        f"regulation.{key}",
+                        f"mã {_shown(code)} dài quá {limit} ký tự, không lưu được.",
+                    )
+        if self.errors:
+            return False
+        self.regulation = regulation
+        return True
 
     # -- organisation -------------------------------------------------------
 
@@ -623,13 +664,14 @@ class _Checker:
         members = self.members(where, code, raw.get("members"))
         quotas = self.quotas(where, raw.get("quotas", {}))
 
-        cap = _number(raw.get("cluster_bonus_max", engine.CLUSTER_BONUS_MAX))
-        cap_errors = engine.validate_bonuses((), cap)  # type: ignore[arg-type]
+        highest = self.regulation.cluster_bonus_cap
+        cap = _number(raw.get("cluster_bonus_max", highest))
+        cap_errors = engine.validate_bonuses((), cap, self.regulation)  # type: ignore[arg-type]
         for message in cap_errors:
             self.error(where, f"cluster_bonus_max: {message}")
         # A bad cap is reported once here; the units' bonuses are then held to
         # the highest cap a cluster may set.
-        self.caps[code] = engine.CLUSTER_BONUS_MAX if cap_errors else cap  # type: ignore[assignment]
+        self.caps[code] = highest if cap_errors else cap  # type: ignore[assignment]
 
         criteria = self.cluster_criteria(where, raw.get("criteria"), raw["group"])
         self.criteria[code] = {c.code: c.for_engine() for c in criteria}
@@ -699,8 +741,8 @@ class _Checker:
         return tuple(members) if ok else None
 
     def quotas(self, where: str, raw: object) -> dict[str, int] | None:
-        """R31: a count per award type, 0 when missing; absent quotas are all 0,
-        null ones are refused (DATASET.md)."""
+        """R31, R40: a count per award of the regulation, 0 when missing; absent
+        quotas are all 0, null ones are refused (DATASET.md)."""
         if not isinstance(raw, dict):
             self.error(
                 where,
@@ -708,12 +750,14 @@ class _Checker:
             )
             return None
         ok = True
-        quotas = dict.fromkeys(AWARDS, 0)
+        awards = self.regulation.awards
+        quotas = dict.fromkeys(awards, 0)
         for award, value in raw.items():
-            if award not in AWARDS:
+            if award not in awards:
                 self.error(
                     where,
-                    f"quotas: danh hiệu {_shown(award)} không có ({', '.join(AWARDS)}) (R31).",
+                    f"quotas: danh hiệu {_shown(award)} không có "
+                    f"({', '.join(awards) or 'hướng dẫn không có danh hiệu nào'}) (R31, R40).",
                 )
                 ok = False
                 continue
@@ -790,7 +834,13 @@ class _Checker:
         as_engine = [c.for_engine() for c in criteria]
         added_codes = {c.code for c in criteria if c.added}
         parents = {c.code: c.parent for c in criteria if c.parent is not None}
-        for message in engine.validate_criteria(as_engine, added_codes, group, parents):  # type: ignore[arg-type]
+        for message in engine.validate_criteria(
+            as_engine,
+            added_codes,
+            group,  # type: ignore[arg-type]
+            parents,  # type: ignore[arg-type]
+            self.regulation,
+        ):
             self.error(cluster_where, message)
         return tuple(criteria)
 
@@ -896,7 +946,9 @@ class _Checker:
             if placement is None or self._missing(where, raw, ("kind",), ("points",)):
                 continue
             bonus = engine.Bonus(raw["kind"], _number(raw["points"]))  # type: ignore[arg-type]
-            messages = engine.validate_bonuses([bonus], self.caps[placement.cluster])
+            messages = engine.validate_bonuses(
+                [bonus], self.caps[placement.cluster], self.regulation
+            )
             for message in messages:
                 self.error(where, message)
             if messages:
@@ -907,7 +959,7 @@ class _Checker:
         for unit, bonuses in by_unit.items():
             if unit not in refused:
                 cap = self.caps[self.placed[unit].cluster]
-                for message in engine.validate_bonuses(bonuses, cap):
+                for message in engine.validate_bonuses(bonuses, cap, self.regulation):
                     self.error(f"bonuses ({unit})", message)
         return tuple(found)
 
@@ -933,7 +985,9 @@ class _Checker:
                 refused.add(raw["unit"])
                 continue
             deduction = engine.Deduction(raw["kind"], count)
-            messages = engine.validate_deductions([deduction], is_head=placement.is_head)
+            messages = engine.validate_deductions(
+                [deduction], is_head=placement.is_head, regulation=self.regulation
+            )
             if not isinstance(reason, str):
                 messages.append("lý do (“reason”) phải là chuỗi (R25).")
             elif len(reason) > limits.REASON:
@@ -950,7 +1004,9 @@ class _Checker:
         for unit, deductions in by_unit.items():
             if unit not in refused:
                 is_head = self.placed[unit].is_head
-                for message in engine.validate_deductions(deductions, is_head=is_head):
+                for message in engine.validate_deductions(
+                    deductions, is_head=is_head, regulation=self.regulation
+                ):
                     self.error(f"deductions ({unit})", message)
         return tuple(found)
 
@@ -975,16 +1031,21 @@ class _Checker:
         return tuple(found)
 
     def flags(self, records: list[tuple[int, dict]]) -> tuple[FlagData, ...]:
-        """R27/R28: exclusion reasons go with `exclude`, deferral reasons with `defer`."""
+        """R27/R28, R40: the regulation's exclusion reasons go with `exclude`, its
+        deferral reasons with `defer`."""
         found: list[FlagData] = []
         seen: set[tuple[str, str, str]] = set()
-        every_reason = {r for reasons in FLAG_REASONS.values() for r in reasons}
+        reasons_of = {
+            "exclude": self.regulation.exclusion_reasons,
+            "defer": self.regulation.deferral_reasons,
+        }
+        every_reason = {r for reasons in reasons_of.values() for r in reasons}
         for index, raw in records:
             where = _where("flags", index, raw.get("unit"))
             if self._unit(where, raw) is None or self._missing(where, raw, ("kind", "reason")):
                 continue
             kind, reason = raw["kind"], raw["reason"]
-            if kind not in FLAG_REASONS:
+            if kind not in reasons_of:
                 self.error(
                     where, f"loại {_shown(kind)} không hợp lệ (exclude hoặc defer) (R27, R28)."
                 )
@@ -993,15 +1054,15 @@ class _Checker:
                 self.error(
                     where,
                     f"lý do {_shown(reason)} không hợp lệ "
-                    f"({', '.join(FLAG_REASONS[kind])}) (R27, R28).",
+                    f"({', '.join(reasons_of[kind]) or 'không có lý do nào'}) (R27, R28, R40).",
                 )
                 continue
-            if reason not in FLAG_REASONS[kind]:
+            if reason not in reasons_of[kind]:
                 rule = "R27" if kind == "exclude" else "R28"
                 self.error(
                     where,
                     f"lý do “{reason}” không dùng cho loại “{kind}”, chỉ "
-                    f"{', '.join(FLAG_REASONS[kind])} ({rule}).",
+                    f"{', '.join(reasons_of[kind]) or 'không lý do nào'} ({rule}).",
                 )
                 continue
             key = (raw["unit"], kind, reason)
@@ -1121,6 +1182,9 @@ def dataset_import(
             replaced += f", bỏ dữ liệu làm trực tuyến: {_listed(lost)}"
         _delete(existing + [queryset for _, queryset in online], reason=replaced)
         year = year_create(year=data.year)
+        if year.regulation != data.regulation_block:
+            year.regulation = data.regulation_block
+            year.save(update_fields=["regulation"])
         imported = f"Nhập dữ liệu năm {data.year} ({FORMAT})"
         units, clusters_by_code = shared.store(
             created=imported,
@@ -1545,7 +1609,7 @@ def _store_year(
         (
             Quota(cluster=clusters[c.code], year=year, award=award, count=c.quotas[award])
             for c in data.clusters
-            for award in AWARDS
+            for award in data.regulation.awards
         ),
     )
 
@@ -1597,7 +1661,10 @@ def _json_number(value: Decimal) -> int | float | str:
 
 def dataset_export(*, year: int) -> dict:
     """The year as `thidua-dataset/1`: the issued scorecards' leaf criteria and
-    the effective (agreed where set) figures, records in a stable order."""
+    the effective (agreed where set) figures, records in a stable order; the
+    year's regulation when it is not the 2022 guidance (R36)."""
+    stored = EmulationYear.objects.filter(year=year).values_list("regulation", flat=True).first()
+    regulation = regulations.stored_regulation(stored)
     memberships = list(
         Membership.objects.filter(year__year=year)
         .select_related("unit", "cluster__authority")
@@ -1625,7 +1692,7 @@ def dataset_export(*, year: int) -> dict:
     criteria_of: dict[int, list[Criterion]] = defaultdict(list)
     for criterion in leaves:
         criteria_of[criterion.scorecard_id].append(criterion)
-    quotas: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AWARDS, 0))
+    quotas: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(regulation.awards, 0))
     for cluster_id, award, count in Quota.objects.filter(
         year__year=year, cluster_id__in=cluster_ids
     ).values_list("cluster_id", "award", "count"):
@@ -1641,9 +1708,12 @@ def dataset_export(*, year: int) -> dict:
         return by_pk[row.membership_id].unit.code
 
     in_year = {"membership__year__year": year}
-    return {
-        "format": FORMAT,
-        "year": year,
+    bonus_order = list(regulation.bonuses)
+    deduction_order = list(regulation.deductions)
+    head: dict[str, Any] = {"format": FORMAT, "year": year}
+    if regulation != regulations.DEFAULT:
+        head["regulation"] = regulations.regulation_to_json(regulation)
+    return head | {
         "authorities": [
             {"code": a.code, "name": a.name}
             for a in sorted({c.authority for c in clusters.values()}, key=lambda a: a.code)
@@ -1661,6 +1731,7 @@ def dataset_export(*, year: int) -> dict:
                 bands,
                 quotas[cluster.pk],
                 marks,
+                regulation.cluster_bonus_cap,
             )
             for cluster in sorted(clusters.values(), key=lambda c: c.code)
         ],
@@ -1669,14 +1740,14 @@ def dataset_export(*, year: int) -> dict:
             {"unit": unit_of(b), "kind": b.kind, "points": _json_number(b.points)}
             for b in sorted(
                 Bonus.objects.filter(**in_year),
-                key=lambda b: (unit_of(b), engine.BONUS_KINDS.index(b.kind), b.pk),
+                key=lambda b: (unit_of(b), _position(bonus_order, b.kind), b.pk),
             )
         ],
         "deductions": [
             {"unit": unit_of(d), "kind": d.kind, "count": d.count, "reason": d.reason}
             for d in sorted(
                 Deduction.objects.filter(**in_year, status=Deduction.Status.CONFIRMED),
-                key=lambda d: (unit_of(d), list(engine.DEDUCTION_POINTS).index(d.kind), d.pk),
+                key=lambda d: (unit_of(d), _position(deduction_order, d.kind), d.pk),
             )
         ],
         # R27: the facts as the results count them today; a unit that has
@@ -1701,6 +1772,11 @@ def dataset_export(*, year: int) -> dict:
     }
 
 
+def _position(order: list[str], kind: str) -> int:
+    """A kind's place in the regulation's order; one it no longer has, last."""
+    return order.index(kind) if kind in order else len(order)
+
+
 def _cluster_document(
     cluster: Cluster,
     members: list[Membership],
@@ -1709,9 +1785,10 @@ def _cluster_document(
     bands: dict[int, list[Band]],
     quotas: dict[str, int],
     marks: dict[int, LeafMark],
+    highest_cap: Decimal,
 ) -> dict:
     criteria = criteria_of.get(scorecard.pk, []) if scorecard else []
-    cap = scorecard.cluster_bonus_max if scorecard else engine.CLUSTER_BONUS_MAX
+    cap = scorecard.cluster_bonus_max if scorecard else highest_cap
     return {
         "code": cluster.code,
         "name": cluster.name,

@@ -19,96 +19,38 @@ from fractions import Fraction
 from functools import lru_cache
 from math import floor
 
+from scoring.regulation import DEFAULT, GROUPS, PARTICIPATION_REASONS, ExceedBonus, Regulation
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-SECTIONS = ("I", "II", "III")
-SECTION_POINTS = {"I": Decimal(550), "II": Decimal(200), "III": Decimal(200)}
-GROUPS = ("A", "B", "C", "D")
 METHODS = ("quantitative", "qualitative", "tiered")
 DIRECTIONS = ("higher", "lower")
-THRESHOLD = Decimal("900.00")
 
-# R16/R17: how many criteria the council's framework has per section; the 30%
-# limit on added criteria is taken from these counts, not from the scorecard.
-FRAMEWORK_COUNTS: dict[str, dict[str, int]] = {
-    "I": {"A": 19, "B": 12, "C": 10, "D": 10},
-    "II": dict.fromkeys(GROUPS, 9),
-    "III": dict.fromkeys(GROUPS, 7),
-}
-# R15/R17: the points Phụ lục 02's detail table gives section III's items
-# ("Công tác thi đua, khen thưởng"); a cluster may split an item, but the
-# non-added leaves that name it keep exactly these points.
-SECTION_ITEMS: dict[str, dict[str, Decimal]] = {
-    "III": {
-        "III.1": Decimal(35),
-        "III.2": Decimal(50),
-        "III.3": Decimal(30),
-        "III.4": Decimal(35),
-        "III.5": Decimal(15),
-        "III.6": Decimal(20),
-        "III.7": Decimal(15),
-    }
-}
-
-DEDUCTION_POINTS = {
-    "head_duty": Decimal(10),
-    "member_duty": Decimal(5),
-    "award_structure": Decimal(5),
-    "reminder_letter": Decimal(5),
-    "criticism_letter": Decimal(10),
-}
-ONCE_A_YEAR_DEDUCTIONS = frozenset({"head_duty", "award_structure"})
-
-BONUS_CAPS = {"reporting": Decimal(5), "council": Decimal(10)}
-BONUS_KINDS = ("cluster", "reporting", "council")
-CLUSTER_BONUS_MAX = Decimal(5)
-EXCEED_BONUS_CAP = Decimal(30)
-
-PARTICIPATION_REASONS = ("no_registration", "no_pledge", "no_mid_year_report", "no_annual_report")
-FLAG_EXCLUDE_REASONS = ("leader_rating", "security", "culture", "violation")
+# The 2022 guidance's figures, read from its record (scoring.regulation.DEFAULT)
+# for the code that does not take a year's regulation yet; the functions below
+# take the regulation as an argument.
+SECTIONS = DEFAULT.section_codes
+SECTION_POINTS = {s.code: s.points for s in DEFAULT.sections}
+THRESHOLD = DEFAULT.threshold
+FRAMEWORK_COUNTS = {s.code: dict(s.framework_criteria) for s in DEFAULT.sections}
+SECTION_ITEMS = {s.code: dict(s.items) for s in DEFAULT.sections if s.items}
+DEDUCTION_POINTS = {kind: d.points for kind, d in DEFAULT.deductions.items()}
+BONUS_KINDS = tuple(DEFAULT.bonuses)
+BONUS_CAPS = {kind: cap for kind, cap in DEFAULT.bonuses.items() if kind != "cluster"}
+CLUSTER_BONUS_MAX = DEFAULT.cluster_bonus_cap
+FLAG_EXCLUDE_REASONS = DEFAULT.exclusion_reasons
 EXCLUDE_REASONS = PARTICIPATION_REASONS + FLAG_EXCLUDE_REASONS
-DEFER_REASONS = ("state_obligation", "under_review")
+DEFER_REASONS = DEFAULT.deferral_reasons
 
 STATUSES = ("eligible", "below_threshold", "excluded", "deferred")
 
-SECTION_LABELS = {
-    "I": "Thực hiện nhiệm vụ chính trị, phát triển kinh tế - xã hội",
-    "II": "Thực hiện chủ trương của Đảng, chính sách, pháp luật của Nhà nước",
-    "III": "Công tác thi đua, khen thưởng",
-}
-STATUS_LABELS = {
-    "eligible": "Đủ điều kiện",
-    "below_threshold": "Dưới 900 điểm",
-    "excluded": "Không xét",
-    "deferred": "Chưa xét",
-}
-REASON_LABELS = {
-    "no_registration": "Không đăng ký tham gia thi đua",
-    "no_pledge": "Không ký giao ước thi đua",
-    "no_mid_year_report": "Không gửi báo cáo sơ kết công tác thi đua, khen thưởng",
-    "no_annual_report": "Không gửi báo cáo tổng kết công tác thi đua, khen thưởng",
-    "leader_rating": "Người đứng đầu đơn vị xếp loại ở mức hoàn thành nhiệm vụ trở xuống",
-    "security": "Không đạt tiêu chuẩn “An toàn về an ninh trật tự”",
-    "culture": "Không đạt chuẩn văn hóa",
-    "violation": "Để xảy ra vụ việc tiêu cực, tham nhũng, sai phạm nghiêm trọng",
-    "state_obligation": "Đơn vị hoặc người đứng đầu chưa hoàn thành nghĩa vụ đối với Nhà nước",
-    "under_review": "Đang bị xem xét kỷ luật, điều tra, thanh tra, kiểm tra hoặc xác minh",
-}
-DEDUCTION_LABELS = {
-    "head_duty": (
-        "Trưởng cụm/khối chậm ban hành văn bản hoặc thực hiện không nghiêm túc trách nhiệm"
-    ),
-    "member_duty": "Thành viên thực hiện không nghiêm túc quy chế, nhiệm vụ của cụm/khối",
-    "award_structure": "Tỷ lệ, cơ cấu khen thưởng không đảm bảo theo hướng dẫn",
-    "reminder_letter": "Văn bản nhắc nhở về công tác thi đua, khen thưởng",
-    "criticism_letter": "Văn bản phê bình về công tác thi đua, khen thưởng",
-}
-BONUS_LABELS = {
-    "cluster": "Điểm thưởng của cụm/khối",
-    "reporting": "Thực hiện tốt chế độ báo cáo",
-    "council": "Điểm thưởng của Hội đồng TĐKT tỉnh",
-}
+SECTION_LABELS = {s.code: s.title for s in DEFAULT.sections}
+STATUS_LABELS = {status: DEFAULT.status_label(status) for status in STATUSES}
+# Labels of the 2022 kinds, from the guidance's record; a regulation names its own.
+REASON_LABELS = dict(DEFAULT.reason_labels)
+DEDUCTION_LABELS = dict(DEFAULT.deduction_labels)
+BONUS_LABELS = dict(DEFAULT.bonus_labels)
 METHOD_LABELS = {
     "quantitative": "Định lượng (kế hoạch và thực hiện)",
     "qualitative": "Định tính (chấm điểm trực tiếp)",
@@ -254,9 +196,11 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
 # Computation
 
 
-def exceed_cap(criterion: Criterion) -> Decimal:
-    """R22: a leaf's exceed bonus is capped at 10% of its points, half-up to 0.01."""
-    return _round(_fraction(criterion.points, "criterion points") / 10)
+def exceed_cap(criterion: Criterion, exceed: ExceedBonus | None = DEFAULT.exceed_bonus) -> Decimal:
+    """R22, R38: a leaf's exceed bonus is capped at its share (10% in 2022) of
+    its points, half-up to 0.01; no exceed bonus, no cap."""
+    points = _fraction(criterion.points, "criterion points")
+    return ZERO if exceed is None else _round(Fraction(exceed.criterion_cap_share) * points)
 
 
 def _achievement(criterion: Criterion, plan: Fraction, actual: Fraction) -> Fraction | None:
@@ -274,23 +218,26 @@ def _achievement(criterion: Criterion, plan: Fraction, actual: Fraction) -> Frac
     raise ValueError(f"criterion {criterion.code}: unknown direction {criterion.direction!r}")
 
 
-def earned(criterion: Criterion, score: Score | None) -> CriterionResult:
+def earned(
+    criterion: Criterion, score: Score | None, exceed: ExceedBonus | None = DEFAULT.exceed_bonus
+) -> CriterionResult:
     """Points one leaf criterion earns, with its R22 exceed bonus.
 
     R20 quantitative: points × min(a, 1), half-up to 0.01; `lower` with actual 0
     under a positive plan beats the ceiling by any margin (full points, full
     bonus). R21 qualitative: the entered points; tiered: the first matching band
-    in order, else 0. R22: section I quantitative leaves only, one point per
-    full 1% over plan, capped at `exceed_cap`. R24: a missing score (or a
+    in order, else 0. R22, R38: quantitative leaves of `exceed`'s sections only
+    (section I in 2022), its points per full 1% over plan (one), capped at
+    `exceed_cap`; `exceed` None: no such bonus. R24: a missing score (or a
     quantitative score without both figures) earns 0.
 
     A unit's sheet is computed again on every save, over the same frozen
     inputs, so results are remembered per process (a pure function of them).
     """
     try:
-        return _earned_remembered(criterion, score, _kinds(criterion, score))
+        return _earned_remembered(criterion, score, exceed, _kinds(criterion, score))
     except TypeError:  # unhashable inputs (bands in a list): computed, not remembered
-        return _earned(criterion, score)
+        return _earned(criterion, score, exceed)
 
 
 def _kinds(criterion: Criterion, score: Score | None) -> tuple[type, ...]:
@@ -306,12 +253,17 @@ def _kinds(criterion: Criterion, score: Score | None) -> tuple[type, ...]:
 
 @lru_cache(maxsize=32768)
 def _earned_remembered(
-    criterion: Criterion, score: Score | None, kinds: tuple[type, ...]
+    criterion: Criterion,
+    score: Score | None,
+    exceed: ExceedBonus | None,
+    kinds: tuple[type, ...],
 ) -> CriterionResult:
-    return _earned(criterion, score)
+    return _earned(criterion, score, exceed)
 
 
-def _earned(criterion: Criterion, score: Score | None) -> CriterionResult:
+def _earned(
+    criterion: Criterion, score: Score | None, exceed: ExceedBonus | None
+) -> CriterionResult:
     points = _fraction(criterion.points, f"criterion {criterion.code} points")
     nothing = CriterionResult(criterion.code, ZERO, ZERO, None)
     if score is None:
@@ -340,27 +292,29 @@ def _earned(criterion: Criterion, score: Score | None) -> CriterionResult:
     plan = _fraction(score.plan, "plan")
     actual = _fraction(score.actual, "actual")
     a = _achievement(criterion, plan, actual)
-    eligible_for_bonus = criterion.section == "I"
+    eligible_for_bonus = exceed is not None and criterion.section in exceed.sections
     if a is None:
-        bonus = exceed_cap(criterion) if eligible_for_bonus else ZERO
+        bonus = exceed_cap(criterion, exceed) if eligible_for_bonus else ZERO
         return CriterionResult(criterion.code, _round(points), bonus, Decimal("Infinity"))
     bonus = ZERO
     if eligible_for_bonus and a > 1:
         # floor of an exact Fraction: 2.55 / 2.5 is exactly 1.02, so 2 points.
         full_percents = Decimal(floor((a - 1) * 100))
-        bonus = min(full_percents, exceed_cap(criterion)).quantize(CENT)
+        per_percent = exceed.points_per_percent  # type: ignore[union-attr]
+        bonus = min(per_percent * full_percents, exceed_cap(criterion, exceed)).quantize(CENT)
     return CriterionResult(
         criterion.code, _round(points * min(a, Fraction(1))), bonus, _to_decimal(a)
     )
 
 
-def deduction_total(deductions: Iterable[Deduction]) -> Decimal:
-    """R25: points × count over a unit's deductions (trusted: see validate_deductions)."""
+def deduction_total(deductions: Iterable[Deduction], regulation: Regulation = DEFAULT) -> Decimal:
+    """R25, R39: points × count over a unit's deductions (trusted: see validate_deductions)."""
     deductions = tuple(deductions)
-    unknown = sorted({d.kind for d in deductions} - DEDUCTION_POINTS.keys())
+    kinds = regulation.deductions
+    unknown = sorted({d.kind for d in deductions} - kinds.keys())
     if unknown:
         raise ValueError(f"unknown deduction kinds: {unknown}")
-    return _sum(DEDUCTION_POINTS[d.kind] * d.count for d in deductions)
+    return _sum(kinds[d.kind].points * d.count for d in deductions)
 
 
 def status_of(
@@ -368,8 +322,9 @@ def status_of(
     participation: Participation,
     exclusions: Iterable[str],
     deferrals: Iterable[str],
+    regulation: Regulation = DEFAULT,
 ) -> tuple[str, tuple[str, ...]]:
-    """R27–R29: status by precedence excluded > deferred > below_threshold > eligible.
+    """R27–R29, R37, R40: status by precedence excluded > deferred > below_threshold > eligible.
 
     An excluded unit lists every exclusion reason (derived from participation
     and set by staff), sorted and distinct, and none of its deferral reasons;
@@ -377,7 +332,9 @@ def status_of(
     """
     exclusions = frozenset(exclusions)
     deferrals = frozenset(deferrals)
-    unknown = (exclusions - set(EXCLUDE_REASONS)) | (deferrals - set(DEFER_REASONS))
+    unknown = (exclusions - set(regulation.all_exclusion_reasons)) | (
+        deferrals - set(regulation.deferral_reasons)
+    )
     if unknown:
         raise ValueError(f"unknown exclusion/deferral reasons: {sorted(unknown)}")
     derived = {
@@ -399,24 +356,28 @@ def status_of(
         return "excluded", tuple(sorted(excluded))
     if deferrals:
         return "deferred", tuple(sorted(deferrals))
-    if total < THRESHOLD:
+    if total < regulation.threshold:
         return "below_threshold", ()
     return "eligible", ()
 
 
-def compute_unit(criteria: Sequence[Criterion], unit: UnitInput) -> UnitResult:
-    """R20–R29 for one unit.
+def compute_unit(
+    criteria: Sequence[Criterion], unit: UnitInput, regulation: Regulation = DEFAULT
+) -> UnitResult:
+    """R20–R29 for one unit, under `regulation` (R36–R40).
 
-    R24: base = sum of earned points over all leaf criteria; bonus =
-    min(R22 section-I total, 30) + R23 bonuses (trusted: validation refuses
-    entries over their caps). R25: deductions = points × count. R26: total =
-    max(0, base + bonus − deductions). R27–R29: status from `status_of`.
+    R24: base = sum of earned points over all leaf criteria, per section in
+    the regulation's order; bonus = min(R22 total, R38's cap: 30 in 2022) +
+    R23 bonuses (trusted: validation refuses entries over their caps). R25:
+    deductions = points × count. R26: total = max(0, base + bonus − deductions).
+    R27–R29: status from `status_of`.
     """
+    codes = regulation.section_codes
     by_code: dict[str, Criterion] = {}
     for criterion in criteria:
         if criterion.code in by_code:
             raise ValueError(f"duplicate criterion code {criterion.code!r}")
-        if criterion.section not in SECTIONS:
+        if criterion.section not in codes:
             raise ValueError(f"criterion {criterion.code}: unknown section {criterion.section!r}")
         by_code[criterion.code] = criterion
     scores: dict[str, Score] = {}
@@ -425,18 +386,23 @@ def compute_unit(criteria: Sequence[Criterion], unit: UnitInput) -> UnitResult:
             raise ValueError(f"unit {unit.unit}: two scores for criterion {score.criterion!r}")
         scores[score.criterion] = score
 
-    results = {code: earned(c, scores.get(code)) for code, c in by_code.items()}
+    rule = regulation.exceed_bonus
+    results = {code: earned(c, scores.get(code), rule) for code, c in by_code.items()}
     sections = {
         section: _sum(r.earned for code, r in results.items() if by_code[code].section == section)
-        for section in SECTIONS
+        for section in codes
     }
     base = _sum(sections.values())
-    exceed = min(_sum(r.exceed_bonus for r in results.values()), EXCEED_BONUS_CAP).quantize(CENT)
+    exceed = ZERO
+    if rule is not None:
+        exceed = min(_sum(r.exceed_bonus for r in results.values()), rule.cap).quantize(CENT)
     other = _sum(b.points for b in unit.bonuses)
     bonus = exceed + other
-    deductions = deduction_total(unit.deductions)
+    deductions = deduction_total(unit.deductions, regulation)
     total = max(ZERO, base + bonus - deductions).quantize(CENT)
-    status, reasons = status_of(total, unit.participation, unit.exclusions, unit.deferrals)
+    status, reasons = status_of(
+        total, unit.participation, unit.exclusions, unit.deferrals, regulation
+    )
     return UnitResult(
         unit=unit.unit,
         base=base,
@@ -452,7 +418,9 @@ def compute_unit(criteria: Sequence[Criterion], unit: UnitInput) -> UnitResult:
     )
 
 
-def compute_cluster(criteria: Sequence[Criterion], units: Sequence[UnitInput]) -> list[UnitResult]:
+def compute_cluster(
+    criteria: Sequence[Criterion], units: Sequence[UnitInput], regulation: Regulation = DEFAULT
+) -> list[UnitResult]:
     """Every unit of a cluster against the same scorecard, in R30 order (total
     descending, then unit code) so the answer does not depend on input order."""
     seen: set[str] = set()
@@ -460,7 +428,7 @@ def compute_cluster(criteria: Sequence[Criterion], units: Sequence[UnitInput]) -
         if unit.unit in seen:
             raise ValueError(f"unit {unit.unit!r} given twice")
         seen.add(unit.unit)
-    results = [compute_unit(criteria, unit) for unit in units]
+    results = [compute_unit(criteria, unit, regulation) for unit in units]
     return sorted(results, key=lambda r: (-r.total, r.unit))
 
 
@@ -503,10 +471,10 @@ def _number_errors(value: object, label: str, rule: str) -> list[str]:
     return []
 
 
-def added_limit(section: str, group: str) -> int:
-    """R17: concretised plus added criteria in a section ≤ 30% of the
-    framework's count, rounded down."""
-    return FRAMEWORK_COUNTS[section][group] * 3 // 10
+def added_limit(section: str, group: str, regulation: Regulation = DEFAULT) -> int:
+    """R17, R37: concretised plus added criteria in a section ≤ the ratio (30%
+    in 2022) of the framework's count, rounded down."""
+    return regulation.added_limit(section, group)
 
 
 @dataclass(frozen=True)
@@ -526,6 +494,7 @@ def frame_counts(
     criteria: Sequence[Criterion],
     added_codes: set[str] | frozenset[str],
     parents: Mapping[str, str] | None = None,
+    regulation: Regulation = DEFAULT,
 ) -> dict[str, FrameCount]:
     """R17 per section, over the leaves as DATASET.md marks them: each distinct
     `parent` of non-added leaves is one concretised framework criterion; each
@@ -535,8 +504,9 @@ def frame_counts(
     parents = parents or {}
     concretised: dict[str, set[str]] = defaultdict(set)
     added: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    codes = regulation.section_codes
     for criterion in criteria:
-        if criterion.section not in SECTIONS:
+        if criterion.section not in codes:
             continue  # validate_criteria names it
         parent = parents.get(criterion.code)
         if criterion.code in added_codes:
@@ -562,8 +532,10 @@ def validate_criteria(
     added_codes: set[str] | frozenset[str],
     group: str,
     parents: Mapping[str, str] | None = None,
+    regulation: Regulation = DEFAULT,
 ) -> list[str]:
-    """R15–R17, R19: a scorecard's leaf criteria before it can be issued.
+    """R15–R17, R19, R37: a scorecard's leaf criteria before it can be issued,
+    against the regulation's sections, points, counts, ratio and items.
 
     `parents` maps a leaf's code to the code of the criterion it is a
     sub-criterion of (DATASET.md's `parent`); see `frame_counts` and
@@ -572,16 +544,17 @@ def validate_criteria(
     errors: list[str] = []
     if group not in GROUPS:
         errors.append(f"Nhóm '{group}' không hợp lệ, chỉ có A, B, C, D (R16).")
+    codes = regulation.section_codes
     seen: set[str] = set()
-    totals = dict.fromkeys(SECTIONS, ZERO)
+    totals = dict.fromkeys(codes, ZERO)
     for criterion in criteria:
         label = f"Tiêu chí {criterion.code}"
         if criterion.code in seen:
             errors.append(f"{label}: mã tiêu chí bị trùng (R17).")
         seen.add(criterion.code)
-        if criterion.section not in SECTIONS:
+        if criterion.section not in codes:
             errors.append(
-                f"{label}: mục '{criterion.section}' không hợp lệ, chỉ có I, II, III (R15)."
+                f"{label}: mục '{criterion.section}' không hợp lệ, chỉ có {', '.join(codes)} (R15)."
             )
         point_errors = _number_errors(criterion.points, f"{label}: điểm", "R17")
         errors.extend(point_errors)
@@ -589,7 +562,7 @@ def validate_criteria(
         if points_ok and criterion.points <= 0:
             errors.append(f"{label}: điểm phải lớn hơn 0 (R17).")
             points_ok = False
-        if points_ok and criterion.section in SECTIONS:
+        if points_ok and criterion.section in codes:
             totals[criterion.section] += Decimal(criterion.points)
         if criterion.method not in METHODS:
             errors.append(
@@ -604,11 +577,11 @@ def validate_criteria(
         if criterion.method == "tiered":
             errors.extend(_band_errors(criterion, label, points_ok))
 
-    for section in SECTIONS:
-        if totals[section] != SECTION_POINTS[section]:
+    for section in regulation.sections:
+        if totals[section.code] != section.points:
             errors.append(
-                f"Phần {section}: tổng điểm các tiêu chí là {fmt_points(totals[section])}, "
-                f"phải đúng {fmt_points(SECTION_POINTS[section])} (R17)."
+                f"Phần {section.code}: tổng điểm các tiêu chí là "
+                f"{fmt_points(totals[section.code])}, phải đúng {fmt_points(section.points)} (R17)."
             )
 
     unknown_added = sorted(set(added_codes) - seen)
@@ -618,19 +591,20 @@ def validate_criteria(
             + ", ".join(unknown_added)
             + " (R17)."
         )
-    errors.extend(_parent_errors(criteria, added_codes, parents or {}, seen))
+    errors.extend(_parent_errors(criteria, added_codes, parents or {}, seen, codes))
     if group in GROUPS:
-        counts = frame_counts(criteria, added_codes, parents)
-        for section in SECTIONS:
-            count = counts.get(section, FrameCount())
-            limit = added_limit(section, group)
+        counts = frame_counts(criteria, added_codes, parents, regulation)
+        percent = fmt_points(regulation.added_ratio * 100)
+        for section in regulation.sections:
+            count = counts.get(section.code, FrameCount())
+            limit = regulation.added_limit(section.code, group)
             if count.used > limit:
                 errors.append(
-                    f"Phần {section}: cụ thể hóa {count.concretised} và bổ sung {count.added} "
-                    f"tiêu chí, vượt giới hạn {limit} (30% của "
-                    f"{FRAMEWORK_COUNTS[section][group]} tiêu chí khung, làm tròn xuống) (R17)."
+                    f"Phần {section.code}: cụ thể hóa {count.concretised} và bổ sung "
+                    f"{count.added} tiêu chí, vượt giới hạn {limit} ({percent}% của "
+                    f"{section.framework_criteria[group]} tiêu chí khung, làm tròn xuống) (R17)."
                 )
-    errors.extend(_item_errors(criteria, added_codes, parents or {}))
+    errors.extend(_item_errors(criteria, added_codes, parents or {}, regulation))
     return errors
 
 
@@ -639,6 +613,7 @@ def _parent_errors(
     added_codes: set[str] | frozenset[str],
     parents: Mapping[str, str],
     leaf_codes: set[str],
+    sections_known: tuple[str, ...],
 ) -> list[str]:
     """R17: a parent is a criterion split into these leaves, so it is not
     itself a leaf, its leaves share one section, and either all of them are
@@ -647,7 +622,7 @@ def _parent_errors(
     kinds: dict[str, set[bool]] = defaultdict(set)
     for criterion in criteria:
         parent = parents.get(criterion.code)
-        if parent and criterion.section in SECTIONS:
+        if parent and criterion.section in sections_known:
             sections[parent].add(criterion.section)
             kinds[parent].add(criterion.code in added_codes)
     errors = []
@@ -672,16 +647,18 @@ def _item_errors(
     criteria: Sequence[Criterion],
     added_codes: set[str] | frozenset[str],
     parents: Mapping[str, str],
+    regulation: Regulation,
 ) -> list[str]:
-    """R17: an item Phụ lục 02 gives points (III.1 … III.7) keeps them. A
+    """R17, R37: an item the regulation gives points (III.1 … III.7 in 2022) keeps them. A
     non-added leaf names the item its parent gives or, without a parent, the
     item its own code gives; the leaves naming an item total its points. An
     item no leaf names is checked only through the section total."""
+    section_items = {s.code: s.items for s in regulation.sections if s.items}
     totals: dict[tuple[str, str], Decimal] = {}
     for criterion in criteria:
-        if criterion.section not in SECTION_ITEMS:
+        if criterion.section not in section_items:
             continue
-        items = SECTION_ITEMS[criterion.section]
+        items = section_items[criterion.section]
         named = parents.get(criterion.code) or criterion.code
         if criterion.code in added_codes or named not in items or not _is_number(criterion.points):
             continue
@@ -689,10 +666,10 @@ def _item_errors(
         totals[key] = totals.get(key, ZERO) + Decimal(criterion.points)
     return [
         f"Phần {section}, mục {item}: các tiêu chí có tổng {fmt_points(total)} điểm, phải đúng "
-        f"{fmt_points(SECTION_ITEMS[section][item])} điểm Phụ lục 02 quy định cho mục; "
+        f"{fmt_points(section_items[section][item])} điểm Phụ lục 02 quy định cho mục; "
         "không được thay đổi điểm của mục (R17)."
         for (section, item), total in totals.items()
-        if total != SECTION_ITEMS[section][item]
+        if total != section_items[section][item]
     ]
 
 
@@ -758,27 +735,29 @@ def validate_score(criterion: Criterion, score: Score) -> list[str]:
     return errors
 
 
-def bonus_cap(kind: str, cluster_cap: Decimal) -> Decimal:
-    """R23: the cap on a kind's sum; the cluster's own cap comes from its regulation."""
-    return cluster_cap if kind == "cluster" else BONUS_CAPS[kind]
+def bonus_cap(kind: str, cluster_cap: Decimal, regulation: Regulation = DEFAULT) -> Decimal:
+    """R23, R39: the cap on a kind's sum; the cluster's own cap comes from its regulation."""
+    return regulation.bonus_cap(kind, cluster_cap)
 
 
-def validate_bonuses(bonuses: Sequence[Bonus], cluster_cap: Decimal) -> list[str]:
-    """R23: one unit's bonus entries; an entry over a cap is refused, not trimmed."""
+def validate_bonuses(
+    bonuses: Sequence[Bonus], cluster_cap: Decimal, regulation: Regulation = DEFAULT
+) -> list[str]:
+    """R23, R39: one unit's bonus entries; an entry over a cap is refused, not trimmed."""
     errors: list[str] = []
+    highest = regulation.cluster_bonus_cap
     cap_errors = _number_errors(cluster_cap, "Mức điểm thưởng tối đa của cụm/khối", "R23")
-    errors.extend(cap_errors)
-    if not cap_errors and not 0 <= cluster_cap <= CLUSTER_BONUS_MAX:
-        errors.append(
-            "Mức điểm thưởng tối đa của cụm/khối phải từ 0 đến "
-            f"{fmt_points(CLUSTER_BONUS_MAX)} (R23)."
+    if not cap_errors and not 0 <= cluster_cap <= highest:
+        cap_errors.append(
+            f"Mức điểm thưởng tối đa của cụm/khối phải từ 0 đến {fmt_points(highest)} (R23)."
         )
+    errors.extend(cap_errors)
     sums: dict[str, Decimal] = {}
     for bonus in bonuses:
-        if bonus.kind not in BONUS_KINDS:
+        if bonus.kind not in regulation.bonuses:
             errors.append(f"Loại điểm thưởng '{bonus.kind}' không hợp lệ (R23).")
             continue
-        label = f"{BONUS_LABELS[bonus.kind]}: điểm thưởng"
+        label = f"{regulation.bonus_label(bonus.kind)}: điểm thưởng"
         point_errors = _number_errors(bonus.points, label, "R23")
         errors.extend(point_errors)
         if point_errors:
@@ -787,36 +766,41 @@ def validate_bonuses(bonuses: Sequence[Bonus], cluster_cap: Decimal) -> list[str
             errors.append(f"{label} không được âm (R23).")
             continue
         sums[bonus.kind] = sums.get(bonus.kind, ZERO) + Decimal(bonus.points)
-    for kind in BONUS_KINDS:
+    for kind in regulation.bonuses:
         if kind not in sums or (kind == "cluster" and cap_errors):
             continue
-        cap = bonus_cap(kind, cluster_cap)
+        cap = regulation.bonus_cap(kind, cluster_cap)
         if sums[kind] > cap:
             errors.append(
-                f"{BONUS_LABELS[kind]}: tổng {fmt_points(sums[kind])} điểm vượt mức tối đa "
-                f"{fmt_points(Decimal(cap))} điểm (R23)."
+                f"{regulation.bonus_label(kind)}: tổng {fmt_points(sums[kind])} điểm vượt mức "
+                f"tối đa {fmt_points(Decimal(cap))} điểm (R23)."
             )
     return errors
 
 
-def validate_deductions(deductions: Sequence[Deduction], *, is_head: bool) -> list[str]:
-    """R25: one unit's deductions for the year."""
+def validate_deductions(
+    deductions: Sequence[Deduction], *, is_head: bool, regulation: Regulation = DEFAULT
+) -> list[str]:
+    """R25, R39: one unit's deductions for the year."""
     errors: list[str] = []
     once: dict[str, int] = {}
+    kinds = regulation.deductions
     for deduction in deductions:
-        if deduction.kind not in DEDUCTION_POINTS:
+        if deduction.kind not in kinds:
             errors.append(f"Loại điểm trừ '{deduction.kind}' không hợp lệ (R25).")
             continue
-        label = DEDUCTION_LABELS[deduction.kind]
+        label = regulation.deduction_label(deduction.kind)
         count = deduction.count
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             errors.append(f"{label}: số lần phải là số nguyên từ 1 trở lên (R25).")
             continue
-        if deduction.kind == "head_duty" and not is_head:
+        if kinds[deduction.kind].head_only and not is_head:
             errors.append(f"{label}: chỉ áp dụng cho đơn vị trưởng cụm/khối (R25).")
-        if deduction.kind in ONCE_A_YEAR_DEDUCTIONS:
+        if kinds[deduction.kind].once_a_year:
             once[deduction.kind] = once.get(deduction.kind, 0) + count
     for kind in sorted(once):
         if once[kind] > 1:
-            errors.append(f"{DEDUCTION_LABELS[kind]}: chỉ được trừ tối đa 1 lần trong năm (R25).")
+            errors.append(
+                f"{regulation.deduction_label(kind)}: chỉ được trừ tối đa 1 lần trong năm (R25)."
+            )
     return errors

@@ -29,6 +29,7 @@ def FigureField(verbose_name: str, **kwargs) -> models.DecimalField:
     )
 
 
+SECTION_CODE_MAX = 16
 Section = models.TextChoices(
     "Section", [(s, (s, engine.SECTION_LABELS[s])) for s in engine.SECTIONS]
 )
@@ -258,7 +259,9 @@ class Criterion(models.Model):
     framework_criterion = models.ForeignKey(
         FrameworkCriterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    section = models.CharField("phần", max_length=3, choices=Section.choices)
+    # A section code of the year's regulation (R37): 2022's I, II, III, another
+    # guidance's IV or VIII.
+    section = models.CharField("phần", max_length=SECTION_CODE_MAX, choices=Section.choices)
     code = models.CharField("mã", max_length=32)
     title = models.TextField("nội dung", max_length=limits.CRITERION_TITLE)
     points = PointsField("điểm")

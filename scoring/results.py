@@ -21,6 +21,7 @@ from scoring.models import (
     Scorecard,
     effective_figures,
 )
+from scoring.regulation import DEFAULT, Regulation, stored_regulation
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ClusterResults:
     scorecard: Scorecard | None
     quotas: dict[str, int]
     rows: list[UnitRow]
+    regulation: Regulation = DEFAULT
 
 
 def year_results(
@@ -65,6 +67,8 @@ def year_results(
         cluster_of[membership.cluster_id] = membership.cluster
     if not by_cluster:
         return []
+    # R36: every cluster of the year is scored under the year's regulation.
+    regulation = stored_regulation(year.regulation)
 
     scorecards = {
         s.cluster_id: s
@@ -114,7 +118,7 @@ def year_results(
             )
             for m in members
         ]
-        computed = {r.unit: r for r in engine.compute_cluster(cluster_criteria, inputs)}
+        computed = {r.unit: r for r in engine.compute_cluster(cluster_criteria, inputs, regulation)}
         by_code = {m.unit.code: m for m in members}
         placements = allocation.allocate(
             [
@@ -127,13 +131,16 @@ def year_results(
                 for code, r in computed.items()
             ],
             quotas[cluster_id],
+            regulation,
         )
         rows = [
             UnitRow(by_code[p.unit], computed[p.unit], p, participation[by_code[p.unit].pk])
             for p in placements
         ]
         results.append(
-            ClusterResults(cluster_of[cluster_id], scorecard, dict(quotas[cluster_id]), rows)
+            ClusterResults(
+                cluster_of[cluster_id], scorecard, dict(quotas[cluster_id]), rows, regulation
+            )
         )
     return results
 

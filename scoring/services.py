@@ -39,6 +39,7 @@ from scoring.models import (
     Scorecard,
     ScorecardPosition,
 )
+from scoring.regulation import stored_regulation
 
 Status = Scorecard.Status
 Stance = ScorecardPosition.Stance
@@ -738,7 +739,11 @@ def scorecard_validate(scorecard: Scorecard) -> list[str]:
     )
     leaves, added, parents = _as_dataset(rows)
     errors = engine.validate_criteria(
-        [row.rule for row in leaves], added, scorecard.cluster.group, parents
+        [row.rule for row in leaves],
+        added,
+        scorecard.cluster.group,
+        parents,
+        stored_regulation(scorecard.year.regulation),  # R37: the year's frame
     )
     errors += _tree_errors(rows)
     for row in rows:
@@ -831,7 +836,8 @@ def _frame_limit_errors(
     if splits and up and up[-1].code in {p for code, p in parents.items() if code not in added}:
         return []  # its framework criterion is concretised already
     used = frame_counts(rows).get(section, engine.FrameCount()).used
-    limit = engine.added_limit(section, scorecard.cluster.group)
+    regulation = stored_regulation(scorecard.year.regulation)
+    limit = engine.added_limit(section, scorecard.cluster.group, regulation)
     if used < limit:
         return []
     return [

@@ -13,19 +13,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from awards.allocation import AWARD_LABELS
 from emulation.workbooks import formula_safe_rows, formula_safe_workbook
-from scoring.engine import REASON_LABELS, STATUS_LABELS
+from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow
 
-HEADER = [
-    "Cụm, khối",
-    "Hạng",
-    "Mã đơn vị",
-    "Đơn vị",
-    "Phần I",
-    "Phần II",
-    "Phần III",
+# The columns before and after the sections, which are the regulation's (R37).
+BEFORE_SECTIONS = ["Cụm, khối", "Hạng", "Mã đơn vị", "Đơn vị"]
+AFTER_SECTIONS = [
     "Điểm cơ bản",
     "Điểm thưởng",
     "Điểm trừ",
@@ -35,33 +29,40 @@ HEADER = [
     "Danh hiệu",
 ]
 SHEET_TITLE = "Xếp hạng"
-_WIDTHS = [14, 7, 12, 40, 10, 10, 10, 12, 12, 10, 11, 16, 60, 34]
+_WIDTHS_BEFORE, _SECTION_WIDTH, _WIDTHS_AFTER = [14, 7, 12, 40], 10, [12, 12, 10, 11, 16, 60, 34]
 
 
-def ranking_header() -> list[str]:
-    return list(HEADER)
+def _regulation(results: list[ClusterResults]) -> Regulation:
+    # A year's clusters share its regulation (R36).
+    return results[0].regulation if results else DEFAULT
+
+
+def ranking_header(results: list[ClusterResults] | None = None) -> list[str]:
+    sections = _regulation(results or []).section_codes
+    return [*BEFORE_SECTIONS, *(f"Phần {code}" for code in sections), *AFTER_SECTIONS]
 
 
 def ranking_rows(results: list[ClusterResults]) -> list[list]:
     """One row per unit, clusters in the given order, units by rank."""
-    return [_row(c.cluster.code, row) for c in results for row in c.rows]
+    return [_row(c.cluster.code, row, c.regulation) for c in results for row in c.rows]
 
 
-def _row(cluster_code: str, row: UnitRow) -> list:
+def _row(cluster_code: str, row: UnitRow, regulation: Regulation) -> list:
     result = row.result
+    award = row.placement.award
     return [
         cluster_code,
         row.placement.rank,
         row.unit.code,
         row.unit.name,
-        *(result.sections.get(section, Decimal("0.00")) for section in ("I", "II", "III")),
+        *(result.sections.get(code, Decimal("0.00")) for code in regulation.section_codes),
         result.base,
         result.bonus,
         result.deductions,
         result.total,
-        STATUS_LABELS[result.status],
-        "; ".join(REASON_LABELS[reason] for reason in result.reasons),
-        AWARD_LABELS[row.placement.award] if row.placement.award else "",
+        regulation.status_label(result.status),
+        "; ".join(regulation.reason_label(reason) for reason in result.reasons),
+        regulation.award_label(award) if award else "",
     ]
 
 
@@ -69,7 +70,7 @@ def write_csv(results: list[ClusterResults], stream: TextIO) -> None:
     """The ranking as CSV; a name or code that could start a formula is
     written as text (#12: emulation.workbooks)."""
     writer = csv.writer(stream)
-    writer.writerow(ranking_header())
+    writer.writerow(ranking_header(results))
     writer.writerows(formula_safe_rows(ranking_rows(results)))
 
 
@@ -77,7 +78,7 @@ def xlsx_bytes(results: list[ClusterResults]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append(ranking_header())
+    sheet.append(ranking_header(results))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for values in ranking_rows(results):
@@ -85,7 +86,9 @@ def xlsx_bytes(results: list[ClusterResults]) -> bytes:
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "0.00"
-    for index, width in enumerate(_WIDTHS, start=1):
+    sections = len(_regulation(results).sections)
+    widths = [*_WIDTHS_BEFORE, *[_SECTION_WIDTH] * sections, *_WIDTHS_AFTER]
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     formula_safe_workbook(workbook)

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from awards import services
-from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from awards.allocation import AWARDS, TIE_VOTE_NEEDED
 from awards.forms import DecisionCorrectionForm, DecisionForm, QuotaForm, VoteForm
 from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import (
@@ -30,10 +30,10 @@ from clusters.access import (
 )
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation.numbers import format_figure
-from scoring.engine import REASON_LABELS, STATUS_LABELS
 from scoring.forms import ReasonForm
+from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
-from scoring.views.results import QUOTA_LABELS, STATUS_BADGES
+from scoring.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 
 HISTORY_ROWS = 50
 COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"
@@ -195,8 +195,8 @@ def _review_context(seat: Seat, data=None) -> dict:
         "cluster": seat.cluster,
         "year": seat.year,
         "has_scorecard": found is not None and found.scorecard is not None,
-        "lines": [_line(row, votes) for row in found.rows] if found else [],
-        "quotas": [(QUOTA_LABELS[a], quotas.get(a, 0)) for a in AWARDS],
+        "lines": [_line(row, found.regulation, votes) for row in found.rows] if found else [],
+        "quotas": quota_lines(found.regulation if found else DEFAULT, quotas),
         "quotas_allotted": bool(quotas),
         "ties": [_tie_view(tie, votes) for tie in ties],
         "open_ties": any(tie.is_open for tie in ties),
@@ -209,14 +209,14 @@ def _review_context(seat: Seat, data=None) -> dict:
     }
 
 
-def _line(row: UnitRow, votes: dict[int, int]) -> _Line:
+def _line(row: UnitRow, regulation: Regulation, votes: dict[int, int]) -> _Line:
     award = row.placement.award
     return _Line(
         row=row,
-        status_label=STATUS_LABELS[row.result.status],
+        status_label=regulation.status_label(row.result.status),
         status_badge=STATUS_BADGES[row.result.status],
-        reasons=[REASON_LABELS[r] for r in row.result.reasons],
-        award_label=AWARD_LABELS[award] if award else "",
+        reasons=[regulation.reason_label(r) for r in row.result.reasons],
+        award_label=regulation.award_label(award) if award else "",
         needs_vote=award == TIE_VOTE_NEEDED,
         votes=votes.get(row.membership.pk),
         tied=bool(row.placement.tie_group),
@@ -225,7 +225,7 @@ def _line(row: UnitRow, votes: dict[int, int]) -> _Line:
 
 def _tie_view(tie: services.Tie, votes: dict[int, int]) -> _TieView:
     """'3 đơn vị bằng điểm 962,25 tranh 1 Cờ thi đua và 1 Bằng khen' and where the ballot stands."""
-    stakes = [f"{n} {QUOTA_LABELS[award]}" for award, n in tie.at_stake]
+    stakes = [f"{n} {QUOTA_LABELS.get(award, award)}" for award, n in tie.at_stake]
     stake_text = stakes[0] if len(stakes) == 1 else f"{', '.join(stakes[:-1])} và {stakes[-1]}"
     summary = f"{len(tie.rows)} đơn vị bằng điểm {format_figure(tie.total, 2)} tranh {stake_text}"
     if not tie.is_open:

@@ -1,5 +1,6 @@
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from io import StringIO
 
 from django.contrib.auth.decorators import login_required
@@ -7,22 +8,32 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
-from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from awards.allocation import TIE_VOTE_NEEDED
 from awards.services import proposal_of, results_standing
 from clusters.access import get_cluster_for_results, get_year
 from clusters.models import Cluster, EmulationYear
 from scoring import tables
 from scoring.adjustments import Entry, entries_of
-from scoring.engine import REASON_LABELS, STATUS_LABELS
+from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow, cluster_results, results_document
 
 NO_SCORECARD = "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này."
-# Short names for the quota line; the table shows the full AWARD_LABELS.
+# Short names for the quota line; the table shows the regulation's full labels.
 QUOTA_LABELS = {
     "co_thi_dua": "Cờ thi đua",
     "bang_khen": "Bằng khen",
     "tap_the_ldxs": "Tập thể LĐXS",
 }
+
+
+def quota_lines(regulation: Regulation, quotas: dict[str, int]) -> list[tuple[str, int]]:
+    """R31, R40: the regulation's awards in their order with their quotas."""
+    return [
+        (QUOTA_LABELS.get(a) or regulation.award_label(a), quotas.get(a, 0))
+        for a in regulation.awards
+    ]
+
+
 STATUS_BADGES = {
     "eligible": "text-bg-success",
     "below_threshold": "text-bg-secondary",
@@ -42,10 +53,13 @@ def results(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "cluster": cluster,
         "year": emulation_year,
         "no_scorecard": NO_SCORECARD,
-        "lines": [_line(row, entries.get(row.membership.pk)) for row in found.rows]
+        "sections": found.regulation.section_codes if found else DEFAULT.section_codes,
+        "lines": [
+            _line(row, found.regulation, entries.get(row.membership.pk)) for row in found.rows
+        ]
         if found
         else None,
-        "quotas": [(QUOTA_LABELS[a], found.quotas.get(a, 0)) for a in AWARDS] if found else [],
+        "quotas": quota_lines(found.regulation, found.quotas) if found else [],
         "standing": results_standing(proposal_of(cluster, emulation_year)),
     }
     return render(request, "scoring/results.html", context)
@@ -76,6 +90,7 @@ class _Line:
     """A ranking row with what the page shows in Vietnamese."""
 
     row: UnitRow
+    sections: list[Decimal]  # in the regulation's order (R37)
     status_label: str
     status_badge: str
     reasons: list[str]
@@ -84,15 +99,16 @@ class _Line:
     adjustments: list[Entry]
 
 
-def _line(row: UnitRow, entries=None) -> _Line:
+def _line(row: UnitRow, regulation: Regulation, entries=None) -> _Line:
     award = row.placement.award
     counted = [*entries.bonuses, *(d for d in entries.deductions if d.counts)] if entries else []
     return _Line(
         row=row,
-        status_label=STATUS_LABELS[row.result.status],
+        sections=[row.result.sections[code] for code in regulation.section_codes],
+        status_label=regulation.status_label(row.result.status),
         status_badge=STATUS_BADGES[row.result.status],
-        reasons=[REASON_LABELS[r] for r in row.result.reasons],
-        award_label=AWARD_LABELS[award] if award else "",
+        reasons=[regulation.reason_label(r) for r in row.result.reasons],
+        award_label=regulation.award_label(award) if award else "",
         needs_vote=award == TIE_VOTE_NEEDED,
         adjustments=counted,
     )

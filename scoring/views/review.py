@@ -23,6 +23,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from scoring import engine, sheets
 from scoring.forms import AgreeForm, ReasonForm, ScoreAdjustForm
 from scoring.models import Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
+from scoring.regulation import stored_regulation
 
 
 @login_required
@@ -173,6 +174,7 @@ def _adjust_initial(score: Score | None) -> dict:
 def _cell_context(cluster, member, criterion, score) -> dict:
     own = sheets.own_figures(score)
     ec = criterion.rule
+    exceed = stored_regulation(member.year.regulation).exceed_bonus
     own_ok = bool(own) and not sheets.score_errors(criterion, own)
     agreed_ok = score is not None and score.is_adjusted
     return {
@@ -182,10 +184,10 @@ def _cell_context(cluster, member, criterion, score) -> dict:
         "criterion": criterion,
         "score": score,
         "own_text": sheets.describe(criterion, own) if own else "",
-        "own": engine.earned(ec, sheets.engine_score(criterion, own)) if own_ok else None,
+        "own": engine.earned(ec, sheets.engine_score(criterion, own), exceed) if own_ok else None,
         "agreed_text": sheets.describe(criterion, score.figures()) if agreed_ok else "",
         "agreed": (
-            engine.earned(ec, sheets.engine_score(criterion, score.figures()))
+            engine.earned(ec, sheets.engine_score(criterion, score.figures()), exceed)
             if agreed_ok and not sheets.score_errors(criterion, score.figures())
             else None
         ),
@@ -288,6 +290,9 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
         .order_by()
     }
 
+    # R36: the cluster is scored under its year's regulation.
+    regulation = stored_regulation(year.regulation)
+    exceed = regulation.exceed_bonus
     own_scores: dict[int, list[engine.Score]] = {m.pk: [] for m in members}
     agreed_scores: dict[int, list[engine.Score]] = {m.pk: [] for m in members}
     cells: dict[tuple[int, int], Cell] = {}
@@ -300,11 +305,11 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
                 figures = sheets.own_figures(score)
                 if figures and not sheets.score_errors(criterion, figures):
                     own_scores[member.pk].append(sheets.engine_score(criterion, figures))
-                    own = engine.earned(ec, own_scores[member.pk][-1])
+                    own = engine.earned(ec, own_scores[member.pk][-1], exceed)
                 if not sheets.score_errors(criterion, score.figures()):
                     agreed_scores[member.pk].append(sheets.engine_score(criterion, score.figures()))
                     if score.is_adjusted:
-                        agreed = engine.earned(ec, agreed_scores[member.pk][-1])
+                        agreed = engine.earned(ec, agreed_scores[member.pk][-1], exceed)
             cells[member.pk, criterion.pk] = Cell(
                 member, score, own, agreed, evidence.get((member.pk, criterion.pk), 0)
             )
@@ -319,11 +324,13 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
                 membership=member,
                 sheet=sheets_of.get(member.pk),
                 own=engine.compute_unit(
-                    criteria, engine.UnitInput(code, tuple(own_scores[member.pk]))
+                    criteria, engine.UnitInput(code, tuple(own_scores[member.pk])), regulation
                 ),
                 agreed=(
                     engine.compute_unit(
-                        criteria, engine.UnitInput(code, tuple(agreed_scores[member.pk]))
+                        criteria,
+                        engine.UnitInput(code, tuple(agreed_scores[member.pk])),
+                        regulation,
                     )
                     if adjusted
                     else None
@@ -332,10 +339,10 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
         )
     sections = [
         (
-            section,
-            engine.SECTION_LABELS[section],
-            [Line(c, [cells[m.pk, c.pk] for m in members]) for c in leaves if c.section == section],
+            code,
+            regulation.section_title(code),
+            [Line(c, [cells[m.pk, c.pk] for m in members]) for c in leaves if c.section == code],
         )
-        for section in engine.SECTIONS
+        for code in regulation.section_codes
     ]
     return Matrix(cluster, year, scorecard, columns, sections, agreement, held)

@@ -20,6 +20,7 @@ from scoring import engine, sheets
 from scoring.adjustments import UnitEntries, entries_of
 from scoring.forms import EvidenceForm, ScoreRowForm
 from scoring.models import Criterion, Evidence, Method, Score, ScoreAgreement, Scorecard, Sheet
+from scoring.regulation import stored_regulation
 
 
 @login_required
@@ -301,10 +302,14 @@ def sheet_page(
         elif not sheets.score_errors(criterion, score.figures()):
             agreed.append(sheets.engine_score(criterion, score.figures()))
     unit = membership.unit.code
-    page.result = engine.compute_unit(engine_criteria, engine.UnitInput(unit, tuple(own)))
+    # R36: the unit is scored under its year's regulation.
+    regulation = stored_regulation(membership.year.regulation)
+    page.result = engine.compute_unit(
+        engine_criteria, engine.UnitInput(unit, tuple(own)), regulation
+    )
     if adjusted:
         page.agreed_result = engine.compute_unit(
-            engine_criteria, engine.UnitInput(unit, tuple(agreed))
+            engine_criteria, engine.UnitInput(unit, tuple(agreed)), regulation
         )
 
     editable = page.editable
@@ -331,21 +336,21 @@ def sheet_page(
             row.evidence_form = EvidenceForm(criterion=criterion)
         page.rows[criterion.pk] = row
 
-    for section in engine.SECTIONS:
+    for section in regulation.sections:
         lines = [
             page.rows[c.pk] if c.is_leaf else Heading(c)
             for c in criteria
-            if c.section == section and answer_for is None
+            if c.section == section.code and answer_for is None
         ]
         page.sections.append(
             SectionBlock(
-                code=section,
-                label=engine.SECTION_LABELS[section],
-                points=engine.SECTION_POINTS[section],
+                code=section.code,
+                label=regulation.section_title(section.code),
+                points=section.points,
                 lines=lines,
-                subtotal=page.result.sections[section],
+                subtotal=page.result.sections[section.code],
                 agreed_subtotal=(
-                    page.agreed_result.sections[section] if page.agreed_result else None
+                    page.agreed_result.sections[section.code] if page.agreed_result else None
                 ),
             )
         )

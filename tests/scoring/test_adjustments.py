@@ -14,6 +14,7 @@ from awards.models import Flag
 from clusters.models import Membership
 from scoring import adjustments, sheets
 from scoring.models import Bonus, Deduction, Score, Scorecard
+from scoring.regulation import regulation_from_json, regulation_to_json
 from scoring.results import cluster_results
 from tests.clusters.helpers import pdf
 from tests.factories import MembershipFactory, UnitFactory
@@ -743,3 +744,40 @@ def test_deduction_count_takes_only_ascii_digits(client, world, card, tpbg):
     assert response.status_code == 200
     assert "Chỉ dùng các chữ số 0–9." in response.content.decode()
     assert not Deduction.objects.exists()
+
+
+# --- Under the year's regulation (R39) ---------------------------------------
+
+
+def _regulate(world, membership, **block):
+    """The year under `block`; the membership as a new request reads it."""
+    world.year.regulation = regulation_to_json(regulation_from_json(block))
+    world.year.save()
+    return type(membership).objects.get(pk=membership.pk)
+
+
+def test_bonuses_follow_the_years_kinds_and_caps(world, card, hh):
+    hh = _regulate(world, hh, bonuses={"cluster": 5, "reporting": 2})
+
+    with pytest.raises(ValidationError, match="'council' không hợp lệ"):
+        bonus(world, hh, "council", "1", user=world.staff)
+    with pytest.raises(ValidationError, match="vượt mức tối đa 2 điểm"):
+        bonus(world, hh, "reporting", "3", user=world.staff)
+    bonus(world, hh, "reporting", "2", user=world.staff)
+
+
+def test_deductions_follow_the_years_points_and_flags(world, card, hh):
+    hh = _regulate(
+        world,
+        hh,
+        deductions={
+            "reminder_letter": {"points": 2, "once_a_year": True},
+            "criticism_letter": {"points": 10},
+        },
+    )
+
+    deduct(world, hh, "reminder_letter")
+    with pytest.raises(ValidationError, match="tối đa 1 lần trong năm"):
+        deduct(world, hh, "reminder_letter")
+    with pytest.raises(ValidationError, match="'award_structure' không hợp lệ"):
+        deduct(world, hh, "award_structure")

@@ -76,8 +76,10 @@ MODELS = (
 
 def _examples(*, valid: bool) -> list[Path]:
     found = []
-    # frame/: R17's concretised and added criteria (`parent`), from spec/examples/frame.
-    for path in sorted([*DATA.glob("*.json"), *(DATA / "frame").glob("*.json")]):
+    # frame/: R17's concretised and added criteria (`parent`), from spec/examples/frame;
+    # guidance/: a year under its own regulation (R36–R40), from spec/examples/guidance.
+    folders = (DATA, DATA / "frame", DATA / "guidance")
+    for path in sorted(path for folder in folders for path in folder.glob("*.json")):
         expected = path.with_name(path.stem + ".expected.json")
         if path.name.endswith(".expected.json") or not expected.exists():
             continue
@@ -175,7 +177,11 @@ def test_examples_are_present() -> None:
     assert len(_examples(valid=True)) >= 3
     assert _examples(valid=False)
     stems = {path.stem for path in [*_examples(valid=True), *_examples(valid=False)]}
-    assert {"06-frame-splits-within-limit", "07-frame-splits-and-added-over-limit"} <= stems
+    assert {
+        "05-regulation-two-tier-2026",
+        "06-frame-splits-within-limit",
+        "07-frame-splits-and-added-over-limit",
+    } <= stems
 
 
 # ---------------------------------------------------------------------------

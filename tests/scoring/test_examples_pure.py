@@ -27,6 +27,7 @@ from scoring.engine import (
     validate_deductions,
     validate_score,
 )
+from scoring.regulation import DEFAULT, regulation_from_json
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CENT = Decimal("0.01")
@@ -35,7 +36,8 @@ CENT = Decimal("0.01")
 def _examples() -> list[Path]:
     return sorted(
         path
-        for path in [*DATA.glob("*.json"), *(DATA / "frame").glob("*.json")]
+        for folder in (DATA, DATA / "frame", DATA / "guidance")
+        for path in folder.glob("*.json")
         if not path.name.endswith(".expected.json")
         and path.with_name(path.name[: -len(".json")] + ".expected.json").exists()
     )
@@ -133,23 +135,29 @@ def test_example_results_match_expected(path: Path) -> None:
     expected = _expected(path)
     dataset = json.loads(path.read_text())
     expected_clusters = {c["code"]: c for c in expected["clusters"]}
+    # R36: guidance/ examples carry their regulation; the others are 2022's.
+    regulation = regulation_from_json(dataset["regulation"]) if "regulation" in dataset else DEFAULT
     assert sorted(expected_clusters) == sorted(c["code"] for c in dataset["clusters"])
 
     for cluster in dataset["clusters"]:
         criteria, units, votes, added, parents, head = _load_cluster(dataset, cluster)
         # The examples are valid datasets, so the shared validators accept them.
-        assert validate_criteria(criteria, added, cluster["group"], parents) == []
+        assert validate_criteria(criteria, added, cluster["group"], parents, regulation) == []
         by_code = {c.code: c for c in criteria}
-        cap = _num(cluster.get("cluster_bonus_max", 5))
+        cap = _num(cluster.get("cluster_bonus_max", regulation.cluster_bonus_cap))
         for unit in units:
             assert [e for s in unit.scores for e in validate_score(by_code[s.criterion], s)] == []
-            assert validate_bonuses(unit.bonuses, cap) == []
-            assert validate_deductions(unit.deductions, is_head=unit.unit == head) == []
+            assert validate_bonuses(unit.bonuses, cap, regulation) == []
+            is_head = unit.unit == head
+            assert (
+                validate_deductions(unit.deductions, is_head=is_head, regulation=regulation) == []
+            )
 
-        results = {r.unit: r for r in compute_cluster(criteria, units)}
+        results = {r.unit: r for r in compute_cluster(criteria, units, regulation)}
         placements = allocate(
             [Entry(r.unit, r.total, r.status, votes.get(r.unit)) for r in results.values()],
             cluster["quotas"],
+            regulation,
         )
         actual_units = []
         for placement in placements:
@@ -182,6 +190,7 @@ def test_example_results_match_expected(path: Path) -> None:
 def test_examples_are_present() -> None:
     # A missing data folder would otherwise turn the whole module into a no-op.
     assert len(_examples()) >= 3
+    assert any(path.parent.name == "guidance" for path in _examples())
 
 
 def test_frame_example_over_the_30_percent_is_refused_by_the_engine() -> None:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('awards', '0008_flag_revision'),
-        ('clusters', '0010_year_regulation_and_wards'),
+        ('clusters', '0012_year_regulation_and_wards'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0013_participation_revision'),
+        ('scoring', '0015_criterion_title_limit'),
     ]
 
     operations = [

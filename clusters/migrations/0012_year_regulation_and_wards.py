@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0009_conference_revision'),
+        ('clusters', '0011_pledge_reminders'),
     ]
 
     operations = [

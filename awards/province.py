@@ -28,7 +28,7 @@ from emulation.numbers import format_figure
 from emulation.workbooks import formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT, THRESHOLD
-from scoring.models import ScoreAgreement, Scorecard, Sheet
+from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
 from scoring.results import ClusterResults, year_results
 
 SHORT_AWARDS = {
@@ -38,6 +38,7 @@ SHORT_AWARDS = {
 }
 NO_SCORECARD = "Chưa xây dựng"
 NO_PROPOSAL = "Chưa lập hồ sơ"
+NO_SCORES = "Chưa có điểm"
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,17 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
         )
     )
     proposals = {p.cluster_id: p for p in Proposal.objects.filter(year=year, cluster_id__in=ids)}
+    # Units with at least one score on their cluster's issued scorecard: the others
+    # have no total yet and stay out of the spread, never counted as 0 (#15).
+    scored = set(
+        Score.objects.filter(
+            membership__year=year,
+            membership__cluster_id__in=ids,
+            criterion__scorecard__status=Scorecard.Status.ISSUED,
+        )
+        .values_list("membership_id", flat=True)
+        .distinct()
+    )
     proposed: dict[int, Counter] = defaultdict(Counter)
     for row in (
         ProposalItem.objects.filter(
@@ -239,7 +251,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
                 proposal=proposal,
                 awards=[AwardLine(a, quotas.get(a, 0), given.get(a, 0)) for a in AWARDS],
                 tie_vote_needed=0 if frozen else live[TIE_VOTE_NEEDED],
-                spread=_spread(result),
+                spread=_spread(result, scored),
             )
         )
     totals = [
@@ -276,11 +288,14 @@ def _scorecards(year: EmulationYear, ids: list[int]) -> dict[int, tuple[str, int
     return chosen
 
 
-def _spread(result: ClusterResults | None) -> Spread | None:
-    """The totals' spread, only once the cluster scores against an issued scorecard (R18)."""
-    if result is None or result.scorecard is None or not result.rows:
+def _spread(result: ClusterResults | None, scored: set[int]) -> Spread | None:
+    """The totals' spread of the units that have scores on the cluster's issued
+    scorecard (R18); none while no unit has ("chưa có điểm")."""
+    if result is None or result.scorecard is None:
         return None
-    totals = sorted(row.result.total for row in result.rows)
+    totals = sorted(row.result.total for row in result.rows if row.membership.pk in scored)
+    if not totals:
+        return None
     return Spread(
         units=len(totals),
         lowest=totals[0],
@@ -434,7 +449,11 @@ def province_xlsx(province: Province) -> bytes:
 
 def _progress_row(line: ClusterLine) -> list:
     spread = line.spread
-    figures = [spread.lowest, spread.median, spread.highest, spread.mean] if spread else [None] * 4
+    figures = (
+        [spread.lowest, spread.median, spread.highest, spread.mean]
+        if spread
+        else [NO_SCORES, None, None, None]
+    )
     return [
         line.cluster.code,
         line.cluster.name,

@@ -360,7 +360,7 @@ def _chart(lines: list[ClusterLine]) -> Chart | None:
     ticks = []
     value = low
     while value <= high:
-        ticks.append((str(x(value)), str(value)))
+        ticks.append((str(x(value)), format_figure(value)))
         value += step
     return Chart(
         width=CHART_WIDTH,

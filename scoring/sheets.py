@@ -29,7 +29,7 @@ from clusters.models import Cluster, Conference, EmulationYear, Membership
 from clusters.services import due_date, participation_confirm, registered_plans
 from emulation import audit, limits
 from emulation.models import User
-from emulation.numbers import format_figure
+from emulation.numbers import format_datetime, format_figure
 from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.models import (
@@ -524,7 +524,7 @@ def scores_agree(
     agreement = _agreement_for_update(cluster, year)
     if agreement.is_locked:
         raise ValidationError(
-            f"Điểm đã được thống nhất lúc {timezone.localtime(agreement.agreed_at):%H:%M %d/%m/%Y}."
+            f"Điểm đã được thống nhất lúc {format_datetime(agreement.agreed_at)}."
         )
     reason = "Thống nhất điểm sau họp trù bị (R11); khóa điểm."
     pending = [m.unit.code for m in unsubmitted(cluster, year)]

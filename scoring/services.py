@@ -870,6 +870,24 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
 # Approval (R18) with its audit trail (R35)
 
 
+def _is_placeholder_title(title: str, code: str) -> bool:
+    """A title that only names the criterion's place ("Nội dung II.1", "II.1…"),
+    as a draft or a sample file fills it in before the cluster writes it."""
+    words = title.strip().rstrip(".…").strip().casefold()
+    for lead in ("nội dung", "tiêu chí"):
+        words = words.removeprefix(lead).strip()
+    return words in ("", code.strip().casefold())
+
+
+def _placeholder_title_errors(scorecard: Scorecard) -> list[str]:
+    return [
+        f"Tiêu chí {code}: nội dung “{title}” chưa phải nội dung thật của tiêu chí; "
+        "ghi rõ nội dung trước khi trình duyệt."
+        for code, title in scorecard.criteria.order_by("order").values_list("code", "title")
+        if _is_placeholder_title(title, code)
+    ]
+
+
 @transaction.atomic
 def scorecard_submit(*, scorecard: Scorecard, user: User) -> Scorecard:
     """Draft or returned → submitted to the authority, once the scorecard is valid."""
@@ -878,7 +896,7 @@ def scorecard_submit(*, scorecard: Scorecard, user: User) -> Scorecard:
         raise ValidationError(
             "Chỉ bảng chấm điểm dự thảo hoặc bị trả lại mới được trình duyệt (R18)."
         )
-    errors = scorecard_validate(scorecard)
+    errors = scorecard_validate(scorecard) + _placeholder_title_errors(scorecard)
     if errors:
         raise ValidationError(errors)
     scorecard.return_reason = ""

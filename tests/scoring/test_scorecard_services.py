@@ -429,6 +429,25 @@ def test_r17_section_total_not_550_is_refused_at_submit_naming_the_section(world
     assert draft.status == Status.DRAFT
 
 
+@pytest.mark.parametrize("title", ["Nội dung II.10", "nội dung II.10…", "II.10", "Tiêu chí II.10"])
+def test_a_criterion_without_a_real_title_cannot_be_submitted(world, draft, title):
+    """#15: a placeholder title ("Nội dung II.1…") says nothing to the units scoring it."""
+    services.criterion_add(scorecard=draft, section="II", code="II.10", title=title, points=D(2))
+    services.criterion_update(
+        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D("20.24")
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.scorecard_submit(scorecard=draft, user=world.head)
+
+    assert excinfo.value.messages == [
+        f"Tiêu chí II.10: nội dung “{title}” chưa phải nội dung thật của tiêu chí; "
+        "ghi rõ nội dung trước khi trình duyệt."
+    ]
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
 def test_r17_added_criterion_makes_the_section_total_wrong_until_rebalanced(world, draft):
     services.criterion_add(scorecard=draft, section="II", code="II.10", title="Mới", points=D(2))
     assert any(e.startswith("Phần II: tổng điểm") for e in services.scorecard_validate(draft))

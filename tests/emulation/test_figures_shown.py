@@ -1,6 +1,7 @@
 """Figures shown the one Vietnamese way (#15): decimal comma, dot thousands,
 including where the admin names a record and the province chart's axis."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -24,3 +25,18 @@ def test_the_province_chart_axis_groups_thousands(world):
     score_cluster(world, world.cluster_a, {"TPBG": "945", "HH": "900"})
     chart = province_summary(world.year, Cluster.objects.all()).chart
     assert [label for _, label in chart.ticks][-1] == "1.000"
+
+
+def test_the_admin_shows_an_issued_criterions_bands_as_figures(client, world):
+    from django.urls import reverse
+
+    from tests.scoring.test_sheets_services import make_scorecard
+
+    card = make_scorecard(world.cluster_a, world.year)  # issued; III.1 has bands
+    client.force_login(world.admin)
+    page = client.get(reverse("admin:scoring_criterion_change", args=[card["III.1"].pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert ",000000" not in text
+    shown = re.findall(r'field-points_shown">\s*<p>([^<]*)</p>', text)
+    assert "150" in shown and "200" in shown

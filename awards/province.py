@@ -25,7 +25,7 @@ from awards.allocation import AWARDS, TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
 from clusters.models import Cluster, EmulationYear, Membership, Registration
 from emulation.numbers import format_figure
-from emulation.workbooks import formula_safe_workbook
+from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT, THRESHOLD
 from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
@@ -486,7 +486,7 @@ def _table(sheet, header: list[str], rows: list[list]) -> None:
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
+                cell.number_format = FIGURE_FORMAT
     for index, title in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(len(title) + 2, 40))
     sheet.freeze_panes = "A2"

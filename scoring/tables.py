@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from awards.allocation import AWARD_LABELS
-from emulation.workbooks import formula_safe_rows, formula_safe_workbook
+from emulation.workbooks import FIGURE_FORMAT, formula_safe_rows, formula_safe_workbook
 from scoring.engine import REASON_LABELS, STATUS_LABELS
 from scoring.results import ClusterResults, UnitRow
 
@@ -84,7 +84,7 @@ def xlsx_bytes(results: list[ClusterResults]) -> bytes:
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
+                cell.number_format = FIGURE_FORMAT
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

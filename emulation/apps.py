@@ -12,8 +12,10 @@ def name_permissions_in_vietnamese(sender: AppConfig, using: str = "default", **
     from django.contrib.auth.models import Permission
 
     with translation.override("vi"):
-        for permission in Permission.objects.using(using).filter(
-            content_type__app_label=sender.label
+        for permission in (
+            Permission.objects.using(using)
+            .filter(content_type__app_label=sender.label)
+            .select_related("content_type")
         ):
             model = permission.content_type.model_class()
             action = permission.codename.partition("_")[0]

@@ -31,6 +31,7 @@ from clusters.models import (
     Registration,
     RegistrationTarget,
 )
+from clusters.services import registered_plans
 from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.models import Criterion, Score
@@ -285,10 +286,11 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
 def _own_scores(membership: Membership, leaves: list[Criterion]) -> list[engine.Score]:
     """The unit's own figures that make a valid score (as its sheet counts them)."""
     by_id = {c.pk: c for c in leaves}
+    plans = registered_plans(membership)
     found = []
     for score in Score.objects.filter(membership=membership, criterion__in=leaves):
         criterion = by_id[score.criterion_id]
-        figures = sheets.own_figures(score)
+        figures = sheets.own_figures(score, plans.get(criterion.pk))
         if figures and not sheets.score_errors(criterion, figures):
             found.append(sheets.engine_score(criterion, figures))
     return found

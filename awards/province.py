@@ -25,10 +25,10 @@ from awards.allocation import TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
 from clusters.models import Cluster, EmulationYear, Membership, Registration
 from emulation.numbers import format_figure
-from emulation.workbooks import formula_safe_workbook
+from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT
-from scoring.models import ScoreAgreement, Scorecard, Sheet
+from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
 from scoring.regulation import Regulation, stored_regulation
 from scoring.results import ClusterResults, year_results
 
@@ -39,6 +39,7 @@ SHORT_AWARDS = {
 }
 NO_SCORECARD = "Chưa xây dựng"
 NO_PROPOSAL = "Chưa lập hồ sơ"
+NO_SCORES = "Chưa có điểm"
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,17 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
         )
     )
     proposals = {p.cluster_id: p for p in Proposal.objects.filter(year=year, cluster_id__in=ids)}
+    # Units with at least one score on their cluster's issued scorecard: the others
+    # have no total yet and stay out of the spread, never counted as 0 (#15).
+    scored = set(
+        Score.objects.filter(
+            membership__year=year,
+            membership__cluster_id__in=ids,
+            criterion__scorecard__status=Scorecard.Status.ISSUED,
+        )
+        .values_list("membership_id", flat=True)
+        .distinct()
+    )
     proposed: dict[int, Counter] = defaultdict(Counter)
     for row in (
         ProposalItem.objects.filter(
@@ -243,7 +255,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
                 proposal=proposal,
                 awards=[AwardLine(a, quotas.get(a, 0), given.get(a, 0)) for a in awards],
                 tie_vote_needed=0 if frozen else live[TIE_VOTE_NEEDED],
-                spread=_spread(result),
+                spread=_spread(result, scored),
             )
         )
     totals = [
@@ -280,11 +292,14 @@ def _scorecards(year: EmulationYear, ids: list[int]) -> dict[int, tuple[str, int
     return chosen
 
 
-def _spread(result: ClusterResults | None) -> Spread | None:
-    """The totals' spread, only once the cluster scores against an issued scorecard (R18)."""
-    if result is None or result.scorecard is None or not result.rows:
+def _spread(result: ClusterResults | None, scored: set[int]) -> Spread | None:
+    """The totals' spread of the units that have scores on the cluster's issued
+    scorecard (R18); none while no unit has ("chưa có điểm")."""
+    if result is None or result.scorecard is None:
         return None
-    totals = sorted(row.result.total for row in result.rows)
+    totals = sorted(row.result.total for row in result.rows if row.membership.pk in scored)
+    if not totals:
+        return None
     return Spread(
         units=len(totals),
         lowest=totals[0],
@@ -349,7 +364,7 @@ def _chart(lines: list[ClusterLine], threshold: Decimal) -> Chart | None:
     ticks = []
     value = low
     while value <= high:
-        ticks.append((str(x(value)), str(value)))
+        ticks.append((str(x(value)), format_figure(value)))
         value += step
     return Chart(
         width=CHART_WIDTH,
@@ -445,7 +460,11 @@ def province_xlsx(province: Province) -> bytes:
 
 def _progress_row(line: ClusterLine) -> list:
     spread = line.spread
-    figures = [spread.lowest, spread.median, spread.highest, spread.mean] if spread else [None] * 4
+    figures = (
+        [spread.lowest, spread.median, spread.highest, spread.mean]
+        if spread
+        else [NO_SCORES, None, None, None]
+    )
     return [
         line.cluster.code,
         line.cluster.name,
@@ -478,7 +497,7 @@ def _table(sheet, header: list[str], rows: list[list]) -> None:
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
+                cell.number_format = FIGURE_FORMAT
     for index, title in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(len(title) + 2, 40))
     sheet.freeze_panes = "A2"

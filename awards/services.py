@@ -33,7 +33,7 @@ from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import ensure_acts_for_province, get_cluster_for_head
 from clusters.models import Cluster, Conference, EmulationYear, Membership
 from emulation.models import User
-from emulation.numbers import format_figure
+from emulation.numbers import format_datetime, format_figure
 from scoring.models import ScoreAgreement, Sheet
 from scoring.results import ClusterResults, UnitRow, cluster_results
 
@@ -716,8 +716,8 @@ def proposal_announce(*, proposal: Proposal, user: User) -> Proposal:
     _lock(proposal, user)
     _ensure_status(proposal, Status.DECIDED, "công bố kết quả")
     if proposal.is_announced:
-        at = timezone.localtime(proposal.announced_at)
-        raise ValidationError(f"Kết quả đã được công bố lúc {at:%H:%M %d/%m/%Y}.")
+        at = format_datetime(proposal.announced_at)
+        raise ValidationError(f"Kết quả đã được công bố lúc {at}.")
     proposal.announced_at = timezone.now()
     _save(proposal, user=user, reason="Công bố kết quả khen thưởng tới các đơn vị thành viên.")
     return proposal

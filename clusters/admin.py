@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import slugify
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -34,6 +36,12 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     """Import and export in CSV or xlsx only, both guarded (clusters.resources)."""
 
     formats = FORMATS
+
+    def get_export_filename(self, request, queryset, file_format):
+        # "don-vi-04-12-2026.xlsx", not the model's English class name ("Unit-…").
+        name = slugify(str(self.model._meta.verbose_name_plural).replace("đ", "d"))
+        day = timezone.localdate().strftime("%d-%m-%Y")
+        return f"{name}-{day}.{file_format.get_extension()}"
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ValidationError):  # the guard's own Vietnamese message

@@ -2,10 +2,11 @@
 
 from io import BytesIO
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from import_export import fields, resources
 from import_export.formats import base_formats
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import ForeignKeyWidget, Widget
 from openpyxl import Workbook
 
 from clusters.models import Cluster, EmulationYear, Membership, Unit
@@ -55,6 +56,23 @@ class SafeXLSX(base_formats.XLSX):
 FORMATS = [SafeCSV, SafeXLSX]
 
 
+class ChoiceLabelWidget(Widget):
+    """A choice written as its Vietnamese label ("Xã, phường, thị trấn"); read
+    back from the label or from the stored code, whichever the file has."""
+
+    def __init__(self, choices: type[models.TextChoices]) -> None:
+        super().__init__()
+        self.choices = choices
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip()
+        by_label = {str(label).casefold(): code for code, label in self.choices.choices}
+        return by_label.get(text.casefold(), text)
+
+    def render(self, value, obj=None, **kwargs):
+        return self.choices(value).label if value in self.choices.values else value
+
+
 class AllOrNothingResource(resources.ModelResource):
     """A file with any bad row saves nothing, not just the good rows."""
 
@@ -65,11 +83,25 @@ class AllOrNothingResource(resources.ModelResource):
                 transaction.set_rollback(True)
         return result
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # A row's errors are shown under their column's heading in the file
+        # ("Loại"), not the model field's name ("kind").
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            headings = {name: field.column_name for name, field in self.fields.items()}
+            raise ValidationError(
+                {
+                    headings.get(name, name): messages
+                    for name, messages in error.message_dict.items()
+                }
+            ) from None
+
 
 class UnitResource(AllOrNothingResource):
     code = fields.Field(attribute="code", column_name="Mã")
     name = fields.Field(attribute="name", column_name="Tên")
-    kind = fields.Field(attribute="kind", column_name="Loại")
+    kind = fields.Field(attribute="kind", column_name="Loại", widget=ChoiceLabelWidget(Unit.Kind))
 
     class Meta:
         model = Unit
@@ -90,7 +122,9 @@ class MembershipResource(AllOrNothingResource):
     unit = fields.Field(
         attribute="unit", column_name="Đơn vị", widget=ForeignKeyWidget(Unit, "code")
     )
-    role = fields.Field(attribute="role", column_name="Vai trò")
+    role = fields.Field(
+        attribute="role", column_name="Vai trò", widget=ChoiceLabelWidget(Membership.Role)
+    )
 
     class Meta:
         model = Membership

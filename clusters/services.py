@@ -156,10 +156,12 @@ def registered_plans(membership: Membership) -> dict[int, Decimal]:
 
 
 def registered_plans_of(memberships: Iterable[Membership]) -> dict[int, dict[int, Decimal]]:
-    """`registered_plans` for many units at once: membership id → its plans. One query."""
+    """`registered_plans` for many units at once: membership id → its plans. One
+    query (a QuerySet of memberships is its subquery)."""
     plans: dict[int, dict[int, Decimal]] = {}
+    members = memberships if isinstance(memberships, models.QuerySet) else list(memberships)
     rows = RegistrationTarget.objects.filter(
-        registration__membership__in=list(memberships),
+        registration__membership__in=members,
         registration__status=Registration.Status.SUBMITTED,
         criterion__isnull=False,
         planned_value__isnull=False,

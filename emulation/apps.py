@@ -1,6 +1,45 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils import translation
+
+# Django names the permissions it creates in English ("Can add người dùng");
+# the admin shows them to administrators, so they are named in Vietnamese (#15).
+PERMISSION_VERBS = {"add": "Thêm", "change": "Sửa", "delete": "Xóa", "view": "Xem"}
+
+
+def name_permissions_in_vietnamese(sender: AppConfig, using: str = "default", **kwargs) -> None:
+    from django.contrib.auth.models import Permission
+
+    with translation.override("vi"):
+        for permission in (
+            Permission.objects.using(using)
+            .filter(content_type__app_label=sender.label)
+            .select_related("content_type")
+        ):
+            model = permission.content_type.model_class()
+            action = permission.codename.partition("_")[0]
+            if model is None or permission.codename != f"{action}_{model._meta.model_name}":
+                continue
+            verb = PERMISSION_VERBS.get(action)
+            name = f"{verb} {model._meta.verbose_name}"[:255] if verb else permission.name
+            if permission.name != name:
+                permission.name = name
+                permission.save(update_fields=["name"])
 
 
 class EmulationConfig(AppConfig):
+    default = True  # this module also holds AxesConfig
     name = "emulation"
     verbose_name = "Người dùng"
+
+    def ready(self) -> None:
+        # After django.contrib.auth's own handler, which creates the permissions.
+        post_migrate.connect(name_permissions_in_vietnamese, dispatch_uid="vietnamese_permissions")
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes (login throttling) under a Vietnamese name in the admin."""
+
+    default = False
+    verbose_name = "Chống dò mật khẩu đăng nhập"

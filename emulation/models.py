@@ -3,6 +3,12 @@ from django.db import models
 from django.db.models import Q
 
 
+def full_name(first_name: str | None, last_name: str | None) -> str:
+    """The one way a person is named (#15): Vietnamese order, family and middle
+    names (`last_name`) before the given name (`first_name`): "Lê Minh Tuấn"."""
+    return " ".join(part for part in (last_name or "", first_name or "") if part).strip()
+
+
 class User(AbstractUser):
     """A person who logs in: staff of an authority, or a user of a member unit.
 
@@ -40,8 +46,11 @@ class User(AbstractUser):
         ]
 
     def get_full_name(self) -> str:
-        """Vietnamese order: family and middle names first ("Phạm Thu Hà")."""
-        return f"{self.last_name} {self.first_name}".strip()
+        return full_name(self.first_name, self.last_name)
+
+    def get_short_name(self) -> str:
+        # An office addresses people by their full name; the admin's greeting uses this.
+        return self.get_full_name()
 
     @property
     def is_authority_staff(self) -> bool:

@@ -1,4 +1,5 @@
-"""Figures the way Vietnamese people write them (STYLE 17): one parser, one formatter.
+"""Figures the way Vietnamese people write them (STYLE 17): one parser, one formatter;
+and the one way a date or a time is shown (`format_date`, `format_datetime`, #15).
 
 People type "12,5" (the Vietnamese decimal comma) or "12.5" (a point, as a
 calculator or Excel in English shows it); both mean twelve and a half. A
@@ -18,13 +19,15 @@ formats: decimal comma, dot thousands); CSV and JSON keep plain figures.
 """
 
 import re
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 
 # A sign, digits, and at most one decimal mark with digits after it.
 _FIGURE = re.compile(r"(?P<sign>[+-]?)(?P<whole>[0-9]+)(?:(?P<mark>[.,])(?P<fraction>[0-9]+))?")
@@ -98,6 +101,23 @@ def format_figure(value: Decimal | int | None, places: int | None = None) -> str
     else:
         value = value.normalize()
     return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A moment for people: '04/12/2026 03:40', day first, in the local time
+    zone (the project's DATETIME_FORMAT, as templates show it)."""
+    if value is None:
+        return ""
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def format_date(value: date | datetime | None) -> str:
+    """A day for people: '04/12/2026' (a moment's local day)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return date_format(value, "DATE_FORMAT")
 
 
 def input_figure(value: Decimal | int | None) -> str:

@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_htmx",
-    "axes",
+    "emulation.apps.AxesConfig",  # django-axes, named in Vietnamese
     "csp",
     "emulation",
     "clusters",
@@ -153,6 +153,8 @@ USE_TZ = True
 # Figures shown to people: the `vi` formats (decimal comma, dot thousands) grouped by
 # three where a template or emulation.numbers asks for grouping (STYLE 17).
 NUMBER_GROUPING = 3
+# Dates as dd/mm/yyyy and times after them, everywhere (emulation/formats/vi).
+FORMAT_MODULE_PATH = ["emulation.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -34,6 +34,9 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook, load_workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Points in a workbook: numbers, two decimals, thousands grouped; Excel writes the
+# marks the reader's way (a Vietnamese Excel shows "1.234,50", #15).
+FIGURE_FORMAT = "#,##0.00"
 CHUNK = 64 * 1024
 
 BROKEN = "Tệp Excel (.xlsx) bị hỏng hoặc không đúng định dạng; hãy lưu lại tệp bằng Excel."

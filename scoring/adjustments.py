@@ -37,7 +37,7 @@ from django.db.models import DecimalField, F, IntegerField, Value
 from awards.models import Flag
 from clusters.access import acts_for_province, is_staff_of
 from clusters.models import Cluster, EmulationYear, Membership
-from emulation.models import User
+from emulation.models import User, full_name
 from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.models import Bonus, Deduction, ScoreAgreement, Scorecard
@@ -496,7 +496,7 @@ def entries_of(
             reason=reason or "",
             code=code or "",
             evidence=evidence or "",
-            created_by=f"{first or ''} {last or ''}".strip() or (username or ""),
+            created_by=full_name(first, last) or (username or ""),
             created_at=created_at,
         )
         unit = found[membership_id]

@@ -4,7 +4,7 @@ from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
 from emulation.admin import RevisionCheckedAdmin
-from emulation.numbers import ADMIN_FIGURES
+from emulation.numbers import ADMIN_FIGURES, format_figure
 from scoring import services
 from scoring.models import (
     Band,
@@ -165,7 +165,28 @@ class BandInline(admin.TabularInline):
     formfield_overrides = ADMIN_FIGURES
     model = Band
     fields = ("order", "min_value", "min_inclusive", "max_value", "max_inclusive", "points")
+    # Read-only (a scorecard no longer a draft), the figures as people write them:
+    # Django would show the column's six decimals ("20,000000").
+    shown_fields = ("order", "min_shown", "min_inclusive", "max_shown", "max_inclusive")
+    readonly_fields = ("min_shown", "max_shown", "points_shown")
     extra = 0
+
+    def get_fields(self, request, obj=None):
+        if _draft_criterion(obj):
+            return self.fields
+        return (*self.shown_fields, "points_shown")
+
+    @admin.display(description="từ")
+    def min_shown(self, band: Band) -> str:
+        return format_figure(band.min_value) or "—"
+
+    @admin.display(description="đến")
+    def max_shown(self, band: Band) -> str:
+        return format_figure(band.max_value) or "—"
+
+    @admin.display(description="điểm")
+    def points_shown(self, band: Band) -> str:
+        return format_figure(band.points)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return _draft_criterion(obj) and super().has_add_permission(request, obj)

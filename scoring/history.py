@@ -31,11 +31,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
-from django.utils import timezone
 
 from awards.models import Ballot, Flag, Proposal, Quota, Vote
 from clusters.models import Attendance, Cluster, Election, EmulationYear, Membership
-from emulation.numbers import format_figure
+from emulation.numbers import format_date, format_datetime, format_figure
 from scoring.models import (
     Band,
     Bonus,
@@ -446,7 +445,7 @@ def display(field: models.Field, value: Any, users: dict[int, str]) -> str:
     if isinstance(value, Decimal):
         return format_figure(value)
     if isinstance(value, datetime):
-        return f"{timezone.localtime(value):%d/%m/%Y %H:%M}"
+        return format_datetime(value)
     if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
+        return format_date(value)
     return str(value)

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation import limits
-from emulation.numbers import column_bounds
+from emulation.numbers import column_bounds, format_figure
 from scoring import engine
 
 
@@ -334,7 +334,8 @@ class Band(models.Model):
         ordering = ["criterion", "order"]
 
     def __str__(self) -> str:
-        return f"{self.min_value}–{self.max_value}: {self.points} điểm"
+        low, high = format_figure(self.min_value), format_figure(self.max_value)
+        return f"{low or '…'}–{high or '…'}: {format_figure(self.points)} điểm"
 
     @property
     def rule(self) -> engine.Band:
@@ -438,7 +439,7 @@ class Bonus(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.points}"
+        return f"{self.get_kind_display()}: {format_figure(self.points)}"
 
 
 class Deduction(models.Model):

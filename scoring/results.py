@@ -11,12 +11,14 @@ from awards import allocation
 from awards.models import Flag, Quota, Vote
 from clusters import participation as participation_rule
 from clusters.models import Cluster, EmulationYear, Membership
+from clusters.services import registered_plans_of
 from scoring import engine
 from scoring.models import (
     Band,
     Bonus,
     Criterion,
     Deduction,
+    Method,
     Score,
     Scorecard,
     effective_figures,
@@ -176,7 +178,9 @@ def _scores(in_year: dict, scorecards: set[Scorecard]) -> dict[int, list[engine.
         **in_year, criterion__scorecard__in=scorecards, criterion__is_leaf=True
     ).values_list(
         "membership_id",
+        "criterion_id",
         "criterion__code",
+        "criterion__method",
         "plan",
         "actual",
         "points",
@@ -186,10 +190,20 @@ def _scores(in_year: dict, scorecards: set[Scorecard]) -> dict[int, list[engine.
         "agreed_points",
         "agreed_value",
     )
-    for membership_id, code, *figures in rows:
-        chosen = effective_figures(tuple(figures[:4]), tuple(figures[4:]))
+    # The registration's current plan replaces the one stored with the score (R19).
+    plans = registered_plans_of(Membership.objects.filter(**_as_member(in_year)))
+    for membership_id, criterion_id, code, method, *figures in rows:
+        own = list(figures[:4])
+        plan = plans.get(membership_id, {}).get(criterion_id)
+        if plan is not None and method == Method.QUANTITATIVE and any(v is not None for v in own):
+            own[0] = plan
+        chosen = effective_figures(tuple(own), tuple(figures[4:]))
         scores[membership_id].append(engine.Score(criterion=code, **chosen))
     return scores
+
+
+def _as_member(in_year: dict) -> dict:
+    return {key.removeprefix("membership__"): value for key, value in in_year.items()}
 
 
 def _by_membership(rows, make) -> dict[int, list]:

@@ -102,11 +102,10 @@ def scorecard_create_from_framework(
     the cluster says otherwise).
 
     Product decision on points: Phụ lục 02 fixes points only in section III.
-    Criteria without framework points get an even share of what their section
-    (or parent) has left, rounded down to 0.01, and the first of them takes
-    the remainder (I for group A: 29.08 then 18 × 28.94), so a fresh draft
-    already totals 550/200/200 and passes R17; the cluster then sets its own
-    weights.
+    Criteria without framework points share what their section (or parent)
+    has left in whole points, the first ones a point more (I for group A:
+    18 × 29 then 28; `_allot`), so a fresh draft already totals 550/200/200
+    and passes R17; the cluster then sets its own weights.
     """
     _lock_cluster(cluster)
     errors = scorecard_create_errors(cluster=cluster, year=year, framework=framework)
@@ -188,16 +187,27 @@ def _framework_tree(
 
 
 def _allot(total: Decimal, nodes: Sequence[FrameworkCriterion]) -> list[Decimal]:
-    """Framework points where given; the rest of `total` shared evenly among the
-    other nodes, rounded down to 0.01, the remainder going to the first of them."""
+    """Framework points where given; the rest of `total` shared among the other
+    nodes in whole points, the first ones taking a point more until the rest is
+    used up (550 over 19: 18 × 29, then 28), so that a draft shows round figures
+    and still totals its section (#15). A fraction of the rest (a parent with
+    decimal points) goes to the first; too few points for one each are shared
+    to 0.01, the remainder to the first."""
     shares = [node.points for node in nodes]
     missing = [i for i, points in enumerate(shares) if points is None]
     if missing:
         rest = total - sum((p for p in shares if p is not None), Decimal(0))
-        share = (rest / len(missing)).quantize(engine.CENT, rounding=ROUND_DOWN)
-        for i in missing:
-            shares[i] = share
-        shares[missing[0]] += rest - share * len(missing)
+        whole = int(rest.to_integral_value(rounding=ROUND_DOWN))
+        share, extra = divmod(whole, len(missing))
+        if share > 0:
+            for n, i in enumerate(missing):
+                shares[i] = Decimal(share + (1 if n < extra else 0))
+            shares[missing[0]] += rest - whole
+        else:
+            cents = (rest / len(missing)).quantize(engine.CENT, rounding=ROUND_DOWN)
+            for i in missing:
+                shares[i] = cents
+            shares[missing[0]] += rest - cents * len(missing)
     return shares  # type: ignore[return-value]
 
 
@@ -896,6 +906,22 @@ DISCUSS_FIRST = (
     "(R18): bảng chấm điểm “phải được các thành viên trong cụm, khối thi đua thảo luận thống "
     "nhất” (Phần II.1)."
 )
+def is_placeholder_title(title: str, code: str) -> bool:
+    """A title that only names the criterion's place ("Nội dung II.1", "II.1…"),
+    as a draft or a sample file fills it in before the cluster writes it."""
+    words = title.strip().rstrip(".…").strip().casefold()
+    for lead in ("nội dung", "tiêu chí"):
+        words = words.removeprefix(lead).strip()
+    return words in ("", code.strip().casefold())
+
+
+def _placeholder_title_errors(scorecard: Scorecard) -> list[str]:
+    return [
+        f"Tiêu chí {code}: nội dung “{title}” chưa phải nội dung thật của tiêu chí; "
+        "ghi rõ nội dung trước khi trình duyệt."
+        for code, title in scorecard.criteria.order_by("order").values_list("code", "title")
+        if is_placeholder_title(title, code)
+    ]
 
 
 @transaction.atomic
@@ -907,7 +933,7 @@ def scorecard_open_discussion(*, scorecard: Scorecard, user: User) -> Scorecard:
         raise ValidationError(
             "Chỉ bảng chấm điểm dự thảo hoặc bị trả lại mới được đưa ra lấy ý kiến (R18)."
         )
-    errors = scorecard_validate(scorecard)
+    errors = scorecard_validate(scorecard) + _placeholder_title_errors(scorecard)
     if errors:
         raise ValidationError(errors)
     _void_positions(scorecard, user=user, reason="Bắt đầu lượt lấy ý kiến mới")

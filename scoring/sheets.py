@@ -29,7 +29,7 @@ from clusters.models import Cluster, Conference, EmulationYear, Membership
 from clusters.services import due_date, participation_confirm, registered_plans
 from emulation import audit, limits
 from emulation.models import User
-from emulation.numbers import format_figure
+from emulation.numbers import format_datetime, format_figure
 from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.models import (
@@ -161,11 +161,32 @@ def figures_for(criterion: Criterion, **given: Decimal | None) -> dict[str, Deci
     return {name: given.get(name) if name in used else None for name in FIGURES}
 
 
-def own_figures(score: Score | None) -> dict[str, Decimal | None]:
+def own_figures(
+    score: Score | None, registered_plan: Decimal | None = None
+) -> dict[str, Decimal | None]:
     """The unit's own figures of a score (the agreed ones aside); empty when the
-    unit entered none (a score the head made for a unit that did not score)."""
+    unit entered none (a score the head made for a unit that did not score).
+
+    `registered_plan` is the plan the unit's registration now gives the
+    criterion (R19): it replaces the plan stored when the row was last saved,
+    so that a page drawn after the registration changed shows the current
+    achievement without the row being saved again."""
     figures = {name: getattr(score, name) for name in FIGURES} if score else {}
-    return figures if any(v is not None for v in figures.values()) else {}
+    if not any(v is not None for v in figures.values()):
+        return {}
+    if registered_plan is not None:
+        figures["plan"] = registered_plan
+    return figures
+
+
+def current_figures(
+    score: Score, registered_plan: Decimal | None = None
+) -> dict[str, Decimal | None]:
+    """The figures the results use (Score.figures), the unit's own ones with
+    the registration's current plan (own_figures)."""
+    if score.is_adjusted:
+        return score.figures()
+    return own_figures(score, registered_plan) or score.figures()
 
 
 def describe(criterion: Criterion, figures: dict[str, Decimal | None]) -> str:
@@ -503,7 +524,7 @@ def scores_agree(
     agreement = _agreement_for_update(cluster, year)
     if agreement.is_locked:
         raise ValidationError(
-            f"Điểm đã được thống nhất lúc {timezone.localtime(agreement.agreed_at):%H:%M %d/%m/%Y}."
+            f"Điểm đã được thống nhất lúc {format_datetime(agreement.agreed_at)}."
         )
     reason = "Thống nhất điểm sau họp trù bị (R11); khóa điểm."
     pending = [m.unit.code for m in unsubmitted(cluster, year)]

@@ -61,7 +61,7 @@ from emulation import audit
 from emulation.models import User
 from emulation.numbers import VietnameseDecimalField, format_figure
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
-from emulation.workbooks import XlsxLimits, formula_safe_workbook, xlsx_open
+from emulation.workbooks import FIGURE_FORMAT, XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
 from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
 from scoring.views.sheet import band_text
@@ -301,7 +301,7 @@ def _write_info(sheet: Worksheet, row: int, criterion: Criterion, *, key: bool) 
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column, value=value)
         cell.alignment = WRAP
-    sheet.cell(row=row, column=7).number_format = "0.00"
+    sheet.cell(row=row, column=7).number_format = FIGURE_FORMAT
 
 
 def _write_figures(

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from emulation.workbooks import formula_safe_rows, formula_safe_workbook
+from emulation.workbooks import FIGURE_FORMAT, formula_safe_rows, formula_safe_workbook
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow
 
@@ -85,7 +85,7 @@ def xlsx_bytes(results: list[ClusterResults]) -> bytes:
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
+                cell.number_format = FIGURE_FORMAT
     sections = len(_regulation(results).sections)
     widths = [*_WIDTHS_BEFORE, *[_SECTION_WIDTH] * sections, *_WIDTHS_AFTER]
     for index, width in enumerate(widths, start=1):

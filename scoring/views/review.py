@@ -20,6 +20,7 @@ from clusters.access import (
     get_year,
 )
 from clusters.models import Cluster, EmulationYear, Membership
+from clusters.services import registered_plans, registered_plans_of
 from scoring import engine, sheets
 from scoring.forms import AgreeForm, ReasonForm, ScoreAdjustForm
 from scoring.models import Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
@@ -172,7 +173,7 @@ def _adjust_initial(score: Score | None) -> dict:
 
 
 def _cell_context(cluster, member, criterion, score) -> dict:
-    own = sheets.own_figures(score)
+    own = sheets.own_figures(score, registered_plans(member).get(criterion.pk))
     ec = criterion.rule
     exceed = stored_regulation(member.year.regulation).exceed_bonus
     own_ok = bool(own) and not sheets.score_errors(criterion, own)
@@ -293,6 +294,8 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
     # R36: the cluster is scored under its year's regulation.
     regulation = stored_regulation(year.regulation)
     exceed = regulation.exceed_bonus
+    # The registration's current plans count, not those stored with each score (R19).
+    plans = registered_plans_of(members)
     own_scores: dict[int, list[engine.Score]] = {m.pk: [] for m in members}
     agreed_scores: dict[int, list[engine.Score]] = {m.pk: [] for m in members}
     cells: dict[tuple[int, int], Cell] = {}
@@ -302,12 +305,14 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
             score = scores.get((member.pk, criterion.pk))
             own = agreed = None
             if score is not None:
-                figures = sheets.own_figures(score)
+                plan = plans.get(member.pk, {}).get(criterion.pk)
+                figures = sheets.own_figures(score, plan)
                 if figures and not sheets.score_errors(criterion, figures):
                     own_scores[member.pk].append(sheets.engine_score(criterion, figures))
                     own = engine.earned(ec, own_scores[member.pk][-1], exceed)
-                if not sheets.score_errors(criterion, score.figures()):
-                    agreed_scores[member.pk].append(sheets.engine_score(criterion, score.figures()))
+                current = sheets.current_figures(score, plan)
+                if not sheets.score_errors(criterion, current):
+                    agreed_scores[member.pk].append(sheets.engine_score(criterion, current))
                     if score.is_adjusted:
                         agreed = engine.earned(ec, agreed_scores[member.pk][-1], exceed)
             cells[member.pk, criterion.pk] = Cell(

@@ -142,7 +142,8 @@ class Row:
 
     @property
     def own_text(self) -> str:
-        return sheets.describe(self.criterion, sheets.own_figures(self.score))
+        figures = sheets.own_figures(self.score, self.registered_plan)
+        return sheets.describe(self.criterion, figures)
 
     @property
     def agreed_text(self) -> str:
@@ -280,8 +281,14 @@ def sheet_page(
     if answer_for is None:
         for item in Evidence.objects.filter(membership=membership, criterion_id__in=ids):
             evidence.setdefault(item.criterion_id, []).append(item)
-    # The htmx answer to an accepted save shows no inputs, so no plan.
-    plans = {} if saved and answer_for is not None else registered_plans(membership)
+    # The registration's current plans: every row and total is computed from
+    # them, not from the plans stored when each row was last saved (R19).
+    quantitative = {c.pk for c in leaves if c.method == Method.QUANTITATIVE}
+    plans = (
+        {pk: p for pk, p in registered_plans(membership).items() if pk in quantitative}
+        if quantitative
+        else {}
+    )
 
     engine_criteria = [c.rule for c in leaves]
     adjusted = {pk for pk, score in scores.items() if score.is_adjusted}
@@ -290,7 +297,7 @@ def sheet_page(
         score = scores.get(criterion.pk)
         if score is None:
             continue
-        figures = sheets.own_figures(score)
+        figures = sheets.own_figures(score, plans.get(criterion.pk))
         problems = sheets.score_errors(criterion, figures) if figures else []
         if problems:
             errors[criterion.pk] = problems
@@ -316,7 +323,7 @@ def sheet_page(
     shown = leaves if answer_for is None else [c for c in leaves if c.pk == answer_for]
     for criterion in shown:
         score = scores.get(criterion.pk)
-        plan = plans.get(criterion.pk) if criterion.method == Method.QUANTITATIVE else None
+        plan = plans.get(criterion.pk)
         row = Row(
             criterion=criterion,
             score=score,
@@ -360,7 +367,7 @@ def sheet_page(
 def _row_form(criterion: Criterion, score: Score | None, plan: Decimal | None) -> ScoreRowForm:
     """An unbound row form showing the stored figures (the registered plan, when linked)."""
     # Decimals: the fields put them back so that they read the same (emulation.numbers).
-    initial: dict = dict(sheets.own_figures(score))
+    initial: dict = dict(sheets.own_figures(score, plan))
     if plan is not None:
         initial["plan"] = plan
     initial["revision"] = score.revision if score else None

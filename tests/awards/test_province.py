@@ -130,6 +130,32 @@ def test_a_cluster_without_an_issued_scorecard_has_no_spread_and_no_bar(world):
     assert [bar.label for bar in summary.chart.bars] == ["CUM-A"]
 
 
+def test_a_cluster_without_scores_is_not_plotted_at_zero(client, world):
+    """#15: a block with an issued scorecard and no scores is "chưa có điểm", not
+    a bar at 0,00; units without scores are left out of their cluster's spread."""
+    score_cluster(world, world.cluster_a, {"TPBG": "945", "HH": "900"})
+    issue_scorecard(world.cluster_b, world.year)
+    summary = province_summary(world.year, Cluster.objects.all())
+    a, b = summary.lines
+    assert (a.spread.units, a.spread.lowest, a.spread.highest) == (
+        2,
+        Decimal("900.00"),
+        Decimal("945.00"),
+    )
+    assert b.scorecard_issued and b.spread is None
+    assert [bar.label for bar in summary.chart.bars] == ["CUM-A"]
+    assert summary.chart.ticks[0][1] == "800"  # the axis is not stretched to 0
+
+    client.force_login(world.staff)
+    page = client.get(page_url()).content.decode()
+    spread = page.split("province-spread")[1].split("</table>")[0]
+    assert "Khối các trường" in spread and "chưa có điểm" in spread
+    workbook = load_workbook(BytesIO(client.get(download_url()).content))
+    rows = {row[0].value: [c.value for c in row] for row in workbook["Tiến độ"].iter_rows()}
+    assert rows["CUM-A"][9:] == [900, 922.5, 945, 922.5]
+    assert rows["KHOI-B"][9:] == ["Chưa có điểm", None, None, None]
+
+
 def test_the_page_shows_progress_awards_and_the_chart(client, province):
     client.force_login(province.staff)
     page = client.get(page_url()).content.decode()

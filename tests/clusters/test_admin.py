@@ -142,11 +142,11 @@ def test_membership_import_refuses_a_second_head_whole(world):
     assert Membership.objects.count() == before
 
 
-def test_membership_export_lists_codes(world):
+def test_membership_export_lists_codes_and_role_labels(world):
     from clusters.resources import MembershipResource
 
     exported = MembershipResource().export().csv
-    assert "Cụm, khối" in exported and "CUM-A,2025,HH,member" in exported
+    assert "Cụm, khối" in exported and "CUM-A,2025,HH,Thành viên" in exported
 
 
 # --- Spreadsheets in and out of the admin (#12) --------------------------------

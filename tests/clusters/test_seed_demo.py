@@ -76,3 +76,15 @@ def test_seed_demo_refuses_when_demo_data_is_not_allowed(settings):
     with pytest.raises(CommandError, match="Không chạy seed_demo khi DEBUG=false"):
         call_command("seed_demo")
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_the_demo_scorecard_reads_phu_luc_02s_titles_not_placeholders():
+    """#15: the shared example names section II "Nội dung II.1" …; the demo shows
+    the guidance's own words for them."""
+    from scoring.models import Criterion
+    from scoring.services import is_placeholder_title
+
+    call_command("seed_demo")
+    criteria = Criterion.objects.filter(scorecard__cluster__code="CUM-HUYEN")
+    assert [c.code for c in criteria if is_placeholder_title(c.title, c.code)] == []
+    assert criteria.get(code="II.1").title.startswith("Tổ chức học tập, quán triệt")

@@ -93,9 +93,9 @@ def test_member_registers_scores_itself_with_evidence_and_submits(browse, demo, 
         row.get_by_label("Thực hiện").press("Tab")
     expect(page.locator(f"#status-{revenue.pk}")).to_have_text("Đã lưu.")
     result = page.locator(f"#result-{revenue.pk}")
-    expect(result).to_contain_text("Điểm đạt: 29,08")
+    expect(result).to_contain_text("Điểm đạt: 29,00")
     expect(result).to_contain_text("Tỷ lệ thực hiện: 104%")
-    expect(result).to_contain_text("Thưởng vượt kế hoạch: +2,91")
+    expect(result).to_contain_text("Thưởng vượt kế hoạch: +2,90")
 
     other = page.locator(f"#row-{production.pk}")
     with page.expect_response(lambda r: r.url.endswith(f"/tieu-chi/{production.pk}/")):
@@ -103,8 +103,8 @@ def test_member_registers_scores_itself_with_evidence_and_submits(browse, demo, 
         other.get_by_label("Điểm").press("Tab")
     expect(page.locator(f"#status-{production.pk}")).to_have_text("Đã lưu.")
     expect(page.locator(f"#result-{production.pk}")).to_contain_text("Điểm đạt: 27,50")
-    # The totals card follows (htmx, out of band): 29,08 + 27,50 + 2,91 over plan.
-    expect(page.locator("#sheet-total")).to_have_text("59,49")
+    # The totals card follows (htmx, out of band): 29,00 + 27,50 + 2,90 over plan.
+    expect(page.locator("#sheet-total")).to_have_text("59,40")
 
     # Evidence for I.1, uploaded by htmx into the row.
     row.get_by_label(f"Tệp minh chứng cho tiêu chí {revenue.code}").set_input_files(

@@ -247,7 +247,7 @@ def _scenario(world, action: str) -> tuple[str, dict]:
         return url("criterion_save", i1.pk), row_data(i1, points="30")
     if action == "split":
         i2 = crit(world, "I.2")
-        parts = [("I.2.1", "Trồng trọt", "14.47"), ("I.2.2", "Chăn nuôi", "14.47")]
+        parts = [("I.2.1", "Trồng trọt", "14.5"), ("I.2.2", "Chăn nuôi", "14.5")]
         return url("criterion_split", i2.pk), split_data(i2, parts)
     if action == "remove":
         return url("criterion_remove", _added(world).pk), {}
@@ -378,7 +378,7 @@ def test_journey_from_framework_to_issued(world, client):
 
     # Points that put section I off: the page shows the difference in red.
     i1 = crit(world, "I.1")
-    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="31.58"))
+    response = client.post(url("criterion_save", i1.pk), row_data(i1, points="31.5"))
     assert response.status_code == 302
     response = client.get(PAGE)
     assert "Tổng 552,5/550 điểm · thừa 2,5 điểm" in text(response)
@@ -391,7 +391,7 @@ def test_journey_from_framework_to_issued(world, client):
     assert draft_of(world).status == Status.DRAFT
 
     # Fix it.
-    client.post(url("criterion_save", i1.pk), row_data(crit(world, "I.1"), points="29.08"))
+    client.post(url("criterion_save", i1.pk), row_data(crit(world, "I.1"), points="29"))
     assert "Tổng 550/550 điểm · đủ điểm" in text(client.get(PAGE))
 
     # Split I.2 (concretise it): sub-criteria that do not total the parent are
@@ -401,9 +401,9 @@ def test_journey_from_framework_to_issued(world, client):
     response = client.post(url("criterion_split", i2.pk), split_data(i2, bad))
     assert response.status_code == 200
     row = html(response).split(f'id="c-{i2.pk}"', 1)[1].split('id="c-', 1)[0]
-    assert "các tiêu chí con của I.2 có tổng 20 điểm, phải bằng 28,94 điểm" in row
+    assert "các tiêu chí con của I.2 có tổng 20 điểm, phải bằng 29 điểm" in row
     assert crit(world, "I.2").is_leaf
-    good = [("I.2.1", "Trồng trọt", "10"), ("I.2.2", "Chăn nuôi", "10"), ("I.2.3", "Khác", "8.94")]
+    good = [("I.2.1", "Trồng trọt", "10"), ("I.2.2", "Chăn nuôi", "10"), ("I.2.3", "Khác", "9")]
     assert client.post(url("criterion_split", i2.pk), split_data(i2, good)).status_code == 302
     assert not crit(world, "I.2").is_leaf
     assert [c.code for c in crit(world, "I.2").children.order_by("order")] == [
@@ -413,7 +413,7 @@ def test_journey_from_framework_to_issued(world, client):
     ]
     page = text(client.get(PAGE))
     # Concretising a framework criterion counts toward the 30% (R17, seed [II.1]).
-    assert "Tiêu chí con: 28,94/28,94" in page and "đã cụ thể hóa/bổ sung 1 / tối đa 5" in page
+    assert "Tiêu chí con: 29/29" in page and "đã cụ thể hóa/bổ sung 1 / tối đa 5" in page
 
     # Add a criterion: counted against the 30% limit, and the section total moves.
     data = add_data("I", "I.20", "Chuyển đổi số", "10")
@@ -422,7 +422,7 @@ def test_journey_from_framework_to_issued(world, client):
     assert "đã cụ thể hóa/bổ sung 2 / tối đa 5" in page
     assert "Tổng 560/550 điểm · thừa 10 điểm" in page
     i3 = crit(world, "I.3")
-    client.post(url("criterion_save", i3.pk), row_data(i3, points="18.94"))
+    client.post(url("criterion_save", i3.pk), row_data(i3, points="19"))
     assert "Tổng 550/550 điểm · đủ điểm" in text(client.get(PAGE))
 
     # A leaf scored by tiers: pick the method, then its bands appear to fill.
@@ -513,7 +513,7 @@ def test_points_with_more_than_two_decimals_refused_on_the_row(world, client):
     row = html(response).split(f'id="c-{i1.pk}"', 1)[1].split('id="c-', 1)[0]
     assert "Tối đa 2 chữ số sau dấu phẩy." in row
     assert 'value="29,0851"' in row  # what the user typed stays in the form
-    assert crit(world, "I.1").points == D("29.08")
+    assert crit(world, "I.1").points == D(29)
 
 
 def test_bad_band_refuses_the_whole_row_change(world, client):
@@ -558,7 +558,7 @@ def test_concretised_and_added_criteria_share_the_30_percent_per_section(world, 
     make_draft(world)
     client.force_login(world.head)
     ii1 = crit(world, "II.1")
-    parts = [("II.1a", "Học tập", "12.24"), ("II.1b", "Quán triệt", "10")]
+    parts = [("II.1a", "Học tập", "13"), ("II.1b", "Quán triệt", "10")]
     assert client.post(url("criterion_split", ii1.pk), split_data(ii1, parts)).status_code == 302
     assert "đã cụ thể hóa/bổ sung 1 / tối đa 2" in text(client.get(PAGE))
     assert client.post(url("criterion_add", "II"), add_data("II", "II.10", "Mới", "1")).status_code
@@ -566,7 +566,7 @@ def test_concretised_and_added_criteria_share_the_30_percent_per_section(world, 
     before = state(world)
 
     ii2 = crit(world, "II.2")
-    parts = [("II.2a", "Một", "11"), ("II.2b", "Hai", "11.22")]
+    parts = [("II.2a", "Một", "11"), ("II.2b", "Hai", "12")]
     response = client.post(url("criterion_split", ii2.pk), split_data(ii2, parts))
 
     assert response.status_code == 200
@@ -643,7 +643,7 @@ def test_submitted_scorecard_is_read_only_for_the_head(world, client):
     assert f'action="{PAGE}tieu-chi/' not in page
     assert response.status_code == 200
     assert "chỉ sửa được khi còn là dự thảo hoặc bị trả lại" in text(response)
-    assert crit(world, "I.1").points == D("29.08")
+    assert crit(world, "I.1").points == D(29)
 
 
 def test_split_form_opens_on_request(world, client):
@@ -677,11 +677,11 @@ def test_running_totals_equal_the_services_totals(world, client):
     make_draft(world)
     draft = draft_of(world)
     services.criterion_split(
-        criterion=crit(world, "II.2"), parts=[("II.2.1", "a", D("11")), ("II.2.2", "b", D("11.22"))]
+        criterion=crit(world, "II.2"), parts=[("II.2.1", "a", D("11")), ("II.2.2", "b", D("12"))]
     )
     services.criterion_update(
         criterion=crit(world, "II.2.2"), revision=crit(world, "II.2.2").revision, points=D("11.5")
-    )  # 22.5 ≠ 22.22
+    )  # 22.5 ≠ 23
     services.criterion_add(scorecard=draft, section="III", code="III.8", title="c", points=D(3))
     services.criterion_update(
         criterion=crit(world, "I.7"), revision=crit(world, "I.7").revision, points=D("20.01")
@@ -696,7 +696,7 @@ def test_running_totals_equal_the_services_totals(world, client):
         leaves[c.section] += c.points
     assert {s: D(v) for s, v in shown.items()} == leaves
     errors = " ".join(services.scorecard_validate(draft))
-    for section, total in (("I", "541,07"), ("II", "200,28"), ("III", "203")):
+    for section, total in (("I", "541,01"), ("II", "199,5"), ("III", "203")):
         assert f"Phần {section}: tổng điểm các tiêu chí là {total}," in errors
         assert f"Tổng {total}/" in text(client.get(PAGE))
 
@@ -713,9 +713,9 @@ def test_page_queries_do_not_grow_with_criteria(world, client, django_assert_max
     client.force_login(getattr(world, who))
     baseline = _count_queries(client)
 
-    i1 = crit(world, "I.1")  # 29.08 = 9 × 2.90 + 2.98
+    i1 = crit(world, "I.1")  # 29 = 9 × 2.90 + 2.90
     parts = [(f"I.1.{n}", f"Phần {n}", D("2.90")) for n in range(1, 10)]
-    services.criterion_split(criterion=i1, parts=[*parts, ("I.1.10", "Phần 10", D("2.98"))])
+    services.criterion_split(criterion=i1, parts=[*parts, ("I.1.10", "Phần 10", D("2.90"))])
     services.criterion_update(
         criterion=crit(world, "I.1.1"),
         revision=crit(world, "I.1.1").revision,

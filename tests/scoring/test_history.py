@@ -482,7 +482,7 @@ def test_draft_criterion_edits_are_in_the_history(client, named):
             client.post(_builder("criterion_save", i1.pk), row | loaded | bands).status_code == 302
         )
     i2 = crit("I.2")
-    parts = [("I.2.1", "Trồng trọt", "20"), ("I.2.2", "Chăn nuôi", "8.94")]
+    parts = [("I.2.1", "Trồng trọt", "20"), ("I.2.2", "Chăn nuôi", "9")]
     assert client.post(_builder("criterion_split", i2.pk), split_data(i2, parts)).status_code == 302
     added = add_data("I", "I.20", "Chuyển đổi số", "10")
     assert client.post(_builder("criterion_add", "I"), added).status_code == 302
@@ -506,7 +506,7 @@ def test_draft_criterion_edits_are_in_the_history(client, named):
     heading = next(c for c in split_lines if c.subject == "tiêu chí I.2 · bản 1")
     assert field(heading, "tiêu chí chấm điểm") == ("Có", "Không")
     assert all("Tách tiêu chí I.2 thành I.2.1, I.2.2" in c.reason for c in split_lines)
-    assert field(edited, "điểm") == ("29,08", "31,58")
+    assert field(edited, "điểm") == ("29", "31,58")
     assert field(edited, "cách chấm") == ("Định lượng (kế hoạch và thực hiện)", "Theo mức")
     assert "Sửa tiêu chí I.1" in edited.reason
 
@@ -522,7 +522,7 @@ def test_draft_criterion_edits_are_in_the_history(client, named):
     assert [c.reason for c in built] == ["Tạo dự thảo từ khung năm 2022"]
     text = lines(client, named)
     assert any("20/11/2025 09:30" in line and "Tạo dự thảo từ khung" in line for line in text)
-    assert any("điểm: 29,08 → 31,58" in line and "Sửa tiêu chí I.1" in line for line in text)
+    assert any("điểm: 29 → 31,58" in line and "Sửa tiêu chí I.1" in line for line in text)
 
 
 def test_evidence_left_on_a_replaced_criterion_is_reachable_from_the_history(client, named, hh):
@@ -548,7 +548,7 @@ def test_evidence_left_on_a_replaced_criterion_is_reachable_from_the_history(cli
     second = services.scorecard_new_version(scorecard=first, user=named.head)
     services.criterion_split(
         criterion=second.criteria.get(code="II.1"),
-        parts=[("II.1a", "a", Decimal("12.24")), ("II.1b", "b", Decimal(10))],
+        parts=[("II.1a", "a", Decimal(13)), ("II.1b", "b", Decimal(10))],
         user=named.head,
     )
     discuss_and_submit(second, named.head)

@@ -103,13 +103,15 @@ def test_r15_section_iii_keeps_the_framework_items_sub_items_and_points(draft):
     assert not rows["III.1"].is_leaf and not rows["III.1.1"].is_leaf and rows["III.1.1a"].is_leaf
 
 
-def test_r15_sections_without_framework_points_share_evenly_remainder_first(draft):
+def test_r15_sections_without_framework_points_share_whole_points_first_ones_more(draft):
     points = {c.code: c.points for c in draft.criteria.filter(section__in=["I", "II"])}
 
-    assert points["I.1"] == D("29.08")  # 550 − 18 × 28.94
-    assert {points[f"I.{n}"] for n in range(2, 20)} == {D("28.94")}
-    assert points["II.1"] == D("22.24")  # 200 − 8 × 22.22
-    assert {points[f"II.{n}"] for n in range(2, 10)} == {D("22.22")}
+    # #15: round figures, the section's total exact (550 = 18 × 29 + 28; 200 = 2 × 23 + 7 × 22).
+    assert {points[f"I.{n}"] for n in range(1, 19)} == {D(29)}
+    assert points["I.19"] == D(28)
+    assert points["II.1"] == points["II.2"] == D(23)
+    assert {points[f"II.{n}"] for n in range(3, 10)} == {D(22)}
+    assert all(p == p.to_integral_value() for p in points.values())
 
 
 def test_r15_draft_keeps_framework_order_tree_first(draft):
@@ -152,7 +154,7 @@ def test_r19_measured_framework_criteria_start_quantitative_and_earn_the_exceed_
     assert (accidents.method, accidents.direction) == ("quantitative", "lower")
     assert output.method == "qualitative"  # "Giá trị sản xuất trên 1ha…" names no plan
     beaten = engine.earned(revenue.rule, engine.Score("I.1", plan=D(100), actual=D(105)))
-    assert beaten.exceed_bonus == D("2.91")  # 5 full % over plan, capped at 10% of 29.08 (R22)
+    assert beaten.exceed_bonus == D("2.90")  # 5 full % over plan, capped at 10% of 29 (R22)
 
 
 def test_r19_data_migration_marks_existing_framework_rows(world):
@@ -220,11 +222,11 @@ def test_r18_a_new_draft_may_follow_an_issued_scorecard(world):
 
 
 def test_r17_split_makes_sub_criteria_under_the_framework_criterion(draft):
-    parent = crit(draft, "II.1")  # 22.24
+    parent = crit(draft, "II.1")  # 23
 
     parts = services.criterion_split(
         criterion=parent,
-        parts=[("II.1a", "Phổ biến nghị quyết", D("12.24")), ("II.1b", "Kiểm tra", D("10"))],
+        parts=[("II.1a", "Phổ biến nghị quyết", D("13")), ("II.1b", "Kiểm tra", D("10"))],
     )
 
     parent.refresh_from_db()
@@ -247,11 +249,11 @@ def test_r17_concretising_a_framework_criterion_counts_toward_the_30_percent(dra
     # Seed [II.1]: "cụ thể hoá hoặc bổ sung thêm tiêu chí … nhưng không vượt quá
     # 30% số tiêu chí đã quy định cho từng nội dung" (RULES.md R17, corrected).
     services.criterion_split(
-        criterion=crit(draft, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
+        criterion=crit(draft, "II.1"), parts=[("II.1a", "a", D(13)), ("II.1b", "b", D(10))]
     )
     # Splitting a part again concretises the same framework criterion: no second count.
     services.criterion_split(
-        criterion=crit(draft, "II.1a"), parts=[("II.1a1", "a", D(6)), ("II.1a2", "b", D("6.24"))]
+        criterion=crit(draft, "II.1a"), parts=[("II.1a1", "a", D(6)), ("II.1a2", "b", D(7))]
     )
     assert services.frame_counts(list(draft.criteria.all()))["II"] == engine.FrameCount(1, 0)
     services.criterion_add(scorecard=draft, section="II", code="II.10", title="Mới", points=D(1))
@@ -262,7 +264,7 @@ def test_r17_concretising_a_framework_criterion_counts_toward_the_30_percent(dra
         )
     with pytest.raises(ValidationError) as split:
         services.criterion_split(
-            criterion=crit(draft, "II.2"), parts=[("II.2a", "a", D(11)), ("II.2b", "b", D("11.22"))]
+            criterion=crit(draft, "II.2"), parts=[("II.2a", "a", D(11)), ("II.2b", "b", D(12))]
         )
 
     refusal = (
@@ -293,7 +295,7 @@ def test_r17_split_parts_must_total_the_parent(draft):
             criterion=crit(draft, "II.2"),
             parts=[("II.2a", "Một", D(10)), ("II.2b", "Hai", D(10))],
         )
-    assert "các tiêu chí con của II.2 có tổng 20 điểm, phải bằng 22,22 điểm" in messages(excinfo)
+    assert "các tiêu chí con của II.2 có tổng 20 điểm, phải bằng 23 điểm" in messages(excinfo)
     assert crit(draft, "II.2").is_leaf
     assert not draft.criteria.filter(code__startswith="II.2a").exists()
 
@@ -368,7 +370,7 @@ def test_r17_an_added_criterion_split_later_still_counts_once(draft):
     )
     services.criterion_split(criterion=added, parts=[("II.10a", "a", D(2)), ("II.10b", "b", D(2))])
     services.criterion_update(
-        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D("18.24")
+        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D(19)
     )
 
     assert services.scorecard_validate(draft) == []
@@ -422,9 +424,26 @@ def test_r17_section_total_not_550_is_refused_at_submit_naming_the_section(world
     with pytest.raises(ValidationError) as excinfo:
         discuss_and_submit(draft, world.head)
 
-    assert "Phần I: tổng điểm các tiêu chí là 540,92, phải đúng 550 (R17)." in (
-        excinfo.value.messages
+    assert "Phần I: tổng điểm các tiêu chí là 541, phải đúng 550 (R17)." in (excinfo.value.messages)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+@pytest.mark.parametrize("title", ["Nội dung II.10", "nội dung II.10…", "II.10", "Tiêu chí II.10"])
+def test_a_criterion_without_a_real_title_cannot_be_submitted(world, draft, title):
+    """#15: a placeholder title ("Nội dung II.1…") says nothing to the units scoring it."""
+    services.criterion_add(scorecard=draft, section="II", code="II.10", title=title, points=D(2))
+    services.criterion_update(
+        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D(21)
     )
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.scorecard_submit(scorecard=draft, user=world.head)
+
+    assert excinfo.value.messages == [
+        f"Tiêu chí II.10: nội dung “{title}” chưa phải nội dung thật của tiêu chí; "
+        "ghi rõ nội dung trước khi trình duyệt."
+    ]
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT
 
@@ -434,7 +453,7 @@ def test_r17_added_criterion_makes_the_section_total_wrong_until_rebalanced(worl
     assert any(e.startswith("Phần II: tổng điểm") for e in services.scorecard_validate(draft))
 
     services.criterion_update(
-        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D("20.24")
+        criterion=crit(draft, "II.1"), revision=crit(draft, "II.1").revision, points=D(21)
     )
 
     assert services.scorecard_validate(draft) == []
@@ -523,7 +542,7 @@ def test_r17_points_with_3_decimals_are_refused(draft):
             criterion=crit(draft, "II.2"),
             parts=[("II.2a", "a", D("11.115")), ("II.2b", "b", D("11.105"))],
         )
-    assert crit(draft, "I.1").points == D("29.08")
+    assert crit(draft, "I.1").points == D(29)
 
 
 def test_r17_points_must_be_positive_exact_numbers(draft):
@@ -562,7 +581,7 @@ def test_r17_added_criteria_and_sub_criteria_can_be_removed(draft):
 
 
 def test_r19_update_sets_bands_of_a_tiered_criterion(draft):
-    criterion = crit(draft, "I.4")  # 28.94
+    criterion = crit(draft, "I.4")  # 29
     services.criterion_update(
         criterion=criterion,
         revision=criterion.revision,
@@ -600,7 +619,7 @@ def test_r19_bad_bands_and_methods_are_refused(draft):
             method="tiered",
             bands=[BandInput(points=D("1.001"))],
         )
-    with pytest.raises(ValidationError, match=r"mức 1: điểm phải từ 0 đến 28,94"):
+    with pytest.raises(ValidationError, match=r"mức 1: điểm phải từ 0 đến 29\b"):
         services.criterion_update(
             criterion=criterion,
             revision=criterion.revision,
@@ -818,11 +837,11 @@ def test_r18_returned_scorecard_is_editable_again(world, draft, edit):
 def test_r18_new_version_of_an_issued_scorecard_copies_tree_and_bands(world):
     first = draft_for(world)
     services.criterion_split(
-        criterion=crit(first, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
+        criterion=crit(first, "II.1"), parts=[("II.1a", "a", D(13)), ("II.1b", "b", D(10))]
     )
     services.criterion_add(scorecard=first, section="I", code="I.20", title="Mới", points=D(5))
     services.criterion_update(
-        criterion=crit(first, "I.1"), revision=crit(first, "I.1").revision, points=D("24.08")
+        criterion=crit(first, "I.1"), revision=crit(first, "I.1").revision, points=D(24)
     )
     services.criterion_split(
         criterion=crit(first, "III.6.1"), parts=[("III.6.1a", "a", D(5)), ("III.6.1b", "b", D(5))]
@@ -860,7 +879,7 @@ def test_r18_issuing_a_new_version_supersedes_the_old_and_carries_scores(world):
 
     second = services.scorecard_new_version(scorecard=first, user=world.head)
     services.criterion_split(
-        criterion=crit(second, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
+        criterion=crit(second, "II.1"), parts=[("II.1a", "a", D(13)), ("II.1b", "b", D(10))]
     )
     issued(world, second)
 
@@ -958,7 +977,7 @@ def test_new_version_carries_every_attachment_and_keeps_the_dropped_ones(world, 
     carried, kept, dropped = attach("I.2"), attach("II.1"), attach("I.20")
     second = services.scorecard_new_version(scorecard=first, user=world.head)
     services.criterion_split(
-        criterion=crit(second, "II.1"), parts=[("II.1a", "a", D("12.24")), ("II.1b", "b", D(10))]
+        criterion=crit(second, "II.1"), parts=[("II.1a", "a", D(13)), ("II.1b", "b", D(10))]
     )
     services.criterion_remove(criterion=crit(second, "I.20"))
     services.criterion_update(

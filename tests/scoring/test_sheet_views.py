@@ -11,6 +11,7 @@ from django.urls import reverse
 from clusters.models import Deadline, Registration, RegistrationTarget
 from scoring import engine, sheets
 from scoring.models import Score, Sheet
+from scoring.results import year_results
 from tests.scoring.test_sheets_services import make_scorecard, member
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +141,32 @@ def test_registered_plan_is_shown_read_only_and_used(client, world, card, hh):
     assert 'value="80,5"' in plan_input and "disabled" in plan_input
     post_row(client, card["I.1"], plan="10", actual="80,5")
     assert Score.objects.get().plan == Decimal("80.5")
+
+
+def test_a_changed_registered_plan_is_used_when_the_page_is_drawn(client, world, card, hh):
+    """The row's achievement and points follow the registration's current plan,
+    not the plan stored when the row was last saved (#15)."""
+    registration = Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
+    target = RegistrationTarget.objects.create(
+        registration=registration,
+        title="Thu ngân sách",
+        planned_value=Decimal(100),
+        criterion=card["I.1"],
+    )
+    client.force_login(world.member)
+    post_row(client, card["I.1"], actual="104")
+    before = client.get(sheet_url()).content.decode()
+    assert "Tỷ lệ thực hiện: 104%" in before
+
+    target.planned_value = Decimal(80)
+    target.save()
+    page = client.get(sheet_url()).content.decode()
+    assert "Tỷ lệ thực hiện: 130%" in page and "104%" not in page
+    assert Score.objects.get().plan == Decimal(100)  # nothing was saved again
+    # The results (ranking, documents) count the same current plan.
+    (found,) = year_results(world.year, [world.cluster_a])
+    row = next(r for r in found.rows if r.membership == hh)
+    assert row.result.criteria["I.1"].achievement == Decimal("1.3")
 
 
 # ---------------------------------------------------------------------------
@@ -318,7 +345,8 @@ def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_asser
         Score.objects.create(membership=hh_membership, criterion=leaf, points=Decimal(1))
     client.force_login(world.member)
     assert "Đã lưu." in post_row(client, leaves[0], revision=1, points="2").content.decode()
-    with django_assert_max_num_queries(15):
+    # 16: the totals in the answer read the registration's current plans (#15).
+    with django_assert_max_num_queries(16):
         answer = post_row(client, leaves[3], revision=1, points="3").content.decode()
     assert "Đã lưu." in answer
     assert f'name="r{leaves[3].pk}-revision" value="2"' in answer

@@ -118,7 +118,8 @@ def test_xlsx_has_bold_frozen_header_and_numeric_cells():
     assert sheet.freeze_panes == "A2"
     assert sheet.max_row == 5
     total = sheet.cell(row=2, column=11)
-    assert total.value == 970.3 and total.number_format == "0.00"
+    # Grouped, and written the reader's way by their Excel (#15).
+    assert total.value == 970.3 and total.number_format == "#,##0.00"
     assert sheet.cell(row=2, column=2).value == 1
     assert sheet.cell(row=3, column=13).value.startswith("Đang bị xem xét kỷ luật")
     assert sheet.cell(row=2, column=14).value == "Cờ thi đua của UBND tỉnh"

@@ -9,6 +9,8 @@ from clusters import demo
 from clusters.models import Authority, Cluster, Membership, Unit
 from clusters.services import year_create
 from scoring.dataset import dataset_import, read_document
+from scoring.models import FrameworkCriterion
+from scoring.services import is_placeholder_title
 
 # The scored year of CUM-HUYEN (a copy of spec example 01, whose codes are the demo's).
 DEMO_DATASET = Path(__file__).resolve().parents[2] / "demo_data" / "01-cum-huyen-basic.json"
@@ -29,7 +31,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def _seed(self) -> None:
         year = year_create(year=demo.DEMO_YEAR)
-        dataset = read_document(DEMO_DATASET)
+        dataset = _with_guidance_titles(read_document(DEMO_DATASET))
         scored = {cluster["code"] for cluster in dataset["clusters"]}
         authorities = {
             code: Authority.objects.update_or_create(
@@ -89,3 +91,19 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             where = authority or unit or "quản trị"
             self.stdout.write(f"  {username:<10} {full_name} ({where})")
+
+
+def _with_guidance_titles(dataset: dict) -> dict:
+    """The shared example leaves section II's titles as placeholders ("Nội dung
+    II.1"); the demo takes Phụ lục 02's own titles for them, so that it reads
+    as a real scorecard (#15). The file itself stays the shared example."""
+    titles = dict(
+        FrameworkCriterion.objects.filter(group="")
+        .order_by("-framework__year")
+        .values_list("code", "title")
+    )
+    for cluster in dataset["clusters"]:
+        for criterion in cluster.get("criteria", []):
+            if is_placeholder_title(criterion["title"], criterion["code"]):
+                criterion["title"] = titles.get(criterion["code"], criterion["title"])
+    return dataset

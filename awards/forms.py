@@ -74,7 +74,7 @@ class VoteForm(forms.Form):
                 label="Lý do sửa kết quả bỏ phiếu",
                 required=False,
                 max_length=500,
-                help_text="Bắt buộc khi sửa kết quả đã ghi; được ghi vào lịch sử (R35).",
+                help_text="Bắt buộc khi sửa kết quả đã ghi; được ghi vào lịch sử.",
                 widget=forms.TextInput(attrs={"class": "form-control"}),
             )
 

@@ -52,7 +52,7 @@ class Flag(models.Model):
                     | Q(kind="defer", reason__in=engine.DEFER_REASONS)
                 ),
                 name="flag_reason_matches_kind",
-                violation_error_message="Lý do không phù hợp với loại (R27, R28).",
+                violation_error_message="Lý do không phù hợp với loại.",
             ),
             models.UniqueConstraint(fields=["membership", "kind", "reason"], name="flag_unique"),
         ]

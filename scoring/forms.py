@@ -472,5 +472,5 @@ class FlagForm(forms.Form):
         kind, reason = data.get("kind"), data.get("reason")
         allowed = {r for r, _ in self.reasons.get(kind, ("", []))[1]}
         if kind and reason and reason not in allowed:
-            self.add_error("reason", "Lý do không phù hợp với loại đã chọn (R27, R28).")
+            self.add_error("reason", "Lý do không phù hợp với loại đã chọn.")
         return data

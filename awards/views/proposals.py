@@ -32,6 +32,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation.numbers import format_figure
 from scoring.engine import REASON_LABELS, STATUS_LABELS
 from scoring.forms import ReasonForm
+from scoring.models import Scorecard
 from scoring.results import UnitRow, cluster_results
 from scoring.views.results import QUOTA_LABELS, STATUS_BADGES
 
@@ -408,6 +409,10 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "cluster": seat.cluster,
         "year": seat.year,
         "proposal": found,
+        # The documents print the issued scorecard's results (404 without one).
+        "documents": Scorecard.objects.issued()
+        .filter(cluster=seat.cluster, year=seat.year)
+        .exists(),
         "items": items,
         "own": own,
         "steps": _steps(found) if seat.oversees and found is not None else [],

@@ -217,7 +217,7 @@ def test_proposal_cannot_be_submitted_with_an_open_tie(client, world):
     client.force_login(world.head)
     response = client.post(url("proposal_submit"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("award_review", args=["CUM-A", 2025])
-    assert "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): HH, VY (930,50 điểm)" in (
+    assert "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu: HH, VY (930,50 điểm)" in (
         response.content.decode()
     )
     assert not Proposal.objects.exists()
@@ -658,17 +658,17 @@ def test_every_step_is_in_the_history_with_user_and_reason(client, province):
         (
             "submitted",
             head,
-            "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ (R34).",
+            "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ.",
         ),
         (
             "accepted",
             staff,
-            "Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét (R34).",
+            "Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét.",
         ),
         (
             "decided",
             staff,
-            "Ghi nhận Quyết định số 125/QĐ-UBND ngày 20/01/2026, người ký: Lê Ánh Dương (R34).",
+            "Ghi nhận Quyết định số 125/QĐ-UBND ngày 20/01/2026, người ký: Lê Ánh Dương.",
         ),
         ("decided", staff, "Công bố kết quả khen thưởng tới các đơn vị thành viên."),
     ]
@@ -681,7 +681,7 @@ def test_every_step_is_in_the_history_with_user_and_reason(client, province):
     assert item_history[0].history_change_reason.startswith("Trưởng cụm, khối trình hồ sơ")
     assert item_history[1].history_change_reason == (
         "Hội đồng Thi đua – Khen thưởng tỉnh đề nghị tặng Cờ thi đua của Chính phủ cho "
-        "UBND thành phố Bắc Giang (R34)."
+        "UBND thành phố Bắc Giang."
     )
 
     page = page_of(client, head, url("proposal"))
@@ -702,7 +702,7 @@ def test_return_and_resubmission_are_in_the_history(ready):
     ]
     assert history[1:] == [
         ("returned", ready.staff, "Sở Nội vụ trả lại hồ sơ. Lý do: Thiếu biên bản"),
-        ("submitted", ready.head, "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại (R34)."),
+        ("submitted", ready.head, "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại."),
     ]
     removed = ProposalItem.history.filter(history_type="-")
     assert removed.count() == 4

@@ -96,7 +96,7 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     page.get_by_role("button", name="Trình Sở Nội vụ tỉnh Bắc Giang phê duyệt").click()
     refusal = page.locator("#loi-trinh")
     expect(refusal).to_contain_text("Chưa trình được bảng chấm điểm:")
-    expect(refusal).to_contain_text("Phần I: tổng điểm các tiêu chí là 551, phải đúng 550 (R17).")
+    expect(refusal).to_contain_text("Phần I: tổng điểm các tiêu chí là 551, phải đúng 550.")
     browse.shot("02-chua-trinh-duoc")
 
     row = page.locator(f"#c-{second.pk}")

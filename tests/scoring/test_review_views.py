@@ -290,7 +290,7 @@ def test_returning_needs_a_reason(client, world, card, hh):
 def test_agreeing_before_the_preparatory_meeting_is_refused_with_a_message(client, world, card):
     client.force_login(world.head)
     response = client.post(url("review_agree"), follow=True)
-    assert "Chỉ thống nhất điểm sau họp trù bị (R11)" in response.content.decode()
+    assert "Chỉ thống nhất điểm sau họp trù bị" in response.content.decode()
     assert not ScoreAgreement.objects.filter(agreed_at__isnull=False).exists()
 
 

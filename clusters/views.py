@@ -29,6 +29,7 @@ from clusters.access import (
     get_own_membership,
     get_upload_for_viewer,
     get_year,
+    seat_of,
 )
 from clusters.forms import (
     AssignmentCorrectionForm,
@@ -85,7 +86,12 @@ def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
     return render(
         request,
         "clusters/cluster_detail.html",
-        {"cluster": cluster, "year": emulation_year, "members": _members(cluster, emulation_year)},
+        {
+            "cluster": cluster,
+            "year": emulation_year,
+            "members": _members(cluster, emulation_year),
+            "seat": seat_of(request.user, cluster, emulation_year),
+        },
     )
 
 
@@ -108,10 +114,11 @@ def _staff_home(request: HttpRequest, year) -> HttpResponse:
 def _unit_home(request: HttpRequest, year) -> HttpResponse:
     membership = Membership.objects.of_user(request.user, year) if year else None
     members = _members(membership.cluster, year) if membership else []
+    seat = seat_of(request.user, membership.cluster, year) if membership else None
     return render(
         request,
         "clusters/home_unit.html",
-        {"year": year, "membership": membership, "members": members},
+        {"year": year, "membership": membership, "members": members, "seat": seat},
     )
 
 
@@ -848,15 +855,20 @@ def todo(request: HttpRequest) -> HttpResponse:
         clusters = get_clusters_for_staff(user)
         rows = progress.cluster_tallies(year, today, clusters) if year else []
         columns = [progress.ITEM_LABELS[kind] for kind in progress.ORDER]
-        context |= {"staff": True, "rows": rows, "columns": columns}
+        # The bar's count is the page's own (not counted a second time).
+        context |= {
+            "staff": True,
+            "rows": rows,
+            "columns": columns,
+            "todo_count": progress.overdue_cells(rows),
+        }
         return render(request, "clusters/todo.html", context)
     if not user.unit_id:
         raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
     membership = Membership.objects.of_user(user, year) if year else None
     lines = progress.unit_lines(membership, today) if membership else []
-    return render(
-        request, "clusters/todo.html", context | {"membership": membership, "lines": lines}
-    )
+    context |= {"membership": membership, "lines": lines, "todo_count": progress.open_lines(lines)}
+    return render(request, "clusters/todo.html", context)
 
 
 @login_required

@@ -64,6 +64,7 @@ from clusters.models import (
     ReminderSent,
     Report,
 )
+from emulation.forms import ConfirmForm
 from emulation.uploads import extension
 from scoring.models import Deduction, Participation
 
@@ -366,6 +367,7 @@ def pledge(request: HttpRequest, code: str, year: int) -> HttpResponse:
             initial={"signed_on": timezone.localdate()},
         ),
         "correction_form": SignatureCorrectionForm() if seat.oversees else None,
+        "sign_form": ConfirmForm(label=PLEDGE_CONFIRM),
     }
     return render(request, "clusters/pledge.html", context)
 
@@ -395,6 +397,13 @@ def pledge_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     return render(request, "clusters/pledge_edit.html", context)
 
 
+PLEDGE_CONFIRM = (
+    "Tôi xác nhận ký giao ước thi đua thay mặt đơn vị: chữ ký được ghi với ngày hôm nay, đơn vị "
+    "không tự hủy được (chỉ trưởng cụm, khối hoặc cơ quan hướng dẫn sửa, kèm lý do); trưởng cụm, "
+    "khối, cơ quan hướng dẫn và các đơn vị trong cụm, khối thấy đơn vị đã ký."
+)
+
+
 @login_required
 @require_POST
 def pledge_sign(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -402,7 +411,7 @@ def pledge_sign(request: HttpRequest, code: str, year: int) -> HttpResponse:
     found = get_object_or_404(Pledge, cluster=membership.cluster, year=membership.year)
     _post_action(
         request,
-        forms.Form(request.POST),
+        ConfirmForm(request.POST, label=PLEDGE_CONFIRM),
         lambda _: services.pledge_sign(pledge=found, membership=membership, user=request.user),
         success="Đơn vị đã ký giao ước thi đua.",
         failure="Chưa ký được",

@@ -56,7 +56,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     # Browsers ask for /favicon.ico by themselves (a PDF shown inline names no icon).
-    path("favicon.ico", FaviconView.as_view()),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("quan-tri/", admin.site.urls),
     path("", include("scoring.urls")),
     path("", include("awards.urls")),

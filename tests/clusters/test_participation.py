@@ -165,7 +165,7 @@ def test_an_online_signature_after_an_import_is_the_same_records_truth(client):
         user=None,
     )
     client.force_login(UserFactory(username="sd", unit=sd.unit))
-    client.post(reverse("pledge_sign", args=[sd.cluster.code, 2025]))
+    client.post(reverse("pledge_sign", args=[sd.cluster.code, 2025]), {"confirm": "on"})
     rows = {row.unit.code: row.result for row in year_results(sd.year)[0].rows}
     assert "no_pledge" not in rows["SD"].reasons
     record = Participation.objects.get(membership=sd)

@@ -82,6 +82,18 @@ ITEM_PAGES = {
     SHEET: ("sheet", False),
     deadlines.ANNUAL_CONFERENCE: ("conferences", True),
 }
+# Item → the cluster's page where the staff follow who has done it.
+FOLLOW_PAGES = {
+    deadlines.REGISTRATION: "registration_progress",
+    PLEDGE: "pledge",
+    deadlines.PROGRAMME: "head_documents",
+    deadlines.MID_YEAR_REPORT: "reports",
+    deadlines.REGULATION: "head_documents",
+    deadlines.MID_YEAR_CONFERENCE: "conferences",
+    deadlines.ANNUAL_REPORT: "reports",
+    SHEET: "review",
+    deadlines.ANNUAL_CONFERENCE: "conferences",
+}
 
 DONE = "done"
 TODO = "todo"
@@ -340,6 +352,8 @@ class Tally:
     overdue: bool
     # Conferences held before their month (R8, R9): not counted as done.
     early: int = 0
+    # The cluster's page where the staff follow the item.
+    url: str = ""
 
     @property
     def label(self) -> str:
@@ -373,7 +387,8 @@ def cluster_tallies(
                 continue
             due, done, total, early = counts[(cluster.pk, kind)]
             late = due is not None and due < today and done < total
-            row.append(Tally(kind, due, done, total, late, early))
+            follow = reverse(FOLLOW_PAGES[kind], args=[cluster.code, year.year])
+            row.append(Tally(kind, due, done, total, late, early, follow))
         if any(row):
             rows.append((cluster, row))
     return rows

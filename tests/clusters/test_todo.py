@@ -1,6 +1,7 @@
 """The "Việc cần làm" page and the one function that decides what is done
 (clusters.progress): a unit's items, the head's items, the staff's counts."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -493,3 +494,17 @@ def test_the_navigation_bar_counts_the_staffs_overdue_items(client, world, dated
         page = client.get(reverse("home")).content.decode()
     # Past 31/03: the registrations of both clusters and cluster A's and B's programmes.
     assert 'Việc cần làm <span class="badge rounded-pill text-bg-light">4</span>' in page
+
+
+def test_each_of_the_staffs_counts_opens_the_clusters_page_for_that_item(client, world, dated):
+    client.force_login(world.staff)
+    with time_machine.travel(datetime(2025, 4, 2, 3, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    cluster_a = _row(page, "Cụm thi đua các huyện")
+    follow = reverse("registration_progress", args=["CUM-A", 2025])
+    link = f'<a href="{follow}" class="link-underline-opacity-0 text-reset">'
+    assert f"{link}<strong>0</strong>/4" in cluster_a
+    links = re.findall(r'<a href="(/[^"]+)" class="link-underline', page)
+    assert reverse("head_documents", args=["CUM-A", 2025]) in links
+    for link in set(links):
+        assert client.get(link).status_code == 200, link

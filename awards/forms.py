@@ -9,6 +9,7 @@ from awards.services import QUOTA_MAX
 from clusters.forms import DateField
 from clusters.models import Membership
 from emulation import limits
+from emulation.forms import confirmation
 from emulation.numbers import VietnameseIntegerField
 
 WHOLE_NUMBER = {
@@ -74,7 +75,7 @@ class VoteForm(forms.Form):
                 label="Lý do sửa kết quả bỏ phiếu",
                 required=False,
                 max_length=500,
-                help_text="Bắt buộc khi sửa kết quả đã ghi; được ghi vào lịch sử (R35).",
+                help_text="Bắt buộc khi sửa kết quả đã ghi; được ghi vào lịch sử.",
                 widget=forms.TextInput(attrs={"class": "form-control"}),
             )
 
@@ -98,6 +99,11 @@ class DecisionForm(forms.Form):
         label="Người ký",
         max_length=255,
         widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    confirm = confirmation(
+        "Tôi xác nhận ghi nhận quyết định: hồ sơ chuyển sang “đã có quyết định”, danh sách khen "
+        "thưởng bị khóa, sau đó chỉ sửa được ngày quyết định (kèm lý do); Sở Nội vụ công bố kết "
+        "quả tới các đơn vị của cụm, khối."
     )
 
 

@@ -51,7 +51,7 @@ class Flag(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["exclude", "defer"]),
                 name="flag_kind_known",
-                violation_error_message="Loại phải là không xét hoặc chưa xét (R27, R28).",
+                violation_error_message="Loại phải là không xét hoặc chưa xét.",
             ),
             models.UniqueConstraint(fields=["membership", "kind", "reason"], name="flag_unique"),
         ]

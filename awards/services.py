@@ -155,24 +155,24 @@ def proposal_checklist(
         Check(
             "Đã tổ chức hội nghị tổng kết năm (có ngày tổ chức)",
             held,
-            f"Cụm, khối chưa tổ chức hội nghị tổng kết năm {year.year} (R9, R13); "
+            f"Cụm, khối chưa tổ chức hội nghị tổng kết năm {year.year}; "
             "hồ sơ đề nghị khen thưởng được hoàn thiện sau hội nghị tổng kết.",
         ),
         Check(
             "Đã ghi nhận thành phần tham dự của tất cả đơn vị tại hội nghị tổng kết",
             held and conference.attended >= members,
             "Chưa ghi nhận thành phần tham dự hội nghị tổng kết của tất cả đơn vị thành viên "
-            "(R12); chưa thể trình hồ sơ.",
+            "; chưa thể trình hồ sơ.",
         ),
         Check(
             "Đã tải lên biên bản hội nghị tổng kết",
             held and bool(conference.minutes),
-            "Chưa tải lên biên bản hội nghị tổng kết (R34); chưa thể trình hồ sơ.",
+            "Chưa tải lên biên bản hội nghị tổng kết; chưa thể trình hồ sơ.",
         ),
         Check(
             "Điểm của cụm, khối đã được thống nhất",
             scores_agreed(cluster, year),
-            f"Điểm của cụm, khối năm {year.year} chưa được thống nhất sau họp trù bị (R11); "
+            f"Điểm của cụm, khối năm {year.year} chưa được thống nhất sau họp trù bị; "
             "chưa thể trình hồ sơ đề nghị khen thưởng.",
         ),
         Check(
@@ -183,14 +183,14 @@ def proposal_checklist(
         Check(
             "Sở Nội vụ đã phân bổ chỉ tiêu khen thưởng",
             Quota.objects.filter(cluster=cluster, year=year).exists(),
-            "Sở Nội vụ chưa phân bổ chỉ tiêu khen thưởng cho cụm, khối năm này (R31); "
+            "Sở Nội vụ chưa phân bổ chỉ tiêu khen thưởng cho cụm, khối năm này; "
             "chưa thể trình hồ sơ.",
         ),
         Check(
             "Các đơn vị bằng điểm đã được phân định bằng bỏ phiếu",
             not open_ties,
             " ".join(
-                "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): "
+                "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu: "
                 f"{', '.join(row.unit.code for row in tie.rows)} "
                 f"({format_figure(tie.total, 2)} điểm). Ghi kết quả bỏ phiếu trước khi trình."
                 for tie in open_ties
@@ -280,7 +280,7 @@ def quota_set(
     label = allocation.AWARD_LABELS[award]
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= QUOTA_MAX:
         raise ValidationError(
-            f"Chỉ tiêu {label} phải là số nguyên từ 0 đến {QUOTA_MAX} (R31); nhận được {count!r}."
+            f"Chỉ tiêu {label} phải là số nguyên từ 0 đến {QUOTA_MAX}; nhận được {count!r}."
         )
     document = (document or "").strip()
     if not document:
@@ -305,7 +305,7 @@ def quota_set(
     quota.revision += 1
     quota.count = count
     quota.document = document
-    _save(quota, user=user, reason=f"{change} theo {document} (R31).")
+    _save(quota, user=user, reason=f"{change} theo {document}.")
     return quota
 
 
@@ -377,7 +377,7 @@ def ballot_errors(
     if isinstance(voters, bool) or not isinstance(voters, int) or not 1 <= voters <= members:
         return [
             f"Số thành viên bỏ phiếu phải từ 1 đến {members} (số thành viên của cụm, khối "
-            f"trong năm); nhận được {voters!r} (R33)."
+            f"trong năm); nhận được {voters!r}."
         ]
     errors = []
     for tie in groups:
@@ -386,7 +386,7 @@ def ballot_errors(
             if count > voters:
                 errors.append(
                     f"Số phiếu của {member.unit.name} ({count}) vượt số thành viên bỏ phiếu "
-                    f"({voters}): mỗi thành viên bỏ cho một đơn vị nhiều nhất một phiếu (R33)."
+                    f"({voters}): mỗi thành viên bỏ cho một đơn vị nhiều nhất một phiếu."
                 )
         awards = sum(n for _, n in tie.at_stake)
         total = sum(count for _, count in units)
@@ -394,7 +394,7 @@ def ballot_errors(
             errors.append(
                 f"Tổng số phiếu của nhóm bằng điểm {format_figure(tie.total, 2)} ({total}) vượt "
                 f"{voters} thành viên × {awards} danh hiệu được bình xét: mỗi thành viên chọn "
-                "nhiều nhất số đơn vị bằng số danh hiệu (R33)."
+                "nhiều nhất số đơn vị bằng số danh hiệu."
             )
     return errors
 
@@ -431,7 +431,7 @@ def vote_record(
     for membership_id, count in votes.items():
         member = tied.get(membership_id)
         if member is None:
-            errors.append("Chỉ ghi số phiếu cho đơn vị thuộc nhóm bằng điểm cần bỏ phiếu (R33).")
+            errors.append("Chỉ ghi số phiếu cho đơn vị thuộc nhóm bằng điểm cần bỏ phiếu.")
         elif isinstance(count, bool) or not isinstance(count, int) or count < 0:
             errors.append(f"Số phiếu của {member.unit.name} phải là số nguyên không âm.")
     if errors:
@@ -461,7 +461,7 @@ def vote_record(
     )
     reason = (reason or "").strip()
     if corrected and not reason:
-        raise ValidationError("Cần ghi lý do sửa kết quả bỏ phiếu đã ghi (R35).")
+        raise ValidationError("Cần ghi lý do sửa kết quả bỏ phiếu đã ghi.")
     why = f" Lý do: {reason}" if reason else ""
     if ballot is None or ballot.voters != voters:
         change = (
@@ -471,7 +471,7 @@ def vote_record(
         )
         ballot = ballot or Ballot(cluster=cluster, year=year)
         ballot.voters = voters
-        _save(ballot, user=user, reason=f"{change} (R33).{why}")
+        _save(ballot, user=user, reason=f"{change}.{why}")
     saved = []
     for membership_id, count in votes.items():
         unit = tied[membership_id].unit
@@ -486,7 +486,7 @@ def vote_record(
             change = f"Sửa kết quả bỏ phiếu của {unit.code}: {vote.votes} → {count} phiếu"
         vote.revision += 1
         vote.votes = count
-        _save(vote, user=user, reason=f"{change} (R33).{why}")
+        _save(vote, user=user, reason=f"{change}.{why}")
         saved.append(vote)
     return saved
 
@@ -519,9 +519,9 @@ def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Pro
 
     again = proposal is not None and proposal.status == Status.RETURNED
     reason = (
-        "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại (R34)."
+        "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại."
         if again
-        else "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ (R34)."
+        else "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ."
     )
     if proposal is None:
         proposal = Proposal(cluster=cluster, year=year)
@@ -578,7 +578,7 @@ def proposal_accept(*, proposal: Proposal, user: User) -> Proposal:
     _save(
         proposal,
         user=user,
-        reason="Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét (R34).",
+        reason="Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét.",
     )
     return proposal
 
@@ -617,7 +617,7 @@ def proposal_nominate_government_flag(
         user=user,
         reason=(
             f"Hội đồng Thi đua – Khen thưởng tỉnh đề nghị tặng Cờ thi đua của Chính phủ cho "
-            f"{item.membership.unit.name} (R34)."
+            f"{item.membership.unit.name}."
         ),
     )
     return item
@@ -676,7 +676,7 @@ def proposal_decide(
     _save(
         proposal,
         user=user,
-        reason=f"Ghi nhận Quyết định số {number} ngày {date:%d/%m/%Y}, người ký: {signer} (R34).",
+        reason=f"Ghi nhận Quyết định số {number} ngày {date:%d/%m/%Y}, người ký: {signer}.",
     )
     return proposal
 

@@ -4,6 +4,7 @@ Views fetch through these helpers; a permission check is never written inline.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models.fields.files import FieldFile
@@ -163,6 +164,13 @@ class Seat:
         """Sees every member's records: the head and the staff."""
         return self.leads or self.is_staff
 
+    @cached_property
+    def sees_results(self) -> bool:
+        """May open the cluster's results (see get_seat_for_results)."""
+        if self.oversees:
+            return True
+        return self.membership is not None and results_shared(self.cluster, self.year)
+
 
 def _seat(user, cluster: Cluster, year: EmulationYear) -> Seat:
     membership = Membership.objects.of_user(user, year)
@@ -175,6 +183,12 @@ def _seat(user, cluster: Cluster, year: EmulationYear) -> Seat:
         user.is_superuser or is_staff_of(user, cluster),
         acts_for_province(user),
     )
+
+
+def seat_of(user, cluster: Cluster, year: EmulationYear) -> Seat:
+    """Where `user` sits in the cluster's year, for a page that shows only the
+    links its viewer may open."""
+    return _seat(user, cluster, year)
 
 
 def _seat_for_code(user, code: str, year: EmulationYear) -> Seat:

@@ -19,13 +19,13 @@ ANNUAL_REPORT = "annual_report"
 ANNUAL_CONFERENCE = "annual_conference"
 
 KIND_LABELS = {
-    PROGRAMME: "Ban hành chương trình, kế hoạch hoạt động (R5)",
-    REGISTRATION: "Đăng ký thi đua (R6)",
-    REGULATION: "Ban hành quy chế và bảng chấm điểm (R7)",
-    MID_YEAR_REPORT: "Gửi báo cáo sơ kết 6 tháng (R10)",
-    MID_YEAR_CONFERENCE: "Hội nghị sơ kết (R8)",
-    ANNUAL_REPORT: "Gửi báo cáo tổng kết năm (R10)",
-    ANNUAL_CONFERENCE: "Hội nghị tổng kết (R9)",
+    PROGRAMME: "Ban hành chương trình, kế hoạch hoạt động",
+    REGISTRATION: "Đăng ký thi đua",
+    REGULATION: "Ban hành quy chế và bảng chấm điểm",
+    MID_YEAR_REPORT: "Gửi báo cáo sơ kết 6 tháng",
+    MID_YEAR_CONFERENCE: "Hội nghị sơ kết",
+    ANNUAL_REPORT: "Gửi báo cáo tổng kết năm",
+    ANNUAL_CONFERENCE: "Hội nghị tổng kết",
 }
 HEAD_KINDS = frozenset({PROGRAMME, REGULATION, MID_YEAR_CONFERENCE, ANNUAL_CONFERENCE})
 MEMBER_KINDS = frozenset({REGISTRATION, MID_YEAR_REPORT, ANNUAL_REPORT})

@@ -283,7 +283,7 @@ class Membership(models.Model):
     acts_for_head = models.BooleanField(
         "được ủy quyền thay trưởng",
         default=False,
-        help_text="Phó trưởng cụm, khối thay trưởng khi được ủy quyền (R3).",
+        help_text="Phó trưởng cụm, khối thay trưởng khi được ủy quyền.",
     )
 
     objects = MembershipQuerySet.as_manager()
@@ -296,19 +296,19 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["year", "unit"],
                 name="membership_one_cluster_per_unit_year",
-                violation_error_message="Một đơn vị chỉ thuộc một cụm, khối trong một năm (R2).",
+                violation_error_message="Một đơn vị chỉ thuộc một cụm, khối trong một năm.",
             ),
             models.UniqueConstraint(
                 fields=["cluster", "year"],
                 condition=Q(role="head"),
                 name="membership_one_head_per_cluster_year",
-                violation_error_message="Mỗi cụm, khối chỉ có một trưởng cụm, khối trong năm (R2).",
+                violation_error_message="Mỗi cụm, khối chỉ có một trưởng cụm, khối trong năm.",
             ),
             models.UniqueConstraint(
                 fields=["cluster", "year"],
                 condition=Q(role="deputy"),
                 name="membership_one_deputy_per_cluster_year",
-                violation_error_message="Mỗi cụm, khối có nhiều nhất một phó trưởng (R2).",
+                violation_error_message="Mỗi cụm, khối có nhiều nhất một phó trưởng.",
             ),
         ]
 

@@ -106,7 +106,7 @@ RULE_TEXT = (
     "Mỗi đơn vị có một hồ sơ tham gia mỗi năm: đăng ký thi đua, ký giao ước, báo cáo sơ kết, "
     "báo cáo tổng kết. Hồ sơ được ghi tự động khi đơn vị làm trực tuyến, khi nhập tệp dữ liệu, "
     "hoặc do trưởng cụm, khối, cán bộ cơ quan hướng dẫn ghi nhận thủ công kèm lý do. Một việc "
-    "chưa làm chỉ bị tính là không thực hiện (không xét, R27) khi đã quá hạn; trước hạn là "
+    "chưa làm chỉ bị tính là không thực hiện (không xét) khi đã quá hạn; trước hạn là "
     "“chưa đến hạn”. Giao ước chưa được công bố thì không tính cho thành viên (trách nhiệm của "
     "trưởng cụm, khối). Tệp dữ liệu nhập vào ghi kết quả cả năm nên được tính như đã ghi."
 )

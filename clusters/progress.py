@@ -26,6 +26,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from clusters import deadlines
 from clusters.models import (
@@ -69,6 +70,30 @@ ITEM_LABELS = {
     deadlines.ANNUAL_CONFERENCE: "Tổ chức hội nghị tổng kết năm",
 }
 HEAD_ITEMS = frozenset(deadlines.HEAD_KINDS)
+# Item → the page where it is done: (url name, whether it names the cluster).
+ITEM_PAGES = {
+    deadlines.REGISTRATION: ("registration_edit", False),
+    PLEDGE: ("pledge", True),
+    deadlines.PROGRAMME: ("head_document_upload", True),
+    deadlines.MID_YEAR_REPORT: ("report_upload", True),
+    deadlines.REGULATION: ("head_document_upload", True),
+    deadlines.MID_YEAR_CONFERENCE: ("conferences", True),
+    deadlines.ANNUAL_REPORT: ("report_upload", True),
+    SHEET: ("sheet", False),
+    deadlines.ANNUAL_CONFERENCE: ("conferences", True),
+}
+# Item → the cluster's page where the staff follow who has done it.
+FOLLOW_PAGES = {
+    deadlines.REGISTRATION: "registration_progress",
+    PLEDGE: "pledge",
+    deadlines.PROGRAMME: "head_documents",
+    deadlines.MID_YEAR_REPORT: "reports",
+    deadlines.REGULATION: "head_documents",
+    deadlines.MID_YEAR_CONFERENCE: "conferences",
+    deadlines.ANNUAL_REPORT: "reports",
+    SHEET: "review",
+    deadlines.ANNUAL_CONFERENCE: "conferences",
+}
 
 DONE = "done"
 TODO = "todo"
@@ -122,6 +147,13 @@ class Item:
         return self.kind in HEAD_ITEMS
 
     @property
+    def url(self) -> str:
+        """The page where the item is done."""
+        name, of_cluster = ITEM_PAGES[self.kind]
+        year = self.membership.year.year
+        return reverse(name, args=[self.membership.cluster.code, year] if of_cluster else [year])
+
+    @property
     def due_date(self) -> date | None:
         if self.due_on is not None:
             return self.due_on
@@ -161,6 +193,11 @@ class Line:
     status: str
     status_label: str
     days: str
+
+    @property
+    def open(self) -> bool:
+        """Still to do: not done, or held too early to count."""
+        return self.status in (TODO, LATE, EARLY)
 
     @classmethod
     def of(cls, item: Item, today: date) -> "Line":
@@ -279,7 +316,30 @@ def unit_lines(membership: Membership, today: date) -> list[Line]:
         for i in items(membership.year, today, memberships=Membership.objects.filter(wanted))
         if i.membership.pk == membership.pk or i.is_head_item
     ]
-    return [Line.of(i, today) for i in mine]
+    lines = [Line.of(i, today) for i in mine]
+    # Overdue first (the oldest first), then the rest by due date (#15).
+    return sorted(lines, key=lambda line: line.status != LATE)
+
+
+def open_count(user: User, year: EmulationYear | None, today: date) -> int:
+    """What the navigation bar counts on "Việc cần làm": a unit's items still
+    to do; for the staff, the items overdue in the clusters they follow."""
+    if year is None:
+        return 0
+    if user.is_superuser or user.is_authority_staff:
+        return overdue_cells(cluster_tallies(year, today, Cluster.objects.visible_to(user)))
+    membership = Membership.objects.of_user(user, year) if user.unit_id else None
+    if membership is None:
+        return 0
+    return open_lines(unit_lines(membership, today))
+
+
+def open_lines(lines: list["Line"]) -> int:
+    return sum(line.open for line in lines)
+
+
+def overdue_cells(rows: list[tuple[Cluster, list["Tally | None"]]]) -> int:
+    return sum(1 for _, tallies in rows for tally in tallies if tally and tally.overdue)
 
 
 @dataclass(frozen=True)
@@ -293,6 +353,8 @@ class Tally:
     overdue: bool
     # Conferences held before their month (R8, R9): not counted as done.
     early: int = 0
+    # The cluster's page where the staff follow the item.
+    url: str = ""
 
     @property
     def label(self) -> str:
@@ -326,7 +388,8 @@ def cluster_tallies(
                 continue
             due, done, total, early = counts[(cluster.pk, kind)]
             late = due is not None and due < today and done < total
-            row.append(Tally(kind, due, done, total, late, early))
+            follow = reverse(FOLLOW_PAGES[kind], args=[cluster.code, year.year])
+            row.append(Tally(kind, due, done, total, late, early, follow))
         if any(row):
             rows.append((cluster, row))
     return rows

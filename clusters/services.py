@@ -202,7 +202,7 @@ def _check_targets(membership: Membership, targets: Sequence[TargetInput]) -> di
         elif criterion.direction == Direction.HIGHER and plan == 0:
             errors.append(
                 f"{label}: tiêu chí {criterion.code} tính theo chiều cao hơn là tốt hơn, "
-                "kế hoạch phải lớn hơn 0 (R20)."
+                "kế hoạch phải lớn hơn 0."
             )
     if errors:
         raise ValidationError(errors)
@@ -536,13 +536,12 @@ def head_document_upload(
     _save(document, user=user, reason=f"Tải lên {label} ban hành ngày {_day(issued_on)}")
     due = due_date(cluster=cluster, year=year, kind=kind)
     if document.is_late(due) and document.late_deduction_id is None:
-        rule = "R5" if kind == HeadDocument.Kind.PROGRAMME else "R7"
         document.late_deduction = _propose(
             membership=head,
             kind="head_duty",
             reason=(
                 f"Ban hành chậm {label} năm {year.year}: ngày ban hành {_day(issued_on)}, "
-                f"hạn {_day(due)} ({rule})."
+                f"hạn {_day(due)}."
             ),
             user=user,
         )
@@ -620,7 +619,7 @@ def _check_preparatory(conference: Conference) -> None:
     )
     if preparatory.held_on >= annual.held_on:
         raise ValidationError(
-            "Họp trù bị phải diễn ra trước Hội nghị tổng kết ít nhất 01 ngày (R11): "
+            "Họp trù bị phải diễn ra trước Hội nghị tổng kết ít nhất 01 ngày: "
             f"họp trù bị ngày {_day(preparatory.held_on)}, "
             f"hội nghị tổng kết ngày {_day(annual.held_on)}."
         )
@@ -787,8 +786,7 @@ def _follow_attendance(attendance: Attendance, conference: Conference, user: Use
             _delete(proposal, user=user, reason="Thu hồi: đơn vị tham dự đúng thành phần")
         return
     reason = (
-        f"{_BREACH_WORDS[attendance.status]} {conference.name} "
-        f"ngày {_day(conference.held_on)} (R12)."
+        f"{_BREACH_WORDS[attendance.status]} {conference.name} ngày {_day(conference.held_on)}."
     )
     if proposal is None:
         attendance.deduction = _propose(

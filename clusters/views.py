@@ -30,6 +30,7 @@ from clusters.access import (
     get_own_membership,
     get_upload_for_viewer,
     get_year,
+    seat_of,
 )
 from clusters.forms import (
     AssignmentCorrectionForm,
@@ -64,6 +65,7 @@ from clusters.models import (
     ReminderSent,
     Report,
 )
+from emulation.forms import ConfirmForm
 from emulation.uploads import extension
 from scoring.models import Deduction, Participation, Scorecard
 
@@ -86,7 +88,12 @@ def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
     return render(
         request,
         "clusters/cluster_detail.html",
-        {"cluster": cluster, "year": emulation_year, "members": _members(cluster, emulation_year)},
+        {
+            "cluster": cluster,
+            "year": emulation_year,
+            "members": _members(cluster, emulation_year),
+            "seat": seat_of(request.user, cluster, emulation_year),
+        },
     )
 
 
@@ -109,6 +116,7 @@ def _staff_home(request: HttpRequest, year) -> HttpResponse:
 def _unit_home(request: HttpRequest, year) -> HttpResponse:
     membership = Membership.objects.of_user(request.user, year) if year else None
     members = _members(membership.cluster, year) if membership else []
+    seat = seat_of(request.user, membership.cluster, year) if membership else None
     return render(
         request,
         "clusters/home_unit.html",
@@ -117,6 +125,7 @@ def _unit_home(request: HttpRequest, year) -> HttpResponse:
             "membership": membership,
             "members": members,
             "asked": _scorecard_asking(membership) if membership else None,
+            "seat": seat,
         },
     )
 
@@ -385,6 +394,7 @@ def pledge(request: HttpRequest, code: str, year: int) -> HttpResponse:
             initial={"signed_on": timezone.localdate()},
         ),
         "correction_form": SignatureCorrectionForm() if seat.oversees else None,
+        "sign_form": ConfirmForm(label=PLEDGE_CONFIRM),
     }
     return render(request, "clusters/pledge.html", context)
 
@@ -414,6 +424,13 @@ def pledge_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     return render(request, "clusters/pledge_edit.html", context)
 
 
+PLEDGE_CONFIRM = (
+    "Tôi xác nhận ký giao ước thi đua thay mặt đơn vị: chữ ký được ghi với ngày hôm nay, đơn vị "
+    "không tự hủy được (chỉ trưởng cụm, khối hoặc cơ quan hướng dẫn sửa, kèm lý do); trưởng cụm, "
+    "khối, cơ quan hướng dẫn và các đơn vị trong cụm, khối thấy đơn vị đã ký."
+)
+
+
 @login_required
 @require_POST
 def pledge_sign(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -421,7 +438,7 @@ def pledge_sign(request: HttpRequest, code: str, year: int) -> HttpResponse:
     found = get_object_or_404(Pledge, cluster=membership.cluster, year=membership.year)
     _post_action(
         request,
-        forms.Form(request.POST),
+        ConfirmForm(request.POST, label=PLEDGE_CONFIRM),
         lambda _: services.pledge_sign(pledge=found, membership=membership, user=request.user),
         success="Đơn vị đã ký giao ước thi đua.",
         failure="Chưa ký được",
@@ -883,15 +900,20 @@ def todo(request: HttpRequest) -> HttpResponse:
         clusters = get_clusters_for_staff(user)
         rows = progress.cluster_tallies(year, today, clusters) if year else []
         columns = [progress.ITEM_LABELS[kind] for kind in progress.ORDER]
-        context |= {"staff": True, "rows": rows, "columns": columns}
+        # The bar's count is the page's own (not counted a second time).
+        context |= {
+            "staff": True,
+            "rows": rows,
+            "columns": columns,
+            "todo_count": progress.overdue_cells(rows),
+        }
         return render(request, "clusters/todo.html", context)
     if not user.unit_id:
         raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
     membership = Membership.objects.of_user(user, year) if year else None
     lines = progress.unit_lines(membership, today) if membership else []
-    return render(
-        request, "clusters/todo.html", context | {"membership": membership, "lines": lines}
-    )
+    context |= {"membership": membership, "lines": lines, "todo_count": progress.open_lines(lines)}
+    return render(request, "clusters/todo.html", context)
 
 
 @login_required

@@ -22,3 +22,22 @@ class LimitedCharField(forms.CharField):
 
     def __init__(self, *, max_length: int, **kwargs) -> None:
         super().__init__(max_length=max_length, **kwargs)
+
+
+NOT_CONFIRMED = "Hãy đánh dấu ô xác nhận: việc này không tự hoàn tác được."
+
+
+def confirmation(label: str) -> forms.BooleanField:
+    """The box a person ticks before an action they cannot undo themselves; its
+    label says what gets locked and who is told (issue 15). The server checks it."""
+    return forms.BooleanField(label=label, error_messages={"required": NOT_CONFIRMED})
+
+
+class ConfirmForm(forms.Form):
+    """A POST-only action that locks something: only its confirmation."""
+
+    confirm = forms.BooleanField(error_messages={"required": NOT_CONFIRMED})
+
+    def __init__(self, *args, label: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"] = confirmation(label)

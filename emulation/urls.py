@@ -1,8 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from emulation.forms import PasswordResetForm
+
+
+class FaviconView(RedirectView):
+    """To the static icon, its name looked up when asked (the manifest of
+    hashed names exists only after collectstatic)."""
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.ico")
+
 
 urlpatterns = [
     path(
@@ -44,6 +55,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # Browsers ask for /favicon.ico by themselves (a PDF shown inline names no icon).
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("quan-tri/", admin.site.urls),
     path("", include("scoring.urls")),
     path("", include("awards.urls")),

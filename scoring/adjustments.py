@@ -60,11 +60,11 @@ DEDUCTION_CHOICES = [
 ]
 FLAG_CHOICES = {
     "exclude": (
-        f"{FLAG_LABELS['exclude']} (R27)",
+        f"{FLAG_LABELS['exclude']}",
         [(r, engine.REASON_LABELS[r]) for r in engine.FLAG_EXCLUDE_REASONS],
     ),
     "defer": (
-        f"{FLAG_LABELS['defer']} (R28)",
+        f"{FLAG_LABELS['defer']}",
         [(r, engine.REASON_LABELS[r]) for r in engine.DEFER_REASONS],
     ),
 }
@@ -86,7 +86,7 @@ def bonus_add(
     within its cap; an entry over the cap is refused, not trimmed."""
     regulation = stored_regulation(membership.year.regulation)  # R39: the year's kinds
     if kind not in regulation.bonuses:
-        raise ValidationError(f"Loại điểm thưởng '{kind}' không hợp lệ (R23).")
+        raise ValidationError(f"Loại điểm thưởng '{kind}' không hợp lệ.")
     _ensure_may_bonus(user, membership, kind)
     reason = _required(reason, "Cần ghi lý do cộng điểm thưởng.")
     _lock(membership)
@@ -152,7 +152,7 @@ def deduction_add(
             "Điểm trừ thành viên do trưởng cụm, khối đề nghị và cơ quan hướng dẫn xác nhận "
             "ở trang Điểm trừ của cụm, khối."
             if kind == "member_duty"
-            else f"Loại điểm trừ '{kind}' không hợp lệ (R25)."
+            else f"Loại điểm trừ '{kind}' không hợp lệ."
         )
     reason = _required(reason, "Cần ghi lý do trừ điểm.")
     _lock(membership)
@@ -260,10 +260,7 @@ def flag_set(
     if kind not in FLAG_REASONS:
         raise ValidationError(f"Loại '{kind}' không hợp lệ: chỉ có không xét hoặc chưa xét.")
     if reason not in FLAG_REASONS[kind]:
-        raise ValidationError(
-            f"Lý do không phù hợp với “{FLAG_LABELS[kind]}” "
-            f"({'R27' if kind == 'exclude' else 'R28'})."
-        )
+        raise ValidationError(f"Lý do không phù hợp với “{FLAG_LABELS[kind]}”.")
     if evidence is None:
         raise ValidationError("Cần tải lên tệp minh chứng cho việc không xét, chưa xét.")
     note = (note or "").strip()
@@ -586,7 +583,7 @@ def _ensure_unlocked(membership: Membership) -> None:
         raise ValidationError(
             f"Điểm của cụm, khối năm {membership.year.year} đã được thống nhất và đang khóa: "
             "không thay đổi được điểm thưởng, điểm trừ. Cán bộ cơ quan hướng dẫn cần mở lại "
-            "điểm trước (R35)."
+            "điểm trước."
         )
 
 
@@ -595,7 +592,7 @@ def _cluster_cap(membership: Membership) -> Decimal:
     if cap is None:
         raise ValidationError(
             "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này nên chưa có mức "
-            "điểm thưởng tối đa của cụm, khối (R23)."
+            "điểm thưởng tối đa của cụm, khối."
         )
     return cap
 

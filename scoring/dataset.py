@@ -648,18 +648,14 @@ class _Checker:
             return None
         ok = True
         if raw["kind"] not in Cluster.Kind.values:
-            self.error(where, f"loại {_shown(raw['kind'])} không hợp lệ (cum hoặc khoi) (R1).")
+            self.error(where, f"loại {_shown(raw['kind'])} không hợp lệ (cum hoặc khoi).")
             ok = False
         calendar = raw.get("calendar", Cluster.Calendar.STANDARD)
         if calendar not in Cluster.Calendar.values:
-            self.error(
-                where, f"lịch {_shown(calendar)} không hợp lệ (standard hoặc education) (R4)."
-            )
+            self.error(where, f"lịch {_shown(calendar)} không hợp lệ (standard hoặc education).")
             ok = False
         if raw["authority"] not in authorities:
-            self.error(
-                where, f"cơ quan hướng dẫn “{raw['authority']}” không có trong authorities (R1)."
-            )
+            self.error(where, f"cơ quan hướng dẫn “{raw['authority']}” không có trong authorities.")
             ok = False
         members = self.members(where, code, raw.get("members"))
         quotas = self.quotas(where, raw.get("quotas", {}))
@@ -695,7 +691,7 @@ class _Checker:
     ) -> tuple[tuple[str, str], ...] | None:
         """R2: a unit in one cluster a year; one head and at most one deputy."""
         if not isinstance(raw, list):
-            self.error(cluster_where, "members phải là một danh sách thành viên (R2).")
+            self.error(cluster_where, "members phải là một danh sách thành viên.")
             return None
         members: list[tuple[str, str]] = []
         ok = True
@@ -711,9 +707,7 @@ class _Checker:
                 continue
             unit, role = member["unit"], member["role"]
             if role not in Membership.Role.values:
-                self.error(
-                    where, f"vai trò {_shown(role)} không hợp lệ (head, deputy, member) (R2)."
-                )
+                self.error(where, f"vai trò {_shown(role)} không hợp lệ (head, deputy, member).")
                 ok = False
             if unit not in self.known["units"]:
                 self.error(where, f"đơn vị “{unit}” không có trong units.")
@@ -724,7 +718,7 @@ class _Checker:
                 self.error(
                     where,
                     f"đơn vị “{unit}” đã là thành viên của “{other}”; một đơn vị chỉ thuộc "
-                    "một cụm, khối trong năm (R2).",
+                    "một cụm, khối trong năm.",
                 )
                 ok = False
                 continue
@@ -733,10 +727,10 @@ class _Checker:
         roles = [m.get("role") for m in raw if isinstance(m, dict)]
         heads, deputies = roles.count("head"), roles.count("deputy")
         if heads != 1:
-            self.error(cluster_where, f"có {heads} trưởng cụm, khối, phải có đúng 1 (R2).")
+            self.error(cluster_where, f"có {heads} trưởng cụm, khối, phải có đúng 1.")
             ok = False
         if deputies > 1:
-            self.error(cluster_where, f"có {deputies} phó trưởng, nhiều nhất là 1 (R2).")
+            self.error(cluster_where, f"có {deputies} phó trưởng, nhiều nhất là 1.")
             ok = False
         return tuple(members) if ok else None
 
@@ -746,7 +740,7 @@ class _Checker:
         if not isinstance(raw, dict):
             self.error(
                 where,
-                f"quotas phải là một đối tượng {{danh hiệu: số lượng}}, có {_shown(raw)} (R31).",
+                f"quotas phải là một đối tượng {{danh hiệu: số lượng}}, có {_shown(raw)}.",
             )
             return None
         ok = True
@@ -757,7 +751,7 @@ class _Checker:
                 self.error(
                     where,
                     f"quotas: danh hiệu {_shown(award)} không có "
-                    f"({', '.join(awards) or 'hướng dẫn không có danh hiệu nào'}) (R31, R40).",
+                    f"({', '.join(awards) or 'hướng dẫn không có danh hiệu nào'}).",
                 )
                 ok = False
                 continue
@@ -765,8 +759,7 @@ class _Checker:
             if count is None or not 0 <= count <= SMALL_INT_MAX:
                 self.error(
                     where,
-                    f"quotas.{award}: chỉ tiêu phải là số nguyên không âm, "
-                    f"có {_shown(value)} (R31).",
+                    f"quotas.{award}: chỉ tiêu phải là số nguyên không âm, có {_shown(value)}.",
                 )
                 ok = False
                 continue
@@ -784,7 +777,7 @@ class _Checker:
         if raw is None or raw == []:
             return ()
         if not isinstance(raw, list):
-            self.error(cluster_where, "criteria phải là một danh sách tiêu chí (R17).")
+            self.error(cluster_where, "criteria phải là một danh sách tiêu chí.")
             return ()
         criteria: list[CriterionData] = []
         for index, item in enumerate(raw):
@@ -806,13 +799,13 @@ class _Checker:
                 continue
             added = item.get("added", False)
             if not isinstance(added, bool):
-                self.error(where, "added phải là true hoặc false (R17).")
+                self.error(where, "added phải là true hoặc false.")
                 continue
             parent = item.get("parent")
             if "parent" in item and not _text(parent, CODE_MAX):
                 self.error(
                     where,
-                    f"parent phải là mã tiêu chí: chuỗi khác rỗng, tối đa {CODE_MAX} ký tự (R17).",
+                    f"parent phải là mã tiêu chí: chuỗi khác rỗng, tối đa {CODE_MAX} ký tự.",
                 )
                 continue
             bands = self.bands(where, item) if item["method"] == "tiered" else ()
@@ -847,13 +840,13 @@ class _Checker:
     def bands(self, where: str, item: dict) -> tuple[engine.Band, ...] | None:
         tiers = item.get("tiers", [])
         if not isinstance(tiers, list):
-            self.error(where, "tiers phải là một danh sách mức (R19).")
+            self.error(where, "tiers phải là một danh sách mức.")
             return None
         bands = []
         ok = True
         for index, tier in enumerate(tiers, start=1):
             if not isinstance(tier, dict):
-                self.error(where, f"mức {index} phải là một đối tượng (R19).")
+                self.error(where, f"mức {index} phải là một đối tượng.")
                 ok = False
                 continue
             flags = {key: tier.get(key, True) for key in ("min_inclusive", "max_inclusive")}
@@ -885,7 +878,7 @@ class _Checker:
             return None
         placement = self.placed.get(unit)
         if placement is None:
-            self.error(where, f"đơn vị “{unit}” không là thành viên cụm, khối nào trong năm (R2).")
+            self.error(where, f"đơn vị “{unit}” không là thành viên cụm, khối nào trong năm.")
             return None
         cluster = raw.get("cluster")
         if cluster is not None and cluster != placement.cluster:
@@ -912,13 +905,13 @@ class _Checker:
                 self.error(
                     where,
                     f"tiêu chí {_shown(code)} không có trong bảng chấm điểm của "
-                    f"“{placement.cluster}” (R19).",
+                    f"“{placement.cluster}”.",
                 )
                 continue
             if not _usable(criterion):
                 continue  # the criterion's own error is reported with its cluster
             if (unit, code) in seen:
-                self.error(where, f"đơn vị “{unit}” có hai điểm chấm cho tiêu chí {code} (R19).")
+                self.error(where, f"đơn vị “{unit}” có hai điểm chấm cho tiêu chí {code}.")
                 continue
             seen.add((unit, code))
             fields = _METHOD_FIELDS.get(criterion.method, ())
@@ -980,7 +973,7 @@ class _Checker:
                 self.error(
                     where,
                     "count: số lần phải là số nguyên JSON từ 1 trở lên (không viết 2.0 hay “2”), "
-                    f"có {_shown(raw_count)} (R25).",
+                    f"có {_shown(raw_count)}.",
                 )
                 refused.add(raw["unit"])
                 continue
@@ -989,11 +982,11 @@ class _Checker:
                 [deduction], is_head=placement.is_head, regulation=self.regulation
             )
             if not isinstance(reason, str):
-                messages.append("lý do (“reason”) phải là chuỗi (R25).")
+                messages.append("lý do (“reason”) phải là chuỗi.")
             elif len(reason) > limits.REASON:
-                messages.append(f"lý do (“reason”) dài tối đa {limits.REASON} ký tự (R25).")
+                messages.append(f"lý do (“reason”) dài tối đa {limits.REASON} ký tự.")
             if count is not None and count > SMALL_INT_MAX:
-                messages.append(f"số lần quá lớn (tối đa {SMALL_INT_MAX}) (R25).")
+                messages.append(f"số lần quá lớn (tối đa {SMALL_INT_MAX}).")
             for message in messages:
                 self.error(where, message)
             if messages:
@@ -1019,13 +1012,13 @@ class _Checker:
             if self._unit(where, raw) is None:
                 continue
             if raw["unit"] in seen:
-                self.error(where, f"đơn vị “{raw['unit']}” có hai bản ghi tham gia (R27).")
+                self.error(where, f"đơn vị “{raw['unit']}” có hai bản ghi tham gia.")
                 continue
             seen.add(raw["unit"])
             facts = {key: raw.get(key, True) for key in PARTICIPATION_FIELDS}
             wrong = [key for key, value in facts.items() if not isinstance(value, bool)]
             if wrong:
-                self.error(where, ", ".join(wrong) + " phải là true hoặc false (R27).")
+                self.error(where, ", ".join(wrong) + " phải là true hoặc false.")
                 continue
             found.append(ParticipationData(raw["unit"], **facts))
         return tuple(found)
@@ -1046,15 +1039,13 @@ class _Checker:
                 continue
             kind, reason = raw["kind"], raw["reason"]
             if kind not in reasons_of:
-                self.error(
-                    where, f"loại {_shown(kind)} không hợp lệ (exclude hoặc defer) (R27, R28)."
-                )
+                self.error(where, f"loại {_shown(kind)} không hợp lệ (exclude hoặc defer).")
                 continue
             if reason not in every_reason:
                 self.error(
                     where,
                     f"lý do {_shown(reason)} không hợp lệ "
-                    f"({', '.join(reasons_of[kind]) or 'không có lý do nào'}) (R27, R28, R40).",
+                    f"({', '.join(reasons_of[kind]) or 'không có lý do nào'}).",
                 )
                 continue
             if reason not in reasons_of[kind]:
@@ -1082,14 +1073,14 @@ class _Checker:
             if self._unit(where, raw) is None or self._missing(where, raw, (), ("votes",)):
                 continue
             if raw["unit"] in seen:
-                self.error(where, f"đơn vị “{raw['unit']}” có hai bản ghi số phiếu (R33).")
+                self.error(where, f"đơn vị “{raw['unit']}” có hai bản ghi số phiếu.")
                 continue
             seen.add(raw["unit"])
             votes = _integer(raw["votes"])
             if votes is None or not 0 <= votes <= VOTES_MAX:
                 self.error(
                     where,
-                    f"số phiếu phải là số nguyên không âm, có {_shown(raw['votes'])} (R33).",
+                    f"số phiếu phải là số nguyên không âm, có {_shown(raw['votes'])}.",
                 )
                 continue
             found.append(VoteData(raw["unit"], votes))

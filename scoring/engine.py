@@ -462,12 +462,12 @@ def _has_two_decimals_at_most(value: Decimal | int) -> bool:
         return False
 
 
-def _number_errors(value: object, label: str, rule: str) -> list[str]:
+def _number_errors(value: object, label: str) -> list[str]:
     """Checks shared by every points figure: a finite number with ≤ 2 decimals."""
     if not _is_number(value):
-        return [f"{label}: phải là một số hữu hạn ({rule})."]
+        return [f"{label}: phải là một số hữu hạn."]
     if not _has_two_decimals_at_most(value):  # type: ignore[arg-type]
-        return [f"{label}: chỉ được có tối đa 2 chữ số thập phân ({rule})."]
+        return [f"{label}: chỉ được có tối đa 2 chữ số thập phân."]
     return []
 
 
@@ -543,36 +543,36 @@ def validate_criteria(
     """
     errors: list[str] = []
     if group not in GROUPS:
-        errors.append(f"Nhóm '{group}' không hợp lệ, chỉ có A, B, C, D (R16).")
+        errors.append(f"Nhóm '{group}' không hợp lệ, chỉ có A, B, C, D.")
     codes = regulation.section_codes
     seen: set[str] = set()
     totals = dict.fromkeys(codes, ZERO)
     for criterion in criteria:
         label = f"Tiêu chí {criterion.code}"
         if criterion.code in seen:
-            errors.append(f"{label}: mã tiêu chí bị trùng (R17).")
+            errors.append(f"{label}: mã tiêu chí bị trùng.")
         seen.add(criterion.code)
         if criterion.section not in codes:
             errors.append(
-                f"{label}: mục '{criterion.section}' không hợp lệ, chỉ có {', '.join(codes)} (R15)."
+                f"{label}: mục '{criterion.section}' không hợp lệ, chỉ có {', '.join(codes)}."
             )
-        point_errors = _number_errors(criterion.points, f"{label}: điểm", "R17")
+        point_errors = _number_errors(criterion.points, f"{label}: điểm")
         errors.extend(point_errors)
         points_ok = not point_errors
         if points_ok and criterion.points <= 0:
-            errors.append(f"{label}: điểm phải lớn hơn 0 (R17).")
+            errors.append(f"{label}: điểm phải lớn hơn 0.")
             points_ok = False
         if points_ok and criterion.section in codes:
             totals[criterion.section] += Decimal(criterion.points)
         if criterion.method not in METHODS:
             errors.append(
                 f"{label}: phương pháp chấm '{criterion.method}' không hợp lệ "
-                "(định lượng, định tính hoặc theo mức) (R19)."
+                "(định lượng, định tính hoặc theo mức)."
             )
         if criterion.direction not in DIRECTIONS:
             errors.append(
                 f"{label}: chiều '{criterion.direction}' không hợp lệ "
-                "(cao hơn là tốt hoặc thấp hơn là tốt) (R19)."
+                "(cao hơn là tốt hoặc thấp hơn là tốt)."
             )
         if criterion.method == "tiered":
             errors.extend(_band_errors(criterion, label, points_ok))
@@ -581,15 +581,13 @@ def validate_criteria(
         if totals[section.code] != section.points:
             errors.append(
                 f"Phần {section.code}: tổng điểm các tiêu chí là "
-                f"{fmt_points(totals[section.code])}, phải đúng {fmt_points(section.points)} (R17)."
+                f"{fmt_points(totals[section.code])}, phải đúng {fmt_points(section.points)}."
             )
 
     unknown_added = sorted(set(added_codes) - seen)
     if unknown_added:
         errors.append(
-            "Tiêu chí bổ sung không có trong bảng chấm điểm: "
-            + ", ".join(unknown_added)
-            + " (R17)."
+            "Tiêu chí bổ sung không có trong bảng chấm điểm: " + ", ".join(unknown_added) + "."
         )
     errors.extend(_parent_errors(criteria, added_codes, parents or {}, seen, codes))
     if group in GROUPS:
@@ -602,7 +600,7 @@ def validate_criteria(
                 errors.append(
                     f"Phần {section.code}: cụ thể hóa {count.concretised} và bổ sung "
                     f"{count.added} tiêu chí, vượt giới hạn {limit} ({percent}% của "
-                    f"{section.framework_criteria[group]} tiêu chí khung, làm tròn xuống) (R17)."
+                    f"{section.framework_criteria[group]} tiêu chí khung, làm tròn xuống)."
                 )
     errors.extend(_item_errors(criteria, added_codes, parents or {}, regulation))
     return errors
@@ -629,16 +627,16 @@ def _parent_errors(
     for parent in sorted(sections):
         label = f"Tiêu chí cha {parent}"
         if parent in leaf_codes:
-            errors.append(f"{label} trùng mã với một tiêu chí chấm điểm của bảng (R17).")
+            errors.append(f"{label} trùng mã với một tiêu chí chấm điểm của bảng.")
         if len(sections[parent]) > 1:
             errors.append(
                 f"{label} có tiêu chí con ở nhiều phần ({', '.join(sorted(sections[parent]))}); "
-                "tiêu chí con phải cùng phần (R17)."
+                "tiêu chí con phải cùng phần."
             )
         if len(kinds[parent]) > 1:
             errors.append(
                 f"{label} có cả tiêu chí con bổ sung và tiêu chí con không bổ sung; một tiêu "
-                "chí cụ thể hóa từ khung hoặc là tiêu chí bổ sung, không thể cả hai (R17)."
+                "chí cụ thể hóa từ khung hoặc là tiêu chí bổ sung, không thể cả hai."
             )
     return errors
 
@@ -667,7 +665,7 @@ def _item_errors(
     return [
         f"Phần {section}, mục {item}: các tiêu chí có tổng {fmt_points(total)} điểm, phải đúng "
         f"{fmt_points(section_items[section][item])} điểm Phụ lục 02 quy định cho mục; "
-        "không được thay đổi điểm của mục (R17)."
+        "không được thay đổi điểm của mục."
         for (section, item), total in totals.items()
         if total != section_items[section][item]
     ]
@@ -675,23 +673,23 @@ def _item_errors(
 
 def _band_errors(criterion: Criterion, label: str, points_ok: bool) -> list[str]:
     if not criterion.bands:
-        return [f"{label}: chấm theo mức cần ít nhất một mức (R19)."]
+        return [f"{label}: chấm theo mức cần ít nhất một mức."]
     errors: list[str] = []
     for index, band in enumerate(criterion.bands, start=1):
         band_label = f"{label}, mức {index}"
-        point_errors = _number_errors(band.points, f"{band_label}: điểm", "R17")
+        point_errors = _number_errors(band.points, f"{band_label}: điểm")
         errors.extend(point_errors)
         if not point_errors and points_ok and not 0 <= band.points <= criterion.points:
             errors.append(
-                f"{band_label}: điểm phải từ 0 đến {fmt_points(Decimal(criterion.points))} (R21)."
+                f"{band_label}: điểm phải từ 0 đến {fmt_points(Decimal(criterion.points))}."
             )
         bounds_ok = True
         for bound, name in ((band.min, "cận dưới"), (band.max, "cận trên")):
             if bound is not None and not _is_number(bound):
-                errors.append(f"{band_label}: {name} phải là một số hữu hạn (R19).")
+                errors.append(f"{band_label}: {name} phải là một số hữu hạn.")
                 bounds_ok = False
         if bounds_ok and not _band_can_match(band):
-            errors.append(f"{band_label}: khoảng giá trị rỗng, mức này không bao giờ khớp (R19).")
+            errors.append(f"{band_label}: khoảng giá trị rỗng, mức này không bao giờ khớp.")
     return errors
 
 
@@ -705,33 +703,32 @@ def validate_score(criterion: Criterion, score: Score) -> list[str]:
         figures = (("plan", score.plan, "kế hoạch"), ("actual", score.actual, "thực hiện"))
         for _, value, name in figures:
             if value is None:
-                errors.append(f"{label}: cần nhập số {name} (R20).")
+                errors.append(f"{label}: cần nhập số {name}.")
             elif not _is_number(value):
-                errors.append(f"{label}: {name} phải là một số hữu hạn (R20).")
+                errors.append(f"{label}: {name} phải là một số hữu hạn.")
             elif value < 0:
-                errors.append(f"{label}: {name} không được âm (R20).")
+                errors.append(f"{label}: {name} không được âm.")
         if criterion.direction == "higher" and _is_number(score.plan) and score.plan == 0:
             errors.append(
-                f"{label}: kế hoạch phải lớn hơn 0 với chiều '{DIRECTION_LABELS['higher']}' (R20)."
+                f"{label}: kế hoạch phải lớn hơn 0 với chiều '{DIRECTION_LABELS['higher']}'."
             )
     elif criterion.method == "qualitative":
         if score.points is None:
-            errors.append(f"{label}: cần nhập số điểm (R21).")
+            errors.append(f"{label}: cần nhập số điểm.")
         else:
-            point_errors = _number_errors(score.points, f"{label}: điểm chấm", "R21")
+            point_errors = _number_errors(score.points, f"{label}: điểm chấm")
             errors.extend(point_errors)
             if not point_errors and not 0 <= score.points <= criterion.points:
                 errors.append(
-                    f"{label}: điểm chấm phải từ 0 đến "
-                    f"{fmt_points(Decimal(criterion.points))} (R21)."
+                    f"{label}: điểm chấm phải từ 0 đến {fmt_points(Decimal(criterion.points))}."
                 )
     elif criterion.method == "tiered":
         if score.value is None:
-            errors.append(f"{label}: cần nhập giá trị để xếp mức (R21).")
+            errors.append(f"{label}: cần nhập giá trị để xếp mức.")
         elif not _is_number(score.value):
-            errors.append(f"{label}: giá trị phải là một số hữu hạn (R21).")
+            errors.append(f"{label}: giá trị phải là một số hữu hạn.")
     else:
-        errors.append(f"{label}: phương pháp chấm '{criterion.method}' không hợp lệ (R19).")
+        errors.append(f"{label}: phương pháp chấm '{criterion.method}' không hợp lệ.")
     return errors
 
 
@@ -746,24 +743,24 @@ def validate_bonuses(
     """R23, R39: one unit's bonus entries; an entry over a cap is refused, not trimmed."""
     errors: list[str] = []
     highest = regulation.cluster_bonus_cap
-    cap_errors = _number_errors(cluster_cap, "Mức điểm thưởng tối đa của cụm/khối", "R23")
+    cap_errors = _number_errors(cluster_cap, "Mức điểm thưởng tối đa của cụm/khối")
     if not cap_errors and not 0 <= cluster_cap <= highest:
         cap_errors.append(
-            f"Mức điểm thưởng tối đa của cụm/khối phải từ 0 đến {fmt_points(highest)} (R23)."
+            f"Mức điểm thưởng tối đa của cụm/khối phải từ 0 đến {fmt_points(highest)}."
         )
     errors.extend(cap_errors)
     sums: dict[str, Decimal] = {}
     for bonus in bonuses:
         if bonus.kind not in regulation.bonuses:
-            errors.append(f"Loại điểm thưởng '{bonus.kind}' không hợp lệ (R23).")
+            errors.append(f"Loại điểm thưởng '{bonus.kind}' không hợp lệ.")
             continue
         label = f"{regulation.bonus_label(bonus.kind)}: điểm thưởng"
-        point_errors = _number_errors(bonus.points, label, "R23")
+        point_errors = _number_errors(bonus.points, label)
         errors.extend(point_errors)
         if point_errors:
             continue
         if bonus.points < 0:
-            errors.append(f"{label} không được âm (R23).")
+            errors.append(f"{label} không được âm.")
             continue
         sums[bonus.kind] = sums.get(bonus.kind, ZERO) + Decimal(bonus.points)
     for kind in regulation.bonuses:
@@ -773,7 +770,7 @@ def validate_bonuses(
         if sums[kind] > cap:
             errors.append(
                 f"{regulation.bonus_label(kind)}: tổng {fmt_points(sums[kind])} điểm vượt mức "
-                f"tối đa {fmt_points(Decimal(cap))} điểm (R23)."
+                f"tối đa {fmt_points(Decimal(cap))} điểm."
             )
     return errors
 
@@ -787,20 +784,20 @@ def validate_deductions(
     kinds = regulation.deductions
     for deduction in deductions:
         if deduction.kind not in kinds:
-            errors.append(f"Loại điểm trừ '{deduction.kind}' không hợp lệ (R25).")
+            errors.append(f"Loại điểm trừ '{deduction.kind}' không hợp lệ.")
             continue
         label = regulation.deduction_label(deduction.kind)
         count = deduction.count
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            errors.append(f"{label}: số lần phải là số nguyên từ 1 trở lên (R25).")
+            errors.append(f"{label}: số lần phải là số nguyên từ 1 trở lên.")
             continue
         if kinds[deduction.kind].head_only and not is_head:
-            errors.append(f"{label}: chỉ áp dụng cho đơn vị trưởng cụm/khối (R25).")
+            errors.append(f"{label}: chỉ áp dụng cho đơn vị trưởng cụm/khối.")
         if kinds[deduction.kind].once_a_year:
             once[deduction.kind] = once.get(deduction.kind, 0) + count
     for kind in sorted(once):
         if once[kind] > 1:
             errors.append(
-                f"{regulation.deduction_label(kind)}: chỉ được trừ tối đa 1 lần trong năm (R25)."
+                f"{regulation.deduction_label(kind)}: chỉ được trừ tối đa 1 lần trong năm."
             )
     return errors

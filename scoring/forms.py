@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from emulation import limits
-from emulation.forms import LimitedCharField
+from emulation.forms import LimitedCharField, confirmation
 from emulation.numbers import VietnameseDecimalField, VietnameseIntegerField, column_limit
 from emulation.uploads import ACCEPT, HELP_TEXT, validate_upload
 from scoring.models import FIGURES, Criterion, Direction, Method, ScorecardPosition
@@ -374,6 +374,12 @@ class AgreeForm(forms.Form):
         help_text="Được ghi vào lịch sử cùng mã các đơn vị chưa nộp phiếu.",
     )
 
+    confirm = confirmation(
+        "Tôi xác nhận thống nhất điểm: điểm và phiếu tự chấm của mọi đơn vị bị khóa, chỉ cơ quan "
+        "hướng dẫn mở lại được (kèm lý do); các đơn vị thành viên và cơ quan hướng dẫn được xem "
+        "kết quả chấm điểm của cụm, khối."
+    )
+
     def __init__(self, *args, pending: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pending = pending
@@ -508,5 +514,5 @@ class FlagForm(forms.Form):
         kind, reason = data.get("kind"), data.get("reason")
         allowed = {r for r, _ in self.reasons.get(kind, ("", []))[1]}
         if kind and reason and reason not in allowed:
-            self.add_error("reason", "Lý do không phù hợp với loại đã chọn (R27, R28).")
+            self.add_error("reason", "Lý do không phù hợp với loại đã chọn.")
         return data

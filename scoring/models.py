@@ -149,7 +149,7 @@ class Scorecard(models.Model):
         help_text="Khi trình mà chưa đủ ý kiến nhất trí của các thành viên.",
     )
     cluster_bonus_max = PointsField(
-        "điểm thưởng tối đa của cụm, khối (R23)",
+        "điểm thưởng tối đa của cụm, khối",
         default=Decimal(5),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(engine.CLUSTER_BONUS_MAX)],
     )
@@ -267,7 +267,7 @@ class Criterion(models.Model):
     points = PointsField("điểm")
     order = models.PositiveIntegerField("thứ tự", default=0)
     is_leaf = models.BooleanField("tiêu chí chấm điểm", default=True)
-    added = models.BooleanField("tiêu chí bổ sung (R17)", default=False)
+    added = models.BooleanField("tiêu chí bổ sung", default=False)
     method = models.CharField(
         "cách chấm", max_length=12, choices=Method.choices, default=Method.QUALITATIVE
     )

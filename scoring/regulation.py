@@ -398,10 +398,10 @@ class _Reader:
         """A figure: a finite number with at most 2 decimals, in range."""
         number = read_number(value)
         if not isinstance(number, Decimal) or not number.is_finite():
-            self.error(where, f"phải là một số, có {_shown(value)} (R36).")
+            self.error(where, f"phải là một số, có {_shown(value)}.")
             return None
         if not _two_decimals(number):
-            self.error(where, f"chỉ được có tối đa 2 chữ số thập phân, có {_shown(value)} (R36).")
+            self.error(where, f"chỉ được có tối đa 2 chữ số thập phân, có {_shown(value)}.")
             return None
         if low is not None and (number <= low if low_open else number < low):
             expected = f"lớn hơn {low}" if low_open else f"từ {low} trở lên"
@@ -417,7 +417,7 @@ class _Reader:
             self.error(
                 where,
                 f"số tiêu chí khung phải là số nguyên JSON không âm (không viết 2.0 hay “2”), "
-                f"có {_shown(value)} (R36).",
+                f"có {_shown(value)}.",
             )
             return None
         return value
@@ -434,7 +434,7 @@ class _Reader:
             if text is None:
                 ok = False
             elif text in found:
-                self.error(where, f"mã {_shown(text)} bị trùng (R36).")
+                self.error(where, f"mã {_shown(text)} bị trùng.")
                 ok = False
             else:
                 found.append(text)
@@ -442,7 +442,7 @@ class _Reader:
 
     def flag(self, where: str, value: object) -> bool | None:
         if not isinstance(value, bool):
-            self.error(where, f"phải là true hoặc false, có {_shown(value)} (R39).")
+            self.error(where, f"phải là true hoặc false, có {_shown(value)}.")
             return None
         return value
 
@@ -460,7 +460,7 @@ class _Reader:
         self.unknown("regulation", block, _FIELDS)
         for key in _FIELDS:
             if key in block and block[key] is None and key != "exceed_bonus":
-                self.error(f"regulation.{key}", "không được là null (R36).")
+                self.error(f"regulation.{key}", "không được là null.")
         given = {k: v for k, v in block.items() if k in _FIELDS and v is not None}
         given |= {"exceed_bonus": block["exceed_bonus"]} if "exceed_bonus" in block else {}
 
@@ -496,7 +496,7 @@ class _Reader:
             if awards is not None and TIE_VOTE_NEEDED in awards:
                 self.error(
                     "regulation.awards",
-                    f"“{TIE_VOTE_NEEDED}” là kết quả chờ bỏ phiếu, không phải danh hiệu (R40).",
+                    f"“{TIE_VOTE_NEEDED}” là kết quả chờ bỏ phiếu, không phải danh hiệu.",
                 )
                 awards = None
         if self.errors:
@@ -522,7 +522,7 @@ class _Reader:
     def sections(self, raw: object) -> tuple[Section, ...] | None:
         where = "regulation.sections"
         if not isinstance(raw, list) or not raw:
-            self.error(where, "phải là một danh sách phần khác rỗng (R37).")
+            self.error(where, "phải là một danh sách phần khác rỗng.")
             return None
         found: list[Section] = []
         codes: set[str] = set()
@@ -530,14 +530,14 @@ class _Reader:
         for index, item in enumerate(raw):
             here = f"{where}[{index}]"
             if not isinstance(item, dict):
-                self.error(here, "phải là một đối tượng (R37).")
+                self.error(here, "phải là một đối tượng.")
                 ok = False
                 continue
             section = self.section(here, item)
             if section is None:
                 ok = False
             elif section.code in codes:
-                self.error(here, f"mã phần {_shown(section.code)} bị trùng (R37).")
+                self.error(here, f"mã phần {_shown(section.code)} bị trùng.")
                 ok = False
             else:
                 codes.add(section.code)
@@ -551,7 +551,7 @@ class _Reader:
             self.error(where, "thiếu trường " + ", ".join(f"“{k}”" for k in missing) + " (R37).")
         nulls = [k for k in _SECTION_FIELDS if k in raw and raw[k] is None]
         for key in nulls:
-            self.error(f"{where}.{key}", "không được là null (R36).")
+            self.error(f"{where}.{key}", "không được là null.")
         if missing or nulls:
             return None
         errors = len(self.errors)
@@ -587,12 +587,12 @@ class _Reader:
 
     def items(self, where: str, raw: object, points: Decimal | None) -> dict[str, Decimal] | None:
         if not isinstance(raw, dict):
-            self.error(where, "phải là một đối tượng {mã mục: điểm} (R37).")
+            self.error(where, "phải là một đối tượng {mã mục: điểm}.")
             return None
         items: dict[str, Decimal] = {}
         for code, value in raw.items():
             if not isinstance(code, str) or not code.strip():
-                self.error(where, "mã mục không được là chuỗi rỗng (R36).")
+                self.error(where, "mã mục không được là chuỗi rỗng.")
                 continue
             item = self.number(f"{where}.{code}", value, "R37", low=Decimal(0), low_open=True)
             if item is not None:
@@ -603,7 +603,7 @@ class _Reader:
         if points is not None and total > points:
             self.error(
                 where,
-                f"tổng điểm các mục là {total}, vượt điểm của phần ({points}) (R37).",
+                f"tổng điểm các mục là {total}, vượt điểm của phần ({points}).",
             )
             return None
         return items
@@ -616,7 +616,7 @@ class _Reader:
                 self.error(
                     where,
                     f"không khai báo nên lấy mặc định {DEFAULT.threshold}, vượt tổng điểm các "
-                    f"phần ({total}); phải khai báo ngưỡng (R36, R37).",
+                    f"phần ({total}); phải khai báo ngưỡng.",
                 )
                 return None
             return DEFAULT.threshold
@@ -629,12 +629,12 @@ class _Reader:
         if raw is _MISSING:
             raw = {}
         if not isinstance(raw, dict):
-            self.error(where, "phải là một đối tượng hoặc null (R38).")
+            self.error(where, "phải là một đối tượng hoặc null.")
             return None
         self.unknown(where, raw, _EXCEED_FIELDS)
         for key in _EXCEED_FIELDS:
             if key in raw and raw[key] is None:
-                self.error(f"{where}.{key}", "không được là null (R36).")
+                self.error(f"{where}.{key}", "không được là null.")
         default = ExceedBonus()
         values: dict[str, object] = {}
         for key, low, low_open, high in (
@@ -673,12 +673,12 @@ class _Reader:
     def bonuses(self, raw: object) -> dict[str, Decimal] | None:
         where = "regulation.bonuses"
         if not isinstance(raw, dict):
-            self.error(where, "phải là một đối tượng {loại điểm thưởng: mức tối đa} (R39).")
+            self.error(where, "phải là một đối tượng {loại điểm thưởng: mức tối đa}.")
             return None
         caps: dict[str, Decimal] = {}
         for kind, value in raw.items():
             if not isinstance(kind, str) or not kind.strip():
-                self.error(where, "loại điểm thưởng không được là chuỗi rỗng (R36).")
+                self.error(where, "loại điểm thưởng không được là chuỗi rỗng.")
                 continue
             cap = self.number(f"{where}.{kind}", value, "R39", low=Decimal(0))
             if cap is not None:
@@ -688,21 +688,21 @@ class _Reader:
     def deductions(self, raw: object) -> dict[str, DeductionKind] | None:
         where = "regulation.deductions"
         if not isinstance(raw, dict):
-            self.error(where, "phải là một đối tượng {loại điểm trừ: thông số} (R39).")
+            self.error(where, "phải là một đối tượng {loại điểm trừ: thông số}.")
             return None
         kinds: dict[str, DeductionKind] = {}
         for kind, entry in raw.items():
             here = f"{where}.{kind}"
             if not isinstance(kind, str) or not kind.strip():
-                self.error(where, "loại điểm trừ không được là chuỗi rỗng (R36).")
+                self.error(where, "loại điểm trừ không được là chuỗi rỗng.")
                 continue
             if not isinstance(entry, dict):
-                self.error(here, "phải là một đối tượng {points, once_a_year, head_only} (R39).")
+                self.error(here, "phải là một đối tượng {points, once_a_year, head_only}.")
                 continue
             errors = len(self.errors)
             self.unknown(here, entry, _DEDUCTION_FIELDS)
             if entry.get("points") is None:
-                self.error(here, "thiếu trường “points” (điểm trừ mỗi lần) (R39).")
+                self.error(here, "thiếu trường “points” (điểm trừ mỗi lần).")
                 continue
             points = self.number(f"{here}.points", entry["points"], "R39", low=Decimal(0))
             once = self.flag(f"{here}.once_a_year", entry.get("once_a_year", False))
@@ -727,7 +727,7 @@ class _Reader:
                     self.error(
                         f"regulation.{key}",
                         ", ".join(f"“{r}”" for r in derived)
-                        + " là lý do tham gia, luôn không xét và không thuộc danh sách nào (R40).",
+                        + " là lý do tham gia, luôn không xét và không thuộc danh sách nào.",
                     )
                     found = None
             lists[key] = found
@@ -738,7 +738,7 @@ class _Reader:
                 self.error(
                     "regulation.deferral_reasons",
                     ", ".join(f"“{r}”" for r in both)
-                    + " có cả trong exclusion_reasons; một lý do chỉ thuộc một loại (R40).",
+                    + " có cả trong exclusion_reasons; một lý do chỉ thuộc một loại.",
                 )
                 return exclusion, None
         return exclusion, deferral

@@ -180,8 +180,7 @@ def _framework_tree(
         roots[section] = variants[group] or variants[""]
         if not roots[section]:
             raise ValidationError(
-                f"Khung năm {framework.year} không có tiêu chí phần {section} "
-                f"cho nhóm {group} (R16)."
+                f"Khung năm {framework.year} không có tiêu chí phần {section} cho nhóm {group}."
             )
     return roots, children
 
@@ -235,9 +234,7 @@ def scorecard_create_errors(
     """Why a new draft cannot be made for the cluster's year; empty when it can."""
     errors = _open_errors(cluster, year)
     if framework is None and _newest_framework(year) is None:
-        errors.append(
-            f"Chưa có khung tiêu chí (Phụ lục 02) nào ban hành đến năm {year.year} (R15)."
-        )
+        errors.append(f"Chưa có khung tiêu chí (Phụ lục 02) nào ban hành đến năm {year.year}.")
     return errors
 
 
@@ -248,7 +245,7 @@ def _open_errors(cluster: Cluster, year: EmulationYear) -> list[str]:
     return [
         f"Cụm, khối {cluster.code} đã có bảng chấm điểm năm {year.year} đang xử lý "
         f"(bản {existing.version}: {existing.get_status_display()}); "
-        "không tạo thêm bảng mới (R18)."
+        "không tạo thêm bảng mới."
     ]
 
 
@@ -291,10 +288,10 @@ def criterion_split(
     if not criterion.is_leaf:
         raise ValidationError(
             f"Tiêu chí {criterion.code} đã có tiêu chí con; chỉ tách được tiêu chí "
-            "chấm điểm trực tiếp (R17)."
+            "chấm điểm trực tiếp."
         )
     if len(parts) < 2:
-        raise ValidationError(f"Tách tiêu chí {criterion.code} cần ít nhất hai tiêu chí con (R17).")
+        raise ValidationError(f"Tách tiêu chí {criterion.code} cần ít nhất hai tiêu chí con.")
     errors = _frame_limit_errors(scorecard, criterion.section, under=criterion, splits=True)
     errors += _new_codes_errors(scorecard, [code for code, _, _ in parts])
     for code, title, points in parts:
@@ -307,14 +304,14 @@ def criterion_split(
                 f"Phần {criterion.section}: các tiêu chí con của {criterion.code} có tổng "
                 f"{engine.fmt_points(total)} điểm, phải bằng "
                 f"{engine.fmt_points(criterion.points)} điểm "
-                f"của tiêu chí {criterion.code} (R17)."
+                f"của tiêu chí {criterion.code}."
             )
     if errors:
         raise ValidationError(errors)
 
     method = Method.QUALITATIVE if criterion.method == Method.TIERED else criterion.method
     codes = ", ".join(code.strip() for code, _, _ in parts)
-    reason = f"Tách tiêu chí {criterion.code} thành {codes} (R17)"
+    reason = f"Tách tiêu chí {criterion.code} thành {codes}"
     audit.delete_all(criterion.bands.all(), user=user, reason=reason)
     criterion.is_leaf = False
     audit.save(criterion, user=user, reason=reason)
@@ -371,7 +368,7 @@ def criterion_add(
     if errors:
         raise ValidationError(errors)
 
-    reason = f"Thêm tiêu chí {code.strip()}" + (f" vào {parent.code}" if parent else "") + " (R17)"
+    reason = f"Thêm tiêu chí {code.strip()}" + (f" vào {parent.code}" if parent else "") + ""
     if parent is not None and parent.is_leaf:
         audit.delete_all(parent.bands.all(), user=user, reason=reason)
         parent.is_leaf = False
@@ -411,7 +408,7 @@ def criterion_add_errors(
     if errors:
         return errors
     if section not in engine.SECTIONS:
-        return [f"Phần '{section}' không hợp lệ, chỉ có I, II, III (R15)."]
+        return [f"Phần '{section}' không hợp lệ, chỉ có I, II, III."]
     errors = _frame_limit_errors(scorecard, section, under=parent, splits=False)
     if errors:
         return errors
@@ -421,7 +418,7 @@ def criterion_add_errors(
     errors += _method_errors(method, direction, code)
     if parent is not None and (parent.scorecard_id != scorecard.pk or parent.section != section):
         errors.append(
-            f"Tiêu chí cha {parent.code} phải thuộc phần {section} của bảng chấm điểm này (R17)."
+            f"Tiêu chí cha {parent.code} phải thuộc phần {section} của bảng chấm điểm này."
         )
     return errors
 
@@ -466,16 +463,16 @@ def criterion_update(
     )
     if not criterion.is_leaf and (method is not None or direction is not None or bands):
         errors.append(
-            f"{label} có tiêu chí con nên không có cách chấm riêng; hãy sửa các tiêu chí con (R19)."
+            f"{label} có tiêu chí con nên không có cách chấm riêng; hãy sửa các tiêu chí con."
         )
     if bands and new_method != Method.TIERED:
-        errors.append(f"{label}: chỉ tiêu chí chấm theo mức mới có các mức điểm (R19).")
+        errors.append(f"{label}: chỉ tiêu chí chấm theo mức mới có các mức điểm.")
     for index, band in enumerate(bands or (), start=1):
         errors += _band_errors(band, f"{label}, mức {index}", new_points)
     if errors:
         raise ValidationError(errors)
 
-    reason = f"Sửa tiêu chí {criterion.code} (R17, R19)"
+    reason = f"Sửa tiêu chí {criterion.code}"
     wanted = {
         "title": None if title is None else title.strip(),
         "points": points,
@@ -553,10 +550,10 @@ def criterion_remove(*, criterion: Criterion, user: User | None = None) -> None:
     if criterion.framework_criterion_id is not None:
         raise ValidationError(
             f"Tiêu chí {criterion.code} thuộc khung của Hội đồng, không được xóa; chỉ được "
-            "cụ thể hóa hoặc bổ sung tiêu chí (R17)."
+            "cụ thể hóa hoặc bổ sung tiêu chí."
         )
     parent = criterion.parent
-    reason = f"Xóa tiêu chí {criterion.code} (R17)"
+    reason = f"Xóa tiêu chí {criterion.code}"
     # Row by row, deepest first, so each deletion is recorded with who and why.
     subtree = _subtree(criterion)
     audit.delete_all(Band.objects.filter(criterion__in=subtree), user=user, reason=reason)
@@ -594,11 +591,10 @@ def _editable_errors(scorecard: Scorecard) -> list[str]:
     state = f"Bảng chấm điểm bản {scorecard.version} {scorecard.get_status_display().lower()}"
     if scorecard.is_frozen:
         return [
-            f"{state}, không được sửa; muốn thay đổi hãy tạo phiên bản mới và trình duyệt lại "
-            "(R18)."
+            f"{state}, không được sửa; muốn thay đổi hãy tạo phiên bản mới và trình duyệt lại ."
         ]
     if not scorecard.is_editable:
-        return [f"{state}, chỉ sửa được khi còn là dự thảo hoặc bị trả lại (R18)."]
+        return [f"{state}, chỉ sửa được khi còn là dự thảo hoặc bị trả lại."]
     return []
 
 
@@ -637,23 +633,21 @@ def _new_codes_errors(scorecard: Scorecard, codes: Sequence[str]) -> list[str]:
     errors = []
     cleaned = [code.strip() for code in codes]
     if any(not code for code in cleaned):
-        errors.append("Mã tiêu chí không được để trống (R17).")
+        errors.append("Mã tiêu chí không được để trống.")
     longest = Criterion._meta.get_field("code").max_length
     errors += [
-        f"Mã tiêu chí {code} dài quá {longest} ký tự (R17)."
-        for code in cleaned
-        if len(code) > longest
+        f"Mã tiêu chí {code} dài quá {longest} ký tự." for code in cleaned if len(code) > longest
     ]
     repeated = sorted({code for code in cleaned if code and cleaned.count(code) > 1})
     if repeated:
-        errors.append(f"Mã tiêu chí bị trùng: {', '.join(repeated)} (R17).")
+        errors.append(f"Mã tiêu chí bị trùng: {', '.join(repeated)}.")
     taken = scorecard.criteria.filter(code__in=cleaned).values_list("code", flat=True)
-    errors += [f"Mã tiêu chí {code} đã có trong bảng chấm điểm (R17)." for code in sorted(taken)]
+    errors += [f"Mã tiêu chí {code} đã có trong bảng chấm điểm." for code in sorted(taken)]
     return errors
 
 
 def _title_errors(title: str, code: str) -> list[str]:
-    return [] if title.strip() else [f"Tiêu chí {code}: nội dung không được để trống (R17)."]
+    return [] if title.strip() else [f"Tiêu chí {code}: nội dung không được để trống."]
 
 
 def _is_exact_number(value: object) -> bool:
@@ -666,17 +660,16 @@ def _is_exact_number(value: object) -> bool:
 def _points_errors(value: object, label: str, section: str) -> list[str]:
     """Criterion points: > 0, at most 2 decimals, within the section's frame (R15, R17)."""
     if not _is_exact_number(value):
-        return [f"{label}: điểm phải là một số (R17)."]
+        return [f"{label}: điểm phải là một số."]
     points = Decimal(value)  # type: ignore[arg-type]
     if points != points.quantize(engine.CENT):
-        return [f"{label}: điểm chỉ được có tối đa 2 chữ số thập phân (R17)."]
+        return [f"{label}: điểm chỉ được có tối đa 2 chữ số thập phân."]
     if points <= 0:
-        return [f"{label}: điểm phải lớn hơn 0 (R17)."]
+        return [f"{label}: điểm phải lớn hơn 0."]
     frame = engine.SECTION_POINTS.get(section)
     if frame is not None and points > frame:
         return [
-            f"{label}: điểm không được vượt quá {engine.fmt_points(frame)} điểm "
-            f"của phần {section} (R15)."
+            f"{label}: điểm không được vượt quá {engine.fmt_points(frame)} điểm của phần {section}."
         ]
     return []
 
@@ -690,7 +683,7 @@ def _fixed_points_errors(criterion: Criterion, points: Decimal) -> list[str]:
     return [
         f"Tiêu chí {criterion.code}: Phụ lục 02 quy định {engine.fmt_points(fixed)} điểm cho "
         f"mục này, không được đổi thành {engine.fmt_points(Decimal(points))} điểm; chỉ được "
-        "phân chia lại điểm giữa các tiêu chí con của mục (R17)."
+        "phân chia lại điểm giữa các tiêu chí con của mục."
     ]
 
 
@@ -699,12 +692,12 @@ def _method_errors(method: str, direction: str, code: str) -> list[str]:
     if method not in Method.values:
         errors.append(
             f"Tiêu chí {code}: cách chấm '{method}' không hợp lệ "
-            "(định lượng, định tính hoặc theo mức) (R19)."
+            "(định lượng, định tính hoặc theo mức)."
         )
     if direction not in Direction.values:
         errors.append(
             f"Tiêu chí {code}: chiều '{direction}' không hợp lệ "
-            "(cao hơn là tốt hoặc thấp hơn là tốt) (R19)."
+            "(cao hơn là tốt hoặc thấp hơn là tốt)."
         )
     return errors
 
@@ -712,11 +705,11 @@ def _method_errors(method: str, direction: str, code: str) -> list[str]:
 def _band_errors(band: BandInput, label: str, criterion_points: Decimal) -> list[str]:
     errors = []
     if not _is_exact_number(band.points):
-        errors.append(f"{label}: điểm phải là một số (R21).")
+        errors.append(f"{label}: điểm phải là một số.")
     elif Decimal(band.points) != Decimal(band.points).quantize(engine.CENT):
-        errors.append(f"{label}: điểm chỉ được có tối đa 2 chữ số thập phân (R17).")
+        errors.append(f"{label}: điểm chỉ được có tối đa 2 chữ số thập phân.")
     elif not 0 <= band.points <= criterion_points:
-        errors.append(f"{label}: điểm phải từ 0 đến {engine.fmt_points(criterion_points)} (R21).")
+        errors.append(f"{label}: điểm phải từ 0 đến {engine.fmt_points(criterion_points)}.")
     for bound, name in ((band.min_value, "cận dưới"), (band.max_value, "cận trên")):
         if bound is None:
             continue
@@ -725,7 +718,7 @@ def _band_errors(band: BandInput, label: str, criterion_points: Decimal) -> list
             or abs(bound) >= FIGURE_LIMIT
             or Decimal(bound) != Decimal(bound).quantize(FIGURE_PLACES)
         ):
-            errors.append(f"{label}: {name} phải là một số có tối đa 6 chữ số thập phân (R19).")
+            errors.append(f"{label}: {name} phải là một số có tối đa 6 chữ số thập phân.")
     return errors
 
 
@@ -852,7 +845,7 @@ def _frame_limit_errors(
         return []
     return [
         f"Phần {section}: đã cụ thể hóa/bổ sung {used}/{limit} tiêu chí, không được cụ thể hóa "
-        "hoặc bổ sung quá 30% số tiêu chí của khung (R17)."
+        "hoặc bổ sung quá 30% số tiêu chí của khung."
     ]
 
 
@@ -869,11 +862,11 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
         if not row.is_leaf:
             errors += _points_errors(row.points, where, row.section)
         if row.parent_id is not None and by_pk[row.parent_id].section != row.section:
-            errors.append(f"{where} phải cùng phần với tiêu chí cha của nó (R17).")
+            errors.append(f"{where} phải cùng phần với tiêu chí cha của nó.")
         if row.is_leaf and kids:
-            errors.append(f"{where} có tiêu chí con nên không được chấm trực tiếp (R17).")
+            errors.append(f"{where} có tiêu chí con nên không được chấm trực tiếp.")
         elif not row.is_leaf and not kids:
-            errors.append(f"{where} không được chấm trực tiếp nhưng chưa có tiêu chí con (R17).")
+            errors.append(f"{where} không được chấm trực tiếp nhưng chưa có tiêu chí con.")
         elif kids:
             total = sum((kid.points for kid in kids), Decimal(0))
             if total != row.points:
@@ -881,7 +874,7 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
                     f"Phần {row.section}: các tiêu chí con của {row.code} có tổng "
                     f"{engine.fmt_points(total)} điểm, phải bằng "
                     f"{engine.fmt_points(row.points)} điểm "
-                    f"của tiêu chí {row.code} (R17)."
+                    f"của tiêu chí {row.code}."
                 )
     return errors
 
@@ -903,9 +896,11 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
 # scorecard was returned.
 DISCUSS_FIRST = (
     "Trưởng cụm, khối cần đưa dự thảo ra lấy ý kiến các thành viên trước khi trình duyệt "
-    "(R18): bảng chấm điểm “phải được các thành viên trong cụm, khối thi đua thảo luận thống "
+    ": bảng chấm điểm “phải được các thành viên trong cụm, khối thi đua thảo luận thống "
     "nhất” (Phần II.1)."
 )
+
+
 def is_placeholder_title(title: str, code: str) -> bool:
     """A title that only names the criterion's place ("Nội dung II.1", "II.1…"),
     as a draft or a sample file fills it in before the cluster writes it."""
@@ -931,7 +926,7 @@ def scorecard_open_discussion(*, scorecard: Scorecard, user: User) -> Scorecard:
     _lock(scorecard)
     if scorecard.status not in {Status.DRAFT, Status.RETURNED}:
         raise ValidationError(
-            "Chỉ bảng chấm điểm dự thảo hoặc bị trả lại mới được đưa ra lấy ý kiến (R18)."
+            "Chỉ bảng chấm điểm dự thảo hoặc bị trả lại mới được đưa ra lấy ý kiến."
         )
     errors = scorecard_validate(scorecard) + _placeholder_title_errors(scorecard)
     if errors:
@@ -949,7 +944,7 @@ def scorecard_reopen(*, scorecard: Scorecard, user: User, reason: str) -> Scorec
     history) and the members are asked again when it is reopened [II.1]."""
     _lock(scorecard)
     if scorecard.status != Status.CONSULTING:
-        raise ValidationError("Chỉ mở lại dự thảo đang lấy ý kiến các thành viên (R18).")
+        raise ValidationError("Chỉ mở lại dự thảo đang lấy ý kiến các thành viên.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Cần ghi lý do mở lại dự thảo để sửa.")
@@ -1112,7 +1107,7 @@ def scorecard_submit(*, scorecard: Scorecard, user: User, reason: str = "") -> S
         raise ValidationError(DISCUSS_FIRST)
     if scorecard.status != Status.CONSULTING:
         raise ValidationError(
-            "Chỉ bảng chấm điểm đang lấy ý kiến các thành viên mới được trình duyệt (R18)."
+            "Chỉ bảng chấm điểm đang lấy ý kiến các thành viên mới được trình duyệt."
         )
     errors = scorecard_validate(scorecard)
     if errors:
@@ -1153,7 +1148,7 @@ def scorecard_comment(*, scorecard: Scorecard, user: User, note: str) -> Scoreca
     _lock(scorecard)
     _ensure_guiding(user, scorecard, "góp ý")
     if scorecard.status != Status.SUBMITTED:
-        raise ValidationError("Chỉ góp ý bảng chấm điểm đang trình (R18).")
+        raise ValidationError("Chỉ góp ý bảng chấm điểm đang trình.")
     note = (note or "").strip()
     if not note:
         raise ValidationError("Cần ghi ý kiến góp ý.")
@@ -1174,7 +1169,7 @@ def scorecard_forward(*, scorecard: Scorecard, user: User, note: str = "") -> Sc
             "Cụm, khối do Sở Nội vụ trực tiếp hướng dẫn: bảng chấm điểm không cần chuyển."
         )
     if scorecard.status != Status.SUBMITTED:
-        raise ValidationError("Chỉ chuyển Sở Nội vụ bảng chấm điểm đang trình (R18).")
+        raise ValidationError("Chỉ chuyển Sở Nội vụ bảng chấm điểm đang trình.")
     note = (note or "").strip()
     if note:
         scorecard.guidance_note = note
@@ -1191,10 +1186,10 @@ def scorecard_approve(*, scorecard: Scorecard, user: User) -> Scorecard:
     if not is_standing_staff(user):
         raise PermissionDenied(
             "Chỉ cán bộ Sở Nội vụ (cơ quan thường trực Hội đồng Thi đua – Khen thưởng tỉnh) "
-            "mới được phê duyệt bảng chấm điểm (R18)."
+            "mới được phê duyệt bảng chấm điểm."
         )
     if scorecard.status not in AWAITING:
-        raise ValidationError("Chỉ bảng chấm điểm đang trình mới được phê duyệt (R18).")
+        raise ValidationError("Chỉ bảng chấm điểm đang trình mới được phê duyệt.")
     _move(scorecard, Status.APPROVED, user=user, action="Phê duyệt")
     return scorecard
 
@@ -1205,19 +1200,17 @@ def scorecard_return(*, scorecard: Scorecard, user: User, reason: str) -> Scorec
     authority or Sở Nội vụ; once forwarded, by Sở Nội vụ only (R18)."""
     _lock(scorecard)
     if scorecard.status == Status.FORWARDED and not is_standing_staff(user):
-        raise PermissionDenied(
-            "Bảng chấm điểm đã chuyển Sở Nội vụ; chỉ Sở Nội vụ trả lại được (R18)."
-        )
+        raise PermissionDenied("Bảng chấm điểm đã chuyển Sở Nội vụ; chỉ Sở Nội vụ trả lại được.")
     if not is_staff_of(user, scorecard.cluster):
         raise PermissionDenied(
             f"Chỉ cán bộ cơ quan hướng dẫn cụm, khối {scorecard.cluster.code} hoặc Sở Nội vụ "
-            "mới được trả lại bảng chấm điểm (R18)."
+            "mới được trả lại bảng chấm điểm."
         )
     if scorecard.status not in AWAITING:
-        raise ValidationError("Chỉ bảng chấm điểm đang trình mới được trả lại (R18).")
+        raise ValidationError("Chỉ bảng chấm điểm đang trình mới được trả lại.")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Cần ghi lý do trả lại bảng chấm điểm (R18).")
+        raise ValidationError("Cần ghi lý do trả lại bảng chấm điểm.")
     scorecard.return_reason = reason
     _move(scorecard, Status.RETURNED, user=user, action="Trả lại", why=reason)
     return scorecard
@@ -1239,7 +1232,7 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
     """
     _lock(scorecard)
     if scorecard.status != Status.APPROVED:
-        raise ValidationError("Chỉ bảng chấm điểm đã phê duyệt mới được ban hành (R18).")
+        raise ValidationError("Chỉ bảng chấm điểm đã phê duyệt mới được ban hành.")
     previous = (
         Scorecard.objects.select_for_update(of=("self",))
         .filter(cluster_id=scorecard.cluster_id, year_id=scorecard.year_id, status=Status.ISSUED)
@@ -1316,7 +1309,7 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
     approval again (R18)."""
     _lock(scorecard)
     if scorecard.status != Status.ISSUED:
-        raise ValidationError("Chỉ tạo phiên bản mới từ bảng chấm điểm đã ban hành (R18).")
+        raise ValidationError("Chỉ tạo phiên bản mới từ bảng chấm điểm đã ban hành.")
     cluster = scorecard.cluster
     _lock_cluster(cluster)
     errors = _open_errors(cluster, scorecard.year)
@@ -1381,7 +1374,7 @@ def _ensure_guiding(user: User, scorecard: Scorecard, action: str) -> None:
     if not is_guiding_staff(user, scorecard.cluster):
         raise PermissionDenied(
             f"Chỉ cán bộ cơ quan hướng dẫn cụm, khối {scorecard.cluster.code} mới được "
-            f"{action} bảng chấm điểm (R18)."
+            f"{action} bảng chấm điểm."
         )
 
 

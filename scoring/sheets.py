@@ -518,7 +518,7 @@ def scores_agree(
         raise ValidationError(NO_SCORECARD)
     if not preparatory_held(cluster, year):
         raise ValidationError(
-            "Chỉ thống nhất điểm sau họp trù bị (R11): cụm, khối chưa có cuộc họp trù bị "
+            "Chỉ thống nhất điểm sau họp trù bị: cụm, khối chưa có cuộc họp trù bị "
             f"đã diễn ra trong năm {year.year}."
         )
     agreement = _agreement_for_update(cluster, year)
@@ -526,7 +526,7 @@ def scores_agree(
         raise ValidationError(
             f"Điểm đã được thống nhất lúc {format_datetime(agreement.agreed_at)}."
         )
-    reason = "Thống nhất điểm sau họp trù bị (R11); khóa điểm."
+    reason = "Thống nhất điểm sau họp trù bị; khóa điểm."
     pending = [m.unit.code for m in unsubmitted(cluster, year)]
     if pending:
         why = unsubmitted_reason.strip()
@@ -568,9 +568,7 @@ def scores_reopen(
 # ---------------------------------------------------------------------------
 # Checks and helpers
 
-NO_SCORECARD = (
-    "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này; chưa thể chấm điểm (R18)."
-)
+NO_SCORECARD = "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này; chưa thể chấm điểm."
 
 
 def _ensure_own(user: User, membership: Membership) -> None:
@@ -602,11 +600,11 @@ def _ensure_scorable(membership: Membership, criterion: Criterion) -> None:
     ):
         raise ValidationError(
             f"Tiêu chí {criterion.code} không thuộc bảng chấm điểm đã ban hành của cụm, khối "
-            "trong năm; chỉ chấm điểm theo bảng đã ban hành (R18)."
+            "trong năm; chỉ chấm điểm theo bảng đã ban hành."
         )
     if not criterion.is_leaf:
         raise ValidationError(
-            f"Tiêu chí {criterion.code} có tiêu chí con; hãy chấm ở các tiêu chí con (R19)."
+            f"Tiêu chí {criterion.code} có tiêu chí con; hãy chấm ở các tiêu chí con."
         )
 
 

@@ -184,7 +184,7 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Số không hợp lệ",
-        error="Kế hoạch và thực hiện là số không âm (R20).",
+        error="Kế hoạch và thực hiện là số không âm.",
     )
     row = FIRST_ROW
     section = None
@@ -334,7 +334,7 @@ def _points_validation(
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Điểm không hợp lệ",
-        error=f"Điểm chấm của tiêu chí {criterion.code} từ 0 đến {points} (R21).",
+        error=f"Điểm chấm của tiêu chí {criterion.code} từ 0 đến {points}.",
     )
     sheet.add_data_validation(rule)
     for index in range(len(members)):
@@ -347,13 +347,13 @@ def _write_guide(sheet: Worksheet, cluster: Cluster, year: EmulationYear) -> Non
         "",
         "1. Trang “Bảng điểm” có một dòng cho mỗi tiêu chí chấm điểm và hai cột cho mỗi "
         "đơn vị (tên đơn vị ở dòng 3).",
-        "2. Tiêu chí định lượng (R20): cột 1 (KH) là kế hoạch, cột 2 (TH) là thực hiện. "
+        "2. Tiêu chí định lượng: cột 1 (KH) là kế hoạch, cột 2 (TH) là thực hiện. "
         "Kế hoạch và thực hiện không được âm; với chiều “cao hơn là tốt” kế hoạch phải "
         "lớn hơn 0. Nếu đơn vị đã đăng ký chỉ tiêu gắn với tiêu chí, kế hoạch lấy từ bản "
-        "đăng ký thi đua (R19) và không sửa ở đây.",
-        "3. Tiêu chí định tính (R21): cột 1 là điểm chấm, từ 0 đến điểm tối đa, "
+        "đăng ký thi đua và không sửa ở đây.",
+        "3. Tiêu chí định tính: cột 1 là điểm chấm, từ 0 đến điểm tối đa, "
         "tối đa 2 chữ số thập phân; cột 2 (tô xám) để trống.",
-        "4. Tiêu chí theo mức (R21): cột 1 là giá trị để xếp mức (xem cột “Các mức điểm”); "
+        "4. Tiêu chí theo mức: cột 1 là giá trị để xếp mức (xem cột “Các mức điểm”); "
         "cột 2 (tô xám) để trống.",
         "5. Chỉ nhập số (không nhập chữ, không nhập đơn vị tính như “%”). Kế hoạch, thực "
         "hiện và giá trị có tối đa 6 chữ số thập phân.",
@@ -363,9 +363,9 @@ def _write_guide(sheet: Worksheet, cluster: Cluster, year: EmulationYear) -> Non
         "8. Khi tải lên, cả tệp được kiểm tra trước: nếu có dù chỉ một ô sai, không điểm "
         "nào được lưu và hệ thống liệt kê từng ô sai (ví dụ “Ô J12 (HH – I.3): …”).",
         "9. Không sửa được điểm của đơn vị đã nộp phiếu tự chấm (trừ khi trưởng cụm, khối "
-        "trả lại phiếu), và không nhập được khi điểm đã thống nhất sau họp trù bị (R11).",
+        "trả lại phiếu), và không nhập được khi điểm đã thống nhất sau họp trù bị.",
         "10. Mỗi điểm thay đổi được ghi vào lịch sử với người nhập, thời gian và lý do "
-        f"“{REASON}” (R35).",
+        f"“{REASON}”.",
         "11. Nếu sau khi tải mẫu, đơn vị đã cập nhật điểm (hoặc điểm đã được điều chỉnh), "
         "ô khác với điểm hiện tại của dòng đó bị từ chối và cả tệp không được nhập: hệ thống "
         "nêu giá trị hiện tại để không ghi đè điểm đơn vị đã cập nhật sau khi tải mẫu. Hãy để "
@@ -539,7 +539,7 @@ def _parse(
         if criterion is None:
             errors.append(
                 f"Dòng {number}: khóa tiêu chí ở cột ẩn A (“{key}”) không thuộc bảng chấm điểm "
-                "đã ban hành; hãy tải mẫu mới (R18)."
+                "đã ban hành; hãy tải mẫu mới."
             )
             continue
         if criterion.pk in seen:
@@ -604,7 +604,7 @@ def _check_keys(
     if scorecard_id != scorecard.pk:
         return [
             "Tệp mẫu được lập theo một phiên bản khác của bảng chấm điểm; hãy tải mẫu mới "
-            f"theo bảng chấm điểm đã ban hành (bản {scorecard.version}) (R18)."
+            f"theo bảng chấm điểm đã ban hành (bản {scorecard.version})."
         ]
     return []
 
@@ -681,7 +681,7 @@ def _judge(
         if registered is not None and first is not None and first != registered:
             return [
                 f"Ô {refs[0]} {where}: kế hoạch lấy từ bản đăng ký thi đua của đơn vị "
-                f"({format_figure(registered)}); không sửa ở đây (R19)."
+                f"({format_figure(registered)}); không sửa ở đây."
             ]
         given = {"plan": registered if registered is not None else first, "actual": second}
     elif criterion.method == Method.QUALITATIVE:

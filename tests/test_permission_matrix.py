@@ -181,6 +181,8 @@ MATRIX: dict[str, Case] = {
         lambda d: {"uidb64": "MQ", "token": "sai-ma"}, allow(*ROLES, anonymous=OK)
     ),
     "password_reset_complete": get(NONE, allow(*ROLES, anonymous=OK)),
+    # The icon browsers ask for by themselves, for anyone.
+    "favicon": get(NONE, allow(*ROLES, anonymous=OK)),
     # The admin's own login page for everyone but the superuser.
     "admin:index": get(NONE, allow("admin", others=LOGIN)),
     # --- clusters: home, the cluster, registration, pledge ----------------

@@ -29,9 +29,11 @@ from clusters.access import (
     is_staff_of,
 )
 from clusters.models import Cluster, EmulationYear, Membership
+from emulation.forms import ConfirmForm
 from emulation.numbers import format_figure
 from scoring.forms import ReasonForm
 from scoring.regulation import DEFAULT, Regulation
+from scoring.models import Scorecard
 from scoring.results import UnitRow, cluster_results
 from scoring.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 
@@ -204,6 +206,7 @@ def _review_context(seat: Seat, data=None) -> dict:
         "standing": services.results_standing(proposal),
         "frozen": frozen,
         "can_submit": seat.leads and (proposal is None or proposal.is_submittable),
+        "submit_form": ConfirmForm(label=SUBMIT_CONFIRM),
         "vote_form": vote_form,
         "vote_history": vote_history,
     }
@@ -247,11 +250,21 @@ def proposal(request: HttpRequest, code: str, year: int) -> HttpResponse:
     return render(request, "awards/proposal.html", _proposal_context(seat, found))
 
 
+SUBMIT_CONFIRM = (
+    "Tôi xác nhận trình hồ sơ: kết quả bình xét, phiếu bầu và danh sách đề nghị khen thưởng bị "
+    "khóa, không sửa được nữa (trừ khi Sở Nội vụ trả lại hồ sơ); hồ sơ được gửi tới Sở Nội vụ."
+)
+
+
 @login_required
 @require_POST
 def proposal_submit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    form = ConfirmForm(request.POST, label=SUBMIT_CONFIRM)
+    if not form.is_valid():
+        messages.error(request, f"Chưa trình hồ sơ: {form.errors['confirm'][0]}")
+        return redirect("award_proposal", code, year)
     if _run(
         request,
         lambda: services.proposal_submit(cluster=cluster, year=emulation_year, user=request.user),
@@ -327,7 +340,13 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     if form.is_valid() and _attempt(
         form,
-        lambda: services.proposal_decide(proposal=found, user=request.user, **form.cleaned_data),
+        lambda: services.proposal_decide(
+            proposal=found,
+            user=request.user,
+            number=form.cleaned_data["number"],
+            date=form.cleaned_data["date"],
+            signer=form.cleaned_data["signer"],
+        ),
     ):
         messages.success(request, "Đã ghi nhận quyết định khen thưởng.")
         return redirect("award_proposal", code, year)
@@ -408,10 +427,15 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "cluster": seat.cluster,
         "year": seat.year,
         "proposal": found,
+        # The documents print the issued scorecard's results (404 without one).
+        "documents": Scorecard.objects.issued()
+        .filter(cluster=seat.cluster, year=seat.year)
+        .exists(),
         "items": items,
         "own": own,
         "steps": _steps(found) if seat.oversees and found is not None else [],
         "can_submit": seat.leads and (found is None or found.is_submittable),
+        "submit_form": ConfirmForm(label=SUBMIT_CONFIRM),
         "checklist": services.proposal_checklist(seat.cluster, seat.year)
         if seat.oversees and (found is None or found.is_submittable)
         else [],

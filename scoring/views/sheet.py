@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from clusters.access import get_own_membership, get_year
 from clusters.models import Membership
 from clusters.services import registered_plans
+from emulation.forms import ConfirmForm
 from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.adjustments import UnitEntries, entries_of
@@ -26,7 +27,15 @@ from scoring.regulation import stored_regulation
 @login_required
 def sheet(request: HttpRequest, year: int) -> HttpResponse:
     membership = get_own_membership(request.user, get_year(year))
-    return render(request, "scoring/sheet.html", {"page": sheet_page(membership)})
+    context = {"page": sheet_page(membership), "submit_form": ConfirmForm(label=SUBMIT_CONFIRM)}
+    return render(request, "scoring/sheet.html", context)
+
+
+SUBMIT_CONFIRM = (
+    "Tôi xác nhận nộp phiếu tự chấm điểm: sau khi nộp, đơn vị không sửa được điểm và minh "
+    "chứng nữa (trừ khi trưởng cụm, khối trả lại phiếu); phiếu được gửi tới trưởng cụm, khối "
+    "để thẩm định."
+)
 
 
 @login_required
@@ -57,6 +66,10 @@ def sheet_row(request: HttpRequest, year: int, criterion_id: int) -> HttpRespons
 @require_POST
 def sheet_submit(request: HttpRequest, year: int) -> HttpResponse:
     membership = get_own_membership(request.user, get_year(year))
+    form = ConfirmForm(request.POST, label=SUBMIT_CONFIRM)
+    if not form.is_valid():
+        messages.error(request, f"Chưa nộp phiếu: {form.errors['confirm'][0]}")
+        return redirect("sheet", year)
     try:
         sheets.sheet_submit(membership=membership, user=request.user)
     except ValidationError as error:

@@ -35,6 +35,10 @@ pytestmark = pytest.mark.django_db
 Status = Proposal.Status
 
 
+# The box that says what an action locks and who is told (#15).
+CONFIRM = {"confirm": "on"}
+
+
 def url(name: str, *args, code: str = "CUM-A", year: int = 2025) -> str:
     return reverse(f"award_{name}", args=[code, year, *args])
 
@@ -174,7 +178,7 @@ def test_only_staff_nominate_for_the_government_flag(client, ready, who):
 @pytest.mark.parametrize("who", ["staff", "member", "deputy", "other_head", "other_staff"])
 def test_only_the_head_submits(client, ready, who):
     client.force_login(getattr(ready, who))
-    assert client.post(url("proposal_submit")).status_code == 403
+    assert client.post(url("proposal_submit"), CONFIRM).status_code == 403
     assert not Proposal.objects.exists()
 
 
@@ -189,7 +193,7 @@ def test_another_clusters_head_cannot_submit_through_the_service(ready):
 
 def test_head_submits_and_the_proposal_freezes_the_allocation(client, ready):
     client.force_login(ready.head)
-    response = client.post(url("proposal_submit"))
+    response = client.post(url("proposal_submit"), CONFIRM)
     assert response.status_code == 302 and response.url == url("proposal")
     proposal = Proposal.objects.get()
     assert proposal.status == Status.SUBMITTED
@@ -215,9 +219,9 @@ def test_head_submits_and_the_proposal_freezes_the_allocation(client, ready):
 def test_proposal_cannot_be_submitted_with_an_open_tie(client, world):
     tied_world(world)
     client.force_login(world.head)
-    response = client.post(url("proposal_submit"), follow=True)
+    response = client.post(url("proposal_submit"), CONFIRM, follow=True)
     assert response.redirect_chain[-1][0] == reverse("award_review", args=["CUM-A", 2025])
-    assert "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu (R33): HH, VY (930,50 điểm)" in (
+    assert "Còn đơn vị bằng điểm chưa được phân định bằng bỏ phiếu: HH, VY (930,50 điểm)" in (
         response.content.decode()
     )
     assert not Proposal.objects.exists()
@@ -303,7 +307,7 @@ def before_conference(world):
 
 def _refused(client, world) -> str:
     client.force_login(world.head)
-    response = client.post(url("proposal_submit"), follow=True)
+    response = client.post(url("proposal_submit"), CONFIRM, follow=True)
     assert not Proposal.objects.exists()
     return response.content.decode()
 
@@ -354,7 +358,7 @@ def test_the_checklist_names_every_missing_step_and_then_lets_the_head_submit(cl
     hold_annual_conference(world.cluster_a, world.year)
     page = page_of(client, world.head, url("proposal"))
     assert "✗" not in page
-    client.post(url("proposal_submit"))
+    client.post(url("proposal_submit"), CONFIRM)
     assert Proposal.objects.get().status == Status.SUBMITTED
     # Once submitted, the checklist has done its work and is not shown.
     assert "Điều kiện để trình hồ sơ" not in page_of(client, world.head, url("proposal"))
@@ -377,7 +381,7 @@ def test_return_with_reason_then_resubmit(client, ready):
     assert "Trình lại hồ sơ" in page
 
     set_quotas(ready.cluster_a, ready.year, flag=2, merit=1)  # the allocation changed meanwhile
-    response = client.post(url("proposal_submit"))
+    response = client.post(url("proposal_submit"), CONFIRM)
     assert response.status_code == 302 and response.url == url("proposal")
     proposal.refresh_from_db()
     assert proposal.status == Status.SUBMITTED and proposal.return_reason == ""
@@ -573,7 +577,7 @@ def test_decision_is_recorded(client, ready):
     assert "Số quyết định" in page and "Người ký" in page
     response = client.post(
         url("proposal_decide"),
-        {"number": "125/QĐ-UBND", "date": "20/01/2026", "signer": "Lê Ánh Dương"},
+        {"number": "125/QĐ-UBND", "date": "20/01/2026", "signer": "Lê Ánh Dương", **CONFIRM},
     )
     assert response.status_code == 302 and response.url == url("proposal")
     proposal = Proposal.objects.get()
@@ -658,17 +662,17 @@ def test_every_step_is_in_the_history_with_user_and_reason(client, province):
         (
             "submitted",
             head,
-            "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ (R34).",
+            "Trưởng cụm, khối trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ.",
         ),
         (
             "accepted",
             staff,
-            "Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét (R34).",
+            "Sở Nội vụ tiếp nhận hồ sơ, trình Hội đồng Thi đua – Khen thưởng tỉnh xét.",
         ),
         (
             "decided",
             staff,
-            "Ghi nhận Quyết định số 125/QĐ-UBND ngày 20/01/2026, người ký: Lê Ánh Dương (R34).",
+            "Ghi nhận Quyết định số 125/QĐ-UBND ngày 20/01/2026, người ký: Lê Ánh Dương.",
         ),
         ("decided", staff, "Công bố kết quả khen thưởng tới các đơn vị thành viên."),
     ]
@@ -681,7 +685,7 @@ def test_every_step_is_in_the_history_with_user_and_reason(client, province):
     assert item_history[0].history_change_reason.startswith("Trưởng cụm, khối trình hồ sơ")
     assert item_history[1].history_change_reason == (
         "Hội đồng Thi đua – Khen thưởng tỉnh đề nghị tặng Cờ thi đua của Chính phủ cho "
-        "UBND thành phố Bắc Giang (R34)."
+        "UBND thành phố Bắc Giang."
     )
 
     page = page_of(client, head, url("proposal"))
@@ -702,7 +706,7 @@ def test_return_and_resubmission_are_in_the_history(ready):
     ]
     assert history[1:] == [
         ("returned", ready.staff, "Sở Nội vụ trả lại hồ sơ. Lý do: Thiếu biên bản"),
-        ("submitted", ready.head, "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại (R34)."),
+        ("submitted", ready.head, "Trình lại hồ sơ đề nghị khen thưởng sau khi bị trả lại."),
     ]
     removed = ProposalItem.history.filter(history_type="-")
     assert removed.count() == 4
@@ -785,7 +789,7 @@ def test_a_guiding_authority_is_stopped_by_its_role_not_by_the_cap(block):
 def test_a_decision_dated_outside_the_year_is_refused(client, ready, decided, message):
     accept(ready)
     client.force_login(ready.staff)
-    data = {"number": "125/QĐ-UBND", "date": decided, "signer": "Lê Ánh Dương"}
+    data = {"number": "125/QĐ-UBND", "date": decided, "signer": "Lê Ánh Dương", **CONFIRM}
     response = client.post(url("proposal_decide"), data)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -847,3 +851,28 @@ def test_only_a_decided_proposal_can_have_its_decision_corrected(client, ready):
     assert "chỉ sửa quyết định khi hồ sơ ở trạng thái" in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.decision_date is None
+
+
+# --- What cannot be undone asks for a confirmation that says what it locks (#15) ----------
+
+
+def test_submitting_without_the_confirmation_submits_nothing_and_says_why(client, ready):
+    client.force_login(ready.head)
+    page = client.get(url("proposal")).content.decode()
+    assert "Tôi xác nhận trình hồ sơ" in page and "gửi tới Sở Nội vụ" in page
+    response = client.post(url("proposal_submit"), follow=True)
+    assert "Chưa trình hồ sơ: Hãy đánh dấu ô xác nhận" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_recording_a_decision_without_the_confirmation_records_nothing(client, ready):
+    accept(ready)
+    client.force_login(ready.staff)
+    assert "Tôi xác nhận ghi nhận quyết định" in client.get(url("proposal_decide")).content.decode()
+    response = client.post(
+        url("proposal_decide"),
+        {"number": "125/QĐ-UBND", "date": "20/01/2026", "signer": "Lê Ánh Dương"},
+    )
+    assert response.status_code == 200
+    assert "Hãy đánh dấu ô xác nhận" in response.content.decode()
+    assert Proposal.objects.get().status == Status.ACCEPTED

@@ -233,10 +233,10 @@ def test_every_quota_change_is_in_the_history_with_who_and_why(client, scored):
     assert [h.count for h in history] == [1, 2]
     assert all(h.history_user == scored.staff for h in history)
     assert history[0].history_change_reason == (
-        f"Đặt chỉ tiêu Cờ thi đua của UBND tỉnh: 1 theo {DOCUMENT} (R31)."
+        f"Đặt chỉ tiêu Cờ thi đua của UBND tỉnh: 1 theo {DOCUMENT}."
     )
     assert history[1].history_change_reason == (
-        "Đổi chỉ tiêu Cờ thi đua của UBND tỉnh: 1 → 2 theo Văn bản số 200/UBND-NC (R31)."
+        "Đổi chỉ tiêu Cờ thi đua của UBND tỉnh: 1 → 2 theo Văn bản số 200/UBND-NC."
     )
     assert Quota.history.count() == 3 + 3  # three awards set, then every document changed
 

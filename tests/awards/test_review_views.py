@@ -481,7 +481,9 @@ def test_review_query_count_does_not_grow_with_units(client, world):
     small = _review_queries(client, world, 3)
     large = _review_queries(client, world, 20)
     assert small == large
-    assert large <= 25  # about 20 today: session, user, seat, results, votes, history…
+    # About 20 today: session, user, seat, results, votes, history…, and four
+    # that count the unit's open items beside "Việc cần làm" in the bar.
+    assert large <= 29
 
 
 def test_ballot_takes_ascii_digits_only(client, tied):

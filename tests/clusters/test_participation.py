@@ -165,7 +165,7 @@ def test_an_online_signature_after_an_import_is_the_same_records_truth(client):
         user=None,
     )
     client.force_login(UserFactory(username="sd", unit=sd.unit))
-    client.post(reverse("pledge_sign", args=[sd.cluster.code, 2025]))
+    client.post(reverse("pledge_sign", args=[sd.cluster.code, 2025]), {"confirm": "on"})
     rows = {row.unit.code: row.result for row in year_results(sd.year)[0].rows}
     assert "no_pledge" not in rows["SD"].reasons
     record = Participation.objects.get(membership=sd)
@@ -236,7 +236,7 @@ def test_the_page_shows_each_fact_with_its_source_and_the_rule(client, world, da
         _register(membership(world, world.a_member))
         client.force_login(world.head)
         page = client.get(reverse("participation", args=["CUM-A", 2025])).content.decode()
-    assert "chỉ bị tính là không thực hiện (không xét, R27) khi đã quá hạn" in page
+    assert "chỉ bị tính là không thực hiện (không xét) khi đã quá hạn" in page
     hh = page.split('data-fact="HH-registered"', 1)[1].split("</td>", 1)[0]
     assert "Đã thực hiện" in hh and "Nguồn: Trực tuyến" in hh
     lg = page.split('data-fact="LG-registered"', 1)[1].split("</td>", 1)[0]
@@ -284,7 +284,7 @@ def test_agreeing_the_scores_confirms_the_records_and_a_later_change_needs_a_new
     hold_preparatory(world)
     client.force_login(world.head)
     page = client.get(reverse("review_agree", args=["CUM-A", 2025])).content.decode()
-    assert "Hồ sơ tham gia (R27)" in page and "xác nhận hồ sơ tham gia" in page
+    assert "Hồ sơ tham gia" in page and "xác nhận hồ sơ tham gia" in page
     sheets.scores_agree(
         cluster=world.cluster_a, year=world.year, user=world.head, unsubmitted_reason="Đã họp"
     )

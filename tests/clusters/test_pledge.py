@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 PAGE = reverse("pledge", args=["CUM-A", 2025])
 EDIT = reverse("pledge_edit", args=["CUM-A", 2025])
 SIGN = reverse("pledge_sign", args=["CUM-A", 2025])
+# The box that says what signing locks and who is told (#15).
+CONFIRM = {"confirm": "on"}
 PAPER = reverse("pledge_paper", args=["CUM-A", 2025])
 TEXT = "Các đơn vị thành viên cùng giao ước thi đua hoàn thành xuất sắc nhiệm vụ năm 2025."
 
@@ -76,14 +78,14 @@ def test_only_the_head_edits_the_pledge(client, world, who):
 
 def test_member_signs_online_and_who_and_when_are_kept(client, world, published):
     client.force_login(world.member)
-    response = client.post(SIGN)
+    response = client.post(SIGN, CONFIRM)
     assert response.status_code == 302
     signature = PledgeSignature.objects.get()
     assert signature.membership.unit == world.a_member
     assert signature.method == PledgeSignature.Method.ONLINE
     assert signature.signed_by == world.member and signature.signed_on is not None
     assert signature.history.get().history_user == world.member
-    client.post(SIGN)
+    client.post(SIGN, CONFIRM)
     assert PledgeSignature.objects.count() == 1
 
 
@@ -92,19 +94,19 @@ def test_an_unpublished_pledge_cannot_be_signed(client, world):
         revision=None, cluster=world.cluster_a, year=world.year, text=TEXT, file=None, user=None
     )
     client.force_login(world.member)
-    client.post(SIGN)
+    client.post(SIGN, CONFIRM)
     assert not PledgeSignature.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["other_member", "other_head", "staff", "other_staff"])
 def test_others_cannot_sign_for_the_cluster(client, world, published, who):
     client.force_login(getattr(world, who))
-    assert client.post(SIGN).status_code == 403
+    assert client.post(SIGN, CONFIRM).status_code == 403
     assert not PledgeSignature.objects.exists()
 
 
 def test_signing_needs_login(client, world, published):
-    response = client.post(SIGN)
+    response = client.post(SIGN, CONFIRM)
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert not PledgeSignature.objects.exists()
 
@@ -171,3 +173,12 @@ def test_second_pledge_draft_from_the_same_page_is_refused(client, world):
     assert Pledge.objects.get().text == "Bản của phó khối"
     assert client.post(EDIT, again | {"text": "Lần ba"}).status_code == 200
     assert Pledge.objects.get().text == "Bản của phó khối"
+
+
+def test_signing_without_the_confirmation_signs_nothing_and_says_why(client, world, published):
+    client.force_login(world.member)
+    page = client.get(reverse("pledge", args=["CUM-A", 2025])).content.decode()
+    assert "Tôi xác nhận ký giao ước thi đua thay mặt đơn vị" in page
+    response = client.post(SIGN, follow=True)
+    assert "Chưa ký được: Hãy đánh dấu ô xác nhận" in response.content.decode()
+    assert not PledgeSignature.objects.exists()

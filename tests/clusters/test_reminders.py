@@ -545,7 +545,7 @@ def test_staff_see_the_reminders_sent(client, mailboxes, run, who):
     page = client.get(PAGE).content.decode()
     assert "UBND huyện Hiệp Hòa" in page and "Trường THPT Giáp Hải" in page
     assert "7 ngày trước hạn" in page
-    assert "Đăng ký thi đua (R6)" in page
+    assert "Đăng ký thi đua" in page
 
 
 def test_other_staff_see_their_clusters_reminders_only(client, mailboxes, run):

@@ -1,6 +1,7 @@
 """The "Việc cần làm" page and the one function that decides what is done
 (clusters.progress): a unit's items, the head's items, the staff's counts."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -411,3 +412,99 @@ def test_an_early_conference_shows_on_the_staff_counts_as_not_done(client, world
     with time_machine.travel(datetime(2025, 12, 1, 0, tzinfo=UTC)):
         page = client.get(PAGE).content.decode()
     assert "Tổ chức sớm: 1" in page
+
+
+# --- Each item opens the page where it is done; overdue first; the count in the bar (#15) ----
+
+
+def _link(row: str) -> str:
+    start = row.index('href="') + len('href="')
+    return row[start : row.index('"', start)]
+
+
+def _item_link(page: str, label: str) -> str:
+    """The link of the row that shows the item `label`."""
+    return _link(page[page.rindex("<tr>", 0, page.index(label)) :])
+
+
+def test_each_of_a_members_items_opens_the_page_where_it_is_done(client, world, dated):
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year, status="issued")
+    _publish_pledge(world)
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    code, year = world.cluster_a.code, world.year.year
+    assert _item_link(page, "Gửi bản đăng ký thi đua") == reverse("registration_edit", args=[year])
+    assert _item_link(page, "Ký giao ước thi đua") == reverse("pledge", args=[code, year])
+    assert _item_link(page, "Gửi báo cáo sơ kết 6 tháng") == reverse(
+        "report_upload", args=[code, year]
+    )
+    assert _item_link(page, "Nộp phiếu tự chấm điểm") == reverse("sheet", args=[year])
+    for row_start in page.split("<tbody>")[1].split("<tr>")[1:]:
+        assert client.get(_link(row_start)).status_code == 200
+
+
+def test_each_of_the_heads_items_opens_the_page_where_it_is_done(client, world, dated):
+    client.force_login(world.head)
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    code, year = world.cluster_a.code, world.year.year
+    assert _item_link(page, "Ban hành chương trình, kế hoạch hoạt động") == reverse(
+        "head_document_upload", args=[code, year]
+    )
+    assert _item_link(page, "Tổ chức hội nghị tổng kết năm") == reverse(
+        "conferences", args=[code, year]
+    )
+    for row_start in page.split("<tbody>")[1].split("<tr>")[1:]:
+        assert client.get(_link(row_start)).status_code == 200
+
+
+def test_overdue_items_come_first(client, world, dated):
+    _submit_registration(membership(world, world.a_member))
+    client.force_login(world.member)
+    with time_machine.travel(datetime(2025, 7, 3, 3, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    # The mid-year report (due 30/06, overdue) above the registration done before it.
+    assert "Gửi báo cáo sơ kết 6 tháng" in rows[0] and "Quá hạn" in rows[0]
+    assert "Gửi bản đăng ký thi đua" in rows[1] and "Đã xong" in rows[1]
+    assert "Gửi báo cáo tổng kết năm" in rows[2]
+
+
+def test_the_navigation_bar_counts_what_is_left_to_do(client, world, dated):
+    _submit_registration(membership(world, world.a_member))
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        page = client.get(reverse("home")).content.decode()
+    # Left: the mid-year and the annual reports (the registration is done).
+    assert 'Việc cần làm <span class="badge rounded-pill text-bg-light">2</span>' in page
+
+
+def test_the_navigation_bar_counts_the_heads_items_too(client, world, dated):
+    client.force_login(world.head)
+    with time_machine.travel(MARCH_19):
+        page = client.get(reverse("home")).content.decode()
+    # Registration, two reports; programme, regulation, two conferences.
+    assert 'Việc cần làm <span class="badge rounded-pill text-bg-light">7</span>' in page
+
+
+def test_the_navigation_bar_counts_the_staffs_overdue_items(client, world, dated):
+    client.force_login(world.staff)
+    with time_machine.travel(datetime(2025, 4, 2, 3, tzinfo=UTC)):
+        page = client.get(reverse("home")).content.decode()
+    # Past 31/03: the registrations of both clusters and cluster A's and B's programmes.
+    assert 'Việc cần làm <span class="badge rounded-pill text-bg-light">4</span>' in page
+
+
+def test_each_of_the_staffs_counts_opens_the_clusters_page_for_that_item(client, world, dated):
+    client.force_login(world.staff)
+    with time_machine.travel(datetime(2025, 4, 2, 3, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    cluster_a = _row(page, "Cụm thi đua các huyện")
+    follow = reverse("registration_progress", args=["CUM-A", 2025])
+    link = f'<a href="{follow}" class="link-underline-opacity-0 text-reset">'
+    assert f"{link}<strong>0</strong>/4" in cluster_a
+    links = re.findall(r'<a href="(/[^"]+)" class="link-underline', page)
+    assert reverse("head_documents", args=["CUM-A", 2025]) in links
+    for link in set(links):
+        assert client.get(link).status_code == 200, link

@@ -97,7 +97,7 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     page.get_by_role("button", name="Lấy ý kiến các thành viên").click()
     refusal = page.locator("#loi-trinh")
     expect(refusal).to_contain_text("Chưa đưa được dự thảo ra lấy ý kiến:")
-    expect(refusal).to_contain_text("Phần I: tổng điểm các tiêu chí là 551, phải đúng 550 (R17).")
+    expect(refusal).to_contain_text("Phần I: tổng điểm các tiêu chí là 551, phải đúng 550.")
     browse.shot("02-chua-trinh-duoc")
 
     row = page.locator(f"#c-{second.pk}")
@@ -159,6 +159,7 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     page.get_by_label("Lý do thống nhất khi còn phiếu chưa nộp").fill(
         "Điểm của năm được nhập từ tệp dữ liệu; các đơn vị đã thống nhất tại họp trù bị."
     )
+    page.get_by_label("Tôi xác nhận thống nhất điểm: điểm và phiếu tự chấm").check()
     page.get_by_role("button", name="Thống nhất điểm và xác nhận hồ sơ tham gia").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Đã thống nhất điểm của cụm, khối; điểm được khóa."
@@ -204,6 +205,7 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     # The adjusted score counts: SD's 953,95 less 1,5.
     expect(ranking.filter(has_text="UBND huyện Sơn Động")).to_contain_text("952,45")
 
+    page.get_by_label("Tôi xác nhận trình hồ sơ").check()
     page.get_by_role("button", name="Trình hồ sơ đề nghị khen thưởng").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Đã trình hồ sơ đề nghị khen thưởng lên Sở Nội vụ."

@@ -126,6 +126,7 @@ def test_member_registers_scores_itself_with_evidence_and_submits(browse, demo, 
     assert download.value.suggested_filename == "bao-cao-thu-ngan-sach-2026.pdf"
     browse.shot("04-tu-cham")
 
+    page.get_by_label("Tôi xác nhận nộp phiếu tự chấm điểm").check()
     page.get_by_role("button", name="Nộp phiếu tự chấm").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Đã nộp phiếu tự chấm điểm cho trưởng cụm, khối."

@@ -387,7 +387,7 @@ def test_journey_from_framework_to_issued(world, client):
     # Opening it to the members is refused with the section named; nothing moves.
     response = client.post(url("scorecard_discuss"))
     assert response.status_code == 200
-    assert "Phần I: tổng điểm các tiêu chí là 552,5, phải đúng 550 (R17)." in text(response)
+    assert "Phần I: tổng điểm các tiêu chí là 552,5, phải đúng 550." in text(response)
     assert draft_of(world).status == Status.DRAFT
 
     # Fix it.
@@ -528,7 +528,7 @@ def test_bad_band_refuses_the_whole_row_change(world, client):
     )
 
     assert response.status_code == 200
-    assert "Tiêu chí III.4.1, mức 1: điểm phải từ 0 đến 20 (R21)." in text(response)
+    assert "Tiêu chí III.4.1, mức 1: điểm phải từ 0 đến 20." in text(response)
     assert state(world) == before
 
 
@@ -573,7 +573,7 @@ def test_concretised_and_added_criteria_share_the_30_percent_per_section(world, 
     row = html(response).split(f'id="c-{ii2.pk}"', 1)[1].split('id="c-', 1)[0]
     assert (
         "Phần II: đã cụ thể hóa/bổ sung 2/2 tiêu chí, không được cụ thể hóa hoặc bổ sung quá 30% "
-        "số tiêu chí của khung (R17)." in row
+        "số tiêu chí của khung." in row
     )
     assert state(world) == before
 
@@ -595,7 +595,7 @@ def test_section_iii_item_points_cannot_be_reweighted(world, client, code, point
     row = html(response).split(f'id="c-{item.pk}"', 1)[1].split('id="c-', 1)[0]
     assert (
         f"Tiêu chí {code}: Phụ lục 02 quy định {fixed} điểm cho mục này, không được đổi thành "
-        f"{points} điểm; chỉ được phân chia lại điểm giữa các tiêu chí con của mục (R17)."
+        f"{points} điểm; chỉ được phân chia lại điểm giữa các tiêu chí con của mục."
     ) in row
     assert state(world) == before
 

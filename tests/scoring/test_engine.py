@@ -172,20 +172,20 @@ def test_r17_section_total_below_frame_refused() -> None:
     criteria = full_scorecard()
     criteria = _replace(criteria, 0, points=criteria[0].points - 1)
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Phần I: tổng điểm các tiêu chí là 549, phải đúng 550 (R17)."]
+    assert errors == ["Phần I: tổng điểm các tiêu chí là 549, phải đúng 550."]
 
 
 def test_r17_section_total_above_frame_refused() -> None:
     criteria = full_scorecard()
     criteria = _replace(criteria, 20, points=criteria[20].points + D("0.5"))
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Phần II: tổng điểm các tiêu chí là 200,5, phải đúng 200 (R17)."]
+    assert errors == ["Phần II: tổng điểm các tiêu chí là 200,5, phải đúng 200."]
 
 
 def test_r17_section_without_criteria_refused() -> None:
     criteria = [c for c in full_scorecard() if c.section != "III"]
     assert validate_criteria(criteria, set(), "A") == [
-        "Phần III: tổng điểm các tiêu chí là 0, phải đúng 200 (R17)."
+        "Phần III: tổng điểm các tiêu chí là 0, phải đúng 200."
     ]
 
 
@@ -193,13 +193,13 @@ def test_r17_section_without_criteria_refused() -> None:
 def test_r17_criterion_points_must_be_positive(points: str) -> None:
     criteria = _replace(full_scorecard(), 0, points=D(points))
     errors = validate_criteria(criteria, set(), "A")
-    assert "Tiêu chí I.1: điểm phải lớn hơn 0 (R17)." in errors
+    assert "Tiêu chí I.1: điểm phải lớn hơn 0." in errors
 
 
 def test_r17_criterion_points_at_most_two_decimals() -> None:
     criteria = _replace(full_scorecard(), 0, points=D("28.945"))
     errors = validate_criteria(criteria, set(), "A")
-    assert "Tiêu chí I.1: điểm: chỉ được có tối đa 2 chữ số thập phân (R17)." in errors
+    assert "Tiêu chí I.1: điểm: chỉ được có tối đa 2 chữ số thập phân." in errors
     # Trailing zeros are not decimals: 28.9500 is 28.95.
     ok = _replace(full_scorecard(), 0, points=full_scorecard()[0].points.quantize(D("0.0000")))
     assert validate_criteria(ok, set(), "A") == []
@@ -209,12 +209,12 @@ def test_r17_criterion_points_at_most_two_decimals() -> None:
 def test_r17_criterion_points_must_be_a_finite_number(bad) -> None:
     criteria = _replace(full_scorecard(), 0, points=bad)
     errors = validate_criteria(criteria, set(), "A")
-    assert "Tiêu chí I.1: điểm: phải là một số hữu hạn (R17)." in errors
+    assert "Tiêu chí I.1: điểm: phải là một số hữu hạn." in errors
 
 
 def test_r17_duplicate_codes_refused() -> None:
     criteria = _replace(full_scorecard(), 1, code="I.1")
-    assert "Tiêu chí I.1: mã tiêu chí bị trùng (R17)." in validate_criteria(criteria, set(), "A")
+    assert "Tiêu chí I.1: mã tiêu chí bị trùng." in validate_criteria(criteria, set(), "A")
 
 
 def test_r17_added_criteria_at_limit_accepted_and_over_limit_refused() -> None:
@@ -224,7 +224,7 @@ def test_r17_added_criteria_at_limit_accepted_and_over_limit_refused() -> None:
     errors = validate_criteria(criteria, set(section_one[:6]), "A")
     assert errors == [
         "Phần I: cụ thể hóa 0 và bổ sung 6 tiêu chí, vượt giới hạn 5 "
-        "(30% của 19 tiêu chí khung, làm tròn xuống) (R17)."
+        "(30% của 19 tiêu chí khung, làm tròn xuống)."
     ]
 
 
@@ -243,7 +243,7 @@ def test_r17_added_limit_in_sections_two_and_three() -> None:
     errors = validate_criteria(criteria, set(sorted(two)[:3]), "A")
     assert errors == [
         "Phần II: cụ thể hóa 0 và bổ sung 3 tiêu chí, vượt giới hạn 2 "
-        "(30% của 9 tiêu chí khung, làm tròn xuống) (R17)."
+        "(30% của 9 tiêu chí khung, làm tròn xuống)."
     ]
 
 
@@ -274,7 +274,7 @@ def test_r17_concretising_a_framework_criterion_counts_toward_the_30_percent() -
 
     assert errors == [
         "Phần II: cụ thể hóa 2 và bổ sung 1 tiêu chí, vượt giới hạn 2 "
-        "(30% của 9 tiêu chí khung, làm tròn xuống) (R17)."
+        "(30% của 9 tiêu chí khung, làm tròn xuống)."
     ]
 
 
@@ -297,7 +297,7 @@ def test_r17_parent_named_by_added_and_non_added_leaves_is_refused() -> None:
 
     assert errors == [
         "Tiêu chí cha II.1 có cả tiêu chí con bổ sung và tiêu chí con không bổ sung; một tiêu "
-        "chí cụ thể hóa từ khung hoặc là tiêu chí bổ sung, không thể cả hai (R17)."
+        "chí cụ thể hóa từ khung hoặc là tiêu chí bổ sung, không thể cả hai."
     ]
 
 
@@ -306,9 +306,9 @@ def test_r17_parent_equal_to_a_leaf_code_or_across_sections_is_refused() -> None
 
     errors = validate_criteria(criteria, set(), "A", {"I.2": "I.1", "II.1": "I.1"})
 
-    assert "Tiêu chí cha I.1 trùng mã với một tiêu chí chấm điểm của bảng (R17)." in errors
+    assert "Tiêu chí cha I.1 trùng mã với một tiêu chí chấm điểm của bảng." in errors
     assert (
-        "Tiêu chí cha I.1 có tiêu chí con ở nhiều phần (I, II); tiêu chí con phải cùng phần (R17)."
+        "Tiêu chí cha I.1 có tiêu chí con ở nhiều phần (I, II); tiêu chí con phải cùng phần."
         in errors
     )
 
@@ -324,9 +324,9 @@ def test_r17_section_iii_item_keeps_its_phu_luc_02_points() -> None:
 
     assert errors == [
         "Phần III, mục III.1: các tiêu chí có tổng 45 điểm, phải đúng 35 điểm Phụ lục 02 "
-        "quy định cho mục; không được thay đổi điểm của mục (R17).",
+        "quy định cho mục; không được thay đổi điểm của mục.",
         "Phần III, mục III.6: các tiêu chí có tổng 10 điểm, phải đúng 20 điểm Phụ lục 02 "
-        "quy định cho mục; không được thay đổi điểm của mục (R17).",
+        "quy định cho mục; không được thay đổi điểm của mục.",
     ]
 
 
@@ -352,18 +352,18 @@ def test_r17_leaves_that_name_no_item_are_checked_only_by_the_section_total() ->
 
 def test_r17_added_code_must_exist() -> None:
     errors = validate_criteria(full_scorecard(), {"I.99"}, "A")
-    assert errors == ["Tiêu chí bổ sung không có trong bảng chấm điểm: I.99 (R17)."]
+    assert errors == ["Tiêu chí bổ sung không có trong bảng chấm điểm: I.99."]
 
 
 def test_r16_unknown_group_refused() -> None:
     errors = validate_criteria(full_scorecard(), set(), "E")
-    assert errors == ["Nhóm 'E' không hợp lệ, chỉ có A, B, C, D (R16)."]
+    assert errors == ["Nhóm 'E' không hợp lệ, chỉ có A, B, C, D."]
 
 
 def test_r15_unknown_section_refused() -> None:
     criteria = [*full_scorecard(), Criterion("IV.1", "IV", D(10), "qualitative")]
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Tiêu chí IV.1: mục 'IV' không hợp lệ, chỉ có I, II, III (R15)."]
+    assert errors == ["Tiêu chí IV.1: mục 'IV' không hợp lệ, chỉ có I, II, III."]
 
 
 def test_r19_unknown_method_and_direction_refused() -> None:
@@ -371,13 +371,13 @@ def test_r19_unknown_method_and_direction_refused() -> None:
     errors = validate_criteria(criteria, set(), "A")
     assert any(e.startswith("Tiêu chí I.1: phương pháp chấm 'guess'") for e in errors)
     assert any(e.startswith("Tiêu chí I.1: chiều 'sideways'") for e in errors)
-    assert all(e.endswith("(R19).") for e in errors)
+    assert all(e.endswith(".") for e in errors)
 
 
 def test_r19_tiered_needs_at_least_one_band() -> None:
     criteria = _replace(full_scorecard(), -1, bands=())
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Tiêu chí III.7: chấm theo mức cần ít nhất một mức (R19)."]
+    assert errors == ["Tiêu chí III.7: chấm theo mức cần ít nhất một mức."]
 
 
 @pytest.mark.parametrize("band_points", ["-1", "15.01"])
@@ -386,7 +386,7 @@ def test_r21_band_points_within_zero_and_criterion_points(band_points: str) -> N
     assert criteria[-1].points == D("15")  # III.7 in Phụ lục 02
     criteria = _replace(criteria, -1, bands=(Band(D(band_points), max=D(0)),))
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Tiêu chí III.7, mức 1: điểm phải từ 0 đến 15 (R21)."]
+    assert errors == ["Tiêu chí III.7, mức 1: điểm phải từ 0 đến 15."]
 
 
 def test_r21_band_points_at_bounds_accepted() -> None:
@@ -398,7 +398,7 @@ def test_r21_band_points_at_bounds_accepted() -> None:
 def test_r17_band_points_at_most_two_decimals() -> None:
     criteria = _replace(full_scorecard(), -1, bands=(Band(D("1.001")),))
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == ["Tiêu chí III.7, mức 1: điểm: chỉ được có tối đa 2 chữ số thập phân (R17)."]
+    assert errors == ["Tiêu chí III.7, mức 1: điểm: chỉ được có tối đa 2 chữ số thập phân."]
 
 
 @pytest.mark.parametrize(
@@ -411,9 +411,7 @@ def test_r17_band_points_at_most_two_decimals() -> None:
 def test_r19_band_that_can_never_match_refused(band: Band) -> None:
     criteria = _replace(full_scorecard(), -1, bands=(band,))
     errors = validate_criteria(criteria, set(), "A")
-    assert errors == [
-        "Tiêu chí III.7, mức 1: khoảng giá trị rỗng, mức này không bao giờ khớp (R19)."
-    ]
+    assert errors == ["Tiêu chí III.7, mức 1: khoảng giá trị rỗng, mức này không bao giờ khớp."]
 
 
 # ---------------------------------------------------------------------------
@@ -595,7 +593,7 @@ def test_r20_remembered_results_follow_the_criterion() -> None:
 def test_r20_validate_higher_plan_must_be_positive() -> None:
     criterion = quant("I.3")
     assert validate_score(criterion, plan_actual(criterion, "0", "5")) == [
-        "Tiêu chí I.3: kế hoạch phải lớn hơn 0 với chiều 'cao hơn là tốt' (R20)."
+        "Tiêu chí I.3: kế hoạch phải lớn hơn 0 với chiều 'cao hơn là tốt'."
     ]
     lower = quant("I.13", direction="lower")
     assert validate_score(lower, plan_actual(lower, "0", "5")) == []
@@ -604,14 +602,14 @@ def test_r20_validate_higher_plan_must_be_positive() -> None:
 def test_r20_validate_negative_and_missing_figures() -> None:
     criterion = quant("I.3", direction="lower")
     assert validate_score(criterion, plan_actual(criterion, "-1", "-2")) == [
-        "Tiêu chí I.3: kế hoạch không được âm (R20).",
-        "Tiêu chí I.3: thực hiện không được âm (R20).",
+        "Tiêu chí I.3: kế hoạch không được âm.",
+        "Tiêu chí I.3: thực hiện không được âm.",
     ]
     assert validate_score(criterion, Score("I.3", actual=D(1))) == [
-        "Tiêu chí I.3: cần nhập số kế hoạch (R20)."
+        "Tiêu chí I.3: cần nhập số kế hoạch."
     ]
     assert validate_score(criterion, Score("I.3", plan=D(1), points=D(5))) == [
-        "Tiêu chí I.3: cần nhập số thực hiện (R20)."
+        "Tiêu chí I.3: cần nhập số thực hiện."
     ]
 
 
@@ -619,7 +617,7 @@ def test_r20_validate_negative_and_missing_figures() -> None:
 def test_r20_validate_non_finite_or_non_numeric(bad) -> None:
     criterion = quant("I.3")
     errors = validate_score(criterion, Score("I.3", plan=D(100), actual=bad))
-    assert errors == ["Tiêu chí I.3: thực hiện phải là một số hữu hạn (R20)."]
+    assert errors == ["Tiêu chí I.3: thực hiện phải là một số hữu hạn."]
 
 
 def test_r20_validate_accepts_a_valid_quantitative_score() -> None:
@@ -631,26 +629,26 @@ def test_r21_validate_qualitative_range_and_decimals() -> None:
     assert validate_score(criterion, Score("II.1", points=D(25))) == []
     assert validate_score(criterion, Score("II.1", points=D(0))) == []
     assert validate_score(criterion, Score("II.1", points=D("25.01"))) == [
-        "Tiêu chí II.1: điểm chấm phải từ 0 đến 25 (R21)."
+        "Tiêu chí II.1: điểm chấm phải từ 0 đến 25."
     ]
     assert validate_score(criterion, Score("II.1", points=D("-0.5"))) == [
-        "Tiêu chí II.1: điểm chấm phải từ 0 đến 25 (R21)."
+        "Tiêu chí II.1: điểm chấm phải từ 0 đến 25."
     ]
     assert validate_score(criterion, Score("II.1", points=D("24.555"))) == [
-        "Tiêu chí II.1: điểm chấm: chỉ được có tối đa 2 chữ số thập phân (R21)."
+        "Tiêu chí II.1: điểm chấm: chỉ được có tối đa 2 chữ số thập phân."
     ]
     assert validate_score(criterion, Score("II.1", plan=D(1), actual=D(1))) == [
-        "Tiêu chí II.1: cần nhập số điểm (R21)."
+        "Tiêu chí II.1: cần nhập số điểm."
     ]
 
 
 def test_r21_validate_tiered_needs_a_finite_value() -> None:
     assert validate_score(RETURNED_DOSSIERS, Score("III.4.1", value=D("12.5"))) == []
     assert validate_score(RETURNED_DOSSIERS, Score("III.4.1", points=D(20))) == [
-        "Tiêu chí III.4.1: cần nhập giá trị để xếp mức (R21)."
+        "Tiêu chí III.4.1: cần nhập giá trị để xếp mức."
     ]
     assert validate_score(RETURNED_DOSSIERS, Score("III.4.1", value=D("NaN"))) == [
-        "Tiêu chí III.4.1: giá trị phải là một số hữu hạn (R21)."
+        "Tiêu chí III.4.1: giá trị phải là một số hữu hạn."
     ]
 
 
@@ -751,17 +749,17 @@ def test_r23_valid_bonuses_up_to_each_cap() -> None:
 
 def test_r23_entries_over_a_kind_cap_refused() -> None:
     errors = validate_bonuses([Bonus("reporting", D(3)), Bonus("reporting", D(3))], D(5))
-    assert errors == ["Thực hiện tốt chế độ báo cáo: tổng 6 điểm vượt mức tối đa 5 điểm (R23)."]
+    assert errors == ["Thực hiện tốt chế độ báo cáo: tổng 6 điểm vượt mức tối đa 5 điểm."]
     errors = validate_bonuses([Bonus("council", D("10.01"))], D(5))
     assert errors == [
-        "Điểm thưởng của Hội đồng TĐKT tỉnh: tổng 10,01 điểm vượt mức tối đa 10 điểm (R23)."
+        "Điểm thưởng của Hội đồng TĐKT tỉnh: tổng 10,01 điểm vượt mức tối đa 10 điểm."
     ]
 
 
 def test_r23_cluster_bonus_capped_by_the_cluster_regulation() -> None:
     assert validate_bonuses([Bonus("cluster", D(3))], D(3)) == []
     assert validate_bonuses([Bonus("cluster", D("3.5"))], D(3)) == [
-        "Điểm thưởng của cụm/khối: tổng 3,5 điểm vượt mức tối đa 3 điểm (R23)."
+        "Điểm thưởng của cụm/khối: tổng 3,5 điểm vượt mức tối đa 3 điểm."
     ]
     assert validate_bonuses([Bonus("cluster", D("0.5"))], D(0)) != []
 
@@ -771,22 +769,21 @@ def test_r23_cluster_cap_itself_within_zero_and_five(cap) -> None:
     errors = validate_bonuses([], cap)
     assert len(errors) == 1
     assert errors[0].startswith("Mức điểm thưởng tối đa của cụm/khối")
-    assert errors[0].endswith("(R23).")
+    assert errors[0].endswith(".")
 
 
 def test_r23_bonus_negative_decimals_and_kind() -> None:
     assert validate_bonuses([Bonus("council", D(-1))], D(5)) == [
-        "Điểm thưởng của Hội đồng TĐKT tỉnh: điểm thưởng không được âm (R23)."
+        "Điểm thưởng của Hội đồng TĐKT tỉnh: điểm thưởng không được âm."
     ]
     assert validate_bonuses([Bonus("council", D("1.005"))], D(5)) == [
-        "Điểm thưởng của Hội đồng TĐKT tỉnh: điểm thưởng: "
-        "chỉ được có tối đa 2 chữ số thập phân (R23)."
+        "Điểm thưởng của Hội đồng TĐKT tỉnh: điểm thưởng: chỉ được có tối đa 2 chữ số thập phân."
     ]
     assert validate_bonuses([Bonus("gift", D(1))], D(5)) == [
-        "Loại điểm thưởng 'gift' không hợp lệ (R23)."
+        "Loại điểm thưởng 'gift' không hợp lệ."
     ]
     assert validate_bonuses([Bonus("council", 1.5)], D(5)) == [  # type: ignore[arg-type]
-        "Điểm thưởng của Hội đồng TĐKT tỉnh: điểm thưởng: phải là một số hữu hạn (R23)."
+        "Điểm thưởng của Hội đồng TĐKT tỉnh: điểm thưởng: phải là một số hữu hạn."
     ]
 
 
@@ -849,13 +846,13 @@ def test_r25_validate_known_kinds_and_counts() -> None:
         == []
     )
     assert validate_deductions([Deduction("late")], is_head=False) == [
-        "Loại điểm trừ 'late' không hợp lệ (R25)."
+        "Loại điểm trừ 'late' không hợp lệ."
     ]
     for count in (0, -1, True, 1.5):
         errors = validate_deductions([Deduction("member_duty", count)], is_head=False)
         assert errors == [
             "Thành viên thực hiện không nghiêm túc quy chế, nhiệm vụ của cụm/khối: "
-            "số lần phải là số nguyên từ 1 trở lên (R25)."
+            "số lần phải là số nguyên từ 1 trở lên."
         ]
 
 
@@ -863,7 +860,7 @@ def test_r25_head_duty_only_for_the_head() -> None:
     assert validate_deductions([Deduction("head_duty")], is_head=True) == []
     errors = validate_deductions([Deduction("head_duty")], is_head=False)
     assert len(errors) == 1
-    assert "chỉ áp dụng cho đơn vị trưởng cụm/khối (R25)" in errors[0]
+    assert "chỉ áp dụng cho đơn vị trưởng cụm/khối" in errors[0]
 
 
 @pytest.mark.parametrize("kind", ["head_duty", "award_structure"])
@@ -871,7 +868,7 @@ def test_r25_once_a_year_deductions(kind: str) -> None:
     assert validate_deductions([Deduction(kind)], is_head=True) == []
     twice_in_one = validate_deductions([Deduction(kind, 2)], is_head=True)
     twice_in_two = validate_deductions([Deduction(kind), Deduction(kind)], is_head=True)
-    expected = [f"{DEDUCTION_LABELS[kind]}: chỉ được trừ tối đa 1 lần trong năm (R25)."]
+    expected = [f"{DEDUCTION_LABELS[kind]}: chỉ được trừ tối đa 1 lần trong năm."]
     assert twice_in_one == expected
     assert twice_in_two == expected
 

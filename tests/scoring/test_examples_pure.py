@@ -203,5 +203,5 @@ def test_frame_example_over_the_30_percent_is_refused_by_the_engine() -> None:
 
     assert validate_criteria(criteria, added, cluster["group"], parents) == [
         "Phần II: cụ thể hóa 1 và bổ sung 2 tiêu chí, vượt giới hạn 2 "
-        "(30% của 9 tiêu chí khung, làm tròn xuống) (R17)."
+        "(30% của 9 tiêu chí khung, làm tròn xuống)."
     ]

@@ -29,7 +29,9 @@ def hh(world):
 
 CODE, YEAR = "CUM-A", 2025
 # Agreeing while sheets are not submitted: the head's confirmation and reason (#11.6).
-AGREE = {"confirm_unsubmitted": "on", "reason": "Thống nhất tại họp trù bị"}
+# The box that says what agreeing locks and who is told (#15).
+CONFIRM = {"confirm": "on"}
+AGREE = {"confirm_unsubmitted": "on", "reason": "Thống nhất tại họp trù bị", **CONFIRM}
 
 
 def url(name, *args):
@@ -160,7 +162,7 @@ def test_anonymous_visitor_is_sent_to_login(client, world, card, hh):
         client.get(url("review_cell", "HH", card["II.1"].pk)),
         client.post(url("review_cell", "HH", card["II.1"].pk), {"adj-points": "1"}),
         client.post(url("review_return", "HH"), {"reason": "x"}),
-        client.post(url("review_agree")),
+        client.post(url("review_agree"), CONFIRM),
         client.post(url("review_reopen"), {"reason": "x"}),
     ):
         assert is_login_redirect(response)
@@ -289,8 +291,8 @@ def test_returning_needs_a_reason(client, world, card, hh):
 
 def test_agreeing_before_the_preparatory_meeting_is_refused_with_a_message(client, world, card):
     client.force_login(world.head)
-    response = client.post(url("review_agree"), follow=True)
-    assert "Chỉ thống nhất điểm sau họp trù bị (R11)" in response.content.decode()
+    response = client.post(url("review_agree"), CONFIRM, follow=True)
+    assert "Chỉ thống nhất điểm sau họp trù bị" in response.content.decode()
     assert not ScoreAgreement.objects.filter(agreed_at__isnull=False).exists()
 
 
@@ -442,16 +444,18 @@ def test_agreeing_with_sheets_not_submitted_needs_a_confirmation_and_a_reason(
 ):
     hold_preparatory(world)
     client.force_login(world.head)
-    refused = client.post(url("review_agree"))
+    refused = client.post(url("review_agree"), CONFIRM)
     assert refused.status_code == 200 and not _agreed()
     assert "chưa nộp" in refused.content.decode()
-    refused = client.post(url("review_agree"), {"confirm_unsubmitted": "on", "reason": " "})
+    refused = client.post(
+        url("review_agree"), {"confirm_unsubmitted": "on", "reason": " ", **CONFIRM}
+    )
     assert refused.status_code == 200 and not _agreed()
-    refused = client.post(url("review_agree"), {"reason": UNSUBMITTED_REASON})
+    refused = client.post(url("review_agree"), {"reason": UNSUBMITTED_REASON, **CONFIRM})
     assert refused.status_code == 200 and not _agreed()
 
     response = client.post(
-        url("review_agree"), {"confirm_unsubmitted": "on", "reason": UNSUBMITTED_REASON}
+        url("review_agree"), {"confirm_unsubmitted": "on", "reason": UNSUBMITTED_REASON, **CONFIRM}
     )
     assert response.status_code == 302 and _agreed()
     reason = ScoreAgreement.history.latest().history_change_reason
@@ -471,14 +475,16 @@ def test_with_every_sheet_submitted_agreeing_needs_no_reason(client, world, card
     hold_preparatory(world)
     client.force_login(world.head)
     assert "chưa nộp" not in client.get(url("review_agree")).content.decode()
-    assert client.post(url("review_agree")).status_code == 302 and _agreed()
+    assert client.post(url("review_agree"), CONFIRM).status_code == 302 and _agreed()
 
 
 def test_after_agreement_every_badge_says_the_scores_are_agreed(client, world, card, hh):
     save(world, hh, card["II.1"], points="180")
     hold_preparatory(world)
     client.force_login(world.head)
-    client.post(url("review_agree"), {"confirm_unsubmitted": "on", "reason": UNSUBMITTED_REASON})
+    client.post(
+        url("review_agree"), {"confirm_unsubmitted": "on", "reason": UNSUBMITTED_REASON, **CONFIRM}
+    )
     assert _agreed()
     matrix = client.get(url("review")).content.decode()
     header = matrix.split("<thead", 1)[1].split("</thead>", 1)[0]
@@ -489,3 +495,13 @@ def test_after_agreement_every_badge_says_the_scores_are_agreed(client, world, c
     assert "Đang tự chấm" not in sheet and "Điểm đã thống nhất" in sheet
     todo = client.get(reverse("todo") + f"?nam={YEAR}").content.decode()
     assert "Nộp phiếu tự chấm điểm" in todo and "Điểm đã thống nhất" in todo
+
+
+def test_agreeing_without_the_confirmation_locks_nothing(client, world, card):
+    hold_preparatory(world)
+    login(client, world, "head")
+    page = client.get(url("review_agree")).content.decode()
+    assert "Tôi xác nhận thống nhất điểm" in page and "chỉ cơ quan hướng dẫn mở lại" in page
+    response = client.post(url("review_agree"), {**AGREE, "confirm": ""})
+    assert response.status_code == 200 and "Hãy đánh dấu ô xác nhận" in response.content.decode()
+    assert not ScoreAgreement.objects.filter(agreed_at__isnull=False).exists()

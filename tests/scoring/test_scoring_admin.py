@@ -120,7 +120,7 @@ def test_admin_speaks_vietnamese(admin_client, data):
     index = admin_client.get(reverse("admin:index")).content.decode()
     assert "Chấm điểm" in index and "Khen thưởng" in index and "Bảng chấm điểm" in index
     listing = admin_client.get(reverse("admin:scoring_criterion_changelist")).content.decode()
-    assert "Nội dung" in listing and "Tiêu chí bổ sung (R17)" in listing
+    assert "Nội dung" in listing and "Tiêu chí bổ sung" in listing
 
 
 def test_scorecard_added_in_the_admin_is_a_draft_from_the_framework(admin_client, world):

@@ -30,6 +30,10 @@ def hh(world):
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+# The box that says what submitting locks and who is told (#15).
+CONFIRM = {"confirm": "on"}
+
+
 def sheet_url(year=2025):
     return reverse("sheet", args=[year])
 
@@ -76,7 +80,7 @@ def test_anonymous_visitor_is_sent_to_login(client, world, card):
     for response in (
         client.get(sheet_url()),
         post_row(client, card["II.1"], points="10"),
-        client.post(reverse("sheet_submit", args=[2025])),
+        client.post(reverse("sheet_submit", args=[2025]), CONFIRM),
     ):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -273,7 +277,7 @@ def test_without_htmx_a_saved_row_redirects_and_a_refused_one_shows_the_page(cli
 def test_submitting_makes_the_sheet_read_only(client, world, card):
     client.force_login(world.member)
     post_row(client, card["II.1"], points="100")
-    response = client.post(reverse("sheet_submit", args=[2025]))
+    response = client.post(reverse("sheet_submit", args=[2025]), CONFIRM)
     assert response.status_code == 302
     assert Sheet.objects.get().status == Sheet.Status.SUBMITTED
     page = client.get(sheet_url()).content.decode()
@@ -289,7 +293,7 @@ def test_submitting_after_the_deadline_is_refused_with_a_message(client, world, 
     )
     client.force_login(world.member)
     with time_machine.travel(date(2025, 12, 2)):
-        response = client.post(reverse("sheet_submit", args=[2025]), follow=True)
+        response = client.post(reverse("sheet_submit", args=[2025]), CONFIRM, follow=True)
     assert "Đã quá hạn nộp phiếu tự chấm điểm (30/11/2025)" in response.content.decode()
     assert not Sheet.objects.filter(status=Sheet.Status.SUBMITTED).exists()
 
@@ -297,7 +301,7 @@ def test_submitting_after_the_deadline_is_refused_with_a_message(client, world, 
 def test_a_returned_sheet_shows_the_reason_and_is_editable_again(client, world, card, hh):
     client.force_login(world.member)
     post_row(client, card["II.1"], points="100")
-    client.post(reverse("sheet_submit", args=[2025]))
+    client.post(reverse("sheet_submit", args=[2025]), CONFIRM)
     sheets.sheet_return(membership=hh, user=world.head, reason="Thiếu minh chứng tiêu chí II.1")
     page = client.get(sheet_url()).content.decode()
     assert "Thiếu minh chứng tiêu chí II.1" in page and "hx-post" in page
@@ -330,7 +334,8 @@ def test_sheet_page_queries_do_not_grow_with_criteria(client, world, django_asse
     for leaf in leaves:
         Score.objects.create(membership=hh_membership, criterion=leaf, points=Decimal(1))
     client.force_login(world.member)
-    with django_assert_max_num_queries(15):
+    # Four of them count the unit's open items beside "Việc cần làm" in the bar.
+    with django_assert_max_num_queries(19):
         assert client.get(sheet_url()).status_code == 200
 
 
@@ -397,3 +402,12 @@ def test_a_stored_figure_is_shown_in_its_field_so_that_saving_again_reads_the_sa
     # Saved again as shown, the figure stays (1,125 would be refused as ambiguous).
     post_row(client, card["I.1"], revision=1, plan="100", actual="1,1250")
     assert Score.objects.get().actual == Decimal("1.125")
+
+
+def test_submitting_without_the_confirmation_keeps_the_sheet_open(client, world, card):
+    client.force_login(world.member)
+    post_row(client, card["II.1"], points="100")
+    assert "Tôi xác nhận nộp phiếu tự chấm điểm" in client.get(sheet_url()).content.decode()
+    response = client.post(reverse("sheet_submit", args=[2025]), follow=True)
+    assert "Chưa nộp phiếu: Hãy đánh dấu ô xác nhận" in response.content.decode()
+    assert not Sheet.objects.filter(status=Sheet.Status.SUBMITTED).exists()

@@ -233,7 +233,7 @@ def test_a_bad_cell_refuses_the_whole_upload_naming_cell_unit_criterion_and_rule
 ):
     values = everyone() | {("HH", "I.1"): (0, 90)}
     errors = errors_of(upload(client, world, fill(download(client, world), values)))
-    assert errors == ["Ô J6 (HH – I.1): kế hoạch phải lớn hơn 0 với chiều 'cao hơn là tốt' (R20)."]
+    assert errors == ["Ô J6 (HH – I.1): kế hoạch phải lớn hơn 0 với chiều 'cao hơn là tốt'."]
     assert not Score.objects.exists()
     assert not Sheet.objects.exists()
 
@@ -251,9 +251,9 @@ def test_every_bad_cell_is_listed(client, world, card):
         "Ô K6 (HH – I.1): “chín mươi” không phải là số. Viết số bằng các chữ số 0–9, không "
         "dùng dấu phân cách hàng nghìn, phần thập phân sau một dấu phẩy (hoặc dấu chấm), "
         "ví dụ 1500 hay 12,5.",
-        "Ô M7 (LG – I.2): cần nhập số thực hiện (R20).",
-        "Ô P9 (VY – I.3.1): điểm chấm: chỉ được có tối đa 2 chữ số thập phân (R21).",
-        "Ô N12 (TPBG – II.1): điểm chấm phải từ 0 đến 200 (R21).",
+        "Ô M7 (LG – I.2): cần nhập số thực hiện.",
+        "Ô P9 (VY – I.3.1): điểm chấm: chỉ được có tối đa 2 chữ số thập phân.",
+        "Ô N12 (TPBG – II.1): điểm chấm phải từ 0 đến 200.",
         "Ô Q12 (VY – II.1): cột TH chỉ dùng cho tiêu chí định lượng; hãy để trống ô này.",
     ]
     assert not Score.objects.exists()
@@ -265,7 +265,7 @@ def test_the_page_lists_the_errors(client, world, card):
     page = response.content.decode()
     assert "không điểm nào được lưu" in page
     assert "đã được cập nhật sau khi tải mẫu" in page  # the help text says how stale cells go
-    assert "Ô J12 (HH – II.1): điểm chấm phải từ 0 đến 200 (R21)." in page
+    assert "Ô J12 (HH – II.1): điểm chấm phải từ 0 đến 200." in page
 
 
 @pytest.mark.parametrize(
@@ -342,8 +342,7 @@ def test_a_registered_plan_cannot_be_changed_in_the_file(client, world, card):
     template = download(client, world)
     errors = errors_of(upload(client, world, fill(template, {("HH", "I.1"): (100, 60)})))
     assert errors == [
-        "Ô J6 (HH – I.1): kế hoạch lấy từ bản đăng ký thi đua của đơn vị (80); "
-        "không sửa ở đây (R19)."
+        "Ô J6 (HH – I.1): kế hoạch lấy từ bản đăng ký thi đua của đơn vị (80); không sửa ở đây."
     ]
     assert upload(client, world, fill(template, {("HH", "I.1"): (..., 60)})).status_code == 302
     assert Score.objects.get(membership=hh).plan == Decimal(80)  # pre-filled from the registration

@@ -9,7 +9,7 @@ from clusters import reminders
 
 class Command(BaseCommand):
     help = (
-        "Gửi ngay các thư nhắc việc đến hạn (R14), không qua Celery: "
+        "Gửi ngay các thư nhắc việc đến hạn, không qua Celery: "
         "dùng trên máy chủ không chạy Celery beat, mỗi ngày một lần."
     )
 

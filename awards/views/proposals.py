@@ -32,8 +32,8 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation.forms import ConfirmForm
 from emulation.numbers import format_figure
 from scoring.forms import ReasonForm
-from scoring.regulation import DEFAULT, Regulation
 from scoring.models import Scorecard
+from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
 from scoring.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clusters import deadlines, participation, progress, services
+from clusters import deadlines, participation, progress, services, years
 from clusters.access import (
     can_change_deadlines,
     get_cluster_for_head,
@@ -69,12 +69,15 @@ from scoring.models import Deduction, Participation
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Each person's home opens on the year in progress for their clusters
+    (clusters.years); ?nam= chooses a year."""
     user = request.user
-    year = get_year(request.GET.get("nam"))
+    chosen = request.GET.get("nam")
+    year = get_year(chosen) if chosen else None
     if user.is_superuser or user.is_authority_staff:
         return _staff_home(request, year)
     if user.unit_id:
-        return _unit_home(request, year)
+        return _unit_home(request, year or years.default_year(user, timezone.localdate()))
     raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
 
 
@@ -89,20 +92,43 @@ def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
     )
 
 
-def _staff_home(request: HttpRequest, year) -> HttpResponse:
+def _staff_home(request: HttpRequest, year: EmulationYear | None) -> HttpResponse:
+    """The clusters of the chosen year, or each at its own year in progress:
+    a block of schools stays in its school year while the others begin the
+    next calendar year (#14)."""
+    visible = Cluster.objects.visible_to(request.user)
+    shown = _shown_years(visible, year)
     clusters = []
-    if year is not None:
+    for emulation_year, ids in shown:
         leaders = Membership.objects.filter(
-            year=year, role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY]
+            year=emulation_year, role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY]
         ).select_related("unit")
-        clusters = (
-            Cluster.objects.visible_to(request.user)
-            .with_member_count(year)
+        found = (
+            visible.filter(pk__in=ids)
+            .with_member_count(emulation_year)
             .filter(member_count__gt=0)
             .select_related("authority")
             .prefetch_related(Prefetch("memberships", queryset=leaders, to_attr="leaders"))
         )
-    return render(request, "clusters/home_staff.html", {"year": year, "clusters": clusters})
+        for cluster in found:
+            cluster.shown_year = emulation_year
+            clusters.append(cluster)
+    clusters.sort(key=lambda c: c.code)
+    any_year = bool(clusters) or EmulationYear.objects.exists()
+    links_year = year or (shown[-1][0] if shown else None)
+    context = {"year": year, "clusters": clusters, "any_year": any_year, "links_year": links_year}
+    return render(request, "clusters/home_staff.html", context)
+
+
+def _shown_years(clusters, year: EmulationYear | None) -> list[tuple[EmulationYear, list[int]]]:
+    """The chosen year for every cluster, or each cluster's year in progress."""
+    if year is not None:
+        return [(year, list(clusters.values_list("pk", flat=True)))]
+    current = years.cluster_years(clusters, timezone.localdate())
+    by_year: dict[int, tuple[EmulationYear, list[int]]] = {}
+    for pk, emulation_year in current.items():
+        by_year.setdefault(emulation_year.year, (emulation_year, []))[1].append(pk)
+    return [by_year[number] for number in sorted(by_year)]
 
 
 def _unit_home(request: HttpRequest, year) -> HttpResponse:
@@ -841,22 +867,37 @@ def deadline_list(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 def todo(request: HttpRequest) -> HttpResponse:
+    """What is due: on the chosen year (?nam=), else on each cluster's year in
+    progress (#14)."""
     user, today = request.user, timezone.localdate()
-    year = get_year(request.GET.get("nam"))
+    chosen = request.GET.get("nam")
+    year = get_year(chosen) if chosen else None
     context = {"year": year, "today": today}
     if user.is_superuser or user.is_authority_staff:
         clusters = get_clusters_for_staff(user)
-        rows = progress.cluster_tallies(year, today, clusters) if year else []
+        shown = _shown_years(clusters, year)
+        rows = [
+            (cluster, tallies, emulation_year)
+            for emulation_year, ids in shown
+            for cluster, tallies in progress.cluster_tallies(
+                emulation_year, today, clusters.filter(pk__in=ids)
+            )
+        ]
         columns = [progress.ITEM_LABELS[kind] for kind in progress.ORDER]
-        context |= {"staff": True, "rows": rows, "columns": columns}
+        context |= {
+            "staff": True,
+            "rows": rows,
+            "columns": columns,
+            "links_year": year or (shown[-1][0] if shown else None),
+        }
         return render(request, "clusters/todo.html", context)
     if not user.unit_id:
         raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
+    year = year or years.default_year(user, today)
     membership = Membership.objects.of_user(user, year) if year else None
     lines = progress.unit_lines(membership, today) if membership else []
-    return render(
-        request, "clusters/todo.html", context | {"membership": membership, "lines": lines}
-    )
+    context |= {"year": year, "membership": membership, "lines": lines}
+    return render(request, "clusters/todo.html", context)
 
 
 @login_required

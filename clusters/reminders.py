@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -56,7 +56,11 @@ def reminders_due(
         for late in range(CATCH_UP_DAYS, -1, -1)
         for o in OFFSETS
     }
-    years = EmulationYear.objects.filter(deadlines__due_date__in=offsets).distinct()
+    # A unit's extension (#14) is reminded of against its new date.
+    years = EmulationYear.objects.filter(
+        Q(deadlines__due_date__in=offsets)
+        | Q(extensions__due_date__in=offsets, extensions__revoked_at__isnull=True)
+    ).distinct()
     wanted: dict[tuple[int, int], int] = {}
     unit_of: dict[int, int] = {}
     for year in years:
@@ -187,14 +191,15 @@ def _message(
     recipients: list[str],
     today: date,
 ) -> EmailMultiAlternatives:
-    days = (deadline.due_date - today).days
+    due = pending[0].due_date  # the unit's extension's date, when it has one (#14)
+    days = (due - today).days
     context = {
         "unit": membership.unit,
         "cluster": membership.cluster,
         "year": membership.year,
         "items": [item.label for item in pending],
         "title": "; ".join(item.label for item in pending),
-        "due_date": deadline.due_date,
+        "due_date": due,
         "days": days,
         "days_text": progress.days_text(days),
         "late": days < 0,

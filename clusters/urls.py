@@ -63,6 +63,12 @@ urlpatterns = [
         views.election_assign_correct,
         name="election_assign_correct",
     ),
+    # Extensions of a deadline for a unit or the cluster (#14)
+    path(f"{CLUSTER}gia-han/", views.extensions, name="extensions"),
+    path(f"{CLUSTER}gia-han/<int:pk>/thu-hoi/", views.extension_revoke, name="extension_revoke"),
+    # The head's delegation to the deputy (#14)
+    path(f"{CLUSTER}uy-quyen/", views.delegations, name="delegations"),
+    path(f"{CLUSTER}uy-quyen/<int:pk>/ket-thuc/", views.delegation_end, name="delegation_end"),
     # Stored files, served only after a permission check
     path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]

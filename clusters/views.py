@@ -17,7 +17,9 @@ from django.views.decorators.http import require_POST
 from clusters import deadlines, participation, progress, services, years
 from clusters.access import (
     can_change_deadlines,
+    get_cluster_for_extending,
     get_cluster_for_head,
+    get_cluster_for_head_itself,
     get_cluster_for_lead_or_staff,
     get_cluster_for_member,
     get_cluster_for_staff,
@@ -29,6 +31,7 @@ from clusters.access import (
     get_own_membership,
     get_upload_for_viewer,
     get_year,
+    may_extend,
 )
 from clusters.forms import (
     AssignmentCorrectionForm,
@@ -39,7 +42,11 @@ from clusters.forms import (
     DeadlineForm,
     DeductionProposalForm,
     DeductionRejectForm,
+    DelegationEndForm,
+    DelegationForm,
     ElectionForm,
+    ExtensionForm,
+    ExtensionRevokeForm,
     HeadDocumentForm,
     PaperSignatureForm,
     ParticipationForm,
@@ -53,8 +60,10 @@ from clusters.models import (
     Attendance,
     Cluster,
     Conference,
+    Delegation,
     Election,
     EmulationYear,
+    Extension,
     HeadDocument,
     Membership,
     Pledge,
@@ -116,7 +125,12 @@ def _staff_home(request: HttpRequest, year: EmulationYear | None) -> HttpRespons
     clusters.sort(key=lambda c: c.code)
     any_year = bool(clusters) or EmulationYear.objects.exists()
     links_year = year or (shown[-1][0] if shown else None)
-    context = {"year": year, "clusters": clusters, "any_year": any_year, "links_year": links_year}
+    context = {
+        "year": year or (shown[0][0] if len(shown) == 1 else None),
+        "clusters": clusters,
+        "any_year": any_year,
+        "links_year": links_year,
+    }
     return render(request, "clusters/home_staff.html", context)
 
 
@@ -835,6 +849,117 @@ def election_assign_correct(request: HttpRequest, code: str, year: int) -> HttpR
         failure="Chưa sửa được ngày quyết định giao",
     )
     return redirect("election", code, year)
+
+
+# --- Extensions of a deadline (#14) ------------------------------------------
+
+
+@login_required
+def extensions(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """A cluster's extensions: read by the head and the staff guiding it;
+    granted by Sở Nội vụ or the head (clusters.access.may_extend)."""
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    data = request.POST if request.method == "POST" else None
+    if data is not None:
+        seat = get_cluster_for_extending(request.user, code, seat.year)
+    form = None
+    if may_extend(seat):
+        members = _members_of(seat.cluster, seat.year)
+        form = ExtensionForm(data, year=seat.year, calendar=seat.cluster.calendar, members=members)
+    if data is not None and form.is_valid():
+        action = partial(
+            services.extension_grant,
+            cluster=seat.cluster,
+            user=request.user,
+            province=seat.province,
+            **form.cleaned_data,
+        )
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã gia hạn.")
+            return redirect("extensions", code, year)
+    found = (
+        Extension.objects.filter(cluster=seat.cluster, year=seat.year)
+        .select_related("deadline", "membership__unit", "granted_by", "revoked_by")
+        .order_by("revoked_at", "deadline__due_date", "pk")
+    )
+    context = {
+        "seat": seat,
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "extensions": found,
+        "form": form,
+        "revoke_form": ExtensionRevokeForm() if form is not None else None,
+    }
+    return render(request, "clusters/extensions.html", context)
+
+
+@login_required
+@require_POST
+def extension_revoke(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    seat = get_cluster_for_extending(request.user, code, get_year(year))
+    extension = get_object_or_404(Extension, pk=pk, cluster=seat.cluster, year=seat.year)
+    _post_action(
+        request,
+        ExtensionRevokeForm(request.POST),
+        lambda data: services.extension_revoke(
+            extension=extension, user=request.user, province=seat.province, **data
+        ),
+        success="Đã thu hồi gia hạn.",
+        failure="Chưa thu hồi được",
+    )
+    return redirect("extensions", code, year)
+
+
+# --- The head's delegation to the deputy ([I.2.2], R3; #14) -----------------
+
+
+@login_required
+def delegations(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The cluster's delegations, for its members and staff; the head gives one."""
+    seat = get_cluster_for_member(request.user, code, get_year(year))
+    data = request.POST if request.method == "POST" else None
+    head = None
+    if data is not None or (seat.membership and seat.membership.role == Membership.Role.HEAD):
+        head = get_cluster_for_head_itself(request.user, code, seat.year)
+    form = DelegationForm(data) if head else None
+    if data is not None and form.is_valid():
+        fields = form.cleaned_data
+        action = partial(services.delegation_grant, head=head, user=request.user, **fields)
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã ủy quyền cho phó trưởng cụm, khối.")
+            return redirect("delegations", code, year)
+    found = (
+        Delegation.objects.filter(membership__cluster=seat.cluster, membership__year=seat.year)
+        .select_related("membership__unit", "created_by", "ended_by")
+        .order_by("-starts_on", "pk")
+    )
+    context = {
+        "seat": seat,
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "delegations": found,
+        "today": timezone.localdate(),
+        "form": form,
+        "end_form": DelegationEndForm() if head else None,
+    }
+    return render(request, "clusters/delegations.html", context)
+
+
+@login_required
+@require_POST
+def delegation_end(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    head = get_cluster_for_head_itself(request.user, code, get_year(year))
+    delegation = get_object_or_404(
+        Delegation, pk=pk, membership__cluster=head.cluster, membership__year=head.year
+    )
+    _post_action(
+        request,
+        DelegationEndForm(request.POST),
+        lambda data: services.delegation_end(delegation=delegation, user=request.user, **data),
+        success="Đã kết thúc ủy quyền.",
+        failure="Chưa kết thúc được ủy quyền",
+    )
+    return redirect("delegations", code, year)
 
 
 # --- Deadlines, "Việc cần làm" and reminders (R5–R10, R14) -------------------

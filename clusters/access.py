@@ -221,6 +221,23 @@ def get_cluster_for_head_itself(user, code: str, year: EmulationYear) -> Members
     return membership
 
 
+def get_member_for_behalf(
+    user, code: str, year: EmulationYear, unit_code: str
+) -> tuple[Seat, Membership]:
+    """A member whose records the head (or delegated deputy) or Sở Nội vụ
+    enter on its behalf from a paper copy (#14); not a guiding authority."""
+    seat = _seat_for_code(user, code, year)
+    if not (seat.leads or seat.province):
+        raise PermissionDenied("Chỉ trưởng cụm, khối và Sở Nội vụ được nhập thay đơn vị.")
+    member = get_object_or_404(
+        Membership.objects.select_related("unit", "cluster", "year"),
+        cluster=seat.cluster,
+        year=year,
+        unit__code=unit_code,
+    )
+    return seat, member
+
+
 def may_extend(seat: Seat) -> bool:
     """Who grants a cluster's extensions (#14): Sở Nội vụ (and superusers) for
     any deadline, the head (or delegated deputy) for what its members send it

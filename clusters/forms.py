@@ -68,6 +68,17 @@ class RegistrationForm(forms.Form):
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
+class BehalfForm(forms.Form):
+    """Why the head or Sở Nội vụ enter a unit's record for it (#14)."""
+
+    behalf_reason = LimitedCharField(
+        label="Lý do nhập thay đơn vị",
+        max_length=limits.REASON,
+        help_text="Ví dụ: đơn vị không gửi được trực tuyến, đã gửi bản giấy có chữ ký, đóng dấu.",
+        error_messages={"required": "Cần ghi lý do nhập thay đơn vị."},
+    )
+
+
 class TargetForm(forms.Form):
     title = LimitedCharField(
         label="Chỉ tiêu", max_length=limits.TARGET_TITLE, widget=forms.Textarea(attrs={"rows": 2})

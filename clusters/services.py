@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -392,8 +393,12 @@ def registration_save(
     targets: Sequence[TargetInput],
     user: User | None,
     revision: int | None,
+    on_behalf: str = "",
 ) -> Registration:
     """Save the unit's registration as a draft; its targets replace the old ones in order.
+
+    `on_behalf`: the reason the head or Sở Nội vụ enters it for the unit from
+    a paper copy (#14); every history row then says so (`_behalf`).
 
     `revision` is the Registration.revision the page was loaded with (None
     when there was none yet): as for a quota (awards.services.quota_set), of
@@ -416,7 +421,8 @@ def registration_save(
     _check_targets(membership, targets)
     registration.objectives = objectives.strip()
     registration.other_targets = other_targets.strip()
-    _save(registration, user=user, reason="Lưu bản đăng ký thi đua")
+    said = partial(_behalf, membership=membership, user=user, on_behalf=on_behalf)
+    _save(registration, user=user, reason=said("Lưu bản đăng ký thi đua"))
     existing = list(registration.targets.order_by("order", "pk"))
     # Links are cleared first so that moving a criterion between targets never
     # trips the one-target-per-criterion constraint halfway.
@@ -429,14 +435,24 @@ def registration_save(
         target.measure = given.measure.strip()
         target.planned_value = given.planned_value
         target.criterion_id = given.criterion_id
-        _save(target, user=user, reason="Lưu chỉ tiêu đăng ký")
+        _save(target, user=user, reason=said("Lưu chỉ tiêu đăng ký"))
     for extra in existing[len(targets) :]:
-        _delete(extra, user=user, reason="Bỏ chỉ tiêu đăng ký")
+        _delete(extra, user=user, reason=said("Bỏ chỉ tiêu đăng ký"))
     return registration
 
 
+def _behalf(reason: str, *, membership: Membership, user: User | None, on_behalf: str) -> str:
+    """A history reason marked "entered by X on behalf of Y" with why (#14)."""
+    if not on_behalf:
+        return reason
+    who = (user.get_full_name() or user.username) if user is not None else "Hệ thống"
+    return f"{who} nhập thay {membership.unit.name} từ bản giấy ({on_behalf.strip()}): {reason}"
+
+
 @transaction.atomic
-def registration_submit(*, membership: Membership, user: User | None) -> Registration:
+def registration_submit(
+    *, membership: Membership, user: User | None, on_behalf: str = ""
+) -> Registration:
     """Send the registration to the head and Sở Nội vụ (R6). After the
     deadline it is still accepted, and shown as late."""
     registration = (
@@ -458,8 +474,11 @@ def registration_submit(*, membership: Membership, user: User | None) -> Registr
         membership=membership,
     )
     late = f" sau hạn {_day(due)}" if registration.is_late(due) else ""
-    _save(registration, user=user, reason=f"Gửi bản đăng ký thi đua{late}")
-    _participation_online(membership, "registered", user=user, reason=f"Gửi bản đăng ký{late}")
+    said = partial(_behalf, membership=membership, user=user, on_behalf=on_behalf)
+    _save(registration, user=user, reason=said(f"Gửi bản đăng ký thi đua{late}"))
+    _participation_online(
+        membership, "registered", user=user, reason=said(f"Gửi bản đăng ký{late}")
+    )
     return registration
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clusters import deadlines, participation, progress, services, years
+from clusters import deadlines, extensions, participation, progress, services, years
 from clusters.access import (
     can_change_deadlines,
     get_cluster_for_extending,
@@ -26,6 +26,7 @@ from clusters.access import (
     get_cluster_for_viewer,
     get_cluster_membership,
     get_clusters_for_staff,
+    get_member_for_behalf,
     get_member_for_lead_or_staff,
     get_member_for_overseer,
     get_own_membership,
@@ -37,6 +38,7 @@ from clusters.forms import (
     AssignmentCorrectionForm,
     AssignmentForm,
     AttendanceForm,
+    BehalfForm,
     ConferenceForm,
     CriterionLinkForm,
     DeadlineForm,
@@ -60,6 +62,7 @@ from clusters.models import (
     Attendance,
     Cluster,
     Conference,
+    Deadline,
     Delegation,
     Election,
     EmulationYear,
@@ -234,6 +237,38 @@ def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
     registration = Registration.objects.filter(membership=membership).first()
     if registration is not None and registration.is_submitted:
         return _registration_links(request, membership, registration)
+    return _registration_entry(
+        request, membership, registration, done=lambda: redirect("registration_edit", year)
+    )
+
+
+@login_required
+def registration_behalf(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    """The head or Sở Nội vụ enter a unit's registration from its paper copy (#14)."""
+    _, member = get_member_for_behalf(request.user, code, get_year(year), unit)
+    registration = Registration.objects.filter(membership=member).first()
+    if registration is not None and registration.is_submitted:
+        messages.info(request, f"{member.unit.name} đã gửi bản đăng ký.")
+        return redirect("registration_detail", code, year, unit)
+    return _registration_entry(
+        request,
+        member,
+        registration,
+        behalf=True,
+        done=lambda: redirect("registration_progress", code, year),
+    )
+
+
+def _registration_entry(
+    request: HttpRequest,
+    membership: Membership,
+    registration: Registration | None,
+    *,
+    done: Callable[[], HttpResponse],
+    behalf: bool = False,
+) -> HttpResponse:
+    """The registration form (Phụ lục 01), by the unit itself or, `behalf`,
+    by the head or Sở Nội vụ with the reason they enter it for the unit."""
     data = request.POST if request.method == "POST" else None
     form = RegistrationForm(data, initial=model_to_dict(registration) if registration else None)
     targets = TargetFormSet(
@@ -242,21 +277,42 @@ def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
         initial=_target_initial(registration),
         form_kwargs={"criterion_choices": _criterion_choices(membership)},
     )
-    if data is not None and form.is_valid() and targets.is_valid():
+    behalf_form = BehalfForm(data) if behalf else None
+    valid = [form, targets] + ([behalf_form] if behalf_form else [])
+    if data is not None and all([f.is_valid() for f in valid]):
+        on_behalf = behalf_form.cleaned_data["behalf_reason"] if behalf_form else ""
+        submit = "submit" in data
 
         def save() -> None:
             fields = form.cleaned_data
             with _stale_shows_current(form):
                 services.registration_save(
-                    membership=membership, targets=targets.targets(), user=request.user, **fields
+                    membership=membership,
+                    targets=targets.targets(),
+                    user=request.user,
+                    on_behalf=on_behalf,
+                    **fields,
                 )
-            if "submit" in request.POST:
-                services.registration_submit(membership=membership, user=request.user)
+            if submit:
+                services.registration_submit(
+                    membership=membership, user=request.user, on_behalf=on_behalf
+                )
 
         if _attempt(form, save) is not FAILED:
-            messages.success(request, "Đã gửi bản đăng ký." if "submit" in data else "Đã lưu.")
-            return redirect("registration_edit", year)
-    context = {"membership": membership, "form": form, "targets": targets}
+            if behalf:
+                sent = " và gửi" if submit else ""
+                messages.success(
+                    request, f"Đã nhập thay{sent} bản đăng ký của {membership.unit.name}."
+                )
+            else:
+                messages.success(request, "Đã gửi bản đăng ký." if submit else "Đã lưu.")
+            return done()
+    context = {
+        "membership": membership,
+        "form": form,
+        "targets": targets,
+        "behalf_form": behalf_form,
+    }
     return render(request, "clusters/registration_edit.html", context | _due(membership))
 
 
@@ -277,7 +333,10 @@ def _target_initial(registration: Registration | None) -> list[dict]:
 def _due(membership: Membership, registration: Registration | None = None) -> dict:
     """The registration deadline (R6), and whether the registration came late."""
     due = services.due_date(
-        cluster=membership.cluster, year=membership.year, kind=deadlines.REGISTRATION
+        cluster=membership.cluster,
+        year=membership.year,
+        kind=deadlines.REGISTRATION,
+        membership=membership,
     )
     return {"due": due, "late": registration is not None and registration.is_late(due)}
 
@@ -321,13 +380,22 @@ def registration_progress(request: HttpRequest, code: str, year: int) -> HttpRes
         .annotate(target_count=Count("registration__targets"))
         .order_by("unit__code")
     )
-    due = services.due_date(cluster=seat.cluster, year=seat.year, kind=deadlines.REGISTRATION)
+    deadline = Deadline.objects.filter(
+        year=seat.year, calendar=seat.cluster.calendar, kind=deadlines.REGISTRATION
+    ).first()
+    extended = extensions.table([seat.year.pk], [seat.cluster.pk])  # a unit's own date (#14)
+    due = extended.due(deadline, seat.cluster.pk, None)
     rows = [(m, getattr(m, "registration", None)) for m in members]
     context = {
         "seat": seat,
         "due": due,
-        "rows": [(m, r, r is not None and r.is_late(due)) for m, r in rows],
+        "rows": [
+            (m, r, r is not None and r.is_late(extended.due(deadline, seat.cluster.pk, m.pk)))
+            for m, r in rows
+        ],
         "submitted": sum(1 for _, r in rows if r is not None and r.is_submitted),
+        # The head or Sở Nội vụ enter a unit's registration from paper (#14).
+        "may_enter": seat.leads or seat.province,
     }
     return render(request, "clusters/registration_progress.html", context)
 
@@ -855,7 +923,7 @@ def election_assign_correct(request: HttpRequest, code: str, year: int) -> HttpR
 
 
 @login_required
-def extensions(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """A cluster's extensions: read by the head and the staff guiding it;
     granted by Sở Nội vụ or the head (clusters.access.may_extend)."""
     seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))

@@ -195,6 +195,12 @@ MATRIX: dict[str, Case] = {
     "registration_progress": get(A(), OVERSEERS),
     "registration_detail": get(A(**HH), HH_RECORD),
     "registration_detail@LG": get(A(**LG), LG_RECORD),
+    # Entering a unit's registration from paper (#14): the head (or delegated
+    # deputy) and Sở Nội vụ, not a guiding authority. HH's is submitted: its page.
+    "registration_behalf": get(A(**HH), OVERSEERS),
+    "registration_behalf@KHOI-B": get(
+        B(unit=lambda d: "GH"), allow("other_head", "staff", "admin")
+    ),
     # The participation records (R27): the head and the staff, not the unit itself.
     "participation": get(A(), OVERSEERS),
     "participation_edit": get(A(**HH), OVERSEERS),

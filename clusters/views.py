@@ -609,11 +609,22 @@ def reports(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if not seat.oversees:  # a member sees its own reports only (R10)
         members = [m for m in members if m.pk == seat.membership.pk]
     found = {(r.membership_id, r.kind): r for r in Report.objects.filter(membership__in=members)}
-    dues = {
-        kind: services.due_date(cluster=seat.cluster, year=seat.year, kind=deadline_kind)
-        for kind, deadline_kind in Report.DEADLINES.items()
+    dated = {
+        d.kind: d for d in Deadline.objects.filter(year=seat.year, calendar=seat.cluster.calendar)
     }
-    rows = [(m, [_report_cell(found.get((m.pk, k)), dues[k]) for k in dues]) for m in members]
+    extended = extensions.table([seat.year.pk], [seat.cluster.pk])  # a unit's own date (#14)
+    deadline_of = {kind: dated.get(due_kind) for kind, due_kind in Report.DEADLINES.items()}
+    dues = {kind: extended.due(d, seat.cluster.pk, None) for kind, d in deadline_of.items()}
+    rows = [
+        (
+            m,
+            [
+                _report_cell(found.get((m.pk, k)), extended.due(d, seat.cluster.pk, m.pk))
+                for k, d in deadline_of.items()
+            ],
+        )
+        for m in members
+    ]
     context = {
         "seat": seat,
         "rows": rows,

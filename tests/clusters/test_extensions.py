@@ -205,3 +205,29 @@ def test_the_guiding_authority_of_a_cluster_reads_but_does_not_grant(client, wor
     assert client.get(url).status_code == 200
     data = {"deadline": _deadline().pk, "unit": "GH", "due_date": "15/04/2025", "reason": "x"}
     assert client.post(url, data).status_code == 403
+
+
+def test_a_report_sent_within_the_units_extension_is_not_late(client, world, dated, media_root):
+    from tests.clusters.helpers import pdf
+
+    hh = membership(world, world.a_member)
+    services.extension_grant(
+        deadline=_deadline(deadlines.MID_YEAR_REPORT),
+        cluster=world.cluster_a,
+        membership=hh,
+        due_date=date(2025, 7, 10),
+        reason="Bão",
+        user=world.staff,
+    )
+    with time_machine.travel(date(2025, 7, 3)):
+        services.report_upload(
+            membership=hh,
+            kind="mid_year",
+            number="",
+            reported_on=date(2025, 7, 2),
+            file=pdf(),
+            user=None,
+        )
+    client.force_login(world.head)
+    page = client.get(reverse("reports", args=["CUM-A", 2025])).content.decode()
+    assert "Gửi muộn" not in page

@@ -177,6 +177,11 @@ def _seat(user, cluster: Cluster, year: EmulationYear) -> Seat:
     )
 
 
+def seat_of(user, cluster: Cluster, year: EmulationYear) -> Seat:
+    """Where the user sits in a cluster's year it may already read (the tabs it is shown)."""
+    return _seat(user, cluster, year)
+
+
 def _seat_for_code(user, code: str, year: EmulationYear) -> Seat:
     cluster = get_object_or_404(Cluster.objects.select_related("authority"), code=code)
     return _seat(user, cluster, year)

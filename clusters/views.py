@@ -33,6 +33,7 @@ from clusters.access import (
     get_upload_for_viewer,
     get_year,
     may_extend,
+    seat_of,
 )
 from clusters.forms import (
     AssignmentCorrectionForm,
@@ -97,11 +98,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
     cluster = get_cluster_for_viewer(request.user, code)
     emulation_year = get_year(year)
-    return render(
-        request,
-        "clusters/cluster_detail.html",
-        {"cluster": cluster, "year": emulation_year, "members": _members(cluster, emulation_year)},
-    )
+    context = {
+        "cluster": cluster,
+        "year": emulation_year,
+        "members": _members(cluster, emulation_year),
+        "seat": seat_of(request.user, cluster, emulation_year),
+    }
+    return render(request, "clusters/cluster_detail.html", context)
 
 
 def _staff_home(request: HttpRequest, year: EmulationYear | None) -> HttpResponse:

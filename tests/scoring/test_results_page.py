@@ -274,8 +274,9 @@ def test_json_download_is_the_results_document_of_the_cluster(client, scored):
 # The page reads each kind of record once: session, user, year, cluster, and
 # the fixed set of scoring/awards queries (the participation records and the
 # year's deadlines: two). An N+1 over 30 units would add 27+.
-# + the proposal for "tạm tính" / "chính thức" (issue 13), + the year switch (#14)
-PAGE_QUERIES = 20
+# + the proposal for "tạm tính" / "chính thức" (issue 13), + the year switch and the
+# units' extensions read by the participation facts (#14)
+PAGE_QUERIES = 21
 
 
 def _big_cluster(world, units: int, per_section: int):

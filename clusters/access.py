@@ -222,6 +222,51 @@ def get_cluster_for_staff(user, code: str, year: EmulationYear) -> Seat:
     return seat
 
 
+def get_cluster_for_head_itself(user, code: str, year: EmulationYear) -> Membership:
+    """The head's own membership of the cluster's year: what only the head
+    does, never its deputy even when delegated (delegating, #14)."""
+    membership = Membership.objects.of_user(user, year)
+    if (
+        membership is None
+        or membership.cluster.code != code
+        or membership.role != Membership.Role.HEAD
+    ):
+        raise PermissionDenied("Chỉ trưởng cụm, khối được ủy quyền cho phó trưởng cụm, khối.")
+    return membership
+
+
+def get_member_for_behalf(
+    user, code: str, year: EmulationYear, unit_code: str
+) -> tuple[Seat, Membership]:
+    """A member whose records the head (or delegated deputy) or Sở Nội vụ
+    enter on its behalf from a paper copy (#14); not a guiding authority."""
+    seat = _seat_for_code(user, code, year)
+    if not (seat.leads or seat.province):
+        raise PermissionDenied("Chỉ trưởng cụm, khối và Sở Nội vụ được nhập thay đơn vị.")
+    member = get_object_or_404(
+        Membership.objects.select_related("unit", "cluster", "year"),
+        cluster=seat.cluster,
+        year=year,
+        unit__code=unit_code,
+    )
+    return seat, member
+
+
+def may_extend(seat: Seat) -> bool:
+    """Who grants a cluster's extensions (#14): Sở Nội vụ (and superusers) for
+    any deadline, the head (or delegated deputy) for what its members send it
+    (the services keep which)."""
+    return seat.province or seat.leads
+
+
+def get_cluster_for_extending(user, code: str, year: EmulationYear) -> Seat:
+    """A cluster's year for granting or revoking an extension (may_extend)."""
+    seat = _seat_for_code(user, code, year)
+    if not may_extend(seat):
+        raise PermissionDenied("Chỉ Sở Nội vụ và trưởng cụm, khối được gia hạn.")
+    return seat
+
+
 def get_cluster_for_province(user, code: str, year: EmulationYear) -> Seat:
     """A cluster's year for the province's powers over it (quotas, the
     council's choices, receiving the proposal, the Chairman's decision): Sở

@@ -68,6 +68,17 @@ class RegistrationForm(forms.Form):
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
+class BehalfForm(forms.Form):
+    """Why the head or Sở Nội vụ enter a unit's record for it (#14)."""
+
+    behalf_reason = LimitedCharField(
+        label="Lý do nhập thay đơn vị",
+        max_length=limits.REASON,
+        help_text="Ví dụ: đơn vị không gửi được trực tuyến, đã gửi bản giấy có chữ ký, đóng dấu.",
+        error_messages={"required": "Cần ghi lý do nhập thay đơn vị."},
+    )
+
+
 class TargetForm(forms.Form):
     title = LimitedCharField(
         label="Chỉ tiêu", max_length=limits.TARGET_TITLE, widget=forms.Textarea(attrs={"rows": 2})
@@ -382,6 +393,59 @@ class DeadlineForm(forms.Form):
         if data.get("deadline"):
             data["deadline"], data["revision"] = data["deadline"]
         return data
+
+
+# --- Extensions (#14) --------------------------------------------------------------
+
+WHOLE_CLUSTER = ""
+
+
+class ExtensionForm(forms.Form):
+    """A later date of one deadline for one unit or the whole cluster, and why."""
+
+    deadline = forms.ModelChoiceField(label="Hạn được gia hạn", queryset=Deadline.objects.none())
+    unit = forms.ChoiceField(label="Cho", required=False)
+    due_date = DateField(label="Hạn mới")
+    reason = LimitedCharField(
+        label="Lý do gia hạn", max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, year: EmulationYear, calendar: str, members, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["deadline"]
+        field.queryset = Deadline.objects.filter(year=year, calendar=calendar).order_by("due_date")
+        field.label_from_instance = lambda d: f"{d.get_kind_display()} (hạn {d.due_date:%d/%m/%Y})"
+        self.members = {m.unit.code: m for m in members}
+        self.fields["unit"].choices = [(WHOLE_CLUSTER, "Cả cụm, khối")] + [
+            (code, f"{code} – {m.unit.name}") for code, m in self.members.items()
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["membership"] = self.members.get(data.pop("unit", WHOLE_CLUSTER) or None)
+        return data
+
+
+class ExtensionRevokeForm(forms.Form):
+    reason = LimitedCharField(label="Lý do thu hồi", max_length=limits.REASON)
+
+
+# --- Delegation to the deputy (#14) -------------------------------------------------
+
+
+class DelegationForm(forms.Form):
+    starts_on = DateField(label="Từ ngày")
+    ends_on = DateField(label="Đến ngày")
+    purpose = LimitedCharField(
+        label="Nội dung ủy quyền",
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Việc phó trưởng cụm, khối thay mặt trưởng cụm, khối điều hành.",
+    )
+
+
+class DelegationEndForm(forms.Form):
+    reason = LimitedCharField(label="Lý do kết thúc", max_length=limits.REASON)
 
 
 # --- Participation (R27) ----------------------------------------------------------

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from clusters import deadlines
@@ -246,6 +247,89 @@ class Deadline(models.Model):
         return f"{self.get_kind_display()}: {self.due_date:%d/%m/%Y}"
 
 
+class ExtensionQuerySet(models.QuerySet):
+    def active(self) -> "ExtensionQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class Extension(models.Model):
+    """A later date of one deadline for one unit or a whole cluster (#14).
+
+    Sở Nội vụ grants it for any deadline, the head for the items its members
+    send it (registration, reports, and with the annual report the
+    self-scoring sheet). While active, everything that compares a unit's work
+    with the deadline (lateness, R27's participation, the reminders of R14,
+    "Việc cần làm") reads the extended date for the unit. Revoked, not
+    deleted: its history keeps who granted and revoked it, and why (R35).
+    """
+
+    deadline = models.ForeignKey(
+        Deadline, verbose_name="hạn", on_delete=models.CASCADE, related_name="extensions"
+    )
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="extensions"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="extensions"
+    )
+    membership = models.ForeignKey(
+        "Membership",
+        verbose_name="đơn vị",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="extensions",
+        help_text="Để trống: gia hạn cho cả cụm, khối.",
+    )
+    due_date = models.DateField("hạn mới")
+    reason = models.CharField("lý do", max_length=limits.REASON)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người gia hạn",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField("thời điểm gia hạn", default=timezone.now)
+    revoked_at = models.DateTimeField("thời điểm thu hồi", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người thu hồi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    objects = ExtensionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "gia hạn"
+        verbose_name_plural = "gia hạn"
+        ordering = ["deadline__due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "cluster", "membership"],
+                condition=Q(revoked_at__isnull=True, membership__isnull=False),
+                name="extension_one_active_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["deadline", "cluster"],
+                condition=Q(revoked_at__isnull=True, membership__isnull=True),
+                name="extension_one_active_per_cluster",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gia hạn {self.deadline.get_kind_display()} đến {self.due_date:%d/%m/%Y}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class MembershipQuerySet(models.QuerySet):
     def of_user(self, user, year: "EmulationYear | int") -> "Membership | None":
         """The membership of the user's unit in `year`, if it has one."""
@@ -317,8 +401,72 @@ class Membership(models.Model):
 
     @property
     def leads(self) -> bool:
-        """Head, or deputy acting for the head when delegated (R3)."""
-        return self.role == self.Role.HEAD or (self.role == self.Role.DEPUTY and self.acts_for_head)
+        """Head, or deputy acting for the head when delegated (R3): by the
+        head's delegation in force today, or the administrator's flag."""
+        if self.role == self.Role.HEAD:
+            return True
+        return self.role == self.Role.DEPUTY and (self.acts_for_head or self.delegated_today)
+
+    @cached_property
+    def delegated_today(self) -> bool:
+        """A delegation of the head covers today (#14). One query, for a deputy only."""
+        return self.delegations.in_force(timezone.localdate()).exists()
+
+
+class DelegationQuerySet(models.QuerySet):
+    def in_force(self, day: date) -> "DelegationQuerySet":
+        return self.filter(ended_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
+
+
+class Delegation(models.Model):
+    """The head's delegation to the deputy ("Phó Trưởng cụm, khối … thay mặt
+    Trưởng cụm, khối điều hành khi được ủy quyền", [I.2.2], R3) for a period
+    and a purpose (#14). The deputy leads only from `starts_on` to `ends_on`;
+    the head may end it earlier. Ended, not deleted: the history keeps who
+    gave and ended it, and why (R35)."""
+
+    membership = models.ForeignKey(
+        Membership,
+        verbose_name="phó trưởng cụm, khối",
+        on_delete=models.CASCADE,
+        related_name="delegations",
+    )
+    starts_on = models.DateField("từ ngày")
+    ends_on = models.DateField("đến ngày")
+    purpose = models.CharField("nội dung ủy quyền", max_length=limits.REASON)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ủy quyền",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("thời điểm ủy quyền", default=timezone.now)
+    ended_at = models.DateTimeField("thời điểm kết thúc", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người kết thúc",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ủy quyền cho phó trưởng cụm, khối"
+        verbose_name_plural = "ủy quyền cho phó trưởng cụm, khối"
+        ordering = ["-starts_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Ủy quyền {self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y}"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
 
 
 # ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from datetime import date, datetime
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from clusters import deadlines
+from clusters import deadlines, extensions
 from clusters.models import Conference, Deadline, Membership, Pledge
 from emulation.models import User
 from scoring import engine
@@ -182,7 +182,7 @@ class Record:
 
 def records(memberships: Iterable[Membership], today: date | None = None) -> dict[int, Record]:
     """Each membership's record by membership id, read by the rule on
-    `today` (default: today in Asia/Ho_Chi_Minh). Two queries."""
+    `today` (default: today in Asia/Ho_Chi_Minh). Three queries."""
     ids = [m.pk for m in memberships]
     if not ids:
         return {}
@@ -200,11 +200,18 @@ def records(memberships: Iterable[Membership], today: date | None = None) -> dic
         )
         .order_by("unit__code")
     )
-    dates: dict[tuple[int, str], dict[str, date]] = {}
-    for d in Deadline.objects.filter(year_id__in={row.year_id for row in rows}):
-        dates.setdefault((d.year_id, d.calendar), {})[d.kind] = d.due_date
+    year_ids = {row.year_id for row in rows}
+    dated: dict[tuple[int, str], list[Deadline]] = {}
+    for d in Deadline.objects.filter(year_id__in=year_ids):
+        dated.setdefault((d.year_id, d.calendar), []).append(d)
+    # A unit's extension moves its dates (#14).
+    extended = extensions.table(year_ids)
     found = {}
     for row in rows:
+        dates = {
+            d.kind: extended.due(d, row.cluster_id, row.pk)
+            for d in dated.get((row.year_id, row.cluster.calendar), [])
+        }
         try:
             stored = row.participation
         except Participation.DoesNotExist:
@@ -212,11 +219,7 @@ def records(memberships: Iterable[Membership], today: date | None = None) -> dic
         facts = []
         for name in FACTS:
             value, source = getattr(stored, name), getattr(stored, f"{name}_source")
-            due = fact_due(
-                name,
-                dates=dates.get((row.year_id, row.cluster.calendar), {}),
-                pledge_due=row.pledge_due,
-            )
+            due = fact_due(name, dates=dates, pledge_due=row.pledge_due)
             state = fact_state(
                 fact=name,
                 value=value,
@@ -233,5 +236,5 @@ def records(memberships: Iterable[Membership], today: date | None = None) -> dic
 def participation_facts(
     memberships: Iterable[Membership], today: date | None = None
 ) -> dict[int, engine.Participation]:
-    """R27's facts for the results, by membership id. Two queries."""
+    """R27's facts for the results, by membership id. Three queries."""
     return {pk: record.engine_facts for pk, record in records(memberships, today).items()}

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from clusters import deadlines
+from clusters import deadlines, extensions
 from clusters.models import (
     Cluster,
     Conference,
@@ -137,10 +137,24 @@ class Item:
     due_on: date | None = None
     # A conference's day, once held (R8, R9).
     held_on: date | None = None
+    # An extension of the deadline for this unit or its cluster (#14).
+    extended_to: date | None = None
 
     @property
     def label(self) -> str:
         return ITEM_LABELS[self.kind]
+
+    @property
+    def original_due(self) -> date | None:
+        """The date before any extension."""
+        if self.due_on is not None:
+            return self.due_on
+        return self.deadline.due_date if self.deadline else None
+
+    @property
+    def is_extended(self) -> bool:
+        due = self.original_due
+        return self.extended_to is not None and due is not None and self.extended_to > due
 
     @property
     def is_head_item(self) -> bool:
@@ -155,17 +169,17 @@ class Item:
 
     @property
     def due_date(self) -> date | None:
-        if self.due_on is not None:
-            return self.due_on
-        return self.deadline.due_date if self.deadline else None
+        """The date the unit is held to: its extension's when it has one."""
+        return self.extended_to if self.is_extended else self.original_due
 
     @property
     def timing(self) -> str | None:
-        """EARLY or HELD_LATE for a conference held outside its window, else None."""
+        """EARLY or HELD_LATE for a conference held outside its window, else None.
+        An extension moves the end of the window, not its start."""
         due = self.due_date
         if self.held_on is None or due is None:
             return None
-        opens = deadlines.window_opens(self.kind, due)
+        opens = deadlines.window_opens(self.kind, self.original_due)
         if opens is not None and self.held_on < opens:
             return EARLY
         return HELD_LATE if self.held_on > due else None
@@ -268,10 +282,11 @@ def items(
     year: EmulationYear, today: date, *, memberships: QuerySet[Membership] | None = None
 ) -> list[Item]:
     """Every item of the year for `memberships` (all of the year's by default),
-    done or not, by due date. Two queries."""
+    done or not, by due date, each extension applied. Three queries."""
     if memberships is None:
         memberships = Membership.objects.all()
     dated = {(d.calendar, d.kind): d for d in Deadline.objects.filter(year=year)}
+    extended = extensions.table([year.pk])
     found = []
     for m in _annotated(memberships.filter(year=year), today):
         for kind, done in _facts(m).items():
@@ -290,6 +305,11 @@ def items(
                     deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on,
                     deadlines.ANNUAL_CONFERENCE: m.annual_held_on,
                 }.get(kind),
+                extended_to=(
+                    extended.extended(deadline.pk, m.cluster_id, m.pk)
+                    if deadline is not None and not due_on
+                    else None
+                ),
             )
             # Held before its month, a conference does not count (R8, R9).
             found.append(replace(item, done=False) if item.timing == EARLY else item)
@@ -370,15 +390,17 @@ def cluster_tallies(
 ) -> list[tuple[Cluster, list[Tally | None]]]:
     """Per cluster with members in the year: for each item of ORDER, the
     counts of units done and not done (None where the item does not apply
-    yet). Three queries."""
-    counts: dict[tuple[int, str], list] = defaultdict(lambda: [None, 0, 0, 0])
+    yet). Four queries."""
+    counts: dict[tuple[int, str], list] = defaultdict(lambda: [None, 0, 0, 0, 0])
     memberships = Membership.objects.filter(cluster__in=clusters)
     for item in items(year, today, memberships=memberships):
         entry = counts[(item.membership.cluster_id, item.kind)]
-        entry[0] = item.due_date
+        entry[0] = item.original_due
         entry[1] += item.done
         entry[2] += 1
         entry[3] += item.timing == EARLY
+        # An extended unit is not late before its new date (#14).
+        entry[4] += item.status(today) == LATE
     rows = []
     for cluster in clusters.select_related("authority").order_by("code"):
         row = []
@@ -386,10 +408,9 @@ def cluster_tallies(
             if (cluster.pk, kind) not in counts:
                 row.append(None)
                 continue
-            due, done, total, early = counts[(cluster.pk, kind)]
-            late = due is not None and due < today and done < total
+            due, done, total, early, late = counts[(cluster.pk, kind)]
             follow = reverse(FOLLOW_PAGES[kind], args=[cluster.code, year.year])
-            row.append(Tally(kind, due, done, total, late, early, follow))
+            row.append(Tally(kind, due, done, total, late > 0, early, follow))
         if any(row):
             rows.append((cluster, row))
     return rows

@@ -58,10 +58,13 @@ def reminders_due(
         for o in OFFSETS
     }
     # A year's pledge is due on the day of the previous year's annual
-    # conference (participation.pledge_due_on), which no Deadline row holds.
+    # conference (participation.pledge_due_on), which no Deadline row holds;
+    # a unit's extension (#14) is reminded of against its new date.
     conferences = Conference.objects.filter(kind=Conference.Kind.ANNUAL, held_on__in=offsets)
     years = EmulationYear.objects.filter(
-        Q(deadlines__due_date__in=offsets) | Q(year__in=[y + 1 for y in _years_of(conferences)])
+        Q(deadlines__due_date__in=offsets)
+        | Q(extensions__due_date__in=offsets, extensions__revoked_at__isnull=True)
+        | Q(year__in=[y + 1 for y in _years_of(conferences)])
     ).distinct()
     wanted: dict[tuple[int | None, int | None, int], int] = {}
     unit_of: dict[int, int] = {}
@@ -226,6 +229,7 @@ def _message(
     recipients: list[str],
     today: date,
 ) -> EmailMultiAlternatives:
+    due_date = pending[0].due_date  # the unit's extension's date, when it has one (#14)
     days = (due_date - today).days
     context = {
         "unit": membership.unit,

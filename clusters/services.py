@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -19,14 +20,16 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from clusters import deadlines
+from clusters import deadlines, extensions
 from clusters.models import (
     Attendance,
     Cluster,
     Conference,
     Deadline,
+    Delegation,
     Election,
     EmulationYear,
+    Extension,
     HeadDocument,
     Membership,
     Pledge,
@@ -65,13 +68,16 @@ def year_create(*, year: int) -> EmulationYear:
     return emulation_year
 
 
-def due_date(*, cluster: Cluster, year: EmulationYear, kind: str) -> date | None:
-    """The year's date of an activity for the cluster's calendar (R5–R10), if set."""
-    return (
-        Deadline.objects.filter(year=year, calendar=cluster.calendar, kind=kind)
-        .values_list("due_date", flat=True)
-        .first()
-    )
+def due_date(
+    *, cluster: Cluster, year: EmulationYear, kind: str, membership: Membership | None = None
+) -> date | None:
+    """The year's date of an activity for the cluster's calendar (R5–R10), if
+    set, moved by an active extension for the cluster or `membership` (#14)."""
+    deadline = Deadline.objects.filter(year=year, calendar=cluster.calendar, kind=kind).first()
+    if deadline is None:
+        return None
+    table = extensions.table([year.pk], [cluster.pk])
+    return table.due(deadline, cluster.pk, membership.pk if membership else None)
 
 
 def _save(instance: models.Model, *, user: User | None, reason: str) -> None:
@@ -117,6 +123,162 @@ def _head_of(cluster: Cluster, year: EmulationYear) -> Membership:
     if head is None:
         raise ValidationError(f"Cụm, khối chưa có trưởng cụm, khối trong năm {year.year}.")
     return head
+
+
+# ---------------------------------------------------------------------------
+# Extensions of a deadline (#14)
+
+EXTENDED_BY_HEAD = deadlines.MEMBER_KINDS
+
+
+@transaction.atomic
+def extension_grant(
+    *,
+    deadline: Deadline,
+    cluster: Cluster,
+    membership: Membership | None,
+    due_date: date,
+    reason: str,
+    user: User | None,
+    province: bool = True,
+) -> Extension:
+    """Give a unit (or, without `membership`, the whole cluster) a later date
+    for one deadline, with a reason kept in the history (R35).
+
+    Sở Nội vụ (`province`) extends any deadline. The head extends only what
+    its members send it (registration, reports and, due with the annual
+    report, the self-scoring sheet), and never for its own unit. A second
+    extension of the same deadline for the same unit replaces the first.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do gia hạn.")
+    if deadline.calendar != cluster.calendar:
+        raise ValidationError("Hạn này không thuộc lịch thi đua của cụm, khối.")
+    if membership is not None and membership.cluster_id != cluster.pk:
+        raise ValidationError("Đơn vị không thuộc cụm, khối này.")
+    if not province:
+        if deadline.kind not in EXTENDED_BY_HEAD:
+            raise ValidationError(
+                "Chỉ Sở Nội vụ gia hạn các việc của trưởng cụm, khối; trưởng cụm, khối gia hạn "
+                "việc đăng ký thi đua và gửi báo cáo của đơn vị thành viên."
+            )
+        if membership is not None and user is not None and membership.unit_id == user.unit_id:
+            raise ValidationError(
+                "Trưởng cụm, khối không tự gia hạn cho đơn vị mình; hãy đề nghị Sở Nội vụ."
+            )
+    if due_date <= deadline.due_date:
+        raise ValidationError(
+            f"Hạn mới {_day(due_date)} phải sau hạn hiện tại {_day(deadline.due_date)}."
+        )
+    deadline.year.check_date(due_date, calendar=cluster.calendar, what="Hạn mới", happened=False)
+    existing = (
+        Extension.objects.active()
+        .select_for_update()
+        .filter(deadline=deadline, cluster=cluster, membership=membership)
+        .first()
+    )
+    extension = existing or Extension(
+        deadline=deadline, cluster=cluster, year=deadline.year, membership=membership
+    )
+    old = extension.due_date
+    extension.due_date = due_date
+    extension.reason = reason
+    extension.granted_by = user
+    extension.granted_at = timezone.now()
+    whom = membership.unit.name if membership else f"cả {cluster.name}"
+    what = deadlines.KIND_LABELS[deadline.kind]
+    change = f" (thay gia hạn đến {_day(old)})" if old else ""
+    _save(
+        extension,
+        user=user,
+        reason=f"Gia hạn {what} cho {whom} đến {_day(due_date)}{change}: {reason}",
+    )
+    return extension
+
+
+@transaction.atomic
+def extension_revoke(
+    *, extension: Extension, reason: str, user: User | None, province: bool = True
+) -> Extension:
+    """End an extension: the deadline's own date counts again for the unit."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do thu hồi gia hạn.")
+    extension = Extension.objects.select_for_update().get(pk=extension.pk)
+    if not extension.is_active:
+        raise ValidationError("Gia hạn này đã được thu hồi.")
+    if not province and extension.deadline.kind not in EXTENDED_BY_HEAD:
+        raise ValidationError("Chỉ Sở Nội vụ thu hồi gia hạn các việc của trưởng cụm, khối.")
+    extension.revoked_at = timezone.now()
+    extension.revoked_by = user
+    _save(extension, user=user, reason=f"Thu hồi gia hạn đến {_day(extension.due_date)}: {reason}")
+    return extension
+
+
+# ---------------------------------------------------------------------------
+# The head's delegation to the deputy ([I.2.2], R3; #14)
+
+
+@transaction.atomic
+def delegation_grant(
+    *, head: Membership, starts_on: date, ends_on: date, purpose: str, user: User | None
+) -> Delegation:
+    """The head delegates to the cluster's deputy of the year for a period
+    and a purpose; the deputy leads (Membership.leads) only within it."""
+    purpose = purpose.strip()
+    if not purpose:
+        raise ValidationError("Cần ghi nội dung ủy quyền.")
+    if ends_on < starts_on:
+        raise ValidationError("Ngày kết thúc phải từ ngày bắt đầu trở đi.")
+    if ends_on < timezone.localdate():
+        raise ValidationError("Thời hạn ủy quyền đã qua.")
+    for day, what in ((starts_on, "Ngày bắt đầu ủy quyền"), (ends_on, "Ngày kết thúc ủy quyền")):
+        head.year.check_date(day, calendar=head.cluster.calendar, what=what, happened=False)
+    deputy = (
+        Membership.objects.select_for_update()
+        .select_related("unit")
+        .filter(cluster=head.cluster, year=head.year, role=Membership.Role.DEPUTY)
+        .first()
+    )
+    if deputy is None:
+        raise ValidationError(
+            f"Cụm, khối chưa có phó trưởng cụm, khối trong năm {head.year.year} để ủy quyền."
+        )
+    overlapping = deputy.delegations.filter(
+        ended_at__isnull=True, starts_on__lte=ends_on, ends_on__gte=starts_on
+    ).first()
+    if overlapping is not None:
+        raise ValidationError(
+            f"Thời hạn trùng với ủy quyền từ {_day(overlapping.starts_on)} đến "
+            f"{_day(overlapping.ends_on)}; hãy kết thúc ủy quyền đó trước."
+        )
+    delegation = Delegation(
+        membership=deputy, starts_on=starts_on, ends_on=ends_on, purpose=purpose, created_by=user
+    )
+    _save(
+        delegation,
+        user=user,
+        reason=(
+            f"Ủy quyền cho {deputy.unit.name} từ {_day(starts_on)} đến {_day(ends_on)}: {purpose}"
+        ),
+    )
+    return delegation
+
+
+@transaction.atomic
+def delegation_end(*, delegation: Delegation, reason: str, user: User | None) -> Delegation:
+    """The head ends a delegation before its term: the deputy leads no more."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do kết thúc ủy quyền.")
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if delegation.is_ended:
+        raise ValidationError("Ủy quyền này đã kết thúc.")
+    delegation.ended_at = timezone.now()
+    delegation.ended_by = user
+    _save(delegation, user=user, reason=f"Kết thúc ủy quyền: {reason}")
+    return delegation
 
 
 # ---------------------------------------------------------------------------
@@ -235,8 +397,12 @@ def registration_save(
     targets: Sequence[TargetInput],
     user: User | None,
     revision: int | None,
+    on_behalf: str = "",
 ) -> Registration:
     """Save the unit's registration as a draft; its targets replace the old ones in order.
+
+    `on_behalf`: the reason the head or Sở Nội vụ enters it for the unit from
+    a paper copy (#14); every history row then says so (`_behalf`).
 
     `revision` is the Registration.revision the page was loaded with (None
     when there was none yet): as for a quota (awards.services.quota_set), of
@@ -259,7 +425,8 @@ def registration_save(
     _check_targets(membership, targets)
     registration.objectives = objectives.strip()
     registration.other_targets = other_targets.strip()
-    _save(registration, user=user, reason="Lưu bản đăng ký thi đua")
+    said = partial(_behalf, membership=membership, user=user, on_behalf=on_behalf)
+    _save(registration, user=user, reason=said("Lưu bản đăng ký thi đua"))
     existing = list(registration.targets.order_by("order", "pk"))
     # Links are cleared first so that moving a criterion between targets never
     # trips the one-target-per-criterion constraint halfway.
@@ -272,14 +439,24 @@ def registration_save(
         target.measure = given.measure.strip()
         target.planned_value = given.planned_value
         target.criterion_id = given.criterion_id
-        _save(target, user=user, reason="Lưu chỉ tiêu đăng ký")
+        _save(target, user=user, reason=said("Lưu chỉ tiêu đăng ký"))
     for extra in existing[len(targets) :]:
-        _delete(extra, user=user, reason="Bỏ chỉ tiêu đăng ký")
+        _delete(extra, user=user, reason=said("Bỏ chỉ tiêu đăng ký"))
     return registration
 
 
+def _behalf(reason: str, *, membership: Membership, user: User | None, on_behalf: str) -> str:
+    """A history reason marked "entered by X on behalf of Y" with why (#14)."""
+    if not on_behalf:
+        return reason
+    who = (user.get_full_name() or user.username) if user is not None else "Hệ thống"
+    return f"{who} nhập thay {membership.unit.name} từ bản giấy ({on_behalf.strip()}): {reason}"
+
+
 @transaction.atomic
-def registration_submit(*, membership: Membership, user: User | None) -> Registration:
+def registration_submit(
+    *, membership: Membership, user: User | None, on_behalf: str = ""
+) -> Registration:
     """Send the registration to the head and Sở Nội vụ (R6). After the
     deadline it is still accepted, and shown as late."""
     registration = (
@@ -294,10 +471,18 @@ def registration_submit(*, membership: Membership, user: User | None) -> Registr
     registration.status = Registration.Status.SUBMITTED
     registration.submitted_at = timezone.now()
     registration.submitted_by = user
-    due = due_date(cluster=membership.cluster, year=membership.year, kind=deadlines.REGISTRATION)
+    due = due_date(
+        cluster=membership.cluster,
+        year=membership.year,
+        kind=deadlines.REGISTRATION,
+        membership=membership,
+    )
     late = f" sau hạn {_day(due)}" if registration.is_late(due) else ""
-    _save(registration, user=user, reason=f"Gửi bản đăng ký thi đua{late}")
-    _participation_online(membership, "registered", user=user, reason=f"Gửi bản đăng ký{late}")
+    said = partial(_behalf, membership=membership, user=user, on_behalf=on_behalf)
+    _save(registration, user=user, reason=said(f"Gửi bản đăng ký thi đua{late}"))
+    _participation_online(
+        membership, "registered", user=user, reason=said(f"Gửi bản đăng ký{late}")
+    )
     return registration
 
 
@@ -534,7 +719,7 @@ def head_document_upload(
     document.uploaded_by = user
     label = HeadDocument.Kind(kind).label
     _save(document, user=user, reason=f"Tải lên {label} ban hành ngày {_day(issued_on)}")
-    due = due_date(cluster=cluster, year=year, kind=kind)
+    due = due_date(cluster=cluster, year=year, kind=kind, membership=head)
     if document.is_late(due) and document.late_deduction_id is None:
         document.late_deduction = _propose(
             membership=head,

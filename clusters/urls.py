@@ -11,6 +11,11 @@ urlpatterns = [
     path("dang-ky/<int:year>/", views.registration_edit, name="registration_edit"),
     path(f"{CLUSTER}dang-ky/", views.registration_progress, name="registration_progress"),
     path(f"{CLUSTER}dang-ky/<str:unit>/", views.registration_detail, name="registration_detail"),
+    path(
+        f"{CLUSTER}dang-ky/<str:unit>/nhap-thay/",
+        views.registration_behalf,
+        name="registration_behalf",
+    ),
     # Participation records (R27)
     path(f"{CLUSTER}tham-gia/", views.participation_records, name="participation"),
     path(f"{CLUSTER}tham-gia/<str:unit>/", views.participation_edit, name="participation_edit"),
@@ -63,6 +68,12 @@ urlpatterns = [
         views.election_assign_correct,
         name="election_assign_correct",
     ),
+    # Extensions of a deadline for a unit or the cluster (#14)
+    path(f"{CLUSTER}gia-han/", views.extension_list, name="extensions"),
+    path(f"{CLUSTER}gia-han/<int:pk>/thu-hoi/", views.extension_revoke, name="extension_revoke"),
+    # The head's delegation to the deputy (#14)
+    path(f"{CLUSTER}uy-quyen/", views.delegations, name="delegations"),
+    path(f"{CLUSTER}uy-quyen/<int:pk>/ket-thuc/", views.delegation_end, name="delegation_end"),
     # Stored files, served only after a permission check
     path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]

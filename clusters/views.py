@@ -15,33 +15,42 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clusters import deadlines, participation, progress, services
+from clusters import deadlines, extensions, participation, progress, services, years
 from clusters.access import (
     can_change_deadlines,
+    get_cluster_for_extending,
     get_cluster_for_head,
+    get_cluster_for_head_itself,
     get_cluster_for_lead_or_staff,
     get_cluster_for_member,
     get_cluster_for_staff,
     get_cluster_for_viewer,
     get_cluster_membership,
     get_clusters_for_staff,
+    get_member_for_behalf,
     get_member_for_lead_or_staff,
     get_member_for_overseer,
     get_own_membership,
     get_upload_for_viewer,
     get_year,
+    may_extend,
     seat_of,
 )
 from clusters.forms import (
     AssignmentCorrectionForm,
     AssignmentForm,
     AttendanceForm,
+    BehalfForm,
     ConferenceForm,
     CriterionLinkForm,
     DeadlineForm,
     DeductionProposalForm,
     DeductionRejectForm,
+    DelegationEndForm,
+    DelegationForm,
     ElectionForm,
+    ExtensionForm,
+    ExtensionRevokeForm,
     HeadDocumentForm,
     PaperSignatureForm,
     ParticipationForm,
@@ -55,8 +64,11 @@ from clusters.models import (
     Attendance,
     Cluster,
     Conference,
+    Deadline,
+    Delegation,
     Election,
     EmulationYear,
+    Extension,
     HeadDocument,
     Membership,
     Pledge,
@@ -72,12 +84,15 @@ from scoring.models import Deduction, Participation, Scorecard
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Each person's home opens on the year in progress for their clusters
+    (clusters.years); ?nam= chooses a year."""
     user = request.user
-    year = get_year(request.GET.get("nam"))
+    chosen = request.GET.get("nam")
+    year = get_year(chosen) if chosen else None
     if user.is_superuser or user.is_authority_staff:
         return _staff_home(request, year)
     if user.unit_id:
-        return _unit_home(request, year)
+        return _unit_home(request, year or years.default_year(user, timezone.localdate()))
     raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
 
 
@@ -85,32 +100,57 @@ def home(request: HttpRequest) -> HttpResponse:
 def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
     cluster = get_cluster_for_viewer(request.user, code)
     emulation_year = get_year(year)
-    return render(
-        request,
-        "clusters/cluster_detail.html",
-        {
-            "cluster": cluster,
-            "year": emulation_year,
-            "members": _members(cluster, emulation_year),
-            "seat": seat_of(request.user, cluster, emulation_year),
-        },
-    )
+    context = {
+        "cluster": cluster,
+        "year": emulation_year,
+        "members": _members(cluster, emulation_year),
+        "seat": seat_of(request.user, cluster, emulation_year),
+    }
+    return render(request, "clusters/cluster_detail.html", context)
 
 
-def _staff_home(request: HttpRequest, year) -> HttpResponse:
+def _staff_home(request: HttpRequest, year: EmulationYear | None) -> HttpResponse:
+    """The clusters of the chosen year, or each at its own year in progress:
+    a block of schools stays in its school year while the others begin the
+    next calendar year (#14)."""
+    visible = Cluster.objects.visible_to(request.user)
+    shown = _shown_years(visible, year)
     clusters = []
-    if year is not None:
+    for emulation_year, ids in shown:
         leaders = Membership.objects.filter(
-            year=year, role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY]
+            year=emulation_year, role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY]
         ).select_related("unit")
-        clusters = (
-            Cluster.objects.visible_to(request.user)
-            .with_member_count(year)
+        found = (
+            visible.filter(pk__in=ids)
+            .with_member_count(emulation_year)
             .filter(member_count__gt=0)
             .select_related("authority")
             .prefetch_related(Prefetch("memberships", queryset=leaders, to_attr="leaders"))
         )
-    return render(request, "clusters/home_staff.html", {"year": year, "clusters": clusters})
+        for cluster in found:
+            cluster.shown_year = emulation_year
+            clusters.append(cluster)
+    clusters.sort(key=lambda c: c.code)
+    any_year = bool(clusters) or EmulationYear.objects.exists()
+    links_year = year or (shown[-1][0] if shown else None)
+    context = {
+        "year": year or (shown[0][0] if len(shown) == 1 else None),
+        "clusters": clusters,
+        "any_year": any_year,
+        "links_year": links_year,
+    }
+    return render(request, "clusters/home_staff.html", context)
+
+
+def _shown_years(clusters, year: EmulationYear | None) -> list[tuple[EmulationYear, list[int]]]:
+    """The chosen year for every cluster, or each cluster's year in progress."""
+    if year is not None:
+        return [(year, list(clusters.values_list("pk", flat=True)))]
+    current = years.cluster_years(clusters, timezone.localdate())
+    by_year: dict[int, tuple[EmulationYear, list[int]]] = {}
+    for pk, emulation_year in current.items():
+        by_year.setdefault(emulation_year.year, (emulation_year, []))[1].append(pk)
+    return [by_year[number] for number in sorted(by_year)]
 
 
 def _unit_home(request: HttpRequest, year) -> HttpResponse:
@@ -229,6 +269,38 @@ def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
     registration = Registration.objects.filter(membership=membership).first()
     if registration is not None and registration.is_submitted:
         return _registration_links(request, membership, registration)
+    return _registration_entry(
+        request, membership, registration, done=lambda: redirect("registration_edit", year)
+    )
+
+
+@login_required
+def registration_behalf(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    """The head or Sở Nội vụ enter a unit's registration from its paper copy (#14)."""
+    _, member = get_member_for_behalf(request.user, code, get_year(year), unit)
+    registration = Registration.objects.filter(membership=member).first()
+    if registration is not None and registration.is_submitted:
+        messages.info(request, f"{member.unit.name} đã gửi bản đăng ký.")
+        return redirect("registration_detail", code, year, unit)
+    return _registration_entry(
+        request,
+        member,
+        registration,
+        behalf=True,
+        done=lambda: redirect("registration_progress", code, year),
+    )
+
+
+def _registration_entry(
+    request: HttpRequest,
+    membership: Membership,
+    registration: Registration | None,
+    *,
+    done: Callable[[], HttpResponse],
+    behalf: bool = False,
+) -> HttpResponse:
+    """The registration form (Phụ lục 01), by the unit itself or, `behalf`,
+    by the head or Sở Nội vụ with the reason they enter it for the unit."""
     data = request.POST if request.method == "POST" else None
     form = RegistrationForm(data, initial=model_to_dict(registration) if registration else None)
     targets = TargetFormSet(
@@ -237,21 +309,42 @@ def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
         initial=_target_initial(registration),
         form_kwargs={"criterion_choices": _criterion_choices(membership)},
     )
-    if data is not None and form.is_valid() and targets.is_valid():
+    behalf_form = BehalfForm(data) if behalf else None
+    valid = [form, targets] + ([behalf_form] if behalf_form else [])
+    if data is not None and all([f.is_valid() for f in valid]):
+        on_behalf = behalf_form.cleaned_data["behalf_reason"] if behalf_form else ""
+        submit = "submit" in data
 
         def save() -> None:
             fields = form.cleaned_data
             with _stale_shows_current(form):
                 services.registration_save(
-                    membership=membership, targets=targets.targets(), user=request.user, **fields
+                    membership=membership,
+                    targets=targets.targets(),
+                    user=request.user,
+                    on_behalf=on_behalf,
+                    **fields,
                 )
-            if "submit" in request.POST:
-                services.registration_submit(membership=membership, user=request.user)
+            if submit:
+                services.registration_submit(
+                    membership=membership, user=request.user, on_behalf=on_behalf
+                )
 
         if _attempt(form, save) is not FAILED:
-            messages.success(request, "Đã gửi bản đăng ký." if "submit" in data else "Đã lưu.")
-            return redirect("registration_edit", year)
-    context = {"membership": membership, "form": form, "targets": targets}
+            if behalf:
+                sent = " và gửi" if submit else ""
+                messages.success(
+                    request, f"Đã nhập thay{sent} bản đăng ký của {membership.unit.name}."
+                )
+            else:
+                messages.success(request, "Đã gửi bản đăng ký." if submit else "Đã lưu.")
+            return done()
+    context = {
+        "membership": membership,
+        "form": form,
+        "targets": targets,
+        "behalf_form": behalf_form,
+    }
     return render(request, "clusters/registration_edit.html", context | _due(membership))
 
 
@@ -272,7 +365,10 @@ def _target_initial(registration: Registration | None) -> list[dict]:
 def _due(membership: Membership, registration: Registration | None = None) -> dict:
     """The registration deadline (R6), and whether the registration came late."""
     due = services.due_date(
-        cluster=membership.cluster, year=membership.year, kind=deadlines.REGISTRATION
+        cluster=membership.cluster,
+        year=membership.year,
+        kind=deadlines.REGISTRATION,
+        membership=membership,
     )
     return {"due": due, "late": registration is not None and registration.is_late(due)}
 
@@ -316,13 +412,22 @@ def registration_progress(request: HttpRequest, code: str, year: int) -> HttpRes
         .annotate(target_count=Count("registration__targets"))
         .order_by("unit__code")
     )
-    due = services.due_date(cluster=seat.cluster, year=seat.year, kind=deadlines.REGISTRATION)
+    deadline = Deadline.objects.filter(
+        year=seat.year, calendar=seat.cluster.calendar, kind=deadlines.REGISTRATION
+    ).first()
+    extended = extensions.table([seat.year.pk], [seat.cluster.pk])  # a unit's own date (#14)
+    due = extended.due(deadline, seat.cluster.pk, None)
     rows = [(m, getattr(m, "registration", None)) for m in members]
     context = {
         "seat": seat,
         "due": due,
-        "rows": [(m, r, r is not None and r.is_late(due)) for m, r in rows],
+        "rows": [
+            (m, r, r is not None and r.is_late(extended.due(deadline, seat.cluster.pk, m.pk)))
+            for m, r in rows
+        ],
         "submitted": sum(1 for _, r in rows if r is not None and r.is_submitted),
+        # The head or Sở Nội vụ enter a unit's registration from paper (#14).
+        "may_enter": seat.leads or seat.province,
     }
     return render(request, "clusters/registration_progress.html", context)
 
@@ -544,11 +649,22 @@ def reports(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if not seat.oversees:  # a member sees its own reports only (R10)
         members = [m for m in members if m.pk == seat.membership.pk]
     found = {(r.membership_id, r.kind): r for r in Report.objects.filter(membership__in=members)}
-    dues = {
-        kind: services.due_date(cluster=seat.cluster, year=seat.year, kind=deadline_kind)
-        for kind, deadline_kind in Report.DEADLINES.items()
+    dated = {
+        d.kind: d for d in Deadline.objects.filter(year=seat.year, calendar=seat.cluster.calendar)
     }
-    rows = [(m, [_report_cell(found.get((m.pk, k)), dues[k]) for k in dues]) for m in members]
+    extended = extensions.table([seat.year.pk], [seat.cluster.pk])  # a unit's own date (#14)
+    deadline_of = {kind: dated.get(due_kind) for kind, due_kind in Report.DEADLINES.items()}
+    dues = {kind: extended.due(d, seat.cluster.pk, None) for kind, d in deadline_of.items()}
+    rows = [
+        (
+            m,
+            [
+                _report_cell(found.get((m.pk, k)), extended.due(d, seat.cluster.pk, m.pk))
+                for k, d in deadline_of.items()
+            ],
+        )
+        for m in members
+    ]
     context = {
         "seat": seat,
         "rows": rows,
@@ -860,6 +976,117 @@ def election_assign_correct(request: HttpRequest, code: str, year: int) -> HttpR
     return redirect("election", code, year)
 
 
+# --- Extensions of a deadline (#14) ------------------------------------------
+
+
+@login_required
+def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """A cluster's extensions: read by the head and the staff guiding it;
+    granted by Sở Nội vụ or the head (clusters.access.may_extend)."""
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    data = request.POST if request.method == "POST" else None
+    if data is not None:
+        seat = get_cluster_for_extending(request.user, code, seat.year)
+    form = None
+    if may_extend(seat):
+        members = _members_of(seat.cluster, seat.year)
+        form = ExtensionForm(data, year=seat.year, calendar=seat.cluster.calendar, members=members)
+    if data is not None and form.is_valid():
+        action = partial(
+            services.extension_grant,
+            cluster=seat.cluster,
+            user=request.user,
+            province=seat.province,
+            **form.cleaned_data,
+        )
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã gia hạn.")
+            return redirect("extensions", code, year)
+    found = (
+        Extension.objects.filter(cluster=seat.cluster, year=seat.year)
+        .select_related("deadline", "membership__unit", "granted_by", "revoked_by")
+        .order_by("revoked_at", "deadline__due_date", "pk")
+    )
+    context = {
+        "seat": seat,
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "extensions": found,
+        "form": form,
+        "revoke_form": ExtensionRevokeForm() if form is not None else None,
+    }
+    return render(request, "clusters/extensions.html", context)
+
+
+@login_required
+@require_POST
+def extension_revoke(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    seat = get_cluster_for_extending(request.user, code, get_year(year))
+    extension = get_object_or_404(Extension, pk=pk, cluster=seat.cluster, year=seat.year)
+    _post_action(
+        request,
+        ExtensionRevokeForm(request.POST),
+        lambda data: services.extension_revoke(
+            extension=extension, user=request.user, province=seat.province, **data
+        ),
+        success="Đã thu hồi gia hạn.",
+        failure="Chưa thu hồi được",
+    )
+    return redirect("extensions", code, year)
+
+
+# --- The head's delegation to the deputy ([I.2.2], R3; #14) -----------------
+
+
+@login_required
+def delegations(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The cluster's delegations, for its members and staff; the head gives one."""
+    seat = get_cluster_for_member(request.user, code, get_year(year))
+    data = request.POST if request.method == "POST" else None
+    head = None
+    if data is not None or (seat.membership and seat.membership.role == Membership.Role.HEAD):
+        head = get_cluster_for_head_itself(request.user, code, seat.year)
+    form = DelegationForm(data) if head else None
+    if data is not None and form.is_valid():
+        fields = form.cleaned_data
+        action = partial(services.delegation_grant, head=head, user=request.user, **fields)
+        if _attempt(form, action) is not FAILED:
+            messages.success(request, "Đã ủy quyền cho phó trưởng cụm, khối.")
+            return redirect("delegations", code, year)
+    found = (
+        Delegation.objects.filter(membership__cluster=seat.cluster, membership__year=seat.year)
+        .select_related("membership__unit", "created_by", "ended_by")
+        .order_by("-starts_on", "pk")
+    )
+    context = {
+        "seat": seat,
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "delegations": found,
+        "today": timezone.localdate(),
+        "form": form,
+        "end_form": DelegationEndForm() if head else None,
+    }
+    return render(request, "clusters/delegations.html", context)
+
+
+@login_required
+@require_POST
+def delegation_end(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
+    head = get_cluster_for_head_itself(request.user, code, get_year(year))
+    delegation = get_object_or_404(
+        Delegation, pk=pk, membership__cluster=head.cluster, membership__year=head.year
+    )
+    _post_action(
+        request,
+        DelegationEndForm(request.POST),
+        lambda data: services.delegation_end(delegation=delegation, user=request.user, **data),
+        success="Đã kết thúc ủy quyền.",
+        failure="Chưa kết thúc được ủy quyền",
+    )
+    return redirect("delegations", code, year)
+
+
 # --- Deadlines, "Việc cần làm" and reminders (R5–R10, R14) -------------------
 
 
@@ -893,12 +1120,22 @@ def deadline_list(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 def todo(request: HttpRequest) -> HttpResponse:
+    """What is due: on the chosen year (?nam=), else on each cluster's year in
+    progress (#14)."""
     user, today = request.user, timezone.localdate()
-    year = get_year(request.GET.get("nam"))
+    chosen = request.GET.get("nam")
+    year = get_year(chosen) if chosen else None
     context = {"year": year, "today": today}
     if user.is_superuser or user.is_authority_staff:
         clusters = get_clusters_for_staff(user)
-        rows = progress.cluster_tallies(year, today, clusters) if year else []
+        shown = _shown_years(clusters, year)
+        rows = [
+            (cluster, tallies, emulation_year)
+            for emulation_year, ids in shown
+            for cluster, tallies in progress.cluster_tallies(
+                emulation_year, today, clusters.filter(pk__in=ids)
+            )
+        ]
         columns = [progress.ITEM_LABELS[kind] for kind in progress.ORDER]
         # The bar's count is the page's own (not counted a second time).
         context |= {
@@ -906,13 +1143,20 @@ def todo(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "columns": columns,
             "todo_count": progress.overdue_cells(rows),
+            "links_year": year or (shown[-1][0] if shown else None),
         }
         return render(request, "clusters/todo.html", context)
     if not user.unit_id:
         raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
+    year = year or years.default_year(user, today)
     membership = Membership.objects.of_user(user, year) if year else None
     lines = progress.unit_lines(membership, today) if membership else []
-    context |= {"membership": membership, "lines": lines, "todo_count": progress.open_lines(lines)}
+    context |= {
+        "year": year,
+        "membership": membership,
+        "lines": lines,
+        "todo_count": progress.open_lines(lines),
+    }
     return render(request, "clusters/todo.html", context)
 
 

@@ -33,7 +33,15 @@ from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 
 from awards.models import Ballot, Flag, Proposal, Quota, Vote
-from clusters.models import Attendance, Cluster, Election, EmulationYear, Membership
+from clusters.models import (
+    Attendance,
+    Cluster,
+    Delegation,
+    Election,
+    EmulationYear,
+    Extension,
+    Membership,
+)
 from emulation.numbers import format_date, format_datetime, format_figure
 from scoring.models import (
     Band,
@@ -177,6 +185,8 @@ SOURCES: list[Source] = [
     Source(Quota, _of_cluster),
     Source(Ballot, _of_cluster),
     Source(Election, _of_cluster),
+    Source(Delegation, _of_units),
+    Source(Extension, _of_cluster, hidden=frozenset({"deadline", "granted_at", "revoked_at"})),
     Source(Proposal, _of_cluster),
 ]
 

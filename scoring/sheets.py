@@ -210,8 +210,13 @@ def agreement_of(cluster: Cluster | int, year: EmulationYear | int) -> ScoreAgre
 
 def submit_due(membership: Membership) -> date | None:
     """The self-scoring deadline: the year's annual report date of the cluster's
-    calendar (R10), when the year has one; else none."""
-    return due_date(cluster=membership.cluster, year=membership.year, kind=deadlines.ANNUAL_REPORT)
+    calendar (R10), when the year has one, or its extension for the unit (#14); else none."""
+    return due_date(
+        cluster=membership.cluster,
+        year=membership.year,
+        kind=deadlines.ANNUAL_REPORT,
+        membership=membership,
+    )
 
 
 def preparatory_held(cluster: Cluster, year: EmulationYear) -> bool:
@@ -290,7 +295,8 @@ def sheet_submit(*, membership: Membership, user: User) -> Sheet:
     if due is not None and timezone.localdate() > due:
         raise ValidationError(
             f"Đã quá hạn nộp phiếu tự chấm điểm ({due:%d/%m/%Y}); không nộp được nữa. "
-            "Hãy liên hệ trưởng cụm, khối."
+            "Trưởng cụm, khối hoặc Sở Nội vụ có thể gia hạn cho đơn vị (trang “Gia hạn” của "
+            "cụm, khối); khi được gia hạn, đơn vị nộp được đến hạn mới."
         )
     old = Sheet.Status(sheet.status).label
     sheet.status = Sheet.Status.SUBMITTED

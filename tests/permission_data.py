@@ -13,7 +13,10 @@ from django.utils import timezone
 from awards.models import Flag, Proposal
 from clusters.models import (
     Conference,
+    Deadline,
+    Delegation,
     Election,
+    Extension,
     HeadDocument,
     Membership,
     Pledge,
@@ -188,8 +191,30 @@ def build(world) -> SimpleNamespace:
         submitted_at=now,
         submitted_by=world.other_head,
     )
+    # HH's extension of the mid-year report (#14): the head or Sở Nội vụ revokes it.
+    extension = Extension.objects.create(
+        deadline=Deadline.objects.create(
+            year=year, calendar="standard", kind="mid_year_report", due_date=date(YEAR, 6, 30)
+        ),
+        cluster=world.cluster_a,
+        year=year,
+        membership=hh,
+        due_date=date(YEAR, 7, 15),
+        reason="Bão",
+        granted_by=world.staff,
+    )
+    # The head's delegation to VY, the deputy (#14): the head ends it.
+    delegation = Delegation.objects.create(
+        membership=members["VY"],
+        starts_on=date(YEAR, 5, 1),
+        ends_on=date(YEAR + 5, 5, 31),
+        purpose="Công tác",
+        created_by=world.head,
+    )
     return SimpleNamespace(
         world=world,
+        extension=extension,
+        delegation=delegation,
         gh=gh,
         council_bonus_b=council_bonus_b,
         a={"code": world.cluster_a.code, "year": YEAR},

@@ -199,6 +199,12 @@ MATRIX: dict[str, Case] = {
     "registration_progress": get(A(), OVERSEERS),
     "registration_detail": get(A(**HH), HH_RECORD),
     "registration_detail@LG": get(A(**LG), LG_RECORD),
+    # Entering a unit's registration from paper (#14): the head (or delegated
+    # deputy) and Sở Nội vụ, not a guiding authority. HH's is submitted: its page.
+    "registration_behalf": get(A(**HH), OVERSEERS),
+    "registration_behalf@KHOI-B": get(
+        B(unit=lambda d: "GH"), allow("other_head", "staff", "admin")
+    ),
     # The participation records (R27): the head and the staff, not the unit itself.
     "participation": get(A(), OVERSEERS),
     "participation_edit": get(A(**HH), OVERSEERS),
@@ -223,6 +229,18 @@ MATRIX: dict[str, Case] = {
         lambda d: {"kind": "van-ban", "pk": d.head_document.pk}, CLUSTER
     ),
     "upload_download@bien-ban": get(lambda d: {"kind": "bien-ban", "pk": d.conference.pk}, CLUSTER),
+    # Extensions (#14): read by the head and the staff guiding the cluster;
+    # granted and revoked by Sở Nội vụ and the head, never by a guiding authority.
+    "extensions": get(A(), OVERSEERS),
+    "extensions@post": post(A(), OVERSEERS),
+    "extensions@KHOI-B": get(B(), OVERSEERS_B),
+    "extensions@post-KHOI-B": post(B(), allow("other_head", "staff", "admin")),
+    "extension_revoke": post(A(pk=lambda d: d.extension.pk), OVERSEERS, data=REASON),
+    # The head's delegation to the deputy (#14): the cluster sees it; only the
+    # head itself gives or ends one (not staff, not a delegated deputy).
+    "delegations": get(A(), CLUSTER),
+    "delegations@post": post(A(), HEAD),
+    "delegation_end": post(A(pk=lambda d: d.delegation.pk), HEAD, data=REASON),
     # --- Conferences, deductions, election ---------------------------------
     "conferences": get(A(), CLUSTER),
     "conference_create": get(A(kind=lambda d: "so-ket"), HEAD),

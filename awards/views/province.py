@@ -5,9 +5,11 @@ as a workbook."""
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from awards.province import province_summary, province_xlsx
+from clusters import years
 from clusters.access import get_clusters_for_staff, get_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,7 +35,7 @@ def province_download(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 def province_current(request: HttpRequest) -> HttpResponse:
     get_clusters_for_staff(request.user)
-    year = get_year(None)
+    year = years.default_year(request.user, timezone.localdate())
     if year is None:
         raise Http404("Chưa có năm thi đua nào.")
     return redirect("province", year.year)

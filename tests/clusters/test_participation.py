@@ -220,9 +220,10 @@ def test_activities_of_one_cluster_do_not_touch_another(world, dated, media_root
 
 
 @pytest.mark.parametrize("units", [1, 4])
-def test_participation_facts_take_two_queries(world, complete, django_assert_num_queries, units):
+def test_participation_facts_take_three_queries(world, complete, django_assert_num_queries, units):
     members = list(Membership.objects.filter(cluster=world.cluster_a, year=world.year))[:units]
-    with django_assert_num_queries(2):
+    # The records, the deadlines and their extensions (#14).
+    with django_assert_num_queries(3):
         facts = participation_facts(members)
     assert len(facts) == units
 

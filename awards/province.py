@@ -17,9 +17,6 @@ from statistics import median
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from awards.allocation import AWARDS, TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
@@ -394,6 +391,8 @@ PROVINCE = "Toàn tỉnh"
 
 def province_xlsx(province: Province) -> bytes:
     """The summary as a workbook: progress, awards against quotas, rankings."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     progress = workbook.active
     progress.title = "Tiến độ"
@@ -460,6 +459,9 @@ def _awards_row(line: ClusterLine) -> list:
 
 
 def _table(sheet, header: list[str], rows: list[list]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -474,5 +476,7 @@ def _table(sheet, header: list[str], rows: list[list]) -> None:
 
 
 def _bold_last(sheet) -> None:
+    from openpyxl.styles import Font
+
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)

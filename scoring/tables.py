@@ -9,10 +9,6 @@ from decimal import Decimal
 from io import BytesIO
 from typing import TextIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from awards.allocation import AWARD_LABELS
 from emulation.workbooks import formula_safe_rows, formula_safe_workbook
 from scoring.engine import REASON_LABELS, STATUS_LABELS
@@ -74,6 +70,10 @@ def write_csv(results: list[ClusterResults], stream: TextIO) -> None:
 
 
 def xlsx_bytes(results: list[ClusterResults]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE

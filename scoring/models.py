@@ -97,7 +97,47 @@ class FrameworkCriterion(models.Model):
         return f"{self.code}. {self.title[:80]}"
 
 
-class ScorecardQuerySet(models.QuerySet):
+class ResultsQuerySet(models.QuerySet):
+    """The records the results are computed from: a bulk write renews the
+    results' revision of every cluster's year it touches, as a single save or
+    delete does through its signal (scoring/revisions.py, #17). The model
+    names its way to the cluster and year in `RESULTS_PATH`."""
+
+    def update(self, **kwargs) -> int:
+        pks = list(self.values_list("pk", flat=True))
+        touched = self._cluster_years(pks)
+        count = super().update(**kwargs)
+        if any(self.model._meta.get_field(name).is_relation for name in kwargs):
+            touched |= self._cluster_years(pks)  # moved to another cluster or year
+        self._bump(touched)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        self._bump(self._cluster_years([o.pk for o in created if o.pk is not None]))
+        return created
+
+    def _cluster_years(self, pks: list) -> set[tuple[int, int]]:
+        path = self.model.RESULTS_PATH
+        found: set[tuple[int, int]] = set()
+        for start in range(0, len(pks), 900):  # SQLite's bound on query parameters
+            found.update(
+                self.model._base_manager.filter(pk__in=pks[start : start + 900])
+                .order_by()
+                .values_list(f"{path}cluster_id", f"{path}year_id")
+                .distinct()
+            )
+        return found
+
+    @staticmethod
+    def _bump(cluster_years: set[tuple[int, int]]) -> None:
+        from scoring import revisions
+
+        for cluster_id, year_id in sorted(cluster_years):
+            revisions.bump(cluster_id=cluster_id, year_id=year_id)
+
+
+class ScorecardQuerySet(ResultsQuerySet):
     def issued(self) -> "ScorecardQuerySet":
         return self.filter(status=Scorecard.Status.ISSUED)
 
@@ -147,6 +187,7 @@ class Scorecard(models.Model):
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    RESULTS_PATH = ""
     objects = ScorecardQuerySet.as_manager()
 
     class Meta:
@@ -212,6 +253,8 @@ class Criterion(models.Model):
     # Bumped on every edit of the row; an edit from an older page is refused (#11.8).
     revision = models.PositiveIntegerField("phiên bản", default=1)
     # Edits of a draft are audited (R35); issued criteria never change (R18).
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "scorecard__"
     history = HistoricalRecords()
 
     class Meta:
@@ -261,6 +304,8 @@ class Band(models.Model):
     max_value = FigureField("đến", null=True, blank=True)
     max_inclusive = models.BooleanField("kể cả giá trị cuối", default=True)
     points = PointsField("điểm")
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "criterion__scorecard__"
     history = HistoricalRecords()
 
     class Meta:
@@ -306,6 +351,8 @@ class Score(models.Model):
     agreed_reason = models.TextField("lý do điều chỉnh", blank=True, max_length=limits.REASON)
     revision = models.PositiveIntegerField("phiên bản", default=1)
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -362,6 +409,8 @@ class Bonus(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords()
 
     class Meta:
@@ -402,6 +451,8 @@ class Deduction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords()
 
     class Meta:
@@ -585,3 +636,22 @@ class ScoreAgreement(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.agreed_at is not None
+
+
+class ResultsRevision(models.Model):
+    """Which state of a cluster's year the results were computed from (#17):
+    a new random token with every write to what they read, in the writer's
+    transaction (scoring/revisions.py). Random, never counted up, so that a
+    token rolled back or restored from a backup never names another state."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey(EmulationYear, on_delete=models.CASCADE, related_name="+")
+    token = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year"], name="results_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Kết quả cụm #{self.cluster_id}, năm #{self.year_id}: {self.token}"

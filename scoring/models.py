@@ -114,8 +114,21 @@ class ResultsQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
-        self._bump(self._cluster_years([o.pk for o in created if o.pk is not None]))
+        known = [self._cluster_year(o) for o in created]
+        if None in known:
+            self._bump(self._cluster_years([o.pk for o in created if o.pk is not None]))
+        else:
+            self._bump(set(known))
         return created
+
+    def _cluster_year(self, obj) -> tuple[int, int] | None:
+        """From the objects themselves when their relations are loaded."""
+        for name in self.model.RESULTS_PATH.split("__")[:-1]:
+            field = obj._meta.get_field(name)
+            if not field.is_cached(obj):
+                return None
+            obj = getattr(obj, name)
+        return (obj.cluster_id, obj.year_id)
 
     def _cluster_years(self, pks: list) -> set[tuple[int, int]]:
         path = self.model.RESULTS_PATH
@@ -133,8 +146,9 @@ class ResultsQuerySet(models.QuerySet):
     def _bump(cluster_years: set[tuple[int, int]]) -> None:
         from scoring import revisions
 
-        for cluster_id, year_id in sorted(cluster_years):
-            revisions.bump(cluster_id=cluster_id, year_id=year_id)
+        for year_id in sorted({year_id for _, year_id in cluster_years}):
+            clusters = [c for c, y in cluster_years if y == year_id]
+            revisions.bump_year(year_id=year_id, cluster_ids=clusters)
 
 
 class ScorecardQuerySet(ResultsQuerySet):

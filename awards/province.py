@@ -465,11 +465,12 @@ def _table(sheet, header: list[str], rows: list[list]) -> None:
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for values in rows:
+    # Rows counted here: openpyxl's max_row scans every cell (#17).
+    for row, values in enumerate(rows, start=2):
         sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                sheet.cell(row=row, column=column).number_format = "0.00"
     for index, title in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(len(title) + 2, 40))
     sheet.freeze_panes = "A2"

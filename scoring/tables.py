@@ -80,11 +80,12 @@ def xlsx_bytes(results: list[ClusterResults]) -> bytes:
     sheet.append(ranking_header())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for values in ranking_rows(results):
+    # Rows counted here: openpyxl's max_row scans every cell (#17).
+    for row, values in enumerate(ranking_rows(results), start=2):
         sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                sheet.cell(row=row, column=column).number_format = "0.00"
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

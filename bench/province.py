@@ -5,8 +5,9 @@ demo's (example 01: 56 leaf criteria, so 33,600 scores), writes it as a
 `thidua-dataset/1` file, and in a fresh SQLite database measures, best of
 `--repeat` runs each, as the server runs (DEBUG off):
 
-- plain: the exact computation of the whole year in plain Python (the engine
-  and the allocation over the file's figures, no database): the yardstick;
+- plain: the exact computation of the whole year in plain Python (the file
+  read, the engine and the allocation over its figures, no database): the
+  yardstick;
 - import: `manage.py import_dataset`, the whole command;
 - export: `manage.py export_results`, the whole command;
 - check: `manage.py check`, Django's start-up alone;
@@ -131,9 +132,9 @@ def _scores(rng: random.Random, unit: str, criteria: list[dict]) -> list[dict]:
     return scores
 
 
-def plain(document: dict) -> float:
-    """The whole year computed in plain Python from the file's figures: the
-    engine and the allocation, exact Decimals, no database, no Django."""
+def plain(path: Path) -> float:
+    """The whole year computed in plain Python from the file: read, parsed,
+    the engine and the allocation over exact Decimals; no database, no Django."""
     from decimal import Decimal
 
     from awards import allocation
@@ -143,6 +144,7 @@ def plain(document: dict) -> float:
         return None if value is None else Decimal(str(value))
 
     started = time.process_time()
+    document = json.loads(path.read_text(encoding="utf-8"))
     by_unit: dict[str, list] = {}
     for s in document["scores"]:
         by_unit.setdefault(s["unit"], []).append(
@@ -302,7 +304,7 @@ def main() -> int:
             "check": [],
         }
         for _ in range(options.repeat):
-            cpu = plain(document)
+            cpu = plain(path)
             times["plain"].append((cpu, cpu))
             shutil.copy(empty, database)
             times["import"].append(command(database, "import_dataset", str(path)))

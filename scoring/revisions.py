@@ -107,7 +107,12 @@ def tokens(*, year_id: int, cluster_ids: list[int]) -> dict[int, int]:
 
 
 def _by_membership(sender, instance, **kwargs) -> None:
-    bump_membership(instance.membership_id)
+    field = sender._meta.get_field("membership")
+    if field.is_cached(instance):  # a save at the deadline peak: no join
+        membership = instance.membership
+        bump(cluster_id=membership.cluster_id, year_id=membership.year_id)
+    else:
+        bump_membership(instance.membership_id)
 
 
 def _by_cluster_year(sender, instance, **kwargs) -> None:

@@ -402,7 +402,8 @@ FIGURES = ("plan", "actual", "points", "value")
 
 def effective_figures(own: tuple, agreed: tuple) -> dict[str, Decimal | None]:
     """Agreed figures replace the unit's own as a whole, never field by field."""
-    chosen = agreed if any(v is not None for v in agreed) else own
+    # count(None) rather than any(…): called once per score of a province's year (#17)
+    chosen = agreed if agreed.count(None) < len(agreed) else own
     return dict(zip(FIGURES, chosen, strict=True))
 
 

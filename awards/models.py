@@ -9,6 +9,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation import limits
 from emulation.numbers import column_bounds
 from scoring import engine
+from scoring.models import ResultsQuerySet
 
 
 class Flag(models.Model):
@@ -39,6 +40,8 @@ class Flag(models.Model):
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
     # Bumped on every change; a save from an older page is refused (#11.8).
     revision = models.PositiveIntegerField("phiên bản", default=1)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords()
 
     class Meta:
@@ -78,6 +81,8 @@ class Quota(models.Model):
     document = models.CharField("văn bản phân bổ", max_length=255, blank=True)
     # Bumped on every change; a save from an older page is refused (#11.8).
     revision = models.PositiveIntegerField("phiên bản", default=1)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = ""
     history = HistoricalRecords()
 
     class Meta:
@@ -101,6 +106,8 @@ class Vote(models.Model):
     votes = models.PositiveIntegerField("số phiếu", validators=[MinValueValidator(0)])
     # Bumped on every change; a ballot from an older page is refused (#11.8).
     revision = models.PositiveIntegerField("phiên bản", default=1)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords()
 
     class Meta:

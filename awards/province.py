@@ -17,9 +17,6 @@ from statistics import median
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from awards.allocation import TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
@@ -419,6 +416,8 @@ PROVINCE = "Toàn tỉnh"
 
 def province_xlsx(province: Province) -> bytes:
     """The summary as a workbook: progress, awards against quotas, rankings."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     progress = workbook.active
     progress.title = "Tiến độ"
@@ -490,19 +489,25 @@ def _awards_row(line: ClusterLine) -> list:
 
 
 def _table(sheet, header: list[str], rows: list[list]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for values in rows:
+    # Rows counted here: openpyxl's max_row scans every cell (#17).
+    for row, values in enumerate(rows, start=2):
         sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = FIGURE_FORMAT
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                sheet.cell(row=row, column=column).number_format = FIGURE_FORMAT
     for index, title in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(len(title) + 2, 40))
     sheet.freeze_panes = "A2"
 
 
 def _bold_last(sheet) -> None:
+    from openpyxl.styles import Font
+
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)

@@ -7,7 +7,6 @@ from django.db import models, transaction
 from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.widgets import ForeignKeyWidget, Widget
-from openpyxl import Workbook
 
 from clusters.models import Cluster, EmulationYear, Membership, Unit
 from emulation.workbooks import (
@@ -42,6 +41,8 @@ class SafeXLSX(base_formats.XLSX):
         return super().create_dataset(in_stream)
 
     def export_data(self, dataset, **kwargs):
+        from openpyxl import Workbook
+
         workbook = Workbook()
         sheet = workbook.active
         sheet.append(list(dataset.headers or []))

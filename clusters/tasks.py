@@ -4,11 +4,11 @@ import logging
 from datetime import date
 from smtplib import SMTPException
 
-from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from clusters import reminders
+from emulation.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 BROKER_ERRORS = (OperationalError, ConnectionError, OSError)
 
 
-@shared_task
+@app.task
 def remind_due(today_iso: str | None = None) -> int:
     """The daily reminders (R14): claim them, and send each in its own task.
     `today_iso` runs the job as on another day (YYYY-MM-DD).
@@ -43,7 +43,7 @@ def remind_due(today_iso: str | None = None) -> int:
     return len(reminders.reminders_due(today=today, send=send))
 
 
-@shared_task(
+@app.task(
     autoretry_for=(SMTPException, OSError, ConnectionError),
     retry_backoff=True,
     max_retries=5,

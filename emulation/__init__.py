@@ -1,3 +1,3 @@
-from emulation.celery import app as celery_app
-
-__all__ = ["celery_app"]
+# The Celery app (emulation/celery.py) is loaded by the worker and beat
+# (`celery -A emulation`, which finds emulation.celery) and by the tasks module
+# that defines the tasks; the web process does not import Celery at start-up (#17).

@@ -28,6 +28,13 @@ def name_permissions_in_vietnamese(sender: AppConfig, using: str = "default", **
                 permission.save(update_fields=["name"])
 
 
+from emulation.workbooks import defer_tablib_formats
+
+# Before any app is ready: django.contrib.admin's ready() loads the admin
+# modules, and django-import-export's then asks tablib for its formats (#17).
+defer_tablib_formats()
+
+
 class EmulationConfig(AppConfig):
     default = True  # this module also holds AxesConfig
     name = "emulation"

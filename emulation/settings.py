@@ -206,6 +206,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY_POLICY = _BROKER_RETRY
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
+# Django's cache: a cluster's computed results, keyed by the state of its
+# records (scoring/results.py, #17). Redis shared by every web worker when
+# REDIS_URL is set; otherwise each process keeps its own in memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+    | {"KEY_PREFIX": "thidua"}
+}
+
 # Production hardening; every one is on as soon as DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG

@@ -24,14 +24,21 @@ read back (a template's keys) is unchanged. Only strings are touched: a
 negative number that is a real numeric cell stays a number.
 """
 
+from __future__ import annotations
+
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import import_module
+from importlib.util import find_spec
 from io import BytesIO
+from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 from django.core.exceptions import ValidationError
-from openpyxl import Workbook, load_workbook
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is made or read (#17)
+    from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Points in a workbook: numbers, two decimals, thousands grouped; Excel writes the
@@ -96,6 +103,8 @@ class XlsxLimits:
 def xlsx_open(data: bytes, limits: XlsxLimits) -> Workbook:
     """The upload as a read-only (streaming) openpyxl workbook, once it passed
     `xlsx_check`. Raises ValidationError in Vietnamese."""
+    from openpyxl import load_workbook
+
     xlsx_check(data, limits)
     try:
         return load_workbook(BytesIO(data), read_only=True, data_only=True)
@@ -202,3 +211,39 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, *, final: bool = False) -> 
         parser.Parse(chunk, final)
     except expat.ExpatError:
         raise ValidationError(BROKEN, code="xlsx_broken") from None
+
+
+# ---------------------------------------------------------------------------
+# Start-up
+
+
+class _DeferredTablibFormat:
+    """One of tablib's formats, its module imported on first use. At import,
+    django-import-export asks tablib which formats exist, which loads each
+    format's module: xlsx imports openpyxl and yaml PyYAML (together about
+    0.15 s) in every process, for the admin's spreadsheet import and export
+    alone (#17)."""
+
+    def __init__(self, path: str, title: str, extensions: tuple[str, ...]) -> None:
+        self._path, self.title, self.extensions = path, title, extensions
+
+    def __getattr__(self, name: str):
+        module, _, cls = self._path.rpartition(".")
+        return getattr(getattr(import_module(module), cls), name)
+
+
+# key → (tablib's class, the library it needs, its title and extensions)
+_DEFERRED_FORMATS = {
+    "xlsx": ("tablib.formats._xlsx.XLSXFormat", "openpyxl", ("xlsx",)),
+    "yaml": ("tablib.formats._yaml.YAMLFormat", "yaml", ("yaml", "yml")),
+}
+
+
+def defer_tablib_formats() -> None:
+    """Register the heavy formats in tablib's registry as deferred, in place of
+    tablib's own; called before the admin modules load (emulation/apps.py)."""
+    from tablib.formats import registry
+
+    for key, (path, library, extensions) in _DEFERRED_FORMATS.items():
+        if find_spec(library):
+            registry.register(key, _DeferredTablibFormat(path, key, extensions))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.db.models.deletion import get_candidate_relations_to_delete
 from django.db.models.signals import pre_delete
@@ -44,7 +44,7 @@ from clusters.models import (
 from clusters.participation import participation_facts
 from clusters.services import year_create
 from emulation import limits
-from scoring import engine
+from scoring import engine, revisions
 from scoring import regulation as regulations
 from scoring.models import (
     Band,
@@ -1171,6 +1171,11 @@ def dataset_import(
         replaced = f"Thay thế dữ liệu năm {data.year} ({FORMAT})"
         if lost:
             replaced += f", bỏ dữ liệu làm trực tuyến: {_listed(lost)}"
+        replaced_clusters = [
+            cluster_id
+            for queryset in existing
+            for cluster_id in queryset.values_list("cluster_id", flat=True).distinct()
+        ]
         _delete(existing + [queryset for _, queryset in online], reason=replaced)
         year = year_create(year=data.year)
         if year.regulation != data.regulation_block:
@@ -1183,6 +1188,8 @@ def dataset_import(
         )
         _store_year(data, year, units, clusters_by_code)
         stored = [clusters_by_code[code].pk for code in clusters]
+        # The rows went in and out without signals: the results' revision by hand.
+        revisions.bump_year(year_id=year.pk, cluster_ids=[*replaced_clusters, *stored])
         for model in _PER_CLUSTER:
             _record_history(model.objects.filter(year=year, cluster_id__in=stored), "+", imported)
         for model in _PER_MEMBERSHIP:
@@ -1545,56 +1552,62 @@ def _store_year(
             for order, band in enumerate(criterion.bands, start=1)
         ),
     )
-    create(
+    # The large tables go in with one prepared statement each, never as ORM
+    # objects (#17): a province's year is tens of thousands of scores.
+    memberships_by_unit = {unit: m.pk for unit, m in memberships.items()}
+    cluster_of = {unit: m.cluster.code for unit, m in memberships.items()}
+    criterion_ids = {key: row.pk for key, row in criteria.items()}
+    _insert(
         Score,
+        ("membership", "criterion", "plan", "actual", "points", "value"),
         (
-            Score(
-                membership=memberships[s.unit],
-                criterion=criteria[(memberships[s.unit].cluster.code, s.criterion)],
-                plan=s.plan,
-                actual=s.actual,
-                points=s.points,
-                value=s.value,
+            (
+                memberships_by_unit[s.unit],
+                criterion_ids[(cluster_of[s.unit], s.criterion)],
+                s.plan,
+                s.actual,
+                s.points,
+                s.value,
             )
             for s in data.scores
         ),
     )
-    create(
+    _insert(
         Bonus,
-        (Bonus(membership=memberships[b.unit], kind=b.kind, points=b.points) for b in data.bonuses),
+        ("membership", "kind", "points"),
+        ((memberships_by_unit[b.unit], b.kind, b.points) for b in data.bonuses),
     )
-    create(
+    _insert(
         Deduction,
+        ("membership", "kind", "count", "reason", "status"),
         (
-            Deduction(
-                membership=memberships[d.unit],
-                kind=d.kind,
-                count=d.count,
-                reason=d.reason,
-                status=Deduction.Status.CONFIRMED,
-            )
+            (memberships_by_unit[d.unit], d.kind, d.count, d.reason, Deduction.Status.CONFIRMED)
             for d in data.deductions
         ),
     )
     # R27: the import is the year's only source of participation, so every
     # unit gets its one record, a unit without a record having done it all.
     given = {p.unit: p for p in data.participation}
-    create(
+    _insert(
         Participation,
+        ("membership", *PARTICIPATION_FIELDS, *(f"{key}_source" for key in PARTICIPATION_FIELDS)),
         (
-            Participation(
-                membership=membership,
-                **{key: getattr(given.get(unit), key, True) for key in PARTICIPATION_FIELDS},
-                **{f"{key}_source": Participation.Source.IMPORT for key in PARTICIPATION_FIELDS},
+            (
+                membership.pk,
+                *(getattr(given.get(unit), key, True) for key in PARTICIPATION_FIELDS),
+                *(Participation.Source.IMPORT for _ in PARTICIPATION_FIELDS),
             )
             for unit, membership in memberships.items()
         ),
     )
-    create(
+    _insert(
         Flag,
-        (Flag(membership=memberships[f.unit], kind=f.kind, reason=f.reason) for f in data.flags),
+        ("membership", "kind", "reason"),
+        ((memberships_by_unit[f.unit], f.kind, f.reason) for f in data.flags),
     )
-    create(Vote, (Vote(membership=memberships[v.unit], votes=v.votes) for v in data.votes))
+    _insert(
+        Vote, ("membership", "votes"), ((memberships_by_unit[v.unit], v.votes) for v in data.votes)
+    )
     create(
         Quota,
         (
@@ -1603,6 +1616,40 @@ def _store_year(
             for award in data.regulation.awards
         ),
     )
+
+
+def _insert(model: type[models.Model], names: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """INSERT the rows (values of the fields `names`, in order) with one
+    prepared `executemany`; every other column gets what the ORM would give
+    it: the field's default, the time for `auto_now` and `auto_now_add`.
+
+    The values are the validated dataset's: Decimals, ints, strings and
+    booleans, which the database drivers take as the ORM passes them.
+    """
+    connection = connections[router.db_for_write(model)]
+    given = [model._meta.get_field(name) for name in names]
+    rest = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field not in given
+    ]
+    now = timezone.now()
+    constants = []
+    for field in rest:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now
+        elif field.has_default() and callable(field.default):
+            raise ValueError(f"{model.__name__}.{field.name}: a default per row")
+        else:
+            value = field.get_default()
+        constants.append(field.get_db_prep_save(value, connection))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in (*given, *rest))
+    marks = ", ".join(["%s"] * (len(given) + len(rest)))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    tail = tuple(constants)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*row, *tail) for row in rows])
 
 
 def _store_parents(

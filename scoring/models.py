@@ -98,7 +98,61 @@ class FrameworkCriterion(models.Model):
         return f"{self.code}. {self.title[:80]}"
 
 
-class ScorecardQuerySet(models.QuerySet):
+class ResultsQuerySet(models.QuerySet):
+    """The records the results are computed from: a bulk write renews the
+    results' revision of every cluster's year it touches, as a single save or
+    delete does through its signal (scoring/revisions.py, #17). The model
+    names its way to the cluster and year in `RESULTS_PATH`."""
+
+    def update(self, **kwargs) -> int:
+        pks = list(self.values_list("pk", flat=True))
+        touched = self._cluster_years(pks)
+        count = super().update(**kwargs)
+        if any(self.model._meta.get_field(name).is_relation for name in kwargs):
+            touched |= self._cluster_years(pks)  # moved to another cluster or year
+        self._bump(touched)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        known = [self._cluster_year(o) for o in created]
+        if None in known:
+            self._bump(self._cluster_years([o.pk for o in created if o.pk is not None]))
+        else:
+            self._bump(set(known))
+        return created
+
+    def _cluster_year(self, obj) -> tuple[int, int] | None:
+        """From the objects themselves when their relations are loaded."""
+        for name in self.model.RESULTS_PATH.split("__")[:-1]:
+            field = obj._meta.get_field(name)
+            if not field.is_cached(obj):
+                return None
+            obj = getattr(obj, name)
+        return (obj.cluster_id, obj.year_id)
+
+    def _cluster_years(self, pks: list) -> set[tuple[int, int]]:
+        path = self.model.RESULTS_PATH
+        found: set[tuple[int, int]] = set()
+        for start in range(0, len(pks), 900):  # SQLite's bound on query parameters
+            found.update(
+                self.model._base_manager.filter(pk__in=pks[start : start + 900])
+                .order_by()
+                .values_list(f"{path}cluster_id", f"{path}year_id")
+                .distinct()
+            )
+        return found
+
+    @staticmethod
+    def _bump(cluster_years: set[tuple[int, int]]) -> None:
+        from scoring import revisions
+
+        for year_id in sorted({year_id for _, year_id in cluster_years}):
+            clusters = [c for c, y in cluster_years if y == year_id]
+            revisions.bump_year(year_id=year_id, cluster_ids=clusters)
+
+
+class ScorecardQuerySet(ResultsQuerySet):
     def issued(self) -> "ScorecardQuerySet":
         return self.filter(status=Scorecard.Status.ISSUED)
 
@@ -156,6 +210,7 @@ class Scorecard(models.Model):
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    RESULTS_PATH = ""
     objects = ScorecardQuerySet.as_manager()
 
     class Meta:
@@ -277,6 +332,8 @@ class Criterion(models.Model):
     # Bumped on every edit of the row; an edit from an older page is refused (#11.8).
     revision = models.PositiveIntegerField("phiên bản", default=1)
     # Edits of a draft are audited (R35); issued criteria never change (R18).
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "scorecard__"
     history = HistoricalRecords()
 
     class Meta:
@@ -326,6 +383,8 @@ class Band(models.Model):
     max_value = FigureField("đến", null=True, blank=True)
     max_inclusive = models.BooleanField("kể cả giá trị cuối", default=True)
     points = PointsField("điểm")
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "criterion__scorecard__"
     history = HistoricalRecords()
 
     class Meta:
@@ -372,6 +431,8 @@ class Score(models.Model):
     agreed_reason = models.TextField("lý do điều chỉnh", blank=True, max_length=limits.REASON)
     revision = models.PositiveIntegerField("phiên bản", default=1)
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -407,7 +468,8 @@ FIGURES = ("plan", "actual", "points", "value")
 
 def effective_figures(own: tuple, agreed: tuple) -> dict[str, Decimal | None]:
     """Agreed figures replace the unit's own as a whole, never field by field."""
-    chosen = agreed if any(v is not None for v in agreed) else own
+    # count(None) rather than any(…): called once per score of a province's year (#17)
+    chosen = agreed if agreed.count(None) < len(agreed) else own
     return dict(zip(FIGURES, chosen, strict=True))
 
 
@@ -428,6 +490,8 @@ class Bonus(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords()
 
     class Meta:
@@ -468,6 +532,8 @@ class Deduction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
     history = HistoricalRecords()
 
     class Meta:
@@ -651,3 +717,22 @@ class ScoreAgreement(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.agreed_at is not None
+
+
+class ResultsRevision(models.Model):
+    """Which state of a cluster's year the results were computed from (#17):
+    a new random token with every write to what they read, in the writer's
+    transaction (scoring/revisions.py). Random, never counted up, so that a
+    token rolled back or restored from a backup never names another state."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+")
+    year = models.ForeignKey(EmulationYear, on_delete=models.CASCADE, related_name="+")
+    token = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year"], name="results_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Kết quả cụm #{self.cluster_id}, năm #{self.year_id}: {self.token}"

@@ -2,17 +2,32 @@
 
 The number of queries is fixed, whatever the number of clusters, units and
 criteria: each kind of record is read once for the whole selection.
+
+A cluster's year is computed once per state of its records and kept in
+Django's cache (#17): the key holds the token every write to those records
+renews (scoring/revisions.py) and the facts read fresh on each call (the
+members, their participation today), so a stored result can never be read
+for another state. Computing again only happens after a write.
 """
 
+import hashlib
+import logging
+import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from django.core.cache import caches
 
 from awards import allocation
 from awards.models import Flag, Quota, Vote
 from clusters import participation as participation_rule
 from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
-from scoring import engine
+from scoring import engine, revisions
+from scoring import regulation as regulations
 from scoring.models import (
     Band,
     Bonus,
@@ -76,9 +91,71 @@ def year_results(
         s.cluster_id: s
         for s in Scorecard.objects.issued().filter(year=year, cluster_id__in=by_cluster)
     }
-    criteria = _criteria(scorecards.values())
+    # R27: each unit's one participation record, read by its one rule (two queries).
+    participation = participation_rule.records(m for ms in by_cluster.values() for m in ms)
+    # The registration's current plans replace those stored with the scores (R19).
+    plans = registered_plans_of(memberships)
+    facts = Facts(regulation, participation, plans)
+    keys = _cache_keys(year, by_cluster, facts)
+    computed = _cache_get(keys)
+    missing = [c for c in by_cluster if c not in computed]
+    if missing:
+        fresh = _compute(year, {c: by_cluster[c] for c in missing}, scorecards, facts)
+        if _cache_keys(year, by_cluster, facts) == keys:  # no write in between
+            _cache_set({keys[c]: fresh[c] for c in missing})
+        computed |= fresh
+
+    results = []
+    for cluster_id in sorted(by_cluster, key=lambda c: cluster_of[c].code):
+        members = {m.pk: m for m in by_cluster[cluster_id]}
+        rows = [
+            UnitRow(members[pk], result, placement, participation[pk])
+            for pk, result, placement in computed[cluster_id].rows
+        ]
+        results.append(
+            ClusterResults(
+                cluster_of[cluster_id],
+                scorecards.get(cluster_id),
+                dict(computed[cluster_id].quotas),
+                rows,
+                regulation,
+            )
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the results read fresh on every call, beside the records the
+    token answers for: the year's regulation (R36), each unit's participation
+    as the rule reads it today (R27) and the registrations' current plans (R19)."""
+
+    regulation: Regulation
+    participation: dict[int, participation_rule.Record]
+    plans: dict[int, dict[int, Decimal]]
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """What the cache keeps of a cluster's year: plain values, no model
+    instance, so that a renamed unit or cluster is read fresh."""
+
+    quotas: dict[str, int]
+    rows: tuple[tuple[int, engine.UnitResult, allocation.Placement], ...]
+
+
+def _compute(
+    year: EmulationYear,
+    by_cluster: dict[int, list[Membership]],
+    scorecards: dict[int, Scorecard],
+    facts: Facts,
+) -> dict[int, _Computed]:
+    """The engine and the allocation over the clusters' stored records; a fixed
+    number of queries whatever the number of clusters."""
+    criteria = _criteria(scorecards[c] for c in by_cluster if c in scorecards)
     in_year = {"membership__year": year, "membership__cluster_id__in": list(by_cluster)}
-    scores = _scores(in_year, set(scorecards.values()))
+    scores = _scores(in_year, {scorecards[c] for c in by_cluster if c in scorecards}, facts.plans)
+    participation, regulation = facts.participation, facts.regulation
     bonuses = _by_membership(
         Bonus.objects.filter(**in_year).values_list("membership_id", "kind", "points"),
         lambda kind, points: engine.Bonus(kind=kind, points=points),
@@ -89,8 +166,6 @@ def year_results(
         ),
         lambda kind, count: engine.Deduction(kind=kind, count=count),
     )
-    # R27: each unit's one participation record, read by its one rule (two queries).
-    participation = participation_rule.records(m for ms in by_cluster.values() for m in ms)
     flags: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for membership_id, kind, reason in Flag.objects.filter(**in_year).values_list(
         "membership_id", "kind", "reason"
@@ -103,11 +178,10 @@ def year_results(
     ).values_list("cluster_id", "award", "count"):
         quotas[cluster_id][award] = count
 
-    results = []
-    for cluster_id in sorted(by_cluster, key=lambda c: cluster_of[c].code):
+    found = {}
+    for cluster_id, members in by_cluster.items():
         scorecard = scorecards.get(cluster_id)
         cluster_criteria = criteria.get(scorecard.pk, []) if scorecard else []
-        members = by_cluster[cluster_id]
         inputs = [
             engine.UnitInput(
                 unit=m.unit.code,
@@ -135,16 +209,70 @@ def year_results(
             quotas[cluster_id],
             regulation,
         )
-        rows = [
-            UnitRow(by_code[p.unit], computed[p.unit], p, participation[by_code[p.unit].pk])
-            for p in placements
-        ]
-        results.append(
-            ClusterResults(
-                cluster_of[cluster_id], scorecard, dict(quotas[cluster_id]), rows, regulation
-            )
+        found[cluster_id] = _Computed(
+            dict(quotas[cluster_id]),
+            tuple((by_code[p.unit].pk, computed[p.unit], p) for p in placements),
         )
-    return results
+    return found
+
+
+# ---------------------------------------------------------------------------
+# The cache (#17): a cluster's year is computed once per state of its records
+
+CACHE_SECONDS = 24 * 60 * 60
+logger = logging.getLogger(__name__)
+
+
+@cache
+def _code_version() -> str:
+    """The rules' source: a deployment that changes them never reads results
+    an older one stored (a shared Redis outlives the processes)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for module in (engine, allocation, regulations, participation_rule, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_keys(
+    year: EmulationYear, by_cluster: dict[int, list[Membership]], facts: Facts
+) -> dict[int, str]:
+    """Cluster → the key of its results: the year's token for its records
+    (scoring/revisions.py) and the facts read fresh on every call, its members'
+    codes and participation as the rule reads them today. One query."""
+    tokens = revisions.tokens(year_id=year.pk, cluster_ids=list(by_cluster))
+    keys = {}
+    for cluster_id, members in by_cluster.items():
+        units = sorted(
+            (
+                m.pk,
+                m.unit.code,
+                astuple(facts.participation[m.pk].engine_facts),
+                sorted(facts.plans.get(m.pk, {}).items()),
+            )
+            for m in members
+        )
+        read = (repr(facts.regulation), units)
+        digest = hashlib.blake2b(repr(read).encode(), digest_size=12).hexdigest()
+        keys[cluster_id] = (
+            f"results:{_code_version()}:{year.pk}:{cluster_id}:{tokens[cluster_id]}:{digest}"
+        )
+    return keys
+
+
+def _cache_get(keys: dict[int, str]) -> dict[int, _Computed]:
+    try:
+        stored = caches["default"].get_many(keys.values())
+    except Exception:  # the results never depend on the cache being up
+        logger.warning("Không đọc được bộ nhớ đệm kết quả", exc_info=True)
+        return {}
+    return {c: stored[key] for c, key in keys.items() if key in stored}
+
+
+def _cache_set(entries: dict[str, _Computed]) -> None:
+    try:
+        caches["default"].set_many(entries, CACHE_SECONDS)
+    except Exception:
+        logger.warning("Không ghi được bộ nhớ đệm kết quả", exc_info=True)
 
 
 def cluster_results(cluster: Cluster, year: EmulationYear) -> ClusterResults | None:
@@ -172,7 +300,9 @@ def _criteria(scorecards) -> dict[int, list[engine.Criterion]]:
     return criteria
 
 
-def _scores(in_year: dict, scorecards: set[Scorecard]) -> dict[int, list[engine.Score]]:
+def _scores(
+    in_year: dict, scorecards: set[Scorecard], plans: dict[int, dict[int, Decimal]]
+) -> dict[int, list[engine.Score]]:
     scores: dict[int, list[engine.Score]] = defaultdict(list)
     rows = Score.objects.filter(
         **in_year, criterion__scorecard__in=scorecards, criterion__is_leaf=True
@@ -190,8 +320,6 @@ def _scores(in_year: dict, scorecards: set[Scorecard]) -> dict[int, list[engine.
         "agreed_points",
         "agreed_value",
     )
-    # The registration's current plan replaces the one stored with the score (R19).
-    plans = registered_plans_of(Membership.objects.filter(**_as_member(in_year)))
     for membership_id, criterion_id, code, method, *figures in rows:
         own = list(figures[:4])
         plan = plans.get(membership_id, {}).get(criterion_id)
@@ -200,10 +328,6 @@ def _scores(in_year: dict, scorecards: set[Scorecard]) -> dict[int, list[engine.
         chosen = effective_figures(tuple(own), tuple(figures[4:]))
         scores[membership_id].append(engine.Score(criterion=code, **chosen))
     return scores
-
-
-def _as_member(in_year: dict) -> dict:
-    return {key.removeprefix("membership__"): value for key, value in in_year.items()}
 
 
 def _by_membership(rows, make) -> dict[int, list]:

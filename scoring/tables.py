@@ -9,10 +9,6 @@ from decimal import Decimal
 from io import BytesIO
 from typing import TextIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_rows, formula_safe_workbook
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow
@@ -75,17 +71,22 @@ def write_csv(results: list[ClusterResults], stream: TextIO) -> None:
 
 
 def xlsx_bytes(results: list[ClusterResults]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
     sheet.append(ranking_header(results))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for values in ranking_rows(results):
+    # Rows counted here: openpyxl's max_row scans every cell (#17).
+    for row, values in enumerate(ranking_rows(results), start=2):
         sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = FIGURE_FORMAT
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                sheet.cell(row=row, column=column).number_format = FIGURE_FORMAT
     sections = len(_regulation(results).sections)
     widths = [*_WIDTHS_BEFORE, *[_SECTION_WIDTH] * sections, *_WIDTHS_AFTER]
     for index, width in enumerate(widths, start=1):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from clusters.access import get_cluster_for_head, get_cluster_for_lead_or_staff, get_year
-from scoring import sheets, spreadsheets
+from scoring import sheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,6 +25,8 @@ class SpreadsheetForm(forms.Form):
 
 @login_required
 def scores_template(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    from scoring import spreadsheets  # openpyxl: loaded by the pages that need it (#17)
+
     seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
     try:
         content = spreadsheets.scorecard_template_xlsx(seat.cluster, seat.year)
@@ -39,6 +41,8 @@ def scores_template(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @login_required
 def scores_import(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    from scoring import spreadsheets  # openpyxl: loaded by the pages that need it (#17)
+
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
     form = SpreadsheetForm(request.POST or None, request.FILES or None)

@@ -351,7 +351,8 @@ def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_asser
         Score.objects.create(membership=hh_membership, criterion=leaf, points=Decimal(1))
     client.force_login(world.member)
     assert "Đã lưu." in post_row(client, leaves[0], revision=1, points="2").content.decode()
-    # 16: the totals in the answer read the registration's current plans (#15).
+    # 16: the totals in the answer read the registration's current plans (#15),
+    # and the results' revision of the cluster's year renewed (#17).
     with django_assert_max_num_queries(16):
         answer = post_row(client, leaves[3], revision=1, points="3").content.decode()
     assert "Đã lưu." in answer

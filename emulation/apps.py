@@ -3,6 +3,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils import translation
 
+from emulation.workbooks import defer_tablib_formats
+
 # Django names the permissions it creates in English ("Can add người dùng");
 # the admin shows them to administrators, so they are named in Vietnamese (#15).
 PERMISSION_VERBS = {"add": "Thêm", "change": "Sửa", "delete": "Xóa", "view": "Xem"}
@@ -27,8 +29,6 @@ def name_permissions_in_vietnamese(sender: AppConfig, using: str = "default", **
                 permission.name = name
                 permission.save(update_fields=["name"])
 
-
-from emulation.workbooks import defer_tablib_formats
 
 # Before any app is ready: django.contrib.admin's ready() loads the admin
 # modules, and django-import-export's then asks tablib for its formats (#17).

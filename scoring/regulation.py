@@ -372,16 +372,15 @@ class _Reader:
             if key not in known:
                 self.error(
                     where,
-                    f"trường {_shown(key)} không có trong hướng dẫn (chỉ có {', '.join(known)}) "
-                    "(R36).",
+                    f"trường {_shown(key)} không có trong hướng dẫn (chỉ có {', '.join(known)}).",
                 )
 
     def string(self, where: str, value: object, *, non_empty: bool, rule: str) -> str | None:
         if not isinstance(value, str):
-            self.error(where, f"phải là chuỗi, có {_shown(value)} ({rule}).")
+            self.error(where, f"phải là chuỗi, có {_shown(value)}.")
             return None
         if non_empty and not value.strip():
-            self.error(where, f"không được là chuỗi rỗng ({rule}).")
+            self.error(where, f"không được là chuỗi rỗng.")
             return None
         return value
 
@@ -405,10 +404,10 @@ class _Reader:
             return None
         if low is not None and (number <= low if low_open else number < low):
             expected = f"lớn hơn {low}" if low_open else f"từ {low} trở lên"
-            self.error(where, f"phải {expected}, có {_shown(value)} ({rule}).")
+            self.error(where, f"phải {expected}, có {_shown(value)}.")
             return None
         if high is not None and number > high:
-            self.error(where, f"không được lớn hơn {high}, có {_shown(value)} ({rule}).")
+            self.error(where, f"không được lớn hơn {high}, có {_shown(value)}.")
             return None
         return number
 
@@ -425,7 +424,7 @@ class _Reader:
     def codes(self, where: str, value: object, rule: str) -> tuple[str, ...] | None:
         """A list of distinct non-empty codes."""
         if not isinstance(value, list):
-            self.error(where, f"phải là một danh sách mã ({rule}).")
+            self.error(where, f"phải là một danh sách mã.")
             return None
         found: list[str] = []
         ok = True
@@ -454,7 +453,7 @@ class _Reader:
                 "regulation",
                 "phải là một đối tượng (các thông số của hướng dẫn), "
                 + ("không được là null" if block is None else f"có {_shown(block)}")
-                + " (R36).",
+                + ".",
             )
             return None
         self.unknown("regulation", block, _FIELDS)
@@ -548,7 +547,7 @@ class _Reader:
         self.unknown(where, raw, _SECTION_FIELDS)
         missing = [k for k in ("code", "points", "framework_criteria") if k not in raw]
         if missing:
-            self.error(where, "thiếu trường " + ", ".join(f"“{k}”" for k in missing) + " (R37).")
+            self.error(where, "thiếu trường " + ", ".join(f"“{k}”" for k in missing) + ".")
         nulls = [k for k in _SECTION_FIELDS if k in raw and raw[k] is None]
         for key in nulls:
             self.error(f"{where}.{key}", "không được là null.")
@@ -575,7 +574,7 @@ class _Reader:
                     where,
                     "bảng số tiêu chí khung theo nhóm phải có đúng các khóa A, B, C, D, có "
                     + (", ".join(_shown(k) for k in raw) or "không khóa nào")
-                    + " (R37).",
+                    + ".",
                 )
                 return None
             counts = {group: self.count(f"{where}.{group}", raw[group]) for group in GROUPS}
@@ -663,7 +662,7 @@ class _Reader:
                     + ", ".join(s.code for s in sections)
                     + ")"
                     + ("" if given else "; mặc định là I, phải khai báo exceed_bonus")
-                    + (" (R38)." if given else " (R36, R38)."),
+                    + ".",
                 )
                 return None
         if listed is None or any(v is None for v in values.values()):

@@ -358,8 +358,9 @@ def open_lines(lines: list["Line"]) -> int:
     return sum(line.open for line in lines)
 
 
-def overdue_cells(rows: list[tuple[Cluster, list["Tally | None"]]]) -> int:
-    return sum(1 for _, tallies in rows for tally in tallies if tally and tally.overdue)
+def overdue_cells(rows: list[tuple]) -> int:
+    """Rows of (cluster, tallies, …): the cells of overdue items."""
+    return sum(1 for row in rows for tally in row[1] if tally and tally.overdue)
 
 
 @dataclass(frozen=True)

@@ -380,7 +380,7 @@ class _Reader:
             self.error(where, f"phải là chuỗi, có {_shown(value)}.")
             return None
         if non_empty and not value.strip():
-            self.error(where, f"không được là chuỗi rỗng.")
+            self.error(where, "không được là chuỗi rỗng.")
             return None
         return value
 
@@ -424,7 +424,7 @@ class _Reader:
     def codes(self, where: str, value: object, rule: str) -> tuple[str, ...] | None:
         """A list of distinct non-empty codes."""
         if not isinstance(value, list):
-            self.error(where, f"phải là một danh sách mã.")
+            self.error(where, "phải là một danh sách mã.")
             return None
         found: list[str] = []
         ok = True

@@ -164,7 +164,7 @@ def test_a_change_from_a_page_gone_stale_is_refused_with_the_current_date(client
     assert response.status_code == 200
     text = response.content.decode()
     assert "Hạn này vừa được người khác thay đổi" in text
-    assert "Đăng ký thi đua (R6), Năm dương lịch: hạn 15/04/2025" in text
+    assert "Đăng ký thi đua, Năm dương lịch: hạn 15/04/2025" in text
     deadline = _registration()
     assert (deadline.due_date, deadline.revision) == (date(2025, 4, 15), 2)
     assert "Theo Công văn 15" not in deadline.history.first().history_change_reason

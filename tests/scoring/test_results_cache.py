@@ -63,8 +63,9 @@ def count_queries(function) -> int:
 def test_a_second_read_is_served_from_the_cache(scored):
     computed = count_queries(lambda: read(scored))
     cached = count_queries(lambda: read(scored))
-    # memberships, scorecards, participation (2) and the revisions: no score is read
-    assert cached == 5 < computed
+    # memberships, scorecards, participation (2, and the units' extensions), the
+    # registered plans and the revisions: no score is read
+    assert cached == 7 < computed
     assert read(scored)["TPBG"] == (Decimal("945.00"), "eligible", "co_thi_dua")
 
 

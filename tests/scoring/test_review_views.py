@@ -406,7 +406,9 @@ def test_matrix_queries_do_not_grow_with_units_or_criteria(client, world):
     small = count_queries(client, *matrix_world(world, 3, 5))
     large = count_queries(client, *matrix_world(world, 20, 30))
     assert small == large
-    assert large <= 20
+    # With the registered plans read once (#15), the results' revision (#17) and
+    # the bar's count of open items (#15).
+    assert large <= 22
 
 
 @pytest.mark.parametrize(("who", "linked"), [("head", True), ("staff", True), ("member", False)])

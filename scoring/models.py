@@ -723,15 +723,23 @@ class ResultsRevision(models.Model):
     """Which state of a cluster's year the results were computed from (#17):
     a new random token with every write to what they read, in the writer's
     transaction (scoring/revisions.py). Random, never counted up, so that a
-    token rolled back or restored from a backup never names another state."""
+    token rolled back or restored from a backup never names another state.
+
+    One row per member unit for its own records (scores, bonuses, deductions),
+    `part` its membership's id, and one (`part` 0) for the cluster's (scorecard,
+    quotas, votes…): two units saving at the deadline renew different rows and
+    never wait on each other's lock; the results' key holds them all."""
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+")
     year = models.ForeignKey(EmulationYear, on_delete=models.CASCADE, related_name="+")
+    part = models.BigIntegerField(default=0)
     token = models.BigIntegerField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "year"], name="results_revision_unique")
+            models.UniqueConstraint(
+                fields=["cluster", "year", "part"], name="results_revision_unique"
+            )
         ]
 
     def __str__(self) -> str:

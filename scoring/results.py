@@ -236,9 +236,10 @@ def _code_version() -> str:
 def _cache_keys(
     year: EmulationYear, by_cluster: dict[int, list[Membership]], facts: Facts
 ) -> dict[int, str]:
-    """Cluster → the key of its results: the year's token for its records
-    (scoring/revisions.py) and the facts read fresh on every call, its members'
-    codes and participation as the rule reads them today. One query."""
+    """Cluster → the key of its results: the year's tokens for its records
+    (scoring/revisions.py) and the facts read fresh on every call: the
+    regulation, its members' codes, participation as the rule reads them today
+    and registered plans. One query."""
     tokens = revisions.tokens(year_id=year.pk, cluster_ids=list(by_cluster))
     keys = {}
     for cluster_id, members in by_cluster.items():
@@ -251,11 +252,9 @@ def _cache_keys(
             )
             for m in members
         )
-        read = (repr(facts.regulation), units)
-        digest = hashlib.blake2b(repr(read).encode(), digest_size=12).hexdigest()
-        keys[cluster_id] = (
-            f"results:{_code_version()}:{year.pk}:{cluster_id}:{tokens[cluster_id]}:{digest}"
-        )
+        read = (tokens[cluster_id], repr(facts.regulation), units)
+        digest = hashlib.blake2b(repr(read).encode(), digest_size=16).hexdigest()
+        keys[cluster_id] = f"results:{_code_version()}:{year.pk}:{cluster_id}:{digest}"
     return keys
 
 

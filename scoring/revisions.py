@@ -30,13 +30,13 @@ def new_token() -> int:
 
 
 def _upsert(source: str, params: list) -> None:
-    """INSERT the (cluster_id, year_id, token) rows `source` selects, or give
-    the existing ones the new token (both SQLite and PostgreSQL)."""
+    """INSERT the (cluster_id, year_id, part, token) rows `source` selects, or
+    give the existing ones the new token (both SQLite and PostgreSQL)."""
     table = connection.ops.quote_name(ResultsRevision._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (cluster_id, year_id, token) {source} "
-            "ON CONFLICT (cluster_id, year_id) DO UPDATE SET token = excluded.token",
+            f"INSERT INTO {table} (cluster_id, year_id, part, token) {source} "
+            "ON CONFLICT (cluster_id, year_id, part) DO UPDATE SET token = excluded.token",
             params,
         )
 
@@ -45,27 +45,27 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def bump(*, cluster_id: int, year_id: int) -> None:
-    _upsert("SELECT %s, %s, %s WHERE 1 = 1", [cluster_id, year_id, new_token()])
+def bump(*, cluster_id: int, year_id: int, part: int = 0) -> None:
+    _upsert("SELECT %s, %s, %s, %s WHERE 1 = 1", [cluster_id, year_id, part, new_token()])
 
 
 def bump_membership(membership_id: int) -> None:
     _upsert(
-        f"SELECT cluster_id, year_id, %s FROM {_table(Membership)} WHERE id = %s",
+        f"SELECT cluster_id, year_id, id, %s FROM {_table(Membership)} WHERE id = %s",
         [new_token(), membership_id],
     )
 
 
 def bump_scorecard(scorecard_id: int) -> None:
     _upsert(
-        f"SELECT cluster_id, year_id, %s FROM {_table(Scorecard)} WHERE id = %s",
+        f"SELECT cluster_id, year_id, 0, %s FROM {_table(Scorecard)} WHERE id = %s",
         [new_token(), scorecard_id],
     )
 
 
 def bump_criterion(criterion_id: int) -> None:
     _upsert(
-        f"SELECT s.cluster_id, s.year_id, %s FROM {_table(Scorecard)} s "
+        f"SELECT s.cluster_id, s.year_id, 0, %s FROM {_table(Scorecard)} s "
         f"JOIN {_table(Criterion)} c ON c.scorecard_id = s.id WHERE c.id = %s",
         [new_token(), criterion_id],
     )
@@ -77,29 +77,32 @@ def bump_year(*, year_id: int, cluster_ids: Iterable[int]) -> None:
     if ids:
         placeholders = ", ".join(["%s"] * len(ids))
         _upsert(
-            f"SELECT id, %s, %s FROM {_table(Cluster)} WHERE id IN ({placeholders})",
+            f"SELECT id, %s, 0, %s FROM {_table(Cluster)} WHERE id IN ({placeholders})",
             [year_id, new_token(), *ids],
         )
 
 
-def tokens(*, year_id: int, cluster_ids: list[int]) -> dict[int, int]:
-    """The current token of each cluster's year, made for those without one."""
-    found = dict(
-        ResultsRevision.objects.filter(year_id=year_id, cluster_id__in=cluster_ids).values_list(
-            "cluster_id", "token"
-        )
-    )
+def tokens(*, year_id: int, cluster_ids: list[int]) -> dict[int, str]:
+    """The current state of each cluster's year: its tokens, the cluster's own
+    and its units', in one string; the cluster's own token is made for a
+    cluster without one."""
+    parts: dict[int, list[tuple[int, int]]] = {c: [] for c in cluster_ids}
+    for cluster_id, part, token in ResultsRevision.objects.filter(
+        year_id=year_id, cluster_id__in=cluster_ids
+    ).values_list("cluster_id", "part", "token"):
+        parts[cluster_id].append((part, token))
     missing = [
-        ResultsRevision(cluster_id=c, year_id=year_id, token=new_token())
-        for c in cluster_ids
-        if c not in found
+        ResultsRevision(cluster_id=c, year_id=year_id, part=0, token=new_token())
+        for c, found in parts.items()
+        if not any(part == 0 for part, _ in found)
     ]
     if missing:
         # A concurrent reader may insert first: its token stands, ours then
         # only names entries nobody reads again.
         ResultsRevision.objects.bulk_create(missing, ignore_conflicts=True)
-        found |= {r.cluster_id: r.token for r in missing}
-    return found
+        for row in missing:
+            parts[row.cluster_id].append((0, row.token))
+    return {c: ",".join(f"{p}:{t}" for p, t in sorted(found)) for c, found in parts.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def _by_membership(sender, instance, **kwargs) -> None:
     field = sender._meta.get_field("membership")
     if field.is_cached(instance):  # a save at the deadline peak: no join
         membership = instance.membership
-        bump(cluster_id=membership.cluster_id, year_id=membership.year_id)
+        bump(cluster_id=membership.cluster_id, year_id=membership.year_id, part=membership.pk)
     else:
         bump_membership(instance.membership_id)
 

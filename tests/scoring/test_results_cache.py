@@ -225,8 +225,13 @@ def test_a_unit_renamed_or_recoded(scored):
 # Each kind of record renews its cluster's year's token
 
 
-def token(world) -> int:
-    return ResultsRevision.objects.get(cluster=world.cluster_a, year=world.year).token
+def token(world) -> tuple:
+    """The cluster's year's tokens: its own and its units'."""
+    return tuple(
+        ResultsRevision.objects.filter(cluster=world.cluster_a, year=world.year)
+        .order_by("part")
+        .values_list("part", "token")
+    )
 
 
 def test_bands_renew_the_token(scored):

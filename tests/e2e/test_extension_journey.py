@@ -19,7 +19,7 @@ def test_province_extends_a_units_deadline_and_the_unit_sees_it(browse, demo):
     page.get_by_role("link", name="Cụm thi đua các huyện, thành phố").click()
     page.get_by_role("link", name="Gia hạn", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gia hạn")
-    deadline = "Đăng ký thi đua (R6) (hạn 31/03/2025)"
+    deadline = "Đăng ký thi đua (hạn 31/03/2025)"
     page.get_by_label("Hạn được gia hạn").select_option(label=deadline)
     page.get_by_label("Cho").select_option("HH")
     page.get_by_label("Hạn mới").fill("15/06/2026")

@@ -76,14 +76,15 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     expect(page.locator("#phan-III [data-total]")).to_have_text("Tổng 200/200 điểm · đủ điểm")
     browse.shot("01-du-thao")
 
-    # Concretise: I.1 scored against the plan with 30,08 points (saved by htmx,
-    # which redraws section I); the section is then 1 point over.
+    # Concretise: I.1 scored against the plan with 30 points, one over its
+    # whole default of 29 (saved by htmx, which redraws section I); the
+    # section is then 1 point over.
     first, second = (
         Criterion.objects.get(scorecard__cluster=demo.cluster, scorecard__year__year=2026, code=c)
         for c in ("I.1", "I.2")
     )
     row = page.locator(f"#c-{first.pk}")
-    row.get_by_label("Điểm I.1", exact=True).fill("30.08")
+    row.get_by_label("Điểm I.1", exact=True).fill("30")
     row.get_by_label("Cách chấm I.1", exact=True).select_option("quantitative")
     with page.expect_response(lambda r: r.url.endswith(f"/tieu-chi/{first.pk}/")):
         row.get_by_role("button", name="Lưu").click()
@@ -101,7 +102,7 @@ def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, s
     browse.shot("02-chua-trinh-duoc")
 
     row = page.locator(f"#c-{second.pk}")
-    row.get_by_label("Điểm I.2", exact=True).fill("27.94")
+    row.get_by_label("Điểm I.2", exact=True).fill("28")
     with page.expect_response(lambda r: r.url.endswith(f"/tieu-chi/{second.pk}/")):
         row.get_by_role("button", name="Lưu").click()
     expect(page.locator("#phan-I [data-total]")).to_have_text("Tổng 550/550 điểm · đủ điểm")

@@ -22,6 +22,9 @@ if [ -z "${PYTHON:-}" ]; then
   if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
 fi
 manage() { "$PYTHON" "$ROOT/manage.py" "$@"; }
+# results-YYYY.json is computed from the rows being dumped, not read from the
+# shared results cache (REDIS_URL): the figures restore_check.sh compares with.
+unset REDIS_URL
 
 BACKUP_ROOT="${1:-${BACKUP_DIR:-$ROOT/backups}}"
 dest="$BACKUP_ROOT/$(date +%Y-%m-%d_%H%M%S)"

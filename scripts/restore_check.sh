@@ -29,6 +29,12 @@ if [ -z "${PYTHON:-}" ]; then
   if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
 fi
 manage() { "$PYTHON" "$ROOT/manage.py" "$@"; }
+# The results are computed from each database's own rows, never read from the
+# shared results cache: a restored database holds the same ids and revision
+# tokens as the original (scoring/revisions.py), so Redis would answer with the
+# original's results and the check would compare the cache with itself; and a
+# temporary database's imports send no task to the site's worker.
+unset REDIS_URL
 sql() { psql "$DATABASE_URL" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }
 url_part() {  # url_part name | url_part with NAME: the database of DATABASE_URL, or another one
   "$PYTHON" - "$DATABASE_URL" "$@" <<'PY'

@@ -11,7 +11,6 @@ export → import into an empty database → export gives the same document.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -78,7 +77,6 @@ BATCH = 500
 # numbers and larger exponents than any figure it holds.
 MAX_DEPTH = 32
 NUMBER_DIGITS_MAX = 50
-NUMBER_EXPONENT_MAX = 20
 
 
 class DatasetError(Exception):
@@ -354,33 +352,8 @@ def _storable(text: str) -> bool:
     return True
 
 
-# A decimal string (DATASET.md): ASCII digits, an optional sign, point and
-# exponent; spaces around it are ignored. Decimal() alone would also take
-# "1_000", "NaN", "Infinity" and digits of other scripts.
-DECIMAL_STRING = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def _number(value: object) -> object:
-    """A JSON number or decimal string as an exact Decimal; anything else is
-    returned unchanged so that the validators name it (booleans included).
-    A number beyond any figure of the contract (1e999999, a 5,000-digit
-    integer), on which arithmetic would fail, comes back as a short string,
-    which the validators refuse as not a number (#12)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        if not DECIMAL_STRING.fullmatch(value.strip()):
-            return value
-        number = Decimal(value.strip())
-    elif isinstance(value, int | Decimal):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(str(value))
-    else:
-        return value
-    if number.is_finite() and number and abs(number.adjusted()) > NUMBER_EXPONENT_MAX:
-        return _short(str(value))  # a string: not a number for the validators
-    return number
+# One reading of a figure for the whole file, regulation block included.
+_number = regulations.read_number
 
 
 def _finite(value: object) -> bool:

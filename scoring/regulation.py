@@ -375,7 +375,7 @@ class _Reader:
                     f"trường {_shown(key)} không có trong hướng dẫn (chỉ có {', '.join(known)}).",
                 )
 
-    def string(self, where: str, value: object, *, non_empty: bool, rule: str) -> str | None:
+    def string(self, where: str, value: object, *, non_empty: bool) -> str | None:
         if not isinstance(value, str):
             self.error(where, f"phải là chuỗi, có {_shown(value)}.")
             return None
@@ -388,7 +388,6 @@ class _Reader:
         self,
         where: str,
         value: object,
-        rule: str,
         *,
         low: Decimal | None = None,
         low_open: bool = False,
@@ -421,7 +420,7 @@ class _Reader:
             return None
         return value
 
-    def codes(self, where: str, value: object, rule: str) -> tuple[str, ...] | None:
+    def codes(self, where: str, value: object) -> tuple[str, ...] | None:
         """A list of distinct non-empty codes."""
         if not isinstance(value, list):
             self.error(where, "phải là một danh sách mã.")
@@ -429,7 +428,7 @@ class _Reader:
         found: list[str] = []
         ok = True
         for index, code in enumerate(value):
-            text = self.string(f"{where}[{index}]", code, non_empty=True, rule="R36")
+            text = self.string(f"{where}[{index}]", code, non_empty=True)
             if text is None:
                 ok = False
             elif text in found:
@@ -465,10 +464,10 @@ class _Reader:
 
         code = DEFAULT.code
         if "code" in given:
-            code = self.string("regulation.code", given["code"], non_empty=False, rule="R36")
+            code = self.string("regulation.code", given["code"], non_empty=False)
         name = DEFAULT.name
         if "name" in given:
-            name = self.string("regulation.name", given["name"], non_empty=False, rule="R36")
+            name = self.string("regulation.name", given["name"], non_empty=False)
         sections = self.sections(given["sections"]) if "sections" in given else DEFAULT.sections
         total = sum((s.points for s in sections), Decimal(0)) if sections else None
 
@@ -477,7 +476,6 @@ class _Reader:
             ratio = self.number(
                 "regulation.added_ratio",
                 given["added_ratio"],
-                "R37",
                 low=Decimal(0),
                 low_open=True,
                 high=Decimal(1),
@@ -491,7 +489,7 @@ class _Reader:
         exclusion, deferral = self.reasons(given)
         awards = DEFAULT.awards
         if "awards" in given:
-            awards = self.codes("regulation.awards", given["awards"], "R40")
+            awards = self.codes("regulation.awards", given["awards"])
             if awards is not None and TIE_VOTE_NEEDED in awards:
                 self.error(
                     "regulation.awards",
@@ -554,11 +552,11 @@ class _Reader:
         if missing or nulls:
             return None
         errors = len(self.errors)
-        code = self.string(f"{where}.code", raw["code"], non_empty=True, rule="R36")
+        code = self.string(f"{where}.code", raw["code"], non_empty=True)
         title = ""
         if "title" in raw:
-            title = self.string(f"{where}.title", raw["title"], non_empty=False, rule="R36") or ""
-        points = self.number(f"{where}.points", raw["points"], "R37", low=Decimal(0), low_open=True)
+            title = self.string(f"{where}.title", raw["title"], non_empty=False) or ""
+        points = self.number(f"{where}.points", raw["points"], low=Decimal(0), low_open=True)
         counts = self.framework_counts(f"{where}.framework_criteria", raw["framework_criteria"])
         items: dict[str, Decimal] = {}
         if "items" in raw:
@@ -593,7 +591,7 @@ class _Reader:
             if not isinstance(code, str) or not code.strip():
                 self.error(where, "mã mục không được là chuỗi rỗng.")
                 continue
-            item = self.number(f"{where}.{code}", value, "R37", low=Decimal(0), low_open=True)
+            item = self.number(f"{where}.{code}", value, low=Decimal(0), low_open=True)
             if item is not None:
                 items[code] = item
         if len(items) != len(raw):
@@ -619,7 +617,7 @@ class _Reader:
                 )
                 return None
             return DEFAULT.threshold
-        return self.number(where, raw, "R37", low=Decimal(0), high=total)
+        return self.number(where, raw, low=Decimal(0), high=total)
 
     def exceed_bonus(self, raw: object, sections: tuple[Section, ...] | None) -> ExceedBonus | None:
         where = "regulation.exceed_bonus"
@@ -643,13 +641,13 @@ class _Reader:
         ):
             if raw.get(key) is not None:
                 values[key] = self.number(
-                    f"{where}.{key}", raw[key], "R38", low=low, low_open=low_open, high=high
+                    f"{where}.{key}", raw[key], low=low, low_open=low_open, high=high
                 )
             else:
                 values[key] = getattr(default, key)
         listed = default.sections
         if raw.get("sections") is not None:
-            listed = self.codes(f"{where}.sections", raw["sections"], "R38")  # type: ignore[assignment]
+            listed = self.codes(f"{where}.sections", raw["sections"])  # type: ignore[assignment]
         if listed is not None and sections is not None:
             known = {s.code for s in sections}
             unknown = [code for code in listed if code not in known]
@@ -679,7 +677,7 @@ class _Reader:
             if not isinstance(kind, str) or not kind.strip():
                 self.error(where, "loại điểm thưởng không được là chuỗi rỗng.")
                 continue
-            cap = self.number(f"{where}.{kind}", value, "R39", low=Decimal(0))
+            cap = self.number(f"{where}.{kind}", value, low=Decimal(0))
             if cap is not None:
                 caps[kind] = cap
         return caps if len(caps) == len(raw) else None
@@ -703,7 +701,7 @@ class _Reader:
             if entry.get("points") is None:
                 self.error(here, "thiếu trường “points” (điểm trừ mỗi lần).")
                 continue
-            points = self.number(f"{here}.points", entry["points"], "R39", low=Decimal(0))
+            points = self.number(f"{here}.points", entry["points"], low=Decimal(0))
             once = self.flag(f"{here}.once_a_year", entry.get("once_a_year", False))
             head = self.flag(f"{here}.head_only", entry.get("head_only", False))
             if len(self.errors) == errors:
@@ -719,7 +717,7 @@ class _Reader:
             if key not in given:
                 lists[key] = default
                 continue
-            found = self.codes(f"regulation.{key}", given[key], "R40")
+            found = self.codes(f"regulation.{key}", given[key])
             if found is not None:
                 derived = [r for r in found if r in PARTICIPATION_REASONS]
                 if derived:

@@ -22,6 +22,10 @@ COPY . .
 RUN SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")" \
     python manage.py collectstatic --noinput
 
+# The image sets PYTHONDONTWRITEBYTECODE, so nothing would ever cache the project's
+# bytecode: every worker and command would compile every module at start-up (#17).
+RUN python -m compileall -q emulation clusters scoring awards manage.py
+
 RUN useradd --create-home thidua && mkdir -p /app/media && chown thidua /app/media
 USER thidua
 EXPOSE 8000

@@ -99,3 +99,14 @@ def test_readme_documents_the_proxy_and_the_size_limits():
     assert "$proxy_add_x_forwarded_for" in configuration
     assert f"client_max_body_size {MAX_REQUEST_BYTES // MB}m;" in configuration
     assert "TRUSTED_PROXY_COUNT=1" in (ROOT / ".env.example").read_text("utf-8")
+
+
+def test_the_image_compiles_the_projects_bytecode_before_dropping_root():
+    """PYTHONDONTWRITEBYTECODE keeps the running user from caching bytecode, so
+    the image compiles the project once at build time: a start-up then reads
+    the compiled modules instead of compiling every one (#17)."""
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
+    compile_step = dockerfile.index("python -m compileall -q emulation clusters scoring awards")
+    assert compile_step < dockerfile.index("USER thidua")
+    assert compile_step > dockerfile.index("COPY . .")

@@ -9,6 +9,9 @@ from scoring.dataset import dataset_export
 class Command(BaseCommand):
     help = "Xuất dữ liệu một năm thành tệp thidua-dataset/1 (spec/DATASET.md)."
 
+    # The system checks load every URL's view module; this command needs none (#17).
+    requires_system_checks = []
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--year", type=int, required=True, help="năm thi đua, ví dụ 2025")
         parser.add_argument("--output", help="tệp ghi ra (mặc định: màn hình)")

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         "(thidua-results/1, hoặc bảng CSV/xlsx)."
     )
 
+    # The system checks load every URL's view module; this command needs none (#17).
+    requires_system_checks = []
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--year", type=int, required=True, help="năm thi đua, ví dụ 2025")
         parser.add_argument("--cluster", metavar="CODE", help="chỉ một cụm, khối (theo mã)")

@@ -8,6 +8,7 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models.fields.files import FieldFile
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -20,6 +21,7 @@ from clusters.models import (
     Membership,
     Pledge,
     Report,
+    Unit,
 )
 from scoring.models import ScoreAgreement
 
@@ -444,3 +446,31 @@ def get_cluster_for_deciding_staff(user, code: str, year: EmulationYear) -> Seat
     if not is_staff_of(user, seat.cluster):
         raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối mới được làm việc này.")
     return seat
+
+
+def get_unit_for_record(user, code: str) -> Unit:
+    """A unit whose record over the years the user may read (#14, #16): the unit
+    itself and the units formed from it (its record is theirs too), the head of
+    a cluster it was a member of that year, Sở Nội vụ; 403 for any other unit
+    or authority, 404 for an unknown code."""
+    from clusters.lineage import predecessor_ids
+
+    unit = get_object_or_404(Unit, code=code)
+    if acts_for_province(user):
+        return unit
+    if user.is_authenticated and user.unit_id:
+        if unit.pk in predecessor_ids([user.unit_id])[user.unit_id]:
+            return unit
+        led = Membership.objects.filter(
+            unit_id=user.unit_id,
+            role=Membership.Role.HEAD,
+            cluster_id=OuterRef("cluster_id"),
+            year_id=OuterRef("year_id"),
+        )
+        if Membership.objects.filter(unit=unit).filter(Exists(led)).exists():
+            return unit
+    raise PermissionDenied("Chỉ đơn vị, trưởng cụm, khối của đơn vị và Sở Nội vụ xem hồ sơ này.")
+
+
+def may_record_succession(user) -> bool:
+    return acts_for_province(user)

@@ -10,7 +10,7 @@ change is kept in the models' history with who and why (R35).
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -37,11 +37,12 @@ from clusters.models import (
     Registration,
     RegistrationTarget,
     Report,
+    Succession,
     Unit,
 )
 from clusters.participation import FACT_LABELS, FACTS
 from clusters.progress import StaleDeadline
-from emulation import limits
+from emulation import audit, limits
 from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
@@ -1467,3 +1468,78 @@ STALE = (
     StaleParticipation,
     StaleDeadline,
 )
+
+
+@transaction.atomic
+def succession_record(
+    *,
+    successor: Unit,
+    predecessor: Unit,
+    kind: str,
+    effective_on: date,
+    decision_number: str,
+    decision_date: date,
+    decision_body: str,
+    user: User | None,
+) -> Succession:
+    """`successor` continues `predecessor` from `effective_on` by a decision (#16).
+
+    A merger or a new name ends the predecessor the day before, unless it is
+    dated already (a split may leave it in place: its end is entered apart);
+    the successor, unless dated, begins that day.
+    """
+    from clusters.lineage import predecessor_ids
+
+    if successor.pk == predecessor.pk:
+        raise ValidationError("Một đơn vị không kế thừa chính nó.")
+    if Succession.objects.filter(successor=successor, predecessor=predecessor).exists():
+        raise ValidationError(f"{successor} đã được ghi là kế thừa {predecessor}.")
+    if successor.pk in predecessor_ids([predecessor.pk])[predecessor.pk]:
+        raise ValidationError(
+            f"{predecessor} đã kế thừa {successor} (trực tiếp hoặc qua đơn vị khác): "
+            "ghi thêm sẽ tạo thành vòng kế thừa."
+        )
+    today = timezone.localdate()
+    if decision_date > today:
+        raise ValidationError(
+            f"Ngày ban hành {decision_date:%d/%m/%Y} là ngày trong tương lai: không được sau "
+            f"hôm nay ({today:%d/%m/%Y})."
+        )
+    if effective_on < decision_date:
+        raise ValidationError(
+            f"Ngày có hiệu lực {effective_on:%d/%m/%Y} trước ngày ban hành quyết định "
+            f"{decision_date:%d/%m/%Y}."
+        )
+    succession = Succession(
+        successor=successor,
+        predecessor=predecessor,
+        kind=kind,
+        effective_on=effective_on,
+        decision_number=decision_number,
+        decision_date=decision_date,
+        decision_body=decision_body,
+        recorded_by=user,
+    )
+    succession.full_clean()
+    if successor.valid_until and effective_on > successor.valid_until:
+        raise ValidationError(
+            f"{successor} chỉ hoạt động đến ngày {successor.valid_until:%d/%m/%Y}: không kế "
+            f"thừa từ ngày {effective_on:%d/%m/%Y}."
+        )
+    if predecessor.valid_from and effective_on <= predecessor.valid_from:
+        raise ValidationError(
+            f"{predecessor} chỉ hoạt động từ ngày {predecessor.valid_from:%d/%m/%Y}: đơn vị "
+            f"kế thừa phải có hiệu lực sau ngày đó."
+        )
+    why = (
+        f"{succession.get_kind_display()} {predecessor.code} theo {decision_number} "
+        f"ngày {decision_date:%d/%m/%Y} của {decision_body}"
+    )
+    audit.save(succession, user=user, reason=why)
+    if predecessor.valid_until is None and kind != Succession.Kind.SPLIT:
+        predecessor.valid_until = effective_on - timedelta(days=1)
+        audit.save(predecessor, user=user, reason=why)
+    if successor.valid_from is None:
+        successor.valid_from = effective_on
+        audit.save(successor, user=user, reason=why)
+    return succession

@@ -40,7 +40,7 @@ class RecordRow:
 
     @property
     def total_text(self) -> str:
-        return format_figure(self.total) if self.total is not None else "—"
+        return format_figure(self.total, 2) if self.total is not None else "—"
 
 
 @dataclass(frozen=True)

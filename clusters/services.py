@@ -1063,22 +1063,32 @@ def deduction_reject(*, deduction: Deduction, reason: str = "", user: User | Non
 
 @dataclass(frozen=True)
 class Candidate:
-    """A member and the last year it held a role in this cluster (None: never)."""
+    """A member and the last year it held a role in this cluster (None: never);
+    `held_by` names the predecessor whose turn that was, if not the unit's own."""
 
     membership: Membership
     last_held: int | None
+    held_by: Unit | None = None
 
 
 def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, list[Candidate]]:
     """R2's rotation: for the head and for the deputy role, this year's members
     ordered by how long ago they last held that role in this cluster (up to
     and including `year`): never first, then the longest ago; ties by unit
-    code. The first of each list is the suggestion. Two queries."""
+    code. The first of each list is the suggestion.
+
+    A unit formed from others (#16) carries their turns: a commune formed from
+    two communes, one head in 2025, has been head, whichever cluster that was
+    in (the clusters were reorganised with the units). Three queries."""
+    from clusters.lineage import predecessor_ids
+
     members = list(Membership.objects.filter(cluster=cluster, year=year).select_related("unit"))
+    chains = predecessor_ids(m.unit_id for m in members)
+    predecessors = {pk for chain in chains.values() for pk in chain[1:]}
     held = (
         Membership.objects.filter(
-            cluster=cluster,
-            unit_id__in=[m.unit_id for m in members],
+            models.Q(cluster=cluster, unit_id__in=[m.unit_id for m in members])
+            | models.Q(unit_id__in=predecessors),
             year__year__lte=year.year,
             role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY],
         )
@@ -1086,9 +1096,17 @@ def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, l
         .annotate(last=Max("year__year"))
     )
     last = {(row["unit_id"], row["role"]): row["last"] for row in held}
+    units = Unit.objects.in_bulk(predecessors) if predecessors else {}
+
+    def turn(member: Membership, role: str) -> Candidate:
+        turns = [(last[pk, role], pk) for pk in chains[member.unit_id] if (pk, role) in last]
+        if not turns:
+            return Candidate(member, None)
+        when, pk = max(turns)
+        return Candidate(member, when, units.get(pk) if pk != member.unit_id else None)
 
     def rotation(role: str) -> list[Candidate]:
-        candidates = [Candidate(m, last.get((m.unit_id, role))) for m in members]
+        candidates = [turn(m, role) for m in members]
         return sorted(
             candidates,
             key=lambda c: (c.last_held is not None, c.last_held or 0, c.membership.unit.code),

@@ -15,7 +15,7 @@ from decimal import Decimal
 from io import BytesIO
 
 from awards.models import Proposal, ProposalItem, Quota
-from clusters.lineage import lineage
+from clusters.lineage import lineage, predecessor_ids
 from clusters.models import Cluster, Membership, Succession, Unit
 from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
@@ -51,13 +51,8 @@ class UnitRecord:
     rows: list[RecordRow]
 
 
-def unit_record(unit: Unit) -> UnitRecord:
-    chain = lineage(unit)
-    memberships = (
-        Membership.objects.filter(unit__in=chain)
-        .select_related("cluster", "year", "unit")
-        .order_by("-year__year", "unit__code")
-    )
+def _rows(memberships, *, own: set[int]) -> list[RecordRow]:
+    """Each membership with what its cluster's proposal says of it (one query)."""
     items = {
         item.membership_id: item
         for item in ProposalItem.objects.filter(membership__in=memberships)
@@ -74,7 +69,7 @@ def unit_record(unit: Unit) -> UnitRecord:
             RecordRow(
                 year=membership.year.year,
                 unit=membership.unit,
-                own=membership.unit_id == unit.pk,
+                own=membership.unit_id in own,
                 cluster=membership.cluster,
                 role=membership.get_role_display(),
                 total=item.total if item else None,
@@ -89,6 +84,17 @@ def unit_record(unit: Unit) -> UnitRecord:
                 ),
             )
         )
+    return rows
+
+
+def unit_record(unit: Unit) -> UnitRecord:
+    chain = lineage(unit)
+    memberships = (
+        Membership.objects.filter(unit__in=chain)
+        .select_related("cluster", "year", "unit")
+        .order_by("-year__year", "unit__code")
+    )
+    rows = _rows(memberships, own={unit.pk})
     successions = list(
         Succession.objects.filter(successor__in=chain).select_related("successor", "predecessor")
     )
@@ -138,3 +144,36 @@ def unit_record_xlsx(record: UnitRecord) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class SuccessorLine:
+    """A unit of the year formed from others, beside its predecessors' last
+    years (the province view, #16)."""
+
+    membership: Membership
+    predecessors: list[RecordRow]
+
+
+def successor_lines(memberships: list[Membership]) -> list[SuccessorLine]:
+    """Of `memberships` (one year's), those whose unit succeeds others, each
+    with its predecessors' rows before the year, newest first. Four queries."""
+    chains = {
+        pk: chain[1:] for pk, chain in predecessor_ids(m.unit_id for m in memberships).items()
+    }
+    older = {pk for chain in chains.values() for pk in chain}
+    if not older:
+        return []
+    before = min(m.year.year for m in memberships)
+    rows = _rows(
+        Membership.objects.filter(unit__in=older, year__year__lt=before)
+        .select_related("cluster", "year", "unit")
+        .order_by("-year__year", "unit__code"),
+        own=set(),
+    )
+    lines = []
+    for membership in memberships:
+        theirs = [r for r in rows if r.unit.pk in chains.get(membership.unit_id, ())]
+        if theirs:
+            lines.append(SuccessorLine(membership, theirs))
+    return lines

@@ -144,3 +144,18 @@ def test_the_rotation_counts_the_predecessors_turns(world, merged):
     # Never head (itself nor its predecessors) comes first.
     first = candidates[Membership.Role.HEAD][0].membership.unit.code
     assert first not in {"XN", merged["other"].unit.code}
+
+
+def test_the_province_view_shows_the_successor_beside_its_predecessors(client, world, merged):
+    client.force_login(world.staff)
+    page = client.get(reverse("province", args=[2026])).content.decode()
+    section = page[page.index("Đơn vị hình thành sau sắp xếp") :]
+    assert "UBND xã Mới" in section
+    assert "UBND xã An" in section and "UBND xã Bình" in section
+    assert reverse("unit_record", args=["XN"]) in section
+    # A guiding authority sees the province view of its clusters, not the records.
+    merged["cluster"].authority = world.other_authority
+    merged["cluster"].save()
+    client.force_login(world.other_staff)
+    page = client.get(reverse("province", args=[2026])).content.decode()
+    assert "UBND xã Mới" in page and reverse("unit_record", args=["XN"]) not in page

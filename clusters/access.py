@@ -166,6 +166,12 @@ class Seat:
         """Sees every member's records: the head and the staff."""
         return self.leads or self.is_staff
 
+    @property
+    def opens_records(self) -> bool:
+        """May open each member's record over the years (get_unit_for_record)."""
+        head = self.membership is not None and self.membership.role == Membership.Role.HEAD
+        return self.province or head
+
     @cached_property
     def sees_results(self) -> bool:
         """May open the cluster's results (see get_seat_for_results)."""

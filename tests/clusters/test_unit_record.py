@@ -159,3 +159,13 @@ def test_the_province_view_shows_the_successor_beside_its_predecessors(client, w
     client.force_login(world.other_staff)
     page = client.get(reverse("province", args=[2026])).content.decode()
     assert "UBND xã Mới" in page and reverse("unit_record", args=["XN"]) not in page
+
+
+def test_records_are_linked_only_for_who_may_open_them(client, world):
+    url = reverse("cluster_detail", args=["CUM-A", 2025])
+    record = reverse("unit_record", args=["LG"])
+    client.force_login(world.head)
+    assert record in client.get(url).content.decode()
+    client.force_login(world.member)
+    assert record not in client.get(url).content.decode()
+    assert reverse("unit_record", args=["HH"]) in client.get(reverse("home")).content.decode()

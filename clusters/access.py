@@ -381,45 +381,6 @@ def get_clusters_for_staff(user):
     return Cluster.objects.visible_to(user)
 
 
-def get_evidence_for_viewer(user, pk: int):
-    """A unit's evidence (minh chứng): for the unit itself, its cluster's head
-    (or delegated deputy) and the staff guiding the cluster."""
-    from scoring.models import Evidence  # scoring's models build on this app's
-
-    evidence = get_object_or_404(
-        Evidence.objects.select_related(
-            "membership__cluster__authority", "membership__year", "membership__unit", "criterion"
-        ),
-        pk=pk,
-    )
-    seat = _seat(user, evidence.membership.cluster, evidence.membership.year)
-    own = seat.membership is not None and seat.membership.pk == evidence.membership_id
-    if not (own or seat.oversees):
-        raise PermissionDenied("Bạn không có quyền xem minh chứng này.")
-    return evidence
-
-
-def get_proposal_for_viewer(user, code: str, year: EmulationYear) -> tuple[Seat, Proposal | None]:
-    """A cluster's award proposal of `year` (R34) with the viewer's seat: for its
-    head (or delegated deputy) and the staff guiding it; for its other members
-    only once the results are announced."""
-    seat = _seat_for_code(user, code, year)
-    proposal = (
-        Proposal.objects.select_related("submitted_by")
-        .filter(cluster=seat.cluster, year=year)
-        .first()
-    )
-    if seat.oversees:
-        return seat, proposal
-    if seat.membership is None:
-        raise PermissionDenied(
-            "Bạn không có quyền xem hồ sơ đề nghị khen thưởng của cụm, khối này."
-        )
-    if proposal is None or not proposal.is_announced:
-        raise PermissionDenied("Kết quả chưa được công bố.")
-    return seat, proposal
-
-
 def get_member_for_lead_or_staff(
     user, code: str, year: EmulationYear, unit_code: str
 ) -> tuple[Seat, Membership]:

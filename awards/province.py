@@ -9,7 +9,7 @@ and `year_results` once for the totals and the live allocation.
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from io import BytesIO
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from awards.allocation import TIE_VOTE_NEEDED
 from awards.models import Proposal, ProposalItem
+from awards.records import SuccessorLine, successor_lines
 from clusters.models import Cluster, EmulationYear, Membership, Registration
 from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
@@ -152,6 +153,8 @@ class Province:
     chart: Chart | None
     results: list[ClusterResults]
     regulation: Regulation  # the year's (R36)
+    # Units formed from others beside their predecessors' years (#16).
+    successors: list[SuccessorLine] = field(default_factory=list)
 
     @property
     def members(self) -> int:
@@ -265,7 +268,16 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     ]
     ranked = [r for r in results.values() if r.scorecard is not None]
     ranked.sort(key=lambda r: r.cluster.code)
-    return Province(year, lines, totals, _chart(lines, regulation.threshold), ranked, regulation)
+    successors = successor_lines(
+        list(
+            Membership.objects.filter(year=year, cluster__in=found)
+            .select_related("unit", "cluster", "year")
+            .order_by("cluster__code", "unit__code")
+        )
+    )
+    return Province(
+        year, lines, totals, _chart(lines, regulation.threshold), ranked, regulation, successors
+    )
 
 
 def _freezes(status: str) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from awards.views import documents, province
+from awards.views import documents, province, records
 from awards.views import proposals as views
 
 AWARD = "khen-thuong/<str:code>/<int:year>/"
@@ -61,4 +61,12 @@ urlpatterns += [
     path("tinh/", province.province_current, name="province_current"),
     path("tinh/<int:year>/", province.province, name="province"),
     path("tinh/<int:year>/tai-ve.xlsx", province.province_download, name="province_download"),
+]
+
+# A unit's record over the years, its predecessors' years included (#14, #16).
+urlpatterns += [
+    path("ho-so-thi-dua/<str:unit>/", records.record, name="unit_record"),
+    path(
+        "ho-so-thi-dua/<str:unit>/tai-ve.xlsx", records.record_download, name="unit_record_download"
+    ),
 ]

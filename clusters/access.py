@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -20,6 +21,7 @@ from clusters.models import (
     Membership,
     Pledge,
     Report,
+    Unit,
 )
 from scoring.models import ScoreAgreement
 
@@ -163,6 +165,12 @@ class Seat:
     def oversees(self) -> bool:
         """Sees every member's records: the head and the staff."""
         return self.leads or self.is_staff
+
+    @property
+    def opens_records(self) -> bool:
+        """May open each member's record over the years (get_unit_for_record)."""
+        head = self.membership is not None and self.membership.role == Membership.Role.HEAD
+        return self.province or head
 
     @cached_property
     def sees_results(self) -> bool:
@@ -373,45 +381,6 @@ def get_clusters_for_staff(user):
     return Cluster.objects.visible_to(user)
 
 
-def get_evidence_for_viewer(user, pk: int):
-    """A unit's evidence (minh chứng): for the unit itself, its cluster's head
-    (or delegated deputy) and the staff guiding the cluster."""
-    from scoring.models import Evidence  # scoring's models build on this app's
-
-    evidence = get_object_or_404(
-        Evidence.objects.select_related(
-            "membership__cluster__authority", "membership__year", "membership__unit", "criterion"
-        ),
-        pk=pk,
-    )
-    seat = _seat(user, evidence.membership.cluster, evidence.membership.year)
-    own = seat.membership is not None and seat.membership.pk == evidence.membership_id
-    if not (own or seat.oversees):
-        raise PermissionDenied("Bạn không có quyền xem minh chứng này.")
-    return evidence
-
-
-def get_proposal_for_viewer(user, code: str, year: EmulationYear) -> tuple[Seat, Proposal | None]:
-    """A cluster's award proposal of `year` (R34) with the viewer's seat: for its
-    head (or delegated deputy) and the staff guiding it; for its other members
-    only once the results are announced."""
-    seat = _seat_for_code(user, code, year)
-    proposal = (
-        Proposal.objects.select_related("submitted_by")
-        .filter(cluster=seat.cluster, year=year)
-        .first()
-    )
-    if seat.oversees:
-        return seat, proposal
-    if seat.membership is None:
-        raise PermissionDenied(
-            "Bạn không có quyền xem hồ sơ đề nghị khen thưởng của cụm, khối này."
-        )
-    if proposal is None or not proposal.is_announced:
-        raise PermissionDenied("Kết quả chưa được công bố.")
-    return seat, proposal
-
-
 def get_member_for_lead_or_staff(
     user, code: str, year: EmulationYear, unit_code: str
 ) -> tuple[Seat, Membership]:
@@ -444,3 +413,31 @@ def get_cluster_for_deciding_staff(user, code: str, year: EmulationYear) -> Seat
     if not is_staff_of(user, seat.cluster):
         raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối mới được làm việc này.")
     return seat
+
+
+def get_unit_for_record(user, code: str) -> Unit:
+    """A unit whose record over the years the user may read (#14, #16): the unit
+    itself and the units formed from it (its record is theirs too), the head of
+    a cluster it was a member of that year, Sở Nội vụ; 403 for any other unit
+    or authority, 404 for an unknown code."""
+    from clusters.lineage import predecessor_ids
+
+    unit = get_object_or_404(Unit, code=code)
+    if acts_for_province(user):
+        return unit
+    if user.is_authenticated and user.unit_id:
+        if unit.pk in predecessor_ids([user.unit_id])[user.unit_id]:
+            return unit
+        led = Membership.objects.filter(
+            unit_id=user.unit_id,
+            role=Membership.Role.HEAD,
+            cluster_id=OuterRef("cluster_id"),
+            year_id=OuterRef("year_id"),
+        )
+        if Membership.objects.filter(unit=unit).filter(Exists(led)).exists():
+            return unit
+    raise PermissionDenied("Chỉ đơn vị, trưởng cụm, khối của đơn vị và Sở Nội vụ xem hồ sơ này.")
+
+
+def may_record_succession(user) -> bool:
+    return acts_for_province(user)

@@ -21,6 +21,7 @@ from clusters.models import (
     RegistrationTarget,
     ReminderSent,
     Report,
+    Succession,
     Unit,
 )
 from clusters.resources import FORMATS, MembershipResource, UnitResource
@@ -58,12 +59,54 @@ class AuthorityAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
+class PredecessorInline(admin.TabularInline):
+    model = Succession
+    fk_name = "successor"
+    extra = 0
+    autocomplete_fields = ("predecessor",)
+    fields = (
+        "predecessor",
+        "kind",
+        "effective_on",
+        "decision_number",
+        "decision_date",
+        "decision_body",
+    )
+    verbose_name = "đơn vị được kế thừa"
+    verbose_name_plural = "kế thừa từ (sáp nhập, chia tách, đổi tên)"
+
+
 @admin.register(Unit)
 class UnitAdmin(SpreadsheetAdmin):
     resource_classes = [UnitResource]
-    list_display = ("code", "name", "kind")
+    list_display = ("code", "name", "kind", "valid_from", "valid_until")
     list_filter = ("kind",)
     search_fields = ("code", "name")
+    inlines = [PredecessorInline]
+
+    def save_formset(self, request, form, formset, change):
+        # A succession entered here says who recorded it (R35).
+        for succession in formset.save(commit=False):
+            succession.recorded_by = request.user
+            succession._change_reason = "Ghi nhận trong trang quản trị"
+            succession.save()
+        for removed in formset.deleted_objects:
+            removed.delete()
+        formset.save_m2m()
+
+
+@admin.register(Succession)
+class SuccessionAdmin(SimpleHistoryAdmin):
+    list_display = ("successor", "kind", "predecessor", "effective_on", "decision_number")
+    list_filter = ("kind",)
+    list_select_related = ("successor", "predecessor")
+    search_fields = ("successor__name", "predecessor__name", "decision_number")
+    autocomplete_fields = ("successor", "predecessor")
+    exclude = ("recorded_by",)
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,6 +1,16 @@
-"""The demo province: Bắc Giang's clusters as the 2022 guidance describes them."""
+"""The demo province: Bắc Giang's clusters as the 2022 guidance describes them
+in 2025, and the new Bắc Ninh in 2026 (#16): since 1 July 2025 there is no
+district level, communes were merged, and the cluster of communes and wards
+works under the province's 2026 guidance."""
+
+import json
+from datetime import date
+from pathlib import Path
 
 DEMO_YEAR = 2025
+# The second province-year: after the reorganisation, under the 2026 guidance.
+DEMO_YEAR_2026 = 2026
+DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "thidua@2025"
 
 AUTHORITIES = [
@@ -76,6 +86,55 @@ CLUSTERS = [
     ),
 ]
 
+# 2025: communes of Lạng Giang before the reorganisation; XTHUNG and XTLAP are
+# merged into the 2026 commune XTT (below). Its 2026 cluster comes from the
+# dataset demo_data/05-cum-xa-phuong-2026.json (built like the public example
+# guidance/05), whose unit codes are the demo's.
+CLUSTERS += [
+    (
+        "CUM-XA-LG",
+        "Cụm thi đua các xã, thị trấn huyện Lạng Giang",
+        "cum",
+        "A",
+        "standard",
+        "SNV",
+        [
+            ("XTHUNG", "UBND xã Tân Hưng", "commune", "head"),
+            ("XTLAP", "UBND xã Tân Lập", "commune", "deputy"),
+            ("TTVOI", "UBND thị trấn Vôi", "commune", "member"),
+            ("XYENMY", "UBND xã Yên Mỹ", "commune", "member"),
+        ],
+    ),
+]
+
+DATASET_2026 = DATA / "05-cum-xa-phuong-2026.json"
+CLUSTER_2026 = "CUM-XP-01"
+
+# (successor, predecessor, kind, effective on, decision number, date, body)
+SUCCESSIONS = [
+    (
+        "XTT",
+        predecessor,
+        "merged",
+        date(2025, 7, 1),
+        "1658/NQ-UBTVQH15",
+        date(2025, 6, 16),
+        "Ủy ban Thường vụ Quốc hội",
+    )
+    for predecessor in ("XTHUNG", "XTLAP")
+]
+
+
+def guidance_2026(document: dict) -> dict:
+    """The 2026 guidance of the cluster of communes and wards (four sections,
+    threshold 920, a `digital` bonus, a `late_report` deduction), given to its
+    year. The one place the demo sets a year's guidance: today the dataset's
+    `regulation` block, which the import keeps in `EmulationYear.regulation`;
+    where a guidance is a record of its own, this is the line to change."""
+    regulation = json.loads((DATA / "guidance-2026.json").read_text(encoding="utf-8"))
+    return document | {"regulation": regulation}
+
+
 # (username, full name, authority code or None, unit code or None, superuser)
 USERS = [
     ("admin", "Quản trị hệ thống", None, None, True),
@@ -83,4 +142,8 @@ USERS = [
     ("sogiaoduc", "Trần Văn Đức", "SGDDT", None, False),
     ("truongcum", "Lê Minh Tuấn", None, "TPBG", False),
     ("thanhvien", "Phạm Thu Hà", None, "HH", False),
+    # 2026, the cluster of communes and wards: its head, and the commune formed
+    # from two 2025 communes (its record shows theirs).
+    ("truongcumxa", "Đỗ Văn Sơn", None, "PSC", False),
+    ("xatanthinh", "Ngô Thị Lan", None, "XTT", False),
 ]

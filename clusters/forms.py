@@ -10,6 +10,8 @@ from clusters.models import (
     HeadDocument,
     Membership,
     Report,
+    Succession,
+    Unit,
 )
 from clusters.participation import FACT_LABELS
 from clusters.services import TargetInput
@@ -475,3 +477,23 @@ class ParticipationForm(forms.Form):
     )
     # The record's revision the page was loaded with; blank: none yet (#11.8).
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+class SuccessionForm(forms.Form):
+    """The unit whose record this is succeeds another unit (#16)."""
+
+    predecessor = LimitedCharField(
+        label="Mã đơn vị trước đây", max_length=limits.CODE, help_text="Mã của đơn vị cũ."
+    )
+    kind = forms.ChoiceField(label="Hình thức", choices=Succession.Kind.choices)
+    effective_on = DateField(label="Có hiệu lực từ ngày")
+    decision_number = LimitedCharField(label="Số quyết định, nghị quyết", max_length=64)
+    decision_date = DateField(label="Ngày ban hành")
+    decision_body = LimitedCharField(label="Cơ quan ban hành", max_length=255)
+
+    def clean_predecessor(self) -> Unit:
+        code = self.cleaned_data["predecessor"].strip()
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError(f"Không có đơn vị mã {code}.")
+        return unit

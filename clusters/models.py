@@ -81,15 +81,87 @@ class Unit(models.Model):
     code = models.CharField("mã", max_length=32, unique=True)
     name = models.CharField("tên", max_length=255)
     kind = models.CharField("loại", max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    # Since 2025 units are formed, merged and dissolved (#16): the days the unit
+    # existed as such; empty, it has always existed / still exists.
+    valid_from = models.DateField("hoạt động từ ngày", null=True, blank=True)
+    valid_until = models.DateField("hoạt động đến ngày", null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "đơn vị"
         verbose_name_plural = "đơn vị"
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=models.F("valid_until")),
+                name="unit_valid_from_before_until",
+                violation_error_message="Ngày bắt đầu hoạt động phải trước ngày kết thúc.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Succession(models.Model):
+    """`successor` continues `predecessor` from `effective_on`: a merger (two
+    communes into a new one), a split or a new name, by a decision of the
+    competent body (#16). A unit's record over the years, the rotation of
+    heads (R13) and the province view follow these links (clusters.lineage)."""
+
+    class Kind(models.TextChoices):
+        MERGED = "merged", "Hợp nhất, sáp nhập từ"
+        SPLIT = "split", "Chia tách từ"
+        RENAMED = "renamed", "Đổi tên từ"
+
+    successor = models.ForeignKey(
+        Unit,
+        verbose_name="đơn vị kế thừa",
+        on_delete=models.PROTECT,
+        related_name="predecessor_links",
+    )
+    predecessor = models.ForeignKey(
+        Unit,
+        verbose_name="đơn vị trước đây",
+        on_delete=models.PROTECT,
+        related_name="successor_links",
+    )
+    kind = models.CharField("hình thức", max_length=8, choices=Kind.choices)
+    effective_on = models.DateField("có hiệu lực từ ngày")
+    decision_number = models.CharField("số quyết định, nghị quyết", max_length=64)
+    decision_date = models.DateField("ngày ban hành")
+    decision_body = models.CharField("cơ quan ban hành", max_length=255)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "kế thừa đơn vị"
+        verbose_name_plural = "kế thừa đơn vị (sáp nhập, chia tách, đổi tên)"
+        ordering = ["successor__code", "predecessor__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["successor", "predecessor"],
+                name="succession_once_per_pair",
+                violation_error_message="Đơn vị này đã được ghi là kế thừa đơn vị kia.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(successor=models.F("predecessor")),
+                name="succession_not_itself",
+                violation_error_message="Một đơn vị không kế thừa chính nó.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.successor}: {self.get_kind_display().lower()} {self.predecessor}"
 
 
 class ClusterQuerySet(models.QuerySet):

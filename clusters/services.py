@@ -10,7 +10,7 @@ change is kept in the models' history with who and why (R35).
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -37,11 +37,12 @@ from clusters.models import (
     Registration,
     RegistrationTarget,
     Report,
+    Succession,
     Unit,
 )
 from clusters.participation import FACT_LABELS, FACTS
 from clusters.progress import StaleDeadline
-from emulation import limits
+from emulation import audit, limits
 from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
@@ -1062,22 +1063,32 @@ def deduction_reject(*, deduction: Deduction, reason: str = "", user: User | Non
 
 @dataclass(frozen=True)
 class Candidate:
-    """A member and the last year it held a role in this cluster (None: never)."""
+    """A member and the last year it held a role in this cluster (None: never);
+    `held_by` names the predecessor whose turn that was, if not the unit's own."""
 
     membership: Membership
     last_held: int | None
+    held_by: Unit | None = None
 
 
 def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, list[Candidate]]:
     """R2's rotation: for the head and for the deputy role, this year's members
     ordered by how long ago they last held that role in this cluster (up to
     and including `year`): never first, then the longest ago; ties by unit
-    code. The first of each list is the suggestion. Two queries."""
+    code. The first of each list is the suggestion.
+
+    A unit formed from others (#16) carries their turns: a commune formed from
+    two communes, one head in 2025, has been head, whichever cluster that was
+    in (the clusters were reorganised with the units). Three queries."""
+    from clusters.lineage import predecessor_ids
+
     members = list(Membership.objects.filter(cluster=cluster, year=year).select_related("unit"))
+    chains = predecessor_ids(m.unit_id for m in members)
+    predecessors = {pk for chain in chains.values() for pk in chain[1:]}
     held = (
         Membership.objects.filter(
-            cluster=cluster,
-            unit_id__in=[m.unit_id for m in members],
+            models.Q(cluster=cluster, unit_id__in=[m.unit_id for m in members])
+            | models.Q(unit_id__in=predecessors),
             year__year__lte=year.year,
             role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY],
         )
@@ -1085,9 +1096,17 @@ def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, l
         .annotate(last=Max("year__year"))
     )
     last = {(row["unit_id"], row["role"]): row["last"] for row in held}
+    units = Unit.objects.in_bulk(predecessors) if predecessors else {}
+
+    def turn(member: Membership, role: str) -> Candidate:
+        turns = [(last[pk, role], pk) for pk in chains[member.unit_id] if (pk, role) in last]
+        if not turns:
+            return Candidate(member, None)
+        when, pk = max(turns)
+        return Candidate(member, when, units.get(pk) if pk != member.unit_id else None)
 
     def rotation(role: str) -> list[Candidate]:
-        candidates = [Candidate(m, last.get((m.unit_id, role))) for m in members]
+        candidates = [turn(m, role) for m in members]
         return sorted(
             candidates,
             key=lambda c: (c.last_held is not None, c.last_held or 0, c.membership.unit.code),
@@ -1467,3 +1486,78 @@ STALE = (
     StaleParticipation,
     StaleDeadline,
 )
+
+
+@transaction.atomic
+def succession_record(
+    *,
+    successor: Unit,
+    predecessor: Unit,
+    kind: str,
+    effective_on: date,
+    decision_number: str,
+    decision_date: date,
+    decision_body: str,
+    user: User | None,
+) -> Succession:
+    """`successor` continues `predecessor` from `effective_on` by a decision (#16).
+
+    A merger or a new name ends the predecessor the day before, unless it is
+    dated already (a split may leave it in place: its end is entered apart);
+    the successor, unless dated, begins that day.
+    """
+    from clusters.lineage import predecessor_ids
+
+    if successor.pk == predecessor.pk:
+        raise ValidationError("Một đơn vị không kế thừa chính nó.")
+    if Succession.objects.filter(successor=successor, predecessor=predecessor).exists():
+        raise ValidationError(f"{successor} đã được ghi là kế thừa {predecessor}.")
+    if successor.pk in predecessor_ids([predecessor.pk])[predecessor.pk]:
+        raise ValidationError(
+            f"{predecessor} đã kế thừa {successor} (trực tiếp hoặc qua đơn vị khác): "
+            "ghi thêm sẽ tạo thành vòng kế thừa."
+        )
+    today = timezone.localdate()
+    if decision_date > today:
+        raise ValidationError(
+            f"Ngày ban hành {decision_date:%d/%m/%Y} là ngày trong tương lai: không được sau "
+            f"hôm nay ({today:%d/%m/%Y})."
+        )
+    if effective_on < decision_date:
+        raise ValidationError(
+            f"Ngày có hiệu lực {effective_on:%d/%m/%Y} trước ngày ban hành quyết định "
+            f"{decision_date:%d/%m/%Y}."
+        )
+    succession = Succession(
+        successor=successor,
+        predecessor=predecessor,
+        kind=kind,
+        effective_on=effective_on,
+        decision_number=decision_number,
+        decision_date=decision_date,
+        decision_body=decision_body,
+        recorded_by=user,
+    )
+    succession.full_clean()
+    if successor.valid_until and effective_on > successor.valid_until:
+        raise ValidationError(
+            f"{successor} chỉ hoạt động đến ngày {successor.valid_until:%d/%m/%Y}: không kế "
+            f"thừa từ ngày {effective_on:%d/%m/%Y}."
+        )
+    if predecessor.valid_from and effective_on <= predecessor.valid_from:
+        raise ValidationError(
+            f"{predecessor} chỉ hoạt động từ ngày {predecessor.valid_from:%d/%m/%Y}: đơn vị "
+            f"kế thừa phải có hiệu lực sau ngày đó."
+        )
+    why = (
+        f"{succession.get_kind_display()} {predecessor.code} theo {decision_number} "
+        f"ngày {decision_date:%d/%m/%Y} của {decision_body}"
+    )
+    audit.save(succession, user=user, reason=why)
+    if predecessor.valid_until is None and kind != Succession.Kind.SPLIT:
+        predecessor.valid_until = effective_on - timedelta(days=1)
+        audit.save(predecessor, user=user, reason=why)
+    if successor.valid_from is None:
+        successor.valid_from = effective_on
+        audit.save(successor, user=user, reason=why)
+    return succession

@@ -161,6 +161,12 @@ def NONE(d) -> dict:
 
 HH = {"unit": lambda d: "HH"}
 LG = {"unit": lambda d: "LG"}
+
+
+def UNIT_HH(d) -> dict:
+    return {"unit": "HH"}
+
+
 REASON = {"reason": "Nhập nhầm, xóa theo đề nghị của đơn vị"}
 
 # Key: the URL's name, or "name@variant" for a second row of the same URL
@@ -401,6 +407,12 @@ MATRIX: dict[str, Case] = {
     "province_current": get(NONE, AUTHORITY_STAFF),
     "province": get(YEAR(), AUTHORITY_STAFF),
     "province_download": get(YEAR(), AUTHORITY_STAFF),
+    # --- A unit's record over the years (HH): the unit, the head of its
+    # cluster, Sở Nội vụ; only the province records a succession (#14, #16).
+    # clusters.access.get_unit_for_record: as HH's other records.
+    "unit_record": get(UNIT_HH, HH_RECORD),
+    "unit_record@post": post(UNIT_HH, PROVINCE),
+    "unit_record_download": get(UNIT_HH, HH_RECORD),
 }
 
 

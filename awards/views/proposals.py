@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from awards import services
+from awards.access import get_proposal_for_viewer
 from awards.allocation import AWARDS, TIE_VOTE_NEEDED
 from awards.forms import DecisionCorrectionForm, DecisionForm, QuotaForm, VoteForm
 from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
@@ -23,7 +24,6 @@ from clusters.access import (
     get_cluster_for_head,
     get_cluster_for_province,
     get_clusters_for_staff,
-    get_proposal_for_viewer,
     get_seat_for_results,
     get_year,
     is_staff_of,

@@ -10,7 +10,7 @@ from django.utils.http import content_disposition_header
 
 from awards.province import province_summary, province_xlsx
 from clusters import years
-from clusters.access import get_clusters_for_staff, get_year
+from clusters.access import acts_for_province, get_clusters_for_staff, get_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,7 +19,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def province(request: HttpRequest, year: int) -> HttpResponse:
     clusters = get_clusters_for_staff(request.user)
     summary = province_summary(get_year(year), clusters)
-    return render(request, "awards/province.html", {"p": summary, "year": summary.year})
+    context = {
+        "p": summary,
+        "year": summary.year,
+        "may_open_records": acts_for_province(request.user),
+    }
+    return render(request, "awards/province.html", context)
 
 
 @login_required

@@ -8,9 +8,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from clusters.access import get_evidence_for_viewer, get_own_membership, get_year
+from clusters.access import get_own_membership, get_year
 from clusters.models import Membership
 from scoring import sheets
+from scoring.access import get_evidence_for_viewer
 from scoring.forms import EvidenceForm
 from scoring.models import Criterion
 from scoring.views.sheet import leaf_of, sheet_page

@@ -97,3 +97,41 @@ def test_the_demo_scorecard_reads_phu_luc_02s_titles_not_placeholders():
     criteria = Criterion.objects.filter(scorecard__cluster__code="CUM-HUYEN")
     assert [c.code for c in criteria if is_placeholder_title(c.title, c.code)] == []
     assert criteria.get(code="II.1").title.startswith("Tổ chức học tập, quán triệt")
+
+
+def test_the_demo_has_the_new_bac_ninh_in_2026_under_its_guidance(client):
+    """#16: a second province-year, a cluster of communes and wards scored under
+    the 2026 guidance (four sections, threshold 920, a digital bonus)."""
+    from scoring.regulation import stored_regulation
+
+    call_command("seed_demo")
+    year = EmulationYear.objects.get(year=2026)
+    regulation = stored_regulation(year.regulation)
+    assert regulation.threshold == 920
+    assert regulation.section_codes == ("I", "II", "III", "IV") or list(
+        regulation.section_codes
+    ) == ["I", "II", "III", "IV"]
+    assert "digital" in regulation.bonuses and "late_report" in regulation.deductions
+    cluster = Cluster.objects.get(code="CUM-XP-01")
+    assert cluster.name == "Cụm thi đua các xã, phường"
+    assert Membership.objects.get(cluster=cluster, role="head").unit.code == "PSC"
+    client.force_login(get_user_model().objects.get(username="truongcumxa"))
+    page = client.get(reverse("results", args=["CUM-XP-01", 2026])).content.decode()
+    assert "UBND phường Sông Cầu" in page and "962,40" in page
+    # 2025 is still there as it was.
+    assert EmulationYear.objects.get(year=2025).regulation is None
+
+
+def test_the_merged_commune_sees_the_two_communes_it_was_formed_from(client):
+    from clusters.models import Succession
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: the links are not doubled
+    assert Succession.objects.filter(successor__code="XTT").count() == 2
+    client.force_login(get_user_model().objects.get(username="xatanthinh"))
+    home = client.get(reverse("home"), {"nam": 2026}).content.decode()
+    assert reverse("unit_record", args=["XTT"]) in home
+    page = client.get(reverse("unit_record", args=["XTT"])).content.decode()
+    assert "(của UBND xã Tân Hưng)" in page and "(của UBND xã Tân Lập)" in page
+    assert "Cụm thi đua các xã, thị trấn huyện Lạng Giang" in page
+    assert "Cụm thi đua các xã, phường" in page

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -6,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clusters import demo
-from clusters.models import Authority, Cluster, Membership, Unit
+from clusters.models import Authority, Cluster, Membership, Succession, Unit
 from clusters.services import year_create
+from emulation import audit
 from scoring.dataset import dataset_import, read_document
 from scoring.models import FrameworkCriterion
 from scoring.services import is_placeholder_title
@@ -17,7 +19,10 @@ DEMO_DATASET = Path(__file__).resolve().parents[2] / "demo_data" / "01-cum-huyen
 
 
 class Command(BaseCommand):
-    help = "Tạo dữ liệu mẫu của tỉnh Bắc Giang (chạy lại nhiều lần vẫn cho cùng kết quả)."
+    help = (
+        "Tạo dữ liệu mẫu của tỉnh Bắc Giang năm 2025 và tỉnh Bắc Ninh sau sắp xếp năm 2026 "
+        "(chạy lại nhiều lần vẫn cho cùng kết quả)."
+    )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEMO_DATA_ALLOWED:
@@ -70,6 +75,7 @@ class Command(BaseCommand):
             document=dataset, replace=True, scope="clusters", discard_online_records=True
         )
         self.stdout.write(f"Dữ liệu chấm điểm mẫu ({', '.join(sorted(scored))}): {summary}")
+        self._seed_2026()
 
         User = get_user_model()
         self.stdout.write(f"Tài khoản mẫu (mật khẩu chung: {demo.DEMO_PASSWORD}):")
@@ -91,6 +97,26 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             where = authority or unit or "quản trị"
             self.stdout.write(f"  {username:<10} {full_name} ({where})")
+
+    def _seed_2026(self) -> None:
+        """The new Bắc Ninh in 2026: the cluster of communes and wards under the
+        2026 guidance, and the commune formed from two 2025 communes (#16)."""
+        year_create(year=demo.DEMO_YEAR_2026)
+        dataset = demo.guidance_2026(_with_guidance_titles(read_document(demo.DATASET_2026)))
+        summary = dataset_import(
+            document=dataset, replace=True, scope="clusters", discard_online_records=True
+        )
+        self.stdout.write(f"Năm {demo.DEMO_YEAR_2026} ({demo.CLUSTER_2026}): {summary}")
+        for successor, predecessor, kind, effective_on, number, day, body in demo.SUCCESSIONS:
+            new, old = Unit.objects.get(code=successor), Unit.objects.get(code=predecessor)
+            link = Succession.objects.filter(successor=new, predecessor=old).first()
+            link = link or Succession(successor=new, predecessor=old)
+            link.kind, link.effective_on = kind, effective_on
+            link.decision_number, link.decision_date, link.decision_body = number, day, body
+            audit.save(link, user=None, reason="Dữ liệu mẫu")
+            Unit.objects.filter(pk=old.pk).update(valid_until=effective_on - timedelta(days=1))
+            Unit.objects.filter(pk=new.pk).update(valid_from=effective_on)
+            self.stdout.write(f"  {new.name}: {link.get_kind_display().lower()} {old.name}")
 
 
 def _with_guidance_titles(dataset: dict) -> dict:

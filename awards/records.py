@@ -1,0 +1,179 @@
+"""A unit's record over the years (hồ sơ thi đua, #14, #16): per year its
+cluster, its role, and what its cluster's proposal says of it (total, rank,
+award proposed) and the Chairman's decision, for the unit and every unit it
+succeeds, marked as theirs.
+
+The figures are those of the proposal as the head submitted it (frozen with
+it, R34): the year's official record, the same whatever the scores became
+after. A year not yet proposed shows its cluster and role only.
+
+A fixed number of queries, whatever the years and the predecessors.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+
+from awards.models import Proposal, ProposalItem, Quota
+from clusters.lineage import lineage, predecessor_ids
+from clusters.models import Cluster, Membership, Succession, Unit
+from emulation.numbers import format_figure
+from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    year: int
+    unit: Unit
+    own: bool  # False: a predecessor's year, "(của …)"
+    cluster: Cluster
+    role: str
+    total: Decimal | None
+    rank: int | None
+    proposed: str
+    decided: str
+    decision: str
+
+    @property
+    def owner_note(self) -> str:
+        return "" if self.own else f"(của {self.unit.name})"
+
+    @property
+    def total_text(self) -> str:
+        return format_figure(self.total, 2) if self.total is not None else "—"
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    unit: Unit
+    predecessors: list[Unit]
+    successions: list[Succession]
+    rows: list[RecordRow]
+
+
+def _rows(memberships, *, own: set[int]) -> list[RecordRow]:
+    """Each membership with what its cluster's proposal says of it (one query)."""
+    items = {
+        item.membership_id: item
+        for item in ProposalItem.objects.filter(membership__in=memberships)
+        .exclude(proposal__status__in=[Proposal.Status.DRAFT, Proposal.Status.RETURNED])
+        .select_related("proposal")
+    }
+    awards = dict(Quota.Award.choices)
+    rows = []
+    for membership in memberships:
+        item = items.get(membership.pk)
+        decided = item is not None and item.proposal.status == Proposal.Status.DECIDED
+        proposal = item.proposal if item else None
+        rows.append(
+            RecordRow(
+                year=membership.year.year,
+                unit=membership.unit,
+                own=membership.unit_id in own,
+                cluster=membership.cluster,
+                role=membership.get_role_display(),
+                total=item.total if item else None,
+                rank=item.rank if item else None,
+                proposed=(awards.get(item.award, "Không đề nghị") if item else "Chưa trình"),
+                decided=(awards.get(item.award, "Không khen thưởng") if decided else ""),
+                decision=(
+                    f"Quyết định số {proposal.decision_number} ngày "
+                    f"{proposal.decision_date:%d/%m/%Y}"
+                    if decided and proposal.decision_date
+                    else ""
+                ),
+            )
+        )
+    return rows
+
+
+def unit_record(unit: Unit) -> UnitRecord:
+    chain = lineage(unit)
+    memberships = (
+        Membership.objects.filter(unit__in=chain)
+        .select_related("cluster", "year", "unit")
+        .order_by("-year__year", "unit__code")
+    )
+    rows = _rows(memberships, own={unit.pk})
+    successions = list(
+        Succession.objects.filter(successor__in=chain).select_related("successor", "predecessor")
+    )
+    return UnitRecord(unit, chain[1:], successions, rows)
+
+
+HEADER = [
+    "Năm",
+    "Đơn vị",
+    "Cụm, khối",
+    "Vai trò",
+    "Tổng điểm",
+    "Hạng",
+    "Danh hiệu đề nghị",
+    "Danh hiệu được quyết định",
+    "Quyết định",
+]
+
+
+def unit_record_xlsx(record: UnitRecord) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Hồ sơ thi đua"
+    sheet.append([f"Hồ sơ thi đua: {record.unit.name} ({record.unit.code})"])
+    sheet.append(HEADER)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in record.rows:
+        sheet.append(
+            [
+                row.year,
+                f"{row.unit.name} {row.owner_note}".strip(),
+                row.cluster.name,
+                row.role,
+                row.total,
+                row.rank,
+                row.proposed,
+                row.decided,
+                row.decision,
+            ]
+        )
+        sheet.cell(sheet.max_row, 5).number_format = FIGURE_FORMAT
+    formula_safe_workbook(workbook)  # names are text, never formulas (#12)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class SuccessorLine:
+    """A unit of the year formed from others, beside its predecessors' last
+    years (the province view, #16)."""
+
+    membership: Membership
+    predecessors: list[RecordRow]
+
+
+def successor_lines(memberships: list[Membership]) -> list[SuccessorLine]:
+    """Of `memberships` (one year's), those whose unit succeeds others, each
+    with its predecessors' rows before the year, newest first. Four queries."""
+    chains = {
+        pk: chain[1:] for pk, chain in predecessor_ids(m.unit_id for m in memberships).items()
+    }
+    older = {pk for chain in chains.values() for pk in chain}
+    if not older:
+        return []
+    before = min(m.year.year for m in memberships)
+    rows = _rows(
+        Membership.objects.filter(unit__in=older, year__year__lt=before)
+        .select_related("cluster", "year", "unit")
+        .order_by("-year__year", "unit__code"),
+        own=set(),
+    )
+    lines = []
+    for membership in memberships:
+        theirs = [r for r in rows if r.unit.pk in chains.get(membership.unit_id, ())]
+        if theirs:
+            lines.append(SuccessorLine(membership, theirs))
+    return lines

@@ -1,0 +1,171 @@
+"""A unit's record over the years (#14, #16): its years and its predecessors',
+marked as theirs; who may read it; the rotation of heads following the chain."""
+
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from awards.models import Proposal, ProposalItem
+from clusters.models import Membership, Succession
+from clusters.services import election_candidates, succession_record
+from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, YearFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _merge(new, *olds):
+    for old in olds:
+        succession_record(
+            successor=new,
+            predecessor=old,
+            kind=Succession.Kind.MERGED,
+            effective_on=date(2025, 7, 1),
+            decision_number="1658/NQ-UBTVQH15",
+            decision_date=date(2025, 6, 16),
+            decision_body="Ủy ban Thường vụ Quốc hội",
+            user=None,
+        )
+
+
+def _propose(membership, *, rank, total, award, decided=False):
+    proposal, _ = Proposal.objects.get_or_create(
+        cluster=membership.cluster,
+        year=membership.year,
+        defaults={
+            "status": Proposal.Status.DECIDED if decided else Proposal.Status.SUBMITTED,
+            "decision_number": "123/QĐ-UBND" if decided else "",
+            "decision_date": date(2026, 1, 20) if decided else None,
+        },
+    )
+    ProposalItem.objects.create(
+        proposal=proposal,
+        membership=membership,
+        rank=rank,
+        total=Decimal(total),
+        status="eligible",
+        award=award,
+    )
+
+
+@pytest.fixture
+def merged(world):
+    """XN (2026, in CUM-XP of world.year+1) formed from XA (head of CUM-XA in 2025,
+    Cờ thi đua decided) and XB (member, Bằng khen proposed)."""
+    old_cluster = ClusterFactory(code="CUM-XA", name="Cụm các xã cũ")
+    xa = UnitFactory(code="XA", name="UBND xã An", kind="commune")
+    xb = UnitFactory(code="XB", name="UBND xã Bình", kind="commune")
+    xa_2025 = MembershipFactory(cluster=old_cluster, year=world.year, unit=xa, role="head")
+    xb_2025 = MembershipFactory(cluster=old_cluster, year=world.year, unit=xb)
+    _propose(xa_2025, rank=1, total="975.5", award="co_thi_dua", decided=True)
+    _propose(xb_2025, rank=2, total="950.25", award="bang_khen", decided=True)
+    xn = UnitFactory(code="XN", name="UBND xã Mới", kind="commune")
+    _merge(xn, xa, xb)
+    year_2026 = YearFactory(year=2026)
+    new_cluster = ClusterFactory(code="CUM-XP", name="Cụm các xã, phường")
+    MembershipFactory(cluster=new_cluster, year=year_2026, unit=xn, role="member")
+    other = MembershipFactory(cluster=new_cluster, year=year_2026, role="head")
+    MembershipFactory(cluster=new_cluster, year=year_2026, role="deputy")
+    return {"xn": xn, "xa": xa, "cluster": new_cluster, "year": year_2026, "other": other}
+
+
+def test_the_new_commune_sees_its_predecessors_years_marked_as_theirs(client, world, merged):
+    client.force_login(world.staff)
+    page = client.get(reverse("unit_record", args=["XN"])).content.decode()
+    assert "Cụm các xã, phường" in page
+    assert "(của UBND xã An)" in page and "(của UBND xã Bình)" in page
+    assert "975,50" in page and "950,25" in page  # Vietnamese figures
+    assert "Cờ thi đua" in page and "123/QĐ-UBND" in page
+    assert "Chưa trình" in page  # 2026, not proposed yet
+
+
+def test_the_record_downloads_as_a_workbook(client, world, merged):
+    client.force_login(world.staff)
+    response = client.get(reverse("unit_record_download", args=["XN"]))
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert [r[0] for r in rows] == [2026, 2025, 2025]
+    assert rows[1][1] == "UBND xã An (của UBND xã An)"
+    assert rows[1][4] == Decimal("975.5") or rows[1][4] == 975.5
+
+
+def test_the_successor_reads_its_predecessors_record_but_no_other_unit(client, world, merged):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(unit=merged["xn"]))
+    assert client.get(reverse("unit_record", args=["XN"])).status_code == 200
+    assert client.get(reverse("unit_record", args=["XA"])).status_code == 200
+    assert client.get(reverse("unit_record", args=["HH"])).status_code == 403
+
+
+def test_the_head_reads_its_members_record_not_another_clusters(client, world, merged):
+    client.force_login(world.head)
+    assert client.get(reverse("unit_record", args=["HH"])).status_code == 200
+    assert client.get(reverse("unit_record", args=["GH"])).status_code == 403
+    client.force_login(world.other_staff)
+    assert client.get(reverse("unit_record", args=["HH"])).status_code == 403
+
+
+def test_the_records_queries_do_not_grow_with_years_and_predecessors(
+    client, world, merged, django_assert_max_num_queries
+):
+    client.force_login(world.staff)
+    url = reverse("unit_record", args=["XN"])
+    with django_assert_max_num_queries(14) as few:
+        client.get(url)
+    for n in range(4):  # four more generations, each with a year
+        older = UnitFactory()
+        year = YearFactory(year=2018 + n)
+        MembershipFactory(year=year, unit=older, role="head")
+        succession_record(
+            successor=merged["xa"] if n == 0 else previous,  # noqa: F821
+            predecessor=older,
+            kind=Succession.Kind.RENAMED,
+            effective_on=date(2019 - n, 1, 1),
+            decision_number=str(n),
+            decision_date=date(2010, 1, 1),
+            decision_body="UBND tỉnh",
+            user=None,
+        )
+        previous = older  # noqa: F841
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count("(của ") >= 6
+
+
+def test_the_rotation_counts_the_predecessors_turns(world, merged):
+    candidates = election_candidates(cluster=merged["cluster"], year=merged["year"])
+    heads = {c.membership.unit.code: c for c in candidates[Membership.Role.HEAD]}
+    assert heads["XN"].last_held == 2025
+    assert heads["XN"].held_by == merged["xa"]
+    # Never head (itself nor its predecessors) comes first.
+    first = candidates[Membership.Role.HEAD][0].membership.unit.code
+    assert first not in {"XN", merged["other"].unit.code}
+
+
+def test_the_province_view_shows_the_successor_beside_its_predecessors(client, world, merged):
+    client.force_login(world.staff)
+    page = client.get(reverse("province", args=[2026])).content.decode()
+    section = page[page.index("Đơn vị hình thành sau sắp xếp") :]
+    assert "UBND xã Mới" in section
+    assert "UBND xã An" in section and "UBND xã Bình" in section
+    assert reverse("unit_record", args=["XN"]) in section
+    # A guiding authority sees the province view of its clusters, not the records.
+    merged["cluster"].authority = world.other_authority
+    merged["cluster"].save()
+    client.force_login(world.other_staff)
+    page = client.get(reverse("province", args=[2026])).content.decode()
+    assert "UBND xã Mới" in page and reverse("unit_record", args=["XN"]) not in page
+
+
+def test_records_are_linked_only_for_who_may_open_them(client, world):
+    url = reverse("cluster_detail", args=["CUM-A", 2025])
+    record = reverse("unit_record", args=["LG"])
+    client.force_login(world.head)
+    assert record in client.get(url).content.decode()
+    client.force_login(world.member)
+    assert record not in client.get(url).content.decode()
+    assert reverse("unit_record", args=["HH"]) in client.get(reverse("home")).content.decode()

@@ -1,0 +1,140 @@
+"""One direction of dependencies (#16, STYLE.md 15).
+
+From the bottom: the pure rules (the engine, the allocation, the guidance's
+parameters), which import nothing of Django nor of the apps; the organisation
+(`emulation`, `clusters`); `scoring`, which builds on it; `awards` on top. A
+module may import its own layer and the layers below, never one above. The
+test reads every module's imports (lazy ones inside functions too) with `ast`.
+
+What still goes upwards is listed in ALLOWED, each with why it is not moved
+yet; an entry that no longer goes upwards fails too, so the list only shrinks.
+"""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The pure rules: plain Python over dataclasses, whatever package holds them.
+PURE = {"scoring.engine", "scoring.regulation", "awards.allocation"}
+LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
+
+# The project's shell wires every app together: the URL configuration, the
+# settings and the Celery app (which names the periodic tasks of every app).
+SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
+
+ALLOWED = {
+    # Results visibility (R11, R34) reads whether the scores are agreed and the
+    # results announced; Seat.sees_results, which the clusters' own templates use
+    # to show the results link, asks it. Moving it up means the clusters' pages
+    # taking the answer as a value from a selector of scoring: for the selectors
+    # work of #16.
+    ("clusters.access", "awards.models"): "results_shared: announced proposals",
+    ("clusters.access", "scoring.models"): "results_shared: agreed scores",
+    # R27's participation and the deductions of R12/R25 are kept in scoring's
+    # models (Participation, Deduction) while clusters' services record the facts
+    # they come from (registration, pledge, reports, conferences). The records
+    # belong to the organisation: moving the models is a migration of their own
+    # (one table renamed across apps), left to the integrator.
+    ("clusters.participation", "scoring.models"): "Participation lives in scoring",
+    ("clusters.services", "scoring.models"): "Participation, Deduction, Scorecard",
+    ("clusters.progress", "scoring.models"): "the year's progress counts sheets",
+    ("clusters.views", "scoring.models"): "the same Participation, Deduction",
+    # The demo loads the scored example datasets: it is the whole product's.
+    # It belongs on top (or in the project's shell); other branches edit it now.
+    ("clusters.management.commands.seed_demo", "scoring.dataset"): "demo datasets",
+    ("clusters.management.commands.seed_demo", "scoring.models"): "Phụ lục 02 titles",
+    ("clusters.management.commands.seed_demo", "scoring.services"): "placeholder titles",
+    # Flags, quotas and votes are awards' models, but the results (scoring)
+    # read them to rank and allocate, the dataset writes them, the history lists
+    # them. Either they move down to scoring (a migration across apps) or the
+    # results take them as values: the guidance work of #16 reshapes both.
+    ("scoring.results", "awards.models"): "flags, quotas, votes feed the ranking",
+    ("scoring.dataset", "awards.models"): "the dataset carries flags, quotas, votes",
+    ("scoring.history", "awards.models"): "the history lists awards' records",
+    ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
+    ("scoring.views.adjustments", "awards.models"): "exclusion flags are adjustments",
+    ("scoring.views.results", "awards.services"): "the results page shows the proposal",
+}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for app in LAYERS:
+        for path in (ROOT / app).rglob("*.py"):
+            relative = path.relative_to(ROOT).with_suffix("")
+            if "migrations" in relative.parts:
+                continue  # historical: frozen as they were written
+            name = ".".join(relative.parts).removesuffix(".__init__")
+            found[name] = path
+    return found
+
+
+def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The project modules `path` imports: `from scoring import engine` is
+    scoring.engine, `from scoring.models import Score` is scoring.models."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                child = f"{node.module}.{alias.name}"
+                names.add(child if child in modules else node.module)
+    return names
+
+
+def _layer(module: str) -> int | None:
+    if module in PURE:
+        return 0
+    return LAYERS.get(module.split(".", 1)[0])
+
+
+def _project_imports(modules: dict[str, Path]) -> dict[str, set[str]]:
+    return {
+        name: {i for i in _imports(path, modules) if i in modules and i != name}
+        for name, path in modules.items()
+    }
+
+
+def _upward(modules: dict[str, Path]) -> set[tuple[str, str]]:
+    found = set()
+    for name, targets in _project_imports(modules).items():
+        if name in SHELL:
+            continue
+        own = _layer(name)
+        for target in targets:
+            if _layer(target) > own and not (own == 0 and target in PURE):
+                found.add((name, target))
+    return found
+
+
+def test_no_app_imports_an_app_above_it():
+    upward = _upward(_modules()) - set(ALLOWED)
+    assert not upward, "Nhập ngược tầng (tầng dưới nhập tầng trên):\n" + "\n".join(
+        f"  {a} → {b}" for a, b in sorted(upward)
+    )
+
+
+def test_the_allowed_list_holds_only_imports_that_still_go_upwards():
+    stale = set(ALLOWED) - _upward(_modules())
+    assert not stale, f"Bỏ khỏi ALLOWED, không còn nhập ngược: {sorted(stale)}"
+
+
+def test_the_pure_rules_import_nothing_of_django_nor_of_the_apps():
+    modules = _modules()
+    for name in PURE:
+        for imported in _imports(modules[name], modules):
+            top = imported.split(".", 1)[0]
+            assert top != "django", f"{name} nhập {imported}"
+            if top in LAYERS:
+                assert any(imported.startswith(p) for p in PURE), f"{name} nhập {imported}"
+
+
+def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
+    """The walk itself: a clusters module importing awards is caught."""
+    modules = _modules()
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from awards.models import Quota\n", encoding="utf-8")
+    modules["clusters.bad"] = bad
+    assert ("clusters.bad", "awards.models") in _upward(modules)

@@ -352,9 +352,7 @@ UPLOAD_KINDS = {
         False,
     ),
     "dien-hinh": (
-        ExemplaryModel.objects.select_related(
-            "membership__cluster__authority", "membership__year"
-        ),
+        ExemplaryModel.objects.select_related("membership__cluster__authority", "membership__year"),
         "file",
         False,
     ),

@@ -795,9 +795,7 @@ class Conference(models.Model):
     adopted_votes = models.PositiveSmallIntegerField(
         "số đơn vị tán thành biên bản", null=True, blank=True
     )
-    adopted_voters = models.PositiveSmallIntegerField(
-        "số đơn vị biểu quyết", null=True, blank=True
-    )
+    adopted_voters = models.PositiveSmallIntegerField("số đơn vị biểu quyết", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="người tạo",
@@ -1087,9 +1085,7 @@ class ExemplaryModel(models.Model):
     )
     kind = models.CharField("loại", max_length=10, choices=Kind.choices)
     name = models.CharField("tên tập thể, cá nhân", max_length=255)
-    description = models.TextField(
-        "mô tả ngắn", max_length=limits.EXEMPLARY_DESCRIPTION
-    )
+    description = models.TextField("mô tả ngắn", max_length=limits.EXEMPLARY_DESCRIPTION)
     file = models.FileField(
         "tệp kèm theo", upload_to=random_upload_path("exemplars"), blank=True, max_length=200
     )
@@ -1140,9 +1136,7 @@ class ClusterReport(models.Model):
     kind = models.CharField("loại báo cáo", max_length=10, choices=Report.Kind.choices)
     number = models.CharField("số, ký hiệu", max_length=64, blank=True)
     reported_on = models.DateField("ngày báo cáo")
-    file = models.FileField(
-        "tệp", upload_to=random_upload_path("cluster-reports"), max_length=200
-    )
+    file = models.FileField("tệp", upload_to=random_upload_path("cluster-reports"), max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="người gửi",

@@ -86,16 +86,21 @@ def exemplar_propose(request: HttpRequest, code: str, year: int) -> HttpResponse
         if _attempt(form, action) is not FAILED:
             messages.success(request, "Đã gửi điển hình tiên tiến.")
             return redirect("exemplars", code, year)
-    return render(
-        request, "clusters/exemplar_form.html", {"membership": membership, "form": form}
-    )
+    return render(request, "clusters/exemplar_form.html", {"membership": membership, "form": form})
 
 
 @login_required
 @require_POST
 def exemplar_withdraw(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
     membership = get_cluster_membership(request.user, code, get_year(year))
-    exemplar = get_object_or_404(ExemplaryModel, pk=pk, membership=membership)
+    exemplar = get_object_or_404(
+        ExemplaryModel,
+        pk=pk,
+        membership__cluster=membership.cluster,
+        membership__year=membership.year,
+    )
+    if exemplar.membership_id != membership.pk:
+        raise PermissionDenied("Chỉ đơn vị đã giới thiệu điển hình mới rút được.")
     try:
         records.exemplar_withdraw(exemplar=exemplar, user=request.user)
         messages.success(request, "Đã rút điển hình.")
@@ -109,9 +114,12 @@ def exemplar_withdraw(request: HttpRequest, code: str, year: int, pk: int) -> Ht
 def exemplars_present(request: HttpRequest, code: str, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
-    annual = get_object_or_404(
-        Conference, cluster=cluster, year=emulation_year, kind=Conference.Kind.ANNUAL
-    )
+    annual = Conference.objects.filter(
+        cluster=cluster, year=emulation_year, kind=Conference.Kind.ANNUAL
+    ).first()
+    if annual is None:
+        messages.error(request, "Chưa ghi hội nghị tổng kết năm.")
+        return redirect("exemplars", code, year)
     choices = records.exemplars_of(cluster, emulation_year).values_list("pk", "name")
     form = PresentedForm(request.POST, choices=[(str(pk), name) for pk, name in choices])
     action = partial(
@@ -180,7 +188,10 @@ def conference_guest_remove(
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
     found = get_object_or_404(
-        ConferenceGuest, pk=guest, conference__pk=pk, conference__cluster=cluster,
+        ConferenceGuest,
+        pk=guest,
+        conference__pk=pk,
+        conference__cluster=cluster,
         conference__year=emulation_year,
     )
     records.guest_remove(guest=found, user=request.user)
@@ -370,4 +381,3 @@ def evaluations_province(request: HttpRequest, year: int) -> HttpResponse:
     return render(
         request, "clusters/evaluations_province.html", {"year": emulation_year, "rows": rows}
     )
-

@@ -195,9 +195,7 @@ def minutes_adopt(
     if present is None:
         raise ValidationError("Cần ghi nhận thành phần tham dự trước khi ghi thông qua biên bản.")
     if voters < 1 or voters > present:
-        raise ValidationError(
-            f"Số đơn vị biểu quyết phải từ 1 đến {present} (số đơn vị có mặt)."
-        )
+        raise ValidationError(f"Số đơn vị biểu quyết phải từ 1 đến {present} (số đơn vị có mặt).")
     if votes > voters:
         raise ValidationError("Số đơn vị tán thành không được lớn hơn số đơn vị biểu quyết.")
     if votes * 2 <= voters:
@@ -340,9 +338,7 @@ def adhoc_requests_of(cluster: Cluster, year: EmulationYear) -> QuerySet[AdhocRe
         AdhocRequest.objects.filter(cluster=cluster, year=year)
         .select_related("created_by")
         .prefetch_related(
-            Prefetch(
-                "answers", queryset=AdhocAnswer.objects.select_related("membership__unit")
-            )
+            Prefetch("answers", queryset=AdhocAnswer.objects.select_related("membership__unit"))
         )
         .order_by("-due_date", "pk")
     )

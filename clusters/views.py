@@ -1176,7 +1176,9 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
         ReminderSent.objects.filter(
             membership__year=emulation_year, membership__cluster__in=clusters
         )
-        .select_related("deadline", "conference", "adhoc", "membership__unit", "membership__cluster")
+        .select_related(
+            "deadline", "conference", "adhoc", "membership__unit", "membership__cluster"
+        )
         .order_by("-claimed_at", "pk")
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))

@@ -65,7 +65,9 @@ def test_minutes_without_attendance_or_adoption_claim_neither(world, annual):
 
 def test_minutes_count_the_recorded_attendance_and_the_adoption(world, annual, client):
     for code, status in (("TPBG", "present"), ("VY", "wrong_composition"), ("HH", "present")):
-        Attendance.objects.create(conference=annual, membership=member_of(world, code), status=status)
+        Attendance.objects.create(
+            conference=annual, membership=member_of(world, code), status=status
+        )
     Attendance.objects.create(conference=annual, membership=member_of(world, "LG"), status="absent")
     client.force_login(world.head)
     response = client.post(_url("conference_adopt", annual), {"votes": "3", "voters": "3"})
@@ -82,7 +84,9 @@ def test_adoption_needs_attendance_and_at_most_the_units_present(world, annual, 
     client.force_login(world.head)
     response = client.post(_url("conference_adopt", annual), {"votes": "2", "voters": "2"})
     assert "Cần ghi nhận thành phần tham dự" in response.content.decode()
-    Attendance.objects.create(conference=annual, membership=member_of(world, "HH"), status="present")
+    Attendance.objects.create(
+        conference=annual, membership=member_of(world, "HH"), status="present"
+    )
     Attendance.objects.create(conference=annual, membership=member_of(world, "LG"), status="absent")
     response = client.post(_url("conference_adopt", annual), {"votes": "2", "voters": "2"})
     assert "Số đơn vị biểu quyết phải từ 1 đến 1" in response.content.decode()
@@ -94,7 +98,9 @@ def test_adoption_needs_attendance_and_at_most_the_units_present(world, annual, 
 
 def test_a_future_meeting_cannot_have_adopted_minutes(world, annual, client):
     Conference.objects.filter(pk=annual.pk).update(held_on=date(2026, 3, 1))
-    Attendance.objects.create(conference=annual, membership=member_of(world, "HH"), status="present")
+    Attendance.objects.create(
+        conference=annual, membership=member_of(world, "HH"), status="present"
+    )
     client.force_login(world.head)
     response = client.post(_url("conference_adopt", annual), {"votes": "1", "voters": "1"})
     assert "Hội nghị chưa diễn ra" in response.content.decode()

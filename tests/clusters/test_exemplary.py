@@ -116,7 +116,8 @@ def test_a_presented_model_cannot_be_withdrawn_an_unpresented_one_can(world, cli
     # Another unit's model is not its to withdraw.
     other = _exemplar(world, world.a_member2, "Của Lạng Giang")
     response = client.post(reverse("exemplar_withdraw", args=["CUM-A", 2025, other.pk]))
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert ExemplaryModel.objects.filter(pk=other.pk).exists()
 
 
 def test_the_province_lists_every_clusters_models_with_the_presented_ones(world, client):

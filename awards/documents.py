@@ -299,6 +299,12 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
         "status": regulation.status_label(agreed.status),
         "reasons": [regulation.reason_label(r) for r in agreed.reasons],
         "agreement": sheets.agreement_of(membership.cluster_id, membership.year_id),
+        # The preparatory meeting's own day, not the day the scores were agreed (#14).
+        "preparatory": Conference.objects.filter(
+            cluster=membership.cluster_id,
+            year=membership.year_id,
+            kind=Conference.Kind.PREPARATORY,
+        ).first(),
     }
 
 
@@ -503,10 +509,17 @@ def minutes_context(cluster: Cluster, year: EmulationYear) -> dict | None:
     proposal = _proposal_of(cluster, year)
     head = _head_of(results)
     members = sorted((row.membership for row in results.rows), key=lambda m: m.unit.code)
+    letterhead = _cluster_letterhead(
+        cluster, head, kind="BB", recipients=[f"{HOME_AFFAIRS};", "Các đơn vị thành viên;"]
+    )
+    # Minutes are dated the day of the meeting they record, not the day printed (#14).
+    letterhead["date_line"] = (
+        date_line(DOCUMENT_PLACE, meeting.held_on)
+        if meeting
+        else f"{DOCUMENT_PLACE}, ngày …… tháng …… năm ……"
+    )
     return {
-        **_cluster_letterhead(
-            cluster, head, kind="BB", recipients=[f"{HOME_AFFAIRS};", "Các đơn vị thành viên;"]
-        ),
+        **letterhead,
         "signer_role": "CHỦ TRÌ",
         "cluster": cluster,
         "year": year.year,
@@ -521,8 +534,14 @@ def minutes_context(cluster: Cluster, year: EmulationYear) -> dict | None:
             )
             for m in members
         ],
-        "present": sum(1 for a in attendance.values() if a.status != Attendance.Status.ABSENT),
+        # Counted only from a recorded attendance: none recorded says nothing of who came.
+        "present": (
+            sum(1 for a in attendance.values() if a.status != Attendance.Status.ABSENT)
+            if attendance
+            else None
+        ),
         "member_count": len(members),
+        "guests": list(meeting.guests.all()) if meeting else [],
         "lines": [_ranking_line(row, results.regulation) for row in results.rows],
         "quotas": _quota_texts(results),
         "ballots": [_ballot(tie, votes) for tie in services.ties(results)],

@@ -14,9 +14,12 @@ from django.shortcuts import get_object_or_404
 
 from awards.models import Proposal
 from clusters.models import (
+    AdhocAnswer,
     Cluster,
+    ClusterReport,
     Conference,
     EmulationYear,
+    ExemplaryModel,
     HeadDocument,
     Membership,
     Pledge,
@@ -339,6 +342,9 @@ def get_member_for_overseer(
 
 
 # Download kinds: the URL's slug → (queryset, file field, owned by one member?).
+# A record owned by one member is read by the unit itself, its head and the
+# staff; the others by the cluster's units and staff (an exemplary model,
+# though a member's, is put forward for the whole cluster to learn from).
 UPLOAD_KINDS = {
     "bao-cao": (
         Report.objects.select_related("membership__cluster__authority", "membership__year"),
@@ -348,6 +354,21 @@ UPLOAD_KINDS = {
     "giao-uoc": (Pledge.objects.select_related("cluster__authority", "year"), "file", False),
     "van-ban": (HeadDocument.objects.select_related("cluster__authority", "year"), "file", False),
     "bien-ban": (Conference.objects.select_related("cluster__authority", "year"), "minutes", False),
+    "bao-cao-cum": (
+        ClusterReport.objects.select_related("cluster__authority", "year"),
+        "file",
+        False,
+    ),
+    "dien-hinh": (
+        ExemplaryModel.objects.select_related("membership__cluster__authority", "membership__year"),
+        "file",
+        False,
+    ),
+    "dot-xuat": (
+        AdhocAnswer.objects.select_related("membership__cluster__authority", "membership__year"),
+        "file",
+        True,
+    ),
 }
 
 
@@ -358,8 +379,9 @@ def get_upload_for_viewer(user, kind: str, pk: int) -> FieldFile:
         raise Http404("Không có loại tệp này.")
     queryset, field, per_member = UPLOAD_KINDS[kind]
     record = get_object_or_404(queryset, pk=pk)
-    owner = record.membership if per_member else None
-    cluster, year = (owner.cluster, owner.year) if owner else (record.cluster, record.year)
+    holder = getattr(record, "membership", None)
+    owner = holder if per_member else None
+    cluster, year = (holder.cluster, holder.year) if holder else (record.cluster, record.year)
     seat = _seat(user, cluster, year)
     if per_member:
         allowed = seat.oversees or (seat.membership is not None and seat.membership.pk == owner.pk)

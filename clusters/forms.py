@@ -3,10 +3,13 @@
 from django import forms
 
 from clusters.models import (
+    AdhocRequest,
     Attendance,
     Conference,
+    ConferenceGuest,
     Deadline,
     EmulationYear,
+    ExemplaryModel,
     HeadDocument,
     Membership,
     Report,
@@ -497,3 +500,82 @@ class SuccessionForm(forms.Form):
         if unit is None:
             raise forms.ValidationError(f"Không có đơn vị mã {code}.")
         return unit
+
+
+# --- The year's records (#14) -------------------------------------------------
+
+
+class ExemplarForm(forms.Form):
+    kind = forms.ChoiceField(label="Loại", choices=ExemplaryModel.Kind.choices)
+    name = forms.CharField(label="Tên tập thể, cá nhân", max_length=255)
+    description = LimitedCharField(
+        label="Mô tả ngắn",
+        max_length=limits.EXEMPLARY_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Thành tích, cách làm mới, hiệu quả để nhân rộng.",
+    )
+    file = UploadField(label="Tệp kèm theo", required=False)
+
+
+class PresentedForm(forms.Form):
+    """The 1–2 exemplary models presented at the annual conference [I.3.2.b]."""
+
+    exemplars = forms.MultipleChoiceField(
+        label="Điển hình báo cáo tại hội nghị",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, choices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exemplars"].choices = list(choices)
+
+
+class GuestForm(forms.Form):
+    role = forms.ChoiceField(label="Thành phần", choices=ConferenceGuest.Role.choices)
+    name = forms.CharField(label="Họ tên, chức vụ", max_length=255)
+    present = forms.TypedChoiceField(
+        label="Tham dự",
+        choices=[("1", "Có mặt"), ("0", "Vắng mặt")],
+        coerce=lambda v: v == "1",
+        initial="1",
+    )
+
+
+class AdoptionForm(forms.Form):
+    votes = VietnameseIntegerField(label="Số đơn vị tán thành", min_value=0, max_value=1000)
+    voters = VietnameseIntegerField(label="Số đơn vị biểu quyết", min_value=1, max_value=1000)
+
+
+class ClusterReportForm(ReportForm):
+    pass
+
+
+class AdhocRequestForm(forms.Form):
+    subject = forms.CharField(label="Nội dung báo cáo", max_length=255)
+    details = LimitedCharField(
+        label="Yêu cầu cụ thể",
+        max_length=limits.ADHOC_REQUEST,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    audience = forms.ChoiceField(label="Gửi đến", choices=AdhocRequest.Audience.choices)
+    due_on = DateField(label="Hạn gửi")
+
+
+class AdhocAnswerForm(forms.Form):
+    text = LimitedCharField(
+        label="Nội dung báo cáo",
+        max_length=limits.ADHOC_ANSWER,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    file = UploadField(label="Tệp báo cáo", required=False)
+
+
+class EvaluationForm(forms.Form):
+    text = LimitedCharField(
+        label="Đánh giá hoạt động của cụm, khối trong năm",
+        max_length=limits.EVALUATION,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )

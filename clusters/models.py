@@ -862,6 +862,12 @@ class Conference(models.Model):
     minutes = models.FileField(
         "biên bản", upload_to=random_upload_path("minutes"), blank=True, max_length=200
     )
+    # The minutes read out and adopted at the meeting (#14): how many of the
+    # units voting agreed. Empty: not adopted (the PDF then says nothing of it).
+    adopted_votes = models.PositiveSmallIntegerField(
+        "số đơn vị tán thành biên bản", null=True, blank=True
+    )
+    adopted_voters = models.PositiveSmallIntegerField("số đơn vị biểu quyết", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="người tạo",
@@ -892,6 +898,10 @@ class Conference(models.Model):
     @property
     def name(self) -> str:
         return self.title or self.get_kind_display()
+
+    @property
+    def is_adopted(self) -> bool:
+        return self.adopted_votes is not None
 
 
 class Attendance(models.Model):
@@ -1019,6 +1029,15 @@ class ReminderSent(models.Model):
     )
     # The pledge has no Deadline row: it is due on the day of the previous
     # year's annual conference, where it is signed (participation.pledge_due_on).
+    # An ad-hoc report asked by Sở Nội vụ (#14), due on its own date.
+    adhoc = models.ForeignKey(
+        "AdhocRequest",
+        verbose_name="báo cáo đột xuất",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
     conference = models.ForeignKey(
         "Conference",
         verbose_name="hội nghị ký giao ước",
@@ -1049,9 +1068,17 @@ class ReminderSent(models.Model):
                 fields=["conference", "membership", "offset"],
                 name="reminder_once_per_pledge_conference_unit_offset",
             ),
+            models.UniqueConstraint(
+                fields=["adhoc", "membership", "offset"],
+                name="reminder_once_per_adhoc_unit_offset",
+            ),
             models.CheckConstraint(
-                condition=Q(deadline__isnull=True) ^ Q(conference__isnull=True),
-                name="reminder_of_a_deadline_or_a_pledge_conference",
+                condition=(
+                    Q(deadline__isnull=False, conference__isnull=True, adhoc__isnull=True)
+                    | Q(deadline__isnull=True, conference__isnull=False, adhoc__isnull=True)
+                    | Q(deadline__isnull=True, conference__isnull=True, adhoc__isnull=False)
+                ),
+                name="reminder_of_a_deadline_a_pledge_conference_or_an_adhoc",
             ),
         ]
 
@@ -1060,10 +1087,14 @@ class ReminderSent(models.Model):
 
     @property
     def label(self) -> str:
+        if self.adhoc_id:
+            return f"Báo cáo đột xuất: {self.adhoc.subject}"
         return self.deadline.get_kind_display() if self.deadline else "Ký giao ước thi đua"
 
     @property
     def due_date(self) -> date:
+        if self.adhoc_id:
+            return self.adhoc.due_date
         return self.deadline.due_date if self.deadline else self.conference.held_on
 
     @property
@@ -1071,3 +1102,271 @@ class ReminderSent(models.Model):
         if self.offset < 0:
             return f"{-self.offset} ngày sau hạn"
         return f"{self.offset} ngày trước hạn"
+
+
+class ConferenceGuest(models.Model):
+    """A guest of a conference the seed names beside the member units (#14):
+    "Thành viên Hội đồng TĐKT tỉnh …; Lãnh đạo Sở Nội vụ …; Riêng khối thi
+    đua các doanh nghiệp mời đại diện lãnh đạo Cơ quan Đảng ủy Khối doanh
+    nghiệp tỉnh" [I.3.2.a, I.3.2.b]."""
+
+    class Role(models.TextChoices):
+        COUNCIL = "council", "Thành viên Hội đồng Thi đua – Khen thưởng tỉnh"
+        HOME_AFFAIRS = "home_affairs", "Lãnh đạo, công chức Sở Nội vụ"
+        ENTERPRISE_PARTY = "enterprise_party", "Lãnh đạo Cơ quan Đảng ủy Khối doanh nghiệp tỉnh"
+        OTHER = "other", "Khách mời khác"
+
+    conference = models.ForeignKey(
+        Conference, verbose_name="hội nghị", on_delete=models.CASCADE, related_name="guests"
+    )
+    role = models.CharField("thành phần", max_length=20, choices=Role.choices)
+    name = models.CharField("họ tên, chức vụ", max_length=255)
+    present = models.BooleanField("có mặt", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "khách mời hội nghị"
+        verbose_name_plural = "khách mời hội nghị"
+        ordering = ["conference", "role", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+    @staticmethod
+    def invited_roles(cluster: Cluster) -> list[str]:
+        """The guests the seed names for the cluster's conferences: the
+        council's member and Sở Nội vụ; for a block of enterprises (group D)
+        also Đảng ủy Khối doanh nghiệp [I.3.2]."""
+        roles = [ConferenceGuest.Role.COUNCIL, ConferenceGuest.Role.HOME_AFFAIRS]
+        if cluster.group == Cluster.Group.D:
+            roles.append(ConferenceGuest.Role.ENTERPRISE_PARTY)
+        return roles
+
+
+class ExemplaryModel(models.Model):
+    """An exemplary collective or individual a member unit puts forward
+    ("Phát hiện, phổ biến, giới thiệu các mô hình, điển hình tiên tiến",
+    [I.2.3]); the annual conference presents 1–2 of the cluster's [I.3.2.b]."""
+
+    class Kind(models.TextChoices):
+        COLLECTIVE = "collective", "Tập thể"
+        INDIVIDUAL = "individual", "Cá nhân"
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="exemplars"
+    )
+    kind = models.CharField("loại", max_length=10, choices=Kind.choices)
+    name = models.CharField("tên tập thể, cá nhân", max_length=255)
+    description = models.TextField("mô tả ngắn", max_length=limits.EXEMPLARY_DESCRIPTION)
+    file = models.FileField(
+        "tệp kèm theo", upload_to=random_upload_path("exemplars"), blank=True, max_length=200
+    )
+    # The annual conference that presented it (1–2 per cluster and year).
+    presented_at = models.ForeignKey(
+        Conference,
+        verbose_name="báo cáo tại hội nghị",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exemplars",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người gửi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("ngày gửi", default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "điển hình tiên tiến"
+        verbose_name_plural = "điển hình tiên tiến"
+        ordering = ["membership__unit__code", "pk"]
+        constraints = [
+            limits.length_check(
+                "clusters_exemplarymodel", "description", limits.EXEMPLARY_DESCRIPTION
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class ClusterReport(models.Model):
+    """The cluster's own mid-year or annual report (báo cáo sơ kết, tổng kết
+    của cụm, khối), sent by the head to Sở Nội vụ [I.1, I.2.1] (#14)."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="reports"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="cluster_reports"
+    )
+    kind = models.CharField("loại báo cáo", max_length=10, choices=Report.Kind.choices)
+    number = models.CharField("số, ký hiệu", max_length=64, blank=True)
+    reported_on = models.DateField("ngày báo cáo")
+    file = models.FileField("tệp", upload_to=random_upload_path("cluster-reports"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người gửi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("ngày gửi", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "báo cáo của cụm, khối"
+        verbose_name_plural = "báo cáo của cụm, khối"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year", "kind"], name="cluster_report_one_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} của {self.cluster.code}"
+
+    def is_late(self, due: date | None) -> bool:
+        return due is not None and timezone.localdate(self.uploaded_at) > due
+
+
+class AdhocRequest(models.Model):
+    """A báo cáo đột xuất Sở Nội vụ asks of a cluster's head or of all its
+    members, by a date ("báo cáo … hoặc đột xuất", [I.1, I.2.3]) (#14)."""
+
+    class Audience(models.TextChoices):
+        HEAD = "head", "Trưởng cụm, khối"
+        MEMBERS = "members", "Tất cả đơn vị thành viên"
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="adhoc_requests"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="adhoc_requests"
+    )
+    subject = models.CharField("nội dung báo cáo", max_length=255)
+    details = models.TextField("yêu cầu cụ thể", max_length=limits.ADHOC_REQUEST, blank=True)
+    audience = models.CharField("gửi đến", max_length=8, choices=Audience.choices)
+    due_date = models.DateField("hạn gửi")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người yêu cầu",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("ngày yêu cầu", default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "yêu cầu báo cáo đột xuất"
+        verbose_name_plural = "yêu cầu báo cáo đột xuất"
+        ordering = ["-due_date", "pk"]
+        constraints = [
+            limits.length_check("clusters_adhocrequest", "details", limits.ADHOC_REQUEST),
+        ]
+
+    def __str__(self) -> str:
+        return f"Báo cáo đột xuất: {self.subject}"
+
+    def addressed_to(self, membership: Membership) -> bool:
+        return membership.cluster_id == self.cluster_id and (
+            self.audience == self.Audience.MEMBERS or membership.role == Membership.Role.HEAD
+        )
+
+
+class AdhocAnswer(models.Model):
+    """An addressee's answer to an ad-hoc request: a file, a text, or both."""
+
+    request = models.ForeignKey(
+        AdhocRequest, verbose_name="yêu cầu", on_delete=models.CASCADE, related_name="answers"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="adhoc_answers"
+    )
+    text = models.TextField("nội dung", max_length=limits.ADHOC_ANSWER, blank=True)
+    file = models.FileField(
+        "tệp báo cáo", upload_to=random_upload_path("adhoc"), blank=True, max_length=200
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người gửi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField("ngày gửi", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "báo cáo đột xuất"
+        verbose_name_plural = "báo cáo đột xuất"
+        constraints = [
+            limits.length_check("clusters_adhocanswer", "text", limits.ADHOC_ANSWER),
+            models.UniqueConstraint(
+                fields=["request", "membership"], name="adhoc_answer_one_per_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.unit.code}: {self.request.subject}"
+
+    def is_late(self) -> bool:
+        return timezone.localdate(self.sent_at) > self.request.due_date
+
+
+class Evaluation(models.Model):
+    """A guiding authority's yearly evaluation of one of its clusters, sent to
+    Sở Nội vụ with the cluster's registrations, reports, regulation and
+    issued scorecard ("Hằng năm, thực hiện đánh giá hoạt động của các cụm,
+    khối thi đua và gửi các kết quả … về Sở Nội vụ", [IV.2]) (#14). The seed
+    gives no rating scale: the evaluation is a text."""
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="evaluations"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="evaluations"
+    )
+    text = models.TextField("đánh giá hoạt động của cụm, khối", max_length=limits.EVALUATION)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField("ngày gửi Sở Nội vụ", null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người gửi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "đánh giá của cơ quan hướng dẫn"
+        verbose_name_plural = "đánh giá của cơ quan hướng dẫn"
+        constraints = [
+            limits.length_check("clusters_evaluation", "text", limits.EVALUATION),
+            models.UniqueConstraint(fields=["cluster", "year"], name="evaluation_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Đánh giá {self.cluster.code} năm {self.year.year}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None

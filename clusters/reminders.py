@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters import progress
-from clusters.models import Conference, EmulationYear, Membership, ReminderSent
+from clusters.models import AdhocRequest, Conference, EmulationYear, Membership, ReminderSent
 from emulation.models import User
 
 # Days before the due date; -1 is the day after it (R14).
@@ -81,6 +81,17 @@ def reminders_due(
                 key = (None, conference.pk, item.membership.pk)
             wanted[key] = offset
             unit_of[item.membership.pk] = item.membership.unit_id
+    # Ad-hoc reports asked by Sở Nội vụ (#14), each addressee not yet answered.
+    adhoc_wanted: dict[tuple[int, int], int] = {}
+    for asked in AdhocRequest.objects.filter(due_date__in=offsets).select_related("cluster"):
+        answered = set(asked.answers.values_list("membership_id", flat=True))
+        addressees = Membership.objects.filter(cluster=asked.cluster_id, year=asked.year_id)
+        if asked.audience == AdhocRequest.Audience.HEAD:
+            addressees = addressees.filter(role=Membership.Role.HEAD)
+        for membership_id, unit_id in addressees.values_list("pk", "unit_id"):
+            if membership_id not in answered:
+                adhoc_wanted[(asked.pk, membership_id)] = offsets[asked.due_date]
+                unit_of[membership_id] = unit_id
     reachable = set(_recipients(unit_of.values()).values_list("unit_id", flat=True))
     claimed = []
     for (deadline_id, conference_id, membership_id), offset in wanted.items():
@@ -89,6 +100,18 @@ def reminders_due(
         reminder = reminder_claim(
             deadline_id=deadline_id,
             conference_id=conference_id,
+            membership_id=membership_id,
+            offset=offset,
+            send=send,
+        )
+        if reminder is not None:
+            claimed.append(reminder.pk)
+    for (adhoc_id, membership_id), offset in adhoc_wanted.items():
+        if unit_of[membership_id] not in reachable:
+            continue
+        reminder = reminder_claim(
+            deadline_id=None,
+            adhoc_id=adhoc_id,
             membership_id=membership_id,
             offset=offset,
             send=send,
@@ -114,6 +137,7 @@ def reminder_claim(
     membership_id: int,
     offset: int,
     conference_id: int | None = None,
+    adhoc_id: int | None = None,
     send: Send | None = None,
 ) -> ReminderSent | None:
     """Insert the reminder's row, or None when another run already has it. It
@@ -128,6 +152,7 @@ def reminder_claim(
             reminder = ReminderSent.objects.create(
                 deadline_id=deadline_id,
                 conference_id=conference_id,
+                adhoc_id=adhoc_id,
                 membership_id=membership_id,
                 offset=offset,
             )
@@ -142,7 +167,7 @@ def reminders_reclaim(*, today: date, now: datetime, send: Send | None = None) -
     after their day."""
     stale = (
         ReminderSent.objects.filter(sent_at__isnull=True, claimed_at__lt=now - RECLAIM_AFTER)
-        .annotate(due=Coalesce("deadline__due_date", "conference__held_on"))
+        .annotate(due=Coalesce("deadline__due_date", "conference__held_on", "adhoc__due_date"))
         .values_list("pk", "offset", "due")
     )
     return [
@@ -183,7 +208,7 @@ def reminder_send(*, reminder_id: int, today: date | None = None) -> bool:
     today = today or timezone.localdate()
     reminder = (
         ReminderSent.objects.select_for_update(of=("self",))
-        .select_related("deadline", "conference")
+        .select_related("deadline", "conference", "adhoc")
         .filter(pk=reminder_id)
         .first()
     )
@@ -192,6 +217,8 @@ def reminder_send(*, reminder_id: int, today: date | None = None) -> bool:
     membership = Membership.objects.select_related("unit", "cluster", "year").get(
         pk=reminder.membership_id
     )
+    if reminder.adhoc_id is not None:
+        return _send_adhoc(reminder, membership, today)
     pending = [
         item
         for item in progress.outstanding(
@@ -205,6 +232,39 @@ def reminder_send(*, reminder_id: int, today: date | None = None) -> bool:
         reminder.delete()
         return False
     _message(reminder.due_date, membership, pending, recipients, today).send()
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["sent_at"])
+    return True
+
+
+def _send_adhoc(reminder: ReminderSent, membership: Membership, today: date) -> bool:
+    """An ad-hoc report's reminder: dropped once the unit has sent it."""
+    asked = reminder.adhoc
+    recipients = list(_recipients([membership.unit_id]).values_list("email", flat=True))
+    if asked.answers.filter(membership=membership).exists() or not recipients:
+        reminder.delete()
+        return False
+    days = (asked.due_date - today).days
+    context = {
+        "unit": membership.unit,
+        "cluster": membership.cluster,
+        "year": membership.year,
+        "items": [reminder.label],
+        "title": reminder.label,
+        "due_date": asked.due_date,
+        "days": days,
+        "days_text": progress.days_text(days),
+        "late": days < 0,
+        "late_days": -days,
+        "url": f"{settings.SITE_URL.rstrip('/')}"
+        + reverse("adhoc_answer", args=[membership.cluster.code, membership.year.year, asked.pk]),
+    }
+    subject = " ".join(render_to_string("emails/reminder_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject, render_to_string("emails/reminder.txt", context), to=recipients
+    )
+    message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
+    message.send()
     reminder.sent_at = timezone.now()
     reminder.save(update_fields=["sent_at"])
     return True

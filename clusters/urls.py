@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clusters import views
+from clusters import record_views, views
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 
@@ -74,6 +74,47 @@ urlpatterns = [
     # The head's delegation to the deputy (#14)
     path(f"{CLUSTER}uy-quyen/", views.delegations, name="delegations"),
     path(f"{CLUSTER}uy-quyen/<int:pk>/ket-thuc/", views.delegation_end, name="delegation_end"),
+    # The year's records (#14): exemplary models, guests, reports, evaluations
+    path(f"{CLUSTER}dien-hinh/", record_views.exemplars, name="exemplars"),
+    path(f"{CLUSTER}dien-hinh/gui/", record_views.exemplar_propose, name="exemplar_propose"),
+    path(
+        f"{CLUSTER}dien-hinh/<int:pk>/rut/",
+        record_views.exemplar_withdraw,
+        name="exemplar_withdraw",
+    ),
+    path(
+        f"{CLUSTER}dien-hinh/bao-cao-tai-hoi-nghi/",
+        record_views.exemplars_present,
+        name="exemplars_present",
+    ),
+    path(
+        f"{CLUSTER}hoi-nghi/<int:pk>/khach-moi/",
+        record_views.conference_guests,
+        name="conference_guests",
+    ),
+    path(
+        f"{CLUSTER}hoi-nghi/<int:pk>/khach-moi/<int:guest>/bo/",
+        record_views.conference_guest_remove,
+        name="conference_guest_remove",
+    ),
+    path(
+        f"{CLUSTER}hoi-nghi/<int:pk>/thong-qua-bien-ban/",
+        record_views.conference_adopt,
+        name="conference_adopt",
+    ),
+    path(
+        f"{CLUSTER}bao-cao/cum/gui/",
+        record_views.cluster_report_send,
+        name="cluster_report_send",
+    ),
+    path(f"{CLUSTER}bao-cao-dot-xuat/", record_views.adhoc_list, name="adhoc_reports"),
+    path(
+        f"{CLUSTER}bao-cao-dot-xuat/<int:pk>/gui/",
+        record_views.adhoc_answer,
+        name="adhoc_answer",
+    ),
+    path(f"{CLUSTER}danh-gia/", record_views.evaluation, name="evaluation"),
+    path(f"{CLUSTER}danh-gia/gui/", record_views.evaluation_send, name="evaluation_send"),
     # Stored files, served only after a permission check
     path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]
@@ -83,4 +124,6 @@ urlpatterns += [
     path("han/<int:year>/", views.deadline_list, name="deadlines"),
     path("viec-can-lam/", views.todo, name="todo"),
     path("nhac-viec/<int:year>/", views.reminder_list, name="reminders_sent"),
+    path("dien-hinh/<int:year>/", record_views.exemplars_province, name="exemplars_province"),
+    path("danh-gia/<int:year>/", record_views.evaluations_province, name="evaluations_province"),
 ]

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clusters import deadlines, extensions, participation, progress, services, years
+from clusters import deadlines, extensions, participation, progress, records, services, years
 from clusters.access import (
     can_change_deadlines,
     get_cluster_for_extending,
@@ -670,6 +670,7 @@ def reports(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "rows": rows,
         "dues": [(Report.Kind(kind).label, due) for kind, due in dues.items()],
         "form": ReportForm() if seat.membership else None,
+        "cluster_rows": records.cluster_report_rows(seat.cluster, seat.year),
     }
     return render(request, "clusters/reports.html", context)
 
@@ -758,7 +759,12 @@ def conference_detail(request: HttpRequest, code: str, year: int, pk: int) -> Ht
     conference = get_object_or_404(Conference, pk=pk, cluster=seat.cluster, year=seat.year)
     recorded = {a.membership_id: a for a in conference.attendances.select_related("deduction")}
     rows = [(m, recorded.get(m.pk)) for m in _members_of(seat.cluster, seat.year)]
-    context = {"seat": seat, "conference": conference, "rows": rows}
+    context = {
+        "seat": seat,
+        "conference": conference,
+        "rows": rows,
+        "guests": records.guest_rows(conference),
+    }
     return render(request, "clusters/conference_detail.html", context)
 
 
@@ -1151,10 +1157,12 @@ def todo(request: HttpRequest) -> HttpResponse:
     year = year or years.default_year(user, today)
     membership = Membership.objects.of_user(user, year) if year else None
     lines = progress.unit_lines(membership, today) if membership else []
+    adhoc = records.adhoc_open_for(membership) if membership else []
     context |= {
         "year": year,
         "membership": membership,
         "lines": lines,
+        "adhoc": adhoc,
         "todo_count": progress.open_lines(lines),
     }
     return render(request, "clusters/todo.html", context)
@@ -1168,7 +1176,9 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
         ReminderSent.objects.filter(
             membership__year=emulation_year, membership__cluster__in=clusters
         )
-        .select_related("deadline", "conference", "membership__unit", "membership__cluster")
+        .select_related(
+            "deadline", "conference", "adhoc", "membership__unit", "membership__cluster"
+        )
         .order_by("-claimed_at", "pk")
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))

@@ -45,6 +45,16 @@ REGISTRATION_TARGETS = 30
 PLEDGE_TEXT = 6000
 # A conference's agenda (nội dung, chương trình).
 AGENDA = 2000
+# An exemplary model's short description (điển hình tiên tiến, Phần I 2.3): a
+# paragraph or two; and how many one unit puts forward in a year.
+EXEMPLARY_DESCRIPTION = 3000
+EXEMPLARY_PER_UNIT = 5
+# An ad-hoc report (báo cáo đột xuất): what Sở Nội vụ asks, and a text answer
+# sent without a file (a page or two).
+ADHOC_REQUEST = 2000
+ADHOC_ANSWER = 6000
+# A guiding authority's yearly evaluation of a cluster (Phần IV.2): a page or two.
+EVALUATION = 6000
 
 
 def length_check(model: str, field: str, limit: int):

@@ -12,10 +12,15 @@ from django.utils import timezone
 
 from awards.models import Flag, Proposal
 from clusters.models import (
+    AdhocAnswer,
+    AdhocRequest,
+    ClusterReport,
     Conference,
+    ConferenceGuest,
     Deadline,
     Delegation,
     Election,
+    ExemplaryModel,
     Extension,
     HeadDocument,
     Membership,
@@ -211,8 +216,46 @@ def build(world) -> SimpleNamespace:
         purpose="Công tác",
         created_by=world.head,
     )
+    # The year's records of #14: HH's exemplary model, a guest of the
+    # conference, the cluster's report, an ad-hoc request to every member and
+    # HH's answer to it.
+    exemplar = ExemplaryModel.objects.create(
+        membership=hh,
+        kind=ExemplaryModel.Kind.COLLECTIVE,
+        name="Mô hình một cửa",
+        description="Mô tả",
+        file=pdf_file("dien-hinh.pdf"),
+        created_by=world.member,
+    )
+    guest = ConferenceGuest.objects.create(
+        conference=conference, role=ConferenceGuest.Role.COUNCIL, name="Ông Nguyễn Văn An"
+    )
+    cluster_report = ClusterReport.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        kind="mid_year",
+        reported_on=date(YEAR, 6, 20),
+        file=pdf_file("bao-cao-cum.pdf"),
+        uploaded_by=world.head,
+    )
+    adhoc = AdhocRequest.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        subject="Chuyển đổi số",
+        audience=AdhocRequest.Audience.MEMBERS,
+        due_date=date(YEAR, 9, 15),
+        created_by=world.staff,
+    )
+    adhoc_answer = AdhocAnswer.objects.create(
+        request=adhoc, membership=hh, text="Báo cáo", file=pdf_file("dot-xuat.pdf")
+    )
     return SimpleNamespace(
         world=world,
+        exemplar=exemplar,
+        guest=guest,
+        cluster_report=cluster_report,
+        adhoc=adhoc,
+        adhoc_answer=adhoc_answer,
         extension=extension,
         delegation=delegation,
         gh=gh,

@@ -244,6 +244,43 @@ MATRIX: dict[str, Case] = {
     "extension_revoke": post(A(pk=lambda d: d.extension.pk), OVERSEERS, data=REASON),
     # The head's delegation to the deputy (#14): the cluster sees it; only the
     # head itself gives or ends one (not staff, not a delegated deputy).
+    # The year's records (#14). Exemplary models: read by the cluster, put
+    # forward by each unit for itself, withdrawn by their own unit only, marked
+    # presented by the head; the province's list for the staff, each its own clusters.
+    "exemplars": get(A(), CLUSTER),
+    "exemplar_propose": get(A(), CLUSTER_UNITS),
+    "exemplar_withdraw": post(A(pk=lambda d: d.exemplar.pk), allow("member")),
+    "exemplars_present": post(A(), HEAD),
+    "exemplars_province": get(YEAR(), AUTHORITY_STAFF),
+    "upload_download@dien-hinh": get(lambda d: {"kind": "dien-hinh", "pk": d.exemplar.pk}, CLUSTER),
+    # A conference's guests and the adoption of its minutes: the head.
+    "conference_guests": get(A(pk=lambda d: d.conference.pk), HEAD),
+    "conference_guest_remove": post(
+        A(pk=lambda d: d.conference.pk, guest=lambda d: d.guest.pk), HEAD
+    ),
+    "conference_adopt": get(A(pk=lambda d: d.conference.pk), HEAD),
+    # The cluster's own report: sent by the head, read by the cluster and staff.
+    "cluster_report_send": get(A(), HEAD),
+    "upload_download@bao-cao-cum": get(
+        lambda d: {"kind": "bao-cao-cum", "pk": d.cluster_report.pk}, CLUSTER
+    ),
+    # Ad-hoc reports: asked by Sở Nội vụ, answered by each addressee for itself.
+    "adhoc_reports": get(A(), CLUSTER),
+    "adhoc_reports@post": post(A(), PROVINCE),
+    "adhoc_answer": get(A(pk=lambda d: d.adhoc.pk), CLUSTER_UNITS),
+    "upload_download@dot-xuat": get(
+        lambda d: {"kind": "dot-xuat", "pk": d.adhoc_answer.pk}, HH_RECORD
+    ),
+    # The guiding authority's evaluation [IV.2]: read by the staff who see the
+    # cluster, written and sent by its guiding authority only (Sở Nội vụ
+    # guides cluster_a itself; Sở GD&ĐT guides cluster_b).
+    "evaluation": get(A(), STAFF),
+    "evaluation@KHOI-B": get(B(), STAFF_B),
+    "evaluation@post": post(A(), allow("staff")),
+    "evaluation@post-KHOI-B": post(B(), GUIDING_B),
+    "evaluation_send": post(A(), allow("staff")),
+    "evaluation_send@KHOI-B": post(B(), GUIDING_B),
+    "evaluations_province": get(YEAR(), AUTHORITY_STAFF),
     "delegations": get(A(), CLUSTER),
     "delegations@post": post(A(), HEAD),
     "delegation_end": post(A(pk=lambda d: d.delegation.pk), HEAD, data=REASON),

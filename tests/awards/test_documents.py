@@ -269,7 +269,9 @@ def test_minutes_record_the_meeting_attendance_and_ballot(reviewed):
     text = " ".join(pages)
     assert_contains(
         text,
-        *HEADER,
+        *HEADER[:2],
+        # Dated the meeting day, not the day printed (#14).
+        "Bắc Giang, ngày 20 tháng 12 năm 2025",
         "Số: /BB-CTĐ",
         "BIÊN BẢN HỌP BÌNH XÉT THI ĐUA, KHEN THƯỞNG",
         "Ngày 20/12/2025, tại Hội trường UBND thành phố Bắc Giang, Cụm thi đua các huyện "

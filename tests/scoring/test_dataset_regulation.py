@@ -256,3 +256,25 @@ def test_the_sheet_and_the_review_matrix_follow_the_regulation() -> None:
     assert page.sections[-1].label == "Chuyển đổi số, chính quyền số cấp xã"
     assert page.result.sections["IV"] == Decimal("99.55")
     assert [code for code, _, _ in matrix.sections] == ["I", "II", "III", "IV"]
+
+
+@pytest.mark.django_db
+def test_the_excel_template_titles_the_regulations_sections() -> None:
+    # The 2022 titles know no section IV: the template once failed on a 2026 year.
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from scoring.spreadsheets import scorecard_template_xlsx
+
+    _import(GUIDANCE)
+    year = EmulationYear.objects.get(year=2026)
+
+    content = scorecard_template_xlsx(Cluster.objects.get(code="CUM-XP-01"), year)
+
+    sheet = load_workbook(BytesIO(content), read_only=True).worksheets[0]
+    titles = [
+        row[1] for row in sheet.iter_rows(values_only=True) if str(row[1]).startswith("Phần ")
+    ]
+    assert titles[-1] == "Phần IV. Chuyển đổi số, chính quyền số cấp xã"
+    assert len(titles) == 4

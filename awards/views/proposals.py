@@ -390,7 +390,8 @@ def proposal_decision_correct(request: HttpRequest, code: str, year: int) -> Htt
     seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     decisions = list(found.decisions.all())
-    form = DecisionCorrectionForm(request.POST or None, decisions=decisions)
+    data = request.POST if request.method == "POST" else None
+    form = DecisionCorrectionForm(data, decisions=decisions)
     if form.is_valid():
         pk, revision = form.chosen()
         chosen = next(d for d in decisions if d.pk == pk)
@@ -406,7 +407,7 @@ def proposal_decision_correct(request: HttpRequest, code: str, year: int) -> Htt
         ):
             messages.success(request, "Đã sửa ngày quyết định khen thưởng.")
             return redirect("award_proposal", code, year)
-    elif request.method == "POST" and not decisions:
+    elif data is not None and not decisions:
         form.errors.clear()
         form.add_error(
             None,

@@ -445,3 +445,60 @@ def test_the_proposal_page_queries_do_not_grow_with_the_units(client, ready):
     before = count()
     _grow(ready, proposal, 5)
     assert count() == before
+
+
+# --- The data migration -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_proposals_decision_moves_into_a_decision_with_a_line_per_awarded_unit():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("awards", "0010_plain_wording")]
+    after = [("awards", "0011_decisions_council_and_dossier")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        year = old.get_model("clusters", "EmulationYear").objects.create(year=2031)
+        authority = old.get_model("clusters", "Authority").objects.create(code="SNV", name="SNV")
+        cluster = old.get_model("clusters", "Cluster").objects.create(
+            code="CUM-X", name="Cụm X", kind="cum", group="A", authority=authority
+        )
+        Unit = old.get_model("clusters", "Unit")
+        Membership = old.get_model("clusters", "Membership")
+        proposal = old.get_model("awards", "Proposal").objects.create(
+            cluster=cluster,
+            year=year,
+            status="decided",
+            decision_number="9/QĐ-UBND",
+            decision_date=date(2032, 1, 20),
+            decision_signer="Lê Ánh Dương",
+        )
+        Item = old.get_model("awards", "ProposalItem")
+        for rank, (code, award) in enumerate(
+            [("U1", "co_thi_dua"), ("U2", ""), ("U3", "bang_khen")]
+        ):
+            unit = Unit.objects.create(code=code, name=code)
+            membership = Membership.objects.create(cluster=cluster, year=year, unit=unit)
+            Item.objects.create(
+                proposal=proposal,
+                membership=membership,
+                rank=rank + 1,
+                total=Decimal(950 - rank),
+                status="eligible",
+                award=award,
+            )
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        decision = Decision.objects.get(proposal_id=proposal.pk)
+        assert (decision.number, decision.date, decision.signer) == (
+            "9/QĐ-UBND",
+            date(2032, 1, 20),
+            "Lê Ánh Dương",
+        )
+        assert lines_of(decision) == {"U1": "co_thi_dua", "U3": "bang_khen"}
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )

@@ -502,3 +502,12 @@ def test_the_proposals_decision_moves_into_a_decision_with_a_line_per_awarded_un
         MigrationExecutor(connection).migrate(
             MigrationExecutor(connection).loader.graph.leaf_nodes()
         )
+
+
+def test_the_province_page_and_the_results_cite_the_decisions(client, ready):
+    proposal = accept(ready)
+    decide(ready, proposal)
+    page = page_of(client, ready.staff, reverse("province", args=[2025]))
+    assert "Đã có quyết định (QĐ số 125/QĐ-UBND)" in page
+    results = page_of(client, ready.staff, reverse("results", args=["CUM-A", 2025]))
+    assert "Kết quả chính thức theo Quyết định số 125/QĐ-UBND ngày 20/01/2026" in results

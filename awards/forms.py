@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from django import forms
 
 from awards.allocation import AWARD_LABELS, AWARDS
-from awards.services import QUOTA_MAX
+from awards.models import CouncilResult, DossierFile
+from awards.services import QUOTA_MAX, Verdict
 from clusters.forms import DateField
 from clusters.models import Membership
 from emulation import limits
@@ -86,6 +87,23 @@ class VoteForm(forms.Form):
         return {m.pk: self.cleaned_data[f"u{m.pk}_revision"] for m in self.members}
 
 
+PDF_HELP = "Bản scan đã ký, đóng dấu: tệp PDF, tối đa 20 MB."
+
+
+def _pdf(label: str, *, required: bool) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=required,
+        help_text=PDF_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf", "class": "form-control"}),
+        error_messages={"required": "Chưa chọn tệp."},
+    )
+
+
+def _revision() -> forms.IntegerField:
+    return forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
 class DecisionForm(forms.Form):
     """The Chairman's decision on the proposal (R34)."""
 
@@ -100,6 +118,7 @@ class DecisionForm(forms.Form):
         max_length=255,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
+    file = _pdf("Bản quyết định đã ký", required=False)
     confirm = confirmation(
         "Tôi xác nhận ghi nhận quyết định: hồ sơ chuyển sang “đã có quyết định”, danh sách khen "
         "thưởng bị khóa, sau đó chỉ sửa được ngày quyết định (kèm lý do); Sở Nội vụ công bố kết "
@@ -107,9 +126,22 @@ class DecisionForm(forms.Form):
     )
 
 
+class _RevisionedChoice(forms.ChoiceField):
+    """Options "<id>.<revision>": a stale revision of a listed id is still the
+    same choice, so that the service can refuse it with the current value."""
+
+    def valid_value(self, value) -> bool:
+        pk, _, revision = str(value).partition(".")
+        return revision.isdigit() and any(str(k).partition(".")[0] == pk for k, _ in self.choices)
+
+
 class DecisionCorrectionForm(forms.Form):
     """A recorded decision's date entered wrongly: the right date and why (R35)."""
 
+    # Each option carries its decision's revision (#11.8), so the one chosen is the one checked.
+    decision = _RevisionedChoice(
+        label="Quyết định", widget=forms.Select(attrs={"class": "form-select"})
+    )
     date = DateField(label="Ngày quyết định đúng")
     reason = forms.CharField(
         label="Lý do sửa",
@@ -117,3 +149,108 @@ class DecisionCorrectionForm(forms.Form):
         required=False,  # the service refuses a blank reason with its own message
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
     )
+
+    def __init__(self, *args, decisions, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            (f"{d.pk}.{d.revision}", f"Số {d.number} ngày {d.date:%d/%m/%Y}") for d in decisions
+        ]
+        if decisions:
+            latest = decisions[-1]
+            self.fields["decision"].initial = f"{latest.pk}.{latest.revision}"
+
+    def chosen(self) -> tuple[int, int]:
+        """(decision id, revision the page was loaded with)."""
+        pk, revision = self.cleaned_data["decision"].split(".")
+        return int(pk), int(revision)
+
+
+OUTCOME_CHOICES = [("", "— chọn —"), *CouncilResult.Outcome.choices]
+AWARD_CHOICES = [("", "—"), *((a, AWARD_LABELS[a]) for a in AWARDS)]
+
+
+def _verdict_fields(form: forms.Form, prefix: str, label: str) -> None:
+    form.fields[f"{prefix}outcome"] = forms.ChoiceField(
+        label=label,
+        choices=OUTCOME_CHOICES,
+        required=False,  # the service names the unit whose result is missing
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    form.fields[f"{prefix}award"] = forms.ChoiceField(
+        label="Đổi thành",
+        choices=AWARD_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    form.fields[f"{prefix}reason"] = forms.CharField(
+        label="Lý do (khi không nhất trí như đề nghị)",
+        required=False,
+        max_length=limits.REASON,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
+def _verdict(data: dict, prefix: str) -> Verdict:
+    return Verdict(data[f"{prefix}outcome"], data[f"{prefix}award"], data[f"{prefix}reason"])
+
+
+class CouncilMeetingForm(forms.Form):
+    """The council's meeting on a proposal: date, members present and a result
+    for every proposed unit (R34)."""
+
+    held_on = DateField(label="Ngày họp Hội đồng")
+    members_present = forms.CharField(
+        label="Thành viên Hội đồng có mặt",
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+        error_messages={"required": "Cần ghi thành viên Hội đồng có mặt."},
+    )
+
+    def __init__(self, *args, items: Iterable, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            unit = item.membership.unit
+            _verdict_fields(self, f"u{item.membership_id}_", f"{unit.code} – {unit.name}")
+
+    def rows(self) -> list[tuple]:
+        """(item, outcome, award, reason) bound fields, one row per unit."""
+        return [
+            (item, *(self[f"u{item.membership_id}_{n}"] for n in ("outcome", "award", "reason")))
+            for item in self.items
+        ]
+
+    def verdicts(self) -> dict[int, Verdict]:
+        return {
+            item.membership_id: _verdict(self.cleaned_data, f"u{item.membership_id}_")
+            for item in self.items
+            if self.cleaned_data[f"u{item.membership_id}_outcome"]
+        }
+
+
+class CouncilResultForm(forms.Form):
+    """A change of the council's result on one unit, with why (R35)."""
+
+    revision = _revision()
+    why = forms.CharField(
+        label="Lý do sửa",
+        max_length=limits.REASON,
+        required=False,  # the service refuses a blank reason with its own message
+        help_text="Ví dụ: lý do chưa xét đã được giải quyết. Được ghi vào lịch sử.",
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+    )
+
+    def __init__(self, *args, label: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _verdict_fields(self, "", label)
+
+    def verdict(self) -> Verdict:
+        return _verdict(self.cleaned_data, "")
+
+
+class DossierUploadForm(forms.Form):
+    """One signed and sealed scan of the dossier (R34)."""
+
+    kind = forms.ChoiceField(choices=DossierFile.Kind.choices, widget=forms.HiddenInput)
+    revision = _revision()
+    file = _pdf("Tệp", required=True)

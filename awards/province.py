@@ -113,7 +113,9 @@ class ClusterLine:
         if self.proposal is None:
             return NO_PROPOSAL
         announced = " · đã công bố" if self.proposal.is_announced else ""
-        return f"{self.proposal.get_status_display()}{announced}"
+        numbers = ", ".join(d.number for d in self.proposal.decisions.all())
+        decided = f" (QĐ số {numbers})" if numbers else ""
+        return f"{self.proposal.get_status_display()}{decided}{announced}"
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,12 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
             "cluster_id", "agreed_at"
         )
     )
-    proposals = {p.cluster_id: p for p in Proposal.objects.filter(year=year, cluster_id__in=ids)}
+    proposals = {
+        p.cluster_id: p
+        for p in Proposal.objects.filter(year=year, cluster_id__in=ids).prefetch_related(
+            "decisions"
+        )
+    }
     # Units with at least one score on their cluster's issued scorecard: the others
     # have no total yet and stay out of the spread, never counted as 0 (#15).
     scored = set(

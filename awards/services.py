@@ -23,17 +23,31 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Model, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from awards import allocation
-from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
+from awards.models import (
+    Ballot,
+    CouncilMeeting,
+    CouncilResult,
+    Decision,
+    DecisionLine,
+    DossierFile,
+    Proposal,
+    ProposalItem,
+    Quota,
+    Vote,
+)
 from clusters.access import ensure_acts_for_province, get_cluster_for_head
 from clusters.models import Cluster, Conference, EmulationYear, Membership
+from emulation import limits
 from emulation.models import User
 from emulation.numbers import format_datetime, format_figure
+from emulation.uploads import extension, validate_upload
 from scoring.models import ScoreAgreement, Sheet
 from scoring.results import ClusterResults, UnitRow, cluster_results
 
@@ -100,14 +114,14 @@ def proposal_of(cluster: Cluster, year: EmulationYear) -> Proposal | None:
 
 def results_standing(proposal: Proposal | None) -> str:
     """What the results of a cluster's year are worth (issue 13): "tạm tính"
-    until the Chairman's decision is recorded (R34), "chính thức" after it."""
+    until the Chairman's decision is recorded (R34), "chính thức" after it,
+    citing every decision of the year's proposal."""
     if proposal is None or proposal.status != Proposal.Status.DECIDED:
         return "Kết quả tạm tính – chưa có quyết định khen thưởng của Chủ tịch UBND tỉnh."
-    decided = f" ngày {proposal.decision_date:%d/%m/%Y}" if proposal.decision_date else ""
-    return (
-        f"Kết quả chính thức theo Quyết định số {proposal.decision_number}{decided} "
-        "của Chủ tịch UBND tỉnh."
+    cited = ", ".join(
+        f"số {d.number} ngày {d.date:%d/%m/%Y}" for d in proposal.decisions.order_by("date", "pk")
     )
+    return f"Kết quả chính thức theo Quyết định {cited} của Chủ tịch UBND tỉnh."
 
 
 def scores_agreed(cluster: Cluster, year: EmulationYear) -> bool:
@@ -644,69 +658,411 @@ def proposal_withdraw_government_flag(
     return item
 
 
+# ---------------------------------------------------------------------------
+# The council's meeting and the Chairman's decisions (R34, issue 14)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The council's conclusion on one proposed unit, as typed on the page."""
+
+    outcome: str
+    award: str = ""
+    reason: str = ""
+
+
+Outcome = CouncilResult.Outcome
+
+
+def proposed_items(proposal: Proposal) -> list[ProposalItem]:
+    """The units the head proposed for an award: what the council rules on."""
+    return [
+        item
+        for item in proposal.items.select_related("membership__unit", "council_result")
+        if item.award and item.award != allocation.TIE_VOTE_NEEDED
+    ]
+
+
+def decided_units(proposal: Proposal) -> dict[int, DecisionLine]:
+    """Membership id → the decision line that gave the unit its award."""
+    lines = DecisionLine.objects.filter(decision__proposal=proposal).select_related("decision")
+    return {line.membership_id: line for line in lines}
+
+
+def pending_awards(proposal: Proposal) -> list[tuple[ProposalItem, str]]:
+    """The units a decision recorded now would award, and the award: the
+    council's result where it met (agreed or changed, not yet decided), the
+    proposal as it stands where no meeting was recorded."""
+    decided = decided_units(proposal)
+    meeting = CouncilMeeting.objects.filter(proposal=proposal).exists()
+    pending = []
+    for item in proposed_items(proposal):
+        if item.membership_id in decided:
+            continue
+        if not meeting:
+            pending.append((item, item.award))
+            continue
+        result = getattr(item, "council_result", None)
+        if result is not None and result.decided_award:
+            pending.append((item, result.decided_award))
+    return pending
+
+
+def _verdict_errors(item: ProposalItem, verdict: Verdict) -> list[str]:
+    name = item.membership.unit.name
+    if verdict.outcome not in Outcome.values:
+        return [f"Chưa chọn kết quả xét của Hội đồng cho {name}."]
+    errors = []
+    if verdict.outcome == Outcome.CHANGED:
+        if verdict.award not in allocation.AWARDS:
+            errors.append(f"Cần chọn danh hiệu đổi thành cho {name}.")
+        elif verdict.award == item.award:
+            errors.append(f"Danh hiệu đổi thành của {name} trùng với danh hiệu được đề nghị.")
+    if verdict.outcome != Outcome.AGREED and not verdict.reason.strip():
+        errors.append(f"Cần ghi lý do Hội đồng không nhất trí như đề nghị đối với {name}.")
+    if len(verdict.reason) > limits.REASON:
+        errors.append(f"Lý do đối với {name} dài quá {limits.REASON} ký tự.")
+    return errors
+
+
+def _verdict_text(item: ProposalItem, verdict: Verdict) -> str:
+    label = Outcome(verdict.outcome).label
+    if verdict.outcome == Outcome.CHANGED:
+        label += f" thành {allocation.AWARD_LABELS[verdict.award]}"
+    why = f" Lý do: {verdict.reason.strip()}" if verdict.reason.strip() else ""
+    return f"{item.membership.unit.name}: {label}.{why}"
+
+
+@transaction.atomic
+def council_meeting_record(
+    *,
+    proposal: Proposal,
+    held_on: date | None,
+    members_present: str,
+    verdicts: Mapping[int, Verdict],
+    user: User,
+) -> CouncilMeeting:
+    """Sở Nội vụ, the council's standing agency, records the council's meeting
+    on an accepted proposal: its date, the members present and a result for
+    every proposed unit (keyed by membership id): agreed, changed to another
+    award, refused or deferred ("chưa xét", R28), with a reason where not
+    agreed. Recorded once; a unit's result is changed afterwards one at a time
+    (council_result_change)."""
+    _lock(proposal, user)
+    _ensure_status(proposal, Status.ACCEPTED, "ghi kết quả họp Hội đồng")
+    if CouncilMeeting.objects.filter(proposal=proposal).exists():
+        raise ValidationError(
+            "Kết quả họp Hội đồng đã được ghi; sửa kết quả của từng đơn vị kèm lý do."
+        )
+    members_present = (members_present or "").strip()
+    errors = []
+    if held_on is None:
+        errors.append("Cần ghi ngày họp Hội đồng.")
+    else:
+        errors += _date_errors(proposal, held_on, "Ngày họp Hội đồng")
+    if not members_present:
+        errors.append("Cần ghi thành viên Hội đồng có mặt.")
+    elif len(members_present) > limits.REASON:
+        errors.append(f"Danh sách thành viên có mặt dài quá {limits.REASON} ký tự.")
+    items = proposed_items(proposal)
+    for item in items:
+        verdict = verdicts.get(item.membership_id)
+        if verdict is None:
+            errors.append(f"Chưa chọn kết quả xét của Hội đồng cho {item.membership.unit.name}.")
+        else:
+            errors += _verdict_errors(item, verdict)
+    if errors:
+        raise ValidationError(errors)
+    meeting = CouncilMeeting(
+        proposal=proposal, held_on=held_on, members_present=members_present, recorded_by=user
+    )
+    _save(
+        meeting,
+        user=user,
+        reason=f"Ghi kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh ngày {held_on:%d/%m/%Y}.",
+    )
+    for item in items:
+        verdict = verdicts[item.membership_id]
+        result = CouncilResult(
+            item=item,
+            outcome=verdict.outcome,
+            award=verdict.award if verdict.outcome == Outcome.CHANGED else "",
+            reason=verdict.reason.strip(),
+        )
+        _save(result, user=user, reason=f"Hội đồng xét: {_verdict_text(item, verdict)}")
+    return meeting
+
+
+class StaleCouncilResult(ValidationError):
+    def __init__(self, result: CouncilResult) -> None:
+        super().__init__(
+            f"Kết quả xét của {result.item.membership.unit.name} vừa được người khác thay đổi; "
+            f"giá trị hiện tại: {result.get_outcome_display()}. Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
+@transaction.atomic
+def council_result_change(
+    *,
+    proposal: Proposal,
+    membership: Membership,
+    verdict: Verdict,
+    why: str,
+    revision: int | None,
+    user: User,
+) -> CouncilResult:
+    """Change the council's result on one unit not yet decided, with the reason
+    of the change: a deferred unit ("chưa xét", R28) whose reason is cleared
+    is agreed (or changed) later in the year and then decided by a further
+    decision. `revision` is the result's revision the page was loaded with."""
+    _lock(proposal, user)
+    if proposal.status not in IN_COUNCIL:
+        _ensure_status(proposal, Status.ACCEPTED, "sửa kết quả xét của Hội đồng")
+    result = (
+        CouncilResult.objects.select_for_update(of=("self",))
+        .select_related("item__membership__unit")
+        .filter(item__proposal=proposal, item__membership=membership)
+        .first()
+    )
+    if result is None:
+        raise ValidationError(f"Chưa có kết quả xét của Hội đồng đối với {membership.unit.name}.")
+    if result.revision != revision:
+        raise StaleCouncilResult(result)
+    if membership.pk in decided_units(proposal):
+        raise ValidationError(
+            f"{membership.unit.name} đã có quyết định khen thưởng; không sửa kết quả xét được nữa."
+        )
+    why = (why or "").strip()
+    errors = _verdict_errors(result.item, verdict)
+    if not why:
+        errors.append("Cần ghi lý do sửa kết quả xét của Hội đồng.")
+    elif len(why) > limits.REASON:
+        errors.append(f"Lý do sửa dài quá {limits.REASON} ký tự.")
+    if errors:
+        raise ValidationError(errors)
+    before = result.get_outcome_display()
+    result.outcome = verdict.outcome
+    result.award = verdict.award if verdict.outcome == Outcome.CHANGED else ""
+    result.reason = verdict.reason.strip()
+    result.revision += 1
+    _save(
+        result,
+        user=user,
+        reason=(
+            f"Sửa kết quả xét của Hội đồng (trước: {before}): "
+            f"{_verdict_text(result.item, verdict)} Lý do sửa: {why}"
+        ),
+    )
+    return result
+
+
+def _date_errors(proposal: Proposal, day: date, what: str) -> list[str]:
+    try:
+        proposal.year.check_date(day, calendar=proposal.cluster.calendar, what=what, happened=True)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+def _decision_date_errors(proposal: Proposal, day: date | None) -> list[str]:
+    """A decision is dated in the year's window, not in the future, and not
+    before the council met (R34)."""
+    if day is None:
+        return ["Cần ghi ngày quyết định."]
+    errors = _date_errors(proposal, day, "Ngày quyết định")
+    meeting = CouncilMeeting.objects.filter(proposal=proposal).first()
+    if not errors and meeting is not None and day < meeting.held_on:
+        errors.append(
+            f"Ngày quyết định {day:%d/%m/%Y} trước ngày họp Hội đồng {meeting.held_on:%d/%m/%Y}."
+        )
+    return errors
+
+
 @transaction.atomic
 def proposal_decide(
-    *, proposal: Proposal, number: str, date: date, signer: str, user: User
-) -> Proposal:
-    """Record the Chairman's decision on an accepted proposal: its number, date
-    and signer (R34)."""
+    *,
+    proposal: Proposal,
+    number: str,
+    date: date | None,
+    signer: str,
+    user: User,
+    file: File | None = None,
+) -> Decision:
+    """Record a decision of the Chairman on an accepted proposal (R34): its
+    number, date, signer and signed scan (a PDF), with a line per unit it
+    awards (pending_awards). A proposal decided before may be decided again
+    for units the council deferred and later agreed."""
     _lock(proposal, user)
-    _ensure_status(proposal, Status.ACCEPTED, "ghi nhận quyết định")
+    if proposal.status != Status.DECIDED:
+        _ensure_status(proposal, Status.ACCEPTED, "ghi nhận quyết định")
     number, signer = (number or "").strip(), (signer or "").strip()
     errors = []
     if not number:
         errors.append("Cần ghi số quyết định.")
+    elif proposal.decisions.filter(number=number).exists():
+        errors.append(f"Quyết định số {number} đã được ghi nhận cho hồ sơ này.")
     if not signer:
         errors.append("Cần ghi người ký quyết định.")
-    if date is None:
-        errors.append("Cần ghi ngày quyết định.")
-    else:
-        try:
-            proposal.year.check_date(
-                date, calendar=proposal.cluster.calendar, what="Ngày quyết định", happened=True
-            )
-        except ValidationError as error:
-            errors += error.messages
+    errors += _decision_date_errors(proposal, date)
+    if file is not None:
+        errors += _pdf_errors(file)
+    pending = pending_awards(proposal)
+    if not pending:
+        errors.append("Không còn đơn vị nào được Hội đồng nhất trí mà chưa có quyết định.")
     if errors:
         raise ValidationError(errors)
-    proposal.status = Status.DECIDED
-    proposal.decision_number = number
-    proposal.decision_date = date
-    proposal.decision_signer = signer
-    _save(
-        proposal,
-        user=user,
-        reason=f"Ghi nhận Quyết định số {number} ngày {date:%d/%m/%Y}, người ký: {signer}.",
+    decision = Decision(
+        proposal=proposal, number=number, date=date, signer=signer, recorded_by=user
     )
-    return proposal
+    if file is not None:
+        decision.file = file
+    recorded = f"Ghi nhận Quyết định số {number} ngày {date:%d/%m/%Y}, người ký: {signer}."
+    _save(decision, user=user, reason=recorded)
+    bulk_create_with_history(
+        [
+            DecisionLine(decision=decision, membership=item.membership, award=award)
+            for item, award in pending
+        ],
+        DecisionLine,
+        default_user=user,
+        default_change_reason=recorded,
+    )
+    proposal.status = Status.DECIDED
+    _save(proposal, user=user, reason=recorded)
+    return decision
+
+
+class StaleDecision(ValidationError):
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(
+            f"Quyết định số {decision.number} vừa được người khác sửa; ngày hiện tại: "
+            f"{decision.date:%d/%m/%Y}. Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
 
 
 @transaction.atomic
-def proposal_decision_redate(
-    *, proposal: Proposal, date: date, reason: str, user: User
-) -> Proposal:
+def decision_redate(
+    *, decision: Decision, date: date | None, reason: str, revision: int | None, user: User
+) -> Decision:
     """Correct the date of a recorded decision (issue #12: "a wrong signature or
     date can be corrected with a reason"); the new date is checked like the
     first one and the change goes to the history with its reason (R35)."""
+    proposal = decision.proposal
     _lock(proposal, user)
     _ensure_status(proposal, Status.DECIDED, "sửa quyết định")
+    decision = Decision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
+    if decision.revision != revision:
+        raise StaleDecision(decision)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Cần ghi lý do sửa quyết định.")
-    proposal.year.check_date(
-        date, calendar=proposal.cluster.calendar, what="Ngày quyết định", happened=True
-    )
-    before = proposal.decision_date
-    proposal.decision_date = date
+    errors = _decision_date_errors(proposal, date)
+    if errors:
+        raise ValidationError(errors)
+    before = decision.date
+    decision.date = date
+    decision.revision += 1
     _save(
-        proposal,
+        decision,
         user=user,
         reason=(
-            f"Sửa ngày Quyết định số {proposal.decision_number} từ {before:%d/%m/%Y} "
+            f"Sửa ngày Quyết định số {decision.number} từ {before:%d/%m/%Y} "
             f"thành {date:%d/%m/%Y}. Lý do: {reason}"
         ),
     )
-    return proposal
+    return decision
+
+
+def _pdf_errors(file: File) -> list[str]:
+    """A signed scan: a PDF of at most MAX_UPLOAD_BYTES, judged by its bytes."""
+    if extension(getattr(file, "name", "")) != "pdf":
+        return ["Chỉ nhận bản scan dạng tệp PDF."]
+    try:
+        validate_upload(file)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+# ---------------------------------------------------------------------------
+# The dossier (hồ sơ đề nghị, R34)
+
+
+@dataclass(frozen=True)
+class DossierPiece:
+    kind: str
+    label: str
+    file: DossierFile | None
+
+
+def dossier(cluster: Cluster, year: EmulationYear) -> list[DossierPiece]:
+    """The signed and sealed scans the proposal needs ("trưởng cụm, trưởng khối
+    tổng hợp kết quả, trình Chủ tịch UBND tỉnh", III.2.2; R34: tờ trình,
+    minutes, ranking table), each with its upload or None."""
+    stored = {
+        f.kind: f
+        for f in DossierFile.objects.filter(cluster=cluster, year=year).select_related(
+            "uploaded_by"
+        )
+    }
+    return [DossierPiece(kind, label, stored.get(kind)) for kind, label in DossierFile.Kind.choices]
+
+
+class StaleDossierFile(ValidationError):
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            f"{label} vừa được người khác tải lên hoặc thay; hãy xem lại rồi tải lên lần nữa.",
+            code="stale",
+        )
+
+
+@transaction.atomic
+def dossier_upload(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    kind: str,
+    file: File,
+    revision: int | None,
+    user: User,
+) -> DossierFile:
+    """The head uploads a signed and sealed scan of one piece of the dossier
+    while the proposal is being prepared or was returned; a new upload of the
+    piece replaces the old one, both in the history (R35). `revision` is the
+    piece's revision the page was loaded with (None: nothing uploaded yet)."""
+    get_cluster_for_head(user, cluster.code, year)
+    _lock_members(cluster, year)
+    if kind not in DossierFile.Kind.values:
+        raise ValidationError("Thành phần hồ sơ không hợp lệ.")
+    label = DossierFile.Kind(kind).label
+    proposal = Proposal.objects.filter(cluster=cluster, year=year).first()
+    if proposal is not None and not proposal.is_submittable:
+        raise ValidationError(
+            f"Hồ sơ đang ở trạng thái “{proposal.get_status_display()}”; chỉ tải lên khi hồ sơ "
+            "đang chuẩn bị hoặc bị trả lại."
+        )
+    errors = _pdf_errors(file)
+    if errors:
+        raise ValidationError(errors)
+    stored = (
+        DossierFile.objects.select_for_update(of=("self",))
+        .filter(cluster=cluster, year=year, kind=kind)
+        .first()
+    )
+    if (stored.revision if stored else None) != revision:
+        raise StaleDossierFile(label)
+    if stored is None:
+        stored = DossierFile(cluster=cluster, year=year, kind=kind, revision=0)
+        change = f"Tải lên {label} (bản đã ký, đóng dấu)."
+    else:
+        change = f"Thay {label} bằng bản mới."
+    stored.file = file
+    stored.uploaded_by = user
+    stored.revision += 1
+    _save(stored, user=user, reason=change)
+    return stored
 
 
 @transaction.atomic

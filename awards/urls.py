@@ -34,6 +34,16 @@ urlpatterns = [
         name="award_proposal_decision_correct",
     ),
     path(f"{PROPOSAL}cong-bo/", views.proposal_announce, name="award_proposal_announce"),
+    # The council's meeting, the Chairman's decisions and the dossier (R34, #14)
+    path(f"{PROPOSAL}hoi-dong/", views.proposal_council, name="award_proposal_council"),
+    path(
+        f"{PROPOSAL}hoi-dong/<str:unit>/",
+        views.proposal_council_change,
+        name="award_proposal_council_change",
+    ),
+    path(f"{PROPOSAL}quyet-dinh/<int:pk>/tep/", views.decision_file, name="award_decision_file"),
+    path(f"{PROPOSAL}ho-so/tai-len/", views.dossier_upload, name="award_dossier_upload"),
+    path(f"{PROPOSAL}ho-so/<slug:kind>/", views.dossier_file, name="award_dossier_file"),
 ]
 
 # Official documents as PDF (Nghị định 30/2020).

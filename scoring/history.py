@@ -32,7 +32,19 @@ from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 
-from awards.models import Ballot, Flag, Proposal, Quota, Vote
+from awards.models import (
+    Ballot,
+    CouncilMeeting,
+    CouncilResult,
+    Decision,
+    DecisionLine,
+    DossierFile,
+    Flag,
+    Proposal,
+    ProposalItem,
+    Quota,
+    Vote,
+)
 from clusters.models import (
     Attendance,
     Cluster,
@@ -123,6 +135,10 @@ def _of_cluster(scope: Scope) -> Q:
     return Q(cluster=scope.cluster, year=scope.year)
 
 
+def _proposals(scope: Scope) -> models.QuerySet:
+    return Proposal.objects.filter(cluster=scope.cluster, year=scope.year).values("pk")
+
+
 def _scorecards(scope: Scope) -> models.QuerySet:
     return Scorecard.objects.filter(cluster=scope.cluster, year=scope.year).values("pk")
 
@@ -188,6 +204,19 @@ SOURCES: list[Source] = [
     Source(Delegation, _of_units),
     Source(Extension, _of_cluster, hidden=frozenset({"deadline", "granted_at", "revoked_at"})),
     Source(Proposal, _of_cluster),
+    Source(CouncilMeeting, lambda scope: Q(proposal_id__in=_proposals(scope))),
+    Source(
+        CouncilResult,
+        lambda scope: Q(item_id__in=ProposalItem.objects.filter(proposal_id__in=_proposals(scope))),
+        hidden=frozenset({"item"}),
+    ),
+    Source(
+        Decision,
+        lambda scope: Q(proposal_id__in=_proposals(scope)),
+        hidden=frozenset({"proposal", "file", "recorded_by"}),
+    ),
+    Source(DecisionLine, _of_units, per_unit=True, hidden=frozenset({"decision"})),
+    Source(DossierFile, _of_cluster, hidden=frozenset({"file", "uploaded_by", "uploaded_at"})),
 ]
 
 

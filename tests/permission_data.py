@@ -10,7 +10,15 @@ from types import SimpleNamespace
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from awards.models import Flag, Proposal
+from awards.models import (
+    CouncilMeeting,
+    CouncilResult,
+    Decision,
+    DossierFile,
+    Flag,
+    Proposal,
+    ProposalItem,
+)
 from clusters.models import (
     AdhocAnswer,
     AdhocRequest,
@@ -185,6 +193,34 @@ def build(world) -> SimpleNamespace:
         submitted_at=now,
         submitted_by=world.head,
     )
+    # HH proposed for a certificate, deferred by the council, and the Chairman's
+    # decision (with its signed scan) on the others; the head's tờ trình scan (#14).
+    hh_item = ProposalItem.objects.create(
+        proposal=proposal,
+        membership=hh,
+        rank=1,
+        total=Decimal(920),
+        status="eligible",
+        award="bang_khen",
+    )
+    CouncilMeeting.objects.create(
+        proposal=proposal, held_on=date(YEAR + 1, 1, 15), members_present="Chủ tịch Hội đồng"
+    )
+    CouncilResult.objects.create(item=hh_item, outcome="deferred", reason="Đang thanh tra")
+    decision = Decision.objects.create(
+        proposal=proposal,
+        number="123/QĐ-UBND",
+        date=date(YEAR + 1, 1, 20),
+        signer="Lê Ánh Dương",
+        file=pdf_file("quyet-dinh.pdf"),
+    )
+    DossierFile.objects.create(
+        cluster=world.cluster_a,
+        year=year,
+        kind=DossierFile.Kind.PROPOSAL,
+        file=pdf_file("to-trinh.pdf"),
+        uploaded_by=world.head,
+    )
     # cluster_b's: the council's bonus to GH and the submitted proposal (R23, R34).
     council_bonus_b = Bonus.objects.create(
         membership=gh, kind="council", points=Decimal(3), reason="Sáng tạo", created_by=world.staff
@@ -284,16 +320,14 @@ def build(world) -> SimpleNamespace:
         staff_bonus=staff_bonus,
         election=election,
         proposal=proposal,
+        decision=decision,
     )
 
 
 def announce(data: SimpleNamespace) -> None:
     """The council decided and the staff announced the results to the members (R34)."""
     Proposal.objects.filter(pk=data.proposal.pk).update(
-        status=Proposal.Status.DECIDED,
-        decision_number="123/QĐ-UBND",
-        decision_date=date(YEAR + 1, 1, 20),
-        announced_at=timezone.now(),
+        status=Proposal.Status.DECIDED, announced_at=timezone.now()
     )
 
 

@@ -415,6 +415,15 @@ MATRIX: dict[str, Case] = {
     "award_proposal_decide": get(A(), STAFF),
     "award_proposal_decision_correct": get(A(), STAFF),
     "award_proposal_announce": post(A(), STAFF),
+    # The council's meeting and results, the decisions' signed scans, the dossier (#14).
+    "award_proposal_council": get(A(), STAFF),
+    "award_proposal_council_change": get(A(**HH), STAFF),
+    "award_decision_file": get(A(pk=lambda d: d.decision.pk), RESULTS),
+    "award_decision_file@announced": get(
+        A(pk=lambda d: d.decision.pk), RESULTS_ANNOUNCED, setup=announce
+    ),
+    "award_dossier_upload": post(A(), HEAD),
+    "award_dossier_file": get(A(kind=lambda d: "to_trinh"), OVERSEERS),
     # cluster_b's proposal, submitted: received, returned, nominated and
     # decided on by Sở Nội vụ, never by the authority guiding the cluster.
     "award_proposal@KHOI-B": get(B(), OVERSEERS_B),
@@ -428,6 +437,12 @@ MATRIX: dict[str, Case] = {
     "award_proposal_decision_correct@KHOI-B": get(B(), PROVINCE),
     "award_proposal_decision_correct@post-KHOI-B": post(B(), PROVINCE),
     "award_proposal_announce@KHOI-B": post(B(), PROVINCE),
+    "award_proposal_council@KHOI-B": get(B(), PROVINCE),
+    "award_proposal_council@post-KHOI-B": post(B(), PROVINCE),
+    # No council result in cluster_b: Sở Nội vụ finds none, the guiding authority may not look.
+    "award_proposal_council_change@KHOI-B": get(
+        B(unit=lambda d: "GH"), allow(staff=404, admin=404)
+    ),
     # --- Official documents (PDF) ------------------------------------------
     "document_registration": get(YEAR(), OWN_UNIT),
     "document_registration_member": get(A(**HH), HH_RECORD),

@@ -10,18 +10,37 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from awards import services
 from awards.access import get_proposal_for_viewer
-from awards.allocation import AWARDS, TIE_VOTE_NEEDED
-from awards.forms import DecisionCorrectionForm, DecisionForm, QuotaForm, VoteForm
-from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
+from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from awards.forms import (
+    CouncilMeetingForm,
+    CouncilResultForm,
+    DecisionCorrectionForm,
+    DecisionForm,
+    DossierUploadForm,
+    QuotaForm,
+    VoteForm,
+)
+from awards.models import (
+    Ballot,
+    CouncilMeeting,
+    CouncilResult,
+    Decision,
+    DossierFile,
+    Proposal,
+    ProposalItem,
+    Quota,
+    Vote,
+)
 from clusters.access import (
     Seat,
     get_cluster_for_head,
+    get_cluster_for_lead_or_staff,
     get_cluster_for_province,
     get_clusters_for_staff,
     get_seat_for_results,
@@ -39,6 +58,7 @@ from scoring.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 
 HISTORY_ROWS = 50
 COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"
+DOSSIER = "Hồ sơ đề nghị"
 
 
 # ---------------------------------------------------------------------------
@@ -337,7 +357,7 @@ def proposal_withdraw(request: HttpRequest, code: str, year: int, unit: str) -> 
 def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, request.FILES or None)
     if form.is_valid() and _attempt(
         form,
         lambda: services.proposal_decide(
@@ -346,30 +366,174 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
             number=form.cleaned_data["number"],
             date=form.cleaned_data["date"],
             signer=form.cleaned_data["signer"],
+            file=form.cleaned_data["file"] or None,
         ),
     ):
         messages.success(request, "Đã ghi nhận quyết định khen thưởng.")
         return redirect("award_proposal", code, year)
-    context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
+    context = {
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "proposal": found,
+        "form": form,
+        "pending": [
+            (item, AWARD_LABELS.get(award, award)) for item, award in services.pending_awards(found)
+        ],
+        "met": CouncilMeeting.objects.filter(proposal=found).exists(),
+    }
     return render(request, "awards/proposal_decide.html", context)
 
 
 @login_required
 def proposal_decision_correct(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """Sở Nội vụ corrects the date of the decision it recorded (issue #12)."""
+    """Sở Nội vụ corrects the date of a decision it recorded (issue #12)."""
     seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
-    form = DecisionCorrectionForm(request.POST or None)
+    decisions = list(found.decisions.all())
+    data = request.POST if request.method == "POST" else None
+    form = DecisionCorrectionForm(data, decisions=decisions)
+    if form.is_valid():
+        pk, revision = form.chosen()
+        chosen = next(d for d in decisions if d.pk == pk)
+        if _attempt(
+            form,
+            lambda: services.decision_redate(
+                decision=chosen,
+                date=form.cleaned_data["date"],
+                reason=form.cleaned_data["reason"],
+                revision=revision,
+                user=request.user,
+            ),
+        ):
+            messages.success(request, "Đã sửa ngày quyết định khen thưởng.")
+            return redirect("award_proposal", code, year)
+    elif data is not None and not decisions:
+        form.errors.clear()
+        form.add_error(
+            None,
+            "Không thể sửa quyết định: hồ sơ đang ở trạng thái "
+            f"“{found.get_status_display()}”, chỉ sửa quyết định khi hồ sơ ở trạng thái "
+            f"“{Proposal.Status.DECIDED.label}”.",
+        )
+    context = {
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "proposal": found,
+        "form": form,
+        "decisions": decisions,
+    }
+    return render(request, "awards/proposal_decision_correct.html", context)
+
+
+@login_required
+def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Sở Nội vụ records the council's meeting and its result per unit (R34)."""
+    seat = get_cluster_for_province(request.user, code, get_year(year))
+    found = _proposal(seat)
+    items = services.proposed_items(found)
+    initial = {f"u{i.membership_id}_outcome": "agreed" for i in items}
+    form = CouncilMeetingForm(request.POST or None, items=items, initial=initial)
     if form.is_valid() and _attempt(
         form,
-        lambda: services.proposal_decision_redate(
-            proposal=found, user=request.user, **form.cleaned_data
+        lambda: services.council_meeting_record(
+            proposal=found,
+            held_on=form.cleaned_data["held_on"],
+            members_present=form.cleaned_data["members_present"],
+            verdicts=form.verdicts(),
+            user=request.user,
         ),
     ):
-        messages.success(request, "Đã sửa ngày quyết định khen thưởng.")
+        messages.success(request, "Đã ghi kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
         return redirect("award_proposal", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
-    return render(request, "awards/proposal_decision_correct.html", context)
+    return render(request, "awards/proposal_council.html", context)
+
+
+@login_required
+def proposal_council_change(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    """Sở Nội vụ changes the council's result on one unit, with why: a deferred
+    unit decided later in the year (R28, R34)."""
+    seat = get_cluster_for_province(request.user, code, get_year(year))
+    found, member = _proposal(seat), _member(seat, unit)
+    result = get_object_or_404(
+        CouncilResult.objects.select_related("item"), item__proposal=found, item__membership=member
+    )
+    initial = {
+        "outcome": result.outcome,
+        "award": result.award,
+        "reason": result.reason,
+        "revision": result.revision,
+    }
+    label = f"{member.unit.code} – {member.unit.name}"
+    form = CouncilResultForm(request.POST or None, label=label, initial=initial)
+    if form.is_valid() and _attempt(
+        form,
+        lambda: services.council_result_change(
+            proposal=found,
+            membership=member,
+            verdict=form.verdict(),
+            why=form.cleaned_data["why"],
+            revision=form.cleaned_data["revision"],
+            user=request.user,
+        ),
+    ):
+        messages.success(request, f"Đã sửa kết quả xét của Hội đồng đối với {member.unit.name}.")
+        return redirect("award_proposal", code, year)
+    context = {
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "proposal": found,
+        "form": form,
+        "result": result,
+        "member": member,
+    }
+    return render(request, "awards/proposal_council_change.html", context)
+
+
+@login_required
+def decision_file(request: HttpRequest, code: str, year: int, pk: int) -> FileResponse:
+    """A decision's signed scan: for whoever may read the proposal."""
+    _, found = get_proposal_for_viewer(request.user, code, get_year(year))
+    decision = get_object_or_404(Decision, pk=pk, proposal=found)
+    if not decision.file:
+        raise Http404("Chưa có bản quyết định đã ký.")
+    filename = f"quyet-dinh-{decision.pk}.pdf"
+    return FileResponse(decision.file.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+@require_POST
+def dossier_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    form = DossierUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Chưa tải lên: {error}")
+        return redirect("award_proposal", code, year)
+    if _run(
+        request,
+        lambda: services.dossier_upload(
+            cluster=cluster,
+            year=emulation_year,
+            kind=form.cleaned_data["kind"],
+            file=form.cleaned_data["file"],
+            revision=form.cleaned_data["revision"],
+            user=request.user,
+        ),
+    ):
+        label = DossierFile.Kind(form.cleaned_data["kind"]).label
+        messages.success(request, f"Đã tải lên {label}.")
+    return redirect("award_proposal", code, year)
+
+
+@login_required
+def dossier_file(request: HttpRequest, code: str, year: int, kind: str) -> FileResponse:
+    """A piece of the dossier: for the head and the staff guiding the cluster."""
+    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
+    stored = get_object_or_404(DossierFile, cluster=seat.cluster, year=seat.year, kind=kind)
+    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=f"{kind}.pdf")
 
 
 @login_required
@@ -414,14 +578,41 @@ class _Step:
     status: str
 
 
+@dataclass(frozen=True)
+class _Row:
+    """A proposal item with the council's result and the decided award."""
+
+    item: ProposalItem
+    result: CouncilResult | None
+    decided: str
+    decision: Decision | None
+
+
 def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
-    items = []
+    items, decisions, lines = [], [], {}
+    meeting = None
     if found is not None:
-        items = list(found.items.select_related("membership__unit"))
+        items = list(found.items.select_related("membership__unit", "council_result"))
+        decisions = list(found.decisions.prefetch_related("lines"))
+        lines = {line.membership_id: (line, d) for d in decisions for line in d.lines.all()}
+        meeting = CouncilMeeting.objects.filter(proposal=found).first()
+    rows = [
+        _Row(
+            item,
+            getattr(item, "council_result", None),
+            AWARD_LABELS.get(lines[item.membership_id][0].award, "")
+            if item.membership_id in lines
+            else "",
+            lines[item.membership_id][1] if item.membership_id in lines else None,
+        )
+        for item in items
+    ]
     own = None
     if seat.membership is not None:
-        own = next((item for item in items if item.membership_id == seat.membership.pk), None)
+        own = next((row for row in rows if row.item.membership_id == seat.membership.pk), None)
     staff_acts = seat.province and found is not None
+    status = found.status if found is not None else None
+    in_council = status in services.IN_COUNCIL
     return {
         "seat": seat,
         "cluster": seat.cluster,
@@ -431,20 +622,25 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "documents": Scorecard.objects.issued()
         .filter(cluster=seat.cluster, year=seat.year)
         .exists(),
-        "items": items,
+        "items": rows,
         "own": own,
+        "decisions": decisions,
+        "meeting": meeting,
         "steps": _steps(found) if seat.oversees and found is not None else [],
         "can_submit": seat.leads and (found is None or found.is_submittable),
         "submit_form": ConfirmForm(label=SUBMIT_CONFIRM),
         "checklist": services.proposal_checklist(seat.cluster, seat.year)
         if seat.oversees and (found is None or found.is_submittable)
         else [],
-        "can_review": staff_acts and found.status == Proposal.Status.SUBMITTED,
-        "can_nominate": staff_acts and found.status == Proposal.Status.ACCEPTED,
-        "can_correct": staff_acts and found.status == Proposal.Status.DECIDED,
-        "can_announce": staff_acts
-        and found.status == Proposal.Status.DECIDED
-        and not found.is_announced,
+        "dossier": services.dossier(seat.cluster, seat.year) if seat.oversees else [],
+        "can_upload": seat.leads and (found is None or found.is_submittable),
+        "can_review": staff_acts and status == Proposal.Status.SUBMITTED,
+        "can_nominate": staff_acts and status == Proposal.Status.ACCEPTED,
+        "can_meet": staff_acts and status == Proposal.Status.ACCEPTED and meeting is None,
+        "can_change_result": staff_acts and in_council and meeting is not None,
+        "can_decide": staff_acts and in_council and bool(services.pending_awards(found)),
+        "can_correct": staff_acts and status == Proposal.Status.DECIDED,
+        "can_announce": staff_acts and status == Proposal.Status.DECIDED and not found.is_announced,
         "cap": services.government_flag_cap(seat.year) if seat.province and found else None,
     }
 
@@ -465,6 +661,22 @@ def _steps(found: Proposal) -> list[_Step]:
         for h in ProposalItem.history.filter(proposal_id=found.pk, history_type="~").select_related(
             "history_user"
         )
+    ]
+    council = [
+        CouncilMeeting.history.filter(proposal_id=found.pk),
+        CouncilResult.history.filter(item__proposal_id=found.pk),
+        Decision.history.filter(proposal_id=found.pk, history_type="~"),
+    ]
+    steps += [
+        _Step(h.history_date, _who(h.history_user), h.history_change_reason or "", COUNCIL)
+        for rows in council
+        for h in rows.select_related("history_user")
+    ]
+    steps += [
+        _Step(h.history_date, _who(h.history_user), h.history_change_reason or "", DOSSIER)
+        for h in DossierFile.history.filter(
+            cluster_id=found.cluster_id, year_id=found.year_id
+        ).select_related("history_user")
     ]
     return sorted(steps, key=lambda step: step.when)
 

@@ -67,7 +67,7 @@ def decide(world, proposal=None) -> Proposal:
         date=date(2026, 1, 20),
         signer="Lê Ánh Dương",
         user=world.staff,
-    )
+    ).proposal
 
 
 def announce(world) -> Proposal:
@@ -582,11 +582,15 @@ def test_decision_is_recorded(client, ready):
     assert response.status_code == 302 and response.url == url("proposal")
     proposal = Proposal.objects.get()
     assert proposal.status == Status.DECIDED
-    assert (proposal.decision_number, proposal.decision_date, proposal.decision_signer) == (
+    decision = proposal.decisions.get()
+    assert (decision.number, decision.date, decision.signer) == (
         "125/QĐ-UBND",
         date(2026, 1, 20),
         "Lê Ánh Dương",
     )
+    # No council meeting recorded: the decision awards the units as proposed.
+    awarded = {line.membership.unit.code: line.award for line in decision.lines.all()}
+    assert awarded == {"TPBG": "co_thi_dua", "VY": "bang_khen", "HH": "bang_khen"}
     page = client.get(url("proposal")).content.decode()
     assert "Số 125/QĐ-UBND ngày 20/01/2026 · người ký: Lê Ánh Dương" in page
     assert url("proposal_announce") in page
@@ -621,7 +625,7 @@ def test_after_announcement_members_see_their_awards(client, ready):
     assert proposal.is_announced
 
     page = page_of(client, ready.member, url("proposal"))
-    assert "Danh hiệu được đề nghị / quyết định: <strong>Bằng khen của Chủ tịch UBND tỉnh" in page
+    assert "Danh hiệu được quyết định: <strong>Bằng khen của Chủ tịch UBND tỉnh" in page
     assert "Theo Quyết định số 125/QĐ-UBND ngày 20/01/2026 (Lê Ánh Dương ký)." in page
     assert "Các bước của hồ sơ" not in page  # the steps are for the head and the staff
     assert url("proposal_accept") not in page and url("proposal_announce") not in page
@@ -803,16 +807,22 @@ def test_a_decision_dated_outside_the_year_is_refused(client, ready, decided, me
 def test_a_recorded_decision_date_is_corrected_with_its_reason_in_the_history(client, ready):
     proposal = decide(ready)
     client.force_login(ready.staff)
+    recorded = proposal.decisions.get()
     response = client.post(
         url("proposal_decision_correct"),
-        {"date": "22/01/2026", "reason": "Ghi nhầm ngày ký quyết định."},
+        {
+            "decision": f"{recorded.pk}.{recorded.revision}",
+            "date": "22/01/2026",
+            "reason": "Ghi nhầm ngày ký quyết định.",
+        },
     )
     assert response.status_code == 302
     proposal.refresh_from_db()
-    assert proposal.decision_date == date(2026, 1, 22)
+    decision = proposal.decisions.get()
+    assert decision.date == date(2026, 1, 22)
     assert proposal.status == Status.DECIDED
-    assert proposal.decision_number == "125/QĐ-UBND"
-    last = proposal.history.order_by("history_date", "history_id").last()
+    assert decision.number == "125/QĐ-UBND"
+    last = decision.history.order_by("history_date", "history_id").last()
     assert last.history_user == ready.staff
     assert last.history_change_reason == (
         "Sửa ngày Quyết định số 125/QĐ-UBND từ 20/01/2026 thành 22/01/2026. "
@@ -834,12 +844,14 @@ def test_a_decision_correction_outside_the_year_or_without_reason_is_refused(
 ):
     proposal = decide(ready)
     client.force_login(ready.staff)
+    recorded = proposal.decisions.get()
+    data = {"decision": f"{recorded.pk}.{recorded.revision}", **data}
     response = client.post(url("proposal_decision_correct"), data)
     assert response.status_code == 200
     assert message in response.content.decode()
-    proposal.refresh_from_db()
-    assert proposal.decision_date == date(2026, 1, 20)
-    assert proposal.history.count() == 3  # submitted, accepted, decided: no correction
+    decision = proposal.decisions.get()
+    assert decision.date == date(2026, 1, 20)
+    assert decision.history.count() == 1  # recorded, no correction
 
 
 def test_only_a_decided_proposal_can_have_its_decision_corrected(client, ready):
@@ -849,8 +861,7 @@ def test_only_a_decided_proposal_can_have_its_decision_corrected(client, ready):
         url("proposal_decision_correct"), {"date": "22/01/2026", "reason": "Ghi nhầm."}
     )
     assert "chỉ sửa quyết định khi hồ sơ ở trạng thái" in response.content.decode()
-    proposal.refresh_from_db()
-    assert proposal.decision_date is None
+    assert not proposal.decisions.exists()
 
 
 # --- What cannot be undone asks for a confirmation that says what it locks (#15) ----------

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from awards.models import Proposal
+from awards.models import Decision, Proposal
 from scoring.models import ScoreAgreement
 from tests.awards import test_document_views
 
@@ -40,12 +40,11 @@ def agree(world) -> None:
 
 
 def decide(world) -> None:
-    Proposal.objects.create(
-        cluster=world.cluster_a,
-        year=world.year,
-        status=Proposal.Status.DECIDED,
-        decision_number="123/QĐ-UBND",
-        decision_date=date(2026, 1, 20),
+    proposal = Proposal.objects.create(
+        cluster=world.cluster_a, year=world.year, status=Proposal.Status.DECIDED
+    )
+    Decision.objects.create(
+        proposal=proposal, number="123/QĐ-UBND", date=date(2026, 1, 20), signer="Lê Ánh Dương"
     )
 
 

@@ -312,6 +312,11 @@ MATRIX: dict[str, Case] = {
     "review_reopen@post": post(A(), GUIDING_STAFF, data={"reason": "Khiếu nại của đơn vị"}),
     "review_return": get(A(**HH), HEAD),
     "review_cell": get(A(**HH, criterion_id=lambda d: d.leaf.pk), HEAD),
+    # A unit's sheet entered from its paper copy (#14): the head (or delegated
+    # deputy) and Sở Nội vụ, not a guiding authority nor the unit itself.
+    "sheet_behalf": get(A(**HH), OVERSEERS),
+    "sheet_behalf@post": post(A(**HH), OVERSEERS),
+    "sheet_behalf@KHOI-B": get(B(unit=lambda d: "GH"), allow("other_head", "staff", "admin")),
     "scores_template": get(A(), OVERSEERS),
     "scores_import": get(A(), HEAD),
     # --- Bonuses, deductions and flags -------------------------------------

@@ -20,6 +20,7 @@ from clusters.models import (
     Membership,
     Pledge,
     Report,
+    Unit,
 )
 from scoring.models import ScoreAgreement
 
@@ -444,3 +445,23 @@ def get_cluster_for_deciding_staff(user, code: str, year: EmulationYear) -> Seat
     if not is_staff_of(user, seat.cluster):
         raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối mới được làm việc này.")
     return seat
+
+
+# ---------------------------------------------------------------------------
+# The organisation (#14): units, clusters and blocks, memberships and the
+# units' accounts are kept by Sở Nội vụ; other authorities' staff read their own.
+
+
+def get_units_for_staff(user):
+    """The units a staff member may read: every one for Sở Nội vụ and
+    superusers, the members (in any year) of its own clusters for a guiding
+    authority; 403 for a unit's user."""
+    clusters = get_clusters_for_staff(user)
+    if acts_for_province(user):
+        return Unit.objects.all()
+    return Unit.objects.filter(memberships__cluster__in=clusters).distinct()
+
+
+def keeps_organisation(user) -> bool:
+    """Who creates and changes units, clusters, memberships and accounts."""
+    return acts_for_province(user)

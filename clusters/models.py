@@ -81,6 +81,9 @@ class Unit(models.Model):
     code = models.CharField("mã", max_length=32, unique=True)
     name = models.CharField("tên", max_length=255)
     kind = models.CharField("loại", max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    # Deactivated by Sở Nội vụ (a unit merged or dissolved): kept with its
+    # past years, offered to no cluster's next year (#14).
+    is_active = models.BooleanField("đang hoạt động", default=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -369,6 +372,9 @@ class Membership(models.Model):
         default=False,
         help_text="Phó trưởng cụm, khối thay trưởng khi được ủy quyền.",
     )
+    # Who placed a unit in a cluster's year, changed its role or took it out,
+    # and why (R35, #14).
+    history = HistoricalRecords()
 
     objects = MembershipQuerySet.as_manager()
 

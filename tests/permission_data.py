@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -211,8 +212,14 @@ def build(world) -> SimpleNamespace:
         purpose="Công tác",
         created_by=world.head,
     )
+    # An officer's account of HH (#14): Sở Nội vụ deactivates it or sends the
+    # link to set its password again.
+    account = get_user_model().objects.create(
+        username="canbo-hh", email="canbo@hiephoa.gov.vn", unit=world.a_member
+    )
     return SimpleNamespace(
         world=world,
+        account=account,
         extension=extension,
         delegation=delegation,
         gh=gh,

@@ -193,3 +193,11 @@ def test_the_cluster_page_links_the_start_for_staff_only(client, world, elected)
     assert (
         _url() not in client.get(reverse("cluster_detail", args=["CUM-A", 2025])).content.decode()
     )
+
+
+def test_the_history_page_of_the_new_year_lists_who_joined(client, world, elected, issued):
+    client.force_login(world.staff)
+    UnitFactory(code="YD", name="UBND huyện Yên Dũng")
+    client.post(_url(), _data(world, add=("YD",)))
+    page = client.get(reverse("history", args=["CUM-A", 2026])).content.decode()
+    assert "YD vào cụm, khối" in page

@@ -23,7 +23,7 @@ from clusters.access import (
     keeps_organisation,
 )
 from clusters.forms import ActiveForm, ClusterForm, MembershipsForm, UnitForm
-from clusters.models import Authority, Cluster, Membership, Unit
+from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
 from emulation import accounts
 from emulation.forms import LimitedCharField
 from emulation.models import User
@@ -220,7 +220,10 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
         .annotate(years=Count("memberships__year", distinct=True))
         .order_by("kind", "code")
     )
-    context = {"clusters": found, "keeper": keeps_organisation(request.user)}
+    keeper = keeps_organisation(request.user)
+    # A cluster just created has no year yet: its members are set from here.
+    current = EmulationYear.objects.current() if keeper else None
+    context = {"clusters": found, "keeper": keeper, "current": current}
     return render(request, "clusters/cluster_list.html", context)
 
 

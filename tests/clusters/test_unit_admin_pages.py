@@ -119,6 +119,20 @@ def test_staff_create_and_edit_a_block(client, world):
     assert Cluster.objects.get(code="KHOI-DN").name == "Khối DN tỉnh"
 
 
+def test_a_new_block_gets_its_members_from_the_list(client, world):
+    """A block split off an existing cluster: created, then its members set."""
+    client.force_login(world.staff)
+    block = Cluster.objects.create(
+        code="KHOI-MOI", name="Khối mới", kind="khoi", group="B", authority=world.snv
+    )
+    page = client.get(reverse("cluster_list")).content.decode()
+    url = reverse("memberships_edit", args=["KHOI-MOI", 2025])
+    assert url in page
+    UnitFactory(code="YD", name="UBND huyện Yên Dũng")
+    client.post(url, {"add": [_pk("YD")], "head": _pk("YD")})
+    assert Membership.objects.get(cluster=block, year=world.year).role == "head"
+
+
 def test_a_cluster_without_a_name_is_refused_in_vietnamese(client, world):
     client.force_login(world.staff)
     data = {"code": "X", "name": "", "kind": "cum", "group": "A", "calendar": "standard"}

@@ -463,3 +463,23 @@ def get_unit_for_record(user, code: str) -> Unit:
 
 def may_record_succession(user) -> bool:
     return acts_for_province(user)
+
+
+# ---------------------------------------------------------------------------
+# The organisation (#14): units, clusters and blocks, memberships and the
+# units' accounts are kept by Sở Nội vụ; other authorities' staff read their own.
+
+
+def get_units_for_staff(user):
+    """The units a staff member may read: every one for Sở Nội vụ and
+    superusers, the members (in any year) of its own clusters for a guiding
+    authority; 403 for a unit's user."""
+    clusters = get_clusters_for_staff(user)
+    if acts_for_province(user):
+        return Unit.objects.all()
+    return Unit.objects.filter(memberships__cluster__in=clusters).distinct()
+
+
+def keeps_organisation(user) -> bool:
+    """Who creates and changes units, clusters, memberships and accounts."""
+    return acts_for_province(user)

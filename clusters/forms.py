@@ -5,6 +5,7 @@ from django import forms
 from clusters.models import (
     AdhocRequest,
     Attendance,
+    Cluster,
     Conference,
     ConferenceGuest,
     Deadline,
@@ -578,4 +579,106 @@ class EvaluationForm(forms.Form):
         label="Đánh giá hoạt động của cụm, khối trong năm",
         max_length=limits.EVALUATION,
         widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+
+# --- The organisation, kept by Sở Nội vụ (#14) ------------------------------
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, unit) -> str:
+        return f"{unit.code} – {unit.name}"
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, unit) -> str:
+        return f"{unit.code} – {unit.name}"
+
+
+NOT_FREE = (
+    "Đơn vị đã chọn không nhận được: đơn vị đã thuộc cụm, khối khác trong năm hoặc đã "
+    "ngừng hoạt động (mỗi đơn vị chỉ thuộc một cụm, khối trong một năm)."
+)
+
+
+class MembershipsForm(forms.Form):
+    """A cluster's members of a year: who stays, who joins, head and deputy (R2)."""
+
+    keep = UnitMultipleChoiceField(
+        label="Thành viên",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Bỏ chọn đơn vị rời cụm, khối.",
+    )
+    add = UnitMultipleChoiceField(
+        label="Đơn vị gia nhập",
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Chỉ các đơn vị đang hoạt động, chưa thuộc cụm, khối nào trong năm.",
+        error_messages={"invalid_choice": NOT_FREE, "invalid_pk_value": NOT_FREE},
+    )
+    head = UnitChoiceField(
+        label="Trưởng cụm, khối",
+        queryset=None,
+        error_messages={"required": "Cần chọn trưởng cụm, khối.", "invalid_choice": NOT_FREE},
+    )
+    deputy = UnitChoiceField(
+        label="Phó trưởng cụm, khối",
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": NOT_FREE},
+    )
+
+    def __init__(self, *args, listed, free, head=None, deputy=None, **kwargs) -> None:
+        """`listed`: the units proposed (kept by default); `free`: those that may join."""
+        kwargs.setdefault(
+            "initial",
+            {
+                "keep": [u.pk for u in listed],
+                "head": head.pk if head else None,
+                "deputy": deputy.pk if deputy else None,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        listed_ids = [u.pk for u in listed]
+        self.fields["keep"].queryset = Unit.objects.filter(pk__in=listed_ids)
+        self.fields["add"].queryset = free.exclude(pk__in=listed_ids)
+        either = Unit.objects.filter(pk__in=listed_ids) | free
+        self.fields["head"].queryset = either.distinct()
+        self.fields["deputy"].queryset = either.distinct()
+
+    def units(self) -> list:
+        data = self.cleaned_data
+        return [*data["keep"], *data["add"]]
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "kind"]
+        error_messages = {
+            "code": {"unique": "Đã có đơn vị mã này.", "required": "Cần ghi mã đơn vị."},
+            "name": {"required": "Cần ghi tên đơn vị."},
+        }
+
+
+class ClusterForm(forms.ModelForm):
+    class Meta:
+        model = Cluster
+        fields = ["code", "name", "kind", "group", "calendar", "authority"]
+        error_messages = {
+            "code": {"unique": "Đã có cụm, khối mã này.", "required": "Cần ghi mã cụm, khối."},
+            "name": {"required": "Cần ghi tên cụm, khối."},
+        }
+
+
+class ActiveForm(forms.Form):
+    """Deactivating or reactivating a unit or an account, with a reason."""
+
+    reason = LimitedCharField(
+        label="Lý do",
+        max_length=limits.REASON,
+        error_messages={"required": "Cần ghi lý do."},
     )

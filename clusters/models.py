@@ -85,6 +85,9 @@ class Unit(models.Model):
     # existed as such; empty, it has always existed / still exists.
     valid_from = models.DateField("hoạt động từ ngày", null=True, blank=True)
     valid_until = models.DateField("hoạt động đến ngày", null=True, blank=True)
+    # Deactivated by Sở Nội vụ (a unit merged or dissolved): kept with its
+    # past years, offered to no cluster's next year (#14).
+    is_active = models.BooleanField("đang hoạt động", default=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -441,6 +444,9 @@ class Membership(models.Model):
         default=False,
         help_text="Phó trưởng cụm, khối thay trưởng khi được ủy quyền.",
     )
+    # Who placed a unit in a cluster's year, changed its role or took it out,
+    # and why (R35, #14).
+    history = HistoricalRecords()
 
     objects = MembershipQuerySet.as_manager()
 

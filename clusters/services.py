@@ -426,7 +426,7 @@ def registration_save(
     _check_targets(membership, targets)
     registration.objectives = objectives.strip()
     registration.other_targets = other_targets.strip()
-    said = partial(_behalf, membership=membership, user=user, on_behalf=on_behalf)
+    said = partial(behalf_reason, membership=membership, user=user, on_behalf=on_behalf)
     _save(registration, user=user, reason=said("Lưu bản đăng ký thi đua"))
     existing = list(registration.targets.order_by("order", "pk"))
     # Links are cleared first so that moving a criterion between targets never
@@ -446,7 +446,7 @@ def registration_save(
     return registration
 
 
-def _behalf(reason: str, *, membership: Membership, user: User | None, on_behalf: str) -> str:
+def behalf_reason(reason: str, *, membership: Membership, user: User | None, on_behalf: str) -> str:
     """A history reason marked "entered by X on behalf of Y" with why (#14)."""
     if not on_behalf:
         return reason
@@ -479,7 +479,7 @@ def registration_submit(
         membership=membership,
     )
     late = f" sau hạn {_day(due)}" if registration.is_late(due) else ""
-    said = partial(_behalf, membership=membership, user=user, on_behalf=on_behalf)
+    said = partial(behalf_reason, membership=membership, user=user, on_behalf=on_behalf)
     _save(registration, user=user, reason=said(f"Gửi bản đăng ký thi đua{late}"))
     _participation_online(
         membership, "registered", user=user, reason=said(f"Gửi bản đăng ký{late}")
@@ -1561,3 +1561,169 @@ def succession_record(
         successor.valid_from = effective_on
         audit.save(successor, user=user, reason=why)
     return succession
+
+
+# ---------------------------------------------------------------------------
+# The organisation, kept by Sở Nội vụ in the browser (#14): units, clusters
+# and blocks, and the memberships of a cluster's year (R1, R2).
+
+
+@transaction.atomic
+def unit_save(*, unit: Unit, user: User | None) -> Unit:
+    """Create or edit a unit (its code, name and kind); in the history (R35)."""
+    unit.code, unit.name = unit.code.strip(), unit.name.strip()
+    if Unit.objects.filter(code__iexact=unit.code).exclude(pk=unit.pk).exists():
+        raise ValidationError(f"Đã có đơn vị mã {unit.code}.")
+    _save(unit, user=user, reason=f"{'Sửa' if unit.pk else 'Tạo'} đơn vị {unit.code}")
+    return unit
+
+
+@transaction.atomic
+def unit_set_active(*, unit: Unit, active: bool, reason: str, user: User | None) -> Unit:
+    """Deactivate a unit (merged, dissolved) or activate it again, with a
+    reason. Its past years stay; a deactivated unit joins no cluster's year."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do.")
+    if unit.is_active == active:
+        return unit
+    unit.is_active = active
+    action = "Kích hoạt lại" if active else "Ngừng hoạt động"
+    _save(unit, user=user, reason=f"{action} đơn vị {unit.code}. Lý do: {reason}")
+    return unit
+
+
+@transaction.atomic
+def cluster_save(*, cluster: Cluster, user: User | None) -> Cluster:
+    """Create or edit a cluster or block (R1, R4); in the history (R35)."""
+    cluster.code, cluster.name = cluster.code.strip(), cluster.name.strip()
+    if Cluster.objects.filter(code__iexact=cluster.code).exclude(pk=cluster.pk).exists():
+        raise ValidationError(f"Đã có cụm, khối mã {cluster.code}.")
+    action = "Sửa" if cluster.pk else "Tạo"
+    _save(
+        cluster, user=user, reason=f"{action} {cluster.get_kind_display().lower()} {cluster.code}"
+    )
+    return cluster
+
+
+def memberships_proposed(
+    cluster: Cluster, year: int
+) -> tuple[list[Unit], Unit | None, Unit | None]:
+    """The units, head and deputy a cluster's `year` starts from (#14): its
+    memberships when it has some; else the previous year's members, led by
+    the head and deputy elected at its annual conference (R2, R13), or by
+    the previous year's head and deputy when none was elected."""
+    members = Membership.objects.filter(cluster=cluster).select_related("unit")
+    rows = list(members.filter(year__year=year))
+    election = None
+    if not rows:
+        rows = list(members.filter(year__year=year - 1))
+        election = (
+            Election.objects.select_related("head", "deputy")
+            .filter(cluster=cluster, year__year=year - 1)
+            .first()
+        )
+    units = sorted((m.unit for m in rows), key=lambda u: u.code)
+    if election is not None:
+        return units, election.head, election.deputy
+    role = {m.role: m.unit for m in rows}
+    return units, role.get(Membership.Role.HEAD), role.get(Membership.Role.DEPUTY)
+
+
+@transaction.atomic
+def memberships_set(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    units: Iterable[Unit],
+    head: Unit,
+    deputy: Unit | None,
+    user: User | None,
+    reason: str,
+) -> list[Membership]:
+    """Make the cluster's `year` have exactly these members, one head and at
+    most one deputy (R2), each change in the history with `reason` (R35).
+
+    Idempotent: what is already so is not written again. Refused, with
+    nothing changed: head and deputy the same unit; a unit that is a member
+    of another cluster that year (R2) or no longer active joining; a unit
+    with records of the year (registration, scores, reports…) leaving."""
+    wanted = {u.pk: u for u in units} | {head.pk: head}
+    if deputy is not None:
+        if deputy.pk == head.pk:
+            raise ValidationError("Trưởng và phó trưởng cụm, khối phải là hai đơn vị khác nhau.")
+        wanted[deputy.pk] = deputy
+    existing = {
+        m.unit_id: m
+        for m in Membership.objects.select_for_update(of=("self",))
+        .filter(cluster=cluster, year=year)
+        .select_related("unit")
+        .order_by("pk")
+    }
+    joining = [u for pk, u in wanted.items() if pk not in existing]
+    inactive = sorted(u.code for u in joining if not u.is_active)
+    if inactive:
+        raise ValidationError(f"Đơn vị đã ngừng hoạt động: {', '.join(inactive)}.")
+    elsewhere = sorted(
+        Membership.objects.filter(year=year, unit__in=[u.pk for u in joining])
+        .exclude(cluster=cluster)
+        .values_list("unit__code", "cluster__code")
+    )
+    if elsewhere:
+        taken = ", ".join(f"{unit} ({other})" for unit, other in elsewhere)
+        raise ValidationError(
+            f"Đơn vị đã thuộc cụm, khối khác trong năm {year.year}: {taken}. "
+            "Mỗi đơn vị chỉ thuộc một cụm, khối trong một năm."
+        )
+    leaving = [m for pk, m in existing.items() if pk not in wanted]
+    busy = sorted(m.unit.code for m in leaving if _has_records(m))
+    if busy:
+        raise ValidationError(
+            f"Không bỏ được {', '.join(busy)} khỏi cụm, khối năm {year.year}: đơn vị đã có hồ sơ "
+            "trong năm (đăng ký, điểm, báo cáo…)."
+        )
+    role_of = {head.pk: Membership.Role.HEAD}
+    if deputy is not None:
+        role_of[deputy.pk] = Membership.Role.DEPUTY
+    for membership in leaving:
+        _delete(membership, user=user, reason=f"{reason}: {membership.unit.code} rời cụm, khối")
+    # Demote first, then promote: a cluster-year has one head and one deputy (R2).
+    changed = [
+        m for pk, m in existing.items() if pk in wanted and m.role != role_of.get(pk, "member")
+    ]
+    for membership in changed:
+        if membership.role != Membership.Role.MEMBER:
+            membership.role = Membership.Role.MEMBER
+            membership.acts_for_head = False
+            _save(membership, user=user, reason=f"{reason}: {membership.unit.code} là thành viên")
+    for membership in changed:
+        role = role_of.get(membership.unit_id, Membership.Role.MEMBER)
+        if role != Membership.Role.MEMBER:
+            membership.role = role
+            label = Membership.Role(role).label.lower()
+            _save(membership, user=user, reason=f"{reason}: {membership.unit.code} là {label}")
+    for unit in sorted(joining, key=lambda u: u.code):
+        role = role_of.get(unit.pk, Membership.Role.MEMBER)
+        membership = Membership(cluster=cluster, year=year, unit=unit, role=role)
+        label = Membership.Role(role).label.lower()
+        _save(membership, user=user, reason=f"{reason}: {unit.code} vào cụm, khối ({label})")
+    return list(
+        Membership.objects.filter(cluster=cluster, year=year)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+
+
+def _has_records(membership: Membership) -> bool:
+    """Whether taking the unit out of the cluster's year would delete what it
+    (or its head) recorded: every record hanging on the membership."""
+    for relation in membership._meta.related_objects:
+        if relation.related_model.__name__.startswith("Historical"):
+            continue
+        accessor = relation.get_accessor_name()
+        if relation.one_to_one:
+            if relation.related_model.objects.filter(**{relation.field.name: membership}).exists():
+                return True
+        elif relation.one_to_many and getattr(membership, accessor).exists():
+            return True
+    return False

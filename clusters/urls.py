@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clusters import record_views, views
+from clusters import record_views, views, views_organisation
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 
@@ -126,4 +126,27 @@ urlpatterns += [
     path("nhac-viec/<int:year>/", views.reminder_list, name="reminders_sent"),
     path("dien-hinh/<int:year>/", record_views.exemplars_province, name="exemplars_province"),
     path("danh-gia/<int:year>/", record_views.evaluations_province, name="evaluations_province"),
+]
+
+# The organisation, kept by Sở Nội vụ in the browser (#14)
+urlpatterns += [
+    path(f"{CLUSTER}nam-sau/", views_organisation.year_start, name="year_start"),
+    path(f"{CLUSTER}thanh-vien/", views_organisation.memberships_edit, name="memberships_edit"),
+    path("don-vi/", views_organisation.unit_list, name="units"),
+    path("don-vi/them/", views_organisation.unit_edit, name="unit_create"),
+    path("don-vi/<str:code>/sua/", views_organisation.unit_edit, name="unit_edit"),
+    path("don-vi/<str:code>/trang-thai/", views_organisation.unit_active, name="unit_active"),
+    path("cum-khoi/", views_organisation.cluster_list, name="cluster_list"),
+    path("cum-khoi/them/", views_organisation.cluster_edit, name="cluster_create"),
+    path("cum-khoi/<str:code>/sua/", views_organisation.cluster_edit, name="cluster_edit"),
+    path("tai-khoan/", views_organisation.account_list, name="accounts"),
+    path("tai-khoan/them/", views_organisation.account_create, name="account_create"),
+    path(
+        "tai-khoan/<int:pk>/trang-thai/", views_organisation.account_active, name="account_active"
+    ),
+    path(
+        "tai-khoan/<int:pk>/gui-lai/",
+        views_organisation.account_send_link,
+        name="account_send_link",
+    ),
 ]

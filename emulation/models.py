@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 
 def full_name(first_name: str | None, last_name: str | None) -> str:
@@ -31,6 +32,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # Accounts created, deactivated and reactivated by Sở Nội vụ, with who and
+    # why (#14); the password and the last login are no part of it.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = "người dùng"

@@ -201,6 +201,9 @@ SOURCES: list[Source] = [
     Source(Quota, _of_cluster),
     Source(Ballot, _of_cluster),
     Source(Election, _of_cluster),
+    # Units joining or leaving the cluster's year and their roles (#14); the
+    # reason names the unit.
+    Source(Membership, _of_cluster, hidden=frozenset({"unit", "acts_for_head"})),
     Source(Delegation, _of_units),
     Source(Extension, _of_cluster, hidden=frozenset({"deadline", "granted_at", "revoked_at"})),
     Source(Proposal, _of_cluster),

@@ -630,6 +630,20 @@ class Sheet(models.Model):
     )
     submitted_at = models.DateTimeField("nộp lúc", null=True, blank=True)
     return_reason = models.TextField("lý do trả lại", blank=True, max_length=limits.REASON)
+    # Who last entered the sheet for the unit from its paper copy, and why
+    # (#14): the unit sees it on its sheet; each write's history says so too.
+    behalf_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người nhập thay",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    behalf_at = models.DateTimeField("nhập thay lúc", null=True, blank=True)
+    behalf_reason = models.CharField(
+        "lý do nhập thay", max_length=limits.REASON, blank=True, default=""
+    )
     history = HistoricalRecords()
 
     class Meta:

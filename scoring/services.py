@@ -22,8 +22,14 @@ from simple_history.utils import (
     get_history_manager_for_model,
 )
 
-from clusters.access import is_guiding_staff, is_staff_of, is_standing_staff
-from clusters.models import Cluster, EmulationYear, Membership, RegistrationTarget
+from clusters.access import (
+    ensure_acts_for_province,
+    is_guiding_staff,
+    is_staff_of,
+    is_standing_staff,
+)
+from clusters.models import Cluster, EmulationYear, Membership, RegistrationTarget, Unit
+from clusters.services import memberships_set, year_create
 from emulation import audit, limits
 from emulation.models import User
 from scoring import engine
@@ -1325,6 +1331,12 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
     audit.save(
         draft, user=user, reason=f"Tạo dự thảo bản {draft.version} từ bản {scorecard.version}"
     )
+    _copy_criteria(scorecard, draft, user=user)
+    return draft
+
+
+def _copy_criteria(scorecard: Scorecard, draft: Scorecard, *, user: User | None) -> None:
+    """The criteria and bands of `scorecard` into `draft`, with the same tree."""
     built = _built_reason(draft)
     copies: dict[int, Criterion] = {}
     bands: list[Band] = []
@@ -1358,7 +1370,6 @@ def scorecard_new_version(*, scorecard: Scorecard, user: User) -> Scorecard:
             for band in row.bands.all()
         ]
     bulk_create_with_history(bands, Band, default_user=user, default_change_reason=built)
-    return draft
 
 
 def _lock(scorecard: Scorecard) -> None:
@@ -1386,3 +1397,69 @@ def _move(
     scorecard.status = status
     reason = f"{action}: {old} → {Status(status).label}"
     audit.save(scorecard, user=user, reason=f"{reason}. Lý do: {why}" if why else reason)
+
+
+# ---------------------------------------------------------------------------
+# Starting a cluster's next year (#14)
+
+
+@dataclass(frozen=True)
+class YearStarted:
+    year: EmulationYear
+    memberships: list[Membership]
+    scorecard: Scorecard | None
+    copied: bool
+
+
+@transaction.atomic
+def year_start(
+    *,
+    cluster: Cluster,
+    year: EmulationYear,
+    units: Iterable[Unit],
+    head: Unit,
+    deputy: Unit | None,
+    user: User,
+) -> YearStarted:
+    """Sở Nội vụ starts the cluster's year after `year` (#14): the year with
+    its deadlines from the calendar (R5–R10, year_create), the cluster's
+    members with their head and deputy (R2, memberships_set), and a draft
+    scorecard copied from this year's issued one (R18), which the head then
+    takes through approval again.
+
+    Idempotent: started again, it changes only the memberships that differ
+    and copies no second scorecard (a scorecard of the next year, in
+    whatever state, is kept). One transaction: a refusal leaves nothing."""
+    ensure_acts_for_province(user)
+    following = year_create(year=year.year + 1)
+    memberships = memberships_set(
+        cluster=cluster,
+        year=following,
+        units=units,
+        head=head,
+        deputy=deputy,
+        user=user,
+        reason=f"Bắt đầu năm {following.year} từ năm {year.year}",
+    )
+    scorecard = Scorecard.objects.filter(cluster=cluster, year=following).order_by("-version")
+    existing = scorecard.first()
+    issued = Scorecard.objects.filter(cluster=cluster, year=year, status=Status.ISSUED).first()
+    if existing is not None or issued is None:
+        return YearStarted(following, memberships, existing, copied=False)
+    draft = Scorecard(
+        cluster=cluster,
+        year=following,
+        version=1,
+        framework=issued.framework,
+        cluster_bonus_max=issued.cluster_bonus_max,
+    )
+    audit.save(
+        draft,
+        user=user,
+        reason=(
+            f"Bắt đầu năm {following.year}: dự thảo sao từ bảng chấm điểm đã ban hành năm "
+            f"{year.year} (bản {issued.version})"
+        ),
+    )
+    _copy_criteria(issued, draft, user=user)
+    return YearStarted(following, memberships, draft, copied=True)

@@ -24,9 +24,14 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from clusters import deadlines
-from clusters.access import is_staff_of
+from clusters.access import acts_for_province, is_staff_of
 from clusters.models import Cluster, Conference, EmulationYear, Membership
-from clusters.services import due_date, participation_confirm, registered_plans
+from clusters.services import (
+    behalf_reason,
+    due_date,
+    participation_confirm,
+    registered_plans,
+)
 from emulation import audit, limits
 from emulation.models import User
 from emulation.numbers import format_datetime, format_figure
@@ -244,8 +249,12 @@ def score_save(
     points: Decimal | None = None,
     value: Decimal | None = None,
     revision: int | None,
+    on_behalf: str = "",
 ) -> Score:
     """The unit's own figures for one leaf of the issued scorecard (R18–R21).
+
+    `on_behalf`: the reason the head or Sở Nội vụ enter them for the unit
+    from its paper sheet (#14); the history row then says so.
 
     Refused while the sheet is submitted or the cluster's scores are agreed.
     A quantitative plan comes from the unit's registration where a target is
@@ -255,7 +264,7 @@ def score_save(
     from the same revision the second is refused with the current figures
     (StaleScore) and nothing is written.
     """
-    _ensure_own(user, membership)
+    _ensure_own(user, membership, on_behalf=on_behalf)
     _lock_members([membership])
     _ensure_scorable(membership, criterion)
     _ensure_editable(membership, user=user)
@@ -270,12 +279,66 @@ def score_save(
         setattr(score, name, figure)
     score.revision += 1
     reason = f"Tự chấm tiêu chí {criterion.code}: {describe(criterion, figures)}"
-    audit.save(score, user=user, reason=reason)
+    audit.save(
+        score,
+        user=user,
+        reason=behalf_reason(reason, membership=membership, user=user, on_behalf=on_behalf),
+    )
     return score
 
 
 @transaction.atomic
-def sheet_submit(*, membership: Membership, user: User) -> Sheet:
+def sheet_enter_on_behalf(
+    *,
+    membership: Membership,
+    rows: Iterable[tuple[Criterion, dict[str, Decimal | None], int | None]],
+    user: User,
+    reason: str,
+    submit: bool,
+) -> Sheet:
+    """The head (or delegated deputy) or Sở Nội vụ enter a unit's sheet from
+    its paper copy when the unit cannot (#14): each row's figures (a row
+    without figures is left as it is), then, `submit`, the submission. One
+    transaction: a refused row or submission saves nothing. The sheet keeps
+    who entered it and why, which the unit sees on its own sheet."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Cần ghi lý do nhập thay đơn vị.")
+    _ensure_own(user, membership, on_behalf=reason)
+    _lock_members([membership])
+    errors: list[str] = []
+    for criterion, figures, revision in rows:
+        if not any(v is not None for v in figures.values()):
+            continue
+        try:
+            score_save(
+                membership=membership,
+                criterion=criterion,
+                user=user,
+                revision=revision,
+                on_behalf=reason,
+                **figures,
+            )
+        except ValidationError as error:
+            errors += error.messages
+    if errors:
+        raise ValidationError(errors)
+    sheet = _sheet(membership, user=user)
+    sheet.behalf_by, sheet.behalf_at, sheet.behalf_reason = user, timezone.now(), reason
+    audit.save(
+        sheet,
+        user=user,
+        reason=behalf_reason(
+            "Nhập thay phiếu tự chấm", membership=membership, user=user, on_behalf=reason
+        ),
+    )
+    if submit:
+        sheet = sheet_submit(membership=membership, user=user, on_behalf=reason)
+    return sheet
+
+
+@transaction.atomic
+def sheet_submit(*, membership: Membership, user: User, on_behalf: str = "") -> Sheet:
     """Draft (or returned) → submitted; the sheet is then read-only for the
     unit until the head returns it.
 
@@ -283,7 +346,7 @@ def sheet_submit(*, membership: Membership, user: User) -> Sheet:
     Product decision: a sheet the head returned may be submitted again after
     it, since the head asked for the new figures.
     """
-    _ensure_own(user, membership)
+    _ensure_own(user, membership, on_behalf=on_behalf)
     _lock_members([membership])
     if issued_scorecard(membership.cluster_id, membership.year_id) is None:
         raise ValidationError(NO_SCORECARD)
@@ -302,8 +365,11 @@ def sheet_submit(*, membership: Membership, user: User) -> Sheet:
     sheet.status = Sheet.Status.SUBMITTED
     sheet.submitted_at = timezone.now()
     sheet.return_reason = ""
+    said = f"Nộp phiếu tự chấm: {old} → {Sheet.Status.SUBMITTED.label}"
     audit.save(
-        sheet, user=user, reason=f"Nộp phiếu tự chấm: {old} → {Sheet.Status.SUBMITTED.label}"
+        sheet,
+        user=user,
+        reason=behalf_reason(said, membership=membership, user=user, on_behalf=on_behalf),
     )
     return sheet
 
@@ -577,14 +643,24 @@ def scores_reopen(
 NO_SCORECARD = "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này; chưa thể chấm điểm."
 
 
-def _ensure_own(user: User, membership: Membership) -> None:
+def _ensure_own(user: User, membership: Membership, *, on_behalf: str = "") -> None:
+    """The unit itself; or, entering for it from paper (#14), its head (or
+    delegated deputy) or Sở Nội vụ."""
+    if on_behalf:
+        if not (acts_for_province(user) or _leads(user, membership.cluster, membership.year)):
+            raise PermissionDenied("Chỉ trưởng cụm, khối và Sở Nội vụ được nhập thay đơn vị.")
+        return
     if not user.is_authenticated or user.unit_id != membership.unit_id:
         raise PermissionDenied("Đơn vị chỉ được tự chấm điểm và nộp minh chứng của chính mình.")
 
 
-def _ensure_leads(user: User, cluster: Cluster, year: EmulationYear) -> None:
+def _leads(user: User, cluster: Cluster, year: EmulationYear) -> bool:
     own = Membership.objects.of_user(user, year) if user.is_authenticated else None
-    if own is None or own.cluster_id != cluster.pk or not own.leads:
+    return own is not None and own.cluster_id == cluster.pk and own.leads
+
+
+def _ensure_leads(user: User, cluster: Cluster, year: EmulationYear) -> None:
+    if not _leads(user, cluster, year):
         raise PermissionDenied(
             "Chỉ trưởng cụm, khối (hoặc phó trưởng được ủy quyền) mới được làm việc này."
         )

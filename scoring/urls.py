@@ -114,6 +114,8 @@ urlpatterns += [
     ),
     path("minh-chung/<int:pk>/", evidence.evidence_download, name="evidence_download"),
     path("minh-chung/<int:pk>/xoa/", evidence.evidence_delete, name="evidence_delete"),
+    # A unit's sheet entered from its paper copy by the head or Sở Nội vụ (#14)
+    path(f"{REVIEW}<str:unit>/nhap-thay/", sheet.sheet_behalf, name="sheet_behalf"),
     path(REVIEW, review.review, name="review"),
     path(f"{REVIEW}thong-nhat/", review.review_agree, name="review_agree"),
     path(f"{REVIEW}mo-lai/", review.review_reopen, name="review_reopen"),

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -285,6 +286,11 @@ def build(world) -> SimpleNamespace:
     adhoc_answer = AdhocAnswer.objects.create(
         request=adhoc, membership=hh, text="Báo cáo", file=pdf_file("dot-xuat.pdf")
     )
+    # An officer's account of HH (#14): Sở Nội vụ deactivates it or sends the
+    # link to set its password again.
+    account = get_user_model().objects.create(
+        username="canbo-hh", email="canbo@hiephoa.gov.vn", unit=world.a_member
+    )
     return SimpleNamespace(
         world=world,
         exemplar=exemplar,
@@ -292,6 +298,7 @@ def build(world) -> SimpleNamespace:
         cluster_report=cluster_report,
         adhoc=adhoc,
         adhoc_answer=adhoc_answer,
+        account=account,
         extension=extension,
         delegation=delegation,
         gh=gh,

@@ -355,6 +355,11 @@ MATRIX: dict[str, Case] = {
     "review_reopen@post": post(A(), GUIDING_STAFF, data={"reason": "Khiếu nại của đơn vị"}),
     "review_return": get(A(**HH), HEAD),
     "review_cell": get(A(**HH, criterion_id=lambda d: d.leaf.pk), HEAD),
+    # A unit's sheet entered from its paper copy (#14): the head (or delegated
+    # deputy) and Sở Nội vụ, not a guiding authority nor the unit itself.
+    "sheet_behalf": get(A(**HH), OVERSEERS),
+    "sheet_behalf@post": post(A(**HH), OVERSEERS),
+    "sheet_behalf@KHOI-B": get(B(unit=lambda d: "GH"), allow("other_head", "staff", "admin")),
     "scores_template": get(A(), OVERSEERS),
     "scores_import": get(A(), HEAD),
     # --- Bonuses, deductions and flags -------------------------------------
@@ -455,6 +460,27 @@ MATRIX: dict[str, Case] = {
     "document_minutes": get(A(), RESULTS),
     "document_minutes@agreed": get(A(), RESULTS_ANNOUNCED, setup=agree),
     "document_proposal": get(A(), OVERSEERS),
+    # --- The organisation (#14): kept by Sở Nội vụ (and superusers); any
+    # authority's staff read the units and clusters of their own clusters.
+    "year_start": get(A(), PROVINCE),
+    "year_start@post": post(A(), PROVINCE),
+    "year_start@KHOI-B": get(B(), PROVINCE),
+    "memberships_edit": get(A(), PROVINCE),
+    "memberships_edit@post-KHOI-B": post(B(), PROVINCE),
+    "units": get(NONE, AUTHORITY_STAFF),
+    "unit_create": get(NONE, PROVINCE),
+    "unit_edit": get(lambda d: {"code": "HH"}, PROVINCE),
+    "unit_edit@KHOI-B": get(lambda d: {"code": "GH"}, PROVINCE),
+    "unit_active": post(lambda d: {"code": "GH"}, PROVINCE),
+    "cluster_list": get(NONE, AUTHORITY_STAFF),
+    "cluster_create": get(NONE, PROVINCE),
+    "cluster_edit": get(lambda d: {"code": "KHOI-B"}, PROVINCE),
+    # Units' accounts: only Sở Nội vụ creates, deactivates and sends the link.
+    "accounts": get(NONE, PROVINCE),
+    "account_create": get(NONE, PROVINCE),
+    "account_create@post": post(NONE, PROVINCE),
+    "account_active": post(lambda d: {"pk": d.account.pk}, PROVINCE),
+    "account_send_link": post(lambda d: {"pk": d.account.pk}, PROVINCE),
     # --- The province at a glance: any authority's staff, its own clusters -
     "province_current": get(NONE, AUTHORITY_STAFF),
     "province": get(YEAR(), AUTHORITY_STAFF),

@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from clusters.access import get_own_membership, get_year
+from clusters.access import get_member_for_behalf, get_own_membership, get_year
+from clusters.forms import BehalfForm
 from clusters.models import Membership
 from clusters.services import registered_plans
 from emulation.forms import ConfirmForm
@@ -77,6 +78,58 @@ def sheet_submit(request: HttpRequest, year: int) -> HttpResponse:
     else:
         messages.success(request, "Đã nộp phiếu tự chấm điểm cho trưởng cụm, khối.")
     return redirect("sheet", year)
+
+
+BEHALF_SUBMIT = "Nộp phiếu thay đơn vị sau khi lưu (phiếu giấy đã có chữ ký, đóng dấu)"
+
+
+@login_required
+def sheet_behalf(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
+    """The head or Sở Nội vụ enter a unit's sheet from its paper copy (#14)."""
+    _, member = get_member_for_behalf(request.user, code, get_year(year), unit)
+    page = sheet_page(member)
+    if page.scorecard is not None and not page.editable:
+        messages.info(request, f"Phiếu tự chấm của {member.unit.name} không còn sửa được.")
+        return redirect("review", code, year)
+    data = request.POST if request.method == "POST" else None
+    rows = [row for section in page.sections for row in section.lines if not row.is_heading]
+    forms = {row.criterion.pk: _behalf_row_form(data, row) for row in rows}
+    behalf = BehalfForm(data)
+    submit = forms_ok = False
+    if data is not None:
+        forms_ok = all([f.is_valid() for f in forms.values()] + [behalf.is_valid()])
+        submit = "submit" in data
+    if forms_ok:
+        entered = [(row.criterion, forms[row.criterion.pk].figures(), row.revision) for row in rows]
+        try:
+            sheets.sheet_enter_on_behalf(
+                membership=member,
+                rows=entered,
+                user=request.user,
+                reason=behalf.cleaned_data["behalf_reason"],
+                submit=submit,
+            )
+        except ValidationError as error:
+            behalf.add_error(None, error)
+        else:
+            sent = " và nộp" if submit else ""
+            messages.success(request, f"Đã nhập thay{sent} phiếu tự chấm của {member.unit.name}.")
+            return redirect("review", code, year)
+    for row in rows:
+        row.form = forms[row.criterion.pk]
+    context = {"page": page, "behalf_form": behalf, "submit_label": BEHALF_SUBMIT}
+    return render(request, "scoring/sheet_behalf.html", context)
+
+
+def _behalf_row_form(data, row: "Row") -> ScoreRowForm:
+    """A row of the paper sheet: the stored figures shown, the registered plan locked (R19)."""
+    initial = _row_form(row.criterion, row.score, row.registered_plan).initial
+    return ScoreRowForm(
+        data,
+        initial=initial,
+        criterion=row.criterion,
+        plan_locked=row.registered_plan is not None,
+    )
 
 
 def leaf_of(membership: Membership, criterion_id: int) -> tuple[Scorecard, Criterion]:

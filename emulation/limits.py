@@ -45,6 +45,10 @@ REGISTRATION_TARGETS = 30
 PLEDGE_TEXT = 6000
 # A conference's agenda (nội dung, chương trình).
 AGENDA = 2000
+# An in-app notification (#15), written by the system: a sentence or two, a
+# reason quoted in it cut to fit; and the path of the page it opens.
+NOTIFICATION_TEXT = 500
+NOTIFICATION_LINK = 300
 
 
 def length_check(model: str, field: str, limit: int):

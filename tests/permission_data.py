@@ -24,6 +24,7 @@ from clusters.models import (
     Registration,
     Report,
 )
+from emulation.models import Notification
 from scoring.models import Bonus, Criterion, Deduction, Evidence, ScoreAgreement, Scorecard
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -211,8 +212,13 @@ def build(world) -> SimpleNamespace:
         purpose="Công tác",
         created_by=world.head,
     )
+    # HH's user's notification (#15): only its recipient opens it.
+    notification = Notification.objects.create(
+        recipient=world.member, text="Bảng chấm điểm đã được duyệt.", link="/viec-can-lam/"
+    )
     return SimpleNamespace(
         world=world,
+        notification=notification,
         extension=extension,
         delegation=delegation,
         gh=gh,

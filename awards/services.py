@@ -28,7 +28,7 @@ from django.db.models import Count, Model, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from awards import allocation
+from awards import allocation, notices
 from awards.models import Ballot, Proposal, ProposalItem, Quota, Vote
 from clusters.access import ensure_acts_for_province, get_cluster_for_head
 from clusters.models import Cluster, Conference, EmulationYear, Membership
@@ -551,6 +551,7 @@ def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Pro
         default_user=user,
         default_change_reason=reason,
     )
+    notices.proposal_submitted(proposal)
     return proposal
 
 
@@ -565,6 +566,7 @@ def proposal_return(*, proposal: Proposal, reason: str, user: User) -> Proposal:
     proposal.status = Status.RETURNED
     proposal.return_reason = reason
     _save(proposal, user=user, reason=f"Sở Nội vụ trả lại hồ sơ. Lý do: {reason}")
+    notices.proposal_returned(proposal, reason)
     return proposal
 
 
@@ -678,6 +680,7 @@ def proposal_decide(
         user=user,
         reason=f"Ghi nhận Quyết định số {number} ngày {date:%d/%m/%Y}, người ký: {signer}.",
     )
+    notices.proposal_decided(proposal)
     return proposal
 
 
@@ -720,6 +723,7 @@ def proposal_announce(*, proposal: Proposal, user: User) -> Proposal:
         raise ValidationError(f"Kết quả đã được công bố lúc {at}.")
     proposal.announced_at = timezone.now()
     _save(proposal, user=user, reason="Công bố kết quả khen thưởng tới các đơn vị thành viên.")
+    notices.proposal_announced(proposal)
     return proposal
 
 

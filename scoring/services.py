@@ -26,7 +26,7 @@ from clusters.access import is_guiding_staff, is_staff_of, is_standing_staff
 from clusters.models import Cluster, EmulationYear, Membership, RegistrationTarget
 from emulation import audit, limits
 from emulation.models import User
-from scoring import engine
+from scoring import engine, notices
 from scoring.models import (
     Band,
     Criterion,
@@ -1138,6 +1138,7 @@ def scorecard_submit(*, scorecard: Scorecard, user: User, reason: str = "") -> S
     scorecard.discussion_note = reason
     why = f"{discussion.summary}." + (f" Giải trình: {reason}" if reason else "")
     _move(scorecard, Status.SUBMITTED, user=user, action="Trình duyệt", why=why)
+    notices.scorecard_waiting(scorecard)
     return scorecard
 
 
@@ -1174,6 +1175,7 @@ def scorecard_forward(*, scorecard: Scorecard, user: User, note: str = "") -> Sc
     if note:
         scorecard.guidance_note = note
     _move(scorecard, Status.FORWARDED, user=user, action="Chuyển Sở Nội vụ", why=note)
+    notices.scorecard_waiting(scorecard, forwarded=True)
     return scorecard
 
 
@@ -1191,6 +1193,7 @@ def scorecard_approve(*, scorecard: Scorecard, user: User) -> Scorecard:
     if scorecard.status not in AWAITING:
         raise ValidationError("Chỉ bảng chấm điểm đang trình mới được phê duyệt.")
     _move(scorecard, Status.APPROVED, user=user, action="Phê duyệt")
+    notices.scorecard_approved(scorecard)
     return scorecard
 
 
@@ -1213,6 +1216,7 @@ def scorecard_return(*, scorecard: Scorecard, user: User, reason: str) -> Scorec
         raise ValidationError("Cần ghi lý do trả lại bảng chấm điểm.")
     scorecard.return_reason = reason
     _move(scorecard, Status.RETURNED, user=user, action="Trả lại", why=reason)
+    notices.scorecard_returned(scorecard, reason)
     return scorecard
 
 

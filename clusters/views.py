@@ -1169,7 +1169,9 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
         ReminderSent.objects.filter(
             membership__year=emulation_year, membership__cluster__in=clusters
         )
-        .select_related("deadline", "conference", "membership__unit", "membership__cluster")
+        .select_related(
+            "deadline", "conference", "membership__unit", "membership__cluster", "sent_by"
+        )
         .order_by("-claimed_at", "pk")
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))

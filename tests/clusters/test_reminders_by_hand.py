@@ -186,3 +186,43 @@ def test_the_page_costs_the_same_queries_whatever_the_units(
     with django_assert_max_num_queries(QUERIES):
         page = client.get(URL).content.decode()
     assert "X9" in page
+
+
+def test_the_list_of_reminders_says_which_went_by_hand_and_by_whom(client, mailboxes):
+    _send(client, mailboxes.head)
+    client.force_login(mailboxes.staff)
+    page = client.get(reverse("reminders_sent", args=[2025])).content.decode()
+    assert "Nhắc trực tiếp" in page
+    assert f"ngày 20/03/2025, bởi {mailboxes.head.get_full_name()}" in page
+
+
+def test_a_failed_send_by_hand_is_taken_again_by_the_daily_job(mailboxes):
+    membership = mailboxes.a_member.memberships.get()
+    reminder = reminders.reminder_send_by_hand(
+        membership=membership, kind=deadlines.REGISTRATION, user=mailboxes.head, today=TODAY
+    )
+    ReminderSent.objects.filter(pk=reminder.pk).update(
+        sent_at=None, claimed_at=datetime(2025, 3, 20, 1, tzinfo=UTC)
+    )
+    taken = reminders.reminders_reclaim(today=TODAY, now=datetime(2025, 3, 20, 5, tzinfo=UTC))
+    assert taken == [reminder.pk]
+    # Two days on it is left alone, like an automatic one.
+    ReminderSent.objects.filter(pk=reminder.pk).update(
+        claimed_at=datetime(2025, 3, 20, 1, tzinfo=UTC)
+    )
+    later = date(2025, 3, 23)
+    assert reminders.reminders_reclaim(today=later, now=datetime(2025, 3, 23, 5, tzinfo=UTC)) == []
+
+
+def test_an_automatic_reminder_tells_the_unit_in_the_product(mailboxes):
+    reminders.reminders_due(
+        today=date(2025, 3, 24),
+        send=lambda pk: reminders.reminder_send(reminder_id=pk, today=date(2025, 3, 24)),
+    )
+    # Claimed inside this test's transaction: its send waits for a commit that never comes.
+    for reminder in ReminderSent.objects.filter(sent_at__isnull=True):
+        reminders.reminder_send(reminder_id=reminder.pk, today=date(2025, 3, 24))
+    (notice,) = Notification.objects.filter(recipient=mailboxes.member)
+    assert notice.text.startswith("Nhắc việc: Gửi bản đăng ký thi đua")
+    assert "hạn 31/03/2025, còn 7 ngày" in notice.text
+    assert not Notification.objects.filter(recipient=mailboxes.other_staff).exists()

@@ -55,6 +55,18 @@ def scorecard_approved(scorecard: Scorecard) -> None:
     )
 
 
+def scorecard_issued(scorecard: Scorecard) -> None:
+    """Every member scores itself against it from now on (R18)."""
+    notify(
+        recipients=member_users(scorecard.cluster, scorecard.year),
+        text=(
+            f"{scorecard.cluster.name} đã ban hành bảng chấm điểm năm {scorecard.year.year}; "
+            "đơn vị tự chấm điểm theo bảng này."
+        ),
+        link=reverse("sheet", args=[scorecard.year.year]),
+    )
+
+
 def scorecard_returned(scorecard: Scorecard, reason: str) -> None:
     notify(
         recipients=head_users(scorecard.cluster, scorecard.year),

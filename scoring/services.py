@@ -1253,6 +1253,7 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
         )
         _carry_attachments(previous, scorecard, user=user)
     _move(scorecard, Status.ISSUED, user=user, action="Ban hành")
+    notices.scorecard_issued(scorecard)
     return scorecard
 
 

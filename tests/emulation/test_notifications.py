@@ -263,3 +263,21 @@ def test_a_proposal_returned_and_decided_tells_the_head(world):
     assert any("Quyết định số 123/QĐ-UBND ngày 20/01/2026" in t for t in _texts(world.head))
     award_services.proposal_announce(proposal=proposal, user=world.staff)
     assert any("đã được công bố" in t for t in _texts(world.member))
+
+
+def test_the_scorecards_workflow_tells_who_acts_next(world):
+    """Through the services: submitted → its authority; returned and approved →
+    the head; issued → every member."""
+    from tests.scoring.test_scorecard_services import discuss_and_submit, draft_for
+
+    draft = draft_for(world)
+    discuss_and_submit(draft, world.head)
+    assert any("đang chờ" in t for t in _texts(world.staff))
+    scoring_services.scorecard_return(scorecard=draft, user=world.staff, reason="Chưa cụ thể")
+    discuss_and_submit(draft, world.head)
+    scoring_services.scorecard_approve(scorecard=draft, user=world.staff)
+    head = _texts(world.head)
+    assert any("Chưa cụ thể" in t for t in head) and any("phê duyệt" in t for t in head)
+    scoring_services.scorecard_issue(scorecard=draft, user=world.head)
+    assert any("đã ban hành bảng chấm điểm năm 2025" in t for t in _texts(world.member))
+    assert _texts(world.other_member) == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 
-from awards.models import Proposal, ProposalItem, Quota
+from awards.models import DecisionLine, Proposal, ProposalItem, Quota
 from clusters.lineage import lineage, predecessor_ids
 from clusters.models import Cluster, Membership, Succession, Unit
 from emulation.numbers import format_figure
@@ -52,19 +52,25 @@ class UnitRecord:
 
 
 def _rows(memberships, *, own: set[int]) -> list[RecordRow]:
-    """Each membership with what its cluster's proposal says of it (one query)."""
+    """Each membership with what its cluster's proposal says of it and the
+    Chairman's decision line for it (two queries)."""
     items = {
         item.membership_id: item
         for item in ProposalItem.objects.filter(membership__in=memberships)
         .exclude(proposal__status__in=[Proposal.Status.DRAFT, Proposal.Status.RETURNED])
         .select_related("proposal")
     }
+    lines = {
+        line.membership_id: line
+        for line in DecisionLine.objects.filter(membership__in=memberships)
+        .select_related("decision")
+        .order_by("decision__date", "pk")
+    }
     awards = dict(Quota.Award.choices)
     rows = []
     for membership in memberships:
         item = items.get(membership.pk)
-        decided = item is not None and item.proposal.status == Proposal.Status.DECIDED
-        proposal = item.proposal if item else None
+        line = lines.get(membership.pk)
         rows.append(
             RecordRow(
                 year=membership.year.year,
@@ -75,11 +81,10 @@ def _rows(memberships, *, own: set[int]) -> list[RecordRow]:
                 total=item.total if item else None,
                 rank=item.rank if item else None,
                 proposed=(awards.get(item.award, "Không đề nghị") if item else "Chưa trình"),
-                decided=(awards.get(item.award, "Không khen thưởng") if decided else ""),
+                decided=awards.get(line.award, line.award) if line else "",
                 decision=(
-                    f"Quyết định số {proposal.decision_number} ngày "
-                    f"{proposal.decision_date:%d/%m/%Y}"
-                    if decided and proposal.decision_date
+                    f"Quyết định số {line.decision.number} ngày {line.decision.date:%d/%m/%Y}"
+                    if line
                     else ""
                 ),
             )

@@ -29,7 +29,7 @@ from django.db.models import Count, Model, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from awards import allocation
+from awards import allocation, notices
 from awards.models import (
     Ballot,
     CouncilMeeting,
@@ -565,6 +565,7 @@ def proposal_submit(*, cluster: Cluster, year: EmulationYear, user: User) -> Pro
         default_user=user,
         default_change_reason=reason,
     )
+    notices.proposal_submitted(proposal)
     return proposal
 
 
@@ -579,6 +580,7 @@ def proposal_return(*, proposal: Proposal, reason: str, user: User) -> Proposal:
     proposal.status = Status.RETURNED
     proposal.return_reason = reason
     _save(proposal, user=user, reason=f"Sở Nội vụ trả lại hồ sơ. Lý do: {reason}")
+    notices.proposal_returned(proposal, reason)
     return proposal
 
 
@@ -930,6 +932,7 @@ def proposal_decide(
     )
     proposal.status = Status.DECIDED
     _save(proposal, user=user, reason=recorded)
+    notices.proposal_decided(decision)
     return decision
 
 
@@ -1076,6 +1079,7 @@ def proposal_announce(*, proposal: Proposal, user: User) -> Proposal:
         raise ValidationError(f"Kết quả đã được công bố lúc {at}.")
     proposal.announced_at = timezone.now()
     _save(proposal, user=user, reason="Công bố kết quả khen thưởng tới các đơn vị thành viên.")
+    notices.proposal_announced(proposal)
     return proposal
 
 

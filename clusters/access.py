@@ -175,6 +175,11 @@ class Seat:
         head = self.membership is not None and self.membership.role == Membership.Role.HEAD
         return self.province or head
 
+    @property
+    def may_remind(self) -> bool:
+        """Reminds the members by hand (#15): the head (or delegated deputy) and Sở Nội vụ."""
+        return self.province or self.leads
+
     @cached_property
     def sees_results(self) -> bool:
         """May open the cluster's results (see get_seat_for_results)."""
@@ -275,6 +280,14 @@ def get_cluster_for_extending(user, code: str, year: EmulationYear) -> Seat:
     seat = _seat_for_code(user, code, year)
     if not may_extend(seat):
         raise PermissionDenied("Chỉ Sở Nội vụ và trưởng cụm, khối được gia hạn.")
+    return seat
+
+
+def get_cluster_for_reminding(user, code: str, year: EmulationYear) -> Seat:
+    """A cluster's year for reminding its members by hand (Seat.may_remind)."""
+    seat = _seat_for_code(user, code, year)
+    if not seat.may_remind:
+        raise PermissionDenied("Chỉ Sở Nội vụ và trưởng cụm, khối được nhắc việc các đơn vị.")
     return seat
 
 

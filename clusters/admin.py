@@ -242,7 +242,16 @@ class ElectionAdmin(SimpleHistoryAdmin):
 
 @admin.register(ReminderSent)
 class ReminderSentAdmin(admin.ModelAdmin):
-    list_display = ("deadline", "conference", "membership", "offset", "claimed_at", "sent_at")
+    list_display = (
+        "deadline",
+        "conference",
+        "membership",
+        "offset",
+        "reminded_on",
+        "sent_by",
+        "claimed_at",
+        "sent_at",
+    )
     list_filter = ("offset", "membership__year", "deadline__kind")
     list_select_related = (
         "deadline__year",
@@ -250,5 +259,6 @@ class ReminderSentAdmin(admin.ModelAdmin):
         "conference__cluster",
         "membership__unit",
         "membership__cluster",
+        "sent_by",
     )
     search_fields = ("membership__unit__code", "membership__unit__name")

@@ -1055,11 +1055,26 @@ class ReminderSent(models.Model):
     membership = models.ForeignKey(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="reminders"
     )
+    # Empty for a reminder sent by hand (#15), which has no offset.
     offset = models.SmallIntegerField(
-        "số ngày trước hạn", help_text="14, 7 hoặc 1 ngày trước hạn; -1 là ngày sau hạn."
+        "số ngày trước hạn",
+        null=True,
+        blank=True,
+        help_text="14, 7 hoặc 1 ngày trước hạn; -1 là ngày sau hạn; trống khi nhắc trực tiếp.",
     )
     claimed_at = models.DateTimeField("nhận gửi lúc", default=timezone.now)
     sent_at = models.DateTimeField("đã gửi lúc", null=True, blank=True)
+    # A reminder sent by hand by the head or Sở Nội vụ (#15): one item, its day and sender.
+    kind = models.CharField("việc", max_length=32, blank=True)
+    reminded_on = models.DateField("nhắc ngày", null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người nhắc",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "thư nhắc việc"
@@ -1086,6 +1101,19 @@ class ReminderSent(models.Model):
                 ),
                 name="reminder_of_a_deadline_a_pledge_conference_or_an_adhoc",
             ),
+            # By hand, at most once a day per unit and item (#15); the automatic
+            # ones have no day and are counted by offset above.
+            models.UniqueConstraint(
+                fields=["membership", "kind", "reminded_on"],
+                name="reminder_by_hand_once_a_day_per_unit_item",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(offset__isnull=False, reminded_on__isnull=True)
+                    | Q(offset__isnull=True, reminded_on__isnull=False) & ~Q(kind="")
+                ),
+                name="reminder_automatic_or_by_hand",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1095,6 +1123,10 @@ class ReminderSent(models.Model):
     def label(self) -> str:
         if self.adhoc_id:
             return f"Báo cáo đột xuất: {self.adhoc.subject}"
+        if self.kind:
+            from clusters.progress import ITEM_LABELS  # progress reads these models
+
+            return ITEM_LABELS.get(self.kind, self.kind)
         return self.deadline.get_kind_display() if self.deadline else "Ký giao ước thi đua"
 
     @property
@@ -1104,7 +1136,13 @@ class ReminderSent(models.Model):
         return self.deadline.due_date if self.deadline else self.conference.held_on
 
     @property
+    def by_hand(self) -> bool:
+        return self.reminded_on is not None
+
+    @property
     def offset_label(self) -> str:
+        if self.offset is None:
+            return "Nhắc trực tiếp"
         if self.offset < 0:
             return f"{-self.offset} ngày sau hạn"
         return f"{self.offset} ngày trước hạn"

@@ -11,9 +11,11 @@ only one worker wins.
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -23,8 +25,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters import progress
-from clusters.models import AdhocRequest, Conference, EmulationYear, Membership, ReminderSent
+from clusters.models import (
+    AdhocRequest,
+    Cluster,
+    Conference,
+    EmulationYear,
+    Membership,
+    ReminderSent,
+)
 from emulation.models import User
+from emulation.notifications import notify, unit_users
 
 # Days before the due date; -1 is the day after it (R14).
 OFFSETS = (14, 7, 1, -1)
@@ -168,12 +178,13 @@ def reminders_reclaim(*, today: date, now: datetime, send: Send | None = None) -
     stale = (
         ReminderSent.objects.filter(sent_at__isnull=True, claimed_at__lt=now - RECLAIM_AFTER)
         .annotate(due=Coalesce("deadline__due_date", "conference__held_on", "adhoc__due_date"))
-        .values_list("pk", "offset", "due")
+        .values_list("pk", "offset", "due", "reminded_on")
     )
     return [
         pk
-        for pk, offset, due in stale
-        if (today - (due - timedelta(days=offset))).days <= RETRY_DAYS
+        for pk, offset, due, reminded_on in stale
+        # One sent by hand is of its own day, not of an offset (#15).
+        if (today - (reminded_on or due - timedelta(days=offset))).days <= RETRY_DAYS
         and reminder_reclaim(reminder_id=pk, now=now, send=send)
     ]
 
@@ -226,14 +237,26 @@ def reminder_send(*, reminder_id: int, today: date | None = None) -> bool:
         )
         if (item.deadline.pk if item.deadline else None) == reminder.deadline_id
         and (reminder.deadline_id is not None or item.kind == progress.PLEDGE)
+        and (not reminder.kind or item.kind == reminder.kind)
     ]
     recipients = list(_recipients([membership.unit_id]).values_list("email", flat=True))
     if not pending or not recipients:
-        reminder.delete()
+        # One sent by hand stays, as the record of who reminded whom (#15);
+        # its unit was told in the product already.
+        if not reminder.by_hand:
+            reminder.delete()
         return False
     _message(reminder.due_date, membership, pending, recipients, today).send()
     reminder.sent_at = timezone.now()
     reminder.save(update_fields=["sent_at"])
+    if not reminder.by_hand:
+        for item in pending:
+            notify(
+                recipients=unit_users([membership.unit_id]),
+                text=_notice(item, today, by=None),
+                link=item.url,
+                email=False,
+            )
     return True
 
 
@@ -310,3 +333,107 @@ def _message(
     )
     message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
     return message
+
+
+# ---------------------------------------------------------------------------
+# Reminders sent by hand (#15): the head (or delegated deputy) and Sở Nội vụ
+# remind a member of an item it has not done, at most once a day per item.
+
+
+@dataclass(frozen=True)
+class HandRow:
+    """An item a member has not done yet, and when it was last reminded of it."""
+
+    item: progress.Item
+    last: ReminderSent | None
+    reminded_today: bool
+    days_text: str
+    late: bool
+
+
+def reminders_by_hand_page(
+    *, cluster: Cluster, year: EmulationYear, today: date, viewer: Membership | None
+) -> list[HandRow]:
+    """The cluster's open items of the year but the viewer's own, by due date,
+    each with its last reminder (by hand or automatic). Five queries."""
+    members = Membership.objects.filter(cluster=cluster)
+    if viewer is not None:
+        members = members.exclude(pk=viewer.pk)
+    found = progress.outstanding(year, today, memberships=members)
+    sent = ReminderSent.objects.filter(
+        membership__in=[item.membership.pk for item in found], sent_by__isnull=False
+    ).select_related("sent_by")
+    last: dict[tuple[int, str], ReminderSent] = {}
+    for reminder in sent.order_by("reminded_on", "pk"):
+        last[(reminder.membership_id, reminder.kind)] = reminder
+    rows = []
+    for item in found:
+        reminder = last.get((item.membership.pk, item.kind))
+        today_one = reminder is not None and reminder.reminded_on == today
+        days = item.days_left(today) or 0
+        rows.append(HandRow(item, reminder, today_one, progress.days_text(days), days < 0))
+    return rows
+
+
+ONCE_A_DAY = (
+    "Đơn vị {unit} đã được nhắc việc “{item}” hôm nay ({day:%d/%m/%Y}); mỗi ngày chỉ nhắc một lần."
+)
+
+
+def reminder_send_by_hand(
+    *, membership: Membership, kind: str, user: User, today: date | None = None
+) -> ReminderSent:
+    """Remind a member now of one item it has not done: an in-app
+    notification to its users at once, an e-mail after commit through the
+    reminders' own task. Refused (ValidationError) for an item done or not
+    due, or a second time the same day."""
+    today = today or timezone.localdate()
+    pending = [
+        item
+        for item in progress.outstanding(
+            membership.year, today, memberships=Membership.objects.filter(pk=membership.pk)
+        )
+        if item.kind == kind
+    ]
+    if not pending:
+        raise ValidationError("Đơn vị đã làm việc này, hoặc việc này chưa có hạn; không cần nhắc.")
+    item = pending[0]
+    if item.deadline is not None:
+        where = {"deadline": item.deadline}
+    else:
+        where = {"conference": _pledge_conferences(membership.year)[membership.cluster_id]}
+    try:
+        with transaction.atomic():
+            reminder = ReminderSent.objects.create(
+                **where,
+                membership=membership,
+                kind=kind,
+                reminded_on=today,
+                sent_by=user,
+                claimed_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            ONCE_A_DAY.format(unit=membership.unit.name, item=item.label, day=today)
+        ) from None
+    notify(
+        recipients=unit_users([membership.unit_id]),
+        text=_notice(item, today, by=user),
+        link=item.url,
+        email=False,  # the reminder's own e-mail goes below
+    )
+    transaction.on_commit(lambda: _enqueue(reminder.pk), robust=True)
+    return reminder
+
+
+def _enqueue(reminder_id: int) -> None:
+    from clusters.tasks import send_reminder  # the tasks call this module
+
+    send_reminder.delay(reminder_id)
+
+
+def _notice(item: progress.Item, today: date, *, by: User | None) -> str:
+    days = item.days_left(today)
+    when = f"hạn {item.due_date:%d/%m/%Y}, {progress.days_text(days)}" if days is not None else ""
+    who = f" ({by.get_full_name() or by.username})" if by is not None else ""
+    return f"Nhắc việc{who}: {item.label}, {item.membership.cluster.name} – {when}."

@@ -71,6 +71,8 @@ urlpatterns = [
     # Extensions of a deadline for a unit or the cluster (#14)
     path(f"{CLUSTER}gia-han/", views.extension_list, name="extensions"),
     path(f"{CLUSTER}gia-han/<int:pk>/thu-hoi/", views.extension_revoke, name="extension_revoke"),
+    # Reminders sent by hand by the head or Sở Nội vụ (#15)
+    path(f"{CLUSTER}nhac-viec/", views.reminders_by_hand, name="reminders_by_hand"),
     # The head's delegation to the deputy (#14)
     path(f"{CLUSTER}uy-quyen/", views.delegations, name="delegations"),
     path(f"{CLUSTER}uy-quyen/<int:pk>/ket-thuc/", views.delegation_end, name="delegation_end"),

@@ -15,7 +15,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clusters import deadlines, extensions, participation, progress, records, services, years
+from clusters import (
+    deadlines,
+    extensions,
+    participation,
+    progress,
+    records,
+    reminders,
+    services,
+    years,
+)
 from clusters.access import (
     can_change_deadlines,
     get_cluster_for_extending,
@@ -23,6 +32,7 @@ from clusters.access import (
     get_cluster_for_head_itself,
     get_cluster_for_lead_or_staff,
     get_cluster_for_member,
+    get_cluster_for_reminding,
     get_cluster_for_staff,
     get_cluster_for_viewer,
     get_cluster_membership,
@@ -1177,9 +1187,40 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
             membership__year=emulation_year, membership__cluster__in=clusters
         )
         .select_related(
-            "deadline", "conference", "adhoc", "membership__unit", "membership__cluster"
+            "deadline",
+            "conference",
+            "adhoc",
+            "membership__unit",
+            "membership__cluster",
+            "sent_by",
         )
         .order_by("-claimed_at", "pk")
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))
     return render(request, "clusters/reminders.html", {"year": emulation_year, "page": page})
+
+
+@login_required
+def reminders_by_hand(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The members' open items, each with its last reminder; the head (or
+    delegated deputy) and Sở Nội vụ remind a unit of one now (#15)."""
+    seat = get_cluster_for_reminding(request.user, code, get_year(year))
+    if request.method == "POST":
+        member = Membership.objects.select_related("unit", "cluster", "year").filter(
+            cluster=seat.cluster, year=seat.year, unit__code=request.POST.get("unit", "")
+        )
+        kind = request.POST.get("kind", "")
+        try:
+            if member.first() is None or kind not in progress.ITEM_LABELS:
+                raise ValidationError("Hãy chọn một việc của một đơn vị trong danh sách.")
+            reminders.reminder_send_by_hand(membership=member.first(), kind=kind, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Đã gửi thư nhắc việc và thông báo cho đơn vị.")
+        return redirect("reminders_by_hand", code, year)
+    rows = reminders.reminders_by_hand_page(
+        cluster=seat.cluster, year=seat.year, today=timezone.localdate(), viewer=seat.membership
+    )
+    context = {"seat": seat, "rows": rows, "today": timezone.localdate()}
+    return render(request, "clusters/reminders_by_hand.html", context)

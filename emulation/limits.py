@@ -55,6 +55,10 @@ ADHOC_REQUEST = 2000
 ADHOC_ANSWER = 6000
 # A guiding authority's yearly evaluation of a cluster (Phần IV.2): a page or two.
 EVALUATION = 6000
+# An in-app notification (#15), written by the system: a sentence or two, a
+# reason quoted in it cut to fit; and the path of the page it opens.
+NOTIFICATION_TEXT = 500
+NOTIFICATION_LINK = 300
 
 
 def length_check(model: str, field: str, limit: int):

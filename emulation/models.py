@@ -1,7 +1,10 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from emulation import limits
 
 
 def full_name(first_name: str | None, last_name: str | None) -> str:
@@ -66,3 +69,40 @@ class User(AbstractUser):
         marked their authority: they see the whole province (R1) and hold its
         powers (clusters.access)."""
         return self.authority_id is not None and self.authority.is_standing_agency
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something a user must act on or know (#15): a reminder, a sheet
+    returned, a scorecard approved or returned, scores agreed, a proposal
+    submitted or decided. Seen only by its recipient (emulation.notifications)."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name="người nhận", on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField("nội dung", max_length=limits.NOTIFICATION_TEXT)
+    link = models.CharField("trang", max_length=limits.NOTIFICATION_LINK, blank=True)
+    created_at = models.DateTimeField("lúc", default=timezone.now)
+    read_at = models.DateTimeField("đã đọc lúc", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "thông báo"
+        verbose_name_plural = "thông báo"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The bar's unread count, on every page.
+            models.Index(fields=["recipient", "read_at"], name="notification_recipient_read"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

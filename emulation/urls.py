@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from emulation import views
 from emulation.forms import PasswordResetForm
 
 
@@ -57,6 +58,10 @@ urlpatterns = [
     ),
     # Browsers ask for /favicon.ico by themselves (a PDF shown inline names no icon).
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
+    # The user's own notifications (#15).
+    path("thong-bao/", views.notification_list, name="notifications"),
+    path("thong-bao/<int:pk>/", views.notification_open, name="notification_open"),
+    path("thong-bao/doc-tat-ca/", views.notification_read_all, name="notifications_read_all"),
     path("quan-tri/", admin.site.urls),
     path("", include("scoring.urls")),
     path("", include("awards.urls")),

@@ -32,7 +32,7 @@ from clusters.models import Cluster, EmulationYear, Membership, RegistrationTarg
 from clusters.services import memberships_set, year_create
 from emulation import audit, limits
 from emulation.models import User
-from scoring import engine
+from scoring import engine, notices
 from scoring.models import (
     Band,
     Criterion,
@@ -1144,6 +1144,7 @@ def scorecard_submit(*, scorecard: Scorecard, user: User, reason: str = "") -> S
     scorecard.discussion_note = reason
     why = f"{discussion.summary}." + (f" Giải trình: {reason}" if reason else "")
     _move(scorecard, Status.SUBMITTED, user=user, action="Trình duyệt", why=why)
+    notices.scorecard_waiting(scorecard)
     return scorecard
 
 
@@ -1180,6 +1181,7 @@ def scorecard_forward(*, scorecard: Scorecard, user: User, note: str = "") -> Sc
     if note:
         scorecard.guidance_note = note
     _move(scorecard, Status.FORWARDED, user=user, action="Chuyển Sở Nội vụ", why=note)
+    notices.scorecard_waiting(scorecard, forwarded=True)
     return scorecard
 
 
@@ -1197,6 +1199,7 @@ def scorecard_approve(*, scorecard: Scorecard, user: User) -> Scorecard:
     if scorecard.status not in AWAITING:
         raise ValidationError("Chỉ bảng chấm điểm đang trình mới được phê duyệt.")
     _move(scorecard, Status.APPROVED, user=user, action="Phê duyệt")
+    notices.scorecard_approved(scorecard)
     return scorecard
 
 
@@ -1219,6 +1222,7 @@ def scorecard_return(*, scorecard: Scorecard, user: User, reason: str) -> Scorec
         raise ValidationError("Cần ghi lý do trả lại bảng chấm điểm.")
     scorecard.return_reason = reason
     _move(scorecard, Status.RETURNED, user=user, action="Trả lại", why=reason)
+    notices.scorecard_returned(scorecard, reason)
     return scorecard
 
 
@@ -1255,6 +1259,7 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
         )
         _carry_attachments(previous, scorecard, user=user)
     _move(scorecard, Status.ISSUED, user=user, action="Ban hành")
+    notices.scorecard_issued(scorecard)
     return scorecard
 
 

@@ -36,7 +36,7 @@ from emulation import audit, limits
 from emulation.models import User
 from emulation.numbers import format_datetime, format_figure
 from emulation.uploads import extension, validate_upload
-from scoring import engine
+from scoring import engine, notices
 from scoring.models import (
     FIGURES,
     Band,
@@ -559,6 +559,7 @@ def sheet_return(*, membership: Membership, user: User, reason: str) -> Sheet:
             f"{Sheet.Status.RETURNED.label}. Lý do: {reason}"
         ),
     )
+    notices.sheet_returned(membership, reason)
     return sheet
 
 
@@ -612,6 +613,7 @@ def scores_agree(
     agreement.agreed_at = timezone.now()
     agreement.agreed_by = user
     audit.save(agreement, user=user, reason=reason)
+    notices.scores_agreed(cluster, year)
     return agreement
 
 

@@ -38,6 +38,7 @@ from clusters.models import (
     Registration,
     Report,
 )
+from emulation.models import Notification
 from scoring.models import Bonus, Criterion, Deduction, Evidence, ScoreAgreement, Scorecard
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -291,6 +292,10 @@ def build(world) -> SimpleNamespace:
     account = get_user_model().objects.create(
         username="canbo-hh", email="canbo@hiephoa.gov.vn", unit=world.a_member
     )
+    # HH's user's notification (#15): only its recipient opens it.
+    notification = Notification.objects.create(
+        recipient=world.member, text="Bảng chấm điểm đã được duyệt.", link="/viec-can-lam/"
+    )
     return SimpleNamespace(
         world=world,
         exemplar=exemplar,
@@ -299,6 +304,7 @@ def build(world) -> SimpleNamespace:
         adhoc=adhoc,
         adhoc_answer=adhoc_answer,
         account=account,
+        notification=notification,
         extension=extension,
         delegation=delegation,
         gh=gh,

@@ -242,6 +242,15 @@ MATRIX: dict[str, Case] = {
     "extensions@KHOI-B": get(B(), OVERSEERS_B),
     "extensions@post-KHOI-B": post(B(), allow("other_head", "staff", "admin")),
     "extension_revoke": post(A(pk=lambda d: d.extension.pk), OVERSEERS, data=REASON),
+    # Reminders by hand (#15): the head (or delegated deputy) and Sở Nội vụ,
+    # not a guiding authority (clusters.access.get_cluster_for_reminding).
+    "reminders_by_hand": get(A(), allow("head", "staff", "admin")),
+    "reminders_by_hand@post": post(A(), allow("head", "staff", "admin")),
+    "reminders_by_hand@KHOI-B": get(B(), allow("other_head", "staff", "admin")),
+    # The user's own notifications (#15): another user's is not found.
+    "notifications": get(NONE, EVERY_USER),
+    "notification_open": get(lambda d: {"pk": d.notification.pk}, allow("member", others=404)),
+    "notifications_read_all": post(NONE, EVERY_USER),
     # The head's delegation to the deputy (#14): the cluster sees it; only the
     # head itself gives or ends one (not staff, not a delegated deputy).
     # The year's records (#14). Exemplary models: read by the cluster, put

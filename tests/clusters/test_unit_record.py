@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from awards.models import Proposal, ProposalItem
+from awards.models import Decision, DecisionLine, Proposal, ProposalItem
 from clusters.models import Membership, Succession
 from clusters.services import election_candidates, succession_record
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, YearFactory
@@ -37,8 +37,6 @@ def _propose(membership, *, rank, total, award, decided=False):
         year=membership.year,
         defaults={
             "status": Proposal.Status.DECIDED if decided else Proposal.Status.SUBMITTED,
-            "decision_number": "123/QĐ-UBND" if decided else "",
-            "decision_date": date(2026, 1, 20) if decided else None,
         },
     )
     ProposalItem.objects.create(
@@ -49,6 +47,13 @@ def _propose(membership, *, rank, total, award, decided=False):
         status="eligible",
         award=award,
     )
+    if decided:
+        decision, _ = Decision.objects.get_or_create(
+            proposal=proposal,
+            number="123/QĐ-UBND",
+            defaults={"date": date(2026, 1, 20), "signer": "Nguyễn Văn A"},
+        )
+        DecisionLine.objects.create(decision=decision, membership=membership, award=award)
 
 
 @pytest.fixture

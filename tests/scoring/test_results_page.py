@@ -277,8 +277,9 @@ def test_json_download_is_the_results_document_of_the_cluster(client, scored):
 # + the proposal for "tạm tính" / "chính thức" (issue 13), + the registered plans (#15),
 # + four that count the items overdue beside "Việc cần làm" in the bar (issue 15),
 # + the year switch and the units' extensions read by the participation facts (#14),
-# + the results' revision, read before and after a first computation (#17).
-PAGE_QUERIES = 29
+# + the results' revision, read before and after a first computation (#17),
+# + the bell's unread notifications (#15).
+PAGE_QUERIES = 30
 
 
 def _big_cluster(world, units: int, per_section: int):

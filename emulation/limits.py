@@ -45,6 +45,16 @@ REGISTRATION_TARGETS = 30
 PLEDGE_TEXT = 6000
 # A conference's agenda (nội dung, chương trình).
 AGENDA = 2000
+# What a unit's official documents print (Nghị định 30/2020, Phụ lục I): the
+# issuing body's name and its superior's, in capitals over at most two lines
+# of the header's left column ("ỦY BAN NHÂN DÂN HUYỆN HIỆP HÒA", "BỘ CHỈ HUY
+# QUÂN SỰ TỈNH BẮC GIANG": under 40); the place of the date line
+# ("Hiệp Hòa"); the signer's title ("CHỦ TỊCH", "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC")
+# and full name.
+ISSUER_NAME = 120
+PLACE_NAME = 60
+SIGNER_TITLE = 120
+PERSON_NAME = 100
 
 
 def length_check(model: str, field: str, limit: int):

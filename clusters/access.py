@@ -20,6 +20,7 @@ from clusters.models import (
     Membership,
     Pledge,
     Report,
+    Unit,
 )
 from scoring.models import ScoreAgreement
 
@@ -444,3 +445,21 @@ def get_cluster_for_deciding_staff(user, code: str, year: EmulationYear) -> Seat
     if not is_staff_of(user, seat.cluster):
         raise PermissionDenied("Chỉ cán bộ cơ quan hướng dẫn cụm, khối mới được làm việc này.")
     return seat
+
+
+# ---------------------------------------------------------------------------
+# What a unit's official documents print (issue #15)
+
+
+def get_own_unit(user) -> Unit:
+    """The user's own unit, whose letterhead its officers keep."""
+    if not user.is_authenticated or user.unit_id is None:
+        raise PermissionDenied("Chỉ cán bộ của đơn vị được sửa thông tin văn bản của đơn vị.")
+    return user.unit
+
+
+def get_unit_for_province(user, code: str) -> Unit:
+    """Any unit's letterhead, for Sở Nội vụ's staff and superusers."""
+    if not acts_for_province(user):
+        raise PermissionDenied(PROVINCE_ONLY)
+    return get_object_or_404(Unit, code=code)

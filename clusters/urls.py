@@ -74,6 +74,9 @@ urlpatterns = [
     # The head's delegation to the deputy (#14)
     path(f"{CLUSTER}uy-quyen/", views.delegations, name="delegations"),
     path(f"{CLUSTER}uy-quyen/<int:pk>/ket-thuc/", views.delegation_end, name="delegation_end"),
+    # What a unit's official documents print (#15)
+    path("don-vi/van-ban/", views.letterhead_own, name="letterhead_own"),
+    path("don-vi/<str:unit>/van-ban/", views.letterhead_unit, name="letterhead_unit"),
     # Stored files, served only after a permission check
     path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]

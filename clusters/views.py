@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from clusters import deadlines, extensions, participation, progress, services, years
 from clusters.access import (
+    acts_for_province,
     can_change_deadlines,
     get_cluster_for_extending,
     get_cluster_for_head,
@@ -31,6 +32,8 @@ from clusters.access import (
     get_member_for_lead_or_staff,
     get_member_for_overseer,
     get_own_membership,
+    get_own_unit,
+    get_unit_for_province,
     get_upload_for_viewer,
     get_year,
     may_extend,
@@ -52,6 +55,7 @@ from clusters.forms import (
     ExtensionForm,
     ExtensionRevokeForm,
     HeadDocumentForm,
+    LetterheadForm,
     PaperSignatureForm,
     ParticipationForm,
     PledgeForm,
@@ -76,6 +80,7 @@ from clusters.models import (
     Registration,
     ReminderSent,
     Report,
+    Unit,
 )
 from emulation.forms import ConfirmForm
 from emulation.uploads import extension
@@ -105,6 +110,8 @@ def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "year": emulation_year,
         "members": _members(cluster, emulation_year),
         "seat": seat_of(request.user, cluster, emulation_year),
+        # Sở Nội vụ keeps a unit's letterhead when the unit cannot (#15).
+        "letterhead_links": acts_for_province(request.user),
     }
     return render(request, "clusters/cluster_detail.html", context)
 
@@ -1173,3 +1180,30 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))
     return render(request, "clusters/reminders.html", {"year": emulation_year, "page": page})
+
+
+# ---------------------------------------------------------------------------
+# What a unit's official documents print (issue #15)
+
+
+@login_required
+def letterhead_own(request: HttpRequest) -> HttpResponse:
+    """The unit's officers keep their unit's issuing body, place and signer."""
+    return _letterhead(request, get_own_unit(request.user), "letterhead_own")
+
+
+@login_required
+def letterhead_unit(request: HttpRequest, unit: str) -> HttpResponse:
+    """Sở Nội vụ keeps any unit's, for one that cannot."""
+    found = get_unit_for_province(request.user, unit)
+    return _letterhead(request, found, "letterhead_unit", found.code)
+
+
+def _letterhead(request: HttpRequest, unit: Unit, *url) -> HttpResponse:
+    initial = {name: getattr(unit, name) for name in services.LETTERHEAD_FIELDS}
+    form = LetterheadForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.unit_letterhead_update(unit=unit, user=request.user, **form.cleaned_data)
+        messages.success(request, "Đã lưu thông tin in trên văn bản của đơn vị.")
+        return redirect(*url)
+    return render(request, "clusters/letterhead.html", {"unit": unit, "form": form})

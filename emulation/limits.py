@@ -27,6 +27,13 @@ CODE = 32
 # with a fifth to spare. Not more: a scoring sheet prints every wording of the
 # scorecard, and its PDF's time grows with their length (500 took a second).
 CRITERION_TITLE = 400
+# A scorecard's criteria, headings included (a criterion split keeps its row
+# over its sub-criteria). Phụ lục 02's largest frame (group A) has 64; R17 lets
+# a cluster concretise or add 30% of them (5 + 2 + 2), and each concretised
+# one splits into sub-criteria: 64 + 9 × 3 = 91 leaves and headings, with
+# room to spare. Not more: the scoring sheet prints every one, and its PDF's
+# time grows with them (before this limit a split had no bound at all).
+CRITERIA_PER_SCORECARD = 100
 # The council's scoring guidance of a criterion (longest in 2022: 431).
 CRITERION_NOTE = 1000
 # A reason, comment or note written in a box: a few sentences (R35's "why").

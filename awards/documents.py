@@ -12,7 +12,7 @@ text that is already formatted the Vietnamese way (decimal comma).
 
 import atexit
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -31,11 +31,12 @@ from clusters.models import (
     Membership,
     Registration,
     RegistrationTarget,
+    Unit,
 )
 from clusters.services import registered_plans
 from emulation.numbers import format_figure
 from scoring import engine, sheets
-from scoring.models import Criterion, Score
+from scoring.models import Criterion, Score, Sheet
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow, cluster_results
 
@@ -45,8 +46,11 @@ from scoring.results import ClusterResults, UnitRow, cluster_results
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 
 PROVINCE = "Bắc Giang"
-# The place printed in every document's date line (Nghị định 30/2020, Phụ lục I).
+# The place of a date line while the unit has not given its own (/don-vi/van-ban/).
 DOCUMENT_PLACE = PROVINCE
+# The day of a record not yet dated (a draft, a sheet not sent): the clerk
+# writes it by hand when the document is signed.
+UNDATED = "ngày …… tháng …… năm ……"
 COUNCIL = f"Hội đồng Thi đua - Khen thưởng tỉnh {PROVINCE}"
 HOME_AFFAIRS = f"Sở Nội vụ tỉnh {PROVINCE}"
 # How a tờ trình's subject names each award (Về việc đề nghị tặng …).
@@ -57,11 +61,19 @@ AWARD_SUBJECTS = {
 }
 
 
-def date_line(place: str, day: date) -> str:
+def date_line(place: str, day: date | None) -> str:
     """'Bắc Giang, ngày 05 tháng 02 năm 2026': days under 10 and months 1 and 2
-    take a leading zero (Nghị định 30/2020, Phụ lục I)."""
+    take a leading zero (Nghị định 30/2020, Phụ lục I); blanks for no day."""
+    if day is None:
+        return f"{place}, {UNDATED}"
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _day(moment: datetime | date | None) -> date | None:
+    if isinstance(moment, datetime):
+        return timezone.localdate(moment)
+    return moment
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
@@ -116,21 +128,45 @@ def _letterhead(
     suffix: str,
     recipients: list[str],
     signer_role: str,
+    place: str,
+    day: date | None,
+    signer_name: str = "",
     issuer_parent: str = "",
 ) -> dict:
     """The base template's keys. The number stays blank for the clerk (văn thư)
-    to fill in when the document is issued, the signer's name for the signer:
-    the system does not keep the names of the units' leaders."""
+    to fill in when the document is issued; the date is the record's own."""
     return {
         "issuer_parent": issuer_parent,
         "issuer": issuer,
         "number": "",
         "number_suffix": suffix,
-        "date_line": date_line(DOCUMENT_PLACE, timezone.localdate()),
+        "date_line": date_line(place or DOCUMENT_PLACE, day),
         "recipients": recipients,
         "signer_role": signer_role,
-        "signer_name": "",
+        "signer_name": signer_name,
     }
+
+
+def issuer_of(unit: Unit) -> str:
+    """The issuing body as the header prints it: the unit's official name
+    (tên cơ quan ban hành), else its name, in capitals."""
+    return (unit.issuer_name or unit.name).upper()
+
+
+def _unit_letterhead(unit: Unit, *, suffix: str, recipients: list[str], day: date | None) -> dict:
+    """A document the unit issues itself: its official name under its
+    superior, its place, signed by its leader ("THỦ TRƯỞNG ĐƠN VỊ" until the
+    unit gives the title)."""
+    return _letterhead(
+        issuer_parent=unit.superior_name.upper(),
+        issuer=issuer_of(unit),
+        suffix=suffix,
+        recipients=recipients,
+        signer_role=unit.signer_title or "THỦ TRƯỞNG ĐƠN VỊ",
+        signer_name=unit.signer_name,
+        place=unit.place_name,
+        day=day,
+    )
 
 
 @dataclass(frozen=True)
@@ -149,17 +185,26 @@ class _ClusterWords:
 
 
 def _cluster_letterhead(
-    cluster: Cluster, head: Membership | None, *, kind: str, recipients: list[str]
+    cluster: Cluster,
+    head: Membership | None,
+    *,
+    kind: str,
+    recipients: list[str],
+    day: date | None,
 ) -> dict:
     """A document the head issues on behalf of the cluster: the cluster above
-    the head unit, signed 'TM. CỤM THI ĐUA / TRƯỞNG CỤM'."""
+    the head unit, at the head unit's place, signed 'TM. CỤM THI ĐUA /
+    TRƯỞNG CỤM' by the head unit's leader."""
     words = _ClusterWords.of(cluster)
     return _letterhead(
         issuer_parent=cluster.name.upper() if head else "",
-        issuer=head.unit.name.upper() if head else cluster.name.upper(),
+        issuer=issuer_of(head.unit) if head else cluster.name.upper(),
         suffix=f"{kind}-{words.short}",
         recipients=recipients,
         signer_role=f"TM. {cluster.get_kind_display().upper()}\n{words.head_role}",
+        signer_name=head.unit.signer_name if head else "",
+        place=head.unit.place_name if head else "",
+        day=day,
     )
 
 
@@ -187,12 +232,13 @@ def registration_context(membership: Membership) -> dict:
         list(registration.targets.order_by("order", "pk")) if registration else []
     )
     cluster = membership.cluster
+    sent = registration.submitted_at if registration else None
     return {
-        **_letterhead(
-            issuer=membership.unit.name.upper(),
+        **_unit_letterhead(
+            membership.unit,
             suffix="ĐK-TĐ",
             recipients=["Như kính gửi;", f"{cluster.authority.name} (để theo dõi);"],
-            signer_role="THỦ TRƯỞNG ĐƠN VỊ",
+            day=_day(sent),
         ),
         "unit": membership.unit,
         "cluster": cluster,
@@ -273,12 +319,14 @@ def scoring_sheet_context(membership: Membership) -> dict | None:
         )
         for section in regulation.sections
     ]
+    sheet = Sheet.objects.filter(membership=membership).only("submitted_at").first()
     return {
-        **_letterhead(
-            issuer=membership.unit.name.upper(),
+        **_unit_letterhead(
+            membership.unit,
             suffix="BCĐ-TĐ",
             recipients=[f"Trưởng {membership.cluster.name};"],
-            signer_role="THỦ TRƯỞNG ĐƠN VỊ",
+            # The day the unit sent it; a sheet returned or not sent yet has none.
+            day=_day(sheet.submitted_at if sheet else None),
         ),
         "unit": membership.unit,
         "cluster": membership.cluster,
@@ -357,12 +405,15 @@ def ranking_context(cluster: Cluster, year: EmulationYear) -> dict | None:
     results = cluster_results(cluster, year)
     if not _issued(results):
         return None
+    agreement = sheets.agreement_of(cluster, year)
     return {
         **_cluster_letterhead(
             cluster,
             _head_of(results),
             kind="BTH",
             recipients=[f"{HOME_AFFAIRS};", "Các đơn vị thành viên;"],
+            # The table of the scores the cluster agreed (R11), dated that day.
+            day=_day(agreement.agreed_at if agreement else None),
         ),
         "cluster": cluster,
         "year": year.year,
@@ -509,17 +560,14 @@ def minutes_context(cluster: Cluster, year: EmulationYear) -> dict | None:
     proposal = _proposal_of(cluster, year)
     head = _head_of(results)
     members = sorted((row.membership for row in results.rows), key=lambda m: m.unit.code)
-    letterhead = _cluster_letterhead(
-        cluster, head, kind="BB", recipients=[f"{HOME_AFFAIRS};", "Các đơn vị thành viên;"]
-    )
-    # Minutes are dated the day of the meeting they record, not the day printed (#14).
-    letterhead["date_line"] = (
-        date_line(DOCUMENT_PLACE, meeting.held_on)
-        if meeting
-        else f"{DOCUMENT_PLACE}, ngày …… tháng …… năm ……"
-    )
     return {
-        **letterhead,
+        **_cluster_letterhead(
+            cluster,
+            head,
+            kind="BB",
+            recipients=[f"{HOME_AFFAIRS};", "Các đơn vị thành viên;"],
+            day=meeting.held_on if meeting else None,
+        ),
         "signer_role": "CHỦ TRÌ",
         "cluster": cluster,
         "year": year.year,
@@ -594,7 +642,11 @@ def proposal_context(cluster: Cluster, year: EmulationYear) -> dict | None:
     documents = Quota.objects.filter(cluster=cluster, year=year).exclude(document="")
     return {
         **_cluster_letterhead(
-            cluster, head, kind="TTr", recipients=["Như kính gửi;", "Các đơn vị thành viên;"]
+            cluster,
+            head,
+            kind="TTr",
+            recipients=["Như kính gửi;", "Các đơn vị thành viên;"],
+            day=_day(proposal.submitted_at if frozen else None),
         ),
         "cluster": cluster,
         "year": year.year,

@@ -496,3 +496,21 @@ def get_units_for_staff(user):
 def keeps_organisation(user) -> bool:
     """Who creates and changes units, clusters, memberships and accounts."""
     return acts_for_province(user)
+
+
+# ---------------------------------------------------------------------------
+# What a unit's official documents print (issue #15)
+
+
+def get_own_unit(user) -> Unit:
+    """The user's own unit, whose letterhead its officers keep."""
+    if not user.is_authenticated or user.unit_id is None:
+        raise PermissionDenied("Chỉ cán bộ của đơn vị được sửa thông tin văn bản của đơn vị.")
+    return user.unit
+
+
+def get_unit_for_province(user, code: str) -> Unit:
+    """Any unit's letterhead, for Sở Nội vụ's staff and superusers."""
+    if not acts_for_province(user):
+        raise PermissionDenied(PROVINCE_ONLY)
+    return get_object_or_404(Unit, code=code)

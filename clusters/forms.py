@@ -682,3 +682,39 @@ class ActiveForm(forms.Form):
         max_length=limits.REASON,
         error_messages={"required": "Cần ghi lý do."},
     )
+
+
+class LetterheadForm(forms.Form):
+    """What a unit's official documents print (Nghị định 30/2020, Phụ lục I)."""
+
+    superior_name = LimitedCharField(
+        label="Tên cơ quan, tổ chức chủ quản trực tiếp (nếu có)",
+        max_length=limits.ISSUER_NAME,
+        required=False,
+        help_text="In phía trên tên cơ quan ban hành, ví dụ: UBND TỈNH BẮC GIANG.",
+    )
+    issuer_name = LimitedCharField(
+        label="Tên cơ quan ban hành văn bản",
+        max_length=limits.ISSUER_NAME,
+        required=False,
+        help_text="Tên chính thức, không viết tắt, ví dụ: Ủy ban nhân dân huyện Hiệp Hòa. "
+        "Để trống thì văn bản in tên đơn vị.",
+    )
+    place_name = LimitedCharField(
+        label="Địa danh ghi trên văn bản",
+        max_length=limits.PLACE_NAME,
+        required=False,
+        help_text="Nơi đơn vị đóng trụ sở, in trước ngày tháng: “Hiệp Hòa, ngày … tháng … "
+        "năm …”. Để trống thì văn bản in tên tỉnh.",
+    )
+    signer_title = LimitedCharField(
+        label="Quyền hạn, chức vụ của người ký",
+        max_length=limits.SIGNER_TITLE,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Mỗi dòng một dòng in, ví dụ: “KT. CHỦ TỊCH” rồi “PHÓ CHỦ TỊCH”. "
+        "Để trống thì văn bản in “THỦ TRƯỞNG ĐƠN VỊ”.",
+    )
+    signer_name = LimitedCharField(
+        label="Họ và tên người ký", max_length=limits.PERSON_NAME, required=False
+    )

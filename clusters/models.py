@@ -88,6 +88,17 @@ class Unit(models.Model):
     # Deactivated by Sở Nội vụ (a unit merged or dissolved): kept with its
     # past years, offered to no cluster's next year (#14).
     is_active = models.BooleanField("đang hoạt động", default=True)
+    # What its official documents print (Nghị định 30/2020): the issuing body
+    # and its superior in the header, the place of the date line, the signer.
+    issuer_name = models.CharField(
+        "tên cơ quan ban hành", max_length=limits.ISSUER_NAME, blank=True
+    )
+    superior_name = models.CharField(
+        "tên cơ quan chủ quản", max_length=limits.ISSUER_NAME, blank=True
+    )
+    place_name = models.CharField("địa danh", max_length=limits.PLACE_NAME, blank=True)
+    signer_title = models.CharField("chức vụ người ký", max_length=limits.SIGNER_TITLE, blank=True)
+    signer_name = models.CharField("họ và tên người ký", max_length=limits.PERSON_NAME, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -54,6 +54,23 @@ _REASON_MAX = Registration.history.model._meta.get_field("history_change_reason"
 _PLAN_LIMIT = Decimal(10) ** 14
 
 
+LETTERHEAD_FIELDS = ("superior_name", "issuer_name", "place_name", "signer_title", "signer_name")
+
+
+@transaction.atomic
+def unit_letterhead_update(*, unit: Unit, user: User, **fields: str) -> Unit:
+    """What the unit's official documents print from now on: its issuing
+    body, place and signer (Nghị định 30/2020). A document already issued is
+    the file the unit kept; the history keeps who changed what."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    for name in LETTERHEAD_FIELDS:
+        value = fields.get(name, "")
+        lines = [" ".join(line.split()) for line in value.splitlines()]
+        setattr(unit, name, "\n".join(line for line in lines if line))
+    _save(unit, user=user, reason="Cập nhật thông tin in trên văn bản")
+    return unit
+
+
 @transaction.atomic
 def year_create(*, year: int) -> EmulationYear:
     """The emulation year with its R5–R10 default deadlines for both calendars.

@@ -117,6 +117,9 @@ urlpatterns = [
     ),
     path(f"{CLUSTER}danh-gia/", record_views.evaluation, name="evaluation"),
     path(f"{CLUSTER}danh-gia/gui/", record_views.evaluation_send, name="evaluation_send"),
+    # What a unit's official documents print (#15)
+    path("don-vi/van-ban/", views.letterhead_own, name="letterhead_own"),
+    path("don-vi/<str:unit>/van-ban/", views.letterhead_unit, name="letterhead_unit"),
     # Stored files, served only after a permission check
     path("tep/<slug:kind>/<int:pk>/", views.upload_download, name="upload_download"),
 ]

@@ -26,6 +26,7 @@ from clusters import (
     years,
 )
 from clusters.access import (
+    acts_for_province,
     can_change_deadlines,
     get_cluster_for_extending,
     get_cluster_for_head,
@@ -41,6 +42,8 @@ from clusters.access import (
     get_member_for_lead_or_staff,
     get_member_for_overseer,
     get_own_membership,
+    get_own_unit,
+    get_unit_for_province,
     get_upload_for_viewer,
     get_year,
     may_extend,
@@ -62,6 +65,7 @@ from clusters.forms import (
     ExtensionForm,
     ExtensionRevokeForm,
     HeadDocumentForm,
+    LetterheadForm,
     PaperSignatureForm,
     ParticipationForm,
     PledgeForm,
@@ -86,6 +90,7 @@ from clusters.models import (
     Registration,
     ReminderSent,
     Report,
+    Unit,
 )
 from emulation.forms import ConfirmForm
 from emulation.uploads import extension
@@ -115,6 +120,8 @@ def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "year": emulation_year,
         "members": _members(cluster, emulation_year),
         "seat": seat_of(request.user, cluster, emulation_year),
+        # Sở Nội vụ keeps a unit's letterhead when the unit cannot (#15).
+        "letterhead_links": acts_for_province(request.user),
     }
     return render(request, "clusters/cluster_detail.html", context)
 
@@ -1224,3 +1231,30 @@ def reminders_by_hand(request: HttpRequest, code: str, year: int) -> HttpRespons
     )
     context = {"seat": seat, "rows": rows, "today": timezone.localdate()}
     return render(request, "clusters/reminders_by_hand.html", context)
+
+
+# ---------------------------------------------------------------------------
+# What a unit's official documents print (issue #15)
+
+
+@login_required
+def letterhead_own(request: HttpRequest) -> HttpResponse:
+    """The unit's officers keep their unit's issuing body, place and signer."""
+    return _letterhead(request, get_own_unit(request.user), "letterhead_own")
+
+
+@login_required
+def letterhead_unit(request: HttpRequest, unit: str) -> HttpResponse:
+    """Sở Nội vụ keeps any unit's, for one that cannot."""
+    found = get_unit_for_province(request.user, unit)
+    return _letterhead(request, found, "letterhead_unit", found.code)
+
+
+def _letterhead(request: HttpRequest, unit: Unit, *url) -> HttpResponse:
+    initial = {name: getattr(unit, name) for name in services.LETTERHEAD_FIELDS}
+    form = LetterheadForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.unit_letterhead_update(unit=unit, user=request.user, **form.cleaned_data)
+        messages.success(request, "Đã lưu thông tin in trên văn bản của đơn vị.")
+        return redirect(*url)
+    return render(request, "clusters/letterhead.html", {"unit": unit, "form": form})

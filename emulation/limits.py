@@ -27,6 +27,13 @@ CODE = 32
 # with a fifth to spare. Not more: a scoring sheet prints every wording of the
 # scorecard, and its PDF's time grows with their length (500 took a second).
 CRITERION_TITLE = 400
+# A scorecard's criteria, headings included (a criterion split keeps its row
+# over its sub-criteria). Phụ lục 02's largest frame (group A) has 64; R17 lets
+# a cluster concretise or add 30% of them (5 + 2 + 2), and each concretised
+# one splits into sub-criteria: 64 + 9 × 3 = 91 leaves and headings, with
+# room to spare. Not more: the scoring sheet prints every one, and its PDF's
+# time grows with them (before this limit a split had no bound at all).
+CRITERIA_PER_SCORECARD = 100
 # The council's scoring guidance of a criterion (longest in 2022: 431).
 CRITERION_NOTE = 1000
 # A reason, comment or note written in a box: a few sentences (R35's "why").
@@ -59,6 +66,16 @@ EVALUATION = 6000
 # reason quoted in it cut to fit; and the path of the page it opens.
 NOTIFICATION_TEXT = 500
 NOTIFICATION_LINK = 300
+# What a unit's official documents print (Nghị định 30/2020, Phụ lục I): the
+# issuing body's name and its superior's, in capitals over at most two lines
+# of the header's left column ("ỦY BAN NHÂN DÂN HUYỆN HIỆP HÒA", "BỘ CHỈ HUY
+# QUÂN SỰ TỈNH BẮC GIANG": under 40); the place of the date line
+# ("Hiệp Hòa"); the signer's title ("CHỦ TỊCH", "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC")
+# and full name.
+ISSUER_NAME = 120
+PLACE_NAME = 60
+SIGNER_TITLE = 120
+PERSON_NAME = 100
 
 
 def length_check(model: str, field: str, limit: int):

@@ -806,6 +806,7 @@ class _Checker:
             group,  # type: ignore[arg-type]
             parents,  # type: ignore[arg-type]
             self.regulation,
+            max_criteria=limits.CRITERIA_PER_SCORECARD,
         ):
             self.error(cluster_where, message)
         return tuple(criteria)

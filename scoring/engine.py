@@ -533,15 +533,26 @@ def validate_criteria(
     group: str,
     parents: Mapping[str, str] | None = None,
     regulation: Regulation = DEFAULT,
+    max_criteria: int | None = None,
 ) -> list[str]:
     """R15–R17, R19, R37: a scorecard's leaf criteria before it can be issued,
     against the regulation's sections, points, counts, ratio and items.
 
     `parents` maps a leaf's code to the code of the criterion it is a
     sub-criterion of (DATASET.md's `parent`); see `frame_counts` and
-    `_item_errors` for how R17 reads it.
+    `_item_errors` for how R17 reads it. `max_criteria` bounds the rows the
+    scorecard prints: its leaves and the headings they split.
     """
     errors: list[str] = []
+    if max_criteria is not None:
+        codes_of_leaves = {criterion.code for criterion in criteria}
+        headings = {p for code, p in (parents or {}).items() if code in codes_of_leaves}
+        rows = len(criteria) + len(headings)
+        if rows > max_criteria:
+            errors.append(
+                f"Bảng chấm điểm có {rows} tiêu chí (kể cả tiêu chí được tách), vượt giới "
+                f"hạn {max_criteria} tiêu chí."
+            )
     if group not in GROUPS:
         errors.append(f"Nhóm '{group}' không hợp lệ, chỉ có A, B, C, D.")
     codes = regulation.section_codes

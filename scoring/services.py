@@ -299,6 +299,7 @@ def criterion_split(
     if len(parts) < 2:
         raise ValidationError(f"Tách tiêu chí {criterion.code} cần ít nhất hai tiêu chí con.")
     errors = _frame_limit_errors(scorecard, criterion.section, under=criterion, splits=True)
+    errors += _size_errors(scorecard, adding=len(parts))
     errors += _new_codes_errors(scorecard, [code for code, _, _ in parts])
     for code, title, points in parts:
         errors += _title_errors(title, code)
@@ -416,6 +417,7 @@ def criterion_add_errors(
     if section not in engine.SECTIONS:
         return [f"Phần '{section}' không hợp lệ, chỉ có I, II, III."]
     errors = _frame_limit_errors(scorecard, section, under=parent, splits=False)
+    errors += _size_errors(scorecard, adding=1)
     if errors:
         return errors
     errors = _new_codes_errors(scorecard, [code])
@@ -754,6 +756,7 @@ def scorecard_validate(scorecard: Scorecard) -> list[str]:
         parents,
         stored_regulation(scorecard.year.regulation),  # R37: the year's frame
     )
+    errors += _size_errors(scorecard, adding=0, rows=len(rows))
     errors += _tree_errors(rows)
     for row in rows:
         if row.fixed_points is not None and row.points != row.fixed_points:
@@ -826,6 +829,18 @@ def frame_counts(rows: Sequence[Criterion]) -> dict[str, engine.FrameCount]:
         added,
         parents,
     )
+
+
+def _size_errors(scorecard: Scorecard, *, adding: int, rows: int | None = None) -> list[str]:
+    """The scorecard's rows, headings included, with `adding` more, within
+    limits.CRITERIA_PER_SCORECARD (issue #12: the scoring sheet prints them all)."""
+    count = (scorecard.criteria.count() if rows is None else rows) + adding
+    if count <= limits.CRITERIA_PER_SCORECARD:
+        return []
+    return [
+        f"Bảng chấm điểm có {count} tiêu chí (kể cả tiêu chí được tách), vượt giới hạn "
+        f"{limits.CRITERIA_PER_SCORECARD} tiêu chí."
+    ]
 
 
 def _frame_limit_errors(

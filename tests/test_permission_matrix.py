@@ -293,6 +293,11 @@ MATRIX: dict[str, Case] = {
     "delegations": get(A(), CLUSTER),
     "delegations@post": post(A(), HEAD),
     "delegation_end": post(A(pk=lambda d: d.delegation.pk), HEAD, data=REASON),
+    # What a unit's documents print (#15): its own officers, and Sở Nội vụ for any unit.
+    "letterhead_own": get(NONE, OWN_UNIT),
+    "letterhead_own@post": post(NONE, OWN_UNIT),
+    "letterhead_unit": get(lambda d: {"unit": "HH"}, PROVINCE),
+    "letterhead_unit@post": post(lambda d: {"unit": "HH"}, PROVINCE),
     # --- Conferences, deductions, election ---------------------------------
     "conferences": get(A(), CLUSTER),
     "conference_create": get(A(kind=lambda d: "so-ket"), HEAD),

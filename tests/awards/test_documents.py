@@ -84,8 +84,8 @@ def test_base_document_is_a4_with_header_and_intact_diacritics():
 # votes, VY 1) gives HH the certificate; LG is excluded for security (R27).
 
 TODAY = datetime(2026, 2, 5, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-DATE_LINE = "Bắc Giang, ngày 05 tháng 02 năm 2026"
-HEADER = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", DATE_LINE)
+# Each document's date line is its record's own (tests/awards/test_document_layout.py).
+HEADER = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 LANDSCAPE = (841.89, 595.28)
 MM = 72 / 25.4
 
@@ -273,6 +273,7 @@ def test_minutes_record_the_meeting_attendance_and_ballot(reviewed):
         # Dated the meeting day, not the day printed (#14).
         "Bắc Giang, ngày 20 tháng 12 năm 2025",
         "Số: /BB-CTĐ",
+        "Bắc Giang, ngày 20 tháng 12 năm 2025",  # the day of the meeting
         "BIÊN BẢN HỌP BÌNH XÉT THI ĐUA, KHEN THƯỞNG",
         "Ngày 20/12/2025, tại Hội trường UBND thành phố Bắc Giang, Cụm thi đua các huyện "
         "tổ chức Hội nghị tổng kết năm",

@@ -8,7 +8,8 @@ Playwright launches /usr/bin/chromium.
 
 Every page a journey opens is watched: a Content Security Policy violation, a
 JavaScript error or an answer of 400 and up fails the journey. Screenshots of
-the key pages go to artifacts/screenshots/ (git-ignored) for people to look at.
+the key pages go to $ARTIFACTS_DIR/screenshots/ (./artifacts/, git-ignored, by
+default) for people to look at.
 """
 
 import importlib
@@ -34,7 +35,10 @@ SKIP_REASON = (
     "Bỏ qua kiểm thử trình duyệt: không tìm thấy chromium (/usr/bin/chromium) hoặc gói "
     "playwright — cài bằng apt-get install chromium và pip install playwright"
 )
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ARTIFACTS = Path(
+    os.environ.get("ARTIFACTS_DIR") or Path(__file__).resolve().parents[2] / "artifacts"
+)
+SCREENSHOTS = ARTIFACTS / "screenshots"
 # Playwright's own waits (locators, expect, navigation), in milliseconds.
 TIMEOUT_MS = 15_000
 
@@ -179,7 +183,7 @@ class Browse:
         expect(page.locator("nav .navbar-text")).to_contain_text(greeting)
 
     def shot(self, step: str) -> Path:
-        """A full-page screenshot for people to look at (artifacts/, git-ignored)."""
+        """A full-page screenshot for people to look at ($ARTIFACTS_DIR/screenshots/)."""
         path = SCREENSHOTS / f"{self.journey}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path

@@ -1,6 +1,7 @@
 """The head's review (tham-dinh/<code>/<year>/): matrix, adjustment, return,
 agreement after the preparatory meeting (R11) and reopening (R35)."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -197,7 +198,7 @@ def test_matrix_shows_self_scores_and_agreed_figures_side_by_side(client, world,
     assert "50,00" in page  # I.1: half of its 100 points
     assert "230,00" in page and "200,00" in page  # HH's totals: own, agreed
     for unit in ("TPBG", "VY", "HH", "LG"):
-        assert f">{unit}</div>" in page
+        assert f'>{unit}<span class="visually-hidden"> – phiếu chấm điểm của' in page
     assert url("review_cell", "HH", card["II.1"].pk) in page
 
 
@@ -217,6 +218,35 @@ def test_a_unit_that_did_not_score_shows_only_the_agreed_figure(client, world, c
     sheet = client.get(reverse("sheet", args=[YEAR])).content.decode()
     assert "Chưa chấm" in sheet and "Theo biên bản họp trù bị" in sheet
     assert "cần nhập số điểm" not in sheet
+
+
+def test_matrix_shows_each_criterion_title_in_full(client, world, card):
+    """Issue #15: the titles were cut at 70 characters."""
+    title = (
+        "Tổng thu ngân sách nhà nước trên địa bàn đạt và vượt dự toán được giao, "
+        "trong đó thu nội địa tăng so với năm trước"
+    )
+    Criterion.objects.filter(pk=card["I.1"].pk).update(title=title)
+    client.force_login(world.head)
+    page = client.get(url("review")).content.decode()
+    assert title in page
+
+
+def test_each_section_of_the_matrix_folds_without_javascript(client, world, card):
+    client.force_login(world.head)
+    page = client.get(url("review")).content.decode()
+    for section in ("I", "II", "III"):
+        assert re.search(rf"<details open[^>]*>\s*<summary[^>]*>Phần {section}\.", page)
+
+
+@pytest.mark.parametrize("who", ["head", "staff"])
+def test_each_units_column_opens_its_scoring_sheet(client, world, card, who):
+    client.force_login(getattr(world, who))
+    page = client.get(url("review")).content.decode()
+    for unit in ("TPBG", "VY", "HH", "LG"):
+        sheet = reverse("document_sheet_member", args=[CODE, YEAR, unit])
+        assert f'href="{sheet}"' in page
+        assert client.get(sheet).status_code == 200
 
 
 def test_matrix_without_an_issued_scorecard_shows_a_notice(client, world):

@@ -165,3 +165,14 @@ def test_the_history_page_lists_the_records_with_who_and_why(world, client):
     page = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
     assert "Mô hình dân vận khéo" in page
     assert "Giới thiệu điển hình" in page
+
+
+def test_models_are_not_marked_presented_before_the_conference_is_held(world, client):
+    annual = _annual(world)
+    Conference.objects.filter(pk=annual.pk).update(held_on=date(2099, 12, 20))
+    exemplar = _exemplar(world, world.a_member, "Chị Hoa")
+    client.force_login(world.head)
+    response = client.post(PRESENT, {"exemplars": [exemplar.pk]}, follow=True)
+    assert "chưa diễn ra" in response.content.decode()
+    exemplar.refresh_from_db()
+    assert exemplar.presented_at is None

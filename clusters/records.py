@@ -98,6 +98,11 @@ def exemplars_present(
     [I.3.2.b]; the others of the cluster's year are no longer marked."""
     if conference.kind != Conference.Kind.ANNUAL:
         raise ValidationError("Chỉ hội nghị tổng kết năm báo cáo các điển hình.")
+    if conference.held_on > timezone.localdate():
+        raise ValidationError(
+            f"Hội nghị tổng kết ngày {_day(conference.held_on)} chưa diễn ra: chưa ghi được "
+            "điển hình đã báo cáo."
+        )
     if len(set(exemplar_ids)) > PRESENTED_MAX:
         raise ValidationError(
             f"Mỗi cụm, khối chọn từ 01 đến 0{PRESENTED_MAX} điển hình để báo cáo tại hội nghị "

@@ -46,11 +46,18 @@ from awards.models import (
     Vote,
 )
 from clusters.models import (
+    AdhocAnswer,
+    AdhocRequest,
     Attendance,
     Cluster,
+    ClusterReport,
+    Conference,
+    ConferenceGuest,
     Delegation,
     Election,
     EmulationYear,
+    Evaluation,
+    ExemplaryModel,
     Extension,
     Membership,
 )
@@ -220,6 +227,32 @@ SOURCES: list[Source] = [
     ),
     Source(DecisionLine, _of_units, per_unit=True, hidden=frozenset({"decision"})),
     Source(DossierFile, _of_cluster, hidden=frozenset({"file", "uploaded_by", "uploaded_at"})),
+    # The year's records of #14.
+    Source(
+        ExemplaryModel,
+        _of_units,
+        per_unit=True,
+        hidden=frozenset({"file", "created_at", "presented_at"}),
+        subject=lambda r, names: [r.name],
+    ),
+    Source(
+        ConferenceGuest,
+        lambda scope: Q(
+            conference_id__in=Conference.objects.filter(
+                cluster=scope.cluster, year=scope.year
+            ).values("pk")
+        ),
+        hidden=frozenset({"conference"}),
+    ),
+    Source(ClusterReport, _of_cluster, hidden=frozenset({"file", "uploaded_by", "uploaded_at"})),
+    Source(AdhocRequest, _of_cluster, hidden=frozenset({"created_at"})),
+    Source(
+        AdhocAnswer,
+        _of_units,
+        per_unit=True,
+        hidden=frozenset({"request", "file", "sent_by", "sent_at"}),
+    ),
+    Source(Evaluation, _of_cluster, hidden=frozenset({"written_by", "sent_by"})),
 ]
 
 

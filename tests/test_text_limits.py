@@ -10,7 +10,16 @@ from django.db import IntegrityError, transaction
 
 from awards import documents
 from awards.models import Flag, Proposal
-from clusters.models import Conference, Pledge, Registration, RegistrationTarget
+from clusters.models import (
+    AdhocAnswer,
+    AdhocRequest,
+    Conference,
+    Evaluation,
+    ExemplaryModel,
+    Pledge,
+    Registration,
+    RegistrationTarget,
+)
 from emulation import limits
 from scoring.models import (
     Bonus,
@@ -93,6 +102,10 @@ def _form_fields():
         (cf.LetterheadForm, "place_name", limits.PLACE_NAME),
         (cf.LetterheadForm, "signer_title", limits.SIGNER_TITLE),
         (cf.LetterheadForm, "signer_name", limits.PERSON_NAME),
+        (cf.ExemplarForm, "description", limits.EXEMPLARY_DESCRIPTION),
+        (cf.AdhocRequestForm, "details", limits.ADHOC_REQUEST),
+        (cf.AdhocAnswerForm, "text", limits.ADHOC_ANSWER),
+        (cf.EvaluationForm, "text", limits.EVALUATION),
         (sf.AddCriterionForm, "title", limits.CRITERION_TITLE),
         (sf.AddCriterionForm, "code", limits.CODE),
         (sf.SplitPartForm, "title", limits.CRITERION_TITLE),
@@ -127,6 +140,10 @@ def _limited_fields():
         (RegistrationTarget, "title", limits.TARGET_TITLE),
         (Pledge, "text", limits.PLEDGE_TEXT),
         (Conference, "agenda", limits.AGENDA),
+        (ExemplaryModel, "description", limits.EXEMPLARY_DESCRIPTION),
+        (AdhocRequest, "details", limits.ADHOC_REQUEST),
+        (AdhocAnswer, "text", limits.ADHOC_ANSWER),
+        (Evaluation, "text", limits.EVALUATION),
         (FrameworkCriterion, "title", limits.CRITERION_TITLE),
         (FrameworkCriterion, "note", limits.CRITERION_NOTE),
         (Criterion, "title", limits.CRITERION_TITLE),

@@ -158,3 +158,22 @@ def test_addressees_not_yet_answered_are_reminded_once(world, settings):
     client_page = sent.first()
     assert client_page.label == "Báo cáo đột xuất: Chuyển đổi số"
     assert client_page.due_date == DUE
+
+
+def test_the_list_does_not_grow_in_queries_with_the_units(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MembershipFactory, UnitFactory
+
+    _request(world)
+    _request(world, audience="head")
+    client.force_login(world.staff)
+    with CaptureQueriesContext(connection) as few:
+        client.get(LIST)
+    for _ in range(6):
+        MembershipFactory(cluster=world.cluster_a, year=world.year, unit=UnitFactory())
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(LIST).content.decode()
+    assert page.count("Chưa gửi") == 4 + 6 + 1
+    assert len(many) == len(few)

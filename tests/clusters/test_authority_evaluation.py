@@ -96,3 +96,22 @@ def test_a_guiding_authority_sees_only_its_own_clusters_in_the_list(world, clien
     client.force_login(world.other_staff)
     page = client.get(PROVINCE).content.decode()
     assert "Khối các trường" in page and "Cụm thi đua các huyện" not in page
+
+
+def test_the_list_does_not_grow_in_queries_with_the_clusters(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ClusterFactory, MembershipFactory
+
+    client.force_login(world.staff)
+    with CaptureQueriesContext(connection) as few:
+        client.get(PROVINCE)
+    for n in range(5):
+        cluster = ClusterFactory(code=f"CUM-X{n}", authority=world.snv)
+        MembershipFactory(cluster=cluster, year=world.year)
+        Evaluation.objects.create(cluster=cluster, year=world.year, text="Tốt")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(PROVINCE).content.decode()
+    assert page.count("Đang soạn, chưa gửi") == 5
+    assert len(many) == len(few)

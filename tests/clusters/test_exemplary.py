@@ -156,3 +156,23 @@ def test_the_province_list_does_not_grow_in_queries_with_the_models(world, clien
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_history_page_lists_the_records_with_who_and_why(world, client):
+    client.force_login(world.member)
+    _propose(client, name="Mô hình dân vận khéo")
+    client.force_login(world.head)
+    page = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
+    assert "Mô hình dân vận khéo" in page
+    assert "Giới thiệu điển hình" in page
+
+
+def test_models_are_not_marked_presented_before_the_conference_is_held(world, client):
+    annual = _annual(world)
+    Conference.objects.filter(pk=annual.pk).update(held_on=date(2099, 12, 20))
+    exemplar = _exemplar(world, world.a_member, "Chị Hoa")
+    client.force_login(world.head)
+    response = client.post(PRESENT, {"exemplars": [exemplar.pk]}, follow=True)
+    assert "chưa diễn ra" in response.content.decode()
+    exemplar.refresh_from_db()
+    assert exemplar.presented_at is None

@@ -262,11 +262,6 @@ class SheetLine:
     own: str = ""
     agreed: str = ""
 
-    @property
-    def indent(self) -> str:
-        """Sub-criteria stand 4 mm further in than their parent."""
-        return f"{1.5 + 4 * self.depth:g}mm"
-
 
 @dataclass(frozen=True)
 class SheetSection:

@@ -147,3 +147,22 @@ USERS = [
     ("truongcumxa", "Đỗ Văn Sơn", None, "PSC", False),
     ("xatanthinh", "Ngô Thị Lan", None, "XTT", False),
 ]
+
+
+def letterhead(name: str, kind: str) -> dict[str, str]:
+    """What the demo units' documents print (Nghị định 30/2020): a district's
+    own place and full name, a department under the province's people's
+    committee. The leaders' names are left to the units."""
+    if kind == "district":
+        full = name.replace("UBND", "Ủy ban nhân dân", 1)
+        place = name.removeprefix("UBND huyện ").removeprefix("UBND thành phố ")
+        if name.startswith("UBND thành phố"):
+            place = f"TP. {place}"
+        return {"issuer_name": full, "place_name": place, "signer_title": "CHỦ TỊCH"}
+    if kind == "department":
+        return {
+            "superior_name": "UBND tỉnh Bắc Giang",
+            "place_name": "Bắc Giang",
+            "signer_title": "GIÁM ĐỐC",
+        }
+    return {"place_name": "Bắc Giang"}

@@ -5,10 +5,11 @@ not laid out again (issue #12; the limits are in emulation/limits.py).
 The largest input: every text at its limit (a criterion's wording, a code, a
 unit's, cluster's and place's name, a quota's document), Phụ lục 02's largest
 scorecard (group A: 19 + 9 + 36 criteria, plus the 30% a cluster may add,
-R17), and a cluster of MEMBERS units, twice the largest cluster of the
-seed and the demo (the ten districts), all tied so that the ballot lists them
-all."""
+R17, split up to limits.CRITERIA_PER_SCORECARD rows), and a cluster of
+MEMBERS units, twice the largest cluster of the seed and the demo (the ten
+districts), all tied so that the ballot lists them all."""
 
+import os
 import time
 from datetime import date
 from decimal import Decimal
@@ -38,13 +39,25 @@ from tests.test_text_limits import text
 pytestmark = pytest.mark.django_db
 
 MEMBERS = 20
-# CPU seconds of one render. Measured on the 2-core test machine while eight
-# other test runs kept it busy (best of 5): the scoring sheet 0.89 (1.04
-# before issue #12's layout changes, with 500-character wordings), the minutes
-# 0.75, the ranking 0.36, the tờ trình 0.26; an idle machine takes about a
-# quarter less. The limits leave room for that load and catch a document that
-# grows with its input again (a 2.8 MB text took 30 s).
-LIMITS = {"scoring_sheet": 1.5, "minutes": 1.5, "ranking": 0.8, "proposal": 0.6}
+# CPU seconds of one render, best of three after a warm-up: "well under a
+# second" on an idle machine. Measured (issue #12) on the 2-core machine while
+# other engineers' test runs kept its load average at 9-11: the scoring sheet
+# 0.69-0.72 (1.32 in the portrait layout before, same input, same run), the
+# minutes 0.60-0.70, the ranking 0.29-0.36, the tờ trình 0.16-0.18; a quiet
+# machine takes about a third less (the old sheet: 0.62 at load 2.5, 0.83-0.98
+# at load 5-6). A document that grows with its input again (a 2.8 MB text took
+# 30 s) fails at once.
+LIMITS = {"scoring_sheet": 0.6, "minutes": 0.55, "ranking": 0.35, "proposal": 0.2}
+
+
+def allowance() -> float:
+    """How much more CPU time a render takes while other processes share the
+    cores (their caches, the other hyperthread): 5% per unit of load average
+    above the two cores, at most 60%. The limits above are an idle machine's."""
+    load = os.getloadavg()[0]
+    return min(1.6, 1 + 0.05 * max(0.0, load - 2))
+
+
 # Unit, cluster and place names, and a quota's document, are CharFields.
 NAME = Unit._meta.get_field("name").max_length
 
@@ -94,23 +107,44 @@ def long_names(world) -> None:
 
 @pytest.fixture
 def largest_sheet(world) -> Membership:
-    """HH's sheet of the largest scorecard, every wording and code at its limit."""
+    """HH's sheet of the largest scorecard: Phụ lục 02's group A (64), the 30%
+    R17 lets a cluster add (5 + 2 + 2), the first added criteria split into
+    sub-criteria up to limits.CRITERIA_PER_SCORECARD rows, headings included
+    (a split added criterion counts once for R17); every wording and code at
+    its limit."""
     cluster, year = world.cluster_a, world.year
     scorecard = scorecard_create_from_framework(cluster=cluster, year=year)
+    added = []
     for section in engine.SECTIONS:
         first = scorecard.criteria.filter(section=section, is_leaf=True).first()
         for n in range(engine.added_limit(section, cluster.group)):
-            Criterion.objects.create(
-                scorecard=scorecard,
-                section=section,
-                code=f"{section}.BS{n}",
-                title="-",
-                points=Decimal(1),
-                order=1000 + n,
-                added=True,
+            added.append(
+                Criterion.objects.create(
+                    scorecard=scorecard,
+                    section=section,
+                    code=f"{section}.BS{n}",
+                    title="-",
+                    points=Decimal(1),
+                    order=1000 + n,
+                    added=True,
+                )
             )
         first.points -= engine.added_limit(section, cluster.group)
         first.save(update_fields=["points"])
+    room = limits.CRITERIA_PER_SCORECARD - scorecard.criteria.count()
+    for n in range(room):
+        parent = added[n % 3]
+        Criterion.objects.create(
+            scorecard=scorecard,
+            section=parent.section,
+            parent=parent,
+            code=f"{parent.code}.{n}",
+            title="-",
+            points=Decimal("0.1"),
+            order=parent.order,
+            added=True,
+        )
+    Criterion.objects.filter(pk__in=[c.pk for c in added[:3]]).update(is_leaf=False)
     criteria = list(scorecard.criteria.all())
     for n, criterion in enumerate(criteria):
         criterion.title = text(limits.CRITERION_TITLE)
@@ -121,7 +155,7 @@ def largest_sheet(world) -> Membership:
     long_names(world)
     hh = member_of(world, "HH")
     Score.objects.bulk_create(
-        Score(membership=hh, criterion=c, points=c.points, agreed_points=c.points - Decimal("0.5"))
+        Score(membership=hh, criterion=c, points=c.points, agreed_points=c.points / 2)
         for c in criteria
         if c.is_leaf
     )
@@ -131,12 +165,12 @@ def largest_sheet(world) -> Membership:
 def test_the_largest_scoring_sheet_prints_every_wording_within_its_time(largest_sheet):
     context = scoring_sheet_context(largest_sheet)
     lines = [line for section in context["sections"] for line in section.lines]
-    assert len(lines) == 19 + 9 + 36 + 5 + 2 + 2
+    assert len(lines) == limits.CRITERIA_PER_SCORECARD
 
     pdf = render_pdf("pdf/scoring_sheet.html", context)
     # Every wording whole, however long.
     assert whole(pdf).count(whole_text(text(limits.CRITERION_TITLE))) == len(lines)
-    assert cpu_seconds("pdf/scoring_sheet.html", context) < LIMITS["scoring_sheet"]
+    assert cpu_seconds("pdf/scoring_sheet.html", context) < LIMITS["scoring_sheet"] * allowance()
 
 
 # ---------------------------------------------------------------------------
@@ -190,7 +224,7 @@ def test_the_largest_cluster_documents_print_every_name_within_their_time(
     printed = whole(render_pdf(template, context))
     # Every name whole, however long.
     assert all(whole_text(n) in printed for n in named)
-    assert cpu_seconds(template, context) < LIMITS[document]
+    assert cpu_seconds(template, context) < LIMITS[document] * allowance()
 
 
 def test_the_same_document_again_is_not_laid_out_again(largest_sheet):

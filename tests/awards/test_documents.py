@@ -187,14 +187,14 @@ def test_scoring_sheet_shows_own_and_agreed_points_by_section(reviewed):
     # The head agreed 520 where the unit scored itself 530,50 (R11).
     Score.objects.filter(membership=hh, criterion__code="I.1").update(agreed_points=Decimal(520))
     reader, pages = pages_of(render_pdf("pdf/scoring_sheet.html", scoring_sheet_context(hh)))
-    assert size_of(reader) == A4
+    assert size_of(reader) == LANDSCAPE
     assert_contains(
         " ".join(pages),
         *HEADER,
         "UBND HUYỆN HIỆP HÒA",
         "BẢNG TỰ CHẤM ĐIỂM THI ĐUA NĂM 2025",
-        "Mã Tiêu chí Điểm chuẩn Tự chấm Thống nhất",
-        "I Thực hiện nhiệm vụ chính trị, phát triển kinh tế - xã hội 550 530,50 520,00",
+        "Tiêu chí Điểm chuẩn Tự chấm Thống nhất",
+        "I. Thực hiện nhiệm vụ chính trị, phát triển kinh tế - xã hội 550 530,50 520,00",
         "I.1 Tiêu chí phần I 550 530,50 520,00",
         "II.1 Tiêu chí phần II 200 200,00 200,00",
         "Cộng điểm các tiêu chí (I + II + III) 950 930,50 920,00",

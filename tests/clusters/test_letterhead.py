@@ -80,3 +80,14 @@ def test_a_member_cannot_change_another_units_letterhead(client, world):
 def test_a_visitor_is_sent_to_the_login(client):
     response = client.get(OWN)
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_demo_districts_print_their_own_place():
+    from clusters.demo import letterhead
+
+    assert letterhead("UBND huyện Hiệp Hòa", "district") == {
+        "issuer_name": "Ủy ban nhân dân huyện Hiệp Hòa",
+        "place_name": "Hiệp Hòa",
+        "signer_title": "CHỦ TỊCH",
+    }
+    assert letterhead("UBND thành phố Bắc Giang", "district")["place_name"] == "TP. Bắc Giang"

@@ -45,6 +45,8 @@ def test_seed_demo_builds_the_provinces_clusters():
     for cluster in Cluster.objects.all():
         roles = list(Membership.objects.filter(cluster=cluster).values_list("role", flat=True))
         assert roles.count("head") == 1 and roles.count("deputy") == 1
+    # A district's documents print its own place, not the province's (#15).
+    assert Unit.objects.get(code="HH").place_name == "Hiệp Hòa"
 
 
 @pytest.mark.parametrize(

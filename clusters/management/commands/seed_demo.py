@@ -62,7 +62,12 @@ class Command(BaseCommand):
             )
             for unit_code, unit_name, unit_kind, role in members:
                 unit, _ = Unit.objects.update_or_create(
-                    code=unit_code, defaults={"name": unit_name, "kind": unit_kind}
+                    code=unit_code,
+                    defaults={
+                        "name": unit_name,
+                        "kind": unit_kind,
+                        **demo.letterhead(unit_name, unit_kind),
+                    },
                 )
                 if code not in scored:
                     Membership.objects.update_or_create(

@@ -64,6 +64,7 @@ from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
 from emulation.workbooks import FIGURE_FORMAT, XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
 from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
+from scoring.regulation import stored_regulation
 from scoring.views.sheet import band_text
 
 FORMAT = "thidua-bang-diem/2"  # /2: with the revisions sheet
@@ -188,10 +189,12 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
     )
     row = FIRST_ROW
     section = None
+    # The year's guidance names its sections (R36): 2026 has a section IV.
+    titles = {s.code: s.title for s in stored_regulation(year.regulation).sections}
     for criterion in criteria:
         if criterion.section != section:
             section = criterion.section
-            _write_section(sheet, row, section, len(members))
+            _write_section(sheet, row, section, titles, len(members))
             row += 1
         if not criterion.is_leaf:
             _write_info(sheet, row, criterion, key=False)
@@ -275,8 +278,11 @@ def _write_heading(
     sheet.row_dimensions[UNIT_ROW].height = 45
 
 
-def _write_section(sheet: Worksheet, row: int, section: str, units: int) -> None:
-    cell = sheet.cell(row=row, column=2, value=f"Phần {section}. {engine.SECTION_LABELS[section]}")
+def _write_section(
+    sheet: Worksheet, row: int, section: str, titles: dict[str, str], units: int
+) -> None:
+    title = titles.get(section) or engine.SECTION_LABELS.get(section, "")
+    cell = sheet.cell(row=row, column=2, value=f"Phần {section}. {title}")
     cell.font = BOLD
     for column in range(2, FIRST_UNIT_COLUMN + 2 * units):
         sheet.cell(row=row, column=column).fill = SECTION_FILL

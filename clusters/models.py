@@ -177,6 +177,22 @@ class Succession(models.Model):
     def __str__(self) -> str:
         return f"{self.successor}: {self.get_kind_display().lower()} {self.predecessor}"
 
+    def clean(self) -> None:
+        """No chain that loops: the predecessor does not already continue the
+        successor (the admin's form and succession_record both ask)."""
+        from clusters.lineage import predecessor_ids
+
+        if not (self.successor_id and self.predecessor_id):
+            return
+        if self.successor_id == self.predecessor_id:
+            raise ValidationError("Một đơn vị không kế thừa chính nó.")
+        chain = predecessor_ids([self.predecessor_id])[self.predecessor_id]
+        if self.successor_id in chain:
+            raise ValidationError(
+                f"{self.predecessor} đã kế thừa {self.successor} (trực tiếp hoặc qua đơn vị "
+                "khác): ghi thêm sẽ tạo thành vòng kế thừa."
+            )
+
 
 class ClusterQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ClusterQuerySet":

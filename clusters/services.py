@@ -1523,17 +1523,10 @@ def succession_record(
     dated already (a split may leave it in place: its end is entered apart);
     the successor, unless dated, begins that day.
     """
-    from clusters.lineage import predecessor_ids
-
     if successor.pk == predecessor.pk:
         raise ValidationError("Một đơn vị không kế thừa chính nó.")
     if Succession.objects.filter(successor=successor, predecessor=predecessor).exists():
         raise ValidationError(f"{successor} đã được ghi là kế thừa {predecessor}.")
-    if successor.pk in predecessor_ids([predecessor.pk])[predecessor.pk]:
-        raise ValidationError(
-            f"{predecessor} đã kế thừa {successor} (trực tiếp hoặc qua đơn vị khác): "
-            "ghi thêm sẽ tạo thành vòng kế thừa."
-        )
     today = timezone.localdate()
     if decision_date > today:
         raise ValidationError(

@@ -137,3 +137,16 @@ def test_the_merged_commune_sees_the_two_communes_it_was_formed_from(client):
     assert "(của UBND xã Tân Hưng)" in page and "(của UBND xã Tân Lập)" in page
     assert "Cụm thi đua các xã, thị trấn huyện Lạng Giang" in page
     assert "Cụm thi đua các xã, phường" in page
+
+
+def test_the_2026_review_template_names_the_guidance_s_four_sections(client):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    call_command("seed_demo")
+    client.force_login(get_user_model().objects.get(username="truongcumxa"))
+    response = client.get(reverse("scores_template", args=["CUM-XP-01", 2026]))
+    assert response.status_code == 200
+    cells = [c for row in load_workbook(BytesIO(response.content)).active.values for c in row]
+    assert "Phần IV. Chuyển đổi số, chính quyền số cấp xã" in cells

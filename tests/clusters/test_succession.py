@@ -166,3 +166,29 @@ def test_only_sở_nội_vụ_records_a_succession(client, world, who):
     assert response.status_code == 403
     assert not Succession.objects.exists()
     assert Unit.objects.filter(code="XCU").exists()
+
+
+def test_the_admin_records_a_succession_with_who_and_refuses_a_loop(client, world):
+    first, second = UnitFactory(code="XMOT"), UnitFactory(code="XHAI")
+    _record(second, first)
+    client.force_login(world.admin)
+    url = reverse("admin:clusters_succession_add")
+    data = {
+        "successor": first.pk,
+        "predecessor": second.pk,
+        "kind": "renamed",
+        "effective_on": "01/08/2025",
+        "decision_number": "12/QĐ-UBND",
+        "decision_date": "20/07/2025",
+        "decision_body": "UBND tỉnh",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "vòng kế thừa" in response.content.decode()
+    third = UnitFactory(code="XBA")
+    response = client.post(url, data | {"successor": third.pk, "predecessor": first.pk})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    added = Succession.objects.get(successor=third)
+    assert added.recorded_by == world.admin
+    assert added.history.first().history_user == world.admin
+    assert added.effective_on == date(2025, 8, 1)  # day first, as typed

@@ -298,18 +298,24 @@ def sheet_enter_on_behalf(
 ) -> Sheet:
     """The head (or delegated deputy) or Sở Nội vụ enter a unit's sheet from
     its paper copy when the unit cannot (#14): each row's figures (a row
-    without figures is left as it is), then, `submit`, the submission. One
-    transaction: a refused row or submission saves nothing. The sheet keeps
-    who entered it and why, which the unit sees on its own sheet."""
+    without figures, or with the figures already stored, is left as it is),
+    then, `submit`, the submission. One transaction: a refused row or
+    submission saves nothing. The sheet keeps who entered it and why, which
+    the unit sees on its own sheet."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Cần ghi lý do nhập thay đơn vị.")
     _ensure_own(user, membership, on_behalf=reason)
     _lock_members([membership])
     errors: list[str] = []
+    stored = {s.criterion_id: s for s in Score.objects.filter(membership=membership)}
     for criterion, figures, revision in rows:
         if not any(v is not None for v in figures.values()):
             continue
+        score = stored.get(criterion.pk)
+        used = METHOD_FIGURES.get(criterion.method, ())
+        if score is not None and all(getattr(score, n) == figures.get(n) for n in used):
+            continue  # as on paper already: no new line in the history
         try:
             score_save(
                 membership=membership,

@@ -63,6 +63,19 @@ def test_saved_without_submitting_stays_a_draft(client, world, card):
     assert Score.objects.filter(membership__unit=world.a_member).count() == 2
 
 
+def test_rows_already_as_on_paper_are_not_written_again(client, world, card):
+    client.force_login(world.head)
+    client.post(_url(), _data(card))
+    before = Score.history.count()
+    revisions = {
+        f"r{s.criterion_id}-revision": str(s.revision)
+        for s in Score.objects.filter(membership__unit=world.a_member)
+    }
+    client.post(_url(), _data(card) | revisions | {f"r{card['II.1'].pk}-points": "160"})
+    assert Score.history.count() == before + 1
+    assert Score.objects.get(criterion=card["II.1"]).points == Decimal(160)
+
+
 def test_a_reason_is_required_and_nothing_is_saved(client, world, card):
     client.force_login(world.head)
     page = client.post(_url(), _data(card, behalf_reason="")).content.decode()

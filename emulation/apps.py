@@ -30,6 +30,15 @@ def name_permissions_in_vietnamese(sender: AppConfig, using: str = "default", **
                 permission.save(update_fields=["name"])
 
 
+def stamp_last_login(sender, user, **kwargs) -> None:
+    """Django's update_last_login saves the user, which writes a history row on
+    every login; the account's history is for what people changed (#14)."""
+    from django.utils import timezone
+
+    user.last_login = timezone.now()
+    type(user).objects.filter(pk=user.pk).update(last_login=user.last_login)
+
+
 # Before any app is ready: django.contrib.admin's ready() loads the admin
 # modules, and django-import-export's then asks tablib for its formats (#17).
 defer_tablib_formats()
@@ -43,6 +52,11 @@ class EmulationConfig(AppConfig):
     def ready(self) -> None:
         # After django.contrib.auth's own handler, which creates the permissions.
         post_migrate.connect(name_permissions_in_vietnamese, dispatch_uid="vietnamese_permissions")
+        from django.contrib.auth.models import update_last_login
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        user_logged_in.connect(stamp_last_login, dispatch_uid="stamp_last_login")
 
 
 class AxesConfig(AxesAppConfig):

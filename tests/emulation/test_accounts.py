@@ -144,3 +144,22 @@ def test_the_list_does_not_grow_its_queries_with_the_accounts(
         UserFactory(username=f"u{n}", unit=world.a_member)
     with django_assert_max_num_queries(10):
         client.get(reverse("accounts"))
+
+
+@pytest.mark.django_db
+def test_logging_in_writes_no_history_row(client):
+    """An account's history records what Sở Nội vụ changed, not every login:
+    the last login is stamped without a history row (a deadline brings
+    hundreds of logins an hour)."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="dangnhap")
+    user.set_password("mat-khau-dai-1")
+    user.save()
+    rows = user.history.count()
+
+    client.post(reverse("login"), {"username": "dangnhap", "password": "mat-khau-dai-1"})
+
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert user.history.count() == rows

@@ -37,7 +37,6 @@ from clusters.models import (
 from clusters.services import _day, _delete, _save, _store, due_date
 from emulation import limits
 from emulation.models import User
-from scoring.models import Scorecard
 
 # "mỗi cụm, khối thi đua lựa chọn từ 01- 02 điển hình để báo cáo tại hội nghị
 # tổng kết năm" [I.3.2.b]
@@ -412,9 +411,9 @@ def evaluation_package(cluster: Cluster, year: EmulationYear) -> Package:
         regulation=HeadDocument.objects.filter(
             cluster=cluster, year=year, kind=deadlines.REGULATION
         ).first(),
-        scorecard_issued=Scorecard.objects.filter(
-            cluster=cluster, year=year, status=Scorecard.Status.ISSUED
-        ).exists(),
+        # Read through the reverse relation: scoring builds on this app, never
+        # the other way (STYLE 15); "issued" is Scorecard.Status.ISSUED.
+        scorecard_issued=cluster.scorecards.filter(year=year, status="issued").exists(),
     )
 
 

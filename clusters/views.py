@@ -1213,14 +1213,16 @@ def reminders_by_hand(request: HttpRequest, code: str, year: int) -> HttpRespons
     delegated deputy) and Sở Nội vụ remind a unit of one now (#15)."""
     seat = get_cluster_for_reminding(request.user, code, get_year(year))
     if request.method == "POST":
-        member = Membership.objects.select_related("unit", "cluster", "year").filter(
-            cluster=seat.cluster, year=seat.year, unit__code=request.POST.get("unit", "")
+        member = (
+            Membership.objects.select_related("unit", "cluster", "year")
+            .filter(cluster=seat.cluster, year=seat.year, unit__code=request.POST.get("unit", ""))
+            .first()
         )
         kind = request.POST.get("kind", "")
         try:
-            if member.first() is None or kind not in progress.ITEM_LABELS:
+            if member is None or kind not in progress.ITEM_LABELS:
                 raise ValidationError("Hãy chọn một việc của một đơn vị trong danh sách.")
-            reminders.reminder_send_by_hand(membership=member.first(), kind=kind, user=request.user)
+            reminders.reminder_send_by_hand(membership=member, kind=kind, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -21,7 +21,7 @@ from django.db.models import Max
 from clusters.models import Cluster, EmulationYear
 from emulation import audit
 from emulation.models import User
-from scoring.models import Framework, FrameworkCriterion, Guidance, GuidanceYear
+from scoring.models import Framework, FrameworkCriterion, Guidance, GuidanceYear, Scorecard
 from scoring.regulation import (
     DEFAULT,
     Regulation,
@@ -177,15 +177,50 @@ def guidance_for_regulation(
     return guidance
 
 
+def guidance_apply_errors(
+    *, guidance: Guidance, year: EmulationYear, cluster_kind: str = ""
+) -> list[str]:
+    """Why `guidance` cannot score the year (or the kind) now: a cluster it
+    would cover has an issued scorecard, built under the guidance it has."""
+    if cluster_kind and cluster_kind not in Cluster.Kind.values:
+        return ["Loại cụm, khối không hợp lệ."]
+    current = year_regulations(year)
+    kinds = [cluster_kind] if cluster_kind else [
+        k for k in Cluster.Kind.values if k not in current.by_kind
+    ]
+    changed = [
+        k for k in kinds if current.by_kind.get(k, current.year) != regulation_of(guidance)
+    ]
+    issued = Scorecard.objects.issued().filter(year=year, cluster__kind__in=changed)
+    if changed and issued.exists():
+        return [
+            f"Năm {year.year} đã có bảng chấm điểm ban hành theo hướng dẫn đang áp dụng "
+            f"({', '.join(sorted(issued.values_list('cluster__code', flat=True)))}): "
+            "không đổi hướng dẫn cho các cụm, khối đó được."
+        ]
+    return []
+
+
 @transaction.atomic
 def guidance_apply(
-    *, guidance: Guidance, year: EmulationYear, cluster_kind: str = "", user: User | None
+    *,
+    guidance: Guidance,
+    year: EmulationYear,
+    cluster_kind: str = "",
+    user: User | None,
+    replacing: bool = False,
 ) -> GuidanceYear:
     """Apply `guidance` to the year, or to one kind of cluster in it (R36).
-    The kind's application replaces the year's for those clusters; giving the
-    year's own guidance to a kind removes the kind's application."""
+    The kind's application replaces the year's for those clusters. Refused
+    where a covered cluster has issued its scorecard, unless the year's
+    records are being replaced with it (`replacing`: the dataset import)."""
+    errors = [] if replacing else guidance_apply_errors(
+        guidance=guidance, year=year, cluster_kind=cluster_kind
+    )
     if cluster_kind and cluster_kind not in Cluster.Kind.values:
-        raise ValidationError("Loại cụm, khối không hợp lệ.")
+        errors = ["Loại cụm, khối không hợp lệ."]
+    if errors:
+        raise ValidationError(errors)
     where = f"năm {year.year}" + (
         f" ({Cluster.Kind(cluster_kind).label.lower()})" if cluster_kind else ""
     )
@@ -229,7 +264,9 @@ def apply_regulation(
         name=name,
         reason=reason or f"Hướng dẫn áp dụng cho năm {year.year}",
     )
-    guidance_apply(guidance=guidance, year=year, cluster_kind=cluster_kind, user=user)
+    guidance_apply(
+        guidance=guidance, year=year, cluster_kind=cluster_kind, user=user, replacing=True
+    )
     return guidance
 
 

@@ -4,6 +4,7 @@ from scoring.views import (
     adjustments,
     builder,
     evidence,
+    guidances,
     history,
     results,
     review,
@@ -25,6 +26,12 @@ class DownloadFormatConverter:
 register_converter(DownloadFormatConverter, "download_format")
 
 urlpatterns = [
+    # Guidances as records (#16): read by everyone, changed by Sở Nội vụ
+    path("huong-dan/", guidances.guidance_list, name="guidance_list"),
+    path("huong-dan/<int:pk>/", guidances.guidance_detail, name="guidance_detail"),
+    path("huong-dan/<int:pk>/sao-chep/", guidances.guidance_copy, name="guidance_copy"),
+    path("huong-dan/<int:pk>/sua/", guidances.guidance_edit, name="guidance_edit"),
+    path("huong-dan/<int:pk>/ap-dung/", guidances.guidance_apply, name="guidance_apply"),
     path("ket-qua/<str:code>/<int:year>/", results.results, name="results"),
     path(
         "ket-qua/<str:code>/<int:year>/tai-ve.<download_format:fmt>",

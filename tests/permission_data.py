@@ -24,6 +24,7 @@ from clusters.models import (
     Registration,
     Report,
 )
+from scoring.guidances import default_guidance, guidance_copy
 from scoring.models import Bonus, Criterion, Deduction, Evidence, ScoreAgreement, Scorecard
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -241,6 +242,8 @@ def build(world) -> SimpleNamespace:
         staff_bonus=staff_bonus,
         election=election,
         proposal=proposal,
+        # A draft guidance, copied from the 2022 one (#16).
+        guidance=guidance_copy(guidance=default_guidance(), user=world.staff),
     )
 
 

@@ -159,6 +159,10 @@ def NONE(d) -> dict:
     return {}
 
 
+def GUIDANCE(d) -> dict:
+    return {"pk": d.guidance.pk}
+
+
 HH = {"unit": lambda d: "HH"}
 LG = {"unit": lambda d: "LG"}
 REASON = {"reason": "Nhập nhầm, xóa theo đề nghị của đơn vị"}
@@ -401,6 +405,15 @@ MATRIX: dict[str, Case] = {
     "province_current": get(NONE, AUTHORITY_STAFF),
     "province": get(YEAR(), AUTHORITY_STAFF),
     "province_download": get(YEAR(), AUTHORITY_STAFF),
+    # --- Guidances (#16): read by everyone signed in; copied, edited and
+    # applied by Sở Nội vụ, the council's standing agency (and superusers).
+    "guidance_list": get(NONE, EVERY_USER),
+    "guidance_detail": get(GUIDANCE, EVERY_USER),
+    "guidance_copy": post(GUIDANCE, PROVINCE),
+    "guidance_edit": get(GUIDANCE, PROVINCE),
+    "guidance_edit@post": post(GUIDANCE, PROVINCE),
+    "guidance_apply": get(GUIDANCE, PROVINCE),
+    "guidance_apply@post": post(GUIDANCE, PROVINCE),
 }
 
 

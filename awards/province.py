@@ -25,8 +25,8 @@ from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT
-from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
 from scoring.guidances import stored_regulation
+from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
 from scoring.regulation import Regulation
 from scoring.results import ClusterResults, year_results
 

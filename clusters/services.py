@@ -45,8 +45,8 @@ from emulation import limits
 from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
-from scoring.models import Criterion, Deduction, Direction, Method, Participation, Scorecard
 from scoring.guidances import stored_regulation
+from scoring.models import Criterion, Deduction, Direction, Method, Participation, Scorecard
 
 _REASON_MAX = Registration.history.model._meta.get_field("history_change_reason").max_length
 # A planned value is DecimalField(max_digits=20, decimal_places=6).

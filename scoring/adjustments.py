@@ -40,8 +40,8 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation.models import User, full_name
 from emulation.uploads import extension, validate_upload
 from scoring import engine
-from scoring.models import Bonus, Deduction, ScoreAgreement, Scorecard
 from scoring.guidances import stored_regulation
+from scoring.models import Bonus, Deduction, ScoreAgreement, Scorecard
 
 HEAD_BONUS_KINDS = ("cluster",)
 STAFF_BONUS_KINDS = ("reporting", "council")

@@ -45,6 +45,7 @@ from clusters.services import year_create
 from emulation import limits
 from scoring import engine, revisions
 from scoring import regulation as regulations
+from scoring.guidances import apply_regulation, guidance_unapply, stored_regulation
 from scoring.models import (
     Band,
     Bonus,
@@ -58,7 +59,6 @@ from scoring.models import (
     Scorecard,
     Sheet,
 )
-from scoring.guidances import apply_regulation, guidance_unapply, stored_regulation
 from scoring.services import LeafMark, frame_marks
 
 FORMAT = "thidua-dataset/1"

@@ -18,11 +18,18 @@ from clusters.models import Cluster, EmulationYear
 from emulation import limits
 from emulation.forms import LimitedCharField
 from emulation.numbers import VietnameseDecimalField, input_figure, read_figure
+from scoring.engine import METHOD_LABELS
 from scoring.guidances import GuidanceInfo
 from scoring.models import Guidance
 from scoring.regulation import GROUPS, Regulation, RegulationError, regulation_from_json
 
 LINES_HELP = "Mỗi dòng một mục."
+
+
+def engine_method_choices() -> list[tuple[str, str]]:
+    return list(METHOD_LABELS.items())
+
+
 YES = ("có", "x", "1", "true")
 
 
@@ -208,9 +215,7 @@ class GuidanceForm(forms.Form):
                 else "; ".join(f"{g}={counts[g]}" for g in GROUPS)
             )
             items = "; ".join(f"{c}={input_figure(p)}" for c, p in s.items.items())
-            return " | ".join([s.code, s.title, input_figure(s.points), count, items]).rstrip(
-                " |"
-            )
+            return " | ".join([s.code, s.title, input_figure(s.points), count, items]).rstrip(" |")
 
         return {
             "code": guidance.code,
@@ -226,9 +231,7 @@ class GuidanceForm(forms.Form):
             "exceed_criterion_cap_share": exceed.criterion_cap_share if exceed else None,
             "exceed_sections": ", ".join(exceed.sections) if exceed else "",
             "exceed_cap": exceed.cap if exceed else None,
-            "bonuses": "\n".join(
-                f"{k} = {input_figure(v)}" for k, v in regulation.bonuses.items()
-            ),
+            "bonuses": "\n".join(f"{k} = {input_figure(v)}" for k, v in regulation.bonuses.items()),
             "deductions": "\n".join(
                 f"{k} = {input_figure(d.points)} | {'có' if d.once_a_year else 'không'} | "
                 f"{'có' if d.head_only else 'không'}"
@@ -368,7 +371,82 @@ class ApplyForm(forms.Form):
         label="Áp dụng cho",
         choices=[("", "Mọi cụm, khối của năm"), *Cluster.Kind.choices],
         required=False,
-        help_text="Chọn một loại để chỉ loại đó theo hướng dẫn này; các loại khác theo hướng dẫn chung của năm.",
+        help_text=(
+            "Chọn một loại để chỉ loại đó theo hướng dẫn này; các loại khác theo hướng dẫn "
+            "chung của năm."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+
+class CriterionForm(forms.Form):
+    """A row of a guidance's framework of criteria."""
+
+    section = LimitedCharField(label="Phần", max_length=16)
+    group = forms.ChoiceField(
+        label="Nhóm",
+        choices=[("", "Chung cho mọi nhóm"), *[(g, f"Nhóm {g}") for g in GROUPS]],
+        required=False,
+    )
+    code = LimitedCharField(label="Mã", max_length=limits.CODE)
+    parent = LimitedCharField(label="Thuộc tiêu chí (mã)", max_length=limits.CODE, required=False)
+    title = LimitedCharField(
+        label="Nội dung",
+        max_length=limits.CRITERION_TITLE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    points = VietnameseDecimalField(
+        label="Điểm",
+        max_digits=7,
+        decimal_places=2,
+        required=False,
+        help_text="Để trống khi khung không quy định điểm.",
+    )
+    method = forms.ChoiceField(
+        label="Cách chấm",
+        choices=[("", "Chưa quy định"), *engine_method_choices()],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    @staticmethod
+    def initial_of(criterion) -> dict:
+        return {
+            "section": criterion.section,
+            "group": criterion.group,
+            "code": criterion.code,
+            "parent": criterion.parent.code if criterion.parent_id else "",
+            "title": criterion.title,
+            "points": criterion.points,
+            "method": criterion.method,
+        }
+
+    def row(self):
+        from scoring.guidance_framework import Row
+
+        d = self.cleaned_data
+        return Row(
+            d["section"].strip(),
+            d["group"],
+            d["code"].strip(),
+            d["parent"].strip(),
+            d["title"].strip(),
+            d["points"],
+            d["method"],
+        )
+
+
+class FrameworkUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Tệp Excel (.xlsx) của khung tiêu chí",
+        error_messages={"required": "Chưa chọn tệp."},
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
 
     def __init__(self, *args, **kwargs) -> None:

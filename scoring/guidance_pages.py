@@ -107,12 +107,12 @@ def guidance_detail_page(guidance: Guidance) -> GuidanceDetail:
             else ", ".join(f"nhóm {g}: {counts[g]}" for g in GROUPS)
         )
         items = ", ".join(f"{code}: {format_figure(p)}" for code, p in s.items.items())
-        limits = ", ".join(
-            f"{g}: {regulation.added_limit(s.code, g)}" for g in GROUPS
-        ) if len(set(counts.values())) > 1 else str(regulation.added_limit(s.code, "A"))
-        sections.append(
-            Row([s.code, s.title or "", format_figure(s.points), count, limits, items])
+        limits = (
+            ", ".join(f"{g}: {regulation.added_limit(s.code, g)}" for g in GROUPS)
+            if len(set(counts.values())) > 1
+            else str(regulation.added_limit(s.code, "A"))
         )
+        sections.append(Row([s.code, s.title or "", format_figure(s.points), count, limits, items]))
     figures = [
         Row(["Tổng điểm các phần", format_figure(regulation.total_points)]),
         Row(["Ngưỡng điểm để được xét khen thưởng", format_figure(regulation.threshold)]),
@@ -162,9 +162,7 @@ def guidance_detail_page(guidance: Guidance) -> GuidanceDetail:
         Row([str(n), a, regulation.award_label(a)]) for n, a in enumerate(regulation.awards, 1)
     ]
     criteria = (
-        list(
-            guidance.framework.criteria.order_by("section", "group", "code", "pk")
-        )
+        list(guidance.framework.criteria.order_by("section", "group", "code", "pk"))
         if guidance.framework_id
         else []
     )

@@ -185,12 +185,12 @@ def guidance_apply_errors(
     if cluster_kind and cluster_kind not in Cluster.Kind.values:
         return ["Loại cụm, khối không hợp lệ."]
     current = year_regulations(year)
-    kinds = [cluster_kind] if cluster_kind else [
-        k for k in Cluster.Kind.values if k not in current.by_kind
-    ]
-    changed = [
-        k for k in kinds if current.by_kind.get(k, current.year) != regulation_of(guidance)
-    ]
+    kinds = (
+        [cluster_kind]
+        if cluster_kind
+        else [k for k in Cluster.Kind.values if k not in current.by_kind]
+    )
+    changed = [k for k in kinds if current.by_kind.get(k, current.year) != regulation_of(guidance)]
     issued = Scorecard.objects.issued().filter(year=year, cluster__kind__in=changed)
     if changed and issued.exists():
         return [
@@ -214,8 +214,10 @@ def guidance_apply(
     The kind's application replaces the year's for those clusters. Refused
     where a covered cluster has issued its scorecard, unless the year's
     records are being replaced with it (`replacing`: the dataset import)."""
-    errors = [] if replacing else guidance_apply_errors(
-        guidance=guidance, year=year, cluster_kind=cluster_kind
+    errors = (
+        []
+        if replacing
+        else guidance_apply_errors(guidance=guidance, year=year, cluster_kind=cluster_kind)
     )
     if cluster_kind and cluster_kind not in Cluster.Kind.values:
         errors = ["Loại cụm, khối không hợp lệ."]

@@ -28,6 +28,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
 from scoring import engine, revisions
 from scoring import regulation as regulations
+from scoring.guidances import YearRegulations, year_regulations
 from scoring.models import (
     Band,
     Bonus,
@@ -38,7 +39,6 @@ from scoring.models import (
     Scorecard,
     effective_figures,
 )
-from scoring.guidances import YearRegulations, year_regulations
 from scoring.regulation import DEFAULT, Regulation
 
 

@@ -27,6 +27,7 @@ from clusters.models import Cluster, EmulationYear, Membership, RegistrationTarg
 from emulation import audit, limits
 from emulation.models import User
 from scoring import engine
+from scoring.guidances import framework_for, guidance_mark_in_use, stored_regulation
 from scoring.models import (
     Band,
     Criterion,
@@ -39,7 +40,6 @@ from scoring.models import (
     Scorecard,
     ScorecardPosition,
 )
-from scoring.guidances import framework_for, guidance_mark_in_use, stored_regulation
 
 Status = Scorecard.Status
 Stance = ScorecardPosition.Stance

@@ -163,6 +163,10 @@ def GUIDANCE(d) -> dict:
     return {"pk": d.guidance.pk}
 
 
+def GUIDANCE_CRITERION(d) -> dict:
+    return {"pk": d.guidance.pk, "criterion_pk": d.guidance.framework.criteria.first().pk}
+
+
 HH = {"unit": lambda d: "HH"}
 LG = {"unit": lambda d: "LG"}
 REASON = {"reason": "Nhập nhầm, xóa theo đề nghị của đơn vị"}
@@ -414,6 +418,13 @@ MATRIX: dict[str, Case] = {
     "guidance_edit@post": post(GUIDANCE, PROVINCE),
     "guidance_apply": get(GUIDANCE, PROVINCE),
     "guidance_apply@post": post(GUIDANCE, PROVINCE),
+    "guidance_framework": get(GUIDANCE, PROVINCE),
+    "guidance_framework@post": post(GUIDANCE, PROVINCE),
+    "guidance_framework_upload": post(GUIDANCE, PROVINCE),
+    "guidance_framework_download": get(GUIDANCE, EVERY_USER),
+    "guidance_criterion": get(GUIDANCE_CRITERION, PROVINCE),
+    "guidance_criterion@post": post(GUIDANCE_CRITERION, PROVINCE),
+    "guidance_criterion_remove": post(GUIDANCE_CRITERION, PROVINCE),
 }
 
 

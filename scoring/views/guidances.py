@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clusters.access import acts_for_province, ensure_acts_for_province
+from scoring import guidance_framework as guidance_framework_rules
 from scoring import guidances
-from scoring.guidance_forms import ApplyForm, GuidanceForm
+from scoring.guidance_forms import ApplyForm, CriterionForm, FrameworkUploadForm, GuidanceForm
 from scoring.guidance_pages import guidance_detail_page, guidance_list_page
-from scoring.models import Guidance
+from scoring.models import FrameworkCriterion, Guidance
 
 
 def _get_guidance(pk: int) -> Guidance:
@@ -92,3 +93,120 @@ def guidance_apply(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Đã áp dụng hướng dẫn cho năm {year.year}.")
             return redirect("guidance_detail", guidance.pk)
     return render(request, "scoring/guidance_apply.html", {"guidance": guidance, "form": form})
+
+
+# ---------------------------------------------------------------------------
+# A guidance's framework of criteria (Phụ lục 02)
+
+
+def _framework_context(guidance: Guidance, **forms) -> dict:
+    criteria = (
+        list(
+            guidance.framework.criteria.select_related("parent").order_by(
+                "section", "group", "order", "pk"
+            )
+        )
+        if guidance.framework_id
+        else []
+    )
+    return {
+        "guidance": guidance,
+        "criteria": criteria,
+        "frozen": guidance.is_frozen,
+        "form": forms.get("form") or CriterionForm(),
+        "upload": forms.get("upload") or FrameworkUploadForm(),
+    }
+
+
+@login_required
+def guidance_framework(request: HttpRequest, pk: int) -> HttpResponse:
+    """The criteria, a row to add and the workbook to upload."""
+    guidance = _get_guidance_for_province(request, pk)
+    form = CriterionForm(request.POST or None)
+    if form.is_valid():
+        try:
+            guidance_framework_rules.framework_criterion_save(
+                guidance=guidance, row=form.row(), user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Đã thêm tiêu chí vào khung.")
+            return redirect("guidance_framework", guidance.pk)
+    return render(
+        request, "scoring/guidance_framework.html", _framework_context(guidance, form=form)
+    )
+
+
+def _get_criterion(guidance: Guidance, criterion_pk: int) -> FrameworkCriterion:
+    return get_object_or_404(
+        FrameworkCriterion.objects.select_related("parent"),
+        pk=criterion_pk,
+        framework_id=guidance.framework_id,
+    )
+
+
+@login_required
+def guidance_criterion(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    guidance = _get_guidance_for_province(request, pk)
+    criterion = _get_criterion(guidance, criterion_pk)
+    form = CriterionForm(request.POST or None, initial=CriterionForm.initial_of(criterion))
+    if form.is_valid():
+        try:
+            guidance_framework_rules.framework_criterion_save(
+                guidance=guidance, row=form.row(), criterion=criterion, user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Đã lưu tiêu chí {form.row().code}.")
+            return redirect("guidance_framework", guidance.pk)
+    context = {"guidance": guidance, "criterion": criterion, "form": form}
+    return render(request, "scoring/guidance_criterion.html", context)
+
+
+@login_required
+@require_POST
+def guidance_criterion_remove(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    guidance = _get_guidance_for_province(request, pk)
+    criterion = _get_criterion(guidance, criterion_pk)
+    try:
+        guidance_framework_rules.framework_criterion_remove(
+            guidance=guidance, criterion=criterion, user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Đã bỏ tiêu chí {criterion.code} và các tiêu chí thuộc nó.")
+    return redirect("guidance_framework", guidance.pk)
+
+
+@login_required
+@require_POST
+def guidance_framework_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    guidance = _get_guidance_for_province(request, pk)
+    upload = FrameworkUploadForm(request.POST, request.FILES)
+    if upload.is_valid():
+        try:
+            rows = guidance_framework_rules.rows_from_workbook(upload.cleaned_data["file"])
+            count = guidance_framework_rules.framework_replace(
+                guidance=guidance, rows=rows, user=request.user
+            )
+        except ValidationError as error:
+            upload.add_error("file", error)
+        else:
+            messages.success(request, f"Đã thay khung bằng {count} tiêu chí của tệp.")
+            return redirect("guidance_framework", guidance.pk)
+    context = _framework_context(guidance, upload=upload)
+    return render(request, "scoring/guidance_framework.html", context)
+
+
+@login_required
+def guidance_framework_download(request: HttpRequest, pk: int) -> HttpResponse:
+    guidance = _get_guidance(pk)
+    response = HttpResponse(
+        guidance_framework_rules.framework_workbook(guidance),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="khung-{guidance.pk}.xlsx"'
+    return response

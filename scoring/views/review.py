@@ -23,8 +23,8 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans, registered_plans_of
 from scoring import engine, sheets
 from scoring.forms import AgreeForm, ReasonForm, ScoreAdjustForm
-from scoring.models import Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
 from scoring.guidances import stored_regulation
+from scoring.models import Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
 
 
 @login_required

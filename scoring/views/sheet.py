@@ -20,8 +20,8 @@ from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.adjustments import UnitEntries, entries_of
 from scoring.forms import EvidenceForm, ScoreRowForm
-from scoring.models import Criterion, Evidence, Method, Score, ScoreAgreement, Scorecard, Sheet
 from scoring.guidances import stored_regulation
+from scoring.models import Criterion, Evidence, Method, Score, ScoreAgreement, Scorecard, Sheet
 
 
 @login_required

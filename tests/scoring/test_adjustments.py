@@ -13,8 +13,8 @@ from django.urls import reverse
 from awards.models import Flag
 from clusters.models import Membership
 from scoring import adjustments, sheets
-from scoring.models import Bonus, Deduction, Score, Scorecard
 from scoring.guidances import apply_regulation
+from scoring.models import Bonus, Deduction, Score, Scorecard
 from scoring.regulation import regulation_from_json
 from scoring.results import cluster_results
 from tests.clusters.helpers import pdf

@@ -29,7 +29,10 @@ from scoring.results import cluster_results
 pytestmark = pytest.mark.django_db
 
 BEFORE = [("scoring", "0018_results_revision"), ("clusters", "0014_extension_delegation")]
-AFTER = [("scoring", "0019_guidance_guidance_records"), ("clusters", "0015_guidance_year_regulation_moved")]
+AFTER = [
+    ("scoring", "0019_guidance_guidance_records"),
+    ("clusters", "0015_guidance_year_regulation_moved"),
+]
 BLOCK_2026 = {"code": "BN-2026", "threshold": 920, "bonuses": {"cluster": 5, "digital": 5}}
 
 
@@ -51,7 +54,10 @@ def test_the_migration_makes_the_2022_record_and_applies_it_or_the_years_block()
     assert first.status == Guidance.Status.IN_USE
     assert first.issuer == "Chủ tịch UBND tỉnh Bắc Giang"
     assert first.framework is not None and first.framework.year == 2022
-    applied = {a.year.year: a.guidance.code for a in GuidanceYear.objects.select_related("year", "guidance")}
+    applied = {
+        a.year.year: a.guidance.code
+        for a in GuidanceYear.objects.select_related("year", "guidance")
+    }
     assert applied == {2024: "BG-2022", 2026: "BN-2026"}
     assert stored_regulation(GuidanceYear.objects.get(year__year=2026).year).threshold == 920
 

@@ -110,11 +110,11 @@ def _scored(cluster, year, total: int) -> Membership:
 
 
 def test_the_results_follow_the_kinds_guidance(world):
-    _scored(world.cluster_a, world.year, 850)
-    _scored(world.cluster_b, world.year, 850)
     lower = apply_regulation(world.year, regulation_from_json({"code": "KHOI", "threshold": 800}))
     guidance_apply(guidance=default_guidance(), year=world.year, user=None)
     guidance_apply(guidance=lower, year=world.year, cluster_kind="khoi", user=None)
+    _scored(world.cluster_a, world.year, 850)
+    _scored(world.cluster_b, world.year, 850)
 
     cum = cluster_results(world.cluster_a, world.year)
     khoi = cluster_results(world.cluster_b, world.year)

@@ -356,3 +356,26 @@ def test_only_the_standing_agency_edits_a_framework(client, world, draft, who):
     assert client.post(remove).status_code == 403
     assert _upload(client, draft, _workbook([])).status_code == 403
     assert draft.framework.criteria.count() == count
+
+
+def test_a_copied_guidance_applied_to_a_year_scores_its_clusters(client, world):
+    from scoring.results import cluster_results
+    from tests.scoring.test_guidance_model import _scored
+
+    client.force_login(world.staff)
+    client.post(reverse("guidance_copy", args=[default_guidance().pk]))
+    copy = Guidance.objects.get(status=Guidance.Status.DRAFT)
+    bonuses = "cluster = 5\nreporting = 5\ncouncil = 10\ndigital = 5"
+    client.post(
+        reverse("guidance_edit", args=[copy.pk]), _form(copy, threshold="800", bonuses=bonuses)
+    )
+    client.post(reverse("guidance_apply", args=[copy.pk]), {"year": 2025})
+    _scored(world.cluster_a, world.year, 850)
+
+    results = cluster_results(world.cluster_a, world.year)
+
+    assert results.regulation.threshold == 800
+    assert "digital" in results.regulation.bonuses
+    assert {row.result.status for row in results.rows} == {"eligible"}
+    page = client.get(reverse("results", args=["CUM-A", 2025])).content.decode()
+    assert "Đủ điều kiện" in page

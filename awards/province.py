@@ -26,8 +26,9 @@ from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT
+from scoring.guidances import stored_regulation
 from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
-from scoring.regulation import Regulation, stored_regulation
+from scoring.regulation import Regulation
 from scoring.results import ClusterResults, year_results
 
 SHORT_AWARDS = {
@@ -203,7 +204,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     found = list(clusters.filter(pk__in=counts).select_related("authority").order_by("code"))
     ids = [c.pk for c in found]
     results = {r.cluster.pk: r for r in year_results(year, found)} if found else {}
-    regulation = stored_regulation(year.regulation)
+    regulation = stored_regulation(year)
     awards = regulation.awards
     scorecards = _scorecards(year, ids)
     agreed = dict(

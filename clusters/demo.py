@@ -128,9 +128,9 @@ SUCCESSIONS = [
 def guidance_2026(document: dict) -> dict:
     """The 2026 guidance of the cluster of communes and wards (four sections,
     threshold 920, a `digital` bonus, a `late_report` deduction), given to its
-    year. The one place the demo sets a year's guidance: today the dataset's
-    `regulation` block, which the import keeps in `EmulationYear.regulation`;
-    where a guidance is a record of its own, this is the line to change."""
+    year. The one place the demo sets a year's guidance: the dataset's
+    `regulation` block, from which the import makes (or reuses) a guidance
+    record and applies it to the year."""
     regulation = json.loads((DATA / "guidance-2026.json").read_text(encoding="utf-8"))
     return document | {"regulation": regulation}
 

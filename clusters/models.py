@@ -266,9 +266,7 @@ class EmulationYear(models.Model):
     school year starting in autumn of that year (R4)."""
 
     year = models.PositiveSmallIntegerField("năm", unique=True)
-    # The guidance the year is scored under (R36–R40), as the dataset's
-    # `regulation` block in full; null: the 2022 Bắc Giang guidance.
-    regulation = models.JSONField("hướng dẫn áp dụng", null=True, blank=True)
+    # The guidance it is scored under: scoring.models.GuidanceYear (R36).
 
     objects = EmulationYearQuerySet.as_manager()
 

@@ -46,8 +46,8 @@ from emulation import audit, limits
 from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
+from scoring.guidances import stored_regulation
 from scoring.models import Criterion, Deduction, Direction, Method, Participation, Scorecard
-from scoring.regulation import stored_regulation
 
 _REASON_MAX = Registration.history.model._meta.get_field("history_change_reason").max_length
 # A planned value is DecimalField(max_digits=20, decimal_places=6).
@@ -1053,7 +1053,7 @@ def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
         + [engine.Deduction(kind=deduction.kind, count=deduction.count)],
         is_head=deduction.membership.role == Membership.Role.HEAD,
         # R39: the year's kinds, points and flags.
-        regulation=stored_regulation(deduction.membership.year.regulation),
+        regulation=stored_regulation(deduction.membership.year, deduction.membership.cluster),
     )
     if errors:
         raise ValidationError(errors)

@@ -36,6 +36,8 @@ CRITERION_TITLE = 400
 CRITERIA_PER_SCORECARD = 100
 # The council's scoring guidance of a criterion (longest in 2022: 431).
 CRITERION_NOTE = 1000
+# A guidance's title or its issuing body: a document's name, a line or two.
+GUIDANCE_NAME = 500
 # A reason, comment or note written in a box: a few sentences (R35's "why").
 REASON = 1000
 # A member unit's position on the draft scorecard [II.1]: its comments may go

@@ -40,8 +40,8 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation.models import User, full_name
 from emulation.uploads import extension, validate_upload
 from scoring import engine
+from scoring.guidances import stored_regulation
 from scoring.models import Bonus, Deduction, ScoreAgreement, Scorecard
-from scoring.regulation import stored_regulation
 
 HEAD_BONUS_KINDS = ("cluster",)
 STAFF_BONUS_KINDS = ("reporting", "council")
@@ -84,7 +84,7 @@ def bonus_add(
 ) -> Bonus:
     """One R23 bonus entry. The kind's entries, this one included, must stay
     within its cap; an entry over the cap is refused, not trimmed."""
-    regulation = stored_regulation(membership.year.regulation)  # R39: the year's kinds
+    regulation = stored_regulation(membership.year, membership.cluster)  # R39: the year's kinds
     if kind not in regulation.bonuses:
         raise ValidationError(f"Loại điểm thưởng '{kind}' không hợp lệ.")
     _ensure_may_bonus(user, membership, kind)
@@ -160,7 +160,7 @@ def deduction_add(
     confirmed = Deduction.objects.filter(
         membership=membership, status=Deduction.Status.CONFIRMED
     ).values_list("kind", "count")
-    regulation = stored_regulation(membership.year.regulation)  # R39: the year's kinds
+    regulation = stored_regulation(membership.year, membership.cluster)  # R39: the year's kinds
     errors = engine.validate_deductions(
         [engine.Deduction(kind=k, count=c) for k, c in confirmed]
         + [engine.Deduction(kind=kind, count=count)],

@@ -45,12 +45,14 @@ from clusters.services import year_create
 from emulation import limits
 from scoring import engine, revisions
 from scoring import regulation as regulations
+from scoring.guidances import apply_regulation, guidance_unapply, stored_regulation
 from scoring.models import (
     Band,
     Bonus,
     Criterion,
     Deduction,
     Evidence,
+    GuidanceYear,
     Participation,
     Score,
     ScoreAgreement,
@@ -196,13 +198,6 @@ class Dataset:
     participation: tuple[ParticipationData, ...]
     flags: tuple[FlagData, ...]
     votes: tuple[VoteData, ...]
-
-    @property
-    def regulation_block(self) -> dict | None:
-        """What the year keeps: nothing for the 2022 guidance (R36)."""
-        if self.regulation == regulations.DEFAULT:
-            return None
-        return regulations.regulation_to_json(self.regulation)
 
 
 @dataclass(frozen=True)
@@ -1152,10 +1147,13 @@ def dataset_import(
         ]
         _delete(existing + [queryset for _, queryset in online], reason=replaced)
         year = year_create(year=data.year)
-        if year.regulation != data.regulation_block:
-            year.regulation = data.regulation_block
-            year.save(update_fields=["regulation"])
         imported = f"Nhập dữ liệu năm {data.year} ({FORMAT})"
+        # R36: the file's regulation scores its year (absent: the 2022 guidance);
+        # a whole year's file leaves no kind of cluster under another one.
+        apply_regulation(year, data.regulation, reason=imported)
+        if scope == "year":
+            for kind in GuidanceYear.objects.filter(year=year).exclude(cluster_kind=""):
+                guidance_unapply(year=year, cluster_kind=kind.cluster_kind, user=None)
         units, clusters_by_code = shared.store(
             created=imported,
             updated=f"import: cập nhật theo tệp năm {data.year} ({FORMAT}, --update-shared)",
@@ -1675,8 +1673,8 @@ def dataset_export(*, year: int) -> dict:
     """The year as `thidua-dataset/1`: the issued scorecards' leaf criteria and
     the effective (agreed where set) figures, records in a stable order; the
     year's regulation when it is not the 2022 guidance (R36)."""
-    stored = EmulationYear.objects.filter(year=year).values_list("regulation", flat=True).first()
-    regulation = regulations.stored_regulation(stored)
+    stored = EmulationYear.objects.filter(year=year).values_list("pk", flat=True).first()
+    regulation = stored_regulation(stored) if stored is not None else regulations.DEFAULT
     memberships = list(
         Membership.objects.filter(year__year=year)
         .select_related("unit", "cluster__authority")

@@ -48,7 +48,8 @@ class Framework(models.Model):
     one they were built from.
     """
 
-    year = models.PositiveSmallIntegerField("năm ban hành", unique=True)
+    # A guidance's copy keeps the year of the framework it was copied from.
+    year = models.PositiveSmallIntegerField("năm ban hành")
     title = models.CharField("tên", max_length=500)
 
     class Meta:
@@ -96,6 +97,86 @@ class FrameworkCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}. {self.title[:80]}"
+
+
+class Guidance(models.Model):
+    """A guidance (hướng dẫn) of the province's emulation clusters: the
+    document, its figures (R36–R40, the dataset's `regulation` block in full)
+    and its framework of criteria (Phụ lục 02). One that is in use is frozen:
+    a change makes a new version (R18's rule for scorecards)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Dự thảo"
+        IN_USE = "in_use", "Đang áp dụng (không sửa được)"
+
+    code = models.CharField("mã", max_length=limits.CODE)
+    name = models.CharField("tên", max_length=limits.GUIDANCE_NAME)
+    issuer = models.CharField("cơ quan ban hành", max_length=limits.GUIDANCE_NAME, blank=True)
+    document_number = models.CharField("số văn bản", max_length=limits.CODE * 2, blank=True)
+    document_date = models.DateField("ngày ban hành", null=True, blank=True)
+    version = models.PositiveSmallIntegerField("phiên bản", default=1)
+    status = models.CharField("trạng thái", max_length=8, choices=Status.choices)
+    # Checked by scoring.regulation.regulation_from_json on every write.
+    parameters = models.JSONField("các thông số")
+    framework = models.ForeignKey(
+        Framework,
+        verbose_name="khung tiêu chí",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guidances",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "hướng dẫn thi đua"
+        verbose_name_plural = "hướng dẫn thi đua"
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="guidance_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (bản {self.version})"
+
+    @property
+    def is_frozen(self) -> bool:
+        """In use: marked so, or applied to a year where a scorecard was
+        issued under it; a change then makes a new version (R18)."""
+        return (
+            self.status == self.Status.IN_USE
+            or Scorecard.objects.issued().filter(year__guidances__guidance=self).exists()
+        )
+
+
+class GuidanceYear(models.Model):
+    """A guidance applied to a year (R36): to every cluster of the year, or,
+    with `cluster_kind`, to the clusters (cụm) or the blocks (khối) only,
+    which then take it instead of the year's."""
+
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="guidances"
+    )
+    guidance = models.ForeignKey(
+        Guidance, verbose_name="hướng dẫn", on_delete=models.PROTECT, related_name="years"
+    )
+    cluster_kind = models.CharField(
+        "chỉ áp dụng cho", max_length=4, choices=Cluster.Kind.choices, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "hướng dẫn áp dụng cho năm"
+        verbose_name_plural = "hướng dẫn áp dụng cho năm"
+        ordering = ["year", "cluster_kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "cluster_kind"], name="guidance_year_one_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guidance} – năm {self.year.year}"
 
 
 class ResultsQuerySet(models.QuerySet):

@@ -797,9 +797,3 @@ def regulation_to_json(regulation: Regulation) -> dict:
         "deferral_reasons": list(regulation.deferral_reasons),
         "awards": list(regulation.awards),
     }
-
-
-def stored_regulation(block: dict | None) -> Regulation:
-    """The regulation a year keeps (`EmulationYear.regulation`): none is the
-    2022 guidance. A stored block was checked on its way in."""
-    return DEFAULT if block is None else regulation_from_json(block)

@@ -28,6 +28,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans_of
 from scoring import engine, revisions
 from scoring import regulation as regulations
+from scoring.guidances import YearRegulations, year_regulations
 from scoring.models import (
     Band,
     Bonus,
@@ -38,7 +39,7 @@ from scoring.models import (
     Scorecard,
     effective_figures,
 )
-from scoring.regulation import DEFAULT, Regulation, stored_regulation
+from scoring.regulation import DEFAULT, Regulation
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,9 @@ def year_results(
         cluster_of[membership.cluster_id] = membership.cluster
     if not by_cluster:
         return []
-    # R36: every cluster of the year is scored under the year's regulation.
-    regulation = stored_regulation(year.regulation)
+    # R36: each cluster is scored under its year's regulation, or the one its
+    # kind of cluster was given in that year.
+    regulations_of = year_regulations(year)
 
     scorecards = {
         s.cluster_id: s
@@ -95,7 +97,7 @@ def year_results(
     participation = participation_rule.records(m for ms in by_cluster.values() for m in ms)
     # The registration's current plans replace those stored with the scores (R19).
     plans = registered_plans_of(memberships)
-    facts = Facts(regulation, participation, plans)
+    facts = Facts(regulations_of, participation, plans)
     keys = _cache_keys(year, by_cluster, facts)
     computed = _cache_get(keys)
     missing = [c for c in by_cluster if c not in computed]
@@ -118,7 +120,7 @@ def year_results(
                 scorecards.get(cluster_id),
                 dict(computed[cluster_id].quotas),
                 rows,
-                regulation,
+                regulations_of.for_cluster(cluster_of[cluster_id]),
             )
         )
     return results
@@ -127,10 +129,10 @@ def year_results(
 @dataclass(frozen=True)
 class Facts:
     """What the results read fresh on every call, beside the records the
-    token answers for: the year's regulation (R36), each unit's participation
+    token answers for: the year's regulations (R36), each unit's participation
     as the rule reads it today (R27) and the registrations' current plans (R19)."""
 
-    regulation: Regulation
+    regulations: YearRegulations
     participation: dict[int, participation_rule.Record]
     plans: dict[int, dict[int, Decimal]]
 
@@ -155,7 +157,7 @@ def _compute(
     criteria = _criteria(scorecards[c] for c in by_cluster if c in scorecards)
     in_year = {"membership__year": year, "membership__cluster_id__in": list(by_cluster)}
     scores = _scores(in_year, {scorecards[c] for c in by_cluster if c in scorecards}, facts.plans)
-    participation, regulation = facts.participation, facts.regulation
+    participation = facts.participation
     bonuses = _by_membership(
         Bonus.objects.filter(**in_year).values_list("membership_id", "kind", "points"),
         lambda kind, points: engine.Bonus(kind=kind, points=points),
@@ -180,6 +182,7 @@ def _compute(
 
     found = {}
     for cluster_id, members in by_cluster.items():
+        regulation = facts.regulations.for_cluster(members[0].cluster)
         scorecard = scorecards.get(cluster_id)
         cluster_criteria = criteria.get(scorecard.pk, []) if scorecard else []
         inputs = [
@@ -252,7 +255,8 @@ def _cache_keys(
             )
             for m in members
         )
-        read = (tokens[cluster_id], repr(facts.regulation), units)
+        regulation = facts.regulations.for_cluster(members[0].cluster)
+        read = (tokens[cluster_id], repr(regulation), units)
         digest = hashlib.blake2b(repr(read).encode(), digest_size=16).hexdigest()
         keys[cluster_id] = f"results:{_code_version()}:{year.pk}:{cluster_id}:{digest}"
     return keys

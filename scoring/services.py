@@ -33,6 +33,7 @@ from clusters.services import memberships_set, year_create
 from emulation import audit, limits
 from emulation.models import User
 from scoring import engine, notices
+from scoring.guidances import framework_for, guidance_mark_in_use, stored_regulation
 from scoring.models import (
     Band,
     Criterion,
@@ -45,7 +46,6 @@ from scoring.models import (
     Scorecard,
     ScorecardPosition,
 )
-from scoring.regulation import stored_regulation
 
 Status = Scorecard.Status
 Stance = ScorecardPosition.Stance
@@ -117,8 +117,10 @@ def scorecard_create_from_framework(
     errors = scorecard_create_errors(cluster=cluster, year=year, framework=framework)
     if errors:
         raise ValidationError(errors)
-    framework = framework or _newest_framework(year)
-    roots, children = _framework_tree(framework, cluster.group)
+    framework = framework or framework_for(year, cluster)
+    # R37: the sections and points of the guidance the cluster's year is under.
+    regulation = stored_regulation(year, cluster)
+    roots, children = _framework_tree(framework, cluster.group, regulation.section_codes)
     scorecard = Scorecard(
         cluster=cluster, year=year, version=_next_version(cluster, year), framework=framework
     )
@@ -149,8 +151,8 @@ def scorecard_create_from_framework(
                 bands.extend(_bands_from_tiers(criterion, node.tiers))
             build(kids, points, criterion)
 
-    for section in engine.SECTIONS:
-        build(roots[section], engine.SECTION_POINTS[section], None)
+    for section in regulation.sections:
+        build(roots[section.code], section.points, None)
     bulk_create_with_history(bands, Band, default_user=user, default_change_reason=built)
     return scorecard
 
@@ -166,7 +168,7 @@ def _built_reason(scorecard: Scorecard) -> str:
 
 
 def _framework_tree(
-    framework: Framework, group: str
+    framework: Framework, group: str, sections: Sequence[str]
 ) -> tuple[dict[str, list[FrameworkCriterion]], dict[int | None, list[FrameworkCriterion]]]:
     """The framework's criteria for `group`: per section the group's variant
     where the section has one (I, R16), else the criteria common to all."""
@@ -181,7 +183,7 @@ def _framework_tree(
         else:
             children[row.parent_id].append(row)
     roots = {}
-    for section in engine.SECTIONS:
+    for section in sections:
         variants = by_section[section]
         roots[section] = variants[group] or variants[""]
         if not roots[section]:
@@ -239,7 +241,7 @@ def scorecard_create_errors(
 ) -> list[str]:
     """Why a new draft cannot be made for the cluster's year; empty when it can."""
     errors = _open_errors(cluster, year)
-    if framework is None and _newest_framework(year) is None:
+    if framework is None and framework_for(year, cluster) is None:
         errors.append(f"Chưa có khung tiêu chí (Phụ lục 02) nào ban hành đến năm {year.year}.")
     return errors
 
@@ -253,10 +255,6 @@ def _open_errors(cluster: Cluster, year: EmulationYear) -> list[str]:
         f"(bản {existing.version}: {existing.get_status_display()}); "
         "không tạo thêm bảng mới."
     ]
-
-
-def _newest_framework(year: EmulationYear) -> Framework | None:
-    return Framework.objects.filter(year__lte=year.year).order_by("-year").first()
 
 
 def _lock_cluster(cluster: Cluster) -> None:
@@ -754,7 +752,7 @@ def scorecard_validate(scorecard: Scorecard) -> list[str]:
         added,
         scorecard.cluster.group,
         parents,
-        stored_regulation(scorecard.year.regulation),  # R37: the year's frame
+        stored_regulation(scorecard.year, scorecard.cluster),  # R37: the year's frame
     )
     errors += _size_errors(scorecard, adding=0, rows=len(rows))
     errors += _tree_errors(rows)
@@ -860,7 +858,7 @@ def _frame_limit_errors(
     if splits and up and up[-1].code in {p for code, p in parents.items() if code not in added}:
         return []  # its framework criterion is concretised already
     used = frame_counts(rows).get(section, engine.FrameCount()).used
-    regulation = stored_regulation(scorecard.year.regulation)
+    regulation = stored_regulation(scorecard.year, scorecard.cluster)
     limit = engine.added_limit(section, scorecard.cluster.group, regulation)
     if used < limit:
         return []
@@ -1275,6 +1273,8 @@ def scorecard_issue(*, scorecard: Scorecard, user: User) -> Scorecard:
         _carry_attachments(previous, scorecard, user=user)
     _move(scorecard, Status.ISSUED, user=user, action="Ban hành")
     notices.scorecard_issued(scorecard)
+    # The guidance it was built under is in use from now on: frozen (R18).
+    guidance_mark_in_use(year=scorecard.year, cluster=scorecard.cluster, user=user)
     return scorecard
 
 

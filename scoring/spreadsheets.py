@@ -64,7 +64,7 @@ from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
 from emulation.workbooks import FIGURE_FORMAT, XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
 from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
-from scoring.regulation import stored_regulation
+from scoring.guidances import stored_regulation
 from scoring.views.sheet import band_text
 
 FORMAT = "thidua-bang-diem/2"  # /2: with the revisions sheet
@@ -187,7 +187,7 @@ def scorecard_template_xlsx(cluster: Cluster, year: EmulationYear) -> bytes:
         errorTitle="Số không hợp lệ",
         error="Kế hoạch và thực hiện là số không âm.",
     )
-    regulation = stored_regulation(year.regulation)
+    regulation = stored_regulation(year, cluster)
     row = FIRST_ROW
     section = None
     for criterion in criteria:

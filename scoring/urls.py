@@ -4,6 +4,7 @@ from scoring.views import (
     adjustments,
     builder,
     evidence,
+    guidances,
     history,
     results,
     review,
@@ -25,6 +26,33 @@ class DownloadFormatConverter:
 register_converter(DownloadFormatConverter, "download_format")
 
 urlpatterns = [
+    # Guidances as records (#16): read by everyone, changed by Sở Nội vụ
+    path("huong-dan/", guidances.guidance_list, name="guidance_list"),
+    path("huong-dan/<int:pk>/", guidances.guidance_detail, name="guidance_detail"),
+    path("huong-dan/<int:pk>/sao-chep/", guidances.guidance_copy, name="guidance_copy"),
+    path("huong-dan/<int:pk>/sua/", guidances.guidance_edit, name="guidance_edit"),
+    path("huong-dan/<int:pk>/ap-dung/", guidances.guidance_apply, name="guidance_apply"),
+    path("huong-dan/<int:pk>/khung/", guidances.guidance_framework, name="guidance_framework"),
+    path(
+        "huong-dan/<int:pk>/khung/tai-len/",
+        guidances.guidance_framework_upload,
+        name="guidance_framework_upload",
+    ),
+    path(
+        "huong-dan/<int:pk>/khung/tai-ve.xlsx",
+        guidances.guidance_framework_download,
+        name="guidance_framework_download",
+    ),
+    path(
+        "huong-dan/<int:pk>/khung/<int:criterion_pk>/",
+        guidances.guidance_criterion,
+        name="guidance_criterion",
+    ),
+    path(
+        "huong-dan/<int:pk>/khung/<int:criterion_pk>/xoa/",
+        guidances.guidance_criterion_remove,
+        name="guidance_criterion_remove",
+    ),
     path("ket-qua/<str:code>/<int:year>/", results.results, name="results"),
     path(
         "ket-qua/<str:code>/<int:year>/tai-ve.<download_format:fmt>",

@@ -39,6 +39,7 @@ from clusters.models import (
     Report,
 )
 from emulation.models import Notification
+from scoring.guidances import default_guidance, guidance_copy
 from scoring.models import Bonus, Criterion, Deduction, Evidence, ScoreAgreement, Scorecard
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -334,6 +335,8 @@ def build(world) -> SimpleNamespace:
         election=election,
         proposal=proposal,
         decision=decision,
+        # A draft guidance, copied from the 2022 one (#16).
+        guidance=guidance_copy(guidance=default_guidance(), user=world.staff),
     )
 
 

@@ -159,6 +159,14 @@ def NONE(d) -> dict:
     return {}
 
 
+def GUIDANCE(d) -> dict:
+    return {"pk": d.guidance.pk}
+
+
+def GUIDANCE_CRITERION(d) -> dict:
+    return {"pk": d.guidance.pk, "criterion_pk": d.guidance.framework.criteria.first().pk}
+
+
 HH = {"unit": lambda d: "HH"}
 LG = {"unit": lambda d: "LG"}
 
@@ -505,6 +513,22 @@ MATRIX: dict[str, Case] = {
     "unit_record": get(UNIT_HH, HH_RECORD),
     "unit_record@post": post(UNIT_HH, PROVINCE),
     "unit_record_download": get(UNIT_HH, HH_RECORD),
+    # --- Guidances (#16): read by everyone signed in; copied, edited and
+    # applied by Sở Nội vụ, the council's standing agency (and superusers).
+    "guidance_list": get(NONE, EVERY_USER),
+    "guidance_detail": get(GUIDANCE, EVERY_USER),
+    "guidance_copy": post(GUIDANCE, PROVINCE),
+    "guidance_edit": get(GUIDANCE, PROVINCE),
+    "guidance_edit@post": post(GUIDANCE, PROVINCE),
+    "guidance_apply": get(GUIDANCE, PROVINCE),
+    "guidance_apply@post": post(GUIDANCE, PROVINCE),
+    "guidance_framework": get(GUIDANCE, PROVINCE),
+    "guidance_framework@post": post(GUIDANCE, PROVINCE),
+    "guidance_framework_upload": post(GUIDANCE, PROVINCE),
+    "guidance_framework_download": get(GUIDANCE, EVERY_USER),
+    "guidance_criterion": get(GUIDANCE_CRITERION, PROVINCE),
+    "guidance_criterion@post": post(GUIDANCE_CRITERION, PROVINCE),
+    "guidance_criterion_remove": post(GUIDANCE_CRITERION, PROVINCE),
 }
 
 

@@ -23,8 +23,8 @@ from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans, registered_plans_of
 from scoring import engine, sheets
 from scoring.forms import AgreeForm, ReasonForm, ScoreAdjustForm
+from scoring.guidances import stored_regulation
 from scoring.models import Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
-from scoring.regulation import stored_regulation
 
 
 @login_required
@@ -175,7 +175,7 @@ def _adjust_initial(score: Score | None) -> dict:
 def _cell_context(cluster, member, criterion, score) -> dict:
     own = sheets.own_figures(score, registered_plans(member).get(criterion.pk))
     ec = criterion.rule
-    exceed = stored_regulation(member.year.regulation).exceed_bonus
+    exceed = stored_regulation(member.year, cluster).exceed_bonus
     own_ok = bool(own) and not sheets.score_errors(criterion, own)
     agreed_ok = score is not None and score.is_adjusted
     return {
@@ -292,7 +292,7 @@ def review_matrix(cluster: Cluster, year: EmulationYear) -> Matrix:
     }
 
     # R36: the cluster is scored under its year's regulation.
-    regulation = stored_regulation(year.regulation)
+    regulation = stored_regulation(year, cluster)
     exceed = regulation.exceed_bonus
     # The registration's current plans count, not those stored with each score (R19).
     plans = registered_plans_of(members)

@@ -21,8 +21,8 @@ from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.adjustments import UnitEntries, entries_of
 from scoring.forms import EvidenceForm, ScoreRowForm
+from scoring.guidances import stored_regulation
 from scoring.models import Criterion, Evidence, Method, Score, ScoreAgreement, Scorecard, Sheet
-from scoring.regulation import stored_regulation
 
 
 @login_required
@@ -376,7 +376,7 @@ def sheet_page(
             agreed.append(sheets.engine_score(criterion, score.figures()))
     unit = membership.unit.code
     # R36: the unit is scored under its year's regulation.
-    regulation = stored_regulation(membership.year.regulation)
+    regulation = stored_regulation(membership.year, membership.cluster)
     page.result = engine.compute_unit(
         engine_criteria, engine.UnitInput(unit, tuple(own)), regulation
     )

@@ -104,11 +104,11 @@ def test_the_demo_scorecard_reads_phu_luc_02s_titles_not_placeholders():
 def test_the_demo_has_the_new_bac_ninh_in_2026_under_its_guidance(client):
     """#16: a second province-year, a cluster of communes and wards scored under
     the 2026 guidance (four sections, threshold 920, a digital bonus)."""
-    from scoring.regulation import stored_regulation
+    from scoring.guidances import stored_regulation
 
     call_command("seed_demo")
     year = EmulationYear.objects.get(year=2026)
-    regulation = stored_regulation(year.regulation)
+    regulation = stored_regulation(year, Cluster.objects.get(code="CUM-XP-01"))
     assert regulation.threshold == 920
     assert regulation.section_codes == ("I", "II", "III", "IV") or list(
         regulation.section_codes

@@ -13,8 +13,9 @@ from django.urls import reverse
 from awards.models import Flag
 from clusters.models import Membership
 from scoring import adjustments, sheets
+from scoring.guidances import apply_regulation
 from scoring.models import Bonus, Deduction, Score, Scorecard
-from scoring.regulation import regulation_from_json, regulation_to_json
+from scoring.regulation import regulation_from_json
 from scoring.results import cluster_results
 from tests.clusters.helpers import pdf
 from tests.factories import MembershipFactory, UnitFactory
@@ -751,8 +752,7 @@ def test_deduction_count_takes_only_ascii_digits(client, world, card, tpbg):
 
 def _regulate(world, membership, **block):
     """The year under `block`; the membership as a new request reads it."""
-    world.year.regulation = regulation_to_json(regulation_from_json(block))
-    world.year.save()
+    apply_regulation(world.year, regulation_from_json(block))
     return type(membership).objects.get(pk=membership.pk)
 
 

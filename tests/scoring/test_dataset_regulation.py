@@ -19,6 +19,7 @@ from django.urls import reverse
 from awards.documents import ranking_context
 from clusters.models import Cluster, EmulationYear, Membership
 from scoring.dataset import DatasetError, validate_dataset
+from scoring.guidances import stored_regulation
 from scoring.regulation import DEFAULT, regulation_from_json
 from scoring.views.review import review_matrix
 from scoring.views.sheet import sheet_page
@@ -159,7 +160,7 @@ def test_the_year_keeps_its_regulation_and_the_export_writes_it(tmp_path: Path) 
     _import(GUIDANCE)
 
     year = EmulationYear.objects.get(year=2026)
-    assert regulation_from_json(year.regulation) == regulation_from_json(_guidance()["regulation"])
+    assert stored_regulation(year) == regulation_from_json(_guidance()["regulation"])
     exported = _export(2026)
     assert list(exported)[:3] == ["format", "year", "regulation"]
     assert regulation_from_json(exported["regulation"]).threshold == 920
@@ -179,7 +180,7 @@ def test_the_2022_guidance_is_not_written(tmp_path: Path) -> None:
     document["regulation"] = {"threshold": 900, "code": "BG-2022"}
     _import(_write(tmp_path, document))
 
-    assert EmulationYear.objects.get(year=2025).regulation is None
+    assert stored_regulation(EmulationYear.objects.get(year=2025)) == DEFAULT
     assert "regulation" not in _export(2025)
 
 
@@ -197,7 +198,7 @@ def test_replacing_a_year_replaces_its_regulation(tmp_path: Path) -> None:
 
     _import(_write(tmp_path, document), "--replace")
 
-    assert EmulationYear.objects.get(year=2026).regulation is None
+    assert stored_regulation(EmulationYear.objects.get(year=2026)) == DEFAULT
     assert "regulation" not in json.loads(json.dumps(_export(2026)))
 
 

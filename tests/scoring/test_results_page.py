@@ -278,8 +278,8 @@ def test_json_download_is_the_results_document_of_the_cluster(client, scored):
 # + four that count the items overdue beside "Việc cần làm" in the bar (issue 15),
 # + the year switch and the units' extensions read by the participation facts (#14),
 # + the results' revision, read before and after a first computation (#17),
-# + the bell's unread notifications (#15).
-PAGE_QUERIES = 30
+# + the bell's unread notifications (#15), + the year's guidances (#16).
+PAGE_QUERIES = 31
 
 
 def _big_cluster(world, units: int, per_section: int):

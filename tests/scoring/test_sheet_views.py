@@ -335,8 +335,9 @@ def test_sheet_page_queries_do_not_grow_with_criteria(client, world, django_asse
         Score.objects.create(membership=hh_membership, criterion=leaf, points=Decimal(1))
     client.force_login(world.member)
     # Four of them count the unit's open items beside "Việc cần làm" in the bar;
-    # one more draws the year switch (#14), one the bell's unread notifications (#15).
-    with django_assert_max_num_queries(22):
+    # one more draws the year switch (#14), one the bell's unread notifications (#15),
+    # one the year's guidance (#16).
+    with django_assert_max_num_queries(23):
         assert client.get(sheet_url()).status_code == 200
 
 
@@ -353,7 +354,7 @@ def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_asser
     assert "Đã lưu." in post_row(client, leaves[0], revision=1, points="2").content.decode()
     # 16: the totals in the answer read the registration's current plans (#15),
     # and the results' revision of the cluster's year renewed (#17).
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):  # the year's guidance (#16)
         answer = post_row(client, leaves[3], revision=1, points="3").content.decode()
     assert "Đã lưu." in answer
     assert f'name="r{leaves[3].pk}-revision" value="2"' in answer

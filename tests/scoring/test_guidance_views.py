@@ -1,0 +1,385 @@
+"""The guidances' pages (#16): everyone signed in reads them; only Sở Nội vụ
+copies, edits (every check of R36–R40, in Vietnamese) and applies them."""
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+from scoring.guidance_forms import GuidanceForm
+from scoring.guidances import (
+    default_guidance,
+    guidance_apply,
+    guidance_copy,
+    regulation_of,
+    stored_regulation,
+)
+from scoring.models import Guidance, GuidanceYear, Scorecard
+from scoring.regulation import DEFAULT
+from tests.factories import YearFactory
+
+pytestmark = pytest.mark.django_db
+
+READERS = ("staff", "other_staff", "head", "member")
+
+
+@pytest.fixture
+def draft(world):
+    return guidance_copy(guidance=default_guidance(), user=world.staff)
+
+
+def _form(guidance: Guidance, **changes) -> dict:
+    initial = GuidanceForm.initial_of(guidance, regulation_of(guidance))
+    data = {k: v for k, v in initial.items() if v is not None}
+    data = {k: ("" if v is None else v) for k, v in (data | changes).items()}
+    for key in ("added_ratio", "threshold", "exceed_points_per_percent", "exceed_cap"):
+        data[key] = str(data.get(key, "")).replace(".", ",")
+    data["exceed_criterion_cap_share"] = str(data["exceed_criterion_cap_share"]).replace(".", ",")
+    if data.get("document_date") == "":
+        data.pop("document_date")
+    if not data.get("exceed_enabled"):
+        data.pop("exceed_enabled", None)
+    return data
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_everyone_signed_in_reads_the_list_and_a_guidance(client, world, who):
+    guidance = default_guidance()
+    client.force_login(getattr(world, who))
+
+    listed = client.get(reverse("guidance_list"))
+    shown = client.get(reverse("guidance_detail", args=[guidance.pk]))
+
+    assert listed.status_code == shown.status_code == 200
+    page = shown.content.decode()
+    assert "Cờ thi đua của UBND tỉnh" in page
+    assert "Thực hiện nhiệm vụ chính trị" in page  # section I's title
+    assert "900" in page and "550" in page
+    may_change = who == "staff"
+    assert (reverse("guidance_edit", args=[guidance.pk]) in page) is may_change
+    assert (reverse("guidance_copy", args=[guidance.pk]) in page) is may_change
+
+
+def test_the_anonymous_visitor_is_sent_to_login(client, world):
+    guidance = default_guidance()
+    for url in (
+        reverse("guidance_list"),
+        reverse("guidance_detail", args=[guidance.pk]),
+        reverse("guidance_edit", args=[guidance.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+
+@pytest.mark.parametrize("who", ("other_staff", "head", "member"))
+def test_only_the_standing_agency_changes_a_guidance(client, world, draft, who):
+    client.force_login(getattr(world, who))
+    before = Guidance.objects.count()
+
+    assert client.post(reverse("guidance_copy", args=[draft.pk])).status_code == 403
+    assert client.get(reverse("guidance_edit", args=[draft.pk])).status_code == 403
+    edit = client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, threshold="800"))
+    assert edit.status_code == 403
+    apply = client.post(reverse("guidance_apply", args=[draft.pk]), {"year": world.year.year})
+    assert apply.status_code == 403
+
+    assert Guidance.objects.count() == before
+    assert regulation_of(Guidance.objects.get(pk=draft.pk)).threshold == 900
+    assert not GuidanceYear.objects.filter(guidance=draft).exists()
+
+
+def test_the_standing_agency_copies_a_guidance_into_a_draft(client, world):
+    original = default_guidance()
+    client.force_login(world.staff)
+
+    response = client.post(reverse("guidance_copy", args=[original.pk]))
+
+    copy = Guidance.objects.exclude(pk=original.pk).get()
+    assert response.status_code == 302 and response["Location"].endswith(
+        reverse("guidance_edit", args=[copy.pk])
+    )
+    assert copy.status == Guidance.Status.DRAFT
+    assert copy.history.first().history_user == world.staff
+
+
+def test_the_standing_agency_changes_the_threshold_and_adds_a_bonus_kind(client, world, draft):
+    client.force_login(world.staff)
+    bonuses = "cluster = 5\nreporting = 5\ncouncil = 10\ndigital = 5"
+    data = _form(draft, threshold="850,5", bonuses=bonuses, name="Hướng dẫn năm 2026")
+
+    response = client.post(reverse("guidance_edit", args=[draft.pk]), data)
+
+    assert response.status_code == 302
+    regulation = regulation_of(Guidance.objects.get(pk=draft.pk))
+    assert str(regulation.threshold) == "850.5"
+    assert regulation.bonuses["digital"] == 5
+    assert regulation.name == "Hướng dẫn năm 2026"
+    assert regulation.sections == DEFAULT.sections
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"sections": ""}, "sections", "Chưa khai báo phần nào"),
+        ({"sections": "I | A | 550 | 19\nI | B | 400 | 9"}, "sections", "bị trùng"),
+        ({"sections": "I | A | 0 | 19"}, "sections", "Phần ở dòng 1, điểm"),
+        ({"sections": "I | A | 950 | A=19; B=12"}, "sections", "A, B, C, D"),
+        ({"sections": "I | A | 950"}, None, "cần ít nhất"),
+        ({"sections": "III | A | 950 | 7 | III.1=960"}, "sections", "vượt điểm của phần"),
+        ({"threshold": "960"}, "threshold", "Ngưỡng điểm"),
+        ({"threshold": "1.000"}, "threshold", "dấu phân cách hàng nghìn"),
+        ({"added_ratio": "1,5"}, "added_ratio", "Tỷ lệ cụ thể hóa"),
+        ({"added_ratio": "0,333"}, "added_ratio", "Tối đa 2 chữ số"),
+        ({"exceed_sections": "IV"}, "exceed_sections", "không phải là phần"),
+        (
+            {"exceed_criterion_cap_share": "2"},
+            "exceed_criterion_cap_share",
+            "mức tối đa theo tỷ lệ",
+        ),
+        ({"exceed_cap": "-1"}, "exceed_cap", "Điểm thưởng vượt kế hoạch"),
+        ({"bonuses": "council = -1"}, "bonuses", "Điểm thưởng"),
+        ({"bonuses": "council 10"}, None, "mã loại = số"),
+        ({"deductions": "late = -3"}, "deductions", "Điểm trừ"),
+        ({"exclusion_reasons": "security\nsecurity"}, "exclusion_reasons", "trùng"),
+        ({"exclusion_reasons": "no_pledge"}, "exclusion_reasons", "lý do tham gia"),
+        ({"deferral_reasons": "security"}, "deferral_reasons", "lý do không xét"),
+        ({"awards": "tie_vote_needed"}, "awards", "không phải danh hiệu"),
+    ],
+)
+def test_every_refusal_is_in_vietnamese_on_the_form_and_nothing_is_saved(
+    client, world, draft, changes, field, message
+):
+    client.force_login(world.staff)
+
+    response = client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, **changes))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    errors = form.errors.get(field or "__all__", [])
+    assert any(message in e for e in errors), form.errors
+    assert "regulation." not in response.content.decode()
+    assert Guidance.objects.get(pk=draft.pk).parameters == draft.parameters
+
+
+def test_editing_a_guidance_in_use_makes_a_new_version(client, world, draft):
+    guidance_apply(guidance=draft, year=world.year, user=None)
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year, status="issued")
+    client.force_login(world.staff)
+
+    response = client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, threshold="800"))
+
+    new = Guidance.objects.get(code=draft.code, version=2)
+    assert response["Location"].endswith(reverse("guidance_detail", args=[new.pk]))
+    assert regulation_of(new).threshold == 800
+    assert regulation_of(Guidance.objects.get(pk=draft.pk)).threshold == 900
+
+
+def test_the_standing_agency_applies_a_guidance_to_a_year_and_to_a_kind(client, world, draft):
+    year = YearFactory(year=2026)
+    client.force_login(world.staff)
+    client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, threshold="800"))
+
+    client.post(reverse("guidance_apply", args=[draft.pk]), {"year": 2026})
+    assert stored_regulation(year).threshold == 800
+    client.post(
+        reverse("guidance_apply", args=[default_guidance().pk]),
+        {"year": 2026, "cluster_kind": "khoi"},
+    )
+
+    assert stored_regulation(year, world.cluster_a).threshold == 800
+    assert stored_regulation(year, world.cluster_b).threshold == 900
+
+
+def test_a_year_with_an_issued_scorecard_keeps_its_guidance(client, world, draft):
+    client.force_login(world.staff)
+    client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, threshold="800"))
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year, status="issued")
+
+    response = client.post(reverse("guidance_apply", args=[draft.pk]), {"year": 2025})
+
+    assert response.status_code == 200
+    assert "đã có bảng chấm điểm ban hành" in response.content.decode()
+    assert stored_regulation(world.year) == DEFAULT
+
+
+def test_the_list_costs_the_same_queries_with_more_guidances(
+    client, world, django_assert_max_num_queries
+):
+    client.force_login(world.staff)
+    for _ in range(5):
+        guidance_copy(guidance=default_guidance(), user=None)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("guidance_list")).status_code == 200
+
+
+# --- The framework of criteria (Phụ lục 02) ----------------------------------
+
+
+def _criterion(**changes) -> dict:
+    return {
+        "section": "I",
+        "group": "A",
+        "code": "I.20",
+        "parent": "",
+        "title": "Chuyển đổi số cấp xã",
+        "points": "",
+        "method": "qualitative",
+    } | changes
+
+
+def test_the_standing_agency_adds_changes_and_removes_a_criterion(client, world, draft):
+    client.force_login(world.staff)
+    kept = default_guidance().framework
+    before = kept.criteria.count()
+    url = reverse("guidance_framework", args=[draft.pk])
+
+    assert client.post(url, _criterion()).status_code == 302
+    added = draft.framework.criteria.get(code="I.20")
+    edit = reverse("guidance_criterion", args=[draft.pk, added.pk])
+    assert client.post(edit, _criterion(title="Chính quyền số", points="10")).status_code == 302
+    added.refresh_from_db()
+    assert (added.title, added.points) == ("Chính quyền số", 10)
+    client.post(reverse("guidance_criterion_remove", args=[draft.pk, added.pk]))
+
+    assert not draft.framework.criteria.filter(code="I.20").exists()
+    assert kept.criteria.count() == before  # the 2022 framework is another record
+    reasons = [h.history_change_reason for h in draft.history.all()]
+    assert any("I.20" in (r or "") for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"section": "V"}, "phần “V” không có trong hướng dẫn"),
+        ({"code": "I.1"}, "đã có trong nhóm này"),
+        ({"section": "III", "group": "", "code": "III.1", "points": "20"}, "35"),
+        ({"parent": "I.99"}, "tiêu chí cha “I.99”"),
+        ({"points": "1.000"}, "dấu phân cách hàng nghìn"),
+    ],
+)
+def test_a_wrong_criterion_is_refused_in_vietnamese(client, world, draft, changes, message):
+    client.force_login(world.staff)
+    count = draft.framework.criteria.count()
+
+    response = client.post(reverse("guidance_framework", args=[draft.pk]), _criterion(**changes))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert draft.framework.criteria.count() == count
+
+
+def _workbook(rows: list[list]) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from scoring.guidance_framework import COLUMNS
+
+    book = Workbook()
+    sheet = book.active
+    for row in [list(COLUMNS), *rows]:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _upload(client, guidance, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    file = SimpleUploadedFile("khung.xlsx", data)
+    return client.post(reverse("guidance_framework_upload", args=[guidance.pk]), {"file": file})
+
+
+def test_an_uploaded_workbook_replaces_the_framework(client, world, draft):
+    client.force_login(world.staff)
+    rows = [
+        ["I", "A", "I.1", "", "Tăng trưởng kinh tế", None, "Định lượng (kế hoạch và thực hiện)"],
+        ["I", "A", "I.1.a", "I.1", "Thu ngân sách", 10, ""],
+        ["II", "", "II.1", "", "Chính sách pháp luật", None, ""],
+        ["III", "", "III.1", "", "Tổ chức phong trào", 35, ""],
+    ]
+
+    response = _upload(client, draft, _workbook(rows))
+
+    assert response.status_code == 302
+    criteria = {c.code: c for c in draft.framework.criteria.select_related("parent")}
+    assert set(criteria) == {"I.1", "I.1.a", "II.1", "III.1"}
+    assert criteria["I.1.a"].parent == criteria["I.1"]
+    assert criteria["I.1"].method == "quantitative"
+
+
+def test_a_downloaded_framework_uploads_back_the_same(client, world, draft):
+    client.force_login(world.staff)
+    before = sorted(draft.framework.criteria.values_list("section", "group", "code", "points"))
+    data = client.get(reverse("guidance_framework_download", args=[draft.pk])).content
+
+    assert _upload(client, draft, data).status_code == 302
+    draft.refresh_from_db()
+    after = sorted(draft.framework.criteria.values_list("section", "group", "code", "points"))
+    assert after == before
+
+
+def test_a_wrong_or_hostile_workbook_is_refused_and_nothing_changes(client, world, draft):
+    from tests.xlsx_bombs import xlsx_bomb
+
+    client.force_login(world.staff)
+    count = draft.framework.criteria.count()
+    wrong = _workbook([["V", "", "V.1", "", "Phần không có", None, ""]])
+    bomb = xlsx_bomb(_workbook([]), megabytes=50)
+
+    assert "phần “V” không có" in _upload(client, draft, wrong).content.decode()
+    assert "Excel" in _upload(client, draft, b"not a workbook").content.decode()
+    refused = _upload(client, draft, bomb)
+    assert refused.status_code == 200 and "quá" in refused.content.decode()
+    assert draft.framework.criteria.count() == count
+
+
+def test_the_framework_of_a_guidance_in_use_is_not_edited(client, world):
+    guidance = default_guidance()
+    client.force_login(world.staff)
+    count = guidance.framework.criteria.count()
+
+    response = client.post(reverse("guidance_framework", args=[guidance.pk]), _criterion())
+
+    assert "khung tiêu chí không sửa được" in response.content.decode()
+    assert guidance.framework.criteria.count() == count
+
+
+@pytest.mark.parametrize("who", ("other_staff", "head", "member"))
+def test_only_the_standing_agency_edits_a_framework(client, world, draft, who):
+    client.force_login(getattr(world, who))
+    count = draft.framework.criteria.count()
+    first = draft.framework.criteria.first()
+
+    assert (
+        client.post(reverse("guidance_framework", args=[draft.pk]), _criterion()).status_code == 403
+    )
+    remove = reverse("guidance_criterion_remove", args=[draft.pk, first.pk])
+    assert client.post(remove).status_code == 403
+    assert _upload(client, draft, _workbook([])).status_code == 403
+    assert draft.framework.criteria.count() == count
+
+
+def test_a_copied_guidance_applied_to_a_year_scores_its_clusters(client, world):
+    from scoring.results import cluster_results
+    from tests.scoring.test_guidance_model import _scored
+
+    client.force_login(world.staff)
+    client.post(reverse("guidance_copy", args=[default_guidance().pk]))
+    copy = Guidance.objects.get(status=Guidance.Status.DRAFT)
+    bonuses = "cluster = 5\nreporting = 5\ncouncil = 10\ndigital = 5"
+    client.post(
+        reverse("guidance_edit", args=[copy.pk]), _form(copy, threshold="800", bonuses=bonuses)
+    )
+    client.post(reverse("guidance_apply", args=[copy.pk]), {"year": 2025})
+    _scored(world.cluster_a, world.year, 850)
+
+    results = cluster_results(world.cluster_a, world.year)
+
+    assert results.regulation.threshold == 800
+    assert "digital" in results.regulation.bonuses
+    assert {row.result.status for row in results.rows} == {"eligible"}
+    page = client.get(reverse("results", args=["CUM-A", 2025])).content.decode()
+    assert "Đủ điều kiện" in page

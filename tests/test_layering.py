@@ -40,6 +40,14 @@ ALLOWED = {
     ("clusters.services", "scoring.models"): "Participation, Deduction, Scorecard",
     ("clusters.progress", "scoring.models"): "the year's progress counts sheets",
     ("clusters.views", "scoring.models"): "the same Participation, Deduction",
+    # A deduction proposed by the head is checked against the year's guidance,
+    # which scoring keeps with the scorecards it freezes; with the Deduction
+    # model (above) it moves when the records move down.
+    ("clusters.services", "scoring.guidances"): "deductions follow the year's guidance",
+    # Starting a cluster's next year copies its issued scorecard as a draft in
+    # the same transaction as the memberships: the page is the organisation's,
+    # the copy scoring's. A page of its own in scoring would split one action.
+    ("clusters.views_organisation", "scoring.services"): "next year copies the scorecard",
     # The demo loads the scored example datasets: it is the whole product's.
     # It belongs on top (or in the project's shell); other branches edit it now.
     ("clusters.management.commands.seed_demo", "scoring.dataset"): "demo datasets",

@@ -121,7 +121,9 @@ def test_the_demo_has_the_new_bac_ninh_in_2026_under_its_guidance(client):
     page = client.get(reverse("results", args=["CUM-XP-01", 2026])).content.decode()
     assert "UBND phường Sông Cầu" in page and "962,40" in page
     # 2025 is still there as it was.
-    assert EmulationYear.objects.get(year=2025).regulation is None
+    from scoring.regulation import DEFAULT
+
+    assert stored_regulation(2025) == DEFAULT
 
 
 def test_the_merged_commune_sees_the_two_communes_it_was_formed_from(client):

@@ -269,8 +269,14 @@ def next_year(demo):
     from clusters import deadlines
     from clusters.models import Deadline, Membership
     from clusters.services import year_create
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT
 
     year = year_create(year=2026)
+    # The journeys were written for CUM-HUYEN under the 2022 guidance; the demo's
+    # own 2026 guidance (the new Bắc Ninh's cluster of communes, #16) is set
+    # aside for the year, and that cluster is not visited.
+    apply_regulation(year, DEFAULT)
     Membership.objects.bulk_create(
         Membership(cluster=m.cluster, year=year, unit=m.unit, role=m.role)
         for m in Membership.objects.filter(cluster=demo.cluster, year=demo.year)

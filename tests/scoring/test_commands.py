@@ -336,8 +336,8 @@ def test_seed_demo_loads_the_demo_dataset_and_stays_idempotent() -> None:
     call_command("seed_demo", stdout=StringIO())
 
     assert _scoring_counts() == first
-    # With the new Bắc Ninh's 2026 cluster of communes and wards (#16): 12 members
-    # more, its scorecard and their scores.
+    # 2025: 24 members in Bắc Giang's four clusters, 4 in the communes of Lạng
+    # Giang, CUM-HUYEN scored; 2026 (#16): CUM-XP-01's 8 members, scored.
     assert first == (36, 2, 856, 10, 6, 4, 4)
     expected = json.loads((DATA / "01-cum-huyen-basic.expected.json").read_text("utf-8"))
     results = json.loads(_run("export_results", "--year", "2025", "--cluster", "CUM-HUYEN"))

@@ -49,8 +49,12 @@ def test_staff_approve_set_quotas_follow_province_and_download_pdf(browse, demo,
 
     page = browse.page
     browse.login("sonoivu", greeting="Sở Nội vụ tỉnh Bắc Giang")
+    # The demo has two years (#16): the home opens on each cluster's year in
+    # progress; the year switch chooses 2025, Bắc Giang's five clusters.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Các cụm, khối thi đua đang diễn ra")
+    page.goto("/?nam=2025")
     expect(page.get_by_role("heading", level=1)).to_have_text("Các cụm, khối thi đua năm 2025")
-    expect(page.locator("table tbody tr")).to_have_count(4)
+    expect(page.locator("table tbody tr")).to_have_count(5)
     browse.shot("01-trang-chu")
 
     # R18: the scorecards waiting for approval (a page no menu links to yet).
@@ -75,12 +79,17 @@ def test_staff_approve_set_quotas_follow_province_and_download_pdf(browse, demo,
     expect(page.get_by_role("button", name="Phê duyệt", exact=True)).to_have_count(0)
 
     # The province's year: every cluster's progress.
+    # The demo's year in progress is 2026 (#16): 2025 is one year back.
     page.get_by_role("link", name="Toàn tỉnh", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Tiến độ thi đua, khen thưởng năm 2026"
+    )
+    page.goto("/tinh/2025/")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Tiến độ thi đua, khen thưởng năm 2025"
     )
     progress = page.locator("table.province-progress tbody tr")
-    expect(progress).to_have_count(4)
+    expect(progress).to_have_count(5)
     expect(progress.filter(has_text="KHOI-KT")).to_contain_text("Đã phê duyệt (bản 1)")
     cum = progress.filter(has_text="CUM-HUYEN")
     expect(cum).to_contain_text("Đã ban hành (bản 1)")
@@ -107,8 +116,8 @@ def test_staff_approve_set_quotas_follow_province_and_download_pdf(browse, demo,
     )
     browse.shot("04-binh-xet")
 
-    # Back to the province: the awards against the new quotas, and its workbook.
-    page.get_by_role("link", name="Toàn tỉnh", exact=True).click()
+    # Back to the province's 2025: the awards against the new quotas, and its workbook.
+    page.goto("/tinh/2025/")
     awards = page.locator("table.province-awards tbody tr").filter(has_text="CUM-HUYEN")
     expect(awards.locator("td.num")).to_have_text(["1/1", "2/2", "2/2", "–"])
     browse.shot("05-toan-tinh")

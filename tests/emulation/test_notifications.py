@@ -253,6 +253,22 @@ def test_a_proposal_returned_and_decided_tells_the_head(world):
     award_services.proposal_return(proposal=proposal, reason="Thiếu biên bản", user=world.staff)
     assert "Thiếu biên bản" in _texts(world.head)[0]
     Proposal.objects.filter(pk=proposal.pk).update(status=Proposal.Status.ACCEPTED)
+    # A decision awards each unit the council agreed: one unit proposed (#14).
+    from decimal import Decimal
+
+    from awards.models import ProposalItem
+    from clusters.models import Membership
+
+    ProposalItem.objects.create(
+        proposal=proposal,
+        membership=Membership.objects.get(
+            cluster=world.cluster_a, year=world.year, unit=world.a_member
+        ),
+        rank=1,
+        total=Decimal("950"),
+        status="eligible",
+        award="bang_khen",
+    )
     award_services.proposal_decide(
         proposal=proposal,
         number="123/QĐ-UBND",

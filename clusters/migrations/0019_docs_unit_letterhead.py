@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0014_extension_delegation'),
+        ('clusters', '0018_notify_reminders_by_hand'),
     ]
 
     operations = [

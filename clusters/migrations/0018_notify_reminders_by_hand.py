@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0014_extension_delegation'),
+        ('clusters', '0017_years_unit_active_membership_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -69,8 +69,8 @@ def back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0014_extension_delegation'),
-        ('scoring', '0018_results_revision'),
+        ('clusters', '0019_docs_unit_letterhead'),
+        ('scoring', '0019_years_sheet_behalf'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

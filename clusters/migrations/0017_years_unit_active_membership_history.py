@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0014_extension_delegation'),
+        ('clusters', '0016_records_exemplars_guests_reports_evaluations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,8 +11,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0015_years_unit_active_membership_history'),
-        ('emulation', '0001_initial'),
+        ('clusters', '0017_years_unit_active_membership_history'),
+        ('emulation', '0002_notify_notifications'),
     ]
 
     operations = [

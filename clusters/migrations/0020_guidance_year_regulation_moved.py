@@ -6,9 +6,9 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0014_extension_delegation'),
+        ('clusters', '0019_docs_unit_letterhead'),
         # The years' regulations are guidance records before the column goes (#16).
-        ('scoring', '0019_guidance_guidance_records'),
+        ('scoring', '0020_guidance_guidance_records'),
     ]
 
     operations = [

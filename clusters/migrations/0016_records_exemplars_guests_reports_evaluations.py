@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0014_extension_delegation'),
+        ('clusters', '0015_succession_unit_successions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

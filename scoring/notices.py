@@ -89,6 +89,18 @@ def sheet_returned(membership: Membership, reason: str) -> None:
     )
 
 
+def score_adjusted(membership: Membership, criterion_code: str, figures: str, reason: str) -> None:
+    """The unit reads its cell's agreed figure beside its own on its sheet."""
+    notify(
+        recipients=unit_users([membership.unit_id]),
+        text=(
+            f"Trưởng cụm, khối đã điều chỉnh điểm tiêu chí {criterion_code} năm "
+            f"{membership.year.year} của đơn vị: {figures}. Lý do: {reason}"
+        ),
+        link=reverse("sheet", args=[membership.year.year]),
+    )
+
+
 def scores_agreed(cluster: Cluster, year: EmulationYear) -> None:
     notify(
         recipients=member_users(cluster, year),

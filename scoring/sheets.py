@@ -540,6 +540,7 @@ def score_adjust(
             f"{membership.unit.code}: {describe(criterion, figures)}. Lý do: {reason}"
         ),
     )
+    notices.score_adjusted(membership, criterion.code, describe(criterion, figures), reason)
     return current
 
 

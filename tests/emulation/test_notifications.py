@@ -214,6 +214,27 @@ def test_returning_a_sheet_tells_the_unit(world):
     assert _texts(world.other_member) == []
 
 
+def test_adjusting_a_cell_tells_the_unit_its_agreed_figure_and_why(world):
+    scorecard = _scorecard(world, Scorecard.Status.ISSUED)
+    criterion = Criterion.objects.create(
+        scorecard=scorecard, section="I", code="I.1", title="Tiêu chí I.1", points=Decimal(10)
+    )
+    membership = world.a_member.memberships.get()
+    sheets.score_adjust(
+        membership=membership,
+        criterion=criterion,
+        user=world.head,
+        reason="Minh chứng chỉ đạt một nửa",
+        points=Decimal("5"),
+        revision=None,
+    )
+    (notice,) = Notification.objects.filter(recipient=world.member)
+    assert "điều chỉnh điểm tiêu chí I.1" in notice.text
+    assert "Minh chứng chỉ đạt một nửa" in notice.text
+    assert notice.link == reverse("sheet", args=[2025])
+    assert _texts(world.other_member) == []
+
+
 def test_agreeing_the_scores_tells_every_member(world):
     scorecard = _scorecard(world, Scorecard.Status.ISSUED)
     Criterion.objects.create(

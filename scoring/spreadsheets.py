@@ -63,8 +63,8 @@ from emulation.numbers import VietnameseDecimalField, format_figure
 from emulation.uploads import MAX_UPLOAD_BYTES, ZIP
 from emulation.workbooks import FIGURE_FORMAT, XlsxLimits, formula_safe_workbook, xlsx_open
 from scoring import engine, sheets
-from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
 from scoring.guidances import stored_regulation
+from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
 from scoring.views.sheet import band_text
 
 FORMAT = "thidua-bang-diem/2"  # /2: with the revisions sheet

@@ -1,13 +1,17 @@
 """Journey on a phone (issue #15): a member unit (HH, `thanhvien`) on a 390×844
 screen opens its to-do list from the folded menu, its registration and its
-sheet, and saves a figure; no page scrolls sideways."""
+sheet, saves a figure and uploads evidence, then opens its pledge, reports and
+last year's pages; no page scrolls sideways."""
 
 from decimal import Decimal
 
 import pytest
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.test_member_journey import issued  # noqa: F401 (a fixture)
+from tests.e2e.test_member_journey import (
+    EVIDENCE,
+    issued,  # noqa: F401 (a fixture)
+)
 
 try:
     from playwright.sync_api import expect
@@ -75,6 +79,15 @@ def test_member_saves_a_figure_from_a_phone(browse, demo, issued):  # noqa: F811
         row.get_by_label("Thực hiện").press("Tab")
     expect(page.locator(f"#status-{revenue.pk}")).to_have_text("Đã lưu.")
     expect(page.locator(f"#result-{revenue.pk}")).to_contain_text("Tỷ lệ thực hiện: 95,5%")
+    assert_fits_the_phone(page)
+    # Evidence from the phone, uploaded into the row.
+    row.get_by_label(f"Tệp minh chứng cho tiêu chí {revenue.code}").set_input_files(
+        files=[{"name": "anh-chup-bao-cao.pdf", "mimeType": "application/pdf", "buffer": EVIDENCE}]
+    )
+    with page.expect_response(lambda r: r.url.endswith(f"/tieu-chi/{revenue.pk}/minh-chung/")):
+        row.get_by_role("button", name="Tải lên minh chứng").click()
+    evidence = page.locator(f"#evidence-{revenue.pk}")
+    expect(evidence.get_by_role("link", name="anh-chup-bao-cao.pdf")).to_be_visible()
     assert_fits_the_phone(page)
     assert browse.shot("05-tu-cham-390").is_relative_to(SCREENSHOTS)
     assert (SCREENSHOTS / "phone-05-tu-cham-390.png").stat().st_size > 0

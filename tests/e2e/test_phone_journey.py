@@ -1,7 +1,7 @@
 """Journey on a phone (issue #15): a member unit (HH, `thanhvien`) on a 390×844
 screen opens its to-do list from the folded menu, its registration and its
 sheet, saves a figure and uploads evidence, then opens its pledge, reports and
-last year's pages; no page scrolls sideways."""
+last year's pages and results; no page scrolls sideways."""
 
 from decimal import Decimal
 
@@ -92,6 +92,18 @@ def test_member_saves_a_figure_from_a_phone(browse, demo, issued):  # noqa: F811
     assert browse.shot("05-tu-cham-390").is_relative_to(SCREENSHOTS)
     assert (SCREENSHOTS / "phone-05-tu-cham-390.png").stat().st_size > 0
 
+    # Last year's scores agreed at the preparatory meeting: the member reads the
+    # cluster's results too.
+    from django.utils import timezone
+
+    from clusters.models import Cluster, EmulationYear
+    from scoring.models import ScoreAgreement
+
+    ScoreAgreement.objects.update_or_create(
+        cluster=Cluster.objects.get(code="CUM-HUYEN"),
+        year=EmulationYear.objects.get(year=2025),
+        defaults={"agreed_at": timezone.now()},
+    )
     # The member's other pages, and last year's sheet with every row filled.
     for path in (
         "/",
@@ -101,6 +113,7 @@ def test_member_saves_a_figure_from_a_phone(browse, demo, issued):  # noqa: F811
         "/dang-ky/2025/",
         "/cham-diem/2025/",
         "/viec-can-lam/?nam=2025",
+        "/ket-qua/CUM-HUYEN/2025/",
     ):
         page.goto(path)
         assert_fits_the_phone(page)

@@ -167,7 +167,7 @@ def test_the_page_shows_progress_awards_and_the_chart(client, province):
     awards = page.split("province-awards")[1].split("</table>")[0]
     assert "Theo hồ sơ đã trình" in awards and "Phân bổ hiện tại" in awards
     assert '<td class="num">2/3</td>' in awards  # the province's certificates: 2 of 3
-    svg = page.split("<svg")[1].split("</svg>")[0]
+    svg = page.split('<svg class="province-chart"')[1].split("</svg>")[0]
     assert svg.count("<rect") == 4  # a range and a median marker per cluster
     assert "Cụm thi đua các huyện: thấp nhất 880,00, trung vị 925,00" in svg
     assert "<script" not in page.split("<main")[1].split("</main>")[0]

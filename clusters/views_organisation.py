@@ -24,6 +24,7 @@ from clusters.access import (
 )
 from clusters.forms import ActiveForm, ClusterForm, MembershipsForm, UnitForm
 from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
+from clusters.views import FAILED, _attempt
 from emulation import accounts
 from emulation.forms import LimitedCharField
 from emulation.models import User
@@ -61,15 +62,6 @@ def _query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _attempt(form: forms.Form, action) -> bool:
-    try:
-        action()
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
-
-
 # ---------------------------------------------------------------------------
 # Starting a cluster's next year, and its memberships
 
@@ -79,21 +71,20 @@ def year_start(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Sở Nội vụ starts the cluster's next year: members, deadlines, scorecard."""
     seat = get_cluster_for_province(request.user, code, get_year(year))
     form = _memberships_form(request, seat.cluster, year + 1)
-    started = []
-    if form.is_valid() and _attempt(
-        form,
-        lambda: started.append(
-            start_year(
+    done = FAILED
+    if form.is_valid():
+        done = _attempt(
+            form,
+            lambda: start_year(
                 cluster=seat.cluster,
                 year=seat.year,
                 units=form.units(),
                 head=form.cleaned_data["head"],
                 deputy=form.cleaned_data["deputy"],
                 user=request.user,
-            )
-        ),
-    ):
-        done = started[0]
+            ),
+        )
+    if done is not FAILED:
         copied = " và dự thảo bảng chấm điểm sao từ bảng đã ban hành" if done.copied else ""
         messages.success(
             request,
@@ -110,17 +101,21 @@ def memberships_edit(request: HttpRequest, code: str, year: int) -> HttpResponse
     """Sở Nội vụ adds or removes a cluster's units of a year and sets its head and deputy."""
     seat = get_cluster_for_province(request.user, code, get_year(year))
     form = _memberships_form(request, seat.cluster, year)
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.memberships_set(
-            cluster=seat.cluster,
-            year=seat.year,
-            units=form.units(),
-            head=form.cleaned_data["head"],
-            deputy=form.cleaned_data["deputy"],
-            user=request.user,
-            reason=f"Sở Nội vụ sửa danh sách thành viên năm {year}",
-        ),
+    if (
+        form.is_valid()
+        and _attempt(
+            form,
+            lambda: services.memberships_set(
+                cluster=seat.cluster,
+                year=seat.year,
+                units=form.units(),
+                head=form.cleaned_data["head"],
+                deputy=form.cleaned_data["deputy"],
+                user=request.user,
+                reason=f"Sở Nội vụ sửa danh sách thành viên năm {year}",
+            ),
+        )
+        is not FAILED
     ):
         messages.success(request, f"Đã lưu thành viên năm {year} của {seat.cluster.name}.")
         return redirect("cluster_detail", code, year)
@@ -177,8 +172,10 @@ def unit_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     _ensure_keeper(request.user)
     unit = get_object_or_404(Unit, code=code) if code else Unit()
     form = UnitForm(request.POST or None, instance=unit)
-    if form.is_valid() and _attempt(
-        form, lambda: services.unit_save(unit=form.instance, user=request.user)
+    if (
+        form.is_valid()
+        and _attempt(form, lambda: services.unit_save(unit=form.instance, user=request.user))
+        is not FAILED
     ):
         messages.success(request, f"Đã lưu đơn vị {form.instance.code}.")
         return redirect("units")
@@ -192,14 +189,18 @@ def unit_active(request: HttpRequest, code: str) -> HttpResponse:
     _ensure_keeper(request.user)
     unit = get_object_or_404(Unit, code=code)
     form = ActiveForm(request.POST)
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.unit_set_active(
-            unit=unit,
-            active=not unit.is_active,
-            reason=form.cleaned_data["reason"],
-            user=request.user,
-        ),
+    if (
+        form.is_valid()
+        and _attempt(
+            form,
+            lambda: services.unit_set_active(
+                unit=unit,
+                active=not unit.is_active,
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            ),
+        )
+        is not FAILED
     ):
         state = "đang hoạt động" if unit.is_active else "ngừng hoạt động"
         messages.success(request, f"Đơn vị {unit.code} {state}.")
@@ -232,8 +233,10 @@ def cluster_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     _ensure_keeper(request.user)
     cluster = get_object_or_404(Cluster, code=code) if code else Cluster()
     form = ClusterForm(request.POST or None, instance=cluster)
-    if form.is_valid() and _attempt(
-        form, lambda: services.cluster_save(cluster=form.instance, user=request.user)
+    if (
+        form.is_valid()
+        and _attempt(form, lambda: services.cluster_save(cluster=form.instance, user=request.user))
+        is not FAILED
     ):
         messages.success(request, f"Đã lưu {form.instance.name}.")
         return redirect("cluster_list")
@@ -316,8 +319,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def account_create(request: HttpRequest) -> HttpResponse:
     _ensure_keeper(request.user)
     form = AccountForm(request.POST or None)
-    if form.is_valid() and _attempt(
-        form, lambda: accounts.account_create(user=request.user, **form.cleaned_data)
+    if (
+        form.is_valid()
+        and _attempt(form, lambda: accounts.account_create(user=request.user, **form.cleaned_data))
+        is not FAILED
     ):
         data = form.cleaned_data
         messages.success(

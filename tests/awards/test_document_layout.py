@@ -289,3 +289,40 @@ def test_the_header_keeps_the_decrees_sizes_and_margins(letterheads):
     nation = next(size for text, size in sizes.items() if "CỘNG HÒA" in text)
     motto = next(size for text, size in sizes.items() if "Độc lập" in text)
     assert 12 <= round(nation, 1) <= 13 and 13 <= round(motto, 1) <= 14
+
+
+def sizes_of(page) -> dict[str, float]:
+    """Each text run of the page with its size in points, as printed."""
+    sizes: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.setdefault(text.strip(), size * tm[0] * cm[0] if cm[0] else size)
+
+    page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def size_of(sizes: dict[str, float], text: str) -> float:
+    found = [size for run, size in sizes.items() if text in run]
+    assert found, f"{text!r} not in {list(sizes)}"
+    return round(found[0], 1)
+
+
+@pytest.mark.parametrize(("build", "dated"), EVERY_DOCUMENT, ids=IDS)
+def test_every_document_keeps_the_decrees_sizes_and_bottom_margin(letterheads, build, dated):
+    """Phụ lục I of Nghị định 30/2020: số, ký hiệu 13 pt; the place and date
+    13–14 pt; the signer's name 13–14 pt; "Nơi nhận" 12 pt and its list 11 pt;
+    the bottom margin 20–25 mm (no text lower than 20 mm)."""
+    name, context, pdf = _render(build, letterheads)
+    reader = PdfReader(BytesIO(pdf))
+    first, last = sizes_of(reader.pages[0]), sizes_of(reader.pages[-1])
+    assert size_of(first, context["number_suffix"]) == 13
+    assert 13 <= size_of(first, "ngày") <= 14
+    if name != "minutes":  # the minutes have no recipients
+        assert size_of(last, "Nơi nhận:") == 12
+        assert size_of(last, "Lưu") == 11
+    if context["signer_name"]:
+        assert 13 <= size_of(last, context["signer_name"]) <= 14
+    for page in reader.pages:
+        assert min(line.y for line in lines_of(page)) >= 20 * MM - 1

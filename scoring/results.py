@@ -72,9 +72,13 @@ class ClusterResults:
 
 
 def year_results(
-    year: EmulationYear, clusters: list[Cluster] | None = None
+    year: EmulationYear, clusters: list[Cluster] | None = None, *, criteria: bool = True
 ) -> list[ClusterResults]:
-    """Results of every cluster that has members in `year` (or of `clusters`), by code."""
+    """Results of every cluster that has members in `year` (or of `clusters`), by
+    code. `criteria=False` leaves each unit's points per criterion
+    (`UnitResult.criteria`) empty: the province's tables show only totals and
+    sections, and reading 56 criteria of every unit back from the cache would
+    cost more than the rest of their page (#17)."""
     memberships = Membership.objects.filter(year=year).select_related("unit", "cluster")
     if clusters is not None:
         memberships = memberships.filter(cluster__in=clusters)
@@ -99,27 +103,27 @@ def year_results(
     plans = registered_plans_of(memberships)
     facts = Facts(regulations_of, participation, plans)
     keys = _cache_keys(year, by_cluster, facts)
-    computed = _cache_get(keys)
+    computed = _cache_get(keys, criteria)
     missing = [c for c in by_cluster if c not in computed]
     if missing:
         fresh = _compute(year, {c: by_cluster[c] for c in missing}, scorecards, facts)
         if _cache_keys(year, by_cluster, facts) == keys:  # no write in between
             _cache_set({keys[c]: fresh[c] for c in missing})
-        computed |= fresh
+        computed |= {c: _unpack(packed, criteria) for c, packed in fresh.items()}
 
     results = []
     for cluster_id in sorted(by_cluster, key=lambda c: cluster_of[c].code):
         members = {m.pk: m for m in by_cluster[cluster_id]}
-        rows = [
-            UnitRow(members[pk], result, placement, participation[pk])
-            for pk, result, placement in computed[cluster_id].rows
-        ]
+        quotas, rows = computed[cluster_id]
         results.append(
             ClusterResults(
                 cluster_of[cluster_id],
                 scorecards.get(cluster_id),
-                dict(computed[cluster_id].quotas),
-                rows,
+                quotas,
+                [
+                    UnitRow(members[pk], result, placement, participation[pk])
+                    for pk, result, placement in rows
+                ],
                 regulations_of.for_cluster(cluster_of[cluster_id]),
             )
         )
@@ -140,10 +144,51 @@ class Facts:
 @dataclass(frozen=True)
 class _Computed:
     """What the cache keeps of a cluster's year: plain values, no model
-    instance, so that a renamed unit or cluster is read fresh."""
+    instance, so that a renamed unit or cluster is read fresh; tuples rather
+    than the engine's dataclasses, which unpickle an order of magnitude
+    slower (#17). Each row is `_pack`'s; `criteria` holds each row's points
+    per criterion, apart, read only by those who show them."""
 
-    quotas: dict[str, int]
-    rows: tuple[tuple[int, engine.UnitResult, allocation.Placement], ...]
+    quotas: tuple[tuple[str, int], ...]
+    rows: tuple[tuple, ...]
+    criteria: tuple[tuple[tuple, ...], ...]
+
+
+def _pack(membership_id: int, result: engine.UnitResult, placement: allocation.Placement) -> tuple:
+    return (
+        membership_id,
+        result.unit,
+        result.base,
+        tuple(result.sections.items()),
+        result.exceed_bonus,
+        result.other_bonus,
+        result.bonus,
+        result.deductions,
+        result.total,
+        result.status,
+        result.reasons,
+        placement.rank,
+        placement.award,
+        placement.tie_group,
+    )
+
+
+def _unpack(computed: _Computed, criteria: bool) -> tuple[dict[str, int], list[tuple]]:
+    """The quotas and the rows (membership id, UnitResult, Placement) again."""
+    rows = []
+    for index, row in enumerate(computed.rows):
+        pk, unit, base, sections, exceed, other, bonus, deductions, total, status, reasons = row[
+            :11
+        ]
+        by_code = (
+            {c[0]: engine.CriterionResult(*c) for c in computed.criteria[index]} if criteria else {}
+        )
+        result = engine.UnitResult(
+            unit, base, dict(sections), exceed, other, bonus, deductions, total, status, reasons,
+            by_code,
+        )  # fmt: skip
+        rows.append((pk, result, allocation.Placement(unit, *row[11:])))
+    return dict(computed.quotas), rows
 
 
 def _compute(
@@ -213,8 +258,15 @@ def _compute(
             regulation,
         )
         found[cluster_id] = _Computed(
-            dict(quotas[cluster_id]),
-            tuple((by_code[p.unit].pk, computed[p.unit], p) for p in placements),
+            tuple(quotas[cluster_id].items()),
+            tuple(_pack(by_code[p.unit].pk, computed[p.unit], p) for p in placements),
+            tuple(
+                tuple(
+                    (c.code, c.earned, c.exceed_bonus, c.achievement)
+                    for c in computed[p.unit].criteria.values()
+                )
+                for p in placements
+            ),
         )
     return found
 
@@ -262,18 +314,32 @@ def _cache_keys(
     return keys
 
 
-def _cache_get(keys: dict[int, str]) -> dict[int, _Computed]:
+def _cache_get(keys: dict[int, str], criteria: bool) -> dict[int, tuple]:
+    """Cluster → its unpacked (quotas, rows), for the clusters found. The
+    criteria are kept under a key of their own, read only when asked for."""
+    wanted = [*keys.values(), *(f"{key}:criteria" for key in keys.values() if criteria)]
     try:
-        stored = caches["default"].get_many(keys.values())
+        stored = caches["default"].get_many(wanted)
     except Exception:  # the results never depend on the cache being up
         logger.warning("Không đọc được bộ nhớ đệm kết quả", exc_info=True)
         return {}
-    return {c: stored[key] for c, key in keys.items() if key in stored}
+    found = {}
+    for cluster_id, key in keys.items():
+        if key not in stored or (criteria and f"{key}:criteria" not in stored):
+            continue
+        quotas, rows = stored[key]
+        by_row = stored[f"{key}:criteria"] if criteria else ()
+        found[cluster_id] = _unpack(_Computed(quotas, rows, by_row), criteria)
+    return found
 
 
 def _cache_set(entries: dict[str, _Computed]) -> None:
+    stored = {}
+    for key, computed in entries.items():
+        stored[key] = (computed.quotas, computed.rows)
+        stored[f"{key}:criteria"] = computed.criteria
     try:
-        caches["default"].set_many(entries, CACHE_SECONDS)
+        caches["default"].set_many(stored, CACHE_SECONDS)
     except Exception:
         logger.warning("Không ghi được bộ nhớ đệm kết quả", exc_info=True)
 

@@ -57,7 +57,6 @@ ALLOWED = {
     ("scoring.history", "awards.models"): "the history lists awards' records",
     ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
     ("scoring.views.adjustments", "awards.models"): "exclusion flags are adjustments",
-    ("scoring.views.results", "awards.services"): "the results page shows the proposal",
 }
 
 

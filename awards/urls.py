@@ -1,12 +1,32 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from awards.views import documents, province, records
+from awards.views import documents, province, records, results
 from awards.views import proposals as views
+
+
+class DownloadFormatConverter:
+    regex = "xlsx|csv|json"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(DownloadFormatConverter, "download_format")
 
 AWARD = "khen-thuong/<str:code>/<int:year>/"
 PROPOSAL = f"{AWARD}de-nghi/"
 
 urlpatterns = [
+    # A cluster's results: the ranking with the proposal's standing (R29–R34)
+    path("ket-qua/<str:code>/<int:year>/", results.results, name="results"),
+    path(
+        "ket-qua/<str:code>/<int:year>/tai-ve.<download_format:fmt>",
+        results.results_download,
+        name="results_download",
+    ),
     # Quotas, the review and the tie ballot (R31–R33)
     path(f"{AWARD}chi-tieu/", views.quotas, name="award_quotas"),
     path(f"{AWARD}binh-xet/", views.review, name="award_review"),

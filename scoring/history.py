@@ -60,6 +60,8 @@ from clusters.models import (
     ExemplaryModel,
     Extension,
     Membership,
+    Succession,
+    Unit,
 )
 from emulation.numbers import format_date, format_datetime, format_figure
 from scoring.models import (
@@ -140,6 +142,19 @@ def _of_units(scope: Scope) -> Q:
 
 def _of_cluster(scope: Scope) -> Q:
     return Q(cluster=scope.cluster, year=scope.year)
+
+
+def _successions(scope: Scope) -> Q:
+    """The links that form a unit of the scope from another, or another from it."""
+    units = [m.unit_id for m in scope.memberships.values()]
+    return Q(successor_id__in=units) | Q(predecessor_id__in=units)
+
+
+def _succession_subject(record: Any, names: "Names") -> list[str]:
+    codes = names.units
+    successor = codes.get(record.successor_id, f"đơn vị #{record.successor_id}")
+    predecessor = codes.get(record.predecessor_id, f"đơn vị #{record.predecessor_id}")
+    return [f"{successor} kế thừa {predecessor}"]
 
 
 def _proposals(scope: Scope) -> models.QuerySet:
@@ -253,6 +268,15 @@ SOURCES: list[Source] = [
         hidden=frozenset({"request", "file", "sent_by", "sent_at"}),
     ),
     Source(Evaluation, _of_cluster, hidden=frozenset({"written_by", "sent_by"})),
+    # A unit merged, split or renamed into one of the year's (#16): the
+    # subject names both units, the reason the decision.
+    Source(
+        Succession,
+        _successions,
+        per_unit=True,
+        hidden=frozenset({"successor", "predecessor", "recorded_by"}),
+        subject=_succession_subject,
+    ),
 ]
 
 
@@ -379,6 +403,14 @@ class Names:
         live = Criterion.objects.filter(pk__in=ids).order_by().values_list("pk", *fields)
         gone = Criterion.history.filter(id__in=ids).order_by().values_list("id", *fields)
         return {pk: (code, version) for pk, code, version in live.union(gone)}
+
+    @cached_property
+    def units(self) -> dict[int, str]:
+        """Unit id → code, of the units the page's successions link."""
+        ids = self._ids("successor_id", Succession) | self._ids("predecessor_id", Succession)
+        if not ids:
+            return {}
+        return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "code"))
 
     @cached_property
     def evidence(self) -> set[int]:

@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from scoring.views import (
     adjustments,
@@ -6,24 +6,10 @@ from scoring.views import (
     evidence,
     guidances,
     history,
-    results,
     review,
     sheet,
     spreadsheet,
 )
-
-
-class DownloadFormatConverter:
-    regex = "xlsx|csv|json"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(DownloadFormatConverter, "download_format")
 
 urlpatterns = [
     # Guidances as records (#16): read by everyone, changed by Sở Nội vụ
@@ -52,12 +38,6 @@ urlpatterns = [
         "huong-dan/<int:pk>/khung/<int:criterion_pk>/xoa/",
         guidances.guidance_criterion_remove,
         name="guidance_criterion_remove",
-    ),
-    path("ket-qua/<str:code>/<int:year>/", results.results, name="results"),
-    path(
-        "ket-qua/<str:code>/<int:year>/tai-ve.<download_format:fmt>",
-        results.results_download,
-        name="results_download",
     ),
     # The scorecard builder and its approval (R15–R19)
     path("bang-diem/cho-duyet/", builder.scorecards_pending, name="scorecards_pending"),

@@ -48,11 +48,6 @@ ALLOWED = {
     # the same transaction as the memberships: the page is the organisation's,
     # the copy scoring's. A page of its own in scoring would split one action.
     ("clusters.views_organisation", "scoring.services"): "next year copies the scorecard",
-    # The demo loads the scored example datasets: it is the whole product's.
-    # It belongs on top (or in the project's shell); other branches edit it now.
-    ("clusters.management.commands.seed_demo", "scoring.dataset"): "demo datasets",
-    ("clusters.management.commands.seed_demo", "scoring.models"): "Phụ lục 02 titles",
-    ("clusters.management.commands.seed_demo", "scoring.services"): "placeholder titles",
     # Flags, quotas and votes are awards' models, but the results (scoring)
     # read them to rank and allocate, the dataset writes them, the history lists
     # them. Either they move down to scoring (a migration across apps) or the
@@ -62,7 +57,6 @@ ALLOWED = {
     ("scoring.history", "awards.models"): "the history lists awards' records",
     ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
     ("scoring.views.adjustments", "awards.models"): "exclusion flags are adjustments",
-    ("scoring.views.results", "awards.services"): "the results page shows the proposal",
 }
 
 

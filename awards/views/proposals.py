@@ -37,6 +37,7 @@ from awards.models import (
     Quota,
     Vote,
 )
+from awards.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 from clusters.access import (
     Seat,
     get_cluster_for_head,
@@ -54,7 +55,6 @@ from scoring.forms import ReasonForm
 from scoring.models import Scorecard
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
-from scoring.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 
 HISTORY_ROWS = 50
 COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"

@@ -20,6 +20,7 @@ done; held after its date, it is done but late ("muộn").
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -287,34 +288,69 @@ def items(
         memberships = Membership.objects.all()
     dated = {(d.calendar, d.kind): d for d in Deadline.objects.filter(year=year)}
     extended = extensions.table([year.pk])
-    found = []
-    for m in _annotated(memberships.filter(year=year), today):
-        for kind, done in _facts(m).items():
-            if done is None:
-                continue
-            deadline = dated.get((m.cluster.calendar, DUE_WITH[kind]))
-            due_on = m.pledge_due if kind == PLEDGE else None
-            item = Item(
-                kind,
-                m,
-                None if due_on else deadline,
-                bool(done),
-                agreed=kind == SHEET and m.scores_agreed,
-                due_on=due_on,
-                held_on={
-                    deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on,
-                    deadlines.ANNUAL_CONFERENCE: m.annual_held_on,
-                }.get(kind),
-                extended_to=(
-                    extended.extended(deadline.pk, m.cluster_id, m.pk)
-                    if deadline is not None and not due_on
-                    else None
-                ),
-            )
-            # Held before its month, a conference does not count (R8, R9).
-            found.append(replace(item, done=False) if item.timing == EARLY else item)
+    found = [
+        item
+        for m in _annotated(memberships.filter(year=year), today)
+        for item in _items_of(m, m, m.cluster.calendar, dated, extended)
+    ]
     found.sort(key=lambda i: (i.due_date or date.max, ORDER.index(i.kind), i.membership.unit.code))
     return found
+
+
+def _items_of(
+    m, membership: Membership | None, calendar: str, dated: dict, extended: extensions.Table
+) -> Iterator[Item]:
+    """The items that apply to one membership, `m` carrying `_annotated`'s facts
+    (the membership itself, or `_Facts` of its values)."""
+    for kind, done in _facts(m).items():
+        if done is None:
+            continue
+        deadline = dated.get((calendar, DUE_WITH[kind]))
+        due_on = m.pledge_due if kind == PLEDGE else None
+        item = Item(
+            kind,
+            membership,
+            None if due_on else deadline,
+            bool(done),
+            agreed=kind == SHEET and m.scores_agreed,
+            due_on=due_on,
+            held_on={
+                deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on,
+                deadlines.ANNUAL_CONFERENCE: m.annual_held_on,
+            }.get(kind),
+            extended_to=(
+                extended.extended(deadline.pk, m.cluster_id, m.pk)
+                if deadline is not None and not due_on
+                else None
+            ),
+        )
+        # Held before its month, a conference does not count (R8, R9).
+        yield replace(item, done=False) if item.timing == EARLY else item
+
+
+class _Facts:
+    """A membership's `_annotated` facts read as values, without building the
+    membership, its unit, cluster and year (the staff's count, #17)."""
+
+    def __init__(self, row: dict) -> None:
+        self.__dict__.update(row)
+
+
+def overdue_count(year: EmulationYear, today: date, clusters: QuerySet[Cluster]) -> int:
+    """`overdue_cells(cluster_tallies(…))`, what the bar shows the staff, from
+    the same items but read as values and never sorted nor linked. Three queries."""
+    dated = {(d.calendar, d.kind): d for d in Deadline.objects.filter(year=year)}
+    extended = extensions.table([year.pk])
+    annotated = _annotated(Membership.objects.filter(year=year, cluster__in=clusters), today)
+    late = set()
+    for row in annotated.values(
+        "pk", "cluster_id", "role", "cluster__calendar", *annotated.query.annotations
+    ):
+        m = _Facts(row)
+        for item in _items_of(m, None, m.cluster__calendar, dated, extended):
+            if item.status(today) == LATE:
+                late.add((m.cluster_id, item.kind))
+    return len(late)
 
 
 def outstanding(
@@ -347,7 +383,7 @@ def open_count(user: User, year: EmulationYear | None, today: date) -> int:
     if year is None:
         return 0
     if user.is_superuser or user.is_authority_staff:
-        return overdue_cells(cluster_tallies(year, today, Cluster.objects.visible_to(user)))
+        return overdue_count(year, today, Cluster.objects.visible_to(user))
     membership = Membership.objects.of_user(user, year) if user.unit_id else None
     if membership is None:
         return 0

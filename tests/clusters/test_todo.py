@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from clusters import deadlines, progress, services
 from clusters.models import (
+    Cluster,
     Conference,
+    Deadline,
     HeadDocument,
     Membership,
     Pledge,
@@ -512,3 +514,33 @@ def test_each_of_the_staffs_counts_opens_the_clusters_page_for_that_item(client,
     assert reverse("head_documents", args=["CUM-A", 2025]) in links
     for link in set(links):
         assert client.get(link).status_code == 200, link
+
+
+def test_the_staffs_count_is_the_overdue_cells_of_their_tallies_on_every_day(world, dated):
+    """The bar counts from the items' facts without building the table (#17):
+    the same number as the table's overdue cells, whatever the day, with an
+    extension, an early conference and items done."""
+    _submit_registration(membership(world, world.a_member))
+    registration = Deadline.objects.get(
+        year=world.year, kind=deadlines.REGISTRATION, calendar="standard"
+    )
+    services.extension_grant(
+        deadline=registration,
+        cluster=world.cluster_a,
+        membership=None,
+        due_date=date(2025, 4, 15),
+        reason="Bão",
+        user=world.staff,
+    )
+    Conference.objects.create(
+        cluster=world.cluster_a, year=world.year, kind="annual", held_on=date(2025, 11, 28)
+    )
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year, status="issued")
+    clusters = Cluster.objects.visible_to(world.staff)
+    counts = []
+    for day in (date(2025, 3, 1), date(2025, 4, 2), date(2025, 4, 20), date(2025, 8, 1),
+                date(2025, 12, 1), date(2026, 1, 31)):  # fmt: skip
+        expected = progress.overdue_cells(progress.cluster_tallies(world.year, day, clusters))
+        assert progress.overdue_count(world.year, day, clusters) == expected, day
+        counts.append(expected)
+    assert counts[0] == 0 and counts[1] < counts[2] < counts[-1]

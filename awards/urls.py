@@ -57,6 +57,11 @@ urlpatterns = [
     # The council's meeting, the Chairman's decisions and the dossier (R34, #14)
     path(f"{PROPOSAL}hoi-dong/", views.proposal_council, name="award_proposal_council"),
     path(
+        f"{PROPOSAL}sua-hoi-dong/",
+        views.proposal_council_correct,
+        name="award_proposal_council_correct",
+    ),
+    path(
         f"{PROPOSAL}hoi-dong/<str:unit>/",
         views.proposal_council_change,
         name="award_proposal_council_change",

@@ -1164,6 +1164,7 @@ def todo(request: HttpRequest) -> HttpResponse:
         context |= {
             "staff": True,
             "rows": rows,
+            "evaluations": records.evaluations_due(user, [(c, y) for c, _, y in rows]),
             "columns": columns,
             "todo_count": progress.overdue_cells(rows),
             "links_year": year or (shown[-1][0] if shown else None),

@@ -445,6 +445,9 @@ MATRIX: dict[str, Case] = {
     # The council's meeting and results, the decisions' signed scans, the dossier (#14).
     "award_proposal_council": get(A(), STAFF),
     "award_proposal_council_change": get(A(**HH), STAFF),
+    # cluster_a's meeting has a decision on it: Sở Nội vụ reads that it is frozen.
+    "award_proposal_council_correct": get(A(), STAFF),
+    "award_proposal_council_correct@post": post(A(), STAFF),
     "award_decision_file": get(A(pk=lambda d: d.decision.pk), RESULTS),
     "award_decision_file@announced": get(
         A(pk=lambda d: d.decision.pk), RESULTS_ANNOUNCED, setup=announce
@@ -470,6 +473,8 @@ MATRIX: dict[str, Case] = {
     "award_proposal_council_change@KHOI-B": get(
         B(unit=lambda d: "GH"), allow(staff=404, admin=404)
     ),
+    # No meeting recorded for cluster_b: nothing to correct.
+    "award_proposal_council_correct@KHOI-B": get(B(), allow(staff=404, admin=404)),
     # --- Official documents (PDF) ------------------------------------------
     "document_registration": get(YEAR(), OWN_UNIT),
     "document_registration_member": get(A(**HH), HH_RECORD),

@@ -4,7 +4,6 @@ Views fetch through these helpers; a permission check is never written inline.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
@@ -12,7 +11,6 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from awards.models import Proposal
 from clusters.models import (
     AdhocAnswer,
     Cluster,
@@ -26,7 +24,6 @@ from clusters.models import (
     Report,
     Unit,
 )
-from scoring.models import ScoreAgreement
 
 
 def get_year(year: int | str | None) -> EmulationYear | None:
@@ -110,39 +107,6 @@ PROVINCE_ONLY = (
 )
 
 
-def get_cluster_for_results(user, code: str, year: EmulationYear) -> Cluster:
-    """A cluster whose results of `year` the user may read (see get_seat_for_results)."""
-    return get_seat_for_results(user, code, year).cluster
-
-
-def get_seat_for_results(user, code: str, year: EmulationYear) -> "Seat":
-    """A cluster's year whose results (the results page, the award review read
-    only, the ranking and the minutes) the user may read (R1–R3, R11, R34).
-
-    Staff guiding the cluster and its head (or delegated deputy) always may;
-    its other members once the scores are agreed: the seed has the units of
-    the cluster "bình xét" together and the results announced to all members
-    at the annual conference (issue 13), so they see them "tạm tính" until
-    the Chairman's decision. Members of other clusters never do.
-    """
-    seat = _seat_for_code(user, code, year)
-    if seat.oversees:
-        return seat
-    if seat.membership is None:
-        raise PermissionDenied("Bạn không có quyền xem kết quả của cụm, khối này.")
-    if not results_shared(seat.cluster, year):
-        raise PermissionDenied("Điểm của cụm, khối chưa được thống nhất; chưa có kết quả để xem.")
-    return seat
-
-
-def results_shared(cluster: Cluster, year: EmulationYear) -> bool:
-    """Whether the members see the cluster's results: its scores agreed (R11),
-    or the results announced (R34)."""
-    agreed = ScoreAgreement.objects.filter(cluster=cluster, year=year, agreed_at__isnull=False)
-    announced = Proposal.objects.filter(cluster=cluster, year=year, announced_at__isnull=False)
-    return agreed.exists() or announced.exists()
-
-
 # ---------------------------------------------------------------------------
 # The year's activities (R5–R13)
 
@@ -179,13 +143,6 @@ class Seat:
     def may_remind(self) -> bool:
         """Reminds the members by hand (#15): the head (or delegated deputy) and Sở Nội vụ."""
         return self.province or self.leads
-
-    @cached_property
-    def sees_results(self) -> bool:
-        """May open the cluster's results (see get_seat_for_results)."""
-        if self.oversees:
-            return True
-        return self.membership is not None and results_shared(self.cluster, self.year)
 
 
 def _seat(user, cluster: Cluster, year: EmulationYear) -> Seat:

@@ -24,13 +24,6 @@ LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
 SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
 
 ALLOWED = {
-    # Results visibility (R11, R34) reads whether the scores are agreed and the
-    # results announced; Seat.sees_results, which the clusters' own templates use
-    # to show the results link, asks it. Moving it up means the clusters' pages
-    # taking the answer as a value from a selector of scoring: for the selectors
-    # work of #16.
-    ("clusters.access", "awards.models"): "results_shared: announced proposals",
-    ("clusters.access", "scoring.models"): "results_shared: agreed scores",
     # R27's participation and the deductions of R12/R25 are kept in scoring's
     # models (Participation, Deduction) while clusters' services record the facts
     # they come from (registration, pledge, reports, conferences). The records

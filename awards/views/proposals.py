@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from awards import services
-from awards.access import get_proposal_for_viewer
+from awards.access import get_proposal_for_viewer, get_seat_for_results
 from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
 from awards.forms import (
     CouncilMeetingForm,
@@ -44,7 +44,6 @@ from clusters.access import (
     get_cluster_for_lead_or_staff,
     get_cluster_for_province,
     get_clusters_for_staff,
-    get_seat_for_results,
     get_year,
     is_staff_of,
 )

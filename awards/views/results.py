@@ -8,9 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
+from awards.access import get_cluster_for_results
 from awards.allocation import TIE_VOTE_NEEDED
 from awards.services import proposal_of, results_standing
-from clusters.access import get_cluster_for_results, get_year
+from clusters.access import get_year
 from clusters.models import Cluster, EmulationYear
 from scoring import tables
 from scoring.adjustments import Entry, entries_of

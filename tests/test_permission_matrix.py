@@ -306,6 +306,16 @@ MATRIX: dict[str, Case] = {
     "letterhead_own@post": post(NONE, OWN_UNIT),
     "letterhead_unit": get(lambda d: {"unit": "HH"}, PROVINCE),
     "letterhead_unit@post": post(lambda d: {"unit": "HH"}, PROVINCE),
+    # Heads and deputies before the cluster's first year in the system (#14):
+    # read by whoever sees the cluster, entered, corrected and removed by Sở
+    # Nội vụ (and superusers), never by a guiding authority or the head.
+    "prior_roles": get(A(), CLUSTER),
+    "prior_roles@post": post(A(), PROVINCE),
+    "prior_roles@KHOI-B": get(B(), CLUSTER_B),
+    "prior_roles@post-KHOI-B": post(B(), PROVINCE),
+    "prior_role_edit": get(A(pk=lambda d: d.prior_role.pk), PROVINCE),
+    "prior_role_edit@post": post(A(pk=lambda d: d.prior_role.pk), PROVINCE),
+    "prior_role_remove": post(A(pk=lambda d: d.prior_role.pk), PROVINCE, data=REASON),
     # --- Conferences, deductions, election ---------------------------------
     "conferences": get(A(), CLUSTER),
     "conference_create": get(A(kind=lambda d: "so-ket"), HEAD),

@@ -258,3 +258,18 @@ def test_the_cluster_page_links_it(client, world):
     client.force_login(world.member)
     page = client.get(reverse("cluster_detail", args=["CUM-A", 2025])).content.decode()
     assert PAGE in page
+
+
+def test_the_pages_queries_do_not_grow_with_the_entries(
+    client, world, django_assert_max_num_queries
+):
+    client.force_login(world.staff)
+    _add(world, world.a_member, year=2024)
+    with django_assert_max_num_queries(30) as few:
+        client.get(PAGE)
+    for year in range(2015, 2024):
+        _add(world, UnitFactory(), year=year)
+        _add(world, UnitFactory(), year=year, role="deputy")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(PAGE).content.decode()
+    assert page.count(">Sửa</a>") == 19

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 CLUSTER = "Cụm thi đua các huyện, thành phố"
 EXTENSION_REASON = "Huyện Hiệp Hòa chịu ảnh hưởng của bão số 3, đề nghị lùi hạn đăng ký"
 DECISION = "15/QĐ-UBND"
+SIGNED = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -194,6 +195,9 @@ def test_year_start_from_election_to_decision(browse, demo, proposed):
     page.get_by_role("textbox", name="Số quyết định").fill(DECISION)
     page.get_by_role("textbox", name="Ngày quyết định").fill("20/01/2026")
     page.get_by_role("textbox", name="Người ký").fill("Lê Ánh Dương")
+    page.get_by_label("Bản quyết định đã ký").set_input_files(
+        files=[{"name": "15-QD-UBND.pdf", "mimeType": "application/pdf", "buffer": SIGNED}]
+    )
     page.get_by_label("Tôi xác nhận ghi nhận quyết định").check()
     browse.shot("07-quyet-dinh")
     page.get_by_role("button", name="Ghi nhận quyết định").click()

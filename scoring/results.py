@@ -14,7 +14,7 @@ import hashlib
 import logging
 import sys
 from collections import defaultdict
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -72,12 +72,13 @@ class ClusterResults:
 
 
 def year_results(
-    year: EmulationYear, clusters: list[Cluster] | None = None, *, criteria: bool = True
+    year: EmulationYear, clusters: list[Cluster] | None = None, *, details: bool = True
 ) -> list[ClusterResults]:
     """Results of every cluster that has members in `year` (or of `clusters`), by
-    code. `criteria=False` leaves each unit's points per criterion
-    (`UnitResult.criteria`) empty: the province's tables show only totals and
-    sections, and reading 56 criteria of every unit back from the cache would
+    code. `details=False` leaves out each unit's points per criterion
+    (`UnitResult.criteria` is empty) and its participation record
+    (`UnitRow.participation` is None): the province's tables show totals and
+    sections, and reading 56 criteria and a record of each of 600 units would
     cost more than the rest of their page (#17)."""
     memberships = Membership.objects.filter(year=year).select_related("unit", "cluster")
     if clusters is not None:
@@ -97,19 +98,24 @@ def year_results(
         s.cluster_id: s
         for s in Scorecard.objects.issued().filter(year=year, cluster_id__in=by_cluster)
     }
-    # R27: each unit's one participation record, read by its one rule (two queries).
-    participation = participation_rule.records(m for ms in by_cluster.values() for m in ms)
+    # R27: each unit's one participation record, read by its one rule (three queries).
+    everyone = [m for ms in by_cluster.values() for m in ms]
+    if details:
+        records = participation_rule.records(everyone)
+        participation = {pk: record.engine_facts for pk, record in records.items()}
+    else:
+        records, participation = {}, participation_rule.participation_facts(everyone)
     # The registration's current plans replace those stored with the scores (R19).
     plans = registered_plans_of(memberships)
     facts = Facts(regulations_of, participation, plans)
     keys = _cache_keys(year, by_cluster, facts)
-    computed = _cache_get(keys, criteria)
+    computed = _cache_get(keys, details)
     missing = [c for c in by_cluster if c not in computed]
     if missing:
         fresh = _compute(year, {c: by_cluster[c] for c in missing}, scorecards, facts)
         if _cache_keys(year, by_cluster, facts) == keys:  # no write in between
             _cache_set({keys[c]: fresh[c] for c in missing})
-        computed |= {c: _unpack(packed, criteria) for c, packed in fresh.items()}
+        computed |= {c: _unpack(packed, details) for c, packed in fresh.items()}
 
     results = []
     for cluster_id in sorted(by_cluster, key=lambda c: cluster_of[c].code):
@@ -121,7 +127,7 @@ def year_results(
                 scorecards.get(cluster_id),
                 quotas,
                 [
-                    UnitRow(members[pk], result, placement, participation[pk])
+                    UnitRow(members[pk], result, placement, records.get(pk))
                     for pk, result, placement in rows
                 ],
                 regulations_of.for_cluster(cluster_of[cluster_id]),
@@ -137,7 +143,7 @@ class Facts:
     as the rule reads it today (R27) and the registrations' current plans (R19)."""
 
     regulations: YearRegulations
-    participation: dict[int, participation_rule.Record]
+    participation: dict[int, engine.Participation]
     plans: dict[int, dict[int, Decimal]]
 
 
@@ -236,7 +242,7 @@ def _compute(
                 scores=tuple(scores.get(m.pk, ())),
                 bonuses=tuple(bonuses.get(m.pk, ())),
                 deductions=tuple(deductions.get(m.pk, ())),
-                participation=participation[m.pk].engine_facts,
+                participation=participation[m.pk],
                 exclusions=frozenset(flags[m.pk]["exclude"]) if m.pk in flags else frozenset(),
                 deferrals=frozenset(flags[m.pk]["defer"]) if m.pk in flags else frozenset(),
             )
@@ -302,7 +308,7 @@ def _cache_keys(
             (
                 m.pk,
                 m.unit.code,
-                astuple(facts.participation[m.pk].engine_facts),
+                facts.participation[m.pk],
                 sorted(facts.plans.get(m.pk, {}).items()),
             )
             for m in members

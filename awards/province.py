@@ -277,10 +277,8 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     ranked = [r for r in results.values() if r.scorecard is not None]
     ranked.sort(key=lambda r: r.cluster.code)
     successors = successor_lines(
-        list(
-            Membership.objects.filter(year=year, cluster__in=found)
-            .select_related("unit", "cluster", "year")
-            .order_by("cluster__code", "unit__code")
+        Membership.objects.filter(year=year, cluster__in=found).order_by(
+            "cluster__code", "unit__code"
         )
     )
     return Province(

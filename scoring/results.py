@@ -37,7 +37,7 @@ from scoring.models import (
     Method,
     Score,
     Scorecard,
-    effective_figures,
+    chosen_figures,
 )
 from scoring.regulation import DEFAULT, Regulation
 
@@ -112,7 +112,7 @@ def year_results(
     computed = _cache_get(keys, details)
     missing = [c for c in by_cluster if c not in computed]
     if missing:
-        fresh = _compute(year, {c: by_cluster[c] for c in missing}, scorecards, facts)
+        fresh = _compute(year, {c: by_cluster[c] for c in missing}, scorecards, facts, details)
         if _cache_keys(year, by_cluster, facts) == keys:  # no write in between
             _cache_set({keys[c]: fresh[c] for c in missing})
         computed |= {c: _unpack(packed, details) for c, packed in fresh.items()}
@@ -153,11 +153,13 @@ class _Computed:
     instance, so that a renamed unit or cluster is read fresh; tuples rather
     than the engine's dataclasses, which unpickle an order of magnitude
     slower (#17). Each row is `_pack`'s; `criteria` holds each row's points
-    per criterion, apart, read only by those who show them."""
+    per criterion, apart, read only by those who show them, and kept only by
+    them (None otherwise: packing and storing 33,600 of them costs an export
+    a tenth of its time)."""
 
     quotas: tuple[tuple[str, int], ...]
     rows: tuple[tuple, ...]
-    criteria: tuple[tuple[tuple, ...], ...]
+    criteria: tuple[tuple[tuple, ...], ...] | None
 
 
 def _pack(membership_id: int, result: engine.UnitResult, placement: allocation.Placement) -> tuple:
@@ -202,12 +204,14 @@ def _compute(
     by_cluster: dict[int, list[Membership]],
     scorecards: dict[int, Scorecard],
     facts: Facts,
+    details: bool,
 ) -> dict[int, _Computed]:
     """The engine and the allocation over the clusters' stored records; a fixed
     number of queries whatever the number of clusters."""
-    criteria = _criteria(scorecards[c] for c in by_cluster if c in scorecards)
+    criteria, leaves = _criteria(scorecards[c] for c in by_cluster if c in scorecards)
     in_year = {"membership__year": year, "membership__cluster_id__in": list(by_cluster)}
-    scores = _scores(in_year, {scorecards[c] for c in by_cluster if c in scorecards}, facts.plans)
+    issued = {scorecards[c] for c in by_cluster if c in scorecards}
+    scores = _scores(in_year, issued, facts.plans, leaves)
     participation = facts.participation
     bonuses = _by_membership(
         Bonus.objects.filter(**in_year).values_list("membership_id", "kind", "points"),
@@ -272,7 +276,9 @@ def _compute(
                     for c in computed[p.unit].criteria.values()
                 )
                 for p in placements
-            ),
+            )
+            if details
+            else None,
         )
     return found
 
@@ -343,7 +349,8 @@ def _cache_set(entries: dict[str, _Computed]) -> None:
     stored = {}
     for key, computed in entries.items():
         stored[key] = (computed.quotas, computed.rows)
-        stored[f"{key}:criteria"] = computed.criteria
+        if computed.criteria is not None:
+            stored[f"{key}:criteria"] = computed.criteria
     try:
         caches["default"].set_many(stored, CACHE_SECONDS)
     except Exception:
@@ -355,28 +362,38 @@ def cluster_results(cluster: Cluster, year: EmulationYear) -> ClusterResults | N
     return found[0] if found else None
 
 
-def _criteria(scorecards) -> dict[int, list[engine.Criterion]]:
+def _criteria(scorecards) -> tuple[dict[int, list[engine.Criterion]], dict[int, tuple[str, str]]]:
+    """Scorecard → its leaves for the engine, and leaf id → (code, method)."""
     ids = [s.pk for s in scorecards]
     bands: dict[int, list[engine.Band]] = defaultdict(list)
     for band in Band.objects.filter(criterion__scorecard_id__in=ids).order_by("criterion", "order"):
         bands[band.criterion_id].append(band.rule)
     criteria: dict[int, list[engine.Criterion]] = defaultdict(list)
-    for c in Criterion.objects.filter(scorecard_id__in=ids, is_leaf=True).order_by("order"):
-        criteria[c.scorecard_id].append(
+    leaves: dict[int, tuple[str, str]] = {}
+    for pk, scorecard_id, code, section, points, method, direction in (
+        Criterion.objects.filter(scorecard_id__in=ids, is_leaf=True)
+        .order_by("order")
+        .values_list("pk", "scorecard_id", "code", "section", "points", "method", "direction")
+    ):
+        criteria[scorecard_id].append(
             engine.Criterion(
-                code=c.code,
-                section=c.section,
-                points=c.points,
-                method=c.method,
-                direction=c.direction,
-                bands=tuple(bands.get(c.pk, ())),
+                code=code,
+                section=section,
+                points=points,
+                method=method,
+                direction=direction,
+                bands=tuple(bands.get(pk, ())),
             )
         )
-    return criteria
+        leaves[pk] = (code, method)
+    return criteria, leaves
 
 
 def _scores(
-    in_year: dict, scorecards: set[Scorecard], plans: dict[int, dict[int, Decimal]]
+    in_year: dict,
+    scorecards: set[Scorecard],
+    plans: dict[int, dict[int, Decimal]],
+    leaves: dict[int, tuple[str, str]],
 ) -> dict[int, list[engine.Score]]:
     scores: dict[int, list[engine.Score]] = defaultdict(list)
     rows = Score.objects.filter(
@@ -384,8 +401,6 @@ def _scores(
     ).values_list(
         "membership_id",
         "criterion_id",
-        "criterion__code",
-        "criterion__method",
         "plan",
         "actual",
         "points",
@@ -395,13 +410,14 @@ def _scores(
         "agreed_points",
         "agreed_value",
     )
-    for membership_id, criterion_id, code, method, *figures in rows:
-        own = list(figures[:4])
+    for membership_id, criterion_id, *figures in rows:
+        code, method = leaves[criterion_id]
+        own = figures[:4]
         plan = plans.get(membership_id, {}).get(criterion_id)
-        if plan is not None and method == Method.QUANTITATIVE and any(v is not None for v in own):
+        if plan is not None and method == Method.QUANTITATIVE and own.count(None) < 4:
             own[0] = plan
-        chosen = effective_figures(tuple(own), tuple(figures[4:]))
-        scores[membership_id].append(engine.Score(criterion=code, **chosen))
+        chosen = chosen_figures(tuple(own), tuple(figures[4:]))
+        scores[membership_id].append(engine.Score(code, *chosen))
     return scores
 
 

@@ -203,7 +203,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     }
     found = list(clusters.filter(pk__in=counts).select_related("authority").order_by("code"))
     ids = [c.pk for c in found]
-    results = {r.cluster.pk: r for r in year_results(year, found, criteria=False)} if found else {}
+    results = {r.cluster.pk: r for r in year_results(year, found, details=False)} if found else {}
     regulation = stored_regulation(year)
     awards = regulation.awards
     scorecards = _scorecards(year, ids)
@@ -277,10 +277,8 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     ranked = [r for r in results.values() if r.scorecard is not None]
     ranked.sort(key=lambda r: r.cluster.code)
     successors = successor_lines(
-        list(
-            Membership.objects.filter(year=year, cluster__in=found)
-            .select_related("unit", "cluster", "year")
-            .order_by("cluster__code", "unit__code")
+        Membership.objects.filter(year=year, cluster__in=found).order_by(
+            "cluster__code", "unit__code"
         )
     )
     return Province(

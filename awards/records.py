@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 
+from django.db.models import QuerySet
+
 from awards.models import DecisionLine, Proposal, ProposalItem, Quota
 from clusters.lineage import lineage, predecessor_ids
 from clusters.models import Cluster, ExemplaryModel, Membership, PriorRole, Succession, Unit
@@ -221,15 +223,18 @@ class SuccessorLine:
     predecessors: list[RecordRow]
 
 
-def successor_lines(memberships: list[Membership]) -> list[SuccessorLine]:
+def successor_lines(memberships: QuerySet[Membership]) -> list[SuccessorLine]:
     """Of `memberships` (one year's), those whose unit succeeds others, each
-    with its predecessors' rows before the year, newest first. Four queries."""
-    chains = {
-        pk: chain[1:] for pk, chain in predecessor_ids(m.unit_id for m in memberships).items()
-    }
+    with its predecessors' rows before the year, newest first. At most five
+    queries; only the successors' memberships are built (#17)."""
+    unit_ids = memberships.values_list("unit_id", flat=True)
+    chains = {pk: chain[1:] for pk, chain in predecessor_ids(unit_ids).items() if chain[1:]}
     older = {pk for chain in chains.values() for pk in chain}
     if not older:
         return []
+    memberships = list(
+        memberships.filter(unit__in=chains).select_related("unit", "cluster", "year")
+    )
     before = min(m.year.year for m in memberships)
     rows = _rows(
         Membership.objects.filter(unit__in=older, year__year__lt=before)

@@ -29,11 +29,11 @@ The rule, fact by fact, in this order (`fact_state`):
    deadline that could have passed.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from clusters import deadlines, extensions
@@ -177,7 +177,11 @@ class Record:
     @property
     def engine_facts(self) -> engine.Participation:
         """What the results count: only the facts that count against the unit are false."""
-        return engine.Participation(**{f.name: not f.counts_against for f in self.facts})
+        return _counted(self.facts)
+
+
+def _counted(facts: Iterable["Fact"]) -> engine.Participation:
+    return engine.Participation(**{f.name: not f.counts_against for f in facts})
 
 
 def records(memberships: Iterable[Membership], today: date | None = None) -> dict[int, Record]:
@@ -188,53 +192,99 @@ def records(memberships: Iterable[Membership], today: date | None = None) -> dic
         return {}
     today = today or timezone.localdate()
     rows = list(
-        Membership.objects.filter(pk__in=ids)
+        _with_pledge(Membership.objects.filter(pk__in=ids))
         .select_related("unit", "cluster", "participation__confirmed_by")
-        .annotate(
-            pledge_published=Exists(
-                Pledge.objects.filter(
-                    cluster=OuterRef("cluster"), year=OuterRef("year"), published_at__isnull=False
-                )
-            ),
-            pledge_due=pledge_due_on(),
-        )
         .order_by("unit__code")
     )
-    year_ids = {row.year_id for row in rows}
-    dated: dict[tuple[int, str], list[Deadline]] = {}
-    for d in Deadline.objects.filter(year_id__in=year_ids):
-        dated.setdefault((d.year_id, d.calendar), []).append(d)
-    # A unit's extension moves its dates (#14).
-    extended = extensions.table(year_ids)
+    due_dates = _due_dates({row.year_id for row in rows})
     found = {}
     for row in rows:
-        dates = {
-            d.kind: extended.due(d, row.cluster_id, row.pk)
-            for d in dated.get((row.year_id, row.cluster.calendar), [])
-        }
         try:
             stored = row.participation
         except Participation.DoesNotExist:
             stored = Participation(membership=row)
-        facts = []
-        for name in FACTS:
-            value, source = getattr(stored, name), getattr(stored, f"{name}_source")
-            due = fact_due(name, dates=dates, pledge_due=row.pledge_due)
-            state = fact_state(
-                fact=name,
-                value=value,
-                source=source,
-                due=due,
-                today=today,
-                pledge_published=row.pledge_published,
-            )
-            facts.append(Fact(name, value, source, due, state))
-        found[row.pk] = Record(row, tuple(facts), stored.confirmed_at, stored.confirmed_by)
+        values = {name: getattr(stored, name) for name in FACTS}
+        sources = {name: getattr(stored, f"{name}_source") for name in FACTS}
+        dates = due_dates(row.year_id, row.cluster.calendar, row.cluster_id, row.pk)
+        facts = _facts(values, sources, dates, row.pledge_due, row.pledge_published, today)
+        found[row.pk] = Record(row, facts, stored.confirmed_at, stored.confirmed_by)
     return found
 
 
 def participation_facts(
     memberships: Iterable[Membership], today: date | None = None
 ) -> dict[int, engine.Participation]:
-    """R27's facts for the results, by membership id. Three queries."""
-    return {pk: record.engine_facts for pk, record in records(memberships, today).items()}
+    """R27's facts for the results, by membership id: `records`' read as
+    values, without building the memberships and their records (#17). Three
+    queries."""
+    ids = [m.pk for m in memberships]
+    if not ids:
+        return {}
+    today = today or timezone.localdate()
+    stored = [f"participation__{name}{suffix}" for name in FACTS for suffix in ("", "_source")]
+    rows = list(
+        _with_pledge(Membership.objects.filter(pk__in=ids)).values_list(
+            "pk", "year_id", "cluster_id", "cluster__calendar", "pledge_due", "pledge_published",
+            *stored,
+        )
+    )  # fmt: skip
+    due_dates = _due_dates({row[1] for row in rows})
+    found = {}
+    for pk, year_id, cluster_id, calendar, pledge_due, pledge_published, *figures in rows:
+        values = dict(zip(FACTS, figures[::2], strict=True))
+        sources = {name: source or "" for name, source in zip(FACTS, figures[1::2], strict=True)}
+        dates = due_dates(year_id, calendar, cluster_id, pk)
+        facts = _facts(values, sources, dates, pledge_due, pledge_published, today)
+        found[pk] = _counted(facts)
+    return found
+
+
+def _with_pledge(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    return memberships.annotate(
+        pledge_published=Exists(
+            Pledge.objects.filter(
+                cluster=OuterRef("cluster"), year=OuterRef("year"), published_at__isnull=False
+            )
+        ),
+        pledge_due=pledge_due_on(),
+    )
+
+
+def _due_dates(year_ids: set[int]) -> Callable[[int, str, int, int], dict[str, date]]:
+    """(year, calendar, cluster, membership) → each deadline kind's date for
+    the unit, its extension applied (#14). Two queries."""
+    dated: dict[tuple[int, str], list[Deadline]] = {}
+    for d in Deadline.objects.filter(year_id__in=year_ids):
+        dated.setdefault((d.year_id, d.calendar), []).append(d)
+    extended = extensions.table(year_ids)
+
+    def due_dates(year_id: int, calendar: str, cluster_id: int, membership_id: int):
+        return {
+            d.kind: extended.due(d, cluster_id, membership_id)
+            for d in dated.get((year_id, calendar), [])
+        }
+
+    return due_dates
+
+
+def _facts(
+    values: dict[str, bool | None],
+    sources: dict[str, str],
+    dates: dict[str, date],
+    pledge_due: date | None,
+    pledge_published: bool,
+    today: date,
+) -> tuple[Fact, ...]:
+    facts = []
+    for name in FACTS:
+        due = fact_due(name, dates=dates, pledge_due=pledge_due)
+        state = fact_state(
+            fact=name,
+            value=values[name],
+            source=sources[name],
+            due=due,
+            today=today,
+            pledge_published=pledge_published,
+        )
+        facts.append(Fact(name, values[name], sources[name], due, state))
+    return tuple(facts)

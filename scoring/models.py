@@ -549,9 +549,13 @@ FIGURES = ("plan", "actual", "points", "value")
 
 def effective_figures(own: tuple, agreed: tuple) -> dict[str, Decimal | None]:
     """Agreed figures replace the unit's own as a whole, never field by field."""
+    return dict(zip(FIGURES, chosen_figures(own, agreed), strict=True))
+
+
+def chosen_figures(own: tuple, agreed: tuple) -> tuple:
+    """`effective_figures` as a tuple in FIGURES' order, engine.Score's own."""
     # count(None) rather than any(…): called once per score of a province's year (#17)
-    chosen = agreed if agreed.count(None) < len(agreed) else own
-    return dict(zip(FIGURES, chosen, strict=True))
+    return agreed if agreed.count(None) < len(agreed) else own
 
 
 class Bonus(models.Model):

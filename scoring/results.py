@@ -14,7 +14,7 @@ import hashlib
 import logging
 import sys
 from collections import defaultdict
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -37,7 +37,7 @@ from scoring.models import (
     Method,
     Score,
     Scorecard,
-    effective_figures,
+    chosen_figures,
 )
 from scoring.regulation import DEFAULT, Regulation
 
@@ -72,12 +72,13 @@ class ClusterResults:
 
 
 def year_results(
-    year: EmulationYear, clusters: list[Cluster] | None = None, *, criteria: bool = True
+    year: EmulationYear, clusters: list[Cluster] | None = None, *, details: bool = True
 ) -> list[ClusterResults]:
     """Results of every cluster that has members in `year` (or of `clusters`), by
-    code. `criteria=False` leaves each unit's points per criterion
-    (`UnitResult.criteria`) empty: the province's tables show only totals and
-    sections, and reading 56 criteria of every unit back from the cache would
+    code. `details=False` leaves out each unit's points per criterion
+    (`UnitResult.criteria` is empty) and its participation record
+    (`UnitRow.participation` is None): the province's tables show totals and
+    sections, and reading 56 criteria and a record of each of 600 units would
     cost more than the rest of their page (#17)."""
     memberships = Membership.objects.filter(year=year).select_related("unit", "cluster")
     if clusters is not None:
@@ -97,19 +98,24 @@ def year_results(
         s.cluster_id: s
         for s in Scorecard.objects.issued().filter(year=year, cluster_id__in=by_cluster)
     }
-    # R27: each unit's one participation record, read by its one rule (two queries).
-    participation = participation_rule.records(m for ms in by_cluster.values() for m in ms)
+    # R27: each unit's one participation record, read by its one rule (three queries).
+    everyone = [m for ms in by_cluster.values() for m in ms]
+    if details:
+        records = participation_rule.records(everyone)
+        participation = {pk: record.engine_facts for pk, record in records.items()}
+    else:
+        records, participation = {}, participation_rule.participation_facts(everyone)
     # The registration's current plans replace those stored with the scores (R19).
     plans = registered_plans_of(memberships)
     facts = Facts(regulations_of, participation, plans)
     keys = _cache_keys(year, by_cluster, facts)
-    computed = _cache_get(keys, criteria)
+    computed = _cache_get(keys, details)
     missing = [c for c in by_cluster if c not in computed]
     if missing:
-        fresh = _compute(year, {c: by_cluster[c] for c in missing}, scorecards, facts)
+        fresh = _compute(year, {c: by_cluster[c] for c in missing}, scorecards, facts, details)
         if _cache_keys(year, by_cluster, facts) == keys:  # no write in between
             _cache_set({keys[c]: fresh[c] for c in missing})
-        computed |= {c: _unpack(packed, criteria) for c, packed in fresh.items()}
+        computed |= {c: _unpack(packed, details) for c, packed in fresh.items()}
 
     results = []
     for cluster_id in sorted(by_cluster, key=lambda c: cluster_of[c].code):
@@ -121,7 +127,7 @@ def year_results(
                 scorecards.get(cluster_id),
                 quotas,
                 [
-                    UnitRow(members[pk], result, placement, participation[pk])
+                    UnitRow(members[pk], result, placement, records.get(pk))
                     for pk, result, placement in rows
                 ],
                 regulations_of.for_cluster(cluster_of[cluster_id]),
@@ -137,7 +143,7 @@ class Facts:
     as the rule reads it today (R27) and the registrations' current plans (R19)."""
 
     regulations: YearRegulations
-    participation: dict[int, participation_rule.Record]
+    participation: dict[int, engine.Participation]
     plans: dict[int, dict[int, Decimal]]
 
 
@@ -147,11 +153,13 @@ class _Computed:
     instance, so that a renamed unit or cluster is read fresh; tuples rather
     than the engine's dataclasses, which unpickle an order of magnitude
     slower (#17). Each row is `_pack`'s; `criteria` holds each row's points
-    per criterion, apart, read only by those who show them."""
+    per criterion, apart, read only by those who show them, and kept only by
+    them (None otherwise: packing and storing 33,600 of them costs an export
+    a tenth of its time)."""
 
     quotas: tuple[tuple[str, int], ...]
     rows: tuple[tuple, ...]
-    criteria: tuple[tuple[tuple, ...], ...]
+    criteria: tuple[tuple[tuple, ...], ...] | None
 
 
 def _pack(membership_id: int, result: engine.UnitResult, placement: allocation.Placement) -> tuple:
@@ -196,12 +204,14 @@ def _compute(
     by_cluster: dict[int, list[Membership]],
     scorecards: dict[int, Scorecard],
     facts: Facts,
+    details: bool,
 ) -> dict[int, _Computed]:
     """The engine and the allocation over the clusters' stored records; a fixed
     number of queries whatever the number of clusters."""
-    criteria = _criteria(scorecards[c] for c in by_cluster if c in scorecards)
+    criteria, leaves = _criteria(scorecards[c] for c in by_cluster if c in scorecards)
     in_year = {"membership__year": year, "membership__cluster_id__in": list(by_cluster)}
-    scores = _scores(in_year, {scorecards[c] for c in by_cluster if c in scorecards}, facts.plans)
+    issued = {scorecards[c] for c in by_cluster if c in scorecards}
+    scores = _scores(in_year, issued, facts.plans, leaves)
     participation = facts.participation
     bonuses = _by_membership(
         Bonus.objects.filter(**in_year).values_list("membership_id", "kind", "points"),
@@ -236,7 +246,7 @@ def _compute(
                 scores=tuple(scores.get(m.pk, ())),
                 bonuses=tuple(bonuses.get(m.pk, ())),
                 deductions=tuple(deductions.get(m.pk, ())),
-                participation=participation[m.pk].engine_facts,
+                participation=participation[m.pk],
                 exclusions=frozenset(flags[m.pk]["exclude"]) if m.pk in flags else frozenset(),
                 deferrals=frozenset(flags[m.pk]["defer"]) if m.pk in flags else frozenset(),
             )
@@ -266,7 +276,9 @@ def _compute(
                     for c in computed[p.unit].criteria.values()
                 )
                 for p in placements
-            ),
+            )
+            if details
+            else None,
         )
     return found
 
@@ -302,7 +314,7 @@ def _cache_keys(
             (
                 m.pk,
                 m.unit.code,
-                astuple(facts.participation[m.pk].engine_facts),
+                facts.participation[m.pk],
                 sorted(facts.plans.get(m.pk, {}).items()),
             )
             for m in members
@@ -337,7 +349,8 @@ def _cache_set(entries: dict[str, _Computed]) -> None:
     stored = {}
     for key, computed in entries.items():
         stored[key] = (computed.quotas, computed.rows)
-        stored[f"{key}:criteria"] = computed.criteria
+        if computed.criteria is not None:
+            stored[f"{key}:criteria"] = computed.criteria
     try:
         caches["default"].set_many(stored, CACHE_SECONDS)
     except Exception:
@@ -349,28 +362,38 @@ def cluster_results(cluster: Cluster, year: EmulationYear) -> ClusterResults | N
     return found[0] if found else None
 
 
-def _criteria(scorecards) -> dict[int, list[engine.Criterion]]:
+def _criteria(scorecards) -> tuple[dict[int, list[engine.Criterion]], dict[int, tuple[str, str]]]:
+    """Scorecard → its leaves for the engine, and leaf id → (code, method)."""
     ids = [s.pk for s in scorecards]
     bands: dict[int, list[engine.Band]] = defaultdict(list)
     for band in Band.objects.filter(criterion__scorecard_id__in=ids).order_by("criterion", "order"):
         bands[band.criterion_id].append(band.rule)
     criteria: dict[int, list[engine.Criterion]] = defaultdict(list)
-    for c in Criterion.objects.filter(scorecard_id__in=ids, is_leaf=True).order_by("order"):
-        criteria[c.scorecard_id].append(
+    leaves: dict[int, tuple[str, str]] = {}
+    for pk, scorecard_id, code, section, points, method, direction in (
+        Criterion.objects.filter(scorecard_id__in=ids, is_leaf=True)
+        .order_by("order")
+        .values_list("pk", "scorecard_id", "code", "section", "points", "method", "direction")
+    ):
+        criteria[scorecard_id].append(
             engine.Criterion(
-                code=c.code,
-                section=c.section,
-                points=c.points,
-                method=c.method,
-                direction=c.direction,
-                bands=tuple(bands.get(c.pk, ())),
+                code=code,
+                section=section,
+                points=points,
+                method=method,
+                direction=direction,
+                bands=tuple(bands.get(pk, ())),
             )
         )
-    return criteria
+        leaves[pk] = (code, method)
+    return criteria, leaves
 
 
 def _scores(
-    in_year: dict, scorecards: set[Scorecard], plans: dict[int, dict[int, Decimal]]
+    in_year: dict,
+    scorecards: set[Scorecard],
+    plans: dict[int, dict[int, Decimal]],
+    leaves: dict[int, tuple[str, str]],
 ) -> dict[int, list[engine.Score]]:
     scores: dict[int, list[engine.Score]] = defaultdict(list)
     rows = Score.objects.filter(
@@ -378,8 +401,6 @@ def _scores(
     ).values_list(
         "membership_id",
         "criterion_id",
-        "criterion__code",
-        "criterion__method",
         "plan",
         "actual",
         "points",
@@ -389,13 +410,14 @@ def _scores(
         "agreed_points",
         "agreed_value",
     )
-    for membership_id, criterion_id, code, method, *figures in rows:
-        own = list(figures[:4])
+    for membership_id, criterion_id, *figures in rows:
+        code, method = leaves[criterion_id]
+        own = figures[:4]
         plan = plans.get(membership_id, {}).get(criterion_id)
-        if plan is not None and method == Method.QUANTITATIVE and any(v is not None for v in own):
+        if plan is not None and method == Method.QUANTITATIVE and own.count(None) < 4:
             own[0] = plan
-        chosen = effective_figures(tuple(own), tuple(figures[4:]))
-        scores[membership_id].append(engine.Score(criterion=code, **chosen))
+        chosen = chosen_figures(tuple(own), tuple(figures[4:]))
+        scores[membership_id].append(engine.Score(code, *chosen))
     return scores
 
 

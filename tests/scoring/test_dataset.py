@@ -1006,6 +1006,20 @@ def test_replace_swaps_the_year_for_the_file() -> None:
     assert Quota.objects.count() == 3
 
 
+def test_replace_after_a_read_gives_the_new_files_results() -> None:
+    """The import writes with set-based inserts, past the signals: it renews
+    every cluster's results token itself (#17), so a result read before the
+    replacement is never read again."""
+    _import(BASIC)
+    assert _results(2025)["clusters"][0]["units"][0]["unit"] == "VY"  # example 01, now cached
+
+    _import(DATA / "02-tie-without-vote.json", "--replace")
+
+    expected = _load(DATA / "02-tie-without-vote.expected.json")
+    got = _results(2025)
+    assert _exact(got["clusters"][0]["units"]) == _exact(expected["clusters"][0]["units"])
+
+
 def test_replace_leaves_other_years_alone(tmp_path: Path) -> None:
     earlier = _load(BASIC)
     earlier["year"] = 2024

@@ -12,16 +12,19 @@ from django.urls import reverse
 
 from awards.models import Flag, Quota, Vote
 from clusters.models import Cluster, Deadline, Membership
+from scoring.guidances import apply_regulation
 from scoring.models import (
     Band,
     Bonus,
     Criterion,
     Deduction,
+    Guidance,
     Participation,
     ResultsRevision,
     Score,
     Scorecard,
 )
+from scoring.regulation import regulation_from_json
 from scoring.results import year_results
 from tests.awards.test_review_views import give_total, member_of, score_cluster, set_quotas
 from tests.factories import MembershipFactory, UnitFactory
@@ -67,6 +70,20 @@ def test_a_second_read_is_served_from_the_cache(scored):
     # registered plans, the revisions and the year's guidances (#16): no score is read
     assert cached == 8 < computed
     assert read(scored)["TPBG"] == (Decimal("945.00"), "eligible", "co_thi_dua")
+
+
+def test_the_points_per_criterion_follow_a_read_without_them(scored):
+    """The province reads no details (#17): the documents' read after it still
+    gets each unit's points per criterion, and the province's after theirs
+    the same totals."""
+    (summary,) = year_results(scored.year, [scored.cluster_a], details=False)
+    assert all(row.result.criteria == {} and row.participation is None for row in summary.rows)
+    (detailed,) = year_results(scored.year, [scored.cluster_a])
+    row = next(r for r in detailed.rows if r.unit.code == "LG")
+    assert sum(c.earned for c in row.result.criteria.values()) == Decimal("880.00")
+    assert row.participation is not None
+    (again,) = year_results(scored.year, [scored.cluster_a], details=False)
+    assert [r.result.total for r in again.rows] == [r.result.total for r in detailed.rows]
 
 
 # ---------------------------------------------------------------------------
@@ -134,6 +151,15 @@ def test_a_flag(scored):
     assert read(scored)["VY"][2] == "co_thi_dua"
 
 
+def test_a_flag_lifted(scored):
+    flag = Flag.objects.create(
+        membership=member_of(scored, "TPBG"), kind=Flag.Kind.DEFER, reason="under_review"
+    )
+    assert read(scored)["TPBG"][1] == "deferred"
+    flag.delete()
+    assert read(scored)["TPBG"] == (Decimal("945.00"), "eligible", "co_thi_dua")
+
+
 def test_a_quota(scored):
     assert read(scored)["HH"][2] == "bang_khen"
     Quota.objects.filter(cluster=scored.cluster_a, award="bang_khen").update(count=1)
@@ -157,6 +183,19 @@ def test_a_vote(world):
     assert (after["VY"][2], after["HH"][2]) == ("bang_khen", "tap_the_ldxs")
 
 
+def test_a_vote_corrected(world):
+    score_cluster(
+        world, world.cluster_a, {"TPBG": "945", "VY": "930.50", "HH": "930.50", "LG": "910"}
+    )
+    set_quotas(world.cluster_a, world.year, flag=1, merit=1, labour=1)
+    Vote.objects.create(membership=member_of(world, "VY"), votes=5)
+    hh = Vote.objects.create(membership=member_of(world, "HH"), votes=3)
+    assert read(world)["HH"][2] == "tap_the_ldxs"
+    hh.votes = 7
+    hh.save()
+    assert (read(world)["VY"][2], read(world)["HH"][2]) == ("tap_the_ldxs", "bang_khen")
+
+
 def test_participation(scored):
     assert read(scored)["TPBG"][1] == "eligible"
     Participation.objects.create(
@@ -176,6 +215,23 @@ def test_a_deadline_passing(scored):
         due_date=date.today() - timedelta(days=2),
     )
     assert read(scored)["TPBG"][1] == "excluded"  # never registered, now past due
+
+
+def test_a_guidance_applied_to_the_year(scored):
+    assert read(scored)["TPBG"] == (Decimal("945.00"), "eligible", "co_thi_dua")
+    apply_regulation(scored.year, regulation_from_json({"code": "CAO", "threshold": 950}))
+    assert {status for _, status, _ in read(scored).values()} == {"below_threshold"}
+
+
+def test_a_guidance_edited_where_it_applies(scored):
+    guidance = apply_regulation(
+        scored.year, regulation_from_json({"code": "CAO", "threshold": 900})
+    )
+    assert read(scored)["LG"][1] == "below_threshold"  # 880
+    Guidance.objects.filter(pk=guidance.pk).update(
+        parameters={**guidance.parameters, "threshold": 850}
+    )
+    assert read(scored)["LG"][1] == "eligible"
 
 
 def test_a_criterion(scored):

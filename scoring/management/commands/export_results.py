@@ -38,7 +38,7 @@ class Command(BaseCommand):
             clusters = [found]
         # A year nobody imported has no results, which is a valid, empty answer.
         emulation_year = EmulationYear.objects.filter(year=year).first()
-        results = year_results(emulation_year, clusters, criteria=False) if emulation_year else []
+        results = year_results(emulation_year, clusters, details=False) if emulation_year else []
 
         if kind == "xlsx":
             self._write(output, tables.xlsx_bytes(results))

@@ -1604,6 +1604,11 @@ STALE = (
 )
 
 
+def deduction_labels(cluster: Cluster, year: EmulationYear) -> dict[str, str]:
+    """How the year's guidance names its deduction kinds (R25, R39)."""
+    return dict(stored_regulation(year, cluster).deduction_labels)
+
+
 @transaction.atomic
 def succession_record(
     *,

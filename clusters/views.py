@@ -850,9 +850,10 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
         .order_by("status", "membership__unit__code", "created_at")
     )
     members = _members_of(seat.cluster, seat.year)
+    labels = services.deduction_labels(seat.cluster, seat.year)
     context = {
         "seat": seat,
-        "deductions": found,
+        "deductions": [(d, labels.get(d.kind, d.kind)) for d in found],
         "propose_form": DeductionProposalForm(members=members) if seat.leads else None,
         "reject_form": DeductionRejectForm() if seat.is_staff else None,
     }

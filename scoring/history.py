@@ -64,6 +64,7 @@ from clusters.models import (
     Unit,
 )
 from emulation.numbers import format_date, format_datetime, format_figure
+from scoring.guidances import stored_regulation
 from scoring.models import (
     Band,
     Bonus,
@@ -77,6 +78,7 @@ from scoring.models import (
     ScorecardPosition,
     Sheet,
 )
+from scoring.regulation import DEFAULT, Regulation
 from scoring.services import BUILT_WITH_SCORECARD
 
 # Never shown as a change: the keys of the scope, bookkeeping, who created a row
@@ -307,6 +309,8 @@ class Trail:
 
     pairs: list[Pair]
     memberships: dict[int, Membership]
+    # The year's guidance: it names the bonus and deduction kinds (#16).
+    regulation: Regulation = DEFAULT
 
 
 @dataclass(frozen=True)
@@ -334,7 +338,8 @@ def unit_trail(membership: Membership) -> Trail:
     """One unit's records of its year."""
     memberships = {membership.pk: membership}
     scope = Scope(membership.cluster, membership.year, memberships, unit=membership)
-    return Trail(_pairs([s for s in SOURCES if s.per_unit], scope), memberships)
+    regulation = stored_regulation(membership.year, membership.cluster)
+    return Trail(_pairs([s for s in SOURCES if s.per_unit], scope), memberships, regulation)
 
 
 def cluster_trail(cluster: Cluster, year: EmulationYear) -> Trail:
@@ -343,7 +348,8 @@ def cluster_trail(cluster: Cluster, year: EmulationYear) -> Trail:
         m.pk: m
         for m in Membership.objects.filter(cluster=cluster, year=year).select_related("unit")
     }
-    return Trail(_pairs(SOURCES, Scope(cluster, year, memberships)), memberships)
+    regulation = stored_regulation(year, cluster)
+    return Trail(_pairs(SOURCES, Scope(cluster, year, memberships)), memberships, regulation)
 
 
 def _pairs(sources: Sequence[Source], scope: Scope) -> list[Pair]:
@@ -379,9 +385,15 @@ def pair_records(rows: Iterable[Any], *, order: int = 0) -> list[Pair]:
 class Names:
     """What the rows of a page name, each read in one query when first needed."""
 
-    def __init__(self, pairs: Sequence[Pair], memberships: dict[int, Membership]) -> None:
+    def __init__(
+        self,
+        pairs: Sequence[Pair],
+        memberships: dict[int, Membership],
+        regulation: Regulation = DEFAULT,
+    ) -> None:
         self.pairs = pairs
         self.memberships = memberships
+        self.regulation = regulation
 
     def _ids(self, attname: str, model: type[models.Model] | None = None) -> set[int]:
         return {
@@ -432,10 +444,12 @@ class Names:
         return {user.pk: _person(user) for user in get_user_model().objects.filter(pk__in=ids)}
 
 
-def describe(pairs: Sequence[Pair], memberships: dict[int, Membership]) -> list[Change]:
+def describe(
+    pairs: Sequence[Pair], memberships: dict[int, Membership], regulation: Regulation = DEFAULT
+) -> list[Change]:
     """The table lines of these rows, reading the names they mention in one
-    query each."""
-    names = Names(pairs, memberships)
+    query each; `regulation` names the bonus and deduction kinds."""
+    names = Names(pairs, memberships, regulation)
     return [_change(pair, names) for pair in pairs]
 
 
@@ -500,8 +514,18 @@ def _subject(record: Any, source: Source, names: Names) -> str:
         parts += source.subject(record, names)
     for name in ("kind", "award"):
         if name in {f.name for f in record.tracked_fields} and getattr(record, name, None):
-            parts.append(display(record._meta.get_field(name), getattr(record, name), {}))
+            parts.append(_kind_text(record, name, names.regulation))
     return " · ".join(parts)
+
+
+def _kind_text(record: Any, name: str, regulation: Regulation) -> str:
+    """A kind as the year's guidance names it; another choice by its label."""
+    value = getattr(record, name)
+    if name == "kind" and record.instance_type is Bonus:
+        return regulation.bonus_label(value)
+    if name == "kind" and record.instance_type is Deduction:
+        return regulation.deduction_label(value)
+    return display(record._meta.get_field(name), value, {})
 
 
 def _user_fields(record: Any) -> list[models.Field]:

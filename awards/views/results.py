@@ -49,7 +49,13 @@ def results(request: HttpRequest, code: str, year: int) -> HttpResponse:
     cluster = get_cluster_for_results(request.user, code, emulation_year)
     found = _issued_results(cluster, emulation_year)
     # The bonus and deduction entries behind the totals, with their reasons (one query).
-    entries = entries_of([row.membership for row in found.rows], with_flags=False) if found else {}
+    entries = (
+        entries_of(
+            [row.membership for row in found.rows], with_flags=False, regulation=found.regulation
+        )
+        if found
+        else {}
+    )
     context = {
         "cluster": cluster,
         "year": emulation_year,

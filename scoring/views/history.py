@@ -38,6 +38,6 @@ def _render(
         "seat": seat,
         "member": member,
         "page": page,
-        "changes": history.describe(page.object_list, trail.memberships),
+        "changes": history.describe(page.object_list, trail.memberships, trail.regulation),
     }
     return render(request, "scoring/history.html", context)

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from scoring.views import (
-    adjustments,
     builder,
     evidence,
     guidances,
@@ -131,34 +130,9 @@ urlpatterns += [
     path(f"{REVIEW}<str:unit>/<int:criterion_id>/", review.review_cell, name="review_cell"),
 ]
 
-# Bonuses, deductions and flags (R23, R25, R27, R28) and the audit history (R35).
-ADJUST = "dieu-chinh/<str:code>/<int:year>/"
+# The audit history (R35); bonuses, deductions and flags are awards' pages.
 HISTORY = "lich-su/<str:code>/<int:year>/"
 urlpatterns += [
-    path(ADJUST, adjustments.adjustments_page, name="adjustments"),
-    path(f"{ADJUST}diem-thuong/", adjustments.bonus_add, name="adjustment_bonus_add"),
-    path(
-        f"{ADJUST}diem-thuong/<int:pk>/xoa/",
-        adjustments.bonus_remove,
-        name="adjustment_bonus_remove",
-    ),
-    path(f"{ADJUST}diem-tru/", adjustments.deduction_add, name="adjustment_deduction_add"),
-    path(
-        f"{ADJUST}diem-tru/<int:pk>/xoa/",
-        adjustments.deduction_remove,
-        name="adjustment_deduction_remove",
-    ),
-    path(f"{ADJUST}khong-xet/", adjustments.flag_set, name="adjustment_flag_set"),
-    path(
-        f"{ADJUST}khong-xet/<int:pk>/xoa/",
-        adjustments.flag_remove,
-        name="adjustment_flag_remove",
-    ),
-    path(
-        f"{ADJUST}<str:unit>/minh-chung/<slug:what>/<int:pk>/",
-        adjustments.evidence,
-        name="adjustment_evidence",
-    ),
     path(HISTORY, history.cluster_history, name="history"),
     path(f"{HISTORY}<str:unit>/", history.unit_history, name="history_unit"),
 ]

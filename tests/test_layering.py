@@ -49,7 +49,6 @@ ALLOWED = {
     ("scoring.dataset", "awards.models"): "the dataset carries flags, quotas, votes",
     ("scoring.history", "awards.models"): "the history lists awards' records",
     ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
-    ("scoring.views.adjustments", "awards.models"): "exclusion flags are adjustments",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from awards.views import adjustments, documents, province, records, results
+from awards.views import adjustments, documents, history, province, records, results
 from awards.views import proposals as views
 
 
@@ -94,6 +94,13 @@ urlpatterns += [
         adjustments.evidence,
         name="adjustment_evidence",
     ),
+]
+
+# The audit history (R35): every app's records of a cluster's year.
+HISTORY = "lich-su/<str:code>/<int:year>/"
+urlpatterns += [
+    path(HISTORY, history.cluster_history, name="history"),
+    path(f"{HISTORY}<str:unit>/", history.unit_history, name="history_unit"),
 ]
 
 # Official documents as PDF (Nghị định 30/2020).

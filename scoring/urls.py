@@ -4,7 +4,6 @@ from scoring.views import (
     builder,
     evidence,
     guidances,
-    history,
     review,
     sheet,
     spreadsheet,
@@ -128,13 +127,6 @@ urlpatterns += [
     path(f"{REVIEW}mo-lai/", review.review_reopen, name="review_reopen"),
     path(f"{REVIEW}<str:unit>/tra-lai/", review.review_return, name="review_return"),
     path(f"{REVIEW}<str:unit>/<int:criterion_id>/", review.review_cell, name="review_cell"),
-]
-
-# The audit history (R35); bonuses, deductions and flags are awards' pages.
-HISTORY = "lich-su/<str:code>/<int:year>/"
-urlpatterns += [
-    path(HISTORY, history.cluster_history, name="history"),
-    path(f"{HISTORY}<str:unit>/", history.unit_history, name="history_unit"),
 ]
 
 # The cluster's self-scores as a spreadsheet: template and upload (R18–R21).

@@ -91,8 +91,10 @@ def is_staff_of(user, cluster: Cluster) -> bool:
 
 
 def acts_for_province(user) -> bool:
-    """Whoever records the province's decisions: Sở Nội vụ's staff, and
-    superusers, who administer the system."""
+    """Whoever holds the province's powers (records its decisions, keeps the
+    organisation's units, clusters, memberships and accounts, records which
+    units succeed which): Sở Nội vụ's staff, and superusers, who administer
+    the system."""
     return user.is_authenticated and (user.is_superuser or is_standing_staff(user))
 
 
@@ -431,10 +433,6 @@ def get_unit_for_record(user, code: str) -> Unit:
     raise PermissionDenied("Chỉ đơn vị, trưởng cụm, khối của đơn vị và Sở Nội vụ xem hồ sơ này.")
 
 
-def may_record_succession(user) -> bool:
-    return acts_for_province(user)
-
-
 # ---------------------------------------------------------------------------
 # The organisation (#14): units, clusters and blocks, memberships and the
 # units' accounts are kept by Sở Nội vụ; other authorities' staff read their own.
@@ -448,11 +446,6 @@ def get_units_for_staff(user):
     if acts_for_province(user):
         return Unit.objects.all()
     return Unit.objects.filter(memberships__cluster__in=clusters).distinct()
-
-
-def keeps_organisation(user) -> bool:
-    """Who creates and changes units, clusters, memberships and accounts."""
-    return acts_for_province(user)
 
 
 # ---------------------------------------------------------------------------

@@ -1,11 +1,9 @@
 from django.urls import path
 
 from scoring.views import (
-    adjustments,
     builder,
     evidence,
     guidances,
-    history,
     review,
     sheet,
     spreadsheet,
@@ -129,38 +127,6 @@ urlpatterns += [
     path(f"{REVIEW}mo-lai/", review.review_reopen, name="review_reopen"),
     path(f"{REVIEW}<str:unit>/tra-lai/", review.review_return, name="review_return"),
     path(f"{REVIEW}<str:unit>/<int:criterion_id>/", review.review_cell, name="review_cell"),
-]
-
-# Bonuses, deductions and flags (R23, R25, R27, R28) and the audit history (R35).
-ADJUST = "dieu-chinh/<str:code>/<int:year>/"
-HISTORY = "lich-su/<str:code>/<int:year>/"
-urlpatterns += [
-    path(ADJUST, adjustments.adjustments_page, name="adjustments"),
-    path(f"{ADJUST}diem-thuong/", adjustments.bonus_add, name="adjustment_bonus_add"),
-    path(
-        f"{ADJUST}diem-thuong/<int:pk>/xoa/",
-        adjustments.bonus_remove,
-        name="adjustment_bonus_remove",
-    ),
-    path(f"{ADJUST}diem-tru/", adjustments.deduction_add, name="adjustment_deduction_add"),
-    path(
-        f"{ADJUST}diem-tru/<int:pk>/xoa/",
-        adjustments.deduction_remove,
-        name="adjustment_deduction_remove",
-    ),
-    path(f"{ADJUST}khong-xet/", adjustments.flag_set, name="adjustment_flag_set"),
-    path(
-        f"{ADJUST}khong-xet/<int:pk>/xoa/",
-        adjustments.flag_remove,
-        name="adjustment_flag_remove",
-    ),
-    path(
-        f"{ADJUST}<str:unit>/minh-chung/<slug:what>/<int:pk>/",
-        adjustments.evidence,
-        name="adjustment_evidence",
-    ),
-    path(HISTORY, history.cluster_history, name="history"),
-    path(f"{HISTORY}<str:unit>/", history.unit_history, name="history_unit"),
 ]
 
 # The cluster's self-scores as a spreadsheet: template and upload (R18–R21).

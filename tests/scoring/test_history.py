@@ -11,10 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from awards import history
 from awards import services as awards_services
 from awards.models import Quota
 from clusters.models import Membership
-from scoring import adjustments, history, sheets
+from scoring import adjustments, sheets
 from scoring.models import Bonus, Score
 from tests.clusters.helpers import pdf
 from tests.factories import UserFactory, discuss_and_submit

@@ -152,8 +152,9 @@ class Item:
     due_on: date | None = None
     # A conference's day, once held (R8, R9).
     held_on: date | None = None
-    # An extension of the deadline for this unit or its cluster (#14).
+    # An extension of the deadline for this unit or its cluster, and why (#14).
     extended_to: date | None = None
+    extension_reason: str = ""
 
     @property
     def label(self) -> str:
@@ -329,6 +330,11 @@ def _items_of(
             continue
         deadline = dated.get((calendar, DUE_WITH[kind]))
         due_on = m.pledge_due if kind == PLEDGE else None
+        granted = (
+            extended.extension(deadline.pk, m.cluster_id, m.pk)
+            if deadline is not None and not due_on
+            else None
+        )
         item = Item(
             kind,
             membership,
@@ -340,11 +346,8 @@ def _items_of(
                 deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on,
                 deadlines.ANNUAL_CONFERENCE: m.annual_held_on,
             }.get(kind),
-            extended_to=(
-                extended.extended(deadline.pk, m.cluster_id, m.pk)
-                if deadline is not None and not due_on
-                else None
-            ),
+            extended_to=granted.due_date if granted else None,
+            extension_reason=granted.reason if granted else "",
         )
         # Held before its month, a conference does not count (R8, R9).
         yield replace(item, done=False) if item.timing == EARLY else item

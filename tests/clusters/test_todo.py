@@ -194,6 +194,54 @@ def test_member_sees_done_and_late(client, world, dated):
     assert "Quá hạn" in late and "quá hạn 3 ngày" in late
 
 
+def _extend(world, *, unit=None, due=date(2025, 4, 15), reason="Đơn vị bị ảnh hưởng bởi bão"):
+    services.extension_grant(
+        deadline=Deadline.objects.get(
+            year=world.year, kind=deadlines.REGISTRATION, calendar="standard"
+        ),
+        cluster=world.cluster_a,
+        membership=membership(world, unit) if unit else None,
+        due_date=due,
+        reason=reason,
+        user=world.staff,
+    )
+
+
+def _extension_badge(row: str) -> str:
+    (badge,) = re.findall(r'<span class="badge text-bg-info"[^>]*>gia hạn</span>', row)
+    return badge
+
+
+def test_a_unit_sees_why_its_deadline_was_extended(client, world, dated):
+    _extend(world, unit=world.a_member, reason='Bão số 3 "Yagi" làm hỏng trụ sở')
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    row = _row(page, "Gửi bản đăng ký thi đua")
+    assert "15/04/2025" in row
+    badge = _extension_badge(row)
+    reason = "Bão số 3 &quot;Yagi&quot; làm hỏng trụ sở"
+    assert "Hạn cũ 31/03/2025" in badge and reason in badge
+    # Beside the date too, for those who do not hover.
+    assert re.search(rf'<div class="small text-muted">[^<]*{reason}[^<]*</div>', row)
+
+
+def test_the_reason_shown_is_the_extension_that_sets_the_date(client, world, dated):
+    _extend(world, reason="Cả cụm tổ chức lại", due=date(2025, 4, 10))
+    _extend(world, unit=world.a_member, reason="Đơn vị bị ngập", due=date(2025, 4, 20))
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        member_row = _row(client.get(PAGE).content.decode(), "Gửi bản đăng ký thi đua")
+    assert "20/04/2025" in member_row and "Đơn vị bị ngập" in member_row
+    assert "Cả cụm tổ chức lại" not in member_row
+    # Another unit of the cluster has the cluster's extension and its reason only.
+    client.force_login(UserFactory(username="langgiang", unit=world.a_member2))
+    with time_machine.travel(MARCH_19):
+        other_row = _row(client.get(PAGE).content.decode(), "Gửi bản đăng ký thi đua")
+    assert "10/04/2025" in other_row and "Cả cụm tổ chức lại" in other_row
+    assert "Đơn vị bị ngập" not in other_row
+
+
 @pytest.mark.parametrize(
     ("moment", "text"),
     [

@@ -10,9 +10,11 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from clusters import deadlines
+from clusters.results_records import ResultsQuerySet
 from emulation import limits
 from emulation.numbers import column_bounds, format_figure
 from emulation.uploads import random_upload_path
+from scoring import engine
 
 
 class Authority(models.Model):
@@ -578,10 +580,124 @@ class Delegation(models.Model):
 
 
 # ---------------------------------------------------------------------------
+# What the units' year leaves for the results: the deductions of R12/R25 and
+# the participation record of R27. The year's activities below record them;
+# scoring reads them. Their tables keep the names they were created with in
+# scoring (`scoring_deduction`, `scoring_participation` and their histories):
+# the models moved down to the organisation without moving data (#16).
+
+
+class Deduction(models.Model):
+    """An R25 deduction: proposed (by the head or the system), confirmed by staff."""
+
+    Kind = models.TextChoices(
+        "Kind", [(k.upper(), (k, engine.DEDUCTION_LABELS[k])) for k in engine.DEDUCTION_POINTS]
+    )
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Đề nghị"
+        CONFIRMED = "confirmed", "Đã xác nhận"
+        REJECTED = "rejected", "Không chấp nhận"
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="deductions"
+    )
+    kind = models.CharField("loại", max_length=20, choices=Kind.choices)
+    count = models.PositiveSmallIntegerField("số lần", default=1, validators=[MinValueValidator(1)])
+    reason = models.TextField("lý do", max_length=limits.REASON)
+    evidence = models.FileField("minh chứng", upload_to="deductions/", blank=True)
+    status = models.CharField(
+        "trạng thái", max_length=10, choices=Status.choices, default=Status.CONFIRMED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
+    history = HistoricalRecords(table_name="scoring_historicaldeduction")
+
+    class Meta:
+        db_table = "scoring_deduction"  # kept where it was made (#16)
+        verbose_name = "điểm trừ"
+        verbose_name_plural = "điểm trừ"
+        constraints = [
+            limits.length_check("scoring_deduction", "reason", limits.REASON),
+            models.CheckConstraint(condition=Q(count__gte=1), name="deduction_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} × {self.count}"
+
+
+def _fact(verbose_name: str) -> models.BooleanField:
+    """A participation fact: done, not done, or None while nothing is recorded."""
+    return models.BooleanField(verbose_name, null=True, default=None)
+
+
+def _source(what: str, choices: type[models.TextChoices]) -> models.CharField:
+    """Where a participation fact's value came from (blank while nothing is recorded)."""
+    return models.CharField(f"nguồn: {what}", max_length=10, choices=choices.choices, blank=True)
+
+
+class Participation(models.Model):
+    """A unit's one participation record of its year (R27): registered, pledge
+    signed, mid-year report, annual report, each with where its value came
+    from (STYLE 18).
+
+    The year's online activities write to it as they happen, a dataset import
+    writes every fact of every unit, and the head or the staff may enter a
+    fact by hand with a reason (R35). A fact nobody has recorded is None; how
+    a fact counts for the results (its deadline, an unpublished pledge) is
+    decided in one place, `clusters.participation`.
+    """
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Trực tuyến"
+        IMPORT = "import", "Nhập từ tệp dữ liệu"
+        MANUAL = "manual", "Ghi nhận thủ công"
+
+    FACTS = ("registered", "pledge_signed", "mid_year_report", "annual_report")
+
+    membership = models.OneToOneField(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="participation"
+    )
+    # Moves by one with each fact written; an entry by hand from an older page
+    # is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
+    registered = _fact("đã đăng ký thi đua")
+    registered_source = _source("đăng ký", Source)
+    pledge_signed = _fact("đã ký giao ước")
+    pledge_signed_source = _source("giao ước", Source)
+    mid_year_report = _fact("đã gửi báo cáo sơ kết")
+    mid_year_report_source = _source("báo cáo sơ kết", Source)
+    annual_report = _fact("đã gửi báo cáo tổng kết")
+    annual_report_source = _source("báo cáo tổng kết", Source)
+    confirmed_at = models.DateTimeField("trưởng cụm xác nhận lúc", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người xác nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords(table_name="scoring_historicalparticipation")
+
+    class Meta:
+        db_table = "scoring_participation"  # kept where it was made (#16)
+        verbose_name = "tham gia hoạt động"
+        verbose_name_plural = "tham gia hoạt động"
+
+    def __str__(self) -> str:
+        return f"Tham gia của {self.membership.unit.code}"
+
+
+# ---------------------------------------------------------------------------
 # The year's activities (R5–R13): registrations, pledges, the head's
 # documents, reports, conferences and the election of next year's leaders.
 # Each keeps its history (R35); the deductions they suggest are
-# `scoring.Deduction` rows linked from here.
+# `Deduction` rows linked from here.
 
 
 class Registration(models.Model):
@@ -799,7 +915,7 @@ class HeadDocument(models.Model):
     )
     uploaded_at = models.DateTimeField("ngày tải lên", auto_now=True)
     late_deduction = models.OneToOneField(
-        "scoring.Deduction",
+        "Deduction",
         verbose_name="điểm trừ đề nghị do ban hành chậm",
         null=True,
         blank=True,
@@ -957,7 +1073,7 @@ class Attendance(models.Model):
     status = models.CharField("tham dự", max_length=20, choices=Status.choices)
     note = models.CharField("ghi chú", max_length=255, blank=True)
     deduction = models.OneToOneField(
-        "scoring.Deduction",
+        "Deduction",
         verbose_name="điểm trừ đề nghị",
         null=True,
         blank=True,

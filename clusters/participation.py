@@ -37,10 +37,9 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from clusters import deadlines, extensions
-from clusters.models import Conference, Deadline, Membership, Pledge
+from clusters.models import Conference, Deadline, Membership, Participation, Pledge
 from emulation.models import User
 from scoring import engine
-from scoring.models import Participation
 
 FACTS = Participation.FACTS
 FACT_LABELS = {

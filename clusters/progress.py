@@ -38,12 +38,13 @@ from clusters.models import (
     EmulationYear,
     HeadDocument,
     Membership,
+    Participation,
     Pledge,
     Report,
 )
 from clusters.participation import pledge_due_on
 from emulation.models import User
-from scoring.models import Participation, ScoreAgreement, Scorecard, Sheet
+from scoring.models import ScoreAgreement, Scorecard, Sheet
 
 PLEDGE = "pledge_signature"
 SHEET = "self_scoring"

@@ -26,12 +26,14 @@ from clusters.models import (
     Cluster,
     Conference,
     Deadline,
+    Deduction,
     Delegation,
     Election,
     EmulationYear,
     Extension,
     HeadDocument,
     Membership,
+    Participation,
     Pledge,
     PledgeSignature,
     PriorRole,
@@ -48,7 +50,7 @@ from emulation.models import User
 from emulation.uploads import validate_upload
 from scoring import engine
 from scoring.guidances import stored_regulation
-from scoring.models import Criterion, Deduction, Direction, Method, Participation, Scorecard
+from scoring.models import Criterion, Direction, Method, Scorecard
 
 _REASON_MAX = Registration.history.model._meta.get_field("history_change_reason").max_length
 # A planned value is DecimalField(max_digits=20, decimal_places=6).

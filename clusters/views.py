@@ -80,12 +80,14 @@ from clusters.models import (
     Cluster,
     Conference,
     Deadline,
+    Deduction,
     Delegation,
     Election,
     EmulationYear,
     Extension,
     HeadDocument,
     Membership,
+    Participation,
     Pledge,
     PledgeSignature,
     Registration,
@@ -95,7 +97,7 @@ from clusters.models import (
 )
 from emulation.forms import ConfirmForm
 from emulation.uploads import extension
-from scoring.models import Deduction, Participation, Scorecard
+from scoring.models import Scorecard
 
 
 @login_required

@@ -3,20 +3,11 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from clusters.models import Deduction, Participation
 from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES, format_figure
 from scoring import services
-from scoring.models import (
-    Band,
-    Bonus,
-    Criterion,
-    Deduction,
-    Framework,
-    FrameworkCriterion,
-    Participation,
-    Score,
-    Scorecard,
-)
+from scoring.models import Band, Bonus, Criterion, Framework, FrameworkCriterion, Score, Scorecard
 
 # A membership reads "unit – role (cluster, year)": these joins keep lists flat.
 MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
@@ -366,6 +357,9 @@ class BonusAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
         return _short(obj.reason, 60)
 
 
+# Deductions and participation are the organisation's records (clusters.models,
+# #16), listed here beside the bonuses with the same helpers; the admin shows
+# them under the clusters app.
 @admin.register(Deduction)
 class DeductionAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = ADMIN_FIGURES

@@ -9,6 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, EmulationYear, Membership
+from clusters.results_records import ResultsQuerySet
 from emulation import limits
 from emulation.numbers import column_bounds, format_figure
 from scoring import engine
@@ -181,60 +182,6 @@ class GuidanceYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guidance} – năm {self.year.year}"
-
-
-class ResultsQuerySet(models.QuerySet):
-    """The records the results are computed from: a bulk write renews the
-    results' revision of every cluster's year it touches, as a single save or
-    delete does through its signal (scoring/revisions.py, #17). The model
-    names its way to the cluster and year in `RESULTS_PATH`."""
-
-    def update(self, **kwargs) -> int:
-        pks = list(self.values_list("pk", flat=True))
-        touched = self._cluster_years(pks)
-        count = super().update(**kwargs)
-        if any(self.model._meta.get_field(name).is_relation for name in kwargs):
-            touched |= self._cluster_years(pks)  # moved to another cluster or year
-        self._bump(touched)
-        return count
-
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        known = [self._cluster_year(o) for o in created]
-        if None in known:
-            self._bump(self._cluster_years([o.pk for o in created if o.pk is not None]))
-        else:
-            self._bump(set(known))
-        return created
-
-    def _cluster_year(self, obj) -> tuple[int, int] | None:
-        """From the objects themselves when their relations are loaded."""
-        for name in self.model.RESULTS_PATH.split("__")[:-1]:
-            field = obj._meta.get_field(name)
-            if not field.is_cached(obj):
-                return None
-            obj = getattr(obj, name)
-        return (obj.cluster_id, obj.year_id)
-
-    def _cluster_years(self, pks: list) -> set[tuple[int, int]]:
-        path = self.model.RESULTS_PATH
-        found: set[tuple[int, int]] = set()
-        for start in range(0, len(pks), 900):  # SQLite's bound on query parameters
-            found.update(
-                self.model._base_manager.filter(pk__in=pks[start : start + 900])
-                .order_by()
-                .values_list(f"{path}cluster_id", f"{path}year_id")
-                .distinct()
-            )
-        return found
-
-    @staticmethod
-    def _bump(cluster_years: set[tuple[int, int]]) -> None:
-        from scoring import revisions
-
-        for year_id in sorted({year_id for _, year_id in cluster_years}):
-            clusters = [c for c, y in cluster_years if y == year_id]
-            revisions.bump_year(year_id=year_id, cluster_ids=clusters)
 
 
 class ScorecardQuerySet(ResultsQuerySet):
@@ -593,110 +540,6 @@ class Bonus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {format_figure(self.points)}"
-
-
-class Deduction(models.Model):
-    """An R25 deduction: proposed (by the head or the system), confirmed by staff."""
-
-    Kind = models.TextChoices(
-        "Kind", [(k.upper(), (k, engine.DEDUCTION_LABELS[k])) for k in engine.DEDUCTION_POINTS]
-    )
-
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", "Đề nghị"
-        CONFIRMED = "confirmed", "Đã xác nhận"
-        REJECTED = "rejected", "Không chấp nhận"
-
-    membership = models.ForeignKey(
-        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="deductions"
-    )
-    kind = models.CharField("loại", max_length=20, choices=Kind.choices)
-    count = models.PositiveSmallIntegerField("số lần", default=1, validators=[MinValueValidator(1)])
-    reason = models.TextField("lý do", max_length=limits.REASON)
-    evidence = models.FileField("minh chứng", upload_to="deductions/", blank=True)
-    status = models.CharField(
-        "trạng thái", max_length=10, choices=Status.choices, default=Status.CONFIRMED
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
-    objects = ResultsQuerySet.as_manager()
-    RESULTS_PATH = "membership__"
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "điểm trừ"
-        verbose_name_plural = "điểm trừ"
-        constraints = [
-            limits.length_check("scoring_deduction", "reason", limits.REASON),
-            models.CheckConstraint(condition=Q(count__gte=1), name="deduction_count_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} × {self.count}"
-
-
-def _fact(verbose_name: str) -> models.BooleanField:
-    """A participation fact: done, not done, or None while nothing is recorded."""
-    return models.BooleanField(verbose_name, null=True, default=None)
-
-
-def _source(what: str, choices: type[models.TextChoices]) -> models.CharField:
-    """Where a participation fact's value came from (blank while nothing is recorded)."""
-    return models.CharField(f"nguồn: {what}", max_length=10, choices=choices.choices, blank=True)
-
-
-class Participation(models.Model):
-    """A unit's one participation record of its year (R27): registered, pledge
-    signed, mid-year report, annual report, each with where its value came
-    from (STYLE 18).
-
-    The year's online activities write to it as they happen, a dataset import
-    writes every fact of every unit, and the head or the staff may enter a
-    fact by hand with a reason (R35). A fact nobody has recorded is None; how
-    a fact counts for the results (its deadline, an unpublished pledge) is
-    decided in one place, `clusters.participation`.
-    """
-
-    class Source(models.TextChoices):
-        ONLINE = "online", "Trực tuyến"
-        IMPORT = "import", "Nhập từ tệp dữ liệu"
-        MANUAL = "manual", "Ghi nhận thủ công"
-
-    FACTS = ("registered", "pledge_signed", "mid_year_report", "annual_report")
-
-    membership = models.OneToOneField(
-        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="participation"
-    )
-    # Moves by one with each fact written; an entry by hand from an older page
-    # is refused (#11.8).
-    revision = models.PositiveIntegerField("phiên bản", default=1)
-    registered = _fact("đã đăng ký thi đua")
-    registered_source = _source("đăng ký", Source)
-    pledge_signed = _fact("đã ký giao ước")
-    pledge_signed_source = _source("giao ước", Source)
-    mid_year_report = _fact("đã gửi báo cáo sơ kết")
-    mid_year_report_source = _source("báo cáo sơ kết", Source)
-    annual_report = _fact("đã gửi báo cáo tổng kết")
-    annual_report_source = _source("báo cáo tổng kết", Source)
-    confirmed_at = models.DateTimeField("trưởng cụm xác nhận lúc", null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="người xác nhận",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "tham gia hoạt động"
-        verbose_name_plural = "tham gia hoạt động"
-
-    def __str__(self) -> str:
-        return f"Tham gia của {self.membership.unit.code}"
 
 
 class Sheet(models.Model):

@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
-from clusters.models import Cluster, Membership
-from scoring.models import Band, Bonus, Criterion, Deduction, ResultsRevision, Score, Scorecard
+from clusters.models import Cluster, Deduction, Membership
+from clusters.results_records import results_written
+from scoring.models import Band, Bonus, Criterion, ResultsRevision, Score, Scorecard
 
 
 def new_token() -> int:
@@ -142,8 +143,16 @@ def connect_cluster_year_records(*models) -> None:
             signal.connect(_by_cluster_year, sender=model, dispatch_uid=f"results-{model.__name__}")
 
 
+def _by_bulk_write(sender, cluster_years: set[tuple[int, int]], **kwargs) -> None:
+    """A bulk write of the results' records (clusters/results_records.py)."""
+    for year_id in sorted({year_id for _, year_id in cluster_years}):
+        bump_year(year_id=year_id, cluster_ids=[c for c, y in cluster_years if y == year_id])
+
+
 def connect() -> None:
-    """The scoring app's records (awards/apps.py connects flags, votes, quotas)."""
+    """The scoring app's records and the organisation's deductions (awards/apps.py
+    connects flags, votes, quotas), and every bulk write of them."""
+    results_written.connect(_by_bulk_write, dispatch_uid="results-bulk-write")
     connect_membership_records(Score, Bonus, Deduction)
     connect_cluster_year_records(Scorecard)
     for signal in (post_save, post_delete):

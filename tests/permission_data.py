@@ -27,6 +27,7 @@ from clusters.models import (
     Conference,
     ConferenceGuest,
     Deadline,
+    Deduction,
     Delegation,
     Election,
     ExemplaryModel,
@@ -41,7 +42,7 @@ from clusters.models import (
 )
 from emulation.models import Notification
 from scoring.guidances import default_guidance, guidance_copy
-from scoring.models import Bonus, Criterion, Deduction, Evidence, ScoreAgreement, Scorecard
+from scoring.models import Bonus, Criterion, Evidence, ScoreAgreement, Scorecard
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 YEAR = 2025

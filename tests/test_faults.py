@@ -387,7 +387,7 @@ def test_an_integrity_error_late_in_an_import_leaves_nothing():
     """The database, not a stub, refuses the import's last statement: the
     participation history, written after every row of the year. The import's
     own transaction is the outermost one, as when the command runs alone."""
-    from scoring.models import Participation
+    from clusters.models import Participation
 
     history = Participation.history.model._meta.db_table
     refuse, allow = _refuse_inserts(history)

@@ -24,18 +24,20 @@ LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
 SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
 
 ALLOWED = {
-    # R27's participation and the deductions of R12/R25 are kept in scoring's
-    # models (Participation, Deduction) while clusters' services record the facts
-    # they come from (registration, pledge, reports, conferences). The records
-    # belong to the organisation: moving the models is a migration of their own
-    # (one table renamed across apps), left to the integrator.
-    ("clusters.participation", "scoring.models"): "Participation lives in scoring",
-    ("clusters.services", "scoring.models"): "Participation, Deduction, Scorecard",
+    # R27's participation and the deductions of R12/R25 are the organisation's
+    # records (clusters.models, #16). What clusters still reads of scoring are
+    # scoring's own records: a registration's targets name the issued
+    # scorecard's quantitative criteria (R19), the year's progress counts the
+    # sheets and the agreement, the year's pages ask whether a scorecard is
+    # started or consulting the units. Giving them as values means a page of
+    # scoring's or a hook: not a move of a model.
+    ("clusters.services", "scoring.models"): "registration targets name criteria",
     ("clusters.progress", "scoring.models"): "the year's progress counts sheets",
-    ("clusters.views", "scoring.models"): "the same Participation, Deduction",
-    # A deduction proposed by the head is checked against the year's guidance,
-    # which scoring keeps with the scorecards it freezes; with the Deduction
-    # model (above) it moves when the records move down.
+    ("clusters.views", "scoring.models"): "the year's pages ask about its scorecard",
+    # A deduction confirmed by staff and the kinds' labels follow the year's
+    # guidance (R39). The guidance (Guidance, GuidanceYear) is scoring's, read
+    # by scoring.guidances; the callers are clusters' own pages, so taking the
+    # rules as an argument only moves the import to clusters.views.
     ("clusters.services", "scoring.guidances"): "deductions follow the year's guidance",
     # Starting a cluster's next year copies its issued scorecard as a draft in
     # the same transaction as the memberships: the page is the organisation's,

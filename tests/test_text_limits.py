@@ -14,6 +14,7 @@ from clusters.models import (
     AdhocAnswer,
     AdhocRequest,
     Conference,
+    Deduction,
     Evaluation,
     ExemplaryModel,
     Pledge,
@@ -24,7 +25,6 @@ from emulation import limits
 from scoring.models import (
     Bonus,
     Criterion,
-    Deduction,
     FrameworkCriterion,
     Score,
     Scorecard,

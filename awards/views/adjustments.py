@@ -23,13 +23,13 @@ from clusters.access import (
     get_member_for_overseer,
     get_year,
 )
-from clusters.models import Membership
+from clusters.models import Deduction, Membership
 from emulation.uploads import extension
 from scoring import adjustments, sheets
 from scoring.adjustments import UnitEntries
 from scoring.forms import BonusForm, FlagForm, ReasonForm, StaffDeductionForm
 from scoring.guidances import stored_regulation
-from scoring.models import Bonus, Deduction, ScoreAgreement
+from scoring.models import Bonus, ScoreAgreement
 from scoring.regulation import Regulation
 
 

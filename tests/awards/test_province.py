@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from awards import services
 from awards.province import province_summary
-from clusters.models import Cluster, Membership, Registration
-from scoring.models import Participation, Score, ScoreAgreement, Sheet
+from clusters.models import Cluster, Membership, Participation, Registration
+from scoring.models import Score, ScoreAgreement, Sheet
 from tests.awards.test_review_views import (
     give_total,
     issue_scorecard,

@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from clusters.models import Attendance, Conference
+from clusters.models import Attendance, Conference, Deduction
 from clusters.services import conference_record_attendance, conference_save
-from scoring.models import Deduction
 from scoring.results import cluster_results
 from tests.clusters.helpers import membership
 from tests.factories import UserFactory

@@ -8,9 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clusters.models import HeadDocument
+from clusters.models import Deduction, HeadDocument
 from clusters.services import deduction_confirm, deduction_propose, head_document_upload
-from scoring.models import Deduction
 from scoring.results import cluster_results
 from tests.clusters.helpers import membership, pdf
 

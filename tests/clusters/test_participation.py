@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from clusters.models import Membership
+from clusters.models import Membership, Participation
 from clusters.participation import participation_facts, records
 from clusters.services import (
     TargetInput,
@@ -23,7 +23,6 @@ from clusters.services import (
     report_upload,
 )
 from scoring import engine, sheets
-from scoring.models import Participation
 from scoring.results import cluster_results, year_results
 from tests.clusters.helpers import membership, pdf
 from tests.factories import UserFactory

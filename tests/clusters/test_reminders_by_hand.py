@@ -119,7 +119,7 @@ def test_the_database_keeps_once_a_day(mailboxes):
 
 
 def test_an_item_done_is_not_reminded(client, mailboxes):
-    from scoring.models import Participation
+    from clusters.models import Participation
 
     Participation.objects.update_or_create(
         membership=mailboxes.a_member.memberships.get(), defaults={"registered": True}

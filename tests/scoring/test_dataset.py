@@ -26,25 +26,16 @@ from clusters.models import (
     Cluster,
     Conference,
     Deadline,
+    Deduction,
     EmulationYear,
     Membership,
+    Participation,
     Registration,
     Report,
     Unit,
 )
 from scoring.dataset import DatasetError, dataset_import, validate_dataset
-from scoring.models import (
-    Band,
-    Bonus,
-    Criterion,
-    Deduction,
-    Evidence,
-    Participation,
-    Score,
-    ScoreAgreement,
-    Scorecard,
-    Sheet,
-)
+from scoring.models import Band, Bonus, Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
 from tests.factories import AuthorityFactory, ClusterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

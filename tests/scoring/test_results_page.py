@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from awards.access import get_cluster_for_results
 from awards.models import Flag, Proposal, Quota, Vote
-from clusters.models import Membership
-from scoring.models import Bonus, Criterion, Deduction, Participation, Score, Scorecard
+from clusters.models import Deduction, Membership, Participation
+from scoring.models import Bonus, Criterion, Score, Scorecard
 from scoring.results import cluster_results, results_document
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory
 

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from awards.models import Flag, Proposal, Quota, Vote
-from clusters.models import Membership
+from clusters.models import Deduction, Membership, Participation
 from scoring import services
-from scoring.models import Bonus, Criterion, Deduction, Participation, Score, Scorecard
+from scoring.models import Bonus, Criterion, Score, Scorecard
 from tests.factories import discuss_and_submit
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,8 @@ MODELS = [
     "scoring_criterion",
     "scoring_score",
     "scoring_bonus",
-    "scoring_deduction",
-    "scoring_participation",
+    "clusters_deduction",
+    "clusters_participation",
     "awards_flag",
     "awards_quota",
     "awards_vote",
@@ -31,7 +31,7 @@ MODELS = [
 ]
 # Frameworks are the data of a guidance (Phụ lục 02): shown, never added here.
 # Participation facts change only with a source and a reason (R27, R35).
-READ_ONLY = {"scoring_framework", "scoring_frameworkcriterion", "scoring_participation"}
+READ_ONLY = {"scoring_framework", "scoring_frameworkcriterion", "clusters_participation"}
 
 
 @pytest.fixture
@@ -217,8 +217,8 @@ def queries_for(client, url, query=None) -> int:
         ("scoring_criterion", {"q": "III.1"}),
         ("scoring_score", {}),
         ("scoring_bonus", {}),
-        ("scoring_deduction", {}),
-        ("scoring_participation", {}),
+        ("clusters_deduction", {}),
+        ("clusters_participation", {}),
         ("awards_flag", {}),
         ("awards_vote", {}),
         ("awards_quota", {}),

@@ -28,8 +28,8 @@ from scoring.results import cluster_results
 
 pytestmark = pytest.mark.django_db
 
-# The guidance's migrations are the last of their apps: going back before
-# them and forward again leaves every other table as it is.
+# Going back before the guidance's migrations and forward to them leaves every
+# other table as it is; the test then brings every app to its newest again.
 BEFORE = [("scoring", "0019_years_sheet_behalf"), ("clusters", "0019_docs_unit_letterhead")]
 AFTER = [
     ("scoring", "0021_guidance_labels"),

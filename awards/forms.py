@@ -6,7 +6,7 @@ from django import forms
 
 from awards.allocation import AWARD_LABELS, AWARDS
 from awards.models import CouncilResult, DossierFile
-from awards.services import QUOTA_MAX, Verdict
+from awards.services import NO_SIGNED_DECISION, QUOTA_MAX, Verdict
 from clusters.forms import DateField
 from clusters.models import Membership
 from emulation import limits
@@ -90,13 +90,12 @@ class VoteForm(forms.Form):
 PDF_HELP = "Bản scan đã ký, đóng dấu: tệp PDF, tối đa 20 MB."
 
 
-def _pdf(label: str, *, required: bool) -> forms.FileField:
+def _pdf(label: str, *, missing: str = "Chưa chọn tệp.") -> forms.FileField:
     return forms.FileField(
         label=label,
-        required=required,
         help_text=PDF_HELP,
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf", "class": "form-control"}),
-        error_messages={"required": "Chưa chọn tệp."},
+        error_messages={"required": missing},
     )
 
 
@@ -118,7 +117,7 @@ class DecisionForm(forms.Form):
         max_length=255,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    file = _pdf("Bản quyết định đã ký", required=False)
+    file = _pdf("Bản quyết định đã ký", missing=NO_SIGNED_DECISION)
     confirm = confirmation(
         "Tôi xác nhận ghi nhận quyết định: hồ sơ chuyển sang “đã có quyết định”, danh sách khen "
         "thưởng bị khóa, sau đó chỉ sửa được ngày quyết định (kèm lý do); Sở Nội vụ công bố kết "
@@ -206,12 +205,30 @@ class CouncilMeetingForm(forms.Form):
         error_messages={"required": "Cần ghi thành viên Hội đồng có mặt."},
     )
 
-    def __init__(self, *args, items: Iterable, **kwargs) -> None:
+    def __init__(self, *args, items: Iterable, corrects: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.items = list(items)
         for item in self.items:
             unit = item.membership.unit
             _verdict_fields(self, f"u{item.membership_id}_", f"{unit.code} – {unit.name}")
+        if corrects:
+            # The revisions of the meeting and of each result the page was loaded with (#11.8).
+            self.fields["revision"] = _revision()
+            for item in self.items:
+                self.fields[f"u{item.membership_id}_revision"] = _revision()
+            self.fields["why"] = forms.CharField(
+                label="Lý do sửa",
+                max_length=limits.REASON,
+                required=False,  # the service refuses a blank reason with its own message
+                help_text="Ví dụ: ghi nhầm ngày họp. Được ghi vào lịch sử.",
+                widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+            )
+
+    def result_revisions(self) -> dict[int, int | None]:
+        return {
+            item.membership_id: self.cleaned_data[f"u{item.membership_id}_revision"]
+            for item in self.items
+        }
 
     def rows(self) -> list[tuple]:
         """(item, outcome, award, reason) bound fields, one row per unit."""
@@ -253,4 +270,4 @@ class DossierUploadForm(forms.Form):
 
     kind = forms.ChoiceField(choices=DossierFile.Kind.choices, widget=forms.HiddenInput)
     revision = _revision()
-    file = _pdf("Tệp", required=True)
+    file = _pdf("Tệp")

@@ -5,11 +5,15 @@ succeeds, marked as theirs.
 
 The figures are those of the proposal as the head submitted it (frozen with
 it, R34): the year's official record, the same whatever the scores became
-after. A year not yet proposed shows its cluster and role only.
+after. A year not yet proposed shows its cluster and role only; a year before
+its cluster's first year in the system, its role entered from the old records
+(#14), marked so. Each year lists the exemplary models the unit put forward,
+their kind and whether the annual conference presented them (#14).
 
 A fixed number of queries, whatever the years and the predecessors.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -18,7 +22,7 @@ from django.db.models import QuerySet
 
 from awards.models import DecisionLine, Proposal, ProposalItem, Quota
 from clusters.lineage import lineage, predecessor_ids
-from clusters.models import Cluster, Membership, Succession, Unit
+from clusters.models import Cluster, ExemplaryModel, Membership, PriorRole, Succession, Unit
 from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
 
@@ -35,14 +39,33 @@ class RecordRow:
     proposed: str
     decided: str
     decision: str
+    # Entered by Sở Nội vụ from the old records: a year before the system's (#14).
+    entered: bool = False
+    exemplars: tuple[ExemplaryModel, ...] = ()
 
     @property
     def owner_note(self) -> str:
         return "" if self.own else f"(của {self.unit.name})"
 
     @property
+    def entered_note(self) -> str:
+        return "(nhập từ hồ sơ cũ)" if self.entered else ""
+
+    @property
+    def exemplars_text(self) -> str:
+        return "; ".join(exemplar_text(e) for e in self.exemplars)
+
+    @property
     def total_text(self) -> str:
         return format_figure(self.total, 2) if self.total is not None else "—"
+
+
+def exemplar_text(exemplar: ExemplaryModel) -> str:
+    """As the record shows it: "name (Tập thể; báo cáo tại hội nghị tổng kết ngày …)"."""
+    parts = [exemplar.get_kind_display()]
+    if exemplar.presented_at is not None:
+        parts.append(f"báo cáo tại hội nghị tổng kết ngày {exemplar.presented_at.held_on:%d/%m/%Y}")
+    return f"{exemplar.name} ({'; '.join(parts)})"
 
 
 @dataclass(frozen=True)
@@ -53,9 +76,10 @@ class UnitRecord:
     rows: list[RecordRow]
 
 
-def _rows(memberships, *, own: set[int]) -> list[RecordRow]:
+def _rows(memberships, *, own: set[int], exemplars=None) -> list[RecordRow]:
     """Each membership with what its cluster's proposal says of it and the
-    Chairman's decision line for it (two queries)."""
+    Chairman's decision line for it (two queries), and its exemplary models
+    from `exemplars` (membership id → models) when given."""
     items = {
         item.membership_id: item
         for item in ProposalItem.objects.filter(membership__in=memberships)
@@ -89,9 +113,42 @@ def _rows(memberships, *, own: set[int]) -> list[RecordRow]:
                     if line
                     else ""
                 ),
+                exemplars=tuple((exemplars or {}).get(membership.pk, ())),
             )
         )
     return rows
+
+
+def _exemplars(memberships) -> dict[int, list[ExemplaryModel]]:
+    """The exemplary models of `memberships`, by membership (one query)."""
+    found = defaultdict(list)
+    for exemplar in (
+        ExemplaryModel.objects.filter(membership__in=memberships)
+        .select_related("presented_at")
+        .order_by("pk")
+    ):
+        found[exemplar.membership_id].append(exemplar)
+    return found
+
+
+def _entered_rows(chain: list[Unit], *, own: set[int]) -> list[RecordRow]:
+    """The roles entered from the old records for the units of `chain` (one query)."""
+    return [
+        RecordRow(
+            year=prior.year,
+            unit=prior.unit,
+            own=prior.unit_id in own,
+            cluster=prior.cluster,
+            role=prior.get_role_display(),
+            total=None,
+            rank=None,
+            proposed="",
+            decided="",
+            decision="",
+            entered=True,
+        )
+        for prior in PriorRole.objects.filter(unit__in=chain).select_related("cluster", "unit")
+    ]
 
 
 def unit_record(unit: Unit) -> UnitRecord:
@@ -101,7 +158,9 @@ def unit_record(unit: Unit) -> UnitRecord:
         .select_related("cluster", "year", "unit")
         .order_by("-year__year", "unit__code")
     )
-    rows = _rows(memberships, own={unit.pk})
+    rows = _rows(memberships, own={unit.pk}, exemplars=_exemplars(memberships))
+    rows += _entered_rows(chain, own={unit.pk})
+    rows.sort(key=lambda row: (-row.year, row.unit.code))
     successions = list(
         Succession.objects.filter(successor__in=chain).select_related("successor", "predecessor")
     )
@@ -118,6 +177,7 @@ HEADER = [
     "Danh hiệu đề nghị",
     "Danh hiệu được quyết định",
     "Quyết định",
+    "Điển hình tiên tiến",
 ]
 
 
@@ -138,12 +198,13 @@ def unit_record_xlsx(record: UnitRecord) -> bytes:
                 row.year,
                 f"{row.unit.name} {row.owner_note}".strip(),
                 row.cluster.name,
-                row.role,
+                f"{row.role} {row.entered_note}".strip(),
                 row.total,
                 row.rank,
                 row.proposed,
                 row.decided,
                 row.decision,
+                row.exemplars_text,
             ]
         )
         sheet.cell(sheet.max_row, 5).number_format = FIGURE_FORMAT

@@ -692,20 +692,14 @@ def decided_units(proposal: Proposal) -> dict[int, DecisionLine]:
 
 
 def pending_awards(proposal: Proposal) -> list[tuple[ProposalItem, str]]:
-    """The units a decision recorded now would award, and the award: the
-    council's result where it met (agreed or changed, not yet decided), the
-    proposal as it stands where no meeting was recorded."""
+    """The units a decision recorded now would award, and the award: those the
+    council agreed or changed and no decision awarded yet. The Chairman
+    decides on the council's advice (R34): before its meeting, none."""
     decided = decided_units(proposal)
-    meeting = CouncilMeeting.objects.filter(proposal=proposal).exists()
     pending = []
     for item in proposed_items(proposal):
-        if item.membership_id in decided:
-            continue
-        if not meeting:
-            pending.append((item, item.award))
-            continue
         result = getattr(item, "council_result", None)
-        if result is not None and result.decided_award:
+        if item.membership_id not in decided and result is not None and result.decided_award:
             pending.append((item, result.decided_award))
     return pending
 
@@ -754,25 +748,11 @@ def council_meeting_record(
     _ensure_status(proposal, Status.ACCEPTED, "ghi kết quả họp Hội đồng")
     if CouncilMeeting.objects.filter(proposal=proposal).exists():
         raise ValidationError(
-            "Kết quả họp Hội đồng đã được ghi; sửa kết quả của từng đơn vị kèm lý do."
+            "Kết quả họp Hội đồng đã được ghi; hãy sửa kết quả họp đã ghi, kèm lý do sửa."
         )
     members_present = (members_present or "").strip()
-    errors = []
-    if held_on is None:
-        errors.append("Cần ghi ngày họp Hội đồng.")
-    else:
-        errors += _date_errors(proposal, held_on, "Ngày họp Hội đồng")
-    if not members_present:
-        errors.append("Cần ghi thành viên Hội đồng có mặt.")
-    elif len(members_present) > limits.REASON:
-        errors.append(f"Danh sách thành viên có mặt dài quá {limits.REASON} ký tự.")
     items = proposed_items(proposal)
-    for item in items:
-        verdict = verdicts.get(item.membership_id)
-        if verdict is None:
-            errors.append(f"Chưa chọn kết quả xét của Hội đồng cho {item.membership.unit.name}.")
-        else:
-            errors += _verdict_errors(item, verdict)
+    errors = _meeting_errors(proposal, held_on, members_present, items, verdicts)
     if errors:
         raise ValidationError(errors)
     meeting = CouncilMeeting(
@@ -793,6 +773,155 @@ def council_meeting_record(
         )
         _save(result, user=user, reason=f"Hội đồng xét: {_verdict_text(item, verdict)}")
     return meeting
+
+
+def _meeting_errors(
+    proposal: Proposal,
+    held_on: date | None,
+    members_present: str,
+    items: list[ProposalItem],
+    verdicts: Mapping[int, Verdict],
+) -> list[str]:
+    """What is wrong with a meeting as typed: its date in the year and not in
+    the future, the members present, and a result with its reason per unit."""
+    errors = []
+    if held_on is None:
+        errors.append("Cần ghi ngày họp Hội đồng.")
+    else:
+        errors += _date_errors(proposal, held_on, "Ngày họp Hội đồng")
+    if not members_present:
+        errors.append("Cần ghi thành viên Hội đồng có mặt.")
+    elif len(members_present) > limits.REASON:
+        errors.append(f"Danh sách thành viên có mặt dài quá {limits.REASON} ký tự.")
+    for item in items:
+        verdict = verdicts.get(item.membership_id)
+        if verdict is None:
+            errors.append(f"Chưa chọn kết quả xét của Hội đồng cho {item.membership.unit.name}.")
+        else:
+            errors += _verdict_errors(item, verdict)
+    return errors
+
+
+MEETING_FROZEN = (
+    "Đã có quyết định của Chủ tịch UBND tỉnh theo kết quả họp này, nên kết quả họp Hội đồng "
+    "không sửa được nữa. Đơn vị chưa có quyết định vẫn được sửa kết quả xét riêng, kèm lý do."
+)
+
+
+def meeting_frozen(proposal: Proposal) -> bool:
+    """The council's meeting is corrected until the Chairman decides on it (R34, R35)."""
+    return proposal.status == Status.DECIDED or proposal.decisions.exists()
+
+
+class StaleCouncilMeeting(ValidationError):
+    def __init__(self, meeting: CouncilMeeting) -> None:
+        super().__init__(
+            "Kết quả họp Hội đồng vừa được người khác sửa; ngày họp hiện tại: "
+            f"{meeting.held_on:%d/%m/%Y}. Hãy xem lại rồi lưu lần nữa.",
+            code="stale",
+        )
+
+
+@transaction.atomic
+def council_meeting_correct(
+    *,
+    proposal: Proposal,
+    held_on: date | None,
+    members_present: str,
+    verdicts: Mapping[int, Verdict],
+    why: str,
+    revision: int | None,
+    result_revisions: Mapping[int, int | None],
+    user: User,
+) -> CouncilMeeting:
+    """Sở Nội vụ corrects the recorded meeting (its date, the members present,
+    each unit's result and reason) until the Chairman's decision is recorded,
+    with the reason of the correction in the history of every row it changes
+    (R35). `revision` is the meeting's revision and `result_revisions` each
+    unit's result's (membership id → revision) the page was loaded with."""
+    _lock(proposal, user)
+    if meeting_frozen(proposal):
+        raise ValidationError(MEETING_FROZEN)
+    _ensure_status(proposal, Status.ACCEPTED, "sửa kết quả họp Hội đồng")
+    meeting = (
+        CouncilMeeting.objects.select_for_update(of=("self",)).filter(proposal=proposal).first()
+    )
+    if meeting is None:
+        raise ValidationError("Chưa ghi kết quả họp Hội đồng; hãy ghi kết quả họp trước.")
+    if meeting.revision != revision:
+        raise StaleCouncilMeeting(meeting)
+    items = proposed_items(proposal)
+    results = {
+        r.item_id: r
+        for r in CouncilResult.objects.select_for_update(of=("self",)).filter(
+            item__in=[item.pk for item in items]
+        )
+    }
+    for item in items:
+        result = results.get(item.pk)
+        if result is not None and result.revision != result_revisions.get(item.membership_id):
+            result.item = item
+            raise StaleCouncilResult(result)
+    members_present, why = (members_present or "").strip(), (why or "").strip()
+    errors = _meeting_errors(proposal, held_on, members_present, items, verdicts)
+    if not why:
+        errors.append("Cần ghi lý do sửa kết quả họp Hội đồng.")
+    elif len(why) > limits.REASON:
+        errors.append(f"Lý do sửa dài quá {limits.REASON} ký tự.")
+    if errors:
+        raise ValidationError(errors)
+    changed = [
+        (item, verdicts[item.membership_id])
+        for item in items
+        if _verdict_changes(results.get(item.pk), verdicts[item.membership_id])
+    ]
+    what = _meeting_changes(meeting, held_on, members_present)
+    if not what and not changed:
+        raise ValidationError("Không có thay đổi nào so với kết quả họp Hội đồng đã ghi.")
+    meeting.held_on, meeting.members_present = held_on, members_present
+    meeting.revision += 1
+    what += [f"kết quả xét của {item.membership.unit.name}" for item, _ in changed]
+    _save(
+        meeting,
+        user=user,
+        reason=f"Sửa kết quả họp Hội đồng: {'; '.join(what)}. Lý do sửa: {why}",
+    )
+    for item, verdict in changed:
+        result = results.get(item.pk) or CouncilResult(item=item, revision=0)
+        before = result.get_outcome_display() if result.pk else "chưa có"
+        result.outcome = verdict.outcome
+        result.award = verdict.award if verdict.outcome == Outcome.CHANGED else ""
+        result.reason = verdict.reason.strip()
+        result.revision += 1
+        _save(
+            result,
+            user=user,
+            reason=(
+                f"Sửa kết quả xét của Hội đồng (trước: {before}): "
+                f"{_verdict_text(item, verdict)} Lý do sửa: {why}"
+            ),
+        )
+    return meeting
+
+
+def _verdict_changes(result: CouncilResult | None, verdict: Verdict) -> bool:
+    if result is None:
+        return True
+    award = verdict.award if verdict.outcome == Outcome.CHANGED else ""
+    return (result.outcome, result.award, result.reason) != (
+        verdict.outcome,
+        award,
+        verdict.reason.strip(),
+    )
+
+
+def _meeting_changes(meeting: CouncilMeeting, held_on: date, members_present: str) -> list[str]:
+    what = []
+    if meeting.held_on != held_on:
+        what.append(f"ngày họp từ {meeting.held_on:%d/%m/%Y} thành {held_on:%d/%m/%Y}")
+    if meeting.members_present != members_present:
+        what.append(f"thành viên có mặt: {members_present}")
+    return what
 
 
 class StaleCouncilResult(ValidationError):
@@ -881,6 +1010,14 @@ def _decision_date_errors(proposal: Proposal, day: date | None) -> list[str]:
     return errors
 
 
+NO_MEETING_YET = (
+    "Chưa ghi được quyết định: Chủ tịch UBND tỉnh quyết định theo kết quả họp của Hội đồng "
+    "Thi đua – Khen thưởng tỉnh, mà kết quả họp Hội đồng chưa được ghi. Hãy ghi kết quả họp "
+    "Hội đồng trước."
+)
+NO_SIGNED_DECISION = "Cần tải lên bản quyết định đã ký (tệp PDF)."
+
+
 @transaction.atomic
 def proposal_decide(
     *,
@@ -889,15 +1026,19 @@ def proposal_decide(
     date: date | None,
     signer: str,
     user: User,
-    file: File | None = None,
+    file: File | None,
 ) -> Decision:
     """Record a decision of the Chairman on an accepted proposal (R34): its
     number, date, signer and signed scan (a PDF), with a line per unit it
-    awards (pending_awards). A proposal decided before may be decided again
-    for units the council deferred and later agreed."""
+    awards (pending_awards). The council's meeting comes first: the Chairman
+    decides on its results. A proposal decided before may be decided again
+    for units the council deferred and later agreed (council_result_change),
+    each decision with its own signed scan."""
     _lock(proposal, user)
     if proposal.status != Status.DECIDED:
         _ensure_status(proposal, Status.ACCEPTED, "ghi nhận quyết định")
+    if not CouncilMeeting.objects.filter(proposal=proposal).exists():
+        raise ValidationError(NO_MEETING_YET)
     number, signer = (number or "").strip(), (signer or "").strip()
     errors = []
     if not number:
@@ -907,8 +1048,7 @@ def proposal_decide(
     if not signer:
         errors.append("Cần ghi người ký quyết định.")
     errors += _decision_date_errors(proposal, date)
-    if file is not None:
-        errors += _pdf_errors(file)
+    errors += _pdf_errors(file) if file else [NO_SIGNED_DECISION]
     pending = pending_awards(proposal)
     if not pending:
         errors.append("Không còn đơn vị nào được Hội đồng nhất trí mà chưa có quyết định.")
@@ -917,8 +1057,7 @@ def proposal_decide(
     decision = Decision(
         proposal=proposal, number=number, date=date, signer=signer, recorded_by=user
     )
-    if file is not None:
-        decision.file = file
+    decision.file = file
     recorded = f"Ghi nhận Quyết định số {number} ngày {date:%d/%m/%Y}, người ký: {signer}."
     _save(decision, user=user, reason=recorded)
     bulk_create_with_history(

@@ -1,12 +1,32 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from awards.views import documents, province, records
+from awards.views import adjustments, documents, history, province, records, results
 from awards.views import proposals as views
+
+
+class DownloadFormatConverter:
+    regex = "xlsx|csv|json"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(DownloadFormatConverter, "download_format")
 
 AWARD = "khen-thuong/<str:code>/<int:year>/"
 PROPOSAL = f"{AWARD}de-nghi/"
 
 urlpatterns = [
+    # A cluster's results: the ranking with the proposal's standing (R29–R34)
+    path("ket-qua/<str:code>/<int:year>/", results.results, name="results"),
+    path(
+        "ket-qua/<str:code>/<int:year>/tai-ve.<download_format:fmt>",
+        results.results_download,
+        name="results_download",
+    ),
     # Quotas, the review and the tie ballot (R31–R33)
     path(f"{AWARD}chi-tieu/", views.quotas, name="award_quotas"),
     path(f"{AWARD}binh-xet/", views.review, name="award_review"),
@@ -37,6 +57,11 @@ urlpatterns = [
     # The council's meeting, the Chairman's decisions and the dossier (R34, #14)
     path(f"{PROPOSAL}hoi-dong/", views.proposal_council, name="award_proposal_council"),
     path(
+        f"{PROPOSAL}sua-hoi-dong/",
+        views.proposal_council_correct,
+        name="award_proposal_council_correct",
+    ),
+    path(
         f"{PROPOSAL}hoi-dong/<str:unit>/",
         views.proposal_council_change,
         name="award_proposal_council_change",
@@ -44,6 +69,43 @@ urlpatterns = [
     path(f"{PROPOSAL}quyet-dinh/<int:pk>/tep/", views.decision_file, name="award_decision_file"),
     path(f"{PROPOSAL}ho-so/tai-len/", views.dossier_upload, name="award_dossier_upload"),
     path(f"{PROPOSAL}ho-so/<slug:kind>/", views.dossier_file, name="award_dossier_file"),
+]
+
+# Bonuses, deductions and flags (R23, R25, R27, R28): the flags are awards'
+# records, and the page sets them with the points that weigh in the ranking.
+ADJUST = "dieu-chinh/<str:code>/<int:year>/"
+urlpatterns += [
+    path(ADJUST, adjustments.adjustments_page, name="adjustments"),
+    path(f"{ADJUST}diem-thuong/", adjustments.bonus_add, name="adjustment_bonus_add"),
+    path(
+        f"{ADJUST}diem-thuong/<int:pk>/xoa/",
+        adjustments.bonus_remove,
+        name="adjustment_bonus_remove",
+    ),
+    path(f"{ADJUST}diem-tru/", adjustments.deduction_add, name="adjustment_deduction_add"),
+    path(
+        f"{ADJUST}diem-tru/<int:pk>/xoa/",
+        adjustments.deduction_remove,
+        name="adjustment_deduction_remove",
+    ),
+    path(f"{ADJUST}khong-xet/", adjustments.flag_set, name="adjustment_flag_set"),
+    path(
+        f"{ADJUST}khong-xet/<int:pk>/xoa/",
+        adjustments.flag_remove,
+        name="adjustment_flag_remove",
+    ),
+    path(
+        f"{ADJUST}<str:unit>/minh-chung/<slug:what>/<int:pk>/",
+        adjustments.evidence,
+        name="adjustment_evidence",
+    ),
+]
+
+# The audit history (R35): every app's records of a cluster's year.
+HISTORY = "lich-su/<str:code>/<int:year>/"
+urlpatterns += [
+    path(HISTORY, history.cluster_history, name="history"),
+    path(f"{HISTORY}<str:unit>/", history.unit_history, name="history_unit"),
 ]
 
 # Official documents as PDF (Nghị định 30/2020).

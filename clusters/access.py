@@ -4,7 +4,6 @@ Views fetch through these helpers; a permission check is never written inline.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
@@ -12,7 +11,6 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from awards.models import Proposal
 from clusters.models import (
     AdhocAnswer,
     Cluster,
@@ -26,7 +24,6 @@ from clusters.models import (
     Report,
     Unit,
 )
-from scoring.models import ScoreAgreement
 
 
 def get_year(year: int | str | None) -> EmulationYear | None:
@@ -94,8 +91,10 @@ def is_staff_of(user, cluster: Cluster) -> bool:
 
 
 def acts_for_province(user) -> bool:
-    """Whoever records the province's decisions: Sở Nội vụ's staff, and
-    superusers, who administer the system."""
+    """Whoever holds the province's powers (records its decisions, keeps the
+    organisation's units, clusters, memberships and accounts, records which
+    units succeed which): Sở Nội vụ's staff, and superusers, who administer
+    the system."""
     return user.is_authenticated and (user.is_superuser or is_standing_staff(user))
 
 
@@ -108,39 +107,6 @@ def ensure_acts_for_province(user) -> None:
 PROVINCE_ONLY = (
     "Chỉ Sở Nội vụ (cơ quan thường trực Hội đồng Thi đua – Khen thưởng tỉnh) được làm việc này."
 )
-
-
-def get_cluster_for_results(user, code: str, year: EmulationYear) -> Cluster:
-    """A cluster whose results of `year` the user may read (see get_seat_for_results)."""
-    return get_seat_for_results(user, code, year).cluster
-
-
-def get_seat_for_results(user, code: str, year: EmulationYear) -> "Seat":
-    """A cluster's year whose results (the results page, the award review read
-    only, the ranking and the minutes) the user may read (R1–R3, R11, R34).
-
-    Staff guiding the cluster and its head (or delegated deputy) always may;
-    its other members once the scores are agreed: the seed has the units of
-    the cluster "bình xét" together and the results announced to all members
-    at the annual conference (issue 13), so they see them "tạm tính" until
-    the Chairman's decision. Members of other clusters never do.
-    """
-    seat = _seat_for_code(user, code, year)
-    if seat.oversees:
-        return seat
-    if seat.membership is None:
-        raise PermissionDenied("Bạn không có quyền xem kết quả của cụm, khối này.")
-    if not results_shared(seat.cluster, year):
-        raise PermissionDenied("Điểm của cụm, khối chưa được thống nhất; chưa có kết quả để xem.")
-    return seat
-
-
-def results_shared(cluster: Cluster, year: EmulationYear) -> bool:
-    """Whether the members see the cluster's results: its scores agreed (R11),
-    or the results announced (R34)."""
-    agreed = ScoreAgreement.objects.filter(cluster=cluster, year=year, agreed_at__isnull=False)
-    announced = Proposal.objects.filter(cluster=cluster, year=year, announced_at__isnull=False)
-    return agreed.exists() or announced.exists()
 
 
 # ---------------------------------------------------------------------------
@@ -179,13 +145,6 @@ class Seat:
     def may_remind(self) -> bool:
         """Reminds the members by hand (#15): the head (or delegated deputy) and Sở Nội vụ."""
         return self.province or self.leads
-
-    @cached_property
-    def sees_results(self) -> bool:
-        """May open the cluster's results (see get_seat_for_results)."""
-        if self.oversees:
-            return True
-        return self.membership is not None and results_shared(self.cluster, self.year)
 
 
 def _seat(user, cluster: Cluster, year: EmulationYear) -> Seat:
@@ -474,10 +433,6 @@ def get_unit_for_record(user, code: str) -> Unit:
     raise PermissionDenied("Chỉ đơn vị, trưởng cụm, khối của đơn vị và Sở Nội vụ xem hồ sơ này.")
 
 
-def may_record_succession(user) -> bool:
-    return acts_for_province(user)
-
-
 # ---------------------------------------------------------------------------
 # The organisation (#14): units, clusters and blocks, memberships and the
 # units' accounts are kept by Sở Nội vụ; other authorities' staff read their own.
@@ -491,11 +446,6 @@ def get_units_for_staff(user):
     if acts_for_province(user):
         return Unit.objects.all()
     return Unit.objects.filter(memberships__cluster__in=clusters).distinct()
-
-
-def keeps_organisation(user) -> bool:
-    """Who creates and changes units, clusters, memberships and accounts."""
-    return acts_for_province(user)
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ a date forward.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 
 from clusters.models import Deadline, Extension
 
@@ -17,19 +18,34 @@ Key = tuple[int, int, int | None]  # (deadline, cluster, membership or None for 
 
 
 @dataclass(frozen=True)
-class Table:
-    dates: dict[Key, date] = field(default_factory=dict)
+class Granted:
+    """An active extension's new date and why it was given."""
 
-    def extended(self, deadline_id: int, cluster_id: int, membership_id: int | None) -> date | None:
-        """The latest active extension for the unit (its own or its cluster's), if any."""
+    due_date: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Table:
+    granted: dict[Key, Granted] = field(default_factory=dict)
+
+    def extension(
+        self, deadline_id: int, cluster_id: int, membership_id: int | None
+    ) -> Granted | None:
+        """The unit's active extension that goes furthest (its own or its cluster's), if any."""
         found = [
-            self.dates.get((deadline_id, cluster_id, None)),
-            self.dates.get((deadline_id, cluster_id, membership_id))
+            self.granted.get((deadline_id, cluster_id, None)),
+            self.granted.get((deadline_id, cluster_id, membership_id))
             if membership_id is not None
             else None,
         ]
-        found = [d for d in found if d is not None]
-        return max(found) if found else None
+        found = [g for g in found if g is not None]
+        return max(found, key=attrgetter("due_date")) if found else None
+
+    def extended(self, deadline_id: int, cluster_id: int, membership_id: int | None) -> date | None:
+        """The latest active extension's date for the unit (its own or its cluster's), if any."""
+        found = self.extension(deadline_id, cluster_id, membership_id)
+        return found.due_date if found else None
 
     def due(self, deadline: Deadline | None, cluster_id: int, membership_id: int | None):
         """The date the unit's work is compared with: the deadline's, or its extension's."""
@@ -44,5 +60,5 @@ def table(year_ids: Iterable[int], clusters: Iterable[int] | None = None) -> Tab
     found = Extension.objects.active().filter(year_id__in=list(year_ids))
     if clusters is not None:
         found = found.filter(cluster_id__in=list(clusters))
-    rows = found.values_list("deadline_id", "cluster_id", "membership_id", "due_date")
-    return Table({(d, c, m): due for d, c, m, due in rows})
+    rows = found.values_list("deadline_id", "cluster_id", "membership_id", "due_date", "reason")
+    return Table({(d, c, m): Granted(due, reason) for d, c, m, due, reason in rows})

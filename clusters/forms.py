@@ -13,6 +13,7 @@ from clusters.models import (
     ExemplaryModel,
     HeadDocument,
     Membership,
+    PriorRole,
     Report,
     Succession,
     Unit,
@@ -501,6 +502,34 @@ class SuccessionForm(forms.Form):
         if unit is None:
             raise forms.ValidationError(f"Không có đơn vị mã {code}.")
         return unit
+
+
+class PriorRoleForm(forms.Form):
+    """A head or deputy of a year before the cluster's first year in the system (#14)."""
+
+    year = forms.IntegerField(label="Năm", min_value=PriorRole.EARLIEST_YEAR, max_value=9999)
+    role = forms.ChoiceField(label="Vai trò", choices=PriorRole.Role.choices)
+    unit = LimitedCharField(label="Mã đơn vị", max_length=limits.CODE)
+    source = LimitedCharField(
+        label="Căn cứ",
+        max_length=255,
+        help_text="Số, ngày quyết định hoặc biên bản ghi nhận vai trò của năm đó.",
+    )
+
+    def clean_unit(self) -> Unit:
+        code = self.cleaned_data["unit"].strip()
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError(f"Không có đơn vị mã {code}.")
+        return unit
+
+
+class PriorRoleCorrectForm(PriorRoleForm):
+    reason = LimitedCharField(label="Lý do sửa", max_length=limits.REASON)
+
+
+class PriorRoleRemoveForm(forms.Form):
+    reason = LimitedCharField(label="Lý do xóa", max_length=limits.REASON)
 
 
 # --- The year's records (#14) -------------------------------------------------

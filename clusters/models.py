@@ -2,8 +2,9 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
@@ -253,6 +254,10 @@ class Cluster(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def first_year(self) -> int | None:
+        """The cluster's first year in the system: its earliest year with members."""
+        return self.memberships.aggregate(first=Min("year__year"))["first"]
 
 
 class EmulationYearQuerySet(models.QuerySet):
@@ -1040,6 +1045,112 @@ class Election(models.Model):
     @property
     def is_assigned(self) -> bool:
         return self.assigned_at is not None
+
+
+class PriorRole(models.Model):
+    """A cluster's head or deputy in a year before the cluster's first year in
+    the system (#14), entered by Sở Nội vụ from the old records: the rotation
+    (R2) and a unit's record over the years read it like a year's membership.
+    Corrected and removed with a reason, kept in the history (R35)."""
+
+    # The same values as the memberships' roles: the rotation reads both alike.
+    class Role(models.TextChoices):
+        HEAD = Membership.Role.HEAD.value, Membership.Role.HEAD.label
+        DEPUTY = Membership.Role.DEPUTY.value, Membership.Role.DEPUTY.label
+
+    # Only a guard against a mistyped year, not a rule of the guidance.
+    EARLIEST_YEAR = 1990
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="prior_roles"
+    )
+    year = models.PositiveSmallIntegerField("năm", validators=[MinValueValidator(EARLIEST_YEAR)])
+    unit = models.ForeignKey(
+        Unit, verbose_name="đơn vị", on_delete=models.PROTECT, related_name="prior_roles"
+    )
+    role = models.CharField("vai trò", max_length=8, choices=Role.choices)
+    source = models.CharField(
+        "căn cứ",
+        max_length=255,
+        help_text="Quyết định, biên bản hoặc hồ sơ ghi nhận vai trò của năm đó.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người nhập",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "trưởng, phó cụm, khối các năm trước"
+        verbose_name_plural = "trưởng, phó cụm, khối các năm trước"
+        ordering = ["cluster", "-year", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "year", "role"],
+                name="prior_role_one_per_cluster_year_role",
+                violation_error_message=("Cụm, khối đã có đơn vị giữ vai trò này trong năm."),
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "year"],
+                name="prior_role_one_per_unit_year",
+                violation_error_message=("Một đơn vị chỉ giữ một vai trò trong một năm."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.get_role_display()} ({self.cluster.code}, {self.year})"
+
+    def clean(self) -> None:
+        """The year is before the cluster's first year in the system (a year
+        in the system has its roles in its memberships), and the unit existed
+        that year and belonged to no other cluster in the system then."""
+        if not (self.cluster_id and self.unit_id and self.year):
+            return
+        self._check_before_the_system()
+        self._check_the_unit_that_year()
+
+    def _check_before_the_system(self) -> None:
+        first = self.cluster.first_year()
+        if first is not None and self.year >= first:
+            raise ValidationError(
+                {
+                    "year": f"Năm {self.year} không trước năm đầu tiên của {self.cluster.name} "
+                    f"trên hệ thống ({first}): trưởng, phó của năm {first} trở đi ghi ở danh "
+                    "sách thành viên của năm."
+                }
+            )
+        this_year = timezone.localdate().year
+        if first is None and self.year > this_year:
+            raise ValidationError({"year": f"Năm {self.year} chưa đến (năm nay là {this_year})."})
+
+    def _check_the_unit_that_year(self) -> None:
+        unit = self.unit
+        if unit.valid_from and unit.valid_from.year > self.year:
+            raise ValidationError(
+                f"{unit} hoạt động từ ngày {unit.valid_from:%d/%m/%Y}: chưa có năm {self.year}."
+            )
+        if unit.valid_until and unit.valid_until.year < self.year:
+            raise ValidationError(
+                f"{unit} chỉ hoạt động đến ngày {unit.valid_until:%d/%m/%Y}: không còn năm "
+                f"{self.year}."
+            )
+        elsewhere = (
+            Membership.objects.filter(unit=unit, year__year=self.year)
+            .select_related("cluster")
+            .first()
+        )
+        if elsewhere is not None:
+            raise ValidationError(
+                f"{unit} thuộc {elsewhere.cluster.name} năm {self.year} trên hệ thống: không "
+                "giữ vai trò ở cụm, khối khác trong năm đó."
+            )
+
+    def describe(self) -> str:
+        return f"{self.get_role_display().lower()} năm {self.year}: {self.unit}"
 
 
 class ReminderSent(models.Model):

@@ -32,12 +32,14 @@ from django.urls import reverse
 from clusters import deadlines, extensions
 from clusters.models import (
     Cluster,
+    ClusterReport,
     Conference,
     Deadline,
     EmulationYear,
     HeadDocument,
     Membership,
     Pledge,
+    Report,
 )
 from clusters.participation import pledge_due_on
 from emulation.models import User
@@ -45,6 +47,10 @@ from scoring.models import Participation, ScoreAgreement, Scorecard, Sheet
 
 PLEDGE = "pledge_signature"
 SHEET = "self_scoring"
+# The cluster's own sơ kết / tổng kết reports, sent by the head (#14), due
+# with the members' reports (R10).
+CLUSTER_MID_YEAR_REPORT = "cluster_mid_year_report"
+CLUSTER_ANNUAL_REPORT = "cluster_annual_report"
 
 # Item → the kind of the deadline it is due by.
 DUE_WITH = {
@@ -52,9 +58,11 @@ DUE_WITH = {
     PLEDGE: deadlines.REGISTRATION,
     deadlines.PROGRAMME: deadlines.PROGRAMME,
     deadlines.MID_YEAR_REPORT: deadlines.MID_YEAR_REPORT,
+    CLUSTER_MID_YEAR_REPORT: deadlines.MID_YEAR_REPORT,
     deadlines.REGULATION: deadlines.REGULATION,
     deadlines.MID_YEAR_CONFERENCE: deadlines.MID_YEAR_CONFERENCE,
     deadlines.ANNUAL_REPORT: deadlines.ANNUAL_REPORT,
+    CLUSTER_ANNUAL_REPORT: deadlines.ANNUAL_REPORT,
     SHEET: deadlines.ANNUAL_REPORT,
     deadlines.ANNUAL_CONFERENCE: deadlines.ANNUAL_CONFERENCE,
 }
@@ -64,22 +72,26 @@ ITEM_LABELS = {
     PLEDGE: "Ký giao ước thi đua",
     deadlines.PROGRAMME: "Ban hành chương trình, kế hoạch hoạt động",
     deadlines.MID_YEAR_REPORT: "Gửi báo cáo sơ kết 6 tháng",
+    CLUSTER_MID_YEAR_REPORT: "Gửi báo cáo sơ kết 6 tháng của cụm, khối",
     deadlines.REGULATION: "Ban hành quy chế và bảng chấm điểm",
     deadlines.MID_YEAR_CONFERENCE: "Tổ chức hội nghị sơ kết 6 tháng",
     deadlines.ANNUAL_REPORT: "Gửi báo cáo tổng kết năm",
+    CLUSTER_ANNUAL_REPORT: "Gửi báo cáo tổng kết năm của cụm, khối",
     SHEET: "Nộp phiếu tự chấm điểm",
     deadlines.ANNUAL_CONFERENCE: "Tổ chức hội nghị tổng kết năm",
 }
-HEAD_ITEMS = frozenset(deadlines.HEAD_KINDS)
+HEAD_ITEMS = frozenset(deadlines.HEAD_KINDS | {CLUSTER_MID_YEAR_REPORT, CLUSTER_ANNUAL_REPORT})
 # Item → the page where it is done: (url name, whether it names the cluster).
 ITEM_PAGES = {
     deadlines.REGISTRATION: ("registration_edit", False),
     PLEDGE: ("pledge", True),
     deadlines.PROGRAMME: ("head_document_upload", True),
     deadlines.MID_YEAR_REPORT: ("report_upload", True),
+    CLUSTER_MID_YEAR_REPORT: ("cluster_report_send", True),
     deadlines.REGULATION: ("head_document_upload", True),
     deadlines.MID_YEAR_CONFERENCE: ("conferences", True),
     deadlines.ANNUAL_REPORT: ("report_upload", True),
+    CLUSTER_ANNUAL_REPORT: ("cluster_report_send", True),
     SHEET: ("sheet", False),
     deadlines.ANNUAL_CONFERENCE: ("conferences", True),
 }
@@ -89,9 +101,11 @@ FOLLOW_PAGES = {
     PLEDGE: "pledge",
     deadlines.PROGRAMME: "head_documents",
     deadlines.MID_YEAR_REPORT: "reports",
+    CLUSTER_MID_YEAR_REPORT: "reports",
     deadlines.REGULATION: "head_documents",
     deadlines.MID_YEAR_CONFERENCE: "conferences",
     deadlines.ANNUAL_REPORT: "reports",
+    CLUSTER_ANNUAL_REPORT: "reports",
     SHEET: "review",
     deadlines.ANNUAL_CONFERENCE: "conferences",
 }
@@ -138,8 +152,9 @@ class Item:
     due_on: date | None = None
     # A conference's day, once held (R8, R9).
     held_on: date | None = None
-    # An extension of the deadline for this unit or its cluster (#14).
+    # An extension of the deadline for this unit or its cluster, and why (#14).
     extended_to: date | None = None
+    extension_reason: str = ""
 
     @property
     def label(self) -> str:
@@ -253,6 +268,12 @@ def _annotated(memberships: QuerySet[Membership], today: date) -> QuerySet[Membe
         has_regulation=Exists(
             HeadDocument.objects.filter(**cluster_year, kind=HeadDocument.Kind.REGULATION)
         ),
+        sent_cluster_mid_year_report=Exists(
+            ClusterReport.objects.filter(**cluster_year, kind=Report.Kind.MID_YEAR)
+        ),
+        sent_cluster_annual_report=Exists(
+            ClusterReport.objects.filter(**cluster_year, kind=Report.Kind.ANNUAL)
+        ),
         mid_year_held_on=held_on(Conference.Kind.MID_YEAR),
         annual_held_on=held_on(Conference.Kind.ANNUAL),
     )
@@ -275,6 +296,8 @@ def _facts(m: Membership) -> dict[str, bool | None]:
             deadlines.REGULATION: m.has_regulation and m.scorecard_issued,
             deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on is not None,
             deadlines.ANNUAL_CONFERENCE: m.annual_held_on is not None,
+            CLUSTER_MID_YEAR_REPORT: m.sent_cluster_mid_year_report,
+            CLUSTER_ANNUAL_REPORT: m.sent_cluster_annual_report,
         }
     return facts
 
@@ -307,6 +330,11 @@ def _items_of(
             continue
         deadline = dated.get((calendar, DUE_WITH[kind]))
         due_on = m.pledge_due if kind == PLEDGE else None
+        granted = (
+            extended.extension(deadline.pk, m.cluster_id, m.pk)
+            if deadline is not None and not due_on
+            else None
+        )
         item = Item(
             kind,
             membership,
@@ -318,11 +346,8 @@ def _items_of(
                 deadlines.MID_YEAR_CONFERENCE: m.mid_year_held_on,
                 deadlines.ANNUAL_CONFERENCE: m.annual_held_on,
             }.get(kind),
-            extended_to=(
-                extended.extended(deadline.pk, m.cluster_id, m.pk)
-                if deadline is not None and not due_on
-                else None
-            ),
+            extended_to=granted.due_date if granted else None,
+            extension_reason=granted.reason if granted else "",
         )
         # Held before its month, a conference does not count (R8, R9).
         yield replace(item, done=False) if item.timing == EARLY else item

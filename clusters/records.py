@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from clusters import deadlines
+from clusters.access import is_guiding_staff
 from clusters.models import (
     AdhocAnswer,
     AdhocRequest,
@@ -415,6 +416,40 @@ def evaluation_package(cluster: Cluster, year: EmulationYear) -> Package:
         # the other way (STYLE 15); "issued" is Scorecard.Status.ISSUED.
         scorecard_issued=cluster.scorecards.filter(year=year, status="issued").exists(),
     )
+
+
+@dataclass(frozen=True)
+class EvaluationDue:
+    """A cluster's year whose evaluation its guiding authority has not sent yet [IV.2]."""
+
+    cluster: Cluster
+    year: EmulationYear
+    written: bool
+
+    @property
+    def status_label(self) -> str:
+        return "Đã ghi, chưa gửi Sở Nội vụ" if self.written else "Chưa ghi đánh giá"
+
+
+def evaluations_due(user: User, shown: list[tuple[Cluster, EmulationYear]]) -> list[EvaluationDue]:
+    """Of the clusters' years `shown` on the to-do page, those the user's
+    authority guides and has not sent its evaluation of. One query. The seed
+    dates it only "Hằng năm" [IV.2]: no deadline."""
+    guided = [(c, y) for c, y in shown if is_guiding_staff(user, c)]
+    if not guided:
+        return []
+    found = {
+        (e.cluster_id, e.year_id): e
+        for e in Evaluation.objects.filter(
+            cluster_id__in={c.pk for c, _ in guided}, year_id__in={y.pk for _, y in guided}
+        ).only("cluster_id", "year_id", "sent_at")
+    }
+    due = []
+    for cluster, year in guided:
+        evaluation = found.get((cluster.pk, year.pk))
+        if evaluation is None or not evaluation.is_sent:
+            due.append(EvaluationDue(cluster, year, written=evaluation is not None))
+    return due
 
 
 @transaction.atomic

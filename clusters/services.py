@@ -34,6 +34,7 @@ from clusters.models import (
     Membership,
     Pledge,
     PledgeSignature,
+    PriorRole,
     Registration,
     RegistrationTarget,
     Report,
@@ -1081,11 +1082,13 @@ def deduction_reject(*, deduction: Deduction, reason: str = "", user: User | Non
 @dataclass(frozen=True)
 class Candidate:
     """A member and the last year it held a role in this cluster (None: never);
-    `held_by` names the predecessor whose turn that was, if not the unit's own."""
+    `held_by` names the predecessor whose turn that was, if not the unit's own;
+    `entered` says the turn is one Sở Nội vụ entered from the old records."""
 
     membership: Membership
     last_held: int | None
     held_by: Unit | None = None
+    entered: bool = False
 
 
 def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, list[Candidate]]:
@@ -1096,31 +1099,39 @@ def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, l
 
     A unit formed from others (#16) carries their turns: a commune formed from
     two communes, one head in 2025, has been head, whichever cluster that was
-    in (the clusters were reorganised with the units). Three queries."""
+    in (the clusters were reorganised with the units). The years before a
+    cluster's first year in the system count by the roles Sở Nội vụ entered
+    from the old records (#14), like the years in it. Four queries."""
     from clusters.lineage import predecessor_ids
 
     members = list(Membership.objects.filter(cluster=cluster, year=year).select_related("unit"))
     chains = predecessor_ids(m.unit_id for m in members)
     predecessors = {pk for chain in chains.values() for pk in chain[1:]}
+    whose = models.Q(cluster=cluster, unit_id__in=[m.unit_id for m in members]) | models.Q(
+        unit_id__in=predecessors
+    )
+    roles = [Membership.Role.HEAD, Membership.Role.DEPUTY]
     held = (
-        Membership.objects.filter(
-            models.Q(cluster=cluster, unit_id__in=[m.unit_id for m in members])
-            | models.Q(unit_id__in=predecessors),
-            year__year__lte=year.year,
-            role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY],
-        )
+        Membership.objects.filter(whose, year__year__lte=year.year, role__in=roles)
         .values("unit_id", "role")
         .annotate(last=Max("year__year"))
     )
-    last = {(row["unit_id"], row["role"]): row["last"] for row in held}
+    # (unit, role) → (last year, entered from the old records?)
+    last = {(row["unit_id"], row["role"]): (row["last"], False) for row in held}
+    entered = PriorRole.objects.filter(whose).values("unit_id", "role").annotate(last=Max("year"))
+    for row in entered:
+        key = (row["unit_id"], row["role"])
+        if key not in last or row["last"] > last[key][0]:
+            last[key] = (row["last"], True)
     units = Unit.objects.in_bulk(predecessors) if predecessors else {}
 
     def turn(member: Membership, role: str) -> Candidate:
-        turns = [(last[pk, role], pk) for pk in chains[member.unit_id] if (pk, role) in last]
+        turns = [(*last[pk, role], pk) for pk in chains[member.unit_id] if (pk, role) in last]
         if not turns:
             return Candidate(member, None)
-        when, pk = max(turns)
-        return Candidate(member, when, units.get(pk) if pk != member.unit_id else None)
+        when, by_record, pk = max(turns, key=lambda t: (t[0], t[2]))
+        held_by = units.get(pk) if pk != member.unit_id else None
+        return Candidate(member, when, held_by, entered=by_record)
 
     def rotation(role: str) -> list[Candidate]:
         candidates = [turn(m, role) for m in members]
@@ -1129,7 +1140,7 @@ def election_candidates(*, cluster: Cluster, year: EmulationYear) -> dict[str, l
             key=lambda c: (c.last_held is not None, c.last_held or 0, c.membership.unit.code),
         )
 
-    return {role: rotation(role) for role in (Membership.Role.HEAD, Membership.Role.DEPUTY)}
+    return {role: rotation(role) for role in roles}
 
 
 def election_suggestion(
@@ -1366,6 +1377,94 @@ def _next_year_memberships(election: Election, next_year: EmulationYear) -> list
 
 
 # ---------------------------------------------------------------------------
+# Heads and deputies before a cluster's first year in the system (#14)
+
+
+@transaction.atomic
+def prior_role_add(
+    *, cluster: Cluster, year: int, unit: Unit, role: str, source: str, user: User | None
+) -> PriorRole:
+    """Sở Nội vụ enters a head or deputy of a year before the cluster's first
+    year in the system, from the old records, for the rotation (R2)."""
+    _lock_prior_roles(cluster)
+    prior = PriorRole(
+        cluster=cluster, year=year, unit=unit, role=role, source=source.strip(), recorded_by=user
+    )
+    prior.full_clean()
+    _save(prior, user=user, reason=f"Nhập từ hồ sơ cũ {prior.describe()} (căn cứ: {prior.source})")
+    return prior
+
+
+@transaction.atomic
+def prior_role_correct(
+    *,
+    prior: PriorRole,
+    year: int,
+    unit: Unit,
+    role: str,
+    source: str,
+    reason: str,
+    user: User | None,
+) -> PriorRole:
+    """Correct an entered head or deputy; the history keeps the old one and why."""
+    reason = _required_reason(reason, "Cần ghi lý do sửa.")
+    _lock_prior_roles(prior.cluster)
+    prior = PriorRole.objects.select_related("cluster", "unit").get(pk=prior.pk)
+    before = prior.describe()
+    prior.year, prior.unit, prior.role, prior.source = year, unit, role, source.strip()
+    prior.full_clean()
+    _save(prior, user=user, reason=f"Sửa {before} thành {prior.describe()}: {reason}")
+    return prior
+
+
+@transaction.atomic
+def prior_role_remove(*, prior: PriorRole, reason: str, user: User | None) -> None:
+    reason = _required_reason(reason, "Cần ghi lý do xóa.")
+    _delete(prior, user=user, reason=f"Xóa {prior.describe()}: {reason}")
+
+
+@dataclass(frozen=True)
+class PriorRolesPage:
+    """A cluster's entered heads and deputies, its first year in the system
+    (the entries come before it) and the latest changes to them, with who and why."""
+
+    cluster: Cluster
+    first_year: int | None
+    roles: list[PriorRole]
+    changes: list
+
+
+def prior_roles_page(cluster: Cluster) -> PriorRolesPage:
+    """Three queries."""
+    roles = list(
+        PriorRole.objects.filter(cluster=cluster)
+        .select_related("unit", "recorded_by")
+        .order_by("-year", "-role")
+    )
+    changes = list(
+        PriorRole.history.filter(cluster_id=cluster.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:PRIOR_ROLE_CHANGES_SHOWN]
+    )
+    return PriorRolesPage(cluster, cluster.first_year(), roles, changes)
+
+
+PRIOR_ROLE_CHANGES_SHOWN = 30
+
+
+def _lock_prior_roles(cluster: Cluster) -> None:
+    """One writer of a cluster's entered roles at a time: two entries for the
+    same year and role cannot both pass the checks."""
+    list(Cluster.objects.select_for_update().filter(pk=cluster.pk).values_list("pk"))
+
+
+def _required_reason(reason: str, message: str) -> str:
+    if not reason.strip():
+        raise ValidationError(message)
+    return reason.strip()
+
+
+# ---------------------------------------------------------------------------
 # The participation record (R27): one per unit and year, see `clusters.participation`
 
 
@@ -1503,6 +1602,11 @@ STALE = (
     StaleParticipation,
     StaleDeadline,
 )
+
+
+def deduction_labels(cluster: Cluster, year: EmulationYear) -> dict[str, str]:
+    """How the year's guidance names its deduction kinds (R25, R39)."""
+    return dict(stored_regulation(year, cluster).deduction_labels)
 
 
 @transaction.atomic

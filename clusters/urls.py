@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clusters import record_views, views, views_organisation
+from clusters import record_views, views, views_organisation, views_prior_roles
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 
@@ -153,5 +153,20 @@ urlpatterns += [
         "tai-khoan/<int:pk>/gui-lai/",
         views_organisation.account_send_link,
         name="account_send_link",
+    ),
+]
+
+# Heads and deputies before the cluster's first year in the system (#14)
+urlpatterns += [
+    path(f"{CLUSTER}truong-cum-truoc-day/", views_prior_roles.prior_roles, name="prior_roles"),
+    path(
+        f"{CLUSTER}truong-cum-truoc-day/<int:pk>/sua/",
+        views_prior_roles.prior_role_edit,
+        name="prior_role_edit",
+    ),
+    path(
+        f"{CLUSTER}truong-cum-truoc-day/<int:pk>/xoa/",
+        views_prior_roles.prior_role_remove,
+        name="prior_role_remove",
     ),
 ]

@@ -26,6 +26,7 @@ from clusters import (
     years,
 )
 from clusters.access import (
+    Seat,
     acts_for_province,
     can_change_deadlines,
     get_cluster_for_extending,
@@ -115,15 +116,33 @@ def home(request: HttpRequest) -> HttpResponse:
 def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
     cluster = get_cluster_for_viewer(request.user, code)
     emulation_year = get_year(year)
+    seat = seat_of(request.user, cluster, emulation_year)
     context = {
         "cluster": cluster,
         "year": emulation_year,
         "members": _members(cluster, emulation_year),
-        "seat": seat_of(request.user, cluster, emulation_year),
+        "seat": seat,
         # Sở Nội vụ keeps a unit's letterhead when the unit cannot (#15).
         "letterhead_links": acts_for_province(request.user),
+        "start_from": _start_from(seat) if seat.province else None,
     }
     return render(request, "clusters/cluster_detail.html", context)
+
+
+def _start_from(seat: Seat) -> int | None:
+    """The year whose next one Sở Nội vụ starts from this cluster's page (#14).
+
+    A cluster's year is started once it has a scorecard: `year_start` copies
+    last year's issued one, or the head drafts one. Until then the page offers
+    to start this very year from the year before (the election sets up its
+    memberships, not its scorecard); once started, the next year. A first
+    year with none before it has nothing to be started from: it offers the
+    next year."""
+    year = seat.year
+    started = Scorecard.objects.filter(cluster=seat.cluster, year=year).exists()
+    if not started and EmulationYear.objects.filter(year=year.year - 1).exists():
+        return year.year - 1
+    return year.year
 
 
 def _staff_home(request: HttpRequest, year: EmulationYear | None) -> HttpResponse:
@@ -850,9 +869,10 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
         .order_by("status", "membership__unit__code", "created_at")
     )
     members = _members_of(seat.cluster, seat.year)
+    labels = services.deduction_labels(seat.cluster, seat.year)
     context = {
         "seat": seat,
-        "deductions": found,
+        "deductions": [(d, labels.get(d.kind, d.kind)) for d in found],
         "propose_form": DeductionProposalForm(members=members) if seat.leads else None,
         "reject_form": DeductionRejectForm() if seat.is_staff else None,
     }
@@ -1164,6 +1184,7 @@ def todo(request: HttpRequest) -> HttpResponse:
         context |= {
             "staff": True,
             "rows": rows,
+            "evaluations": records.evaluations_due(user, [(c, y) for c, _, y in rows]),
             "columns": columns,
             "todo_count": progress.overdue_cells(rows),
             "links_year": year or (shown[-1][0] if shown else None),

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from clusters import services
 from clusters.access import (
     PROVINCE_ONLY,
+    acts_for_province,
     get_cluster_for_province,
     get_clusters_for_staff,
     get_units_for_staff,
     get_year,
-    keeps_organisation,
 )
 from clusters.forms import ActiveForm, ClusterForm, MembershipsForm, UnitForm
 from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
@@ -34,7 +34,7 @@ PAGE_SIZE = 50
 
 
 def _ensure_keeper(user) -> None:
-    if not keeps_organisation(user):
+    if not acts_for_province(user):
         raise PermissionDenied(PROVINCE_ONLY)
 
 
@@ -161,7 +161,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters,
-        "keeper": keeps_organisation(request.user),
+        "keeper": acts_for_province(request.user),
         "query": _query(request),
     }
     return render(request, "clusters/unit_list.html", context)
@@ -221,7 +221,7 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
         .annotate(years=Count("memberships__year", distinct=True))
         .order_by("kind", "code")
     )
-    keeper = keeps_organisation(request.user)
+    keeper = acts_for_province(request.user)
     # A cluster just created has no year yet: its members are set from here.
     current = EmulationYear.objects.current() if keeper else None
     context = {"clusters": found, "keeper": keeper, "current": current}

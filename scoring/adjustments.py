@@ -42,22 +42,20 @@ from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.guidances import stored_regulation
 from scoring.models import Bonus, Deduction, ScoreAgreement, Scorecard
+from scoring.regulation import DEFAULT, Regulation
 
 HEAD_BONUS_KINDS = ("cluster",)
 STAFF_BONUS_KINDS = ("reporting", "council")
 # Of those, the council's own: given only by whoever acts for the province.
 PROVINCE_BONUS_KINDS = ("council",)
-# member_duty is proposed by the head and confirmed by staff (clusters.services).
-STAFF_DEDUCTION_KINDS = ("head_duty", "award_structure", "reminder_letter", "criticism_letter")
+# member_duty is proposed by the head and confirmed by staff (clusters.services);
+# staff give every other kind of the year's guidance.
+MEMBER_DEDUCTION_KINDS = ("member_duty",)
 FLAG_REASONS = {"exclude": engine.FLAG_EXCLUDE_REASONS, "defer": engine.DEFER_REASONS}
 FLAG_LABELS = dict(Flag.Kind.choices)
 DEDUCTION_STATUS_LABELS = dict(Deduction.Status.choices)
 
 # The forms' choices: (value, label), the flags' reasons grouped by kind.
-DEDUCTION_CHOICES = [
-    (k, f"{engine.DEDUCTION_LABELS[k]} (−{engine.fmt_points(engine.DEDUCTION_POINTS[k])} điểm)")
-    for k in STAFF_DEDUCTION_KINDS
-]
 FLAG_CHOICES = {
     "exclude": (
         f"{FLAG_LABELS['exclude']}",
@@ -70,8 +68,24 @@ FLAG_CHOICES = {
 }
 
 
-def bonus_choices(kinds: Iterable[str]) -> list[tuple[str, str]]:
-    return [(k, engine.BONUS_LABELS[k]) for k in kinds]
+def bonus_choices(kinds: Iterable[str], regulation: Regulation = DEFAULT) -> list[tuple[str, str]]:
+    return [(k, regulation.bonus_label(k)) for k in kinds]
+
+
+def staff_deduction_kinds(regulation: Regulation) -> list[str]:
+    """R25, R39: the year's deduction kinds staff give directly."""
+    return [k for k in regulation.deductions if k not in MEMBER_DEDUCTION_KINDS]
+
+
+def deduction_choices(regulation: Regulation) -> list[tuple[str, str]]:
+    return [
+        (
+            k,
+            f"{regulation.deduction_label(k)} "
+            f"(−{engine.fmt_points(regulation.deductions[k].points)} điểm)",
+        )
+        for k in staff_deduction_kinds(regulation)
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -121,10 +135,11 @@ def bonus_remove(*, bonus: Bonus, reason: str, user: User) -> None:
     _lock(membership)
     _ensure_unlocked(membership)
     bonus = _current(Bonus, bonus.pk)
+    label = stored_regulation(membership.year, membership.cluster).bonus_label(bonus.kind)
     _delete(
         bonus,
         user=user,
-        reason=f"Xóa điểm thưởng của {membership.unit.code}: {engine.BONUS_LABELS[bonus.kind]} "
+        reason=f"Xóa điểm thưởng của {membership.unit.code}: {label} "
         f"({engine.fmt_points(bonus.points)} điểm). Lý do: {reason}",
     )
 
@@ -147,11 +162,12 @@ def deduction_add(
     award structure, reminder and criticism letters. The once-a-year kinds are
     refused a second time (R25). Evidence is optional and checked by its bytes."""
     _ensure_staff(user, membership.cluster)
-    if kind not in STAFF_DEDUCTION_KINDS:
+    regulation = stored_regulation(membership.year, membership.cluster)  # R39: the year's kinds
+    if kind not in staff_deduction_kinds(regulation):
         raise ValidationError(
             "Điểm trừ thành viên do trưởng cụm, khối đề nghị và cơ quan hướng dẫn xác nhận "
             "ở trang Điểm trừ của cụm, khối."
-            if kind == "member_duty"
+            if kind in MEMBER_DEDUCTION_KINDS
             else f"Loại điểm trừ '{kind}' không hợp lệ."
         )
     reason = _required(reason, "Cần ghi lý do trừ điểm.")
@@ -160,7 +176,6 @@ def deduction_add(
     confirmed = Deduction.objects.filter(
         membership=membership, status=Deduction.Status.CONFIRMED
     ).values_list("kind", "count")
-    regulation = stored_regulation(membership.year, membership.cluster)  # R39: the year's kinds
     errors = engine.validate_deductions(
         [engine.Deduction(kind=k, count=c) for k, c in confirmed]
         + [engine.Deduction(kind=kind, count=count)],
@@ -183,7 +198,7 @@ def deduction_add(
         "evidence",
         evidence,
         user=user,
-        reason=f"Trừ điểm {membership.unit.code}: {engine.DEDUCTION_LABELS[kind]} × {count} "
+        reason=f"Trừ điểm {membership.unit.code}: {regulation.deduction_label(kind)} × {count} "
         f"(−{engine.fmt_points(points)} điểm). Lý do: {reason}",
     )
     return deduction
@@ -202,6 +217,7 @@ def deduction_remove(*, deduction: Deduction, reason: str, user: User) -> None:
     _lock(membership)
     _ensure_unlocked(membership)
     deduction = _current(Deduction, deduction.pk)
+    label = stored_regulation(membership.year, membership.cluster).deduction_label(deduction.kind)
     if deduction.status != Deduction.Status.CONFIRMED:
         raise ValidationError(
             "Chỉ xóa được điểm trừ đã xác nhận; điểm trừ đang đề nghị thì chọn "
@@ -211,7 +227,7 @@ def deduction_remove(*, deduction: Deduction, reason: str, user: User) -> None:
         deduction,
         user=user,
         reason=f"Xóa điểm trừ của {membership.unit.code}: "
-        f"{engine.DEDUCTION_LABELS[deduction.kind]} × {deduction.count}. Lý do: {reason}",
+        f"{label} × {deduction.count}. Lý do: {reason}",
     )
 
 
@@ -325,13 +341,15 @@ class Entry:
     evidence: str
     created_by: str
     created_at: datetime
+    # The year's guidance, which names the kind and gives a deduction's points.
+    regulation: Regulation = DEFAULT
 
     @property
     def kind_label(self) -> str:
         if self.source == "bonus":
-            return engine.BONUS_LABELS.get(self.kind, self.kind)
+            return self.regulation.bonus_label(self.kind)
         if self.source == "deduction":
-            return engine.DEDUCTION_LABELS.get(self.kind, self.kind)
+            return self.regulation.deduction_label(self.kind)
         return FLAG_LABELS.get(self.kind, self.kind)
 
     @property
@@ -340,7 +358,8 @@ class Entry:
         if self.source == "bonus":
             return self.points
         if self.source == "deduction":
-            return engine.DEDUCTION_POINTS.get(self.kind, Decimal(0)) * (self.count or 0)
+            kind = self.regulation.deductions.get(self.kind)
+            return (kind.points if kind else Decimal(0)) * (self.count or 0)
         return None
 
     @property
@@ -432,10 +451,14 @@ def _columns(source: str, *, points, count, reason, code, evidence) -> dict:
 
 
 def entries_of(
-    memberships: Iterable[Membership] | models.QuerySet, *, with_flags: bool = True
+    memberships: Iterable[Membership] | models.QuerySet,
+    *,
+    with_flags: bool = True,
+    regulation: Regulation = DEFAULT,
 ) -> dict[int, UnitEntries]:
-    """The bonuses, deductions (every status) and flags of these memberships,
-    by membership id, oldest first, in one query (a UNION of the three tables)."""
+    """The bonuses, deductions (every status) and flags of these memberships
+    (of one cluster's year, scored under `regulation`), by membership id,
+    oldest first, in one query (a UNION of the three tables)."""
     ids = memberships if isinstance(memberships, models.QuerySet) else [m.pk for m in memberships]
     if not isinstance(ids, models.QuerySet) and not ids:
         return {}
@@ -495,6 +518,7 @@ def entries_of(
             evidence=evidence or "",
             created_by=full_name(first, last) or (username or ""),
             created_at=created_at,
+            regulation=regulation,
         )
         unit = found[membership_id]
         {"bonus": unit.bonuses, "deduction": unit.deductions, "flag": unit.flags}[source].append(

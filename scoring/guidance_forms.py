@@ -21,7 +21,14 @@ from emulation.numbers import VietnameseDecimalField, input_figure, read_figure
 from scoring.engine import METHOD_LABELS
 from scoring.guidances import GuidanceInfo
 from scoring.models import Guidance
-from scoring.regulation import GROUPS, Regulation, RegulationError, regulation_from_json
+from scoring.regulation import (
+    BONUS_LABELS,
+    DEDUCTION_LABELS,
+    GROUPS,
+    Regulation,
+    RegulationError,
+    regulation_from_json,
+)
 
 LINES_HELP = "Mỗi dòng một mục."
 
@@ -31,6 +38,9 @@ def engine_method_choices() -> list[tuple[str, str]]:
 
 
 YES = ("có", "x", "1", "true")
+# The longest kind code an entry stores (scoring.models.Bonus.kind, Deduction.kind).
+KIND_MAX = {"bonuses": 12, "deductions": 20}
+LABEL_MAX = 255
 
 
 def _figure(text: str, where: str) -> Decimal:
@@ -168,7 +178,10 @@ class GuidanceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=2000,
-        help_text="Mỗi dòng: mã loại = mức tối đa (ví dụ: council = 10).",
+        help_text=(
+            "Mỗi dòng: mã loại = mức tối đa | tên loại. Ví dụ: council = 10 | Điểm thưởng "
+            "của Hội đồng TĐKT tỉnh. Loại mới phải có tên."
+        ),
     )
     deductions = forms.CharField(
         label="Các loại điểm trừ",
@@ -177,7 +190,8 @@ class GuidanceForm(forms.Form):
         max_length=2000,
         help_text=(
             "Mỗi dòng: mã loại = điểm mỗi lần | một lần/năm (có/không) | chỉ trưởng cụm "
-            "(có/không). Ví dụ: head_duty = 10 | có | có"
+            "(có/không) | tên loại. Ví dụ: late_report = 5 | không | không | Gửi báo cáo chậm "
+            "so với thời hạn. Loại mới phải có tên."
         ),
     )
     exclusion_reasons = forms.CharField(
@@ -234,10 +248,16 @@ class GuidanceForm(forms.Form):
             "exceed_criterion_cap_share": exceed.criterion_cap_share if exceed else None,
             "exceed_sections": ", ".join(exceed.sections) if exceed else "",
             "exceed_cap": exceed.cap if exceed else None,
-            "bonuses": "\n".join(f"{k} = {input_figure(v)}" for k, v in regulation.bonuses.items()),
+            "bonuses": "\n".join(
+                _with_label(f"{k} = {input_figure(v)}", regulation.bonus_labels.get(k))
+                for k, v in regulation.bonuses.items()
+            ),
             "deductions": "\n".join(
-                f"{k} = {input_figure(d.points)} | {'có' if d.once_a_year else 'không'} | "
-                f"{'có' if d.head_only else 'không'}"
+                _with_label(
+                    f"{k} = {input_figure(d.points)} | {'có' if d.once_a_year else 'không'} | "
+                    f"{'có' if d.head_only else 'không'}",
+                    regulation.deduction_labels.get(k),
+                )
                 for k, d in regulation.deductions.items()
             ),
             "exclusion_reasons": "\n".join(regulation.exclusion_reasons),
@@ -263,6 +283,23 @@ class GuidanceForm(forms.Form):
             return data
         data["block"] = block
         return data
+
+    def _label(self, data: dict, what: str, kind: str, given: str, known: dict) -> None:
+        """A kind's label: the one written on its line, else the 2022 one of
+        its code; a kind with neither is refused on its field."""
+        words = "Điểm thưởng" if what == "bonuses" else "Điểm trừ"
+        if len(kind) > KIND_MAX[what]:
+            raise ValidationError(
+                {what: f"{words} “{kind}”: mã loại dài quá {KIND_MAX[what]} ký tự."}
+            )
+        label = given.strip() or known.get(kind, "")
+        if not label:
+            raise ValidationError(
+                {what: f"{words} “{kind}”: cần ghi tên loại sau dấu | (tên người đọc thấy)."}
+            )
+        if len(label) > LABEL_MAX:
+            raise ValidationError({what: f"{words} “{kind}”: tên loại dài quá {LABEL_MAX} ký tự."})
+        data["labels"][what][kind] = label
 
     def _block(self, data: dict) -> dict:
         sections = [self._section(line, n) for n, line in enumerate(_lines(data["sections"]), 1)]
@@ -295,9 +332,12 @@ class GuidanceForm(forms.Form):
                 "sections": [c.strip() for c in data["exceed_sections"].split(",") if c.strip()],
                 "cap": data["exceed_cap"],
             }
+        data["labels"] = {"bonuses": {}, "deductions": {}}
         for line in _lines(data["bonuses"]):
-            kind, cap = self._kind_line(line, "Điểm thưởng")
+            kind, rest = self._kind_line(line, "Điểm thưởng")
+            cap, _, label = (p.strip() for p in rest.partition("|"))
             block["bonuses"][kind] = _figure(cap, f"Điểm thưởng “{kind}”")
+            self._label(data, "bonuses", kind, label, BONUS_LABELS)
         for line in _lines(data["deductions"]):
             kind, rest = self._kind_line(line, "Điểm trừ")
             parts = [p.strip() for p in rest.split("|")]
@@ -306,6 +346,7 @@ class GuidanceForm(forms.Form):
             entry["once_a_year"] = bool(flags and flags[0])
             entry["head_only"] = len(flags) > 1 and flags[1]
             block["deductions"][kind] = entry
+            self._label(data, "deductions", kind, " | ".join(parts[3:]), DEDUCTION_LABELS)
         return block
 
     @staticmethod
@@ -352,6 +393,10 @@ class GuidanceForm(forms.Form):
             document_number=data["document_number"],
             document_date=data["document_date"],
         )
+
+
+def _with_label(line: str, label: str | None) -> str:
+    return f"{line} | {label}" if label else line
 
 
 def _styled(form: forms.Form) -> None:

@@ -10,7 +10,7 @@ through a function here, with its reason in the history (R35).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -43,8 +43,26 @@ def _parsed(text: str) -> Regulation:
 
 
 def regulation_of(guidance: Guidance) -> Regulation:
-    """The guidance's figures; its stored block was checked on its way in."""
-    return _parsed(json.dumps(guidance.parameters, sort_keys=True, ensure_ascii=False))
+    """The guidance's figures, with the labels it gives its kinds; its stored
+    block was checked on its way in."""
+    regulation = _parsed(json.dumps(guidance.parameters, sort_keys=True, ensure_ascii=False))
+    return with_labels(regulation, guidance.labels or {})
+
+
+def with_labels(regulation: Regulation, labels: dict) -> Regulation:
+    """`regulation` naming its bonus and deduction kinds by `labels`
+    ({"bonuses": {kind: label}, "deductions": {kind: label}}) where given."""
+    bonuses = {k: v for k, v in labels.get("bonuses", {}).items() if k in regulation.bonuses}
+    deductions = {
+        k: v for k, v in labels.get("deductions", {}).items() if k in regulation.deductions
+    }
+    if not (bonuses or deductions):
+        return regulation
+    return replace(
+        regulation,
+        bonus_labels={**regulation.bonus_labels, **bonuses},
+        deduction_labels={**regulation.deduction_labels, **deductions},
+    )
 
 
 @dataclass(frozen=True)
@@ -284,6 +302,7 @@ def guidance_copy(*, guidance: Guidance, user: User | None) -> Guidance:
         version=1,
         status=Guidance.Status.DRAFT,
         parameters={**guidance.parameters, "code": code},
+        labels=guidance.labels,
         framework=framework_copy(guidance.framework),
     )
     copy.parameters["name"] = copy.name
@@ -334,10 +353,16 @@ class GuidanceInfo:
 
 @transaction.atomic
 def guidance_update(
-    *, guidance: Guidance, info: GuidanceInfo, parameters: dict, user: User | None
+    *,
+    guidance: Guidance,
+    info: GuidanceInfo,
+    parameters: dict,
+    user: User | None,
+    labels: dict | None = None,
 ) -> Guidance:
-    """Save a guidance's document and figures (R36–R40 checked). A guidance in
-    use is frozen: the change makes its next version, a draft (R18)."""
+    """Save a guidance's document, figures (R36–R40 checked) and the labels
+    of its kinds (unchanged when not given). A guidance in use is frozen: the
+    change makes its next version, a draft (R18)."""
     guidance = Guidance.objects.select_for_update().get(pk=guidance.pk)
     block = {**parameters, "code": info.code, "name": info.name}
     check_parameters(block)
@@ -349,6 +374,7 @@ def guidance_update(
         target = Guidance(
             version=_next_version(info.code),
             status=Guidance.Status.DRAFT,
+            labels=guidance.labels,
             framework=framework_copy(guidance.framework),
         )
         reason = f"Phiên bản mới của {guidance.code} bản {guidance.version}"
@@ -363,6 +389,8 @@ def guidance_update(
     target.document_number = info.document_number
     target.document_date = info.document_date
     target.parameters = regulation_to_json(check_parameters(block))
+    if labels is not None:
+        target.labels = labels
     if frozen:
         target.version = _next_version(info.code)
     audit.save(target, user=user, reason=reason)

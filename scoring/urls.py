@@ -1,29 +1,13 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from scoring.views import (
-    adjustments,
     builder,
     evidence,
     guidances,
-    history,
-    results,
     review,
     sheet,
     spreadsheet,
 )
-
-
-class DownloadFormatConverter:
-    regex = "xlsx|csv|json"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(DownloadFormatConverter, "download_format")
 
 urlpatterns = [
     # Guidances as records (#16): read by everyone, changed by Sở Nội vụ
@@ -52,12 +36,6 @@ urlpatterns = [
         "huong-dan/<int:pk>/khung/<int:criterion_pk>/xoa/",
         guidances.guidance_criterion_remove,
         name="guidance_criterion_remove",
-    ),
-    path("ket-qua/<str:code>/<int:year>/", results.results, name="results"),
-    path(
-        "ket-qua/<str:code>/<int:year>/tai-ve.<download_format:fmt>",
-        results.results_download,
-        name="results_download",
     ),
     # The scorecard builder and its approval (R15–R19)
     path("bang-diem/cho-duyet/", builder.scorecards_pending, name="scorecards_pending"),
@@ -149,38 +127,6 @@ urlpatterns += [
     path(f"{REVIEW}mo-lai/", review.review_reopen, name="review_reopen"),
     path(f"{REVIEW}<str:unit>/tra-lai/", review.review_return, name="review_return"),
     path(f"{REVIEW}<str:unit>/<int:criterion_id>/", review.review_cell, name="review_cell"),
-]
-
-# Bonuses, deductions and flags (R23, R25, R27, R28) and the audit history (R35).
-ADJUST = "dieu-chinh/<str:code>/<int:year>/"
-HISTORY = "lich-su/<str:code>/<int:year>/"
-urlpatterns += [
-    path(ADJUST, adjustments.adjustments_page, name="adjustments"),
-    path(f"{ADJUST}diem-thuong/", adjustments.bonus_add, name="adjustment_bonus_add"),
-    path(
-        f"{ADJUST}diem-thuong/<int:pk>/xoa/",
-        adjustments.bonus_remove,
-        name="adjustment_bonus_remove",
-    ),
-    path(f"{ADJUST}diem-tru/", adjustments.deduction_add, name="adjustment_deduction_add"),
-    path(
-        f"{ADJUST}diem-tru/<int:pk>/xoa/",
-        adjustments.deduction_remove,
-        name="adjustment_deduction_remove",
-    ),
-    path(f"{ADJUST}khong-xet/", adjustments.flag_set, name="adjustment_flag_set"),
-    path(
-        f"{ADJUST}khong-xet/<int:pk>/xoa/",
-        adjustments.flag_remove,
-        name="adjustment_flag_remove",
-    ),
-    path(
-        f"{ADJUST}<str:unit>/minh-chung/<slug:what>/<int:pk>/",
-        adjustments.evidence,
-        name="adjustment_evidence",
-    ),
-    path(HISTORY, history.cluster_history, name="history"),
-    path(f"{HISTORY}<str:unit>/", history.unit_history, name="history_unit"),
 ]
 
 # The cluster's self-scores as a spreadsheet: template and upload (R18–R21).

@@ -35,6 +35,7 @@ from clusters.models import (
     Membership,
     Pledge,
     PledgeSignature,
+    PriorRole,
     Registration,
     Report,
 )
@@ -288,6 +289,15 @@ def build(world) -> SimpleNamespace:
     adhoc_answer = AdhocAnswer.objects.create(
         request=adhoc, membership=hh, text="Báo cáo", file=pdf_file("dot-xuat.pdf")
     )
+    # HH, cluster_a's head in 2023 by the old records (#14): Sở Nội vụ corrects or removes it.
+    prior_role = PriorRole.objects.create(
+        cluster=world.cluster_a,
+        year=YEAR - 2,
+        unit=world.a_member,
+        role=PriorRole.Role.HEAD,
+        source="Quyết định số 15/QĐ-UBND",
+        recorded_by=world.staff,
+    )
     # An officer's account of HH (#14): Sở Nội vụ deactivates it or sends the
     # link to set its password again.
     account = get_user_model().objects.create(
@@ -300,6 +310,7 @@ def build(world) -> SimpleNamespace:
     return SimpleNamespace(
         world=world,
         exemplar=exemplar,
+        prior_role=prior_role,
         guest=guest,
         cluster_report=cluster_report,
         adhoc=adhoc,

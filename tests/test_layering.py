@@ -24,13 +24,6 @@ LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
 SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
 
 ALLOWED = {
-    # Results visibility (R11, R34) reads whether the scores are agreed and the
-    # results announced; Seat.sees_results, which the clusters' own templates use
-    # to show the results link, asks it. Moving it up means the clusters' pages
-    # taking the answer as a value from a selector of scoring: for the selectors
-    # work of #16.
-    ("clusters.access", "awards.models"): "results_shared: announced proposals",
-    ("clusters.access", "scoring.models"): "results_shared: agreed scores",
     # R27's participation and the deductions of R12/R25 are kept in scoring's
     # models (Participation, Deduction) while clusters' services record the facts
     # they come from (registration, pledge, reports, conferences). The records
@@ -48,21 +41,14 @@ ALLOWED = {
     # the same transaction as the memberships: the page is the organisation's,
     # the copy scoring's. A page of its own in scoring would split one action.
     ("clusters.views_organisation", "scoring.services"): "next year copies the scorecard",
-    # The demo loads the scored example datasets: it is the whole product's.
-    # It belongs on top (or in the project's shell); other branches edit it now.
-    ("clusters.management.commands.seed_demo", "scoring.dataset"): "demo datasets",
-    ("clusters.management.commands.seed_demo", "scoring.models"): "Phụ lục 02 titles",
-    ("clusters.management.commands.seed_demo", "scoring.services"): "placeholder titles",
     # Flags, quotas and votes are awards' models, but the results (scoring)
-    # read them to rank and allocate, the dataset writes them, the history lists
-    # them. Either they move down to scoring (a migration across apps) or the
-    # results take them as values: the guidance work of #16 reshapes both.
+    # read them to rank and allocate, the dataset writes them, the adjustments
+    # set the flags and read them back for the sheet page (which stays in
+    # scoring). Either they move down to scoring (a migration across apps) or
+    # the results take them as values: the guidance work of #16 reshapes both.
     ("scoring.results", "awards.models"): "flags, quotas, votes feed the ranking",
     ("scoring.dataset", "awards.models"): "the dataset carries flags, quotas, votes",
-    ("scoring.history", "awards.models"): "the history lists awards' records",
     ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
-    ("scoring.views.adjustments", "awards.models"): "exclusion flags are adjustments",
-    ("scoring.views.results", "awards.services"): "the results page shows the proposal",
 }
 
 

@@ -306,6 +306,16 @@ MATRIX: dict[str, Case] = {
     "letterhead_own@post": post(NONE, OWN_UNIT),
     "letterhead_unit": get(lambda d: {"unit": "HH"}, PROVINCE),
     "letterhead_unit@post": post(lambda d: {"unit": "HH"}, PROVINCE),
+    # Heads and deputies before the cluster's first year in the system (#14):
+    # read by whoever sees the cluster, entered, corrected and removed by Sở
+    # Nội vụ (and superusers), never by a guiding authority or the head.
+    "prior_roles": get(A(), CLUSTER),
+    "prior_roles@post": post(A(), PROVINCE),
+    "prior_roles@KHOI-B": get(B(), CLUSTER_B),
+    "prior_roles@post-KHOI-B": post(B(), PROVINCE),
+    "prior_role_edit": get(A(pk=lambda d: d.prior_role.pk), PROVINCE),
+    "prior_role_edit@post": post(A(pk=lambda d: d.prior_role.pk), PROVINCE),
+    "prior_role_remove": post(A(pk=lambda d: d.prior_role.pk), PROVINCE, data=REASON),
     # --- Conferences, deductions, election ---------------------------------
     "conferences": get(A(), CLUSTER),
     "conference_create": get(A(kind=lambda d: "so-ket"), HEAD),
@@ -445,6 +455,9 @@ MATRIX: dict[str, Case] = {
     # The council's meeting and results, the decisions' signed scans, the dossier (#14).
     "award_proposal_council": get(A(), STAFF),
     "award_proposal_council_change": get(A(**HH), STAFF),
+    # cluster_a's meeting has a decision on it: Sở Nội vụ reads that it is frozen.
+    "award_proposal_council_correct": get(A(), STAFF),
+    "award_proposal_council_correct@post": post(A(), STAFF),
     "award_decision_file": get(A(pk=lambda d: d.decision.pk), RESULTS),
     "award_decision_file@announced": get(
         A(pk=lambda d: d.decision.pk), RESULTS_ANNOUNCED, setup=announce
@@ -470,6 +483,8 @@ MATRIX: dict[str, Case] = {
     "award_proposal_council_change@KHOI-B": get(
         B(unit=lambda d: "GH"), allow(staff=404, admin=404)
     ),
+    # No meeting recorded for cluster_b: nothing to correct.
+    "award_proposal_council_correct@KHOI-B": get(B(), allow(staff=404, admin=404)),
     # --- Official documents (PDF) ------------------------------------------
     "document_registration": get(YEAR(), OWN_UNIT),
     "document_registration_member": get(A(**HH), HH_RECORD),

@@ -11,13 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
 from awards import documents
+from awards.access import get_seat_for_results
 from awards.services import proposal_of, results_standing
 from clusters.access import (
     Seat,
     get_cluster_for_lead_or_staff,
     get_member_for_overseer,
     get_own_membership,
-    get_seat_for_results,
     get_year,
 )
 

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from awards import services
-from awards.access import get_proposal_for_viewer
+from awards.access import get_proposal_for_viewer, get_seat_for_results
 from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
 from awards.forms import (
     CouncilMeetingForm,
@@ -37,13 +37,13 @@ from awards.models import (
     Quota,
     Vote,
 )
+from awards.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 from clusters.access import (
     Seat,
     get_cluster_for_head,
     get_cluster_for_lead_or_staff,
     get_cluster_for_province,
     get_clusters_for_staff,
-    get_seat_for_results,
     get_year,
     is_staff_of,
 )
@@ -54,7 +54,6 @@ from scoring.forms import ReasonForm
 from scoring.models import Scorecard
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
-from scoring.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 
 HISTORY_ROWS = 50
 COUNCIL = "Hội đồng Thi đua – Khen thưởng tỉnh"
@@ -366,7 +365,7 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
             number=form.cleaned_data["number"],
             date=form.cleaned_data["date"],
             signer=form.cleaned_data["signer"],
-            file=form.cleaned_data["file"] or None,
+            file=form.cleaned_data["file"],
         ),
     ):
         messages.success(request, "Đã ghi nhận quyết định khen thưởng.")
@@ -447,6 +446,63 @@ def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse
         return redirect("award_proposal", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
     return render(request, "awards/proposal_council.html", context)
+
+
+@login_required
+def proposal_council_correct(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Sở Nội vụ corrects the recorded meeting, with why, until the Chairman
+    decides on it; after the decision it stands as recorded (R34, R35)."""
+    seat = get_cluster_for_province(request.user, code, get_year(year))
+    found = _proposal(seat)
+    meeting = get_object_or_404(CouncilMeeting, proposal=found)
+    items = services.proposed_items(found)
+    form = CouncilMeetingForm(
+        request.POST or None, items=items, corrects=True, initial=_meeting_initial(meeting, items)
+    )
+    if form.is_valid() and _attempt(
+        form,
+        lambda: services.council_meeting_correct(
+            proposal=found,
+            held_on=form.cleaned_data["held_on"],
+            members_present=form.cleaned_data["members_present"],
+            verdicts=form.verdicts(),
+            why=form.cleaned_data["why"],
+            revision=form.cleaned_data["revision"],
+            result_revisions=form.result_revisions(),
+            user=request.user,
+        ),
+    ):
+        messages.success(request, "Đã sửa kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
+        return redirect("award_proposal", code, year)
+    context = {
+        "cluster": seat.cluster,
+        "year": seat.year,
+        "proposal": found,
+        "form": form,
+        "correcting": True,
+        "frozen": services.MEETING_FROZEN if services.meeting_frozen(found) else "",
+    }
+    return render(request, "awards/proposal_council.html", context)
+
+
+def _meeting_initial(meeting: CouncilMeeting, items: list[ProposalItem]) -> dict:
+    """The recorded meeting as the correction page opens with it."""
+    initial = {
+        "held_on": meeting.held_on,
+        "members_present": meeting.members_present,
+        "revision": meeting.revision,
+    }
+    for item in items:
+        result = getattr(item, "council_result", None)
+        if result is not None:
+            prefix = f"u{item.membership_id}_"
+            initial |= {
+                f"{prefix}outcome": result.outcome,
+                f"{prefix}award": result.award,
+                f"{prefix}reason": result.reason,
+                f"{prefix}revision": result.revision,
+            }
+    return initial
 
 
 @login_required
@@ -637,6 +693,9 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "can_review": staff_acts and status == Proposal.Status.SUBMITTED,
         "can_nominate": staff_acts and status == Proposal.Status.ACCEPTED,
         "can_meet": staff_acts and status == Proposal.Status.ACCEPTED and meeting is None,
+        "can_correct_meeting": staff_acts
+        and status == Proposal.Status.ACCEPTED
+        and meeting is not None,
         "can_change_result": staff_acts and in_council and meeting is not None,
         "can_decide": staff_acts and in_council and bool(services.pending_awards(found)),
         "can_correct": staff_acts and status == Proposal.Status.DECIDED,

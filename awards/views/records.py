@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from awards.records import unit_record, unit_record_xlsx
-from clusters.access import get_unit_for_record, may_record_succession
+from clusters.access import acts_for_province, get_unit_for_record
 from clusters.forms import SuccessionForm
 from clusters.services import succession_record
 
@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def record(request: HttpRequest, unit: str) -> HttpResponse:
     found = get_unit_for_record(request.user, unit)
-    may_record = may_record_succession(request.user)
+    may_record = acts_for_province(request.user)
     form = SuccessionForm(request.POST or None) if may_record else None
     if request.method == "POST":
         if form is None:

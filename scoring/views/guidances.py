@@ -60,6 +60,7 @@ def guidance_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 guidance=guidance,
                 info=form.info(),
                 parameters=form.cleaned_data["block"],
+                labels=form.cleaned_data["labels"],
                 user=request.user,
             )
         except ValidationError as error:

@@ -23,6 +23,7 @@ from scoring.adjustments import UnitEntries, entries_of
 from scoring.forms import EvidenceForm, ScoreRowForm
 from scoring.guidances import stored_regulation
 from scoring.models import Criterion, Evidence, Method, Score, ScoreAgreement, Scorecard, Sheet
+from scoring.regulation import DEFAULT, Regulation
 
 
 @login_required
@@ -263,6 +264,8 @@ class SheetPage:
     agreed_result: engine.UnitResult | None
     rows: dict[int, Row]
     no_scorecard: str = sheets.NO_SCORECARD
+    # The year's guidance: it names the unit's bonus and deduction kinds.
+    regulation: Regulation = DEFAULT
 
     @property
     def locked(self) -> bool:
@@ -278,7 +281,8 @@ class SheetPage:
     @cached_property
     def adjustments(self) -> UnitEntries:
         """The unit's bonuses, deductions and flags with their reasons (one query, when shown)."""
-        return entries_of([self.membership]).get(self.membership.pk, UnitEntries())
+        found = entries_of([self.membership], regulation=self.regulation)
+        return found.get(self.membership.pk, UnitEntries())
 
 
 def band_text(band) -> str:
@@ -377,6 +381,7 @@ def sheet_page(
     unit = membership.unit.code
     # R36: the unit is scored under its year's regulation.
     regulation = stored_regulation(membership.year, membership.cluster)
+    page.regulation = regulation
     page.result = engine.compute_unit(
         engine_criteria, engine.UnitInput(unit, tuple(own)), regulation
     )

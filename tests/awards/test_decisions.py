@@ -67,10 +67,23 @@ def meet(world, proposal, **outcomes):
     )
 
 
-def decide(world, proposal, number="125/QĐ-UBND", day=date(2026, 1, 20), **extra) -> Decision:
+def decide(world, proposal, number="125/QĐ-UBND", day=date(2026, 1, 20), file=None) -> Decision:
+    """Through the service, with the signed scan."""
     return services.proposal_decide(
-        proposal=proposal, number=number, date=day, signer="Lê Ánh Dương", user=world.staff, **extra
+        proposal=proposal,
+        number=number,
+        date=day,
+        signer="Lê Ánh Dương",
+        user=world.staff,
+        file=file or pdf(),
     )
+
+
+def met(world):
+    """The proposal accepted and the council's meeting recorded (`meet`)."""
+    proposal = accept(world)
+    meet(world, proposal)
+    return proposal
 
 
 def lines_of(decision: Decision) -> dict[str, str]:
@@ -222,7 +235,235 @@ def test_the_meeting_is_recorded_once(ready):
         meet(ready, proposal)
 
 
+# --- Correcting the council's meeting until the decision ---------------------------------
+
+WHY = "Ghi nhầm ngày họp và kết quả xét của Việt Yên"
+
+
+def correction_data(world, *, why: str = WHY, **outcomes) -> dict:
+    """The correction form as loaded now, with `outcomes` changed (see meeting_data)."""
+    recorded = {
+        "VY": ("changed", "tap_the_ldxs", "Chưa đủ tiêu chuẩn"),
+        "HH": ("deferred", "", "Đang thanh tra"),
+    }
+    data = meeting_data(world, **(recorded | outcomes))
+    data |= {"revision": CouncilMeeting.objects.get().revision, "why": why}
+    for result in CouncilResult.objects.select_related("item"):
+        data[f"u{result.item.membership_id}_revision"] = result.revision
+    return data
+
+
+def test_the_meeting_is_corrected_with_its_reason_until_the_decision(client, ready):
+    proposal = accept(ready)
+    meet(ready, proposal)
+    client.force_login(ready.staff)
+    correct = url("proposal_council_correct")
+    assert correct in client.get(url("proposal")).content.decode()
+    page = client.get(correct).content.decode()
+    assert "15/01/2026" in page and "Chủ tịch Hội đồng và 12 thành viên" in page
+    assert 'value="changed" selected' in page  # VY's result as recorded
+    data = correction_data(ready, VY=("agreed", "", ""))
+    data |= {"held_on": "16/01/2026", "members_present": "Chủ tịch Hội đồng và 11 thành viên"}
+    assert client.post(correct, data).status_code == 302
+
+    meeting = CouncilMeeting.objects.get()
+    assert (meeting.held_on, meeting.members_present) == (
+        date(2026, 1, 16),
+        "Chủ tịch Hội đồng và 11 thành viên",
+    )
+    corrected = meeting.history.order_by("history_date", "history_id").last()
+    assert corrected.history_user == ready.staff
+    assert corrected.history_change_reason == (
+        "Sửa kết quả họp Hội đồng: ngày họp từ 15/01/2026 thành 16/01/2026; thành viên có mặt: "
+        "Chủ tịch Hội đồng và 11 thành viên; kết quả xét của UBND huyện Việt Yên. "
+        f"Lý do sửa: {WHY}"
+    )
+    vy = CouncilResult.objects.get(item__membership__unit__code="VY")
+    assert (vy.outcome, vy.award, vy.reason) == ("agreed", "", "")
+    last = vy.history.order_by("history_date", "history_id").last()
+    assert (last.history_user, last.history_change_reason) == (
+        ready.staff,
+        "Sửa kết quả xét của Hội đồng (trước: Đổi danh hiệu): UBND huyện Việt Yên: Nhất trí. "
+        f"Lý do sửa: {WHY}",
+    )
+    unchanged = CouncilResult.objects.get(item__membership__unit__code="TPBG")
+    assert unchanged.history.count() == 1
+    history = client.get(reverse("history", args=["CUM-A", 2025])).content.decode()
+    assert WHY in history
+    # The decision now awards what the corrected meeting concluded.
+    assert lines_of(decide(ready, proposal, file=pdf())) == {
+        "TPBG": "co_thi_dua",
+        "VY": "bang_khen",
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"why": "  "}, "Cần ghi lý do sửa kết quả họp Hội đồng."),
+        ({"VY": ("refused", "", "")}, "Cần ghi lý do Hội đồng không nhất trí"),
+        ({"held_on": "15/01/2019"}, "không thuộc năm thi đua 2025"),
+        ({}, "Không có thay đổi nào so với kết quả họp Hội đồng đã ghi."),
+    ],
+)
+def test_a_meeting_correction_needs_its_reason_and_a_valid_change(client, ready, change, message):
+    proposal = accept(ready)
+    meet(ready, proposal)
+    client.force_login(ready.staff)
+    outcomes = {k: v for k, v in change.items() if k in ("VY", "HH", "TPBG")}
+    data = correction_data(ready, **outcomes) | {
+        k: v for k, v in change.items() if k not in outcomes
+    }
+    response = client.post(url("proposal_council_correct"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert CouncilMeeting.objects.get().history.count() == 1
+    assert all(r.history.count() == 1 for r in CouncilResult.objects.all())
+
+
+def test_a_meeting_correction_from_an_older_page_is_refused(client, ready):
+    proposal = accept(ready)
+    meet(ready, proposal)
+    loaded = correction_data(ready, VY=("agreed", "", ""))
+    services.council_result_change(
+        proposal=proposal,
+        membership=member_of(ready, "VY"),
+        verdict=Verdict("refused", "", "Vi phạm"),
+        why="Kết luận thanh tra có vi phạm",
+        revision=CouncilResult.objects.get(item__membership__unit__code="VY").revision,
+        user=ready.staff,
+    )
+    client.force_login(ready.staff)
+    response = client.post(url("proposal_council_correct"), loaded)
+    assert response.status_code == 200
+    assert "vừa được người khác thay đổi; giá trị hiện tại: Không nhất trí" in (
+        response.content.decode()
+    )
+    assert CouncilResult.objects.get(item__membership__unit__code="VY").outcome == "refused"
+
+
+def test_after_the_decision_the_meeting_is_frozen(client, ready, media_root):
+    proposal = met(ready)
+    decide(ready, proposal)
+    client.force_login(ready.staff)
+    correct = url("proposal_council_correct")
+    assert correct not in client.get(url("proposal")).content.decode()
+    frozen = "kết quả họp Hội đồng không sửa được nữa"
+    page = client.get(correct).content.decode()
+    assert frozen in page and 'name="why"' not in page
+    data = correction_data(ready, HH=("agreed", "", "")) | {"held_on": "16/01/2026"}
+    response = client.post(correct, data)
+    assert response.status_code == 200 and frozen in response.content.decode()
+    assert CouncilMeeting.objects.get().held_on == date(2026, 1, 15)
+    assert CouncilResult.objects.get(item__membership__unit__code="HH").outcome == "deferred"
+    with pytest.raises(ValidationError, match=frozen):
+        services.council_meeting_correct(
+            proposal=proposal,
+            held_on=date(2026, 1, 16),
+            members_present="A",
+            verdicts={},
+            why="Nhầm",
+            revision=1,
+            result_revisions={},
+            user=ready.staff,
+        )
+    # The deferred unit is still decided later in the year, one result at a time.
+    hh = member_of(ready, "HH")
+    services.council_result_change(
+        proposal=proposal,
+        membership=hh,
+        verdict=Verdict("agreed"),
+        why="Kết luận thanh tra không có vi phạm",
+        revision=CouncilResult.objects.get(item__membership=hh).revision,
+        user=ready.staff,
+    )
+    later = decide(ready, proposal, number="140/QĐ-UBND", day=date(2026, 3, 2))
+    assert lines_of(later) == {"HH": "bang_khen"}
+
+
+CORRECT_ACCESS = {
+    "staff": 200,
+    "head": 403,
+    "member": 403,
+    "other_staff": 403,  # a guiding authority corrects nothing of the council's
+    "other_head": 403,
+    "anonymous": "login",
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), CORRECT_ACCESS.items())
+def test_only_so_noi_vu_staff_correct_the_meeting(client, ready, who, expected):
+    proposal = accept(ready)
+    meet(ready, proposal)
+    if who != "anonymous":
+        client.force_login(getattr(ready, who))
+    correct = url("proposal_council_correct")
+    response = client.get(correct)
+    if expected == "login":
+        assert response.status_code == 302 and "/dang-nhap/" in response.url
+    else:
+        assert response.status_code == expected
+    data = correction_data(ready) | {"held_on": "16/01/2026"}
+    response = client.post(correct, data)
+    if who == "staff":
+        assert response.status_code == 302
+        assert CouncilMeeting.objects.get().held_on == date(2026, 1, 16)
+    else:
+        assert response.status_code == (403 if expected == 403 else 302)  # 302: to log in
+        assert CouncilMeeting.objects.get().held_on == date(2026, 1, 15)
+        assert CouncilMeeting.objects.get().history.count() == 1
+
+
+def test_a_meeting_not_recorded_has_nothing_to_correct(client, ready):
+    accept(ready)
+    client.force_login(ready.staff)
+    assert client.get(url("proposal_council_correct")).status_code == 404
+
+
 # --- The Chairman's decisions ------------------------------------------------------------
+
+
+def decision_data(**extra) -> dict:
+    data = {"number": "125/QĐ-UBND", "date": "20/01/2026", "signer": "Lê Ánh Dương", **CONFIRM}
+    return data | extra
+
+
+def test_a_decision_waits_for_the_council_meeting(client, ready, media_root):
+    proposal = accept(ready)
+    client.force_login(ready.staff)
+    assert url("proposal_decide") not in client.get(url("proposal")).content.decode()
+    page = client.get(url("proposal_decide")).content.decode()
+    assert "cần ghi kết quả họp Hội đồng trước khi ghi nhận quyết định" in page
+    response = client.post(url("proposal_decide"), decision_data(file=pdf()))
+    assert response.status_code == 200
+    assert "kết quả họp Hội đồng chưa được ghi. Hãy ghi kết quả họp Hội đồng trước." in (
+        response.content.decode()
+    )
+    assert not Decision.objects.exists() and not DecisionLine.objects.exists()
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted"
+    with pytest.raises(ValidationError, match="kết quả họp Hội đồng chưa được ghi"):
+        decide(ready, proposal)
+
+
+def test_a_decision_needs_its_signed_scan(client, ready, media_root):
+    proposal = met(ready)
+    client.force_login(ready.staff)
+    response = client.post(url("proposal_decide"), decision_data())
+    assert response.status_code == 200
+    assert "Cần tải lên bản quyết định đã ký (tệp PDF)." in response.content.decode()
+    assert not Decision.objects.exists()
+    with pytest.raises(ValidationError, match=r"Cần tải lên bản quyết định đã ký \(tệp PDF\)"):
+        services.proposal_decide(
+            proposal=proposal,
+            number="125/QĐ-UBND",
+            date=date(2026, 1, 20),
+            signer="Lê Ánh Dương",
+            user=ready.staff,
+            file=None,
+        )
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted" and not Decision.objects.exists()
 
 
 def test_the_decision_awards_what_the_council_agreed_or_changed(client, ready, media_root):
@@ -261,7 +502,7 @@ def test_the_decision_awards_what_the_council_agreed_or_changed(client, ready, m
     ],
 )
 def test_the_signed_decision_is_a_pdf(client, ready, media_root, upload, message):
-    accept(ready)
+    met(ready)
     client.force_login(ready.staff)
     data = {"number": "1/QĐ", "date": "20/01/2026", "signer": "A", "file": upload, **CONFIRM}
     response = client.post(url("proposal_decide"), data)
@@ -271,14 +512,14 @@ def test_the_signed_decision_is_a_pdf(client, ready, media_root, upload, message
 
 
 def test_the_signed_decision_is_size_limited(ready, media_root, settings):
-    proposal = accept(ready)
+    proposal = met(ready)
     big = pdf()
     big.size = 20 * 1024 * 1024 + 1
     with pytest.raises(ValidationError, match="Tệp lớn hơn 20 MB"):
         decide(ready, proposal, file=big)
 
 
-def test_a_decision_is_not_dated_before_the_council_met(ready):
+def test_a_decision_is_not_dated_before_the_council_met(ready, media_root):
     proposal = accept(ready)
     meet(ready, proposal)
     with pytest.raises(ValidationError, match="trước ngày họp Hội đồng 15/01/2026"):
@@ -286,7 +527,7 @@ def test_a_decision_is_not_dated_before_the_council_met(ready):
     assert not Decision.objects.exists()
 
 
-def test_a_deferred_unit_is_decided_later_when_its_reason_is_cleared(client, ready):
+def test_a_deferred_unit_is_decided_later_when_its_reason_is_cleared(client, ready, media_root):
     proposal = accept(ready)
     meet(ready, proposal)
     first = decide(ready, proposal)
@@ -317,7 +558,13 @@ def test_a_deferred_unit_is_decided_later_when_its_reason_is_cleared(client, rea
         "Lý do sửa: Kết luận thanh tra không có vi phạm"
     )
 
-    second = decide(ready, proposal, number="140/QĐ-UBND", day=date(2026, 3, 2))
+    # The later decision, on the meeting recorded before, with its own signed scan.
+    page = client.get(url("proposal_decide")).content.decode()
+    assert "UBND huyện Hiệp Hòa: <strong>Bằng khen" in page
+    later = decision_data(number="140/QĐ-UBND", date="02/03/2026", file=pdf())
+    assert client.post(url("proposal_decide"), later).status_code == 302
+    second = Decision.objects.get(number="140/QĐ-UBND")
+    assert second.file.name.startswith("quyet-dinh/") and second.file.name != first.file.name
     assert lines_of(first) == {"TPBG": "co_thi_dua", "VY": "tap_the_ldxs"}
     assert lines_of(second) == {"HH": "bang_khen"}
     assert services.results_standing(proposal) == (
@@ -376,8 +623,8 @@ def test_a_result_change_from_an_older_page_is_refused(client, ready):
     assert CouncilResult.objects.get(item__membership=hh).outcome == "refused"
 
 
-def test_a_decision_redate_from_an_older_page_is_refused(client, ready):
-    proposal = accept(ready)
+def test_a_decision_redate_from_an_older_page_is_refused(client, ready, media_root):
+    proposal = met(ready)
     decision = decide(ready, proposal)
     loaded = f"{decision.pk}.{decision.revision}"
     services.decision_redate(
@@ -396,7 +643,7 @@ def test_a_decision_redate_from_an_older_page_is_refused(client, ready):
     assert decision.date == date(2026, 1, 21)
 
 
-def test_the_unit_sees_its_own_decided_award(client, ready):
+def test_the_unit_sees_its_own_decided_award(client, ready, media_root):
     proposal = accept(ready)
     meet(ready, proposal)
     decide(ready, proposal)
@@ -431,7 +678,7 @@ def _grow(world, proposal, n: int) -> None:
         DecisionLine.objects.create(decision=decision, membership=membership, award="tap_the_ldxs")
 
 
-def test_the_proposal_page_queries_do_not_grow_with_the_units(client, ready):
+def test_the_proposal_page_queries_do_not_grow_with_the_units(client, ready, media_root):
     proposal = accept(ready)
     meet(ready, proposal)
     decide(ready, proposal)
@@ -507,8 +754,8 @@ def test_the_proposals_decision_moves_into_a_decision_with_a_line_per_awarded_un
         )
 
 
-def test_the_province_page_and_the_results_cite_the_decisions(client, ready):
-    proposal = accept(ready)
+def test_the_province_page_and_the_results_cite_the_decisions(client, ready, media_root):
+    proposal = met(ready)
     decide(ready, proposal)
     page = page_of(client, ready.staff, reverse("province", args=[2025]))
     assert "Đã có quyết định (QĐ số 125/QĐ-UBND)" in page

@@ -8,11 +8,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from awards import services
 from awards.models import Proposal, ProposalItem
+from awards.services import Verdict
 from clusters.models import Attendance, Conference
 from scoring.models import Bonus, ScoreAgreement, Scorecard, Sheet
 from tests.awards.test_review_views import (
@@ -29,6 +31,7 @@ from tests.factories import (
     UserFactory,
     hold_annual_conference,
 )
+from tests.permission_data import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +47,7 @@ def url(name: str, *args, code: str = "CUM-A", year: int = 2025) -> str:
 
 
 @pytest.fixture
-def ready(world):
+def ready(world, media_root):
     """Cluster A scored and allotted: TPBG the flag, VY and HH certificates, LG below 900."""
     score_cluster(world, world.cluster_a, {"TPBG": "945", "VY": "930", "HH": "920", "LG": "880"})
     set_quotas(world.cluster_a, world.year, flag=1, merit=2)
@@ -60,13 +63,32 @@ def accept(world) -> Proposal:
     return services.proposal_accept(proposal=submit(world), user=world.staff)
 
 
+def signed_scan() -> SimpleUploadedFile:
+    return SimpleUploadedFile("quyet-dinh.pdf", PDF_BYTES, content_type="application/pdf")
+
+
+def meet_as_proposed(world, proposal: Proposal) -> None:
+    """The council's meeting, agreeing with every proposed unit: the Chairman decides after it."""
+    services.council_meeting_record(
+        proposal=proposal,
+        held_on=date(2026, 1, 15),
+        members_present="Chủ tịch Hội đồng và 12 thành viên",
+        verdicts={i.membership_id: Verdict("agreed") for i in services.proposed_items(proposal)},
+        user=world.staff,
+    )
+
+
 def decide(world, proposal=None) -> Proposal:
+    proposal = proposal or accept(world)
+    if proposal.status == Status.ACCEPTED:
+        meet_as_proposed(world, proposal)
     return services.proposal_decide(
-        proposal=proposal or accept(world),
+        proposal=proposal,
         number="125/QĐ-UBND",
         date=date(2026, 1, 20),
         signer="Lê Ánh Dương",
         user=world.staff,
+        file=signed_scan(),
     ).proposal
 
 
@@ -571,13 +593,19 @@ def test_staff_of_another_authority_cannot_nominate_in_a_cluster_they_do_not_gui
 
 
 def test_decision_is_recorded(client, ready):
-    accept(ready)
+    meet_as_proposed(ready, accept(ready))
     client.force_login(ready.staff)
     page = client.get(url("proposal_decide")).content.decode()
     assert "Số quyết định" in page and "Người ký" in page
     response = client.post(
         url("proposal_decide"),
-        {"number": "125/QĐ-UBND", "date": "20/01/2026", "signer": "Lê Ánh Dương", **CONFIRM},
+        {
+            "number": "125/QĐ-UBND",
+            "date": "20/01/2026",
+            "signer": "Lê Ánh Dương",
+            "file": signed_scan(),
+            **CONFIRM,
+        },
     )
     assert response.status_code == 302 and response.url == url("proposal")
     proposal = Proposal.objects.get()
@@ -588,7 +616,7 @@ def test_decision_is_recorded(client, ready):
         date(2026, 1, 20),
         "Lê Ánh Dương",
     )
-    # No council meeting recorded: the decision awards the units as proposed.
+    # The council agreed with every proposed unit: the decision awards them as proposed.
     awarded = {line.membership.unit.code: line.award for line in decision.lines.all()}
     assert awarded == {"TPBG": "co_thi_dua", "VY": "bang_khen", "HH": "bang_khen"}
     page = client.get(url("proposal")).content.decode()
@@ -598,6 +626,7 @@ def test_decision_is_recorded(client, ready):
 
 def test_decision_needs_number_signer_and_a_date_not_in_the_future(client, ready):
     proposal = accept(ready)
+    meet_as_proposed(ready, proposal)
     client.force_login(ready.staff)
     response = client.post(url("proposal_decide"), {"number": "", "date": "", "signer": ""})
     assert response.status_code == 200
@@ -607,7 +636,12 @@ def test_decision_needs_number_signer_and_a_date_not_in_the_future(client, ready
         pytest.raises(ValidationError, match=r"Ngày quyết định 26/01/2026 là ngày trong"),
     ):
         services.proposal_decide(
-            proposal=proposal, number="1/QĐ", date=tomorrow, signer="A", user=ready.staff
+            proposal=proposal,
+            number="1/QĐ",
+            date=tomorrow,
+            signer="A",
+            user=ready.staff,
+            file=signed_scan(),
         )
     proposal.refresh_from_db()
     assert proposal.status == Status.ACCEPTED
@@ -791,9 +825,15 @@ def test_a_guiding_authority_is_stopped_by_its_role_not_by_the_cap(block):
     ],
 )
 def test_a_decision_dated_outside_the_year_is_refused(client, ready, decided, message):
-    accept(ready)
+    meet_as_proposed(ready, accept(ready))
     client.force_login(ready.staff)
-    data = {"number": "125/QĐ-UBND", "date": decided, "signer": "Lê Ánh Dương", **CONFIRM}
+    data = {
+        "number": "125/QĐ-UBND",
+        "date": decided,
+        "signer": "Lê Ánh Dương",
+        "file": signed_scan(),
+        **CONFIRM,
+    }
     response = client.post(url("proposal_decide"), data)
     assert response.status_code == 200
     assert message in response.content.decode()

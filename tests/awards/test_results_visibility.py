@@ -108,3 +108,25 @@ def test_members_see_the_review_read_only(client, scored):
         assert action not in page
     for post in ("award_vote", "award_proposal_submit", "award_quotas"):
         assert reverse(post, args=["CUM-A", 2025]) not in page
+
+
+# The clusters' pages that link to the results: the cluster's page (its header
+# and its tabs), a page with the tabs only, and the unit's home.
+LINKING = {
+    "cluster": reverse("cluster_detail", args=["CUM-A", 2025]),
+    "tabs": reverse("pledge", args=["CUM-A", 2025]),
+    "home": reverse("home") + "?nam=2025",
+}
+
+
+@pytest.mark.parametrize("page", LINKING)
+def test_the_clusters_pages_link_to_the_results_only_for_who_may_open_them(client, scored, page):
+    """The same rule as the results page itself (awards.access), read by the
+    organisation's templates: the head always, a member once the scores are agreed."""
+    results = reverse("results", args=["CUM-A", 2025])
+    client.force_login(scored.head)
+    assert f'href="{results}"' in client.get(LINKING[page]).content.decode()
+    client.force_login(scored.member)
+    assert f'href="{results}"' not in client.get(LINKING[page]).content.decode()
+    agree(scored)
+    assert f'href="{results}"' in client.get(LINKING[page]).content.decode()

@@ -9,11 +9,13 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import deadlines, progress, services
+from clusters import deadlines, progress, records, services
 from clusters.models import (
     Cluster,
+    ClusterReport,
     Conference,
     Deadline,
+    Evaluation,
     HeadDocument,
     Membership,
     Pledge,
@@ -112,7 +114,9 @@ def test_pledge_and_sheet_items_apply_once_published_and_issued(world, dated):
 def test_head_items_belong_to_the_head_only(world, dated):
     items = progress.items(world.year, date(2025, 3, 19))
     head_kinds = {i.kind for i in items if i.is_head_item}
-    assert head_kinds == set(deadlines.HEAD_KINDS)
+    # R5, R7–R9, and the cluster's own sơ kết / tổng kết reports (#14).
+    cluster_reports = {progress.CLUSTER_MID_YEAR_REPORT, progress.CLUSTER_ANNUAL_REPORT}
+    assert head_kinds == set(deadlines.HEAD_KINDS) | cluster_reports
     assert {i.membership.unit for i in items if i.is_head_item} == {world.a_head, world.b_head}
 
 
@@ -188,6 +192,54 @@ def test_member_sees_done_and_late(client, world, dated):
     assert "Đã xong" in _row(page, "Gửi bản đăng ký thi đua")
     late = _row(page, "Gửi báo cáo sơ kết 6 tháng")
     assert "Quá hạn" in late and "quá hạn 3 ngày" in late
+
+
+def _extend(world, *, unit=None, due=date(2025, 4, 15), reason="Đơn vị bị ảnh hưởng bởi bão"):
+    services.extension_grant(
+        deadline=Deadline.objects.get(
+            year=world.year, kind=deadlines.REGISTRATION, calendar="standard"
+        ),
+        cluster=world.cluster_a,
+        membership=membership(world, unit) if unit else None,
+        due_date=due,
+        reason=reason,
+        user=world.staff,
+    )
+
+
+def _extension_badge(row: str) -> str:
+    (badge,) = re.findall(r'<span class="badge text-bg-info"[^>]*>gia hạn</span>', row)
+    return badge
+
+
+def test_a_unit_sees_why_its_deadline_was_extended(client, world, dated):
+    _extend(world, unit=world.a_member, reason='Bão số 3 "Yagi" làm hỏng trụ sở')
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    row = _row(page, "Gửi bản đăng ký thi đua")
+    assert "15/04/2025" in row
+    badge = _extension_badge(row)
+    reason = "Bão số 3 &quot;Yagi&quot; làm hỏng trụ sở"
+    assert "Hạn cũ 31/03/2025" in badge and reason in badge
+    # Beside the date too, for those who do not hover.
+    assert re.search(rf'<div class="small text-muted">[^<]*{reason}[^<]*</div>', row)
+
+
+def test_the_reason_shown_is_the_extension_that_sets_the_date(client, world, dated):
+    _extend(world, reason="Cả cụm tổ chức lại", due=date(2025, 4, 10))
+    _extend(world, unit=world.a_member, reason="Đơn vị bị ngập", due=date(2025, 4, 20))
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        member_row = _row(client.get(PAGE).content.decode(), "Gửi bản đăng ký thi đua")
+    assert "20/04/2025" in member_row and "Đơn vị bị ngập" in member_row
+    assert "Cả cụm tổ chức lại" not in member_row
+    # Another unit of the cluster has the cluster's extension and its reason only.
+    client.force_login(UserFactory(username="langgiang", unit=world.a_member2))
+    with time_machine.travel(MARCH_19):
+        other_row = _row(client.get(PAGE).content.decode(), "Gửi bản đăng ký thi đua")
+    assert "10/04/2025" in other_row and "Cả cụm tổ chức lại" in other_row
+    assert "Đơn vị bị ngập" not in other_row
 
 
 @pytest.mark.parametrize(
@@ -296,18 +348,32 @@ def _many(world, clusters: int, units: int) -> None:
                 _submit_registration(m)
 
 
+def _many_evaluations(world, clusters: int) -> None:
+    """Half the clusters guided by Sở Nội vụ with an evaluation written, one of them sent."""
+    guided = Cluster.objects.filter(authority=world.snv).order_by("pk")
+    for n, cluster in enumerate(guided[: clusters // 2 + 1]):
+        records.evaluation_save(cluster=cluster, year=world.year, text="Nền nếp", user=None)
+        if n == 0:
+            Evaluation.objects.filter(cluster=cluster).update(sent_at=timezone.now())
+
+
 @pytest.mark.parametrize(("clusters", "units"), [(1, 2), (6, 12)])
 def test_staff_page_query_count_does_not_grow(
     client, world, dated, django_assert_max_num_queries, clusters, units
 ):
     _many(world, clusters, units)
+    _many_evaluations(world, clusters)
     client.force_login(world.staff)
     # With each cluster's year in progress, the year switch and the extensions (#14),
-    # + the bell's unread notifications (#15).
-    with django_assert_max_num_queries(12):
+    # + the bell's unread notifications (#15), + the evaluations not sent (#14).
+    with django_assert_max_num_queries(13):
         response = client.get(PAGE)
     assert response.status_code == 200
-    assert response.content.decode().count("<tr>") == clusters + 2 + 1  # + world's + header
+    page = response.content.decode()
+    counts = page.split("</table>")[0]
+    assert counts.count("<tr>") == clusters + 2 + 1  # + world's + header
+    # Every cluster Sở Nội vụ guides (cluster A and the new ones) but the one sent.
+    assert page.count("Gửi đánh giá hoạt động của") == clusters + 1 - 1
 
 
 @pytest.mark.parametrize("units", [2, 15])
@@ -490,8 +556,8 @@ def test_the_navigation_bar_counts_the_heads_items_too(client, world, dated):
     client.force_login(world.head)
     with time_machine.travel(MARCH_19):
         page = client.get(reverse("home")).content.decode()
-    # Registration, two reports; programme, regulation, two conferences.
-    assert 'Việc cần làm <span class="badge rounded-pill text-bg-light">7</span>' in page
+    # Registration, two reports; programme, regulation, two conferences, the cluster's two reports.
+    assert 'Việc cần làm <span class="badge rounded-pill text-bg-light">9</span>' in page
 
 
 def test_the_navigation_bar_counts_the_staffs_overdue_items(client, world, dated):
@@ -544,3 +610,86 @@ def test_the_staffs_count_is_the_overdue_cells_of_their_tallies_on_every_day(wor
         assert progress.overdue_count(world.year, day, clusters) == expected, day
         counts.append(expected)
     assert counts[0] == 0 and counts[1] < counts[2] < counts[-1]
+
+
+# --- The cluster's own reports and the guiding authority's evaluation (#14) ------------
+
+
+def _send_cluster_report(world, kind: str, reported_on: date) -> None:
+    records.cluster_report_send(
+        cluster=world.cluster_a,
+        year=world.year,
+        kind=kind,
+        number="15/BC-CTĐ",
+        reported_on=reported_on,
+        file=pdf(),
+        user=world.head,
+    )
+
+
+def test_the_head_sees_the_clusters_reports_until_sent(client, world, dated, media_root):
+    client.force_login(world.head)
+    send = reverse("cluster_report_send", args=["CUM-A", 2025])
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    mid_year = _row(page, "Gửi báo cáo sơ kết 6 tháng của cụm, khối")
+    assert "Chưa làm" in mid_year and "30/06/2025" in mid_year and "Việc của trưởng cụm" in mid_year
+    assert _item_link(page, "Gửi báo cáo sơ kết 6 tháng của cụm, khối") == send
+    annual = _row(page, "Gửi báo cáo tổng kết năm của cụm, khối")
+    assert "Chưa làm" in annual and "30/11/2025" in annual
+    assert _item_link(page, "Gửi báo cáo tổng kết năm của cụm, khối") == send
+
+    _send_cluster_report(world, "mid_year", date(2025, 6, 25))
+    assert ClusterReport.objects.count() == 1
+    with time_machine.travel(datetime(2025, 7, 3, 3, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    assert "Đã xong" in _row(page, "Gửi báo cáo sơ kết 6 tháng của cụm, khối")
+    assert "Chưa làm" in _row(page, "Gửi báo cáo tổng kết năm của cụm, khối")
+    # The member's own mid-year report is a line of its own, still to send (and late).
+    assert "Quá hạn" in _row(page, "Gửi báo cáo sơ kết 6 tháng</a>")
+
+
+def test_a_member_has_no_line_for_the_clusters_reports(client, world, dated):
+    client.force_login(world.member)
+    with time_machine.travel(MARCH_19):
+        page = client.get(PAGE).content.decode()
+    assert "của cụm, khối</a>" not in page
+    assert "Gửi báo cáo sơ kết 6 tháng" in page  # its own report
+
+
+def test_the_clusters_report_late_shows_on_the_staff_counts(client, world, dated):
+    client.force_login(world.staff)
+    with time_machine.travel(datetime(2025, 7, 3, 3, tzinfo=UTC)):
+        page = client.get(PAGE).content.decode()
+    assert "Gửi báo cáo sơ kết 6 tháng của cụm, khối" in page  # a column of the counts
+    reports = reverse("reports", args=["CUM-A", 2025])
+    assert page.count(f'<a href="{reports}"') >= 4  # members' and cluster's, two kinds
+
+
+def test_the_guiding_authority_sees_its_evaluation_of_each_cluster_until_sent(client, world, dated):
+    client.force_login(world.other_staff)
+    evaluation = reverse("evaluation", args=["KHOI-B", 2025])
+    page = client.get(PAGE).content.decode()
+    label = "Gửi đánh giá hoạt động của Khối các trường"
+    assert _item_link(page, label) == evaluation
+    assert "Chưa ghi đánh giá" in _row(page, label)
+    assert client.get(evaluation).status_code == 200
+
+    records.evaluation_save(
+        cluster=world.cluster_b, year=world.year, text="Nền nếp", user=world.other_staff
+    )
+    page = client.get(PAGE).content.decode()
+    assert "Đã ghi, chưa gửi Sở Nội vụ" in _row(page, "Gửi đánh giá hoạt động của Khối")
+
+    Evaluation.objects.filter(cluster=world.cluster_b).update(sent_at=timezone.now())
+    assert "Gửi đánh giá hoạt động" not in client.get(PAGE).content.decode()
+
+
+def test_each_authority_sees_the_evaluations_of_the_clusters_it_guides_only(client, world, dated):
+    client.force_login(world.staff)  # Sở Nội vụ guides cluster A, sees cluster B too
+    page = client.get(PAGE).content.decode()
+    assert "Gửi đánh giá hoạt động của Cụm thi đua các huyện" in page
+    assert "Gửi đánh giá hoạt động của Khối các trường" not in page
+    for user in (world.head, world.member, world.admin):
+        client.force_login(user)
+        assert "Gửi đánh giá hoạt động" not in client.get(PAGE).content.decode()

@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from awards.models import Decision, DecisionLine, Proposal, ProposalItem
-from clusters.models import Membership, Succession
-from clusters.services import election_candidates, succession_record
+from clusters.models import Conference, ExemplaryModel, Membership, Succession
+from clusters.services import election_candidates, prior_role_add, succession_record
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, YearFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,8 +119,9 @@ def test_the_records_queries_do_not_grow_with_years_and_predecessors(
 ):
     client.force_login(world.staff)
     url = reverse("unit_record", args=["XN"])
-    # The bell's unread notifications (#15) and the decisions per unit (#14): 16.
-    with django_assert_max_num_queries(16) as few:
+    # The bell's unread notifications (#15), the decisions per unit, the roles
+    # entered from the old records and the exemplary models (#14): 18.
+    with django_assert_max_num_queries(18) as few:
         client.get(url)
     for n in range(4):  # four more generations, each with a year
         older = UnitFactory()
@@ -137,9 +138,28 @@ def test_the_records_queries_do_not_grow_with_years_and_predecessors(
             user=None,
         )
         previous = older  # noqa: F841
+        # Each generation also has a head's turn entered from the old records
+        # (#14) and exemplary models in its year.
+        prior_role_add(
+            cluster=ClusterFactory(),
+            year=2010 + n,
+            unit=older,
+            role="deputy",
+            source="Hồ sơ lưu trữ",
+            user=None,
+        )
+        for kind in ExemplaryModel.Kind.values:
+            ExemplaryModel.objects.create(
+                membership=Membership.objects.get(unit=older),
+                kind=kind,
+                name=f"Điển hình {n} {kind}",
+                description="Mô tả",
+            )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url).content.decode()
-    assert page.count("(của ") >= 6
+    assert page.count("(của ") >= 10
+    assert page.count("(nhập từ hồ sơ cũ)") == 4
+    assert page.count("Điển hình ") >= 8
 
 
 def test_the_rotation_counts_the_predecessors_turns(world, merged):
@@ -175,3 +195,96 @@ def test_records_are_linked_only_for_who_may_open_them(client, world):
     client.force_login(world.member)
     assert record not in client.get(url).content.decode()
     assert reverse("unit_record", args=["HH"]) in client.get(reverse("home")).content.decode()
+
+
+def test_a_role_entered_from_the_old_records_is_that_years_role(client, world):
+    """#14: Sở Nội vụ entered HH as head of cluster A in 2023, before the
+    cluster's first year in the system: the record shows it, marked."""
+    prior_role_add(
+        cluster=world.cluster_a,
+        year=2023,
+        unit=world.a_member,
+        role="head",
+        source="Quyết định số 15/QĐ-UBND",
+        user=world.staff,
+    )
+    client.force_login(world.member)
+    page = client.get(reverse("unit_record", args=["HH"])).content.decode()
+    row = page[page.index("<td>2023") :].split("</tr>")[0]
+    assert "Cụm thi đua các huyện" in row
+    assert "Trưởng cụm, khối" in row and "(nhập từ hồ sơ cũ)" in row
+    response = client.get(reverse("unit_record_download", args=["HH"]))
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert [r[0] for r in rows] == [2025, 2023]
+    assert rows[1][2] == "Cụm thi đua các huyện"
+    assert rows[1][3] == "Trưởng cụm, khối (nhập từ hồ sơ cũ)"
+
+
+def test_the_units_exemplary_models_are_on_its_record(client, world):
+    """#14: per year, each exemplary model the unit put forward, its kind and
+    whether the annual conference presented it."""
+    from tests.clusters.helpers import membership
+
+    hh = membership(world, world.a_member)
+    annual = Conference.objects.create(
+        cluster=world.cluster_a,
+        year=world.year,
+        kind=Conference.Kind.ANNUAL,
+        held_on=date(2025, 12, 20),
+        place="UBND thành phố Bắc Giang",
+    )
+    ExemplaryModel.objects.create(
+        membership=hh,
+        kind=ExemplaryModel.Kind.COLLECTIVE,
+        name="Mô hình một cửa liên thông",
+        description="Mô tả",
+        presented_at=annual,
+    )
+    ExemplaryModel.objects.create(
+        membership=hh,
+        kind=ExemplaryModel.Kind.INDIVIDUAL,
+        name="Bà Nguyễn Thị Hoa",
+        description="Mô tả",
+    )
+    # Another unit's model is not on HH's record.
+    ExemplaryModel.objects.create(
+        membership=membership(world, world.a_member2),
+        kind=ExemplaryModel.Kind.COLLECTIVE,
+        name="Mô hình của Lạng Giang",
+        description="Mô tả",
+    )
+    client.force_login(world.member)
+    page = client.get(reverse("unit_record", args=["HH"])).content.decode()
+    row = page[page.index("<td>2025") :].split("</tr>")[0]
+    assert "Mô hình một cửa liên thông" in row and "Tập thể" in row
+    assert "Báo cáo tại hội nghị tổng kết ngày 20/12/2025" in row
+    assert "Bà Nguyễn Thị Hoa" in row and "Cá nhân" in row
+    assert row.count("Báo cáo tại hội nghị") == 1
+    assert "Lạng Giang" not in page
+    response = client.get(reverse("unit_record_download", args=["HH"]))
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet.cell(2, 10).value == "Điển hình tiên tiến"
+    assert sheet.cell(3, 10).value == (
+        "Mô hình một cửa liên thông (Tập thể; báo cáo tại hội nghị tổng kết ngày 20/12/2025); "
+        "Bà Nguyễn Thị Hoa (Cá nhân)"
+    )
+
+
+def test_the_rotation_counts_a_predecessors_entered_turn(world, merged):
+    """XB, one of XN's predecessors, was deputy of its old cluster in 2024,
+    before that cluster's first year in the system (2025)."""
+    from clusters.models import Unit
+
+    prior_role_add(
+        cluster=Membership.objects.get(unit__code="XB").cluster,
+        year=2024,
+        unit=Unit.objects.get(code="XB"),
+        role="deputy",
+        source="Biên bản hội nghị tổng kết năm 2023",
+        user=world.staff,
+    )
+    candidates = election_candidates(cluster=merged["cluster"], year=merged["year"])
+    deputies = {c.membership.unit.code: c for c in candidates[Membership.Role.DEPUTY]}
+    assert deputies["XN"].last_held == 2024
+    assert deputies["XN"].held_by.code == "XB" and deputies["XN"].entered

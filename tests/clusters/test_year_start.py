@@ -201,3 +201,66 @@ def test_the_history_page_of_the_new_year_lists_who_joined(client, world, electe
     client.post(_url(), _data(world, add=("YD",)))
     page = client.get(reverse("history", args=["CUM-A", 2026])).content.decode()
     assert "YD vào cụm, khối" in page
+
+
+# The cluster page offers the start of the year it shows until that year is
+# started (it has its scorecard), and the next year's start only then.
+
+
+@pytest.fixture
+def voted(world):
+    """The annual conference's vote, which sets up 2026 and its memberships."""
+    from clusters.services import election_record
+
+    return election_record(
+        cluster=world.cluster_a,
+        year=world.year,
+        head=world.a_deputy,
+        deputy=world.a_member,
+        elected_on=date(2025, 12, 15),
+        user=world.head,
+    )
+
+
+def _start_links(client, year: int) -> list[tuple[str, str]]:
+    """The (text, target) of each "Bắt đầu năm" link on the cluster's page of `year`."""
+    import re
+
+    page = client.get(reverse("cluster_detail", args=["CUM-A", year])).content.decode()
+    return re.findall(r'<a href="([^"]*nam-sau/)">(Bắt đầu năm \d+)</a>', page)
+
+
+def test_a_year_not_yet_started_offers_its_own_start(client, world, issued, voted):
+    client.force_login(world.staff)
+    assert _start_links(client, 2026) == [(_url(year=2025), "Bắt đầu năm 2026")]
+
+
+def test_once_started_the_year_offers_the_next(client, world, issued, voted):
+    client.force_login(world.staff)
+    client.post(_url(), _data(world))
+    assert _start_links(client, 2026) == [(_url(year=2026), "Bắt đầu năm 2027")]
+    assert _start_links(client, 2025) == [(_url(year=2025), "Bắt đầu năm 2026")]
+
+
+def test_a_year_started_without_a_scorecard_is_offered_again_until_it_has_one(client, world, voted):
+    client.force_login(world.staff)
+    client.post(_url(), _data(world))
+    assert _start_links(client, 2026) == [(_url(year=2025), "Bắt đầu năm 2026")]
+    Scorecard.objects.create(cluster=world.cluster_a, year=EmulationYear.objects.get(year=2026))
+    assert _start_links(client, 2026) == [(_url(year=2026), "Bắt đầu năm 2027")]
+
+
+def test_the_first_year_with_nothing_before_it_offers_the_next(client, world):
+    client.force_login(world.staff)
+    assert _start_links(client, 2025) == [(_url(year=2025), "Bắt đầu năm 2026")]
+
+
+@pytest.mark.parametrize("who", ["head", "member", "other_staff"])
+@pytest.mark.parametrize("started", [False, True])
+def test_no_start_is_offered_to_others(client, world, issued, voted, who, started):
+    if started:
+        client.force_login(world.staff)
+        client.post(_url(), _data(world))
+    client.force_login(getattr(world, who))
+    for year in (2025, 2026):
+        assert _start_links(client, year) == []

@@ -269,7 +269,7 @@ def test_a_proposal_submitted_waits_for_sonoivu(world):
     assert _texts(world.other_staff) == []
 
 
-def test_a_proposal_returned_and_decided_tells_the_head(world):
+def test_a_proposal_returned_and_decided_tells_the_head(world, media_root):
     proposal = _proposal(world, Proposal.Status.SUBMITTED)
     award_services.proposal_return(proposal=proposal, reason="Thiếu biên bản", user=world.staff)
     assert "Thiếu biên bản" in _texts(world.head)[0]
@@ -290,12 +290,26 @@ def test_a_proposal_returned_and_decided_tells_the_head(world):
         status="eligible",
         award="bang_khen",
     )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.permission_data import PDF_BYTES
+
+    award_services.council_meeting_record(
+        proposal=proposal,
+        held_on=date(2026, 1, 15),
+        members_present="Chủ tịch Hội đồng",
+        verdicts={
+            item.membership_id: award_services.Verdict("agreed") for item in proposal.items.all()
+        },
+        user=world.staff,
+    )
     award_services.proposal_decide(
         proposal=proposal,
         number="123/QĐ-UBND",
         date=date(2026, 1, 20),
         signer="Nguyễn Văn A",
         user=world.staff,
+        file=SimpleUploadedFile("qd.pdf", PDF_BYTES, content_type="application/pdf"),
     )
     assert any("Quyết định số 123/QĐ-UBND ngày 20/01/2026" in t for t in _texts(world.head))
     award_services.proposal_announce(proposal=proposal, user=world.staff)

@@ -28,11 +28,11 @@ from scoring.results import cluster_results
 
 pytestmark = pytest.mark.django_db
 
-# The guidance's two migrations are the last of their apps: going back before
+# The guidance's migrations are the last of their apps: going back before
 # them and forward again leaves every other table as it is.
 BEFORE = [("scoring", "0019_years_sheet_behalf"), ("clusters", "0019_docs_unit_letterhead")]
 AFTER = [
-    ("scoring", "0020_guidance_guidance_records"),
+    ("scoring", "0021_guidance_labels"),
     ("clusters", "0020_guidance_year_regulation_moved"),
 ]
 BLOCK_2026 = {"code": "BN-2026", "threshold": 920, "bonuses": {"cluster": 5, "digital": 5}}

@@ -384,3 +384,91 @@ def test_a_copied_guidance_applied_to_a_year_scores_its_clusters(client, world):
     assert {row.result.status for row in results.rows} == {"eligible"}
     page = client.get(reverse("results", args=["CUM-A", 2025])).content.decode()
     assert "Đủ điều kiện" in page
+
+
+# --- The labels of a guidance's kinds ----------------------------------------
+
+NEW_BONUSES = (
+    "cluster = 5\nreporting = 5\ncouncil = 10\nsang_kien = 3 | Có sáng kiến được công nhận"
+)
+NEW_DEDUCTIONS = (
+    "head_duty = 10 | có | có\nmember_duty = 5 | không | không\n"
+    "nop_cham = 2 | không | không | Nộp hồ sơ thi đua chậm"
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"bonuses": "cluster = 5\nsang_kien = 3"}, "bonuses"),
+        ({"bonuses": "cluster = 5\nsang_kien = 3 |  "}, "bonuses"),
+        ({"deductions": "head_duty = 10 | có | có\nnop_cham = 2 | không | không"}, "deductions"),
+    ],
+)
+def test_a_new_kind_needs_its_label(client, world, draft, changes, field):
+    client.force_login(world.staff)
+
+    response = client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, **changes))
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors.get(field, [])
+    assert any("cần ghi tên loại" in e for e in errors), response.context["form"].errors
+    assert Guidance.objects.get(pk=draft.pk).parameters == draft.parameters
+
+
+def test_the_labels_of_new_kinds_are_kept_shown_and_copied(client, world, draft):
+    client.force_login(world.staff)
+    bonuses = NEW_BONUSES.replace("council = 10", "council = 10 | Thưởng của Hội đồng tỉnh")
+    data = _form(draft, bonuses=bonuses, deductions=NEW_DEDUCTIONS)
+
+    assert client.post(reverse("guidance_edit", args=[draft.pk]), data).status_code == 302
+
+    saved = Guidance.objects.get(pk=draft.pk)
+    regulation = regulation_of(saved)
+    assert regulation.bonus_label("sang_kien") == "Có sáng kiến được công nhận"
+    assert regulation.bonus_label("council") == "Thưởng của Hội đồng tỉnh"
+    assert regulation.bonus_label("cluster") == DEFAULT.bonus_label("cluster")
+    assert regulation.deduction_label("nop_cham") == "Nộp hồ sơ thi đua chậm"
+    assert saved.history.first().history_user == world.staff
+    shown = client.get(reverse("guidance_detail", args=[draft.pk])).content.decode()
+    assert "Có sáng kiến được công nhận" in shown and "Nộp hồ sơ thi đua chậm" in shown
+    form = client.get(reverse("guidance_edit", args=[draft.pk])).context["form"]
+    assert "sang_kien = 3 | Có sáng kiến được công nhận" in form.initial["bonuses"]
+    assert "nop_cham = 2 | không | không | Nộp hồ sơ thi đua chậm" in form.initial["deductions"]
+    copy = guidance_copy(guidance=saved, user=world.staff)
+    assert regulation_of(copy).bonus_label("sang_kien") == "Có sáng kiến được công nhận"
+
+
+def test_the_new_kinds_are_given_and_shown_with_their_labels(client, world, draft):
+    """The adjustments page offers the year's kinds, and it, the results and
+    the history name each by the guidance's label, with its own points."""
+    from tests.scoring.test_guidance_model import _scored
+
+    client.force_login(world.staff)
+    data = _form(draft, bonuses=NEW_BONUSES, deductions=NEW_DEDUCTIONS)
+    client.post(reverse("guidance_edit", args=[draft.pk]), data)
+    client.post(reverse("guidance_apply", args=[draft.pk]), {"year": 2025})
+    hh = _scored(world.cluster_a, world.year, 950)
+    hh = type(hh).objects.get(cluster=world.cluster_a, year=world.year, unit=world.a_member)
+    args = ["CUM-A", 2025]
+
+    page = client.get(reverse("adjustments", args=args)).content.decode()
+    assert "Có sáng kiến được công nhận" in page and "Nộp hồ sơ thi đua chậm" in page
+    bonus = {"bonus-member": hh.pk, "bonus-kind": "sang_kien", "bonus-points": "2,5"}
+    bonus["bonus-reason"] = "Sáng kiến cải cách hành chính"
+    assert client.post(reverse("adjustment_bonus_add", args=args), bonus).status_code == 302
+    deduction = {"deduction-member": hh.pk, "deduction-kind": "nop_cham", "deduction-count": 2}
+    deduction["deduction-reason"] = "Nộp hồ sơ chậm hai lần"
+    assert client.post(reverse("adjustment_deduction_add", args=args), deduction).status_code == 302
+
+    page = client.get(reverse("adjustments", args=args)).content.decode()
+    assert "sang_kien" not in page.replace('value="sang_kien"', "")
+    assert "−4" in page  # 2 points each, twice
+    results = client.get(reverse("results", args=args)).content.decode()
+    assert "+2,5 Có sáng kiến được công nhận" in results
+    assert "−4 Nộp hồ sơ thi đua chậm × 2" in results
+    listed = client.get(reverse("deductions", args=args)).content.decode()
+    assert "Nộp hồ sơ thi đua chậm" in listed and ">nop_cham<" not in listed
+    history = client.get(reverse("history", args=args)).content.decode()
+    assert "Có sáng kiến được công nhận" in history and "Nộp hồ sơ thi đua chậm" in history
+    assert ">sang_kien<" not in history and "· sang_kien" not in history

@@ -11,10 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from awards import history
 from awards import services as awards_services
 from awards.models import Quota
 from clusters.models import Membership
-from scoring import adjustments, history, sheets
+from scoring import adjustments, sheets
 from scoring.models import Bonus, Score
 from tests.clusters.helpers import pdf
 from tests.factories import UserFactory, discuss_and_submit
@@ -564,3 +565,31 @@ def test_evidence_left_on_a_replaced_criterion_is_reachable_from_the_history(cli
     page = client.get(url("history")).content.decode()
     assert f'href="{line.link}"' in page
     assert client.get(line.link).status_code == 200
+
+
+def test_a_succession_of_a_member_is_in_the_history(client, named):
+    """A unit formed from another (#16) is a change of the year's members:
+    the cluster's history and the unit's own list it, with the decision."""
+    from clusters import services as cluster_services
+    from tests.factories import UnitFactory
+
+    former = UnitFactory(code="HH-CU", name="UBND huyện Hiệp Hòa (cũ)")
+    with time_machine.travel(MORNING, tick=False):
+        cluster_services.succession_record(
+            successor=named.a_member,
+            predecessor=former,
+            kind="merged",
+            effective_on=date(2025, 7, 1),
+            decision_number="1234/NQ-UBTVQH15",
+            decision_date=date(2025, 6, 16),
+            decision_body="Ủy ban Thường vụ Quốc hội",
+            user=named.staff,
+        )
+    for found in (changes(named), changes(named, named.a_member)):
+        change = one(found, "Kế thừa đơn vị", "Tạo mới")
+        assert change.subject == "HH kế thừa HH-CU · Hợp nhất, sáp nhập từ"
+        assert change.who == "Lê Văn Minh"
+        assert field(change, "số quyết định, nghị quyết") == ("—", "1234/NQ-UBTVQH15")
+        assert "1234/NQ-UBTVQH15" in change.reason
+    assert not [c for c in changes(named, named.a_member2) if c.what == "Kế thừa đơn vị"]
+    assert any("HH kế thừa HH-CU" in line for line in lines(client, named))

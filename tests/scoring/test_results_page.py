@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from awards.access import get_cluster_for_results
 from awards.models import Flag, Proposal, Quota, Vote
-from clusters.access import get_cluster_for_results
 from clusters.models import Membership
 from scoring.models import Bonus, Criterion, Deduction, Participation, Score, Scorecard
 from scoring.results import cluster_results, results_document

@@ -1,5 +1,7 @@
+"""The demo: both province-years, scored. It loads the scored example datasets
+and so uses every layer; it sits on top, with the awards (STYLE.md 15)."""
+
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,7 +17,7 @@ from scoring.models import FrameworkCriterion
 from scoring.services import is_placeholder_title
 
 # The scored year of CUM-HUYEN (a copy of spec example 01, whose codes are the demo's).
-DEMO_DATASET = Path(__file__).resolve().parents[2] / "demo_data" / "01-cum-huyen-basic.json"
+DEMO_DATASET = demo.DATA / "01-cum-huyen-basic.json"
 
 
 class Command(BaseCommand):

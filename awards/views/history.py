@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from awards import history
 from clusters.access import (
     Seat,
     get_cluster_for_lead_or_staff,
@@ -13,7 +14,6 @@ from clusters.access import (
     get_year,
 )
 from clusters.models import Membership
-from scoring import history
 
 PER_PAGE = 50
 
@@ -38,6 +38,6 @@ def _render(
         "seat": seat,
         "member": member,
         "page": page,
-        "changes": history.describe(page.object_list, trail.memberships),
+        "changes": history.describe(page.object_list, trail.memberships, trail.regulation),
     }
     return render(request, "scoring/history.html", context)

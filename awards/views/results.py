@@ -8,9 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
+from awards.access import get_cluster_for_results
 from awards.allocation import TIE_VOTE_NEEDED
 from awards.services import proposal_of, results_standing
-from clusters.access import get_cluster_for_results, get_year
+from clusters.access import get_year
 from clusters.models import Cluster, EmulationYear
 from scoring import tables
 from scoring.adjustments import Entry, entries_of
@@ -48,7 +49,13 @@ def results(request: HttpRequest, code: str, year: int) -> HttpResponse:
     cluster = get_cluster_for_results(request.user, code, emulation_year)
     found = _issued_results(cluster, emulation_year)
     # The bonus and deduction entries behind the totals, with their reasons (one query).
-    entries = entries_of([row.membership for row in found.rows], with_flags=False) if found else {}
+    entries = (
+        entries_of(
+            [row.membership for row in found.rows], with_flags=False, regulation=found.regulation
+        )
+        if found
+        else {}
+    )
     context = {
         "cluster": cluster,
         "year": emulation_year,

@@ -25,10 +25,12 @@ from clusters.access import (
 )
 from clusters.models import Membership
 from emulation.uploads import extension
-from scoring import adjustments, engine, sheets
+from scoring import adjustments, sheets
 from scoring.adjustments import UnitEntries
 from scoring.forms import BonusForm, FlagForm, ReasonForm, StaffDeductionForm
+from scoring.guidances import stored_regulation
 from scoring.models import Bonus, Deduction, ScoreAgreement
+from scoring.regulation import Regulation
 
 
 @login_required
@@ -209,17 +211,18 @@ class UnitBlock:
     membership: Membership
     entries: UnitEntries
     cap: Decimal | None
+    regulation: Regulation
 
     @property
     def bonus_sums(self) -> list[tuple[str, Decimal, Decimal | None]]:
-        """(label, given, cap) per R23 kind."""
+        """(label, given, cap) per bonus kind of the year's guidance (R23, R39)."""
         return [
             (
-                engine.BONUS_LABELS[kind],
+                self.regulation.bonus_label(kind),
                 self.entries.bonus_sum(kind),
-                self.cap if kind == "cluster" else engine.BONUS_CAPS[kind],
+                self.cap if kind == "cluster" else cap,
             )
-            for kind in engine.BONUS_KINDS
+            for kind, cap in self.regulation.bonuses.items()
         ]
 
 
@@ -229,6 +232,7 @@ class Page:
     units: list[UnitBlock]
     cap: Decimal | None
     agreement: ScoreAgreement | None
+    regulation: Regulation
 
     @property
     def locked(self) -> bool:
@@ -240,20 +244,22 @@ class Page:
 
     @property
     def bonus_kinds(self) -> list[str]:
-        """The R23 kinds the viewer gives: the head its cluster's, staff the
-        reporting one, Sở Nội vụ also the council's."""
-        leads = adjustments.HEAD_BONUS_KINDS if self.seat.leads else ()
+        """The year's kinds (R23, R39) the viewer gives: the head its cluster's,
+        staff the others, the council's only Sở Nội vụ."""
+        kinds = self.regulation.bonuses
+        leads = [k for k in adjustments.HEAD_BONUS_KINDS if k in kinds and self.seat.leads]
         staff = [
             kind
-            for kind in adjustments.STAFF_BONUS_KINDS
+            for kind in kinds
             if self.seat.is_staff
+            and kind not in adjustments.HEAD_BONUS_KINDS
             and (kind not in adjustments.PROVINCE_BONUS_KINDS or self.seat.province)
         ]
         return [*leads, *staff]
 
     def ensure_gives(self, kind: str) -> None:
-        """403 for a bonus kind of R23 the viewer does not give (issue 13)."""
-        if kind in engine.BONUS_KINDS and kind not in self.bonus_kinds:
+        """403 for a bonus kind of the year the viewer does not give (issue 13)."""
+        if kind in self.regulation.bonuses and kind not in self.bonus_kinds:
             raise PermissionDenied("Bạn không được cộng loại điểm thưởng này.")
 
     def member(self, pk: int) -> Membership:
@@ -263,11 +269,11 @@ class Page:
         raise Http404("Đơn vị không thuộc cụm, khối trong năm này.")
 
     def bonus_form(self, data=None) -> BonusForm:
-        choices = adjustments.bonus_choices(self.bonus_kinds)
+        choices = adjustments.bonus_choices(self.bonus_kinds, self.regulation)
         return BonusForm(data, members=self.members, kinds=choices)
 
     def deduction_form(self, data=None, files=None) -> StaffDeductionForm:
-        choices = adjustments.DEDUCTION_CHOICES
+        choices = adjustments.deduction_choices(self.regulation)
         return StaffDeductionForm(data, files, members=self.members, kinds=choices)
 
     def flag_form(self, data=None, files=None) -> FlagForm:
@@ -281,7 +287,8 @@ def _page(seat: Seat) -> Page:
         .select_related("unit", "cluster", "year")
         .order_by("unit__code")
     )
-    found = adjustments.entries_of(members)
+    regulation = stored_regulation(seat.year, seat.cluster)
+    found = adjustments.entries_of(members, regulation=regulation)
     cap = adjustments.cluster_cap(seat.cluster, seat.year)
-    units = [UnitBlock(m, found.get(m.pk, UnitEntries()), cap) for m in members]
-    return Page(seat, units, cap, sheets.agreement_of(seat.cluster, seat.year))
+    units = [UnitBlock(m, found.get(m.pk, UnitEntries()), cap, regulation) for m in members]
+    return Page(seat, units, cap, sheets.agreement_of(seat.cluster, seat.year), regulation)

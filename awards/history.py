@@ -60,8 +60,11 @@ from clusters.models import (
     ExemplaryModel,
     Extension,
     Membership,
+    Succession,
+    Unit,
 )
 from emulation.numbers import format_date, format_datetime, format_figure
+from scoring.guidances import stored_regulation
 from scoring.models import (
     Band,
     Bonus,
@@ -75,6 +78,7 @@ from scoring.models import (
     ScorecardPosition,
     Sheet,
 )
+from scoring.regulation import DEFAULT, Regulation
 from scoring.services import BUILT_WITH_SCORECARD
 
 # Never shown as a change: the keys of the scope, bookkeeping, who created a row
@@ -140,6 +144,19 @@ def _of_units(scope: Scope) -> Q:
 
 def _of_cluster(scope: Scope) -> Q:
     return Q(cluster=scope.cluster, year=scope.year)
+
+
+def _successions(scope: Scope) -> Q:
+    """The links that form a unit of the scope from another, or another from it."""
+    units = [m.unit_id for m in scope.memberships.values()]
+    return Q(successor_id__in=units) | Q(predecessor_id__in=units)
+
+
+def _succession_subject(record: Any, names: "Names") -> list[str]:
+    codes = names.units
+    successor = codes.get(record.successor_id, f"đơn vị #{record.successor_id}")
+    predecessor = codes.get(record.predecessor_id, f"đơn vị #{record.predecessor_id}")
+    return [f"{successor} kế thừa {predecessor}"]
 
 
 def _proposals(scope: Scope) -> models.QuerySet:
@@ -253,6 +270,15 @@ SOURCES: list[Source] = [
         hidden=frozenset({"request", "file", "sent_by", "sent_at"}),
     ),
     Source(Evaluation, _of_cluster, hidden=frozenset({"written_by", "sent_by"})),
+    # A unit merged, split or renamed into one of the year's (#16): the
+    # subject names both units, the reason the decision.
+    Source(
+        Succession,
+        _successions,
+        per_unit=True,
+        hidden=frozenset({"successor", "predecessor", "recorded_by"}),
+        subject=_succession_subject,
+    ),
 ]
 
 
@@ -283,6 +309,8 @@ class Trail:
 
     pairs: list[Pair]
     memberships: dict[int, Membership]
+    # The year's guidance: it names the bonus and deduction kinds (#16).
+    regulation: Regulation = DEFAULT
 
 
 @dataclass(frozen=True)
@@ -310,7 +338,8 @@ def unit_trail(membership: Membership) -> Trail:
     """One unit's records of its year."""
     memberships = {membership.pk: membership}
     scope = Scope(membership.cluster, membership.year, memberships, unit=membership)
-    return Trail(_pairs([s for s in SOURCES if s.per_unit], scope), memberships)
+    regulation = stored_regulation(membership.year, membership.cluster)
+    return Trail(_pairs([s for s in SOURCES if s.per_unit], scope), memberships, regulation)
 
 
 def cluster_trail(cluster: Cluster, year: EmulationYear) -> Trail:
@@ -319,7 +348,8 @@ def cluster_trail(cluster: Cluster, year: EmulationYear) -> Trail:
         m.pk: m
         for m in Membership.objects.filter(cluster=cluster, year=year).select_related("unit")
     }
-    return Trail(_pairs(SOURCES, Scope(cluster, year, memberships)), memberships)
+    regulation = stored_regulation(year, cluster)
+    return Trail(_pairs(SOURCES, Scope(cluster, year, memberships)), memberships, regulation)
 
 
 def _pairs(sources: Sequence[Source], scope: Scope) -> list[Pair]:
@@ -355,9 +385,15 @@ def pair_records(rows: Iterable[Any], *, order: int = 0) -> list[Pair]:
 class Names:
     """What the rows of a page name, each read in one query when first needed."""
 
-    def __init__(self, pairs: Sequence[Pair], memberships: dict[int, Membership]) -> None:
+    def __init__(
+        self,
+        pairs: Sequence[Pair],
+        memberships: dict[int, Membership],
+        regulation: Regulation = DEFAULT,
+    ) -> None:
         self.pairs = pairs
         self.memberships = memberships
+        self.regulation = regulation
 
     def _ids(self, attname: str, model: type[models.Model] | None = None) -> set[int]:
         return {
@@ -381,6 +417,14 @@ class Names:
         return {pk: (code, version) for pk, code, version in live.union(gone)}
 
     @cached_property
+    def units(self) -> dict[int, str]:
+        """Unit id → code, of the units the page's successions link."""
+        ids = self._ids("successor_id", Succession) | self._ids("predecessor_id", Succession)
+        if not ids:
+            return {}
+        return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "code"))
+
+    @cached_property
     def evidence(self) -> set[int]:
         """Evidence of the page still stored (a removed file cannot be offered)."""
         ids = self._ids("id", Evidence)
@@ -400,10 +444,12 @@ class Names:
         return {user.pk: _person(user) for user in get_user_model().objects.filter(pk__in=ids)}
 
 
-def describe(pairs: Sequence[Pair], memberships: dict[int, Membership]) -> list[Change]:
+def describe(
+    pairs: Sequence[Pair], memberships: dict[int, Membership], regulation: Regulation = DEFAULT
+) -> list[Change]:
     """The table lines of these rows, reading the names they mention in one
-    query each."""
-    names = Names(pairs, memberships)
+    query each; `regulation` names the bonus and deduction kinds."""
+    names = Names(pairs, memberships, regulation)
     return [_change(pair, names) for pair in pairs]
 
 
@@ -468,8 +514,18 @@ def _subject(record: Any, source: Source, names: Names) -> str:
         parts += source.subject(record, names)
     for name in ("kind", "award"):
         if name in {f.name for f in record.tracked_fields} and getattr(record, name, None):
-            parts.append(display(record._meta.get_field(name), getattr(record, name), {}))
+            parts.append(_kind_text(record, name, names.regulation))
     return " · ".join(parts)
+
+
+def _kind_text(record: Any, name: str, regulation: Regulation) -> str:
+    """A kind as the year's guidance names it; another choice by its label."""
+    value = getattr(record, name)
+    if name == "kind" and record.instance_type is Bonus:
+        return regulation.bonus_label(value)
+    if name == "kind" and record.instance_type is Deduction:
+        return regulation.deduction_label(value)
+    return display(record._meta.get_field(name), value, {})
 
 
 def _user_fields(record: Any) -> list[models.Field]:

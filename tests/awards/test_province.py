@@ -348,3 +348,17 @@ def test_queries_do_not_grow_with_clusters_or_units(client, province):
     assert Membership.objects.filter(cluster__code__startswith="Q-").count() == 60
     large = (count_queries(client, page_url()), count_queries(client, download_url()))
     assert small == large
+
+
+def test_queries_are_the_same_for_4_and_40_clusters(client, province):
+    """The province's scale (#17): 40 clusters read with the queries of 4,
+    the page (which computes the results) and its workbook (which reads them
+    cached) alike, the staff's count in the bar included."""
+    client.force_login(province.staff)
+    grow(province, clusters=2, units=2)
+    assert Cluster.objects.count() == 4
+    small = (count_queries(client, page_url()), count_queries(client, download_url()))
+    grow(province, clusters=38, units=2)
+    assert Cluster.objects.count() == 40
+    large = (count_queries(client, page_url()), count_queries(client, download_url()))
+    assert small == large

@@ -257,12 +257,47 @@ def guidance_apply(
     return application
 
 
+def guidance_unapply_errors(*, year: EmulationYear, cluster_kind: str) -> list[str]:
+    """Why a kind of cluster cannot go back to the year's guidance now: one
+    of its clusters issued its scorecard under the kind's own (R18: an issued
+    scorecard keeps the guidance it was built under)."""
+    current = year_regulations(year)
+    if current.by_kind.get(cluster_kind, current.year) == current.year:
+        return []
+    issued = Scorecard.objects.issued().filter(year=year, cluster__kind=cluster_kind)
+    if issued.exists():
+        return [
+            f"Năm {year.year} đã có bảng chấm điểm ban hành theo hướng dẫn riêng này "
+            f"({', '.join(sorted(issued.values_list('cluster__code', flat=True)))}): "
+            "không bỏ hướng dẫn riêng được."
+        ]
+    return []
+
+
 @transaction.atomic
-def guidance_unapply(*, year: EmulationYear, cluster_kind: str, user: User | None) -> None:
-    """A kind of cluster goes back to the year's guidance."""
+def guidance_unapply(
+    *,
+    year: EmulationYear,
+    cluster_kind: str,
+    user: User | None,
+    reason: str = "",
+    replacing: bool = False,
+) -> None:
+    """A kind of cluster goes back to the year's guidance (R36), with who and
+    why in the history. Refused where one of its clusters issued its scorecard
+    under the kind's own, unless the year's records are being replaced
+    (`replacing`: the dataset import)."""
     application = GuidanceYear.objects.filter(year=year, cluster_kind=cluster_kind).first()
-    if cluster_kind and application is not None:
-        audit.delete(application, user=user, reason=f"Bỏ hướng dẫn riêng năm {year.year}")
+    if not cluster_kind or application is None:
+        return
+    errors = [] if replacing else guidance_unapply_errors(year=year, cluster_kind=cluster_kind)
+    if errors:
+        raise ValidationError(errors)
+    kind = Cluster.Kind(cluster_kind).label.lower()
+    why = f"Bỏ hướng dẫn riêng của {kind} năm {year.year}"
+    if reason:
+        why += f". Lý do: {reason}"
+    audit.delete(application, user=user, reason=why)
 
 
 @transaction.atomic

@@ -362,3 +362,45 @@ def test_queries_are_the_same_for_4_and_40_clusters(client, province):
     assert Cluster.objects.count() == 40
     large = (count_queries(client, page_url()), count_queries(client, download_url()))
     assert small == large
+
+
+# ---------------------------------------------------------------------------
+# Each cluster under its own guidance (#16)
+
+
+def _blocks_under_their_own_guidance(world) -> None:
+    """The blocks' own guidance: threshold 880; the clusters keep the year's 900."""
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    blocks = regulation_from_json({"code": "KHOI-2025", "threshold": 880})
+    apply_regulation(world.year, blocks, cluster_kind="khoi")
+
+
+def test_each_cluster_follows_its_own_guidance(client, province):
+    _blocks_under_their_own_guidance(province)
+
+    summary = province_summary(province.year, Cluster.objects.all())
+
+    thresholds = {bar.label: bar.threshold_text for bar in summary.chart.bars}
+    assert thresholds == {"CUM-A": "900", "KHOI-B": "880"}
+    client.force_login(province.staff)
+    page = client.get(page_url()).content.decode()
+    svg = page.split('<svg class="province-chart"')[1].split("</svg>")[0]
+    assert "ngưỡng 880" in svg and "ngưỡng 900" in svg
+    assert "ngưỡng 900 điểm (Hướng dẫn" not in page
+    khoi = next(r for r in summary.results if r.cluster.code == "KHOI-B")
+    assert khoi.regulation.threshold == 880
+
+
+def test_queries_do_not_grow_with_clusters_under_their_own_guidance(client, province):
+    _blocks_under_their_own_guidance(province)
+    client.force_login(province.staff)
+    grow(province, clusters=2, units=3)
+    small = (count_queries(client, page_url()), count_queries(client, download_url()))
+    for cluster in Cluster.objects.filter(code__startswith="Q-")[:1]:
+        cluster.kind = "khoi"
+        cluster.save()
+    grow(province, clusters=6, units=10)
+    large = (count_queries(client, page_url()), count_queries(client, download_url()))
+    assert small == large

@@ -44,7 +44,11 @@ def _parsed(text: str) -> Regulation:
 
 def regulation_of(guidance: Guidance) -> Regulation:
     """The guidance's figures; its stored block was checked on its way in."""
-    return _parsed(json.dumps(guidance.parameters, sort_keys=True, ensure_ascii=False))
+    return _regulation_from(guidance.parameters)
+
+
+def _regulation_from(parameters: dict) -> Regulation:
+    return _parsed(json.dumps(parameters, sort_keys=True, ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,12 @@ def year_regulations(year: EmulationYear | int) -> YearRegulations:
     year_id = year.pk if isinstance(year, EmulationYear) else year
     general = DEFAULT
     by_kind: dict[str, Regulation] = {}
-    for application in GuidanceYear.objects.filter(year_id=year_id).select_related("guidance"):
-        regulation = regulation_of(application.guidance)
-        if application.cluster_kind:
-            by_kind[application.cluster_kind] = regulation
+    # Only the two values, unordered: every save at the deadline peak reads them (#17).
+    applied = GuidanceYear.objects.filter(year_id=year_id).order_by()
+    for kind, parameters in applied.values_list("cluster_kind", "guidance__parameters"):
+        regulation = _regulation_from(parameters)
+        if kind:
+            by_kind[kind] = regulation
         else:
             general = regulation
     return YearRegulations(general, by_kind)

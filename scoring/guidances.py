@@ -45,8 +45,11 @@ def _parsed(text: str) -> Regulation:
 def regulation_of(guidance: Guidance) -> Regulation:
     """The guidance's figures, with the labels it gives its kinds; its stored
     block was checked on its way in."""
-    regulation = _parsed(json.dumps(guidance.parameters, sort_keys=True, ensure_ascii=False))
-    return with_labels(regulation, guidance.labels or {})
+    return with_labels(_regulation_from(guidance.parameters), guidance.labels or {})
+
+
+def _regulation_from(parameters: dict) -> Regulation:
+    return _parsed(json.dumps(parameters, sort_keys=True, ensure_ascii=False))
 
 
 def with_labels(regulation: Regulation, labels: dict) -> Regulation:
@@ -85,10 +88,13 @@ def year_regulations(year: EmulationYear | int) -> YearRegulations:
     year_id = year.pk if isinstance(year, EmulationYear) else year
     general = DEFAULT
     by_kind: dict[str, Regulation] = {}
-    for application in GuidanceYear.objects.filter(year_id=year_id).select_related("guidance"):
-        regulation = regulation_of(application.guidance)
-        if application.cluster_kind:
-            by_kind[application.cluster_kind] = regulation
+    # Only the two values, unordered: every save at the deadline peak reads them (#17).
+    applied = GuidanceYear.objects.filter(year_id=year_id).order_by()
+    rows = applied.values_list("cluster_kind", "guidance__parameters", "guidance__labels")
+    for kind, parameters, labels in rows:
+        regulation = with_labels(_regulation_from(parameters), labels or {})
+        if kind:
+            by_kind[kind] = regulation
         else:
             general = regulation
     return YearRegulations(general, by_kind)

@@ -210,7 +210,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     results = {r.cluster.pk: r for r in year_results(year, found, details=False)} if found else {}
     regulations = year_regulations(year)
     regulation = regulations.year
-    awards = regulation.awards
+    awards = _awards_of([regulations.for_cluster(c) for c in found], regulation)
     scorecards = _scorecards(year, ids)
     agreed = dict(
         ScoreAgreement.objects.filter(year=year, cluster_id__in=ids).values_list(
@@ -288,6 +288,14 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     )
     thresholds = {c.pk: regulations.for_cluster(c).threshold for c in found}
     return Province(year, lines, totals, _chart(lines, thresholds), ranked, regulation, successors)
+
+
+def _awards_of(regulations: list[Regulation], year: Regulation) -> tuple[str, ...]:
+    """The year's awards in its order, then any a kind's own guidance adds (R40)."""
+    found = list(year.awards)
+    for regulation in regulations:
+        found += [a for a in regulation.awards if a not in found]
+    return tuple(found)
 
 
 def _freezes(status: str) -> bool:
@@ -467,7 +475,7 @@ def province_xlsx(province: Province) -> bytes:
     )
     _bold_last(progress)
     awards = workbook.create_sheet("Khen thưởng và chỉ tiêu")
-    header = awards_header(province.regulation.awards)
+    header = awards_header(tuple(line.award for line in province.awards))
     _table(awards, header, [_awards_row(line) for line in province.lines])
     awards.append(
         [

@@ -404,3 +404,29 @@ def test_queries_do_not_grow_with_clusters_under_their_own_guidance(client, prov
     grow(province, clusters=6, units=10)
     large = (count_queries(client, page_url()), count_queries(client, download_url()))
     assert small == large
+
+
+def test_an_award_only_a_kinds_guidance_gives_has_its_column(client, province):
+    """The year's guidance gives two awards; the blocks' own the three of 2022:
+    the LĐXS title of the blocks is counted, in a column of its own."""
+    from awards.models import Quota
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    Quota.objects.filter(cluster=province.cluster_a, award="tap_the_ldxs").delete()
+    year_block = {"code": "NAM-2025", "awards": ["co_thi_dua", "bang_khen"]}
+    apply_regulation(province.year, regulation_from_json(year_block))
+    blocks = regulation_from_json({"code": "KHOI-2025"})
+    apply_regulation(province.year, blocks, cluster_kind="khoi")
+
+    summary = province_summary(province.year, Cluster.objects.all())
+
+    assert [a.award for a in summary.awards] == ["co_thi_dua", "bang_khen", "tap_the_ldxs"]
+    for line in summary.lines:
+        assert [a.award for a in line.awards] == ["co_thi_dua", "bang_khen", "tap_the_ldxs"]
+    client.force_login(province.staff)
+    awards = client.get(page_url()).content.decode().split("province-awards")[1]
+    assert "Tập thể LĐXS" in awards.split("</table>")[0]
+    workbook = load_workbook(BytesIO(client.get(download_url()).content))
+    header = [c.value for c in next(workbook["Khen thưởng và chỉ tiêu"].iter_rows())]
+    assert "Tập thể LĐXS – chỉ tiêu" in header

@@ -62,6 +62,7 @@ from clusters.models import (
     Extension,
     Membership,
     Participation,
+    PriorRole,
     Succession,
     Unit,
 )
@@ -157,6 +158,21 @@ def _succession_subject(record: Any, names: "Names") -> list[str]:
     successor = codes.get(record.successor_id, f"đơn vị #{record.successor_id}")
     predecessor = codes.get(record.predecessor_id, f"đơn vị #{record.predecessor_id}")
     return [f"{successor} kế thừa {predecessor}"]
+
+
+def _prior_roles(scope: Scope) -> Q:
+    """The cluster's heads and deputies of the years before its first year:
+    a record of the cluster, on every year's page. A unit's page lists the
+    entries that ever named the unit, so a correction to another unit pairs
+    with the entry before it."""
+    if scope.unit is None:
+        return Q(cluster=scope.cluster)
+    named = PriorRole.history.filter(cluster=scope.cluster, unit_id=scope.unit.unit_id)
+    return Q(id__in=named.values("id"))
+
+
+def _prior_role_subject(record: Any, names: "Names") -> list[str]:
+    return [names.units.get(record.unit_id, f"đơn vị #{record.unit_id}"), f"năm {record.year}"]
 
 
 def _proposals(scope: Scope) -> models.QuerySet:
@@ -278,6 +294,15 @@ SOURCES: list[Source] = [
         per_unit=True,
         hidden=frozenset({"successor", "predecessor", "recorded_by"}),
         subject=_succession_subject,
+    ),
+    # Heads and deputies of the years before the cluster's first year (#14):
+    # the subject names the unit and the year, the reason both before a correction.
+    Source(
+        PriorRole,
+        _prior_roles,
+        per_unit=True,
+        hidden=frozenset({"unit", "recorded_by"}),
+        subject=_prior_role_subject,
     ),
 ]
 
@@ -418,8 +443,10 @@ class Names:
 
     @cached_property
     def units(self) -> dict[int, str]:
-        """Unit id → code, of the units the page's successions link."""
+        """Unit id → code, of the units the page's successions link and its
+        past heads and deputies name."""
         ids = self._ids("successor_id", Succession) | self._ids("predecessor_id", Succession)
+        ids |= self._ids("unit_id", PriorRole)
         if not ids:
             return {}
         return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "code"))

@@ -26,7 +26,7 @@ from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
 from scoring import tables
 from scoring.engine import CENT
-from scoring.guidances import stored_regulation
+from scoring.guidances import year_regulations
 from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
 from scoring.regulation import Regulation
 from scoring.results import ClusterResults, year_results
@@ -131,6 +131,11 @@ class Bar:
     width: str
     median: str
     median_text: str
+    # The cluster's own guidance's threshold (R29, R36): x and the figure.
+    threshold: str
+    threshold_text: str
+    threshold_top: str
+    threshold_bottom: str
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,6 @@ class Chart:
     axis_y: str
     bars: list[Bar]
     ticks: list[tuple[str, str]]
-    threshold: str
     bar_height: int
 
 
@@ -204,8 +208,9 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     found = list(clusters.filter(pk__in=counts).select_related("authority").order_by("code"))
     ids = [c.pk for c in found]
     results = {r.cluster.pk: r for r in year_results(year, found, details=False)} if found else {}
-    regulation = stored_regulation(year)
-    awards = regulation.awards
+    regulations = year_regulations(year)
+    regulation = regulations.year
+    awards = _awards_of([regulations.for_cluster(c) for c in found], regulation)
     scorecards = _scorecards(year, ids)
     agreed = dict(
         ScoreAgreement.objects.filter(year=year, cluster_id__in=ids).values_list(
@@ -281,9 +286,16 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
             "cluster__code", "unit__code"
         )
     )
-    return Province(
-        year, lines, totals, _chart(lines, regulation.threshold), ranked, regulation, successors
-    )
+    thresholds = {c.pk: regulations.for_cluster(c).threshold for c in found}
+    return Province(year, lines, totals, _chart(lines, thresholds), ranked, regulation, successors)
+
+
+def _awards_of(regulations: list[Regulation], year: Regulation) -> tuple[str, ...]:
+    """The year's awards in its order, then any a kind's own guidance adds (R40)."""
+    found = list(year.awards)
+    for regulation in regulations:
+        found += [a for a in regulation.awards if a not in found]
+    return tuple(found)
 
 
 def _freezes(status: str) -> bool:
@@ -340,12 +352,15 @@ CHART_TOP = 28
 TOTAL_MAX = Decimal(1000)  # base 950 + bonus 50 (R15, R24)
 
 
-def _chart(lines: list[ClusterLine], threshold: Decimal) -> Chart | None:
+def _chart(lines: list[ClusterLine], thresholds: dict[int, Decimal]) -> Chart | None:
+    """Each bar with the threshold of its cluster's guidance (R29, R36)."""
     spreads = [(line.cluster, line.spread) for line in lines if line.spread is not None]
     if not spreads:
         return None
     lowest = min(spread.lowest for _, spread in spreads)
     highest = max(spread.highest for _, spread in spreads)
+    shown = [thresholds[cluster.pk] for cluster, _ in spreads]
+    lowest, highest = min(lowest, *shown), max(highest, *shown)
     low = min(Decimal(800), (lowest / 100).to_integral_value(rounding=ROUND_FLOOR) * 100)
     high = max(TOTAL_MAX, (highest / 50).to_integral_value(rounding=ROUND_CEILING) * 50)
     span = high - low
@@ -359,13 +374,15 @@ def _chart(lines: list[ClusterLine], threshold: Decimal) -> Chart | None:
     for index, (cluster, spread) in enumerate(spreads):
         top = CHART_TOP + index * ROW_HEIGHT
         start, end = x(spread.lowest), x(spread.highest)
+        threshold = thresholds[cluster.pk]
         bars.append(
             Bar(
                 label=cluster.code,
                 title=(
                     f"{cluster.name}: thấp nhất {_points(spread.lowest)}, trung vị "
                     f"{_points(spread.median)}, cao nhất {_points(spread.highest)}, "
-                    f"bình quân {_points(spread.mean)} ({spread.units} đơn vị)"
+                    f"bình quân {_points(spread.mean)} ({spread.units} đơn vị); "
+                    f"ngưỡng {format_figure(threshold)}"
                 ),
                 y=str(top + (ROW_HEIGHT - BAR_HEIGHT) // 2),
                 text_y=str(top + ROW_HEIGHT // 2 + 4),
@@ -373,6 +390,10 @@ def _chart(lines: list[ClusterLine], threshold: Decimal) -> Chart | None:
                 width=str(max(end - start, Decimal(2))),
                 median=str(x(spread.median) - 1),
                 median_text=_points(spread.median),
+                threshold=str(x(threshold)),
+                threshold_text=format_figure(threshold),
+                threshold_top=str(top),
+                threshold_bottom=str(top + ROW_HEIGHT),
             )
         )
     height = CHART_TOP + len(bars) * ROW_HEIGHT + 8
@@ -389,7 +410,6 @@ def _chart(lines: list[ClusterLine], threshold: Decimal) -> Chart | None:
         axis_y=str(CHART_TOP - 8),
         bars=bars,
         ticks=ticks,
-        threshold=str(x(threshold)),
         bar_height=BAR_HEIGHT,
     )
 
@@ -455,7 +475,7 @@ def province_xlsx(province: Province) -> bytes:
     )
     _bold_last(progress)
     awards = workbook.create_sheet("Khen thưởng và chỉ tiêu")
-    header = awards_header(province.regulation.awards)
+    header = awards_header(tuple(line.award for line in province.awards))
     _table(awards, header, [_awards_row(line) for line in province.lines])
     awards.append(
         [

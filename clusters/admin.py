@@ -17,6 +17,7 @@ from clusters.models import (
     Membership,
     Pledge,
     PledgeSignature,
+    PriorRole,
     Registration,
     RegistrationTarget,
     ReminderSent,
@@ -238,6 +239,37 @@ class ElectionAdmin(SimpleHistoryAdmin):
     list_filter = ("year", "cluster")
     list_select_related = ("cluster", "year", "head", "deputy")
     raw_id_fields = ("head", "deputy", "recorded_by", "assigned_by")
+
+
+@admin.register(PriorRole)
+class PriorRoleAdmin(SimpleHistoryAdmin):
+    """The heads and deputies before a cluster's first year (#14), mostly
+    entered on the cluster's page; an entry put right here says so in the
+    history, which the Lịch sử page shows (R35)."""
+
+    list_display = ("cluster", "year", "role", "unit", "source")
+    list_filter = ("role", "cluster")
+    list_select_related = ("cluster", "unit")
+    search_fields = ("unit__code", "unit__name", "cluster__code", "cluster__name", "source")
+    autocomplete_fields = ("cluster", "unit")
+    exclude = ("recorded_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        obj._change_reason = (
+            "Sửa trong trang quản trị" if change else "Ghi nhận trong trang quản trị"
+        )
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = "Xóa trong trang quản trị"
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # One by one, so each removal's history row has the reason too.
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(ReminderSent)

@@ -343,12 +343,16 @@ def registered_plans_of(memberships: Iterable[Membership]) -> dict[int, dict[int
     query (a QuerySet of memberships is its subquery)."""
     plans: dict[int, dict[int, Decimal]] = {}
     members = memberships if isinstance(memberships, models.QuerySet) else list(memberships)
-    rows = RegistrationTarget.objects.filter(
-        registration__membership__in=members,
-        registration__status=Registration.Status.SUBMITTED,
-        criterion__isnull=False,
-        planned_value__isnull=False,
-    ).values_list("registration__membership_id", "criterion_id", "planned_value")
+    rows = (
+        RegistrationTarget.objects.filter(
+            registration__membership__in=members,
+            registration__status=Registration.Status.SUBMITTED,
+            criterion__isnull=False,
+            planned_value__isnull=False,
+        )
+        .order_by()  # a mapping: the targets' order would only cost a sort (#17)
+        .values_list("registration__membership_id", "criterion_id", "planned_value")
+    )
     for membership_id, criterion_id, planned in rows:
         plans.setdefault(membership_id, {})[criterion_id] = planned
     return plans

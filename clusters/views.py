@@ -95,7 +95,8 @@ from clusters.models import (
     Report,
     Unit,
 )
-from emulation.forms import ConfirmForm
+from emulation.forms import FAILED, ConfirmForm
+from emulation.forms import attempt as _attempt  # the name the clusters views call
 from emulation.uploads import extension
 from scoring.models import Scorecard
 
@@ -233,19 +234,6 @@ def _members(cluster: Cluster, year) -> list[Membership]:
 # ---------------------------------------------------------------------------
 # The year's activities (R5–R13). Each view fetches through one helper of
 # clusters.access, validates a form, calls a service and redirects.
-
-
-FAILED = object()
-
-
-def _attempt(form: forms.Form, action: Callable[[], object]) -> object:
-    """Run a service and return its answer; its ValidationError becomes the
-    form's error and FAILED is returned instead."""
-    try:
-        return action()
-    except ValidationError as error:
-        form.add_error(None, error)
-        return FAILED
 
 
 @contextmanager

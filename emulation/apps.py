@@ -1,3 +1,5 @@
+import gc
+
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
@@ -57,6 +59,17 @@ class EmulationConfig(AppConfig):
 
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(stamp_last_login, dispatch_uid="stamp_last_login")
+        collect_again_after_start_up()
+
+
+def collect_again_after_start_up() -> None:
+    """manage.py loads the apps with the cyclic collector off (#17). Every
+    app's models and admin are loaded by now (the apps after this one only
+    connect signals): what start-up made is kept out of later collections
+    (gc.freeze) and the collector works again for the command itself."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 class AxesConfig(AxesAppConfig):

@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -41,3 +44,17 @@ class ConfirmForm(forms.Form):
     def __init__(self, *args, label: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["confirm"] = confirmation(label)
+
+
+# What `attempt` returns when the service refused: a service may answer None.
+FAILED = object()
+
+
+def attempt(form: forms.Form, action: Callable[[], object]) -> object:
+    """Run a service and return its answer; its ValidationError becomes the
+    form's error and FAILED is returned instead."""
+    try:
+        return action()
+    except ValidationError as error:
+        form.add_error(None, error)
+        return FAILED

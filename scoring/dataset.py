@@ -1153,7 +1153,13 @@ def dataset_import(
         apply_regulation(year, data.regulation, reason=imported)
         if scope == "year":
             for kind in GuidanceYear.objects.filter(year=year).exclude(cluster_kind=""):
-                guidance_unapply(year=year, cluster_kind=kind.cluster_kind, user=None)
+                guidance_unapply(
+                    year=year,
+                    cluster_kind=kind.cluster_kind,
+                    user=None,
+                    reason=imported,
+                    replacing=True,
+                )
         units, clusters_by_code = shared.store(
             created=imported,
             updated=f"import: cập nhật theo tệp năm {data.year} ({FORMAT}, --update-shared)",

@@ -45,8 +45,11 @@ def _parsed(text: str) -> Regulation:
 def regulation_of(guidance: Guidance) -> Regulation:
     """The guidance's figures, with the labels it gives its kinds; its stored
     block was checked on its way in."""
-    regulation = _parsed(json.dumps(guidance.parameters, sort_keys=True, ensure_ascii=False))
-    return with_labels(regulation, guidance.labels or {})
+    return with_labels(_regulation_from(guidance.parameters), guidance.labels or {})
+
+
+def _regulation_from(parameters: dict) -> Regulation:
+    return _parsed(json.dumps(parameters, sort_keys=True, ensure_ascii=False))
 
 
 def with_labels(regulation: Regulation, labels: dict) -> Regulation:
@@ -85,10 +88,13 @@ def year_regulations(year: EmulationYear | int) -> YearRegulations:
     year_id = year.pk if isinstance(year, EmulationYear) else year
     general = DEFAULT
     by_kind: dict[str, Regulation] = {}
-    for application in GuidanceYear.objects.filter(year_id=year_id).select_related("guidance"):
-        regulation = regulation_of(application.guidance)
-        if application.cluster_kind:
-            by_kind[application.cluster_kind] = regulation
+    # Only the two values, unordered: every save at the deadline peak reads them (#17).
+    applied = GuidanceYear.objects.filter(year_id=year_id).order_by()
+    rows = applied.values_list("cluster_kind", "guidance__parameters", "guidance__labels")
+    for kind, parameters, labels in rows:
+        regulation = with_labels(_regulation_from(parameters), labels or {})
+        if kind:
+            by_kind[kind] = regulation
         else:
             general = regulation
     return YearRegulations(general, by_kind)
@@ -257,12 +263,47 @@ def guidance_apply(
     return application
 
 
+def guidance_unapply_errors(*, year: EmulationYear, cluster_kind: str) -> list[str]:
+    """Why a kind of cluster cannot go back to the year's guidance now: one
+    of its clusters issued its scorecard under the kind's own (R18: an issued
+    scorecard keeps the guidance it was built under)."""
+    current = year_regulations(year)
+    if current.by_kind.get(cluster_kind, current.year) == current.year:
+        return []
+    issued = Scorecard.objects.issued().filter(year=year, cluster__kind=cluster_kind)
+    if issued.exists():
+        return [
+            f"Năm {year.year} đã có bảng chấm điểm ban hành theo hướng dẫn riêng này "
+            f"({', '.join(sorted(issued.values_list('cluster__code', flat=True)))}): "
+            "không bỏ hướng dẫn riêng được."
+        ]
+    return []
+
+
 @transaction.atomic
-def guidance_unapply(*, year: EmulationYear, cluster_kind: str, user: User | None) -> None:
-    """A kind of cluster goes back to the year's guidance."""
+def guidance_unapply(
+    *,
+    year: EmulationYear,
+    cluster_kind: str,
+    user: User | None,
+    reason: str = "",
+    replacing: bool = False,
+) -> None:
+    """A kind of cluster goes back to the year's guidance (R36), with who and
+    why in the history. Refused where one of its clusters issued its scorecard
+    under the kind's own, unless the year's records are being replaced
+    (`replacing`: the dataset import)."""
     application = GuidanceYear.objects.filter(year=year, cluster_kind=cluster_kind).first()
-    if cluster_kind and application is not None:
-        audit.delete(application, user=user, reason=f"Bỏ hướng dẫn riêng năm {year.year}")
+    if not cluster_kind or application is None:
+        return
+    errors = [] if replacing else guidance_unapply_errors(year=year, cluster_kind=cluster_kind)
+    if errors:
+        raise ValidationError(errors)
+    kind = Cluster.Kind(cluster_kind).label.lower()
+    why = f"Bỏ hướng dẫn riêng của {kind} năm {year.year}"
+    if reason:
+        why += f". Lý do: {reason}"
+    audit.delete(application, user=user, reason=why)
 
 
 @transaction.atomic

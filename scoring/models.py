@@ -271,9 +271,11 @@ class Scorecard(models.Model):
         """An issued (or replaced) scorecard never changes (R18)."""
         return self.status in {self.Status.ISSUED, self.Status.SUPERSEDED}
 
+    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+
     @property
     def is_editable(self) -> bool:
-        return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+        return self.status in self.EDITABLE
 
 
 class ScorecardPosition(models.Model):
@@ -588,9 +590,11 @@ class Sheet(models.Model):
     def __str__(self) -> str:
         return f"Phiếu tự chấm của {self.membership.unit.code}"
 
+    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+
     @property
     def is_editable(self) -> bool:
-        return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+        return self.status in self.EDITABLE
 
 
 def _evidence_path(instance: "Evidence", filename: str) -> str:

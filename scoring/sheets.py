@@ -13,13 +13,14 @@ writes for a whole cluster lock all its memberships, so a unit's save, the
 head's adjustment and the agreement are applied one after the other.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
@@ -238,6 +239,32 @@ def preparatory_held(cluster: Cluster, year: EmulationYear) -> bool:
 # The unit's own figures (R19–R21)
 
 
+@dataclass
+class UnitScores:
+    """What a unit's sheet is computed from: its scores of the scorecard's
+    leaves by criterion id, and the plans its registration gives the
+    quantitative ones (R19)."""
+
+    scores: dict[int, Score]
+    plans: dict[int, Decimal]
+
+
+def unit_scores(membership: Membership, leaves: Sequence[Criterion]) -> UnitScores:
+    """Two queries at most (none for the plans of a scorecard without a
+    quantitative leaf)."""
+    ids = {c.pk for c in leaves}
+    # A unit's scores of a replaced scorecard are left out here rather than by
+    # the query: a long IN list costs more to build than the few rows it drops.
+    scores = {
+        s.criterion_id: s
+        for s in Score.objects.filter(membership=membership)
+        if s.criterion_id in ids
+    }
+    quantitative = {c.pk for c in leaves if c.method == Method.QUANTITATIVE}
+    plans = registered_plans(membership) if quantitative else {}
+    return UnitScores(scores, {pk: p for pk, p in plans.items() if pk in quantitative})
+
+
 @transaction.atomic
 def score_save(
     *,
@@ -264,17 +291,68 @@ def score_save(
     from the same revision the second is refused with the current figures
     (StaleScore) and nothing is written.
     """
-    _ensure_own(user, membership, on_behalf=on_behalf)
-    _lock_members([membership])
-    _ensure_scorable(membership, criterion)
-    _ensure_editable(membership, user=user)
+    figures = {"plan": plan, "actual": actual, "points": points, "value": value}
+    return _own_figures_save(
+        membership, criterion, user, figures, revision=revision, on_behalf=on_behalf
+    )
+
+
+@transaction.atomic
+def score_save_on_sheet(
+    *,
+    membership: Membership,
+    criterion: Criterion,
+    leaves: Sequence[Criterion],
+    user: User,
+    figures: dict[str, Decimal | None],
+    revision: int | None,
+) -> UnitScores:
+    """score_save as the unit's sheet makes it, a row at a time (the deadline
+    peak, #17): the unit's scores and plans that the answer's totals are
+    computed from are read once, in the save's transaction, and returned with
+    the row's new score among them. `leaves`: the issued scorecard's leaves."""
+    _ensure_own(user, membership)
+    state = _lock_for_scoring(membership, criterion)
+    unit = unit_scores(membership, leaves)
+    score = _own_figures_save(
+        membership, criterion, user, figures, revision=revision, state=state, unit=unit
+    )
+    unit.scores[criterion.pk] = score
+    return unit
+
+
+def _own_figures_save(
+    membership: Membership,
+    criterion: Criterion,
+    user: User,
+    given: dict[str, Decimal | None],
+    *,
+    revision: int | None,
+    on_behalf: str = "",
+    state: "_ScoringState | None" = None,
+    unit: UnitScores | None = None,
+) -> Score:
+    """score_save's work; `state` and `unit` when the caller has locked the
+    unit and read its scores already (score_save_on_sheet)."""
+    if state is None:
+        _ensure_own(user, membership, on_behalf=on_behalf)
+        state = _lock_for_scoring(membership, criterion)
+    _ensure_scorable(membership, criterion, issued=state.scorable)
+    if state.agreed:
+        raise ValidationError(_locked_message(membership.cluster, membership.year))
+    _ensure_sheet_editable(membership, state.sheet_status, user=user)
+    plan = given.get("plan")
     if criterion.method == Method.QUANTITATIVE:
-        plan = registered_plans(membership).get(criterion.pk, plan)
-    figures = figures_for(criterion, plan=plan, actual=actual, points=points, value=value)
+        plans = unit.plans if unit is not None else registered_plans(membership)
+        plan = plans.get(criterion.pk, plan)
+    figures = figures_for(criterion, **(given | {"plan": plan}))
     errors = score_errors(criterion, figures)
     if errors:
         raise ValidationError(errors)
-    score = _current_score(membership, criterion, revision)
+    if unit is None:
+        score = _current_score(membership, criterion, revision)
+    else:
+        score = _checked_revision(unit.scores.get(criterion.pk), membership, criterion, revision)
     for name, figure in figures.items():
         setattr(score, name, figure)
     score.revision += 1
@@ -682,13 +760,19 @@ def _lock_members(memberships: Iterable[Membership]) -> None:
     list(locked.order_by("pk").values_list("pk"))  # always in one order: no deadlock
 
 
-def _ensure_scorable(membership: Membership, criterion: Criterion) -> None:
-    scorecard = Scorecard.objects.get(pk=criterion.scorecard_id)
-    if (
-        scorecard.status != Scorecard.Status.ISSUED
-        or scorecard.cluster_id != membership.cluster_id
-        or scorecard.year_id != membership.year_id
-    ):
+def _ensure_scorable(
+    membership: Membership, criterion: Criterion, *, issued: bool | None = None
+) -> None:
+    """The criterion is a leaf of the cluster's issued scorecard of the year;
+    `issued`: whether its scorecard is that one, when the caller has read it."""
+    if issued is None:
+        scorecard = Scorecard.objects.get(pk=criterion.scorecard_id)
+        issued = (
+            scorecard.status == Scorecard.Status.ISSUED
+            and scorecard.cluster_id == membership.cluster_id
+            and scorecard.year_id == membership.year_id
+        )
+    if not issued:
         raise ValidationError(
             f"Tiêu chí {criterion.code} không thuộc bảng chấm điểm đã ban hành của cụm, khối "
             "trong năm; chỉ chấm điểm theo bảng đã ban hành."
@@ -699,22 +783,75 @@ def _ensure_scorable(membership: Membership, criterion: Criterion) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _ScoringState:
+    """What a save of the unit's own figures is allowed by, read with its lock."""
+
+    scorable: bool  # the criterion's scorecard is the cluster's issued one of the year
+    agreed: bool  # the cluster's scores are agreed (locked)
+    sheet_status: str | None  # None: the unit has no sheet yet
+
+
+def _lock_for_scoring(membership: Membership, criterion: Criterion) -> _ScoringState:
+    """Lock the unit's membership row (as _lock_members) and read, in the same
+    statement, what _ensure_scorable, _ensure_unlocked and _ensure_editable
+    read one query each. Written in SQL: at the deadline peak (#17) building
+    this statement through the ORM cost more CPU than the other queries of a
+    save together."""
+    sql = f"""
+        SELECT
+            EXISTS (SELECT 1 FROM {_table(Scorecard)} s WHERE s.id = %s AND s.status = %s
+                    AND s.cluster_id = m.cluster_id AND s.year_id = m.year_id),
+            EXISTS (SELECT 1 FROM {_table(ScoreAgreement)} a WHERE a.cluster_id = m.cluster_id
+                    AND a.year_id = m.year_id AND a.agreed_at IS NOT NULL),
+            (SELECT h.status FROM {_table(Sheet)} h WHERE h.membership_id = m.id)
+        FROM {_table(Membership)} m WHERE m.id = %s
+    """
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF m"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [criterion.scorecard_id, Scorecard.Status.ISSUED.value, membership.pk])
+        scorable, agreed, status = cursor.fetchone()
+    return _ScoringState(bool(scorable), bool(agreed), status)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def _ensure_unlocked(cluster: Cluster, year: EmulationYear) -> None:
     if ScoreAgreement.objects.filter(cluster=cluster, year=year, agreed_at__isnull=False).exists():
-        raise ValidationError(
-            f"Điểm của {cluster.name} năm {year.year} đã được thống nhất sau họp trù bị "
-            "và đang khóa; chỉ Sở Nội vụ hoặc cơ quan hướng dẫn mở lại được."
-        )
+        raise ValidationError(_locked_message(cluster, year))
+
+
+def _locked_message(cluster: Cluster, year: EmulationYear) -> str:
+    return (
+        f"Điểm của {cluster.name} năm {year.year} đã được thống nhất sau họp trù bị "
+        "và đang khóa; chỉ Sở Nội vụ hoặc cơ quan hướng dẫn mở lại được."
+    )
 
 
 def _ensure_editable(membership: Membership, *, user: User) -> Sheet:
     _ensure_unlocked(membership.cluster, membership.year)
     sheet = _sheet(membership, user=user)
     if not sheet.is_editable:
-        raise ValidationError(
-            "Phiếu tự chấm đã nộp nên không sửa được; chỉ sửa lại khi trưởng cụm, khối trả lại."
-        )
+        raise ValidationError(SUBMITTED)
     return sheet
+
+
+SUBMITTED = "Phiếu tự chấm đã nộp nên không sửa được; chỉ sửa lại khi trưởng cụm, khối trả lại."
+
+
+def _ensure_sheet_editable(membership: Membership, status: str | None, *, user: User) -> None:
+    """_ensure_editable's sheet check from the sheet's status read with the
+    lock (None: no sheet yet, which the first save makes)."""
+    if status is None:
+        audit.save(Sheet(membership=membership), user=user, reason=SHEET_MADE)
+    elif status not in Sheet.EDITABLE:
+        raise ValidationError(SUBMITTED)
+
+
+SHEET_MADE = "Lập phiếu tự chấm"
 
 
 def _sheet(membership: Membership, *, user: User) -> Sheet:
@@ -723,7 +860,7 @@ def _sheet(membership: Membership, *, user: User) -> Sheet:
         return Sheet.objects.get(membership=membership)
     except Sheet.DoesNotExist:
         sheet = Sheet(membership=membership)
-        audit.save(sheet, user=user, reason="Lập phiếu tự chấm")
+        audit.save(sheet, user=user, reason=SHEET_MADE)
         return sheet
 
 
@@ -733,9 +870,18 @@ def _current_score(membership: Membership, criterion: Criterion, revision: int |
         score = Score.objects.select_for_update(of=("self",)).get(
             membership=membership, criterion=criterion
         )
-        score.membership, score.criterion = membership, criterion
     except Score.DoesNotExist:
         score = None
+    return _checked_revision(score, membership, criterion, revision)
+
+
+def _checked_revision(
+    score: Score | None, membership: Membership, criterion: Criterion, revision: int | None
+) -> Score:
+    """`score` (or a new one) to write, read after the unit's lock; refused
+    when the form was loaded with another revision than the stored one."""
+    if score is not None:
+        score.membership, score.criterion = membership, criterion
     if (score.revision if score else None) != revision:
         if score is None:  # a revision for a score that is gone: someone removed it
             score = Score(membership=membership, criterion=criterion)

@@ -65,7 +65,7 @@ from emulation.workbooks import FIGURE_FORMAT, XlsxLimits, formula_safe_workbook
 from scoring import engine, sheets
 from scoring.guidances import stored_regulation
 from scoring.models import FIGURES, Criterion, Method, Score, Scorecard, Sheet
-from scoring.views.sheet import band_text
+from scoring.sheet_pages import band_text
 
 FORMAT = "thidua-bang-diem/2"  # /2: with the revisions sheet
 SHEET_TITLE = "Bảng điểm"

@@ -16,6 +16,11 @@ urlpatterns = [
     path("huong-dan/<int:pk>/sao-chep/", guidances.guidance_copy, name="guidance_copy"),
     path("huong-dan/<int:pk>/sua/", guidances.guidance_edit, name="guidance_edit"),
     path("huong-dan/<int:pk>/ap-dung/", guidances.guidance_apply, name="guidance_apply"),
+    path(
+        "huong-dan/<int:pk>/bo-ap-dung/<int:year>/<str:kind>/",
+        guidances.guidance_unapply,
+        name="guidance_unapply",
+    ),
     path("huong-dan/<int:pk>/khung/", guidances.guidance_framework, name="guidance_framework"),
     path(
         "huong-dan/<int:pk>/khung/tai-len/",

@@ -163,6 +163,20 @@ def GUIDANCE(d) -> dict:
     return {"pk": d.guidance.pk}
 
 
+def GUIDANCE_KIND(d) -> dict:
+    return {"pk": d.guidance.pk, "year": d.world.year.year, "kind": "khoi"}
+
+
+def _guidance_for_blocks(d) -> None:
+    """The draft guidance scores the year's blocks instead of the year's (#16),
+    set as an import would (KHOI-B has issued its scorecard)."""
+    from scoring.guidances import guidance_apply
+
+    guidance_apply(
+        guidance=d.guidance, year=d.world.year, cluster_kind="khoi", user=None, replacing=True
+    )
+
+
 def GUIDANCE_CRITERION(d) -> dict:
     return {"pk": d.guidance.pk, "criterion_pk": d.guidance.framework.criteria.first().pk}
 
@@ -537,6 +551,10 @@ MATRIX: dict[str, Case] = {
     "guidance_edit@post": post(GUIDANCE, PROVINCE),
     "guidance_apply": get(GUIDANCE, PROVINCE),
     "guidance_apply@post": post(GUIDANCE, PROVINCE),
+    "guidance_unapply": get(GUIDANCE_KIND, PROVINCE, setup=_guidance_for_blocks),
+    "guidance_unapply@post": post(
+        GUIDANCE_KIND, PROVINCE, setup=_guidance_for_blocks, data={"reason": "Nhầm loại"}
+    ),
     "guidance_framework": get(GUIDANCE, PROVINCE),
     "guidance_framework@post": post(GUIDANCE, PROVINCE),
     "guidance_framework_upload": post(GUIDANCE, PROVINCE),

@@ -7,6 +7,7 @@ bonuses, their deductions and the flags (scoring.adjustments says why).
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,7 @@ from clusters.access import (
     get_year,
 )
 from clusters.models import Deduction, Membership
+from emulation.forms import FAILED, attempt
 from emulation.uploads import extension
 from scoring import adjustments, sheets
 from scoring.adjustments import UnitEntries
@@ -45,18 +47,18 @@ def bonus_add(request: HttpRequest, code: str, year: int) -> HttpResponse:
     page = _page(get_cluster_for_lead_or_staff(request.user, code, get_year(year)))
     page.ensure_gives(request.POST.get("kind", ""))
     form = page.bonus_form(request.POST)
-    if form.is_valid() and _attempt(
-        form,
-        lambda data: adjustments.bonus_add(
-            membership=page.member(data["member"]),
-            kind=data["kind"],
-            points=data["points"],
-            reason=data["reason"],
+    if form.is_valid():
+        action = partial(
+            adjustments.bonus_add,
+            membership=page.member(form.cleaned_data["member"]),
+            kind=form.cleaned_data["kind"],
+            points=form.cleaned_data["points"],
+            reason=form.cleaned_data["reason"],
             user=request.user,
-        ),
-    ):
-        messages.success(request, "Đã cộng điểm thưởng.")
-        return redirect("adjustments", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã cộng điểm thưởng.")
+            return redirect("adjustments", code, year)
     return _render(request, page, bonus_form=form)
 
 
@@ -65,19 +67,19 @@ def bonus_add(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def deduction_add(request: HttpRequest, code: str, year: int) -> HttpResponse:
     page = _page(get_cluster_for_staff(request.user, code, get_year(year)))
     form = page.deduction_form(request.POST, request.FILES)
-    if form.is_valid() and _attempt(
-        form,
-        lambda data: adjustments.deduction_add(
-            membership=page.member(data["member"]),
-            kind=data["kind"],
-            count=data["count"],
-            reason=data["reason"],
-            evidence=data["evidence"],
+    if form.is_valid():
+        action = partial(
+            adjustments.deduction_add,
+            membership=page.member(form.cleaned_data["member"]),
+            kind=form.cleaned_data["kind"],
+            count=form.cleaned_data["count"],
+            reason=form.cleaned_data["reason"],
+            evidence=form.cleaned_data["evidence"],
             user=request.user,
-        ),
-    ):
-        messages.success(request, "Đã trừ điểm.")
-        return redirect("adjustments", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã trừ điểm.")
+            return redirect("adjustments", code, year)
     return _render(request, page, deduction_form=form)
 
 
@@ -86,20 +88,20 @@ def deduction_add(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def flag_set(request: HttpRequest, code: str, year: int) -> HttpResponse:
     page = _page(get_cluster_for_staff(request.user, code, get_year(year)))
     form = page.flag_form(request.POST, request.FILES)
-    if form.is_valid() and _attempt(
-        form,
-        lambda data: adjustments.flag_set(
-            membership=page.member(data["member"]),
-            kind=data["kind"],
-            reason=data["reason"],
-            note=data["note"],
-            evidence=data["evidence"],
+    if form.is_valid():
+        action = partial(
+            adjustments.flag_set,
+            membership=page.member(form.cleaned_data["member"]),
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            evidence=form.cleaned_data["evidence"],
             user=request.user,
-            revision=data["revision"],
-        ),
-    ):
-        messages.success(request, "Đã ghi nhận không xét / chưa xét.")
-        return redirect("adjustments", code, year)
+            revision=form.cleaned_data["revision"],
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã ghi nhận không xét / chưa xét.")
+            return redirect("adjustments", code, year)
     return _render(request, page, flag_form=_with_current_revision(form))
 
 
@@ -158,16 +160,6 @@ def evidence(
 
 def _in(seat: Seat) -> dict:
     return {"membership__cluster": seat.cluster, "membership__year": seat.year}
-
-
-def _attempt(form, action) -> bool:
-    """Run a service with the form's data; its ValidationError becomes the form's error."""
-    try:
-        action(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
 
 
 def _with_current_revision(form: FlagForm) -> FlagForm:

@@ -5,6 +5,7 @@ validates a form, calls a service and redirects."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,7 +49,7 @@ from clusters.access import (
     is_staff_of,
 )
 from clusters.models import Cluster, EmulationYear, Membership
-from emulation.forms import ConfirmForm
+from emulation.forms import FAILED, ConfirmForm, attempt
 from emulation.numbers import format_figure
 from scoring.forms import ReasonForm
 from scoring.models import Scorecard
@@ -298,14 +299,16 @@ def proposal_return(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     form = ReasonForm(request.POST or None, label="Lý do trả lại hồ sơ")
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.proposal_return(
-            proposal=found, reason=form.cleaned_data["reason"], user=request.user
-        ),
-    ):
-        messages.success(request, "Đã trả lại hồ sơ cho trưởng cụm, khối.")
-        return redirect("award_proposal", code, year)
+    if form.is_valid():
+        action = partial(
+            services.proposal_return,
+            proposal=found,
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã trả lại hồ sơ cho trưởng cụm, khối.")
+            return redirect("award_proposal", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
     return render(request, "awards/proposal_return.html", context)
 
@@ -357,19 +360,19 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     form = DecisionForm(request.POST or None, request.FILES or None)
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.proposal_decide(
+    if form.is_valid():
+        action = partial(
+            services.proposal_decide,
             proposal=found,
             user=request.user,
             number=form.cleaned_data["number"],
             date=form.cleaned_data["date"],
             signer=form.cleaned_data["signer"],
             file=form.cleaned_data["file"],
-        ),
-    ):
-        messages.success(request, "Đã ghi nhận quyết định khen thưởng.")
-        return redirect("award_proposal", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã ghi nhận quyết định khen thưởng.")
+            return redirect("award_proposal", code, year)
     context = {
         "cluster": seat.cluster,
         "year": seat.year,
@@ -394,16 +397,15 @@ def proposal_decision_correct(request: HttpRequest, code: str, year: int) -> Htt
     if form.is_valid():
         pk, revision = form.chosen()
         chosen = next(d for d in decisions if d.pk == pk)
-        if _attempt(
-            form,
-            lambda: services.decision_redate(
-                decision=chosen,
-                date=form.cleaned_data["date"],
-                reason=form.cleaned_data["reason"],
-                revision=revision,
-                user=request.user,
-            ),
-        ):
+        action = partial(
+            services.decision_redate,
+            decision=chosen,
+            date=form.cleaned_data["date"],
+            reason=form.cleaned_data["reason"],
+            revision=revision,
+            user=request.user,
+        )
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã sửa ngày quyết định khen thưởng.")
             return redirect("award_proposal", code, year)
     elif data is not None and not decisions:
@@ -432,18 +434,18 @@ def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse
     items = services.proposed_items(found)
     initial = {f"u{i.membership_id}_outcome": "agreed" for i in items}
     form = CouncilMeetingForm(request.POST or None, items=items, initial=initial)
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.council_meeting_record(
+    if form.is_valid():
+        action = partial(
+            services.council_meeting_record,
             proposal=found,
             held_on=form.cleaned_data["held_on"],
             members_present=form.cleaned_data["members_present"],
             verdicts=form.verdicts(),
             user=request.user,
-        ),
-    ):
-        messages.success(request, "Đã ghi kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
-        return redirect("award_proposal", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã ghi kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
+            return redirect("award_proposal", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
     return render(request, "awards/proposal_council.html", context)
 
@@ -459,9 +461,9 @@ def proposal_council_correct(request: HttpRequest, code: str, year: int) -> Http
     form = CouncilMeetingForm(
         request.POST or None, items=items, corrects=True, initial=_meeting_initial(meeting, items)
     )
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.council_meeting_correct(
+    if form.is_valid():
+        action = partial(
+            services.council_meeting_correct,
             proposal=found,
             held_on=form.cleaned_data["held_on"],
             members_present=form.cleaned_data["members_present"],
@@ -470,10 +472,10 @@ def proposal_council_correct(request: HttpRequest, code: str, year: int) -> Http
             revision=form.cleaned_data["revision"],
             result_revisions=form.result_revisions(),
             user=request.user,
-        ),
-    ):
-        messages.success(request, "Đã sửa kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
-        return redirect("award_proposal", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã sửa kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
+            return redirect("award_proposal", code, year)
     context = {
         "cluster": seat.cluster,
         "year": seat.year,
@@ -522,19 +524,21 @@ def proposal_council_change(request: HttpRequest, code: str, year: int, unit: st
     }
     label = f"{member.unit.code} – {member.unit.name}"
     form = CouncilResultForm(request.POST or None, label=label, initial=initial)
-    if form.is_valid() and _attempt(
-        form,
-        lambda: services.council_result_change(
+    if form.is_valid():
+        action = partial(
+            services.council_result_change,
             proposal=found,
             membership=member,
             verdict=form.verdict(),
             why=form.cleaned_data["why"],
             revision=form.cleaned_data["revision"],
             user=request.user,
-        ),
-    ):
-        messages.success(request, f"Đã sửa kết quả xét của Hội đồng đối với {member.unit.name}.")
-        return redirect("award_proposal", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(
+                request, f"Đã sửa kết quả xét của Hội đồng đối với {member.unit.name}."
+            )
+            return redirect("award_proposal", code, year)
     context = {
         "cluster": seat.cluster,
         "year": seat.year,
@@ -759,16 +763,6 @@ def _member(seat: Seat, unit: str) -> Membership:
         year=seat.year,
         unit__code=unit,
     )
-
-
-def _attempt(form, action) -> bool:
-    """Run a service; its ValidationError becomes the form's error."""
-    try:
-        action()
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
 
 
 def _run(request: HttpRequest, action) -> bool:

@@ -14,7 +14,7 @@ from scoring import sheets
 from scoring.access import get_evidence_for_viewer
 from scoring.forms import EvidenceForm
 from scoring.models import Criterion
-from scoring.views.sheet import leaf_of, sheet_page
+from scoring.sheet_pages import leaf_of, sheet_page
 
 
 @login_required

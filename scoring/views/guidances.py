@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from clusters.access import acts_for_province, ensure_acts_for_province
 from scoring import guidance_framework as guidance_framework_rules
 from scoring import guidances
+from scoring.forms import ReasonForm
 from scoring.guidance_forms import ApplyForm, CriterionForm, FrameworkUploadForm, GuidanceForm
-from scoring.guidance_pages import guidance_detail_page, guidance_list_page
-from scoring.models import FrameworkCriterion, Guidance
+from scoring.guidance_pages import Application, guidance_detail_page, guidance_list_page
+from scoring.models import FrameworkCriterion, Guidance, GuidanceYear
 
 
 def _get_guidance(pk: int) -> Guidance:
@@ -94,6 +95,44 @@ def guidance_apply(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Đã áp dụng hướng dẫn cho năm {year.year}.")
             return redirect("guidance_detail", guidance.pk)
     return render(request, "scoring/guidance_apply.html", {"guidance": guidance, "form": form})
+
+
+def _get_kind_application(request: HttpRequest, pk: int, year: int, kind: str) -> GuidanceYear:
+    """The guidance's application to one kind of cluster in a year, which
+    Sở Nội vụ may remove; 403 for anyone else, 404 for the year's own."""
+    guidance = _get_guidance_for_province(request, pk)
+    return get_object_or_404(
+        GuidanceYear.objects.select_related("year", "guidance").exclude(cluster_kind=""),
+        guidance=guidance,
+        year__year=year,
+        cluster_kind=kind,
+    )
+
+
+@login_required
+def guidance_unapply(request: HttpRequest, pk: int, year: int, kind: str) -> HttpResponse:
+    """The kind's clusters go back to the year's guidance, once confirmed with a reason."""
+    application = _get_kind_application(request, pk, year, kind)
+    form = ReasonForm(request.POST or None, label="Lý do bỏ hướng dẫn riêng")
+    if form.is_valid():
+        try:
+            guidances.guidance_unapply(
+                year=application.year,
+                cluster_kind=kind,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Đã bỏ hướng dẫn riêng; lý do được ghi vào lịch sử.")
+            return redirect("guidance_detail", pk)
+    context = {
+        "guidance": application.guidance,
+        "application": Application(year, kind),
+        "form": form,
+    }
+    return render(request, "scoring/guidance_unapply.html", context)
 
 
 # ---------------------------------------------------------------------------

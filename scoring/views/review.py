@@ -4,10 +4,10 @@ agreeing the scores after the preparatory meeting and, for the staff,
 reopening them."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +21,7 @@ from clusters.access import (
 )
 from clusters.models import Cluster, EmulationYear, Membership
 from clusters.services import registered_plans, registered_plans_of
+from emulation.forms import FAILED, attempt
 from scoring import engine, sheets
 from scoring.forms import AgreeForm, ReasonForm, ScoreAdjustForm
 from scoring.guidances import stored_regulation
@@ -46,19 +47,19 @@ def review_cell(
     form = ScoreAdjustForm(
         request.POST or None, criterion=criterion, initial=_adjust_initial(score)
     )
-    if form.is_valid() and _attempt(
-        form,
-        lambda: sheets.score_adjust(
+    if form.is_valid():
+        action = partial(
+            sheets.score_adjust,
             membership=member,
             criterion=criterion,
             user=request.user,
             reason=form.cleaned_data["reason"],
             revision=form.cleaned_data["revision"],
             **form.figures(),
-        ),
-    ):
-        messages.success(request, f"Đã điều chỉnh điểm {member.unit.code} – {criterion.code}.")
-        return redirect("review", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, f"Đã điều chỉnh điểm {member.unit.code} – {criterion.code}.")
+            return redirect("review", code, year)
     context = _cell_context(cluster, member, criterion, score) | {"form": form}
     return render(request, "scoring/review_cell.html", context)
 
@@ -69,14 +70,16 @@ def review_return(request: HttpRequest, code: str, year: int, unit: str) -> Http
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
     member = _member(cluster, emulation_year, unit)
     form = ReasonForm(request.POST or None, label="Lý do trả lại phiếu tự chấm")
-    if form.is_valid() and _attempt(
-        form,
-        lambda: sheets.sheet_return(
-            membership=member, user=request.user, reason=form.cleaned_data["reason"]
-        ),
-    ):
-        messages.success(request, f"Đã trả lại phiếu tự chấm của {member.unit.name}.")
-        return redirect("review", code, year)
+    if form.is_valid():
+        action = partial(
+            sheets.sheet_return,
+            membership=member,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, f"Đã trả lại phiếu tự chấm của {member.unit.name}.")
+            return redirect("review", code, year)
     sheet = Sheet.objects.filter(membership=member).first()
     context = {"cluster": cluster, "year": emulation_year, "member": member, "sheet": sheet}
     return render(request, "scoring/review_return.html", context | {"form": form})
@@ -90,17 +93,17 @@ def review_agree(request: HttpRequest, code: str, year: int) -> HttpResponse:
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
     pending = sheets.unsubmitted(cluster, emulation_year)
     form = AgreeForm(request.POST if request.method == "POST" else None, pending=bool(pending))
-    if form.is_valid() and _attempt(
-        form,
-        lambda: sheets.scores_agree(
+    if form.is_valid():
+        action = partial(
+            sheets.scores_agree,
             cluster=cluster,
             year=emulation_year,
             user=request.user,
             unsubmitted_reason=form.unsubmitted_reason,
-        ),
-    ):
-        messages.success(request, "Đã thống nhất điểm của cụm, khối; điểm được khóa.")
-        return redirect("review", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã thống nhất điểm của cụm, khối; điểm được khóa.")
+            return redirect("review", code, year)
     records = participation.records(Membership.objects.filter(cluster=cluster, year=emulation_year))
     context = {
         "cluster": cluster,
@@ -119,30 +122,20 @@ def review_agree(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def review_reopen(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_deciding_staff(request.user, code, get_year(year))
     form = ReasonForm(request.POST or None, label="Lý do mở lại điểm đã thống nhất")
-    if form.is_valid() and _attempt(
-        form,
-        lambda: sheets.scores_reopen(
+    if form.is_valid():
+        action = partial(
+            sheets.scores_reopen,
             cluster=seat.cluster,
             year=seat.year,
             user=request.user,
             reason=form.cleaned_data["reason"],
-        ),
-    ):
-        messages.success(request, "Đã mở lại điểm của cụm, khối.")
-        return redirect("review", code, year)
+        )
+        if attempt(form, action) is not FAILED:
+            messages.success(request, "Đã mở lại điểm của cụm, khối.")
+            return redirect("review", code, year)
     agreement = sheets.agreement_of(seat.cluster, seat.year)
     context = {"cluster": seat.cluster, "year": seat.year, "agreement": agreement, "form": form}
     return render(request, "scoring/review_reopen.html", context)
-
-
-def _attempt(form, action) -> bool:
-    """Run a service; its ValidationError becomes the form's error."""
-    try:
-        action()
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
 
 
 def _member(cluster: Cluster, year: EmulationYear, unit: str) -> Membership:

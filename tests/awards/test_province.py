@@ -348,3 +348,85 @@ def test_queries_do_not_grow_with_clusters_or_units(client, province):
     assert Membership.objects.filter(cluster__code__startswith="Q-").count() == 60
     large = (count_queries(client, page_url()), count_queries(client, download_url()))
     assert small == large
+
+
+def test_queries_are_the_same_for_4_and_40_clusters(client, province):
+    """The province's scale (#17): 40 clusters read with the queries of 4,
+    the page (which computes the results) and its workbook (which reads them
+    cached) alike, the staff's count in the bar included."""
+    client.force_login(province.staff)
+    grow(province, clusters=2, units=2)
+    assert Cluster.objects.count() == 4
+    small = (count_queries(client, page_url()), count_queries(client, download_url()))
+    grow(province, clusters=38, units=2)
+    assert Cluster.objects.count() == 40
+    large = (count_queries(client, page_url()), count_queries(client, download_url()))
+    assert small == large
+
+
+# ---------------------------------------------------------------------------
+# Each cluster under its own guidance (#16)
+
+
+def _blocks_under_their_own_guidance(world) -> None:
+    """The blocks' own guidance: threshold 880; the clusters keep the year's 900."""
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    blocks = regulation_from_json({"code": "KHOI-2025", "threshold": 880})
+    apply_regulation(world.year, blocks, cluster_kind="khoi")
+
+
+def test_each_cluster_follows_its_own_guidance(client, province):
+    _blocks_under_their_own_guidance(province)
+
+    summary = province_summary(province.year, Cluster.objects.all())
+
+    thresholds = {bar.label: bar.threshold_text for bar in summary.chart.bars}
+    assert thresholds == {"CUM-A": "900", "KHOI-B": "880"}
+    client.force_login(province.staff)
+    page = client.get(page_url()).content.decode()
+    svg = page.split('<svg class="province-chart"')[1].split("</svg>")[0]
+    assert "ngưỡng 880" in svg and "ngưỡng 900" in svg
+    assert "ngưỡng 900 điểm (Hướng dẫn" not in page
+    khoi = next(r for r in summary.results if r.cluster.code == "KHOI-B")
+    assert khoi.regulation.threshold == 880
+
+
+def test_queries_do_not_grow_with_clusters_under_their_own_guidance(client, province):
+    _blocks_under_their_own_guidance(province)
+    client.force_login(province.staff)
+    grow(province, clusters=2, units=3)
+    small = (count_queries(client, page_url()), count_queries(client, download_url()))
+    for cluster in Cluster.objects.filter(code__startswith="Q-")[:1]:
+        cluster.kind = "khoi"
+        cluster.save()
+    grow(province, clusters=6, units=10)
+    large = (count_queries(client, page_url()), count_queries(client, download_url()))
+    assert small == large
+
+
+def test_an_award_only_a_kinds_guidance_gives_has_its_column(client, province):
+    """The year's guidance gives two awards; the blocks' own the three of 2022:
+    the LĐXS title of the blocks is counted, in a column of its own."""
+    from awards.models import Quota
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    Quota.objects.filter(cluster=province.cluster_a, award="tap_the_ldxs").delete()
+    year_block = {"code": "NAM-2025", "awards": ["co_thi_dua", "bang_khen"]}
+    apply_regulation(province.year, regulation_from_json(year_block))
+    blocks = regulation_from_json({"code": "KHOI-2025"})
+    apply_regulation(province.year, blocks, cluster_kind="khoi")
+
+    summary = province_summary(province.year, Cluster.objects.all())
+
+    assert [a.award for a in summary.awards] == ["co_thi_dua", "bang_khen", "tap_the_ldxs"]
+    for line in summary.lines:
+        assert [a.award for a in line.awards] == ["co_thi_dua", "bang_khen", "tap_the_ldxs"]
+    client.force_login(province.staff)
+    awards = client.get(page_url()).content.decode().split("province-awards")[1]
+    assert "Tập thể LĐXS" in awards.split("</table>")[0]
+    workbook = load_workbook(BytesIO(client.get(download_url()).content))
+    header = [c.value for c in next(workbook["Khen thưởng và chỉ tiêu"].iter_rows())]
+    assert "Tập thể LĐXS – chỉ tiêu" in header

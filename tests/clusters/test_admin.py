@@ -17,6 +17,8 @@ ADMIN_PAGES = [
     "admin:clusters_deadline_changelist",
     "admin:clusters_membership_changelist",
     "admin:clusters_remindersent_changelist",
+    "admin:clusters_priorrole_changelist",
+    "admin:clusters_priorrole_add",
     "admin:emulation_user_changelist",
     "admin:clusters_unit_add",
     "admin:clusters_cluster_add",
@@ -54,6 +56,33 @@ def test_the_standing_agency_is_set_by_an_administrator_in_the_admin(client, wor
     world.other_authority.refresh_from_db()
     world.other_staff.refresh_from_db()
     assert world.other_staff.is_provincial_staff
+
+
+def test_a_past_head_entered_in_the_admin_says_who_and_keeps_the_rules(client, world):
+    """#14: the heads and deputies before a cluster's first year can be put
+    right in the admin too; the history says who and why, and the entry's
+    rules hold (a year in the system takes its roles from its memberships)."""
+    from clusters.models import PriorRole
+
+    client.force_login(world.admin)
+    add = reverse("admin:clusters_priorrole_add")
+    data = {
+        "cluster": world.cluster_a.pk,
+        "unit": world.a_member.pk,
+        "role": "head",
+        "source": "Quyết định số 15/QĐ-UBND",
+    }
+    refused = client.post(add, data | {"year": 2025})
+    assert refused.status_code == 200 and "năm đầu tiên" in refused.content.decode()
+    assert client.post(add, data | {"year": 2023}).status_code == 302
+    prior = PriorRole.objects.get()
+    assert prior.recorded_by == world.admin
+    entry = prior.history.get()
+    assert entry.history_user == world.admin
+    assert entry.history_change_reason == "Ghi nhận trong trang quản trị"
+    change = reverse("admin:clusters_priorrole_change", args=[prior.pk])
+    page = client.get(change).content.decode()
+    assert "Trưởng, phó cụm, khối các năm trước" in page and "Căn cứ" in page
 
 
 def test_admin_is_in_vietnamese(client, world):

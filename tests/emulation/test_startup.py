@@ -10,7 +10,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = {"openpyxl", "weasyprint", "celery", "kombu", "yaml"}
+# The PDF library and what it draws with (fonts, images, CSS), the workbooks,
+# the task queue and its transport.
+HEAVY = {
+    "openpyxl",
+    "weasyprint",
+    "pydyf",
+    "tinycss2",
+    "cssselect2",
+    "fontTools",
+    "PIL",
+    "celery",
+    "kombu",
+    "redis",
+    "yaml",
+}
 
 LOAD_EVERY_VIEW = f"""
 import sys
@@ -64,3 +78,42 @@ def test_the_dataset_commands_import_no_view(command, tmp_path):
     ).stderr
     assert "import time:" in timing
     assert not APP_VIEWS.search(timing)
+
+
+def test_the_system_check_imports_no_heavy_library(tmp_path):
+    """`manage.py check` is Django's start-up with every URL's view module and
+    every check: none of it needs a PDF, a workbook or the task queue."""
+    timing = subprocess.run(
+        [sys.executable, "-X", "importtime", "manage.py", "check"],
+        cwd=ROOT,
+        env={
+            "DJANGO_SETTINGS_MODULE": "emulation.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in timing.splitlines()}
+    assert APP_VIEWS.search(timing)  # the check did load the views
+    assert sorted(name for name in imported if name.split(".")[0] in HEAVY) == []
+
+
+def test_manage_py_leaves_the_collector_on_once_django_is_set_up(tmp_path):
+    """manage.py runs Django's start-up without the cyclic garbage collector,
+    then turns it back on for the command, what start-up made kept out of it (#17)."""
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "import gc; print(gc.isenabled(), gc.get_freeze_count() > 10000)"],
+        cwd=ROOT,
+        env={
+            "DJANGO_SETTINGS_MODULE": "emulation.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    assert shell.stdout.split()[-2:] == ["True", "True"]

@@ -472,3 +472,91 @@ def test_the_new_kinds_are_given_and_shown_with_their_labels(client, world, draf
     history = client.get(reverse("history", args=args)).content.decode()
     assert "Có sáng kiến được công nhận" in history and "Nộp hồ sơ thi đua chậm" in history
     assert ">sang_kien<" not in history and "· sang_kien" not in history
+
+
+# --- Removing the guidance applied to one kind of cluster ---------------------
+
+
+@pytest.fixture
+def khoi_override(world, draft):
+    """The draft (threshold 800) scores the year's blocks instead of the 2022 guidance."""
+    draft.parameters = {**draft.parameters, "threshold": 800}
+    draft.save()
+    guidance_apply(guidance=draft, year=world.year, cluster_kind="khoi", user=world.staff)
+    return draft
+
+
+def _unapply_url(guidance, kind="khoi", year=2025):
+    return reverse("guidance_unapply", args=[guidance.pk, year, kind])
+
+
+def test_the_standing_agency_removes_a_kinds_guidance_with_a_reason(client, world, khoi_override):
+    client.force_login(world.staff)
+    detail = client.get(reverse("guidance_detail", args=[khoi_override.pk])).content.decode()
+    assert _unapply_url(khoi_override) in detail
+    confirm = client.get(_unapply_url(khoi_override))
+    assert confirm.status_code == 200
+    assert "Năm 2025 (khối thi đua)" in confirm.content.decode()
+
+    response = client.post(_unapply_url(khoi_override), {"reason": "Khối theo hướng dẫn chung"})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(reverse("guidance_detail", args=[khoi_override.pk]))
+    assert not GuidanceYear.objects.filter(cluster_kind="khoi").exists()
+    assert stored_regulation(world.year, world.cluster_b).threshold == 900
+    removed = GuidanceYear.history.filter(history_type="-").get()
+    assert removed.history_user == world.staff
+    assert "Khối theo hướng dẫn chung" in removed.history_change_reason
+    assert "khối thi đua" in removed.history_change_reason
+
+
+def test_removing_a_kinds_guidance_needs_a_reason(client, world, khoi_override):
+    client.force_login(world.staff)
+
+    response = client.post(_unapply_url(khoi_override), {"reason": "  "})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    assert GuidanceYear.objects.filter(cluster_kind="khoi").exists()
+
+
+def test_a_kind_that_issued_its_scorecard_keeps_its_guidance(client, world, khoi_override):
+    Scorecard.objects.create(cluster=world.cluster_b, year=world.year, status="issued")
+    client.force_login(world.staff)
+
+    response = client.post(_unapply_url(khoi_override), {"reason": "Nhầm"})
+
+    assert response.status_code == 200
+    assert "đã có bảng chấm điểm ban hành" in response.content.decode()
+    assert stored_regulation(world.year, world.cluster_b).threshold == 800
+
+
+def test_only_a_kinds_own_application_is_removed(client, world, khoi_override):
+    client.force_login(world.staff)
+    guidance_apply(guidance=khoi_override, year=world.year, user=world.staff)
+
+    assert client.get(_unapply_url(khoi_override, kind="cum")).status_code == 404
+    assert client.get(_unapply_url(default_guidance())).status_code == 404
+    assert client.post(_unapply_url(khoi_override, kind="-"), {"reason": "x"}).status_code == 404
+    assert GuidanceYear.objects.count() == 2
+
+
+@pytest.mark.parametrize("who", ("other_staff", "head", "member"))
+def test_only_the_standing_agency_removes_a_kinds_guidance(client, world, khoi_override, who):
+    client.force_login(getattr(world, who))
+
+    assert client.get(_unapply_url(khoi_override)).status_code == 403
+    assert client.post(_unapply_url(khoi_override), {"reason": "x"}).status_code == 403
+    assert GuidanceYear.objects.filter(cluster_kind="khoi").exists()
+    shown = client.get(reverse("guidance_detail", args=[khoi_override.pk])).content.decode()
+    assert _unapply_url(khoi_override) not in shown
+
+
+def test_the_anonymous_visitor_removes_nothing(client, world, khoi_override):
+    for response in (
+        client.get(_unapply_url(khoi_override)),
+        client.post(_unapply_url(khoi_override), {"reason": "x"}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+    assert GuidanceYear.objects.filter(cluster_kind="khoi").exists()

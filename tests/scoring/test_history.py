@@ -593,3 +593,89 @@ def test_a_succession_of_a_member_is_in_the_history(client, named):
         assert "1234/NQ-UBTVQH15" in change.reason
     assert not [c for c in changes(named, named.a_member2) if c.what == "Kế thừa đơn vị"]
     assert any("HH kế thừa HH-CU" in line for line in lines(client, named))
+
+
+PRIOR = "Trưởng, phó cụm, khối các năm trước"
+
+
+def test_a_past_head_entered_corrected_and_removed_is_in_the_history(client, named):
+    """The heads and deputies of the years before the cluster's first year
+    (#14) are the cluster's record: its history and the unit's list each
+    change, with who and why; another cluster's are not there."""
+    from clusters import services as cluster_services
+
+    source = "Quyết định số 15/QĐ-UBND ngày 10/01/2023"
+    with time_machine.travel(MORNING, tick=False):
+        prior = cluster_services.prior_role_add(
+            cluster=named.cluster_a,
+            year=2023,
+            unit=named.a_member,
+            role="head",
+            source=source,
+            user=named.staff,
+        )
+        cluster_services.prior_role_correct(
+            prior=prior,
+            year=2023,
+            unit=named.a_member,
+            role="deputy",
+            source=source,
+            reason="Nhầm vai trò",
+            user=named.staff,
+        )
+        cluster_services.prior_role_remove(
+            prior=prior, reason="Trùng với hồ sơ khác", user=named.staff
+        )
+        cluster_services.prior_role_add(
+            cluster=named.cluster_b,
+            year=2023,
+            unit=named.b_member,
+            role="head",
+            source=source,
+            user=named.staff,
+        )
+    for found in (changes(named), changes(named, named.a_member)):
+        added = one(found, PRIOR, "Tạo mới")
+        assert added.subject == "HH · năm 2023"
+        assert added.who == "Lê Văn Minh"
+        assert field(added, "vai trò") == ("—", "Trưởng cụm, khối")
+        assert field(added, "căn cứ") == ("—", source)
+        corrected = one(found, PRIOR, "Sửa")
+        assert field(corrected, "vai trò") == ("Trưởng cụm, khối", "Phó trưởng cụm, khối")
+        assert "Nhầm vai trò" in corrected.reason
+        removed = one(found, PRIOR, "Xóa")
+        assert "Trùng với hồ sơ khác" in removed.reason
+        assert [c.subject for c in found if c.what == PRIOR] == ["HH · năm 2023"] * 3
+    assert not [c for c in changes(named, named.a_member2) if c.what == PRIOR]
+    assert any("Nhầm vai trò" in line for line in lines(client, named))
+    assert any(
+        "Nhầm vai trò" in line for line in lines(client, named, target=url("history_unit", "HH"))
+    )
+
+
+def test_a_past_head_moved_to_another_unit_shows_as_a_correction_on_both(named):
+    """The unit's list pairs the correction with the entry before it, even when
+    the entry named another unit."""
+    from clusters import services as cluster_services
+
+    prior = cluster_services.prior_role_add(
+        cluster=named.cluster_a,
+        year=2023,
+        unit=named.a_member,
+        role="head",
+        source="Hồ sơ cũ",
+        user=named.staff,
+    )
+    cluster_services.prior_role_correct(
+        prior=prior,
+        year=2023,
+        unit=named.a_member2,
+        role="head",
+        source="Hồ sơ cũ, bản sửa",
+        reason="Nhầm đơn vị",
+        user=named.staff,
+    )
+    for unit in (named.a_member, named.a_member2):
+        corrected = one(changes(named, unit), PRIOR, "Sửa")
+        assert corrected.subject == "LG · năm 2023"
+        assert field(corrected, "căn cứ") == ("Hồ sơ cũ", "Hồ sơ cũ, bản sửa")

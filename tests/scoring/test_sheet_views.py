@@ -341,9 +341,19 @@ def test_sheet_page_queries_do_not_grow_with_criteria(client, world, django_asse
         assert client.get(sheet_url()).status_code == 200
 
 
+# A save at the deadline peak (#17), as the sheet sends it: the session and its
+# user; the unit's membership with its year; the issued scorecard (its criteria
+# are kept per process); in the transaction, the unit's membership locked with
+# whether the scores are agreed, the sheet's status and whether the scorecard
+# is still the issued one; the unit's scores and its registered plans (read
+# once for the save and the totals); the score, its history row and the
+# results' revision written; after it the year's guidance for the totals.
+SAVE_QUERIES = 13
+
+
 def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
     """The deadline peak: every unit saves at once, so a save's cost must not
-    grow with the criteria (their issued scorecard is read once per process)."""
+    grow with the criteria, nor go back and forth between the view and the app."""
     from tests.scoring.test_review_views import big_scorecard
 
     hh_membership = member(world, world.a_member)
@@ -352,12 +362,44 @@ def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_asser
         Score.objects.create(membership=hh_membership, criterion=leaf, points=Decimal(1))
     client.force_login(world.member)
     assert "Đã lưu." in post_row(client, leaves[0], revision=1, points="2").content.decode()
-    # 16: the totals in the answer read the registration's current plans (#15),
-    # and the results' revision of the cluster's year renewed (#17).
-    with django_assert_max_num_queries(18):  # the year's guidance (#16)
+    with django_assert_max_num_queries(SAVE_QUERIES):
         answer = post_row(client, leaves[3], revision=1, points="3").content.decode()
     assert "Đã lưu." in answer
     assert f'name="r{leaves[3].pk}-revision" value="2"' in answer
+
+
+def test_a_quantitative_save_over_a_registered_plan_takes_no_more_queries(
+    client, world, card, hh, django_assert_max_num_queries
+):
+    registration = Registration.objects.create(membership=hh, status=Registration.Status.SUBMITTED)
+    RegistrationTarget.objects.create(
+        registration=registration,
+        title="Thu ngân sách",
+        planned_value=Decimal(80),
+        criterion=card["I.1"],
+    )
+    client.force_login(world.member)
+    post_row(client, card["II.1"], points="100")  # the sheet is made on the first save
+    with django_assert_max_num_queries(SAVE_QUERIES):
+        answer = post_row(client, card["I.1"], actual="100").content.decode()
+    assert "Đã lưu." in answer and "Tỷ lệ thực hiện: 125%" in answer
+    assert Score.objects.get(criterion=card["I.1"]).plan == Decimal(80)
+
+
+def test_the_sheet_views_read_nothing_themselves():
+    """The sheet's views call one selector or one service and render (#16,
+    STYLE 16): no model, no query in the view module."""
+    import ast
+    from pathlib import Path
+
+    import scoring.views.sheet as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert not {name for name in imported if name.endswith(".models")}
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "objects"]
 
 
 def test_the_unit_home_links_the_sheet(client, world, card):

@@ -313,6 +313,8 @@ def score_save_on_sheet(
     the row's new score among them. `leaves`: the issued scorecard's leaves."""
     _ensure_own(user, membership)
     state = _lock_for_scoring(membership, criterion)
+    # Read without row locks: every writer of a unit's scores holds its
+    # membership's lock first (above), so none can change them meanwhile.
     unit = unit_scores(membership, leaves)
     score = _own_figures_save(
         membership, criterion, user, figures, revision=revision, state=state, unit=unit

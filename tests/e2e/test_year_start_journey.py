@@ -241,8 +241,9 @@ def test_year_start_from_election_to_decision(browse, demo, proposed):
     registration = page.locator("tr", has_text="Gửi bản đăng ký thi đua")
     expect(registration).to_contain_text("31/12/2026")
     expect(registration.locator(".badge", has_text="gia hạn")).to_have_attribute(
-        "title", "Hạn cũ 31/03/2026"
+        "title", f"Hạn cũ 31/03/2026; lý do: {EXTENSION_REASON}"
     )
+    expect(registration).to_contain_text(EXTENSION_REASON)
     browse.shot("10-viec-can-lam")
     browse.check()
 

@@ -291,9 +291,11 @@ def score_save(
     from the same revision the second is refused with the current figures
     (StaleScore) and nothing is written.
     """
+    _ensure_own(user, membership, on_behalf=on_behalf)
+    state = _lock_for_scoring(membership, criterion)
     figures = {"plan": plan, "actual": actual, "points": points, "value": value}
     return _own_figures_save(
-        membership, criterion, user, figures, revision=revision, on_behalf=on_behalf
+        membership, criterion, user, figures, state, revision=revision, on_behalf=on_behalf
     )
 
 
@@ -317,7 +319,7 @@ def score_save_on_sheet(
     # membership's lock first (above), so none can change them meanwhile.
     unit = unit_scores(membership, leaves)
     score = _own_figures_save(
-        membership, criterion, user, figures, revision=revision, state=state, unit=unit
+        membership, criterion, user, figures, state, revision=revision, unit=unit
     )
     unit.scores[criterion.pk] = score
     return unit
@@ -328,17 +330,14 @@ def _own_figures_save(
     criterion: Criterion,
     user: User,
     given: dict[str, Decimal | None],
+    state: "_ScoringState",
     *,
     revision: int | None,
     on_behalf: str = "",
-    state: "_ScoringState | None" = None,
     unit: UnitScores | None = None,
 ) -> Score:
-    """score_save's work; `state` and `unit` when the caller has locked the
-    unit and read its scores already (score_save_on_sheet)."""
-    if state is None:
-        _ensure_own(user, membership, on_behalf=on_behalf)
-        state = _lock_for_scoring(membership, criterion)
+    """The save of both, with the unit locked and its `state` read by the
+    caller; `unit` when the caller has read its scores too (the sheet)."""
     _ensure_scorable(membership, criterion, issued=state.scorable)
     if state.agreed:
         raise ValidationError(_locked_message(membership.cluster, membership.year))

@@ -61,10 +61,13 @@ def get_seat_for_results(user, code: str, year: EmulationYear) -> Seat:
 
 def sees_results(seat: Seat) -> bool:
     """Whether the seat may open the cluster's results (see get_seat_for_results),
-    for the pages that show the link only to whoever may follow it."""
-    if seat.oversees:
-        return True
-    return seat.membership is not None and results_shared(seat.cluster, seat.year)
+    for the pages that show the link only to whoever may follow it. Kept on
+    the seat: a page asks it in its header and in its tabs."""
+    if "sees_results" not in seat.__dict__:  # the seat is frozen; this is a cache
+        seat.__dict__["sees_results"] = seat.oversees or (
+            seat.membership is not None and results_shared(seat.cluster, seat.year)
+        )
+    return seat.__dict__["sees_results"]
 
 
 def results_shared(cluster: Cluster, year: EmulationYear) -> bool:

@@ -130,3 +130,16 @@ def test_the_clusters_pages_link_to_the_results_only_for_who_may_open_them(clien
     assert f'href="{results}"' not in client.get(LINKING[page]).content.decode()
     agree(scored)
     assert f'href="{results}"' in client.get(LINKING[page]).content.decode()
+
+
+def test_a_page_asks_whether_its_viewer_sees_the_results_once(client, scored, monkeypatch):
+    """The cluster page shows the link in its header and its tabs: one answer,
+    read once (the rule queries the agreement and the announcement)."""
+    from awards import access
+
+    asked = []
+    rule = access.results_shared
+    monkeypatch.setattr(access, "results_shared", lambda *a: asked.append(a) or rule(*a))
+    client.force_login(scored.member)
+    client.get(LINKING["cluster"])
+    assert len(asked) == 1

@@ -75,6 +75,7 @@ class Tie:
     rows: tuple[UnitRow, ...]
     total: Decimal
     outcomes: tuple[str | None, ...]
+    awards: tuple[str, ...] = allocation.AWARDS  # the year's, in allocation order (R40)
 
     @property
     def is_open(self) -> bool:
@@ -84,14 +85,15 @@ class Tie:
     def at_stake(self) -> list[tuple[str, int]]:
         """(award, how many) in the order awards are filled (R32)."""
         counts = Counter(o for o in self.outcomes if o is not None)
-        return [(award, counts[award]) for award in allocation.AWARDS if counts[award]]
+        return [(award, counts[award]) for award in self.awards if counts[award]]
 
 
 def ties(results: ClusterResults | None) -> list[Tie]:
     """The tie groups of a cluster's allocation, highest total first."""
     if results is None:
         return []
-    slots = [a for a in allocation.AWARDS for _ in range(results.quotas.get(a, 0))]
+    awards = tuple(results.regulation.awards)
+    slots = [a for a in awards for _ in range(results.quotas.get(a, 0))]
     eligible = [row for row in results.rows if row.result.status == "eligible"]
     found: list[Tie] = []
     position = 0
@@ -101,7 +103,7 @@ def ties(results: ClusterResults | None) -> list[Tie]:
             outcomes = tuple(
                 slots[i] if i < len(slots) else None for i in range(position, position + len(group))
             )
-            found.append(Tie(group, total, outcomes))
+            found.append(Tie(group, total, outcomes, awards))
         position += len(group)
     return found
 

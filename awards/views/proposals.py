@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from awards import services
 from awards.access import get_proposal_for_viewer, get_seat_for_results
-from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from awards.allocation import AWARDS, TIE_VOTE_NEEDED
 from awards.forms import (
     CouncilMeetingForm,
     CouncilResultForm,
@@ -38,7 +38,7 @@ from awards.models import (
     Quota,
     Vote,
 )
-from awards.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
+from awards.views.results import STATUS_BADGES, quota_lines, short_award
 from clusters.access import (
     Seat,
     get_cluster_for_head,
@@ -52,6 +52,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation.forms import FAILED, ConfirmForm, attempt
 from emulation.numbers import format_figure
 from scoring.forms import ReasonForm
+from scoring.guidances import stored_regulation
 from scoring.models import Scorecard
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
@@ -95,6 +96,7 @@ def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
         .order_by("-history_date")[:HISTORY_ROWS]
     )
     context = {"cluster": seat.cluster, "year": seat.year, "form": form, "history": history}
+    context["regulation"] = stored_regulation(seat.year, seat.cluster)
     return render(request, "awards/quotas.html", context)
 
 
@@ -220,7 +222,7 @@ def _review_context(seat: Seat, data=None) -> dict:
         "lines": [_line(row, found.regulation, votes) for row in found.rows] if found else [],
         "quotas": quota_lines(found.regulation if found else DEFAULT, quotas),
         "quotas_allotted": bool(quotas),
-        "ties": [_tie_view(tie, votes) for tie in ties],
+        "ties": [_tie_view(tie, votes, found.regulation) for tie in ties],
         "open_ties": any(tie.is_open for tie in ties),
         "proposal": proposal,
         "standing": services.results_standing(proposal),
@@ -246,9 +248,9 @@ def _line(row: UnitRow, regulation: Regulation, votes: dict[int, int]) -> _Line:
     )
 
 
-def _tie_view(tie: services.Tie, votes: dict[int, int]) -> _TieView:
+def _tie_view(tie: services.Tie, votes: dict[int, int], regulation: Regulation) -> _TieView:
     """'3 đơn vị bằng điểm 962,25 tranh 1 Cờ thi đua và 1 Bằng khen' and where the ballot stands."""
-    stakes = [f"{n} {QUOTA_LABELS.get(award, award)}" for award, n in tie.at_stake]
+    stakes = [f"{n} {short_award(regulation, award)}" for award, n in tie.at_stake]
     stake_text = stakes[0] if len(stakes) == 1 else f"{', '.join(stakes[:-1])} và {stakes[-1]}"
     summary = f"{len(tie.rows)} đơn vị bằng điểm {format_figure(tie.total, 2)} tranh {stake_text}"
     if not tie.is_open:
@@ -360,6 +362,7 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     form = DecisionForm(request.POST or None, request.FILES or None)
+    regulation = stored_regulation(seat.year, seat.cluster)
     if form.is_valid():
         action = partial(
             services.proposal_decide,
@@ -379,7 +382,7 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "proposal": found,
         "form": form,
         "pending": [
-            (item, AWARD_LABELS.get(award, award)) for item, award in services.pending_awards(found)
+            (item, regulation.award_label(award)) for item, award in services.pending_awards(found)
         ],
         "met": CouncilMeeting.objects.filter(proposal=found).exists(),
     }
@@ -447,6 +450,7 @@ def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse
             messages.success(request, "Đã ghi kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
             return redirect("award_proposal", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
+    context["regulation"] = stored_regulation(seat.year, seat.cluster)
     return render(request, "awards/proposal_council.html", context)
 
 
@@ -483,6 +487,7 @@ def proposal_council_correct(request: HttpRequest, code: str, year: int) -> Http
         "form": form,
         "correcting": True,
         "frozen": services.MEETING_FROZEN if services.meeting_frozen(found) else "",
+        "regulation": stored_regulation(seat.year, seat.cluster),
     }
     return render(request, "awards/proposal_council.html", context)
 
@@ -546,6 +551,7 @@ def proposal_council_change(request: HttpRequest, code: str, year: int, unit: st
         "form": form,
         "result": result,
         "member": member,
+        "regulation": stored_regulation(seat.year, seat.cluster),
     }
     return render(request, "awards/proposal_council_change.html", context)
 
@@ -656,12 +662,13 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         decisions = list(found.decisions.prefetch_related("lines"))
         lines = {line.membership_id: (line, d) for d in decisions for line in d.lines.all()}
         meeting = CouncilMeeting.objects.filter(proposal=found).first()
+    regulation = stored_regulation(seat.year, seat.cluster)
     rows = [
         _Row(
             item,
             getattr(item, "council_result", None),
-            AWARD_LABELS.get(lines[item.membership_id][0].award, "")
-            if item.membership_id in lines
+            regulation.award_label(lines[item.membership_id][0].award)
+            if item.membership_id in lines and lines[item.membership_id][0].award
             else "",
             lines[item.membership_id][1] if item.membership_id in lines else None,
         )
@@ -678,6 +685,7 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "cluster": seat.cluster,
         "year": seat.year,
         "proposal": found,
+        "regulation": regulation,
         # The documents print the issued scorecard's results (404 without one).
         "documents": Scorecard.objects.issued()
         .filter(cluster=seat.cluster, year=seat.year)

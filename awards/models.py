@@ -323,10 +323,6 @@ class CouncilResult(models.Model):
         return self.get_outcome_display()
 
     @property
-    def award_label(self) -> str:
-        return allocation.AWARD_LABELS.get(self.award, self.award)
-
-    @property
     def decided_award(self) -> str:
         """The award the Chairman is asked to give: '' when refused or deferred."""
         if self.outcome == self.Outcome.AGREED:

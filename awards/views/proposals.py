@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from awards import services
 from awards.access import get_proposal_for_viewer, get_seat_for_results
-from awards.allocation import AWARDS, TIE_VOTE_NEEDED
+from awards.allocation import TIE_VOTE_NEEDED
 from awards.forms import (
     CouncilMeetingForm,
     CouncilResultForm,
@@ -69,8 +69,9 @@ DOSSIER = "Hồ sơ đề nghị"
 @login_required
 def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
-    initial = _quota_initial(seat.cluster, seat.year)
-    form = QuotaForm(request.POST or None, initial=initial)
+    regulation = stored_regulation(seat.year, seat.cluster)
+    initial = _quota_initial(seat.cluster, seat.year, regulation)
+    form = QuotaForm(request.POST or None, initial=initial, regulation=regulation)
     if form.is_valid():
         try:
             services.quotas_set(
@@ -84,7 +85,8 @@ def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
         except ValidationError as error:
             # Keep what the user typed, with the revisions stored now: after
             # reading the current values, saving again is a deliberate choice.
-            form = QuotaForm(_with_revisions(request.POST, initial), initial=initial)
+            again = _with_revisions(request.POST, initial)
+            form = QuotaForm(again, initial=initial, regulation=regulation)
             form.is_valid()
             form.add_error(None, error)
         else:
@@ -96,13 +98,13 @@ def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
         .order_by("-history_date")[:HISTORY_ROWS]
     )
     context = {"cluster": seat.cluster, "year": seat.year, "form": form, "history": history}
-    context["regulation"] = stored_regulation(seat.year, seat.cluster)
+    context["regulation"] = regulation
     return render(request, "awards/quotas.html", context)
 
 
-def _quota_initial(cluster: Cluster, year: EmulationYear) -> dict:
+def _quota_initial(cluster: Cluster, year: EmulationYear, regulation: Regulation) -> dict:
     stored = Quota.objects.filter(cluster=cluster, year=year)
-    initial: dict = dict.fromkeys(AWARDS, 0)
+    initial: dict = dict.fromkeys(regulation.awards, 0)
     for quota in stored:
         initial[quota.award] = quota.count
         initial[f"{quota.award}_revision"] = quota.revision
@@ -436,7 +438,10 @@ def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse
     found = _proposal(seat)
     items = services.proposed_items(found)
     initial = {f"u{i.membership_id}_outcome": "agreed" for i in items}
-    form = CouncilMeetingForm(request.POST or None, items=items, initial=initial)
+    regulation = stored_regulation(seat.year, seat.cluster)
+    form = CouncilMeetingForm(
+        request.POST or None, items=items, initial=initial, regulation=regulation
+    )
     if form.is_valid():
         action = partial(
             services.council_meeting_record,
@@ -450,7 +455,7 @@ def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse
             messages.success(request, "Đã ghi kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
             return redirect("award_proposal", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
-    context["regulation"] = stored_regulation(seat.year, seat.cluster)
+    context["regulation"] = regulation
     return render(request, "awards/proposal_council.html", context)
 
 
@@ -462,8 +467,13 @@ def proposal_council_correct(request: HttpRequest, code: str, year: int) -> Http
     found = _proposal(seat)
     meeting = get_object_or_404(CouncilMeeting, proposal=found)
     items = services.proposed_items(found)
+    regulation = stored_regulation(seat.year, seat.cluster)
     form = CouncilMeetingForm(
-        request.POST or None, items=items, corrects=True, initial=_meeting_initial(meeting, items)
+        request.POST or None,
+        items=items,
+        corrects=True,
+        initial=_meeting_initial(meeting, items),
+        regulation=regulation,
     )
     if form.is_valid():
         action = partial(
@@ -487,7 +497,7 @@ def proposal_council_correct(request: HttpRequest, code: str, year: int) -> Http
         "form": form,
         "correcting": True,
         "frozen": services.MEETING_FROZEN if services.meeting_frozen(found) else "",
-        "regulation": stored_regulation(seat.year, seat.cluster),
+        "regulation": regulation,
     }
     return render(request, "awards/proposal_council.html", context)
 
@@ -528,7 +538,10 @@ def proposal_council_change(request: HttpRequest, code: str, year: int, unit: st
         "revision": result.revision,
     }
     label = f"{member.unit.code} – {member.unit.name}"
-    form = CouncilResultForm(request.POST or None, label=label, initial=initial)
+    regulation = stored_regulation(seat.year, seat.cluster)
+    form = CouncilResultForm(
+        request.POST or None, label=label, initial=initial, regulation=regulation
+    )
     if form.is_valid():
         action = partial(
             services.council_result_change,
@@ -551,7 +564,7 @@ def proposal_council_change(request: HttpRequest, code: str, year: int, unit: st
         "form": form,
         "result": result,
         "member": member,
-        "regulation": stored_regulation(seat.year, seat.cluster),
+        "regulation": regulation,
     }
     return render(request, "awards/proposal_council_change.html", context)
 

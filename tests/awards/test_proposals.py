@@ -991,3 +991,50 @@ def test_pages_and_documents_name_a_new_award_by_the_years_guidance(client, new_
     announced = services.proposal_announce(proposal=decided, user=world.staff)
     page = client.get(url("proposal")).content.decode()
     assert announced.is_announced and GIAY_KHEN in page and ">giay_khen<" not in page
+
+
+def test_the_quotas_and_the_council_take_the_years_awards(client, new_award):
+    from awards.models import CouncilResult, Quota
+
+    world = new_award
+    client.force_login(world.staff)
+    quotas_url = reverse("award_quotas", args=["CUM-A", 2025])
+    page = client.get(quotas_url).content.decode()
+    assert GIAY_KHEN in page and BANG_KHEN in page
+    assert "Tập thể Lao động xuất sắc" not in page
+    data = {"co_thi_dua": "1", "bang_khen": "2", "giay_khen": "2", "document": "QĐ 12/2026"}
+    data |= {f"{q.award}_revision": q.revision for q in Quota.objects.all()}
+
+    assert client.post(quotas_url, data).status_code == 302
+
+    giay_khen = Quota.objects.get(award="giay_khen")
+    assert giay_khen.count == 2
+    assert GIAY_KHEN in giay_khen.history.first().history_change_reason
+    with pytest.raises(ValidationError, match="không có trong hướng dẫn"):
+        services.quota_set(
+            cluster=world.cluster_a,
+            year=world.year,
+            award="tap_the_ldxs",
+            count=1,
+            document="QĐ 12/2026",
+            user=world.staff,
+            revision=None,
+        )
+
+    proposal = accept(world)
+    council = client.get(url("proposal_council")).content.decode()
+    assert f'<option value="giay_khen">{GIAY_KHEN}</option>' in council
+    verdicts = {i.membership_id: Verdict("agreed") for i in services.proposed_items(proposal)}
+    vy = member_of(world, "VY")
+    verdicts[vy.pk] = Verdict("changed", "giay_khen", "Theo đề nghị của Sở Nội vụ")
+    services.council_meeting_record(
+        proposal=proposal,
+        held_on=date(2026, 1, 15),
+        members_present="Chủ tịch Hội đồng và 12 thành viên",
+        verdicts=verdicts,
+        user=world.staff,
+    )
+    result = CouncilResult.objects.get(item__membership=vy)
+    assert f"thành {GIAY_KHEN}" in result.history.first().history_change_reason
+    page = client.get(url("proposal")).content.decode()
+    assert f"Đổi danh hiệu: {GIAY_KHEN}" in page or GIAY_KHEN in page

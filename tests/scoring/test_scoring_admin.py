@@ -1,5 +1,6 @@
 """The admin of scoring and awards: loads, in Vietnamese, without N+1, and keeps R17/R18."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -329,3 +330,30 @@ def test_the_admin_refuses_a_kind_the_years_guidance_lacks(admin_client, world, 
     _apply_new_kinds(world)
     assert _add(admin_client, model, _member(world), kind).status_code == 302
     assert (Bonus if model == "scoring_bonus" else Deduction).objects.get().kind == kind
+
+
+def test_the_admin_adds_a_criterion_to_a_section_only_a_new_guidance_has(admin_client, world):
+    """#16: sections are the year's guidance's (R37), not the 2022 I, II, III."""
+    from scoring.guidances import apply_regulation
+    from scoring.models import Framework, FrameworkCriterion
+    from scoring.regulation import DEFAULT, regulation_from_json, regulation_to_json
+
+    block = regulation_to_json(DEFAULT)
+    block["sections"][0]["points"] = 450
+    block["sections"].append(
+        {"code": "VIII", "title": "Chuyển đổi số", "points": 100, "framework_criteria": 5}
+    )
+    block["code"] = "BN-2026"
+    apply_regulation(world.year, regulation_from_json(block))
+    scorecard = Scorecard.objects.create(cluster=world.cluster_a, year=world.year)
+    data = {"scorecard": scorecard.pk, "section": "VIII", "code": "VIII.1", "title": "Số hóa"}
+    data |= {"points": "1", "method": "qualitative", "direction": "higher"}
+
+    response = admin_client.post(reverse("admin:scoring_criterion_add"), data)
+
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    assert Criterion.objects.get(scorecard=scorecard, code="VIII.1").section == "VIII"
+    framework = Framework.objects.get(year=2022)
+    FrameworkCriterion(
+        framework=framework, section="VIII", code="VIII.1", title="Số hóa"
+    ).full_clean()

@@ -1,11 +1,15 @@
 """The guidances' pages (#16): everyone signed in reads them; only Sở Nội vụ
 copies, edits (every check of R36–R40, in Vietnamese) and applies them."""
 
+from io import BytesIO
+
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from awards.models import Flag
 from scoring.guidance_forms import GuidanceForm
 from scoring.guidances import (
     default_guidance,
@@ -14,7 +18,6 @@ from scoring.guidances import (
     regulation_of,
     stored_regulation,
 )
-from awards.models import Flag
 from scoring.models import Guidance, GuidanceYear, Scorecard
 from scoring.regulation import DEFAULT
 from tests.factories import YearFactory
@@ -592,6 +595,11 @@ def test_a_new_reason_is_given_and_shown_with_its_label(client, world, draft, me
     assert label in results
     exported = client.get(reverse("results_download", args=[*args, "csv"]))
     assert label in exported.content.decode("utf-8-sig")
+    xlsx = client.get(reverse("results_download", args=[*args, "xlsx"])).content
+    cells = [
+        c for row in load_workbook(BytesIO(xlsx)).active.iter_rows(values_only=True) for c in row
+    ]
+    assert any(isinstance(c, str) and label in c for c in cells)
 
 
 # --- Removing the guidance applied to one kind of cluster ---------------------

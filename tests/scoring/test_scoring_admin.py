@@ -351,7 +351,8 @@ def test_the_admin_adds_a_criterion_to_a_section_only_a_new_guidance_has(admin_c
 
     response = admin_client.post(reverse("admin:scoring_criterion_add"), data)
 
-    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    errors = re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    assert response.status_code == 302, errors
     assert Criterion.objects.get(scorecard=scorecard, code="VIII.1").section == "VIII"
     framework = Framework.objects.get(year=2022)
     FrameworkCriterion(

@@ -228,9 +228,8 @@ class ProposalItem(models.Model):
     status = models.CharField(
         "xếp loại", max_length=16, choices=[(k, v) for k, v in engine.STATUS_LABELS.items()]
     )
-    award = models.CharField(
-        "danh hiệu đề nghị", max_length=16, choices=Quota.Award.choices, blank=True
-    )
+    # An award of the year's guidance (R40), named by its label where shown.
+    award = models.CharField("danh hiệu đề nghị", max_length=16, blank=True)
     government_flag = models.BooleanField("đề nghị Cờ thi đua của Chính phủ", default=False)
     history = HistoricalRecords()
 
@@ -253,7 +252,13 @@ class ProposalItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.membership.unit.code}: {self.get_award_display() or 'không đề nghị'}"
+        from scoring.guidances import stored_regulation
+
+        # Named by the year's guidance; the admin's list reads it once a page.
+        proposal = self.proposal
+        regulation = stored_regulation(proposal.year_id, proposal.cluster)
+        award = regulation.award_label(self.award) if self.award else "không đề nghị"
+        return f"{self.membership.unit.code}: {award}"
 
 
 class CouncilMeeting(models.Model):

@@ -43,14 +43,6 @@ ALLOWED = {
     # the same transaction as the memberships: the page is the organisation's,
     # the copy scoring's. A page of its own in scoring would split one action.
     ("clusters.views_organisation", "scoring.services"): "next year copies the scorecard",
-    # Flags, quotas and votes are awards' models, but the results (scoring)
-    # read them to rank and allocate, the dataset writes them, the adjustments
-    # set the flags and read them back for the sheet page (which stays in
-    # scoring). Either they move down to scoring (a migration across apps) or
-    # the results take them as values: the guidance work of #16 reshapes both.
-    ("scoring.results", "awards.models"): "flags, quotas, votes feed the ranking",
-    ("scoring.dataset", "awards.models"): "the dataset carries flags, quotas, votes",
-    ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
 }
 
 

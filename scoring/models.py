@@ -120,9 +120,10 @@ class Guidance(models.Model):
     status = models.CharField("trạng thái", max_length=8, choices=Status.choices)
     # Checked by scoring.regulation.regulation_from_json on every write.
     parameters = models.JSONField("các thông số")
-    # What people read for each kind: {"bonuses": {kind: label}, "deductions":
-    # {kind: label}}. Not a figure, so not in the dataset's block (R36); a
-    # kind without one here reads the 2022 label of its code.
+    # What people read for each code: {"bonuses": {kind: label}, "deductions":
+    # {kind: label}, "reasons": {reason: label}, "awards": {award: label}}.
+    # Not a figure, so not in the dataset's block (R36); a code without one
+    # here reads the 2022 label of its code.
     labels = models.JSONField("tên các loại điểm thưởng, điểm trừ", default=dict, blank=True)
     framework = models.ForeignKey(
         Framework,

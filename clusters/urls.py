@@ -4,18 +4,12 @@ from clusters import record_views, views, views_organisation, views_prior_roles
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 
+# The cluster's home and page, registration entry, the deductions' page and
+# the start of a cluster's next year read the scorecard: scoring.urls (#16).
 urlpatterns = [
-    path("", views.home, name="home"),
-    path(CLUSTER, views.cluster_detail, name="cluster_detail"),
     # Registration (R6)
-    path("dang-ky/<int:year>/", views.registration_edit, name="registration_edit"),
     path(f"{CLUSTER}dang-ky/", views.registration_progress, name="registration_progress"),
     path(f"{CLUSTER}dang-ky/<str:unit>/", views.registration_detail, name="registration_detail"),
-    path(
-        f"{CLUSTER}dang-ky/<str:unit>/nhap-thay/",
-        views.registration_behalf,
-        name="registration_behalf",
-    ),
     # Participation records (R27)
     path(f"{CLUSTER}tham-gia/", views.participation_records, name="participation"),
     path(f"{CLUSTER}tham-gia/<str:unit>/", views.participation_edit, name="participation_edit"),
@@ -45,20 +39,7 @@ urlpatterns = [
         name="conference_attendance",
     ),
     # Deductions (R25)
-    path(f"{CLUSTER}diem-tru/", views.deductions, name="deductions"),
     path(f"{CLUSTER}diem-tru/de-nghi/", views.deduction_propose, name="deduction_propose"),
-    path(
-        f"{CLUSTER}diem-tru/<int:pk>/xac-nhan/",
-        views.deduction_decide,
-        {"decision": "confirm"},
-        name="deduction_confirm",
-    ),
-    path(
-        f"{CLUSTER}diem-tru/<int:pk>/khong-chap-nhan/",
-        views.deduction_decide,
-        {"decision": "reject"},
-        name="deduction_reject",
-    ),
     # Election of next year's head and deputy (R2)
     path(f"{CLUSTER}bau-truong-cum/", views.election, name="election"),
     path(f"{CLUSTER}bau-truong-cum/ket-qua/", views.election_record, name="election_record"),
@@ -135,7 +116,6 @@ urlpatterns += [
 
 # The organisation, kept by Sở Nội vụ in the browser (#14)
 urlpatterns += [
-    path(f"{CLUSTER}nam-sau/", views_organisation.year_start, name="year_start"),
     path(f"{CLUSTER}thanh-vien/", views_organisation.memberships_edit, name="memberships_edit"),
     path("don-vi/", views_organisation.unit_list, name="units"),
     path("don-vi/them/", views_organisation.unit_edit, name="unit_create"),

@@ -24,25 +24,10 @@ LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
 SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
 
 ALLOWED = {
-    # R27's participation and the deductions of R12/R25 are the organisation's
-    # records (clusters.models, #16). What clusters still reads of scoring are
-    # scoring's own records: a registration's targets name the issued
-    # scorecard's quantitative criteria (R19), the year's progress counts the
-    # sheets and the agreement, the year's pages ask whether a scorecard is
-    # started or consulting the units. Giving them as values means a page of
-    # scoring's or a hook: not a move of a model.
-    ("clusters.services", "scoring.models"): "registration targets name criteria",
+    # The year's progress (clusters.progress) counts the self-scoring sheets
+    # and the agreement (R10, R11), and the reminders and the "Việc cần làm"
+    # pages read it: moving it up takes the reminders with it.
     ("clusters.progress", "scoring.models"): "the year's progress counts sheets",
-    ("clusters.views", "scoring.models"): "the year's pages ask about its scorecard",
-    # A deduction confirmed by staff and the kinds' labels follow the year's
-    # guidance (R39). The guidance (Guidance, GuidanceYear) is scoring's, read
-    # by scoring.guidances; the callers are clusters' own pages, so taking the
-    # rules as an argument only moves the import to clusters.views.
-    ("clusters.services", "scoring.guidances"): "deductions follow the year's guidance",
-    # Starting a cluster's next year copies its issued scorecard as a draft in
-    # the same transaction as the memberships: the page is the organisation's,
-    # the copy scoring's. A page of its own in scoring would split one action.
-    ("clusters.views_organisation", "scoring.services"): "next year copies the scorecard",
     # Flags, quotas and votes are awards' models, but the results (scoring)
     # read them to rank and allocate, the dataset writes them, the adjustments
     # set the flags and read them back for the sheet page (which stays in

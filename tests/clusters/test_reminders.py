@@ -23,6 +23,7 @@ from clusters.services import TargetInput
 from clusters.tasks import remind_due, send_reminder
 from emulation.celery import app as celery_app
 from emulation.models import User
+from scoring import registrations
 from tests.clusters.helpers import membership
 from tests.marks import needs_postgres
 
@@ -91,7 +92,7 @@ def _to(messages, address: str) -> list:
 
 def _submit_registration(m: Membership) -> None:
     """Through the service, which writes the unit's participation record too (R27)."""
-    services.registration_save(
+    registrations.registration_save(
         revision=None,
         membership=m,
         objectives="Mục tiêu",

@@ -4,8 +4,9 @@ from clusters import record_views, views, views_organisation, views_prior_roles
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 
-# The cluster's home and page, registration entry, the deductions' page and
-# the start of a cluster's next year read the scorecard: scoring.urls (#16).
+# The home and cluster pages, registration entry, the deductions' page, the
+# start of a cluster's next year, "Việc cần làm" and the reminders by hand read
+# the scorecard or the sheets: scoring.urls (#16).
 urlpatterns = [
     # Registration (R6)
     path(f"{CLUSTER}dang-ky/", views.registration_progress, name="registration_progress"),
@@ -53,7 +54,6 @@ urlpatterns = [
     path(f"{CLUSTER}gia-han/", views.extension_list, name="extensions"),
     path(f"{CLUSTER}gia-han/<int:pk>/thu-hoi/", views.extension_revoke, name="extension_revoke"),
     # Reminders sent by hand by the head or Sở Nội vụ (#15)
-    path(f"{CLUSTER}nhac-viec/", views.reminders_by_hand, name="reminders_by_hand"),
     # The head's delegation to the deputy (#14)
     path(f"{CLUSTER}uy-quyen/", views.delegations, name="delegations"),
     path(f"{CLUSTER}uy-quyen/<int:pk>/ket-thuc/", views.delegation_end, name="delegation_end"),
@@ -108,7 +108,6 @@ urlpatterns = [
 # Deadlines, "Việc cần làm" and reminders (R5–R10, R14)
 urlpatterns += [
     path("han/<int:year>/", views.deadline_list, name="deadlines"),
-    path("viec-can-lam/", views.todo, name="todo"),
     path("nhac-viec/<int:year>/", views.reminder_list, name="reminders_sent"),
     path("dien-hinh/<int:year>/", record_views.exemplars_province, name="exemplars_province"),
     path("danh-gia/<int:year>/", record_views.evaluations_province, name="evaluations_province"),

@@ -9,6 +9,7 @@ from scoring.views import (
     review,
     sheet,
     spreadsheet,
+    todo,
     year,
 )
 
@@ -27,6 +28,9 @@ urlpatterns = [
         registrations.registration_behalf,
         name="registration_behalf",
     ),
+    # What is due and who has done it (R5–R10, R14)
+    path("viec-can-lam/", todo.todo, name="todo"),
+    path(f"{CLUSTER}nhac-viec/", todo.reminders_by_hand, name="reminders_by_hand"),
     # Deductions (R25): the page and the staff's decision on a proposal
     path(f"{CLUSTER}diem-tru/", deductions.deductions, name="deductions"),
     path(

@@ -24,10 +24,6 @@ LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
 SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
 
 ALLOWED = {
-    # The year's progress (clusters.progress) counts the self-scoring sheets
-    # and the agreement (R10, R11), and the reminders and the "Việc cần làm"
-    # pages read it: moving it up takes the reminders with it.
-    ("clusters.progress", "scoring.models"): "the year's progress counts sheets",
     # Flags, quotas and votes are awards' models, but the results (scoring)
     # read them to rank and allocate, the dataset writes them, the adjustments
     # set the flags and read them back for the sheet page (which stays in

@@ -1,5 +1,5 @@
 """The "Việc cần làm" page and the one function that decides what is done
-(clusters.progress): a unit's items, the head's items, the staff's counts."""
+(scoring.progress): a unit's items, the head's items, the staff's counts."""
 
 import re
 from datetime import UTC, date, datetime
@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import deadlines, progress, records, services
+from clusters import deadlines, records, services
 from clusters.models import (
     Cluster,
     ClusterReport,
@@ -21,7 +21,7 @@ from clusters.models import (
     Pledge,
 )
 from clusters.services import TargetInput
-from scoring import registrations
+from scoring import progress, registrations
 from scoring.models import Scorecard, Sheet
 from tests.clusters.helpers import membership, pdf
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory

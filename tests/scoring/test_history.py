@@ -173,7 +173,8 @@ def test_bonus_added_and_removed(named, card, hh):
 
 
 def test_deduction_added_and_confirmed(named, card, hh):
-    from clusters.services import deduction_confirm, deduction_propose
+    from clusters.services import deduction_propose
+    from scoring.adjustments import deduction_confirm
 
     adjustments.deduction_add(
         membership=hh,

@@ -14,7 +14,6 @@ from clusters.results_records import ResultsQuerySet
 from emulation import limits
 from emulation.numbers import column_bounds, format_figure
 from emulation.uploads import random_upload_path
-from scoring import engine
 
 
 class Authority(models.Model):
@@ -590,10 +589,6 @@ class Delegation(models.Model):
 class Deduction(models.Model):
     """An R25 deduction: proposed (by the head or the system), confirmed by staff."""
 
-    Kind = models.TextChoices(
-        "Kind", [(k.upper(), (k, engine.DEDUCTION_LABELS[k])) for k in engine.DEDUCTION_POINTS]
-    )
-
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Đề nghị"
         CONFIRMED = "confirmed", "Đã xác nhận"
@@ -602,7 +597,9 @@ class Deduction(models.Model):
     membership = models.ForeignKey(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="deductions"
     )
-    kind = models.CharField("loại", max_length=20, choices=Kind.choices)
+    # A deduction kind of the year's guidance (R25, R39): checked and named
+    # where the guidance is known (scoring), no fixed list of 2022 kinds here.
+    kind = models.CharField("loại", max_length=20)
     count = models.PositiveSmallIntegerField("số lần", default=1, validators=[MinValueValidator(1)])
     reason = models.TextField("lý do", max_length=limits.REASON)
     evidence = models.FileField("minh chứng", upload_to="deductions/", blank=True)
@@ -627,7 +624,8 @@ class Deduction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} × {self.count}"
+        # The organisation does not read guidances (scoring does): the code.
+        return f"Điểm trừ “{self.kind}” × {self.count}"
 
 
 def _fact(verbose_name: str) -> models.BooleanField:

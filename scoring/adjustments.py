@@ -51,21 +51,21 @@ PROVINCE_BONUS_KINDS = ("council",)
 # member_duty is proposed by the head and confirmed by staff (clusters.services);
 # staff give every other kind of the year's guidance.
 MEMBER_DEDUCTION_KINDS = ("member_duty",)
-FLAG_REASONS = {"exclude": engine.FLAG_EXCLUDE_REASONS, "defer": engine.DEFER_REASONS}
 FLAG_LABELS = dict(Flag.Kind.choices)
 DEDUCTION_STATUS_LABELS = dict(Deduction.Status.choices)
 
-# The forms' choices: (value, label), the flags' reasons grouped by kind.
-FLAG_CHOICES = {
-    "exclude": (
-        f"{FLAG_LABELS['exclude']}",
-        [(r, engine.REASON_LABELS[r]) for r in engine.FLAG_EXCLUDE_REASONS],
-    ),
-    "defer": (
-        f"{FLAG_LABELS['defer']}",
-        [(r, engine.REASON_LABELS[r]) for r in engine.DEFER_REASONS],
-    ),
-}
+
+def flag_reasons(regulation: Regulation) -> dict[str, tuple[str, ...]]:
+    """R27, R28, R40: the year's reasons a flag of each kind takes."""
+    return {"exclude": regulation.exclusion_reasons, "defer": regulation.deferral_reasons}
+
+
+def flag_choices(regulation: Regulation) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """The flag form's choices: kind → (label, [(reason, the guidance's label), …])."""
+    return {
+        kind: (FLAG_LABELS[kind], [(r, regulation.reason_label(r)) for r in reasons])
+        for kind, reasons in flag_reasons(regulation).items()
+    }
 
 
 def bonus_choices(kinds: Iterable[str], regulation: Regulation = DEFAULT) -> list[tuple[str, str]]:
@@ -267,13 +267,13 @@ def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
 class StaleFlag(ValidationError):
     """A flag saved from a page whose revision someone else has since replaced."""
 
-    def __init__(self, flag: Flag | None) -> None:
+    def __init__(self, flag: Flag | None, regulation: Regulation = DEFAULT) -> None:
         self.flag = flag
         if flag is None:
             current = "đã được bỏ"
         else:
             note = f"; ghi chú: “{flag.note}”" if flag.note else ""
-            current = f"“{FLAG_LABELS[flag.kind]}” ({engine.REASON_LABELS[flag.reason]}){note}"
+            current = f"“{FLAG_LABELS[flag.kind]}” ({regulation.reason_label(flag.reason)}){note}"
         super().__init__(
             f"Việc không xét / chưa xét này vừa được người khác thay đổi; hiện tại: {current}. "
             "Hãy xem lại rồi lưu lần nữa.",
@@ -302,10 +302,15 @@ def flag_set(
     saves from the same page the second is refused with the current note
     (StaleFlag), and so is a save without the revision over a stored flag."""
     _ensure_staff(user, membership.cluster)
-    if kind not in FLAG_REASONS:
+    regulation = stored_regulation(membership.year, membership.cluster)  # R40: the year's reasons
+    reasons = flag_reasons(regulation)
+    if kind not in reasons:
         raise ValidationError(f"Loại '{kind}' không hợp lệ: chỉ có không xét hoặc chưa xét.")
-    if reason not in FLAG_REASONS[kind]:
-        raise ValidationError(f"Lý do không phù hợp với “{FLAG_LABELS[kind]}”.")
+    if reason not in reasons[kind]:
+        raise ValidationError(
+            f"Lý do không phù hợp với “{FLAG_LABELS[kind]}” theo hướng dẫn áp dụng cho năm "
+            f"{membership.year.year}."
+        )
     if evidence is None:
         raise ValidationError("Cần tải lên tệp minh chứng cho việc không xét, chưa xét.")
     note = (note or "").strip()
@@ -316,7 +321,7 @@ def flag_set(
         .first()
     )
     if (flag.revision if flag else None) != revision:
-        raise StaleFlag(flag)
+        raise StaleFlag(flag, regulation)
     action = "Cập nhật" if flag else "Đặt"
     flag = flag or Flag(
         membership=membership, kind=kind, reason=reason, created_by=user, revision=0
@@ -330,7 +335,7 @@ def flag_set(
         evidence,
         user=user,
         reason=f"{action} “{FLAG_LABELS[kind]}” cho {membership.unit.code}: "
-        f"{engine.REASON_LABELS[reason]}{why}",
+        f"{regulation.reason_label(reason)}{why}",
     )
     return flag
 
@@ -343,11 +348,12 @@ def flag_remove(*, flag: Flag, reason: str, user: User) -> None:
     reason = _required(reason, "Cần ghi lý do bỏ không xét, chưa xét.")
     _lock(membership)
     flag = _current(Flag, flag.pk)
+    label = stored_regulation(membership.year, membership.cluster).reason_label(flag.reason)
     _delete(
         flag,
         user=user,
         reason=f"Bỏ “{FLAG_LABELS[flag.kind]}” của {membership.unit.code} "
-        f"({engine.REASON_LABELS[flag.reason]}). Lý do: {reason}",
+        f"({label}). Lý do: {reason}",
     )
 
 
@@ -410,7 +416,7 @@ class Entry:
 
     @property
     def flag_reason_label(self) -> str:
-        return engine.REASON_LABELS.get(self.code, self.code) if self.source == "flag" else ""
+        return self.regulation.reason_label(self.code) if self.source == "flag" else ""
 
     @property
     def staff_kind(self) -> bool:

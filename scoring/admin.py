@@ -3,11 +3,22 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from clusters.models import Deduction, Participation
+from clusters.models import Deduction, Membership, Participation
 from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES, format_figure
 from scoring import services
-from scoring.models import Band, Bonus, Criterion, Framework, FrameworkCriterion, Score, Scorecard
+from scoring.guidances import regulation_of, regulations_read_once, stored_regulation
+from scoring.models import (
+    Band,
+    Bonus,
+    Criterion,
+    Framework,
+    FrameworkCriterion,
+    Guidance,
+    Score,
+    Scorecard,
+)
+from scoring.regulation import DEFAULT, Regulation
 
 # A membership reads "unit – role (cluster, year)": these joins keep lists flat.
 MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
@@ -343,11 +354,130 @@ class CreatedByAdminMixin:
         super().save_model(request, obj, form, change)
 
 
+# ---------------------------------------------------------------------------
+# Bonus and deduction kinds are the year's guidance's (R23, R25, R39): the
+# admin names them by its labels and refuses a kind it lacks, as the pages do.
+
+
+def _regulation(membership: Membership) -> Regulation:
+    return stored_regulation(membership.year_id, membership.cluster)
+
+
+def _kinds(regulation: Regulation, what: str) -> dict[str, str]:
+    if what == "bonus":
+        return {k: regulation.bonus_label(k) for k in regulation.bonuses}
+    return {k: regulation.deduction_label(k) for k in regulation.deductions}
+
+
+def _known_kinds(what: str) -> dict[str, str]:
+    """Every kind of every guidance, named by the first that has it (the 2022
+    one first): the choices before the unit, hence the year, is known."""
+    known: dict[str, str] = {}
+    for regulation in [
+        DEFAULT,
+        *(regulation_of(g) for g in Guidance.objects.order_by("code", "version")),
+    ]:
+        for kind, label in _kinds(regulation, what).items():
+            known.setdefault(kind, label)
+    return known
+
+
+class AnyKindField(forms.ChoiceField):
+    """Offers the guidances' kinds; which one the unit's year takes is
+    `KindForm.clean`'s to say, with the year's guidance in the message."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class KindForm(forms.ModelForm):
+    """The kind chosen among the guidances' kinds, refused (in Vietnamese)
+    when the guidance of the unit's year lacks it."""
+
+    what = ""  # "bonus" or "deduction"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "kind" not in self.fields:
+            return
+        labels = _known_kinds(self.what)
+        if self.instance.pk:
+            kind = self.instance.kind
+            labels[kind] = _kinds(_regulation(self.instance.membership), self.what).get(kind, kind)
+        field = self.fields["kind"]
+        self.fields["kind"] = AnyKindField(
+            label=field.label,
+            choices=[("", "---------"), *labels.items()],
+            help_text="Các loại của hướng dẫn áp dụng cho năm của đơn vị.",
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        membership, kind = data.get("membership"), data.get("kind")
+        if membership is None or not kind:
+            return data
+        regulation = _regulation(membership)
+        kinds = _kinds(regulation, self.what)
+        if kind not in kinds:
+            words = "điểm thưởng" if self.what == "bonus" else "điểm trừ"
+            self.add_error(
+                "kind",
+                f"Loại {words} “{_known_kinds(self.what).get(kind, kind)}” không có trong "
+                f"hướng dẫn áp dụng cho năm {membership.year.year} ({regulation.code}); các "
+                f"loại của năm: {'; '.join(kinds.values())}.",
+            )
+        return data
+
+
+class BonusForm(KindForm):
+    what = "bonus"
+
+
+class DeductionForm(KindForm):
+    what = "deduction"
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = "loại"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        used = model_admin.get_queryset(request).order_by().values_list("kind", flat=True)
+        known = _known_kinds(model_admin.form.what)
+        return [(k, known.get(k, k)) for k in sorted(set(used))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class KindLabelAdminMixin:
+    """Lists and filters kinds by the year's guidance's labels."""
+
+    def changelist_view(self, request, extra_context=None):
+        # Each row names its kind (and its checkbox, str(obj)): the years'
+        # guidances are read once for the page, so the rows are rendered here.
+        with regulations_read_once():
+            response = super().changelist_view(request, extra_context)
+            return response.render() if hasattr(response, "render") else response
+
+    @admin.display(description="loại", ordering="kind")
+    def kind_label(self, obj) -> str:
+        return _kinds(_regulation(obj.membership), self.form.what).get(obj.kind, obj.kind)
+
+
 @admin.register(Bonus)
-class BonusAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
+class BonusAdmin(KindLabelAdminMixin, CreatedByAdminMixin, SimpleHistoryAdmin):
+    form = BonusForm
     formfield_overrides = ADMIN_FIGURES
-    list_display = ("membership", "kind", "points", "short_reason", "created_by", "created_at")
-    list_filter = ("kind", "membership__year", "membership__cluster")
+    list_display = (
+        "membership",
+        "kind_label",
+        "points",
+        "short_reason",
+        "created_by",
+        "created_at",
+    )
+    list_filter = (KindFilter, "membership__year", "membership__cluster")
     list_select_related = (*MEMBERSHIP_JOINS, "created_by")
     search_fields = ("membership__unit__code", "membership__unit__name", "reason")
     raw_id_fields = ("membership",)
@@ -361,18 +491,19 @@ class BonusAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
 # #16), listed here beside the bonuses with the same helpers; the admin shows
 # them under the clusters app.
 @admin.register(Deduction)
-class DeductionAdmin(CreatedByAdminMixin, SimpleHistoryAdmin):
+class DeductionAdmin(KindLabelAdminMixin, CreatedByAdminMixin, SimpleHistoryAdmin):
+    form = DeductionForm
     formfield_overrides = ADMIN_FIGURES
     list_display = (
         "membership",
-        "kind",
+        "kind_label",
         "count",
         "status",
         "short_reason",
         "created_by",
         "created_at",
     )
-    list_filter = ("kind", "status", "membership__year", "membership__cluster")
+    list_filter = (KindFilter, "status", "membership__year", "membership__cluster")
     list_select_related = (*MEMBERSHIP_JOINS, "created_by")
     search_fields = ("membership__unit__code", "membership__unit__name", "reason")
     raw_id_fields = ("membership",)

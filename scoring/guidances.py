@@ -10,6 +10,9 @@ through a function here, with its reason in the history (R35).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -89,10 +92,37 @@ class YearRegulations:
         return self.by_kind.get(cluster.kind, self.year)
 
 
+# Within `regulations_read_once()`, each year's regulations are read once.
+_READ_ONCE: ContextVar[dict[int, YearRegulations] | None] = ContextVar(
+    "regulations_read_once", default=None
+)
+
+
+@contextmanager
+def regulations_read_once() -> Iterator[None]:
+    """A page that names the kinds of many rows of a few years (the admin's
+    lists) reads each year's guidances once, not once per row. Only for
+    reading: a guidance applied inside is not seen."""
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
+
+
 def year_regulations(year: EmulationYear | int) -> YearRegulations:
     """One query. A year no guidance was applied to is scored under the 2022
     guidance (R36)."""
     year_id = year.pk if isinstance(year, EmulationYear) else year
+    read = _READ_ONCE.get()
+    if read is not None:
+        if year_id not in read:
+            read[year_id] = _year_regulations(year_id)
+        return read[year_id]
+    return _year_regulations(year_id)
+
+
+def _year_regulations(year_id: int) -> YearRegulations:
     general = DEFAULT
     by_kind: dict[str, Regulation] = {}
     # Only the two values, unordered: every save at the deadline peak reads them (#17).

@@ -516,14 +516,13 @@ def chosen_figures(own: tuple, agreed: tuple) -> tuple:
 class Bonus(models.Model):
     """An R23 bonus entry."""
 
-    Kind = models.TextChoices(
-        "Kind", [(k.upper(), (k, engine.BONUS_LABELS[k])) for k in engine.BONUS_KINDS]
-    )
-
     membership = models.ForeignKey(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="bonuses"
     )
-    kind = models.CharField("loại", max_length=12, choices=Kind.choices)
+    # A bonus kind of the year's guidance (R23, R39): checked where the
+    # guidance is known (scoring.adjustments, the admin, the dataset), named
+    # by its label there; no fixed list of 2022 kinds here.
+    kind = models.CharField("loại", max_length=12)
     points = PointsField("điểm")
     reason = models.TextField("lý do", blank=True, max_length=limits.REASON)
     created_by = models.ForeignKey(
@@ -543,7 +542,12 @@ class Bonus(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {format_figure(self.points)}"
+        from scoring.guidances import stored_regulation
+
+        # Named by the year's guidance; the admin's lists read it once a page.
+        membership = self.membership
+        label = stored_regulation(membership.year_id, membership.cluster).bonus_label(self.kind)
+        return f"{label}: {format_figure(self.points)}"
 
 
 # ---------------------------------------------------------------------------

@@ -268,7 +268,8 @@ class Page:
         return StaffDeductionForm(data, files, members=self.members, kinds=choices)
 
     def flag_form(self, data=None, files=None) -> FlagForm:
-        return FlagForm(data, files, members=self.members, reasons=adjustments.FLAG_CHOICES)
+        choices = adjustments.flag_choices(self.regulation)
+        return FlagForm(data, files, members=self.members, reasons=choices)
 
 
 def _page(seat: Seat) -> Page:

@@ -14,6 +14,7 @@ from scoring.guidances import (
     regulation_of,
     stored_regulation,
 )
+from awards.models import Flag
 from scoring.models import Guidance, GuidanceYear, Scorecard
 from scoring.regulation import DEFAULT
 from tests.factories import YearFactory
@@ -554,6 +555,43 @@ def test_a_new_version_keeps_the_labels_of_reasons_and_awards(client, world, dra
     assert new.threshold == 800
     assert new.reason_label("cho_sap_nhap") == "Đơn vị đang chờ sắp xếp, sáp nhập"
     assert new.award_label("giay_khen") == "Giấy khen của Chủ tịch UBND tỉnh"
+
+
+def test_a_new_reason_is_given_and_shown_with_its_label(client, world, draft, media_root):
+    """The flag form offers the year's reasons (R40), the service takes a new
+    one, and the adjustments page, the results and their export name it by
+    the guidance's label."""
+    from tests.clusters.helpers import pdf
+    from tests.scoring.test_guidance_model import _scored
+
+    client.force_login(world.staff)
+    client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, **NEW_REASONS))
+    client.post(reverse("guidance_apply", args=[draft.pk]), {"year": 2025})
+    hh = _scored(world.cluster_a, world.year, 950)
+    hh = type(hh).objects.get(cluster=world.cluster_a, year=world.year, unit=world.a_member)
+    args = ["CUM-A", 2025]
+    label = "Không hoàn thành chuyển đổi số"
+
+    page = client.get(reverse("adjustments", args=args)).content.decode()
+    assert f'value="khong_chuyen_doi_so">{label}</option>' in page
+    assert "Đơn vị đang chờ sắp xếp, sáp nhập" in page
+    assert 'value="leader_rating"' not in page  # not a reason of this guidance
+    data = {"flag-member": hh.pk, "flag-kind": "exclude", "flag-reason": "khong_chuyen_doi_so"}
+    data |= {"flag-evidence": pdf(), "flag-note": "Chưa số hóa hồ sơ"}
+    response = client.post(reverse("adjustment_flag_set", args=args), data)
+    assert response.status_code == 302
+    assert list(Flag.objects.values_list("reason", flat=True)) == ["khong_chuyen_doi_so"]
+    old = data | {"flag-reason": "leader_rating", "flag-evidence": pdf()}
+    client.post(reverse("adjustment_flag_set", args=args), old)
+    assert Flag.objects.count() == 1
+
+    page = client.get(reverse("adjustments", args=args)).content.decode()
+    assert label in page and ">khong_chuyen_doi_so<" not in page
+    assert label in Flag.history.first().history_change_reason
+    results = client.get(reverse("results", args=args)).content.decode()
+    assert label in results
+    exported = client.get(reverse("results_download", args=[*args, "csv"]))
+    assert label in exported.content.decode("utf-8-sig")
 
 
 # --- Removing the guidance applied to one kind of cluster ---------------------

@@ -260,3 +260,72 @@ def test_admin_takes_a_decimal_comma(admin_client, world):
     data |= {"points": "1,5", "method": "qualitative", "direction": "higher"}
     assert admin_client.post(reverse("admin:scoring_criterion_add"), data).status_code == 302
     assert Criterion.objects.get(code="II.10").points == Decimal("1.5")
+
+
+# --- Kinds named by the year's guidance (#16) ----------------------------------
+
+NEW_BONUS, NEW_BONUS_LABEL = "sang_kien", "Có sáng kiến được công nhận"
+NEW_DEDUCTION, NEW_DEDUCTION_LABEL = "nop_cham", "Nộp hồ sơ thi đua chậm"
+
+
+def _apply_new_kinds(world):
+    """A guidance with a bonus and a deduction kind the 2022 one lacks, applied to the year."""
+    from scoring.guidances import default_guidance, guidance_apply, guidance_copy
+
+    guidance = guidance_copy(guidance=default_guidance(), user=world.staff)
+    parameters = guidance.parameters
+    parameters["bonuses"] = {**parameters["bonuses"], NEW_BONUS: 3}
+    parameters["deductions"] = {**parameters["deductions"], NEW_DEDUCTION: {"points": 2}}
+    guidance.labels = {
+        "bonuses": {NEW_BONUS: NEW_BONUS_LABEL},
+        "deductions": {NEW_DEDUCTION: NEW_DEDUCTION_LABEL},
+    }
+    guidance.save()
+    guidance_apply(guidance=guidance, year=world.year, user=world.staff, replacing=True)
+    return guidance
+
+
+def _member(world):
+    return Membership.objects.get(unit=world.a_member, year=world.year)
+
+
+def test_the_admin_names_a_new_kind_by_the_years_guidance(admin_client, world):
+    _apply_new_kinds(world)
+    bonus = Bonus.objects.create(membership=_member(world), kind=NEW_BONUS, points=Decimal(2))
+    deduction = Deduction.objects.create(
+        membership=_member(world), kind=NEW_DEDUCTION, reason="Nộp chậm"
+    )
+
+    for model, obj, label, code in (
+        ("scoring_bonus", bonus, NEW_BONUS_LABEL, NEW_BONUS),
+        ("clusters_deduction", deduction, NEW_DEDUCTION_LABEL, NEW_DEDUCTION),
+    ):
+        listing = admin_client.get(reverse(f"admin:{model}_changelist")).content.decode()
+        assert listing.count(label) >= 2, model  # the row and the filter
+        assert f">{code}<" not in listing, model
+        filtered = admin_client.get(reverse(f"admin:{model}_changelist"), {"kind": code})
+        assert filtered.status_code == 200 and label in filtered.content.decode()
+        change = admin_client.get(reverse(f"admin:{model}_change", args=[obj.pk]))
+        assert f'value="{code}" selected>{label}</option>' in change.content.decode(), model
+    assert NEW_BONUS_LABEL in str(bonus)
+
+
+def _add(admin_client, model, member, kind):
+    data = {"membership": member.pk, "kind": kind, "reason": "Theo hướng dẫn"}
+    data |= {"points": "2"} if model == "scoring_bonus" else {"count": "1", "status": "confirmed"}
+    return admin_client.post(reverse(f"admin:{model}_add"), data)
+
+
+@pytest.mark.parametrize(
+    ("model", "kind"), [("scoring_bonus", NEW_BONUS), ("clusters_deduction", NEW_DEDUCTION)]
+)
+def test_the_admin_refuses_a_kind_the_years_guidance_lacks(admin_client, world, model, kind):
+    refused = _add(admin_client, model, _member(world), kind)
+
+    assert refused.status_code == 200
+    assert "không có trong hướng dẫn áp dụng cho năm 2025" in refused.content.decode()
+    assert not Bonus.objects.exists() and not Deduction.objects.exists()
+
+    _apply_new_kinds(world)
+    assert _add(admin_client, model, _member(world), kind).status_code == 302
+    assert (Bonus if model == "scoring_bonus" else Deduction).objects.get().kind == kind

@@ -325,20 +325,23 @@ def registered_plans(membership: Membership) -> dict[int, Decimal]:
     return registered_plans_of([membership]).get(membership.pk, {})
 
 
+def registered_plans_query(memberships) -> models.QuerySet:
+    """The targets that give the plans of `memberships` (objects, ids or a QuerySet)."""
+    return RegistrationTarget.objects.filter(
+        registration__membership__in=memberships,
+        registration__status=Registration.Status.SUBMITTED,
+        criterion__isnull=False,
+        planned_value__isnull=False,
+    ).order_by()  # a mapping: the targets' order would only cost a sort (#17)
+
+
 def registered_plans_of(memberships: Iterable[Membership]) -> dict[int, dict[int, Decimal]]:
     """`registered_plans` for many units at once: membership id → its plans. One
     query (a QuerySet of memberships is its subquery)."""
     plans: dict[int, dict[int, Decimal]] = {}
     members = memberships if isinstance(memberships, models.QuerySet) else list(memberships)
-    rows = (
-        RegistrationTarget.objects.filter(
-            registration__membership__in=members,
-            registration__status=Registration.Status.SUBMITTED,
-            criterion__isnull=False,
-            planned_value__isnull=False,
-        )
-        .order_by()  # a mapping: the targets' order would only cost a sort (#17)
-        .values_list("registration__membership_id", "criterion_id", "planned_value")
+    rows = registered_plans_query(members).values_list(
+        "registration__membership_id", "criterion_id", "planned_value"
     )
     for membership_id, criterion_id, planned in rows:
         plans.setdefault(membership_id, {})[criterion_id] = planned

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0022_deductions_participation_to_clusters'),
+        ('scoring', '0023_flags_quotas_votes_from_awards'),
     ]
 
     operations = [

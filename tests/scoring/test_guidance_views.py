@@ -14,8 +14,7 @@ from scoring.guidances import (
     regulation_of,
     stored_regulation,
 )
-from awards.models import Flag
-from scoring.models import Guidance, GuidanceYear, Scorecard
+from scoring.models import Flag, Guidance, GuidanceYear, Scorecard
 from scoring.regulation import DEFAULT
 from tests.factories import YearFactory
 

@@ -35,14 +35,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import DecimalField, F, IntegerField, Value
 
-from awards.models import Flag
 from clusters.access import acts_for_province, is_staff_of
 from clusters.models import Cluster, Deduction, EmulationYear, Membership
 from emulation.models import User, full_name
 from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.guidances import stored_regulation
-from scoring.models import Bonus, ScoreAgreement, Scorecard
+from scoring.models import Bonus, Flag, ScoreAgreement, Scorecard
 from scoring.regulation import DEFAULT, Regulation
 
 HEAD_BONUS_KINDS = ("cluster",)

@@ -22,9 +22,11 @@ from scoring.engine import METHOD_LABELS
 from scoring.guidances import GuidanceInfo
 from scoring.models import Guidance
 from scoring.regulation import (
+    AWARD_LABELS,
     BONUS_LABELS,
     DEDUCTION_LABELS,
     GROUPS,
+    REASON_LABELS,
     Regulation,
     RegulationError,
     regulation_from_json,
@@ -38,8 +40,24 @@ def engine_method_choices() -> list[tuple[str, str]]:
 
 
 YES = ("có", "x", "1", "true")
-# The longest kind code an entry stores (scoring.models.Bonus.kind, Deduction.kind).
-KIND_MAX = {"bonuses": 12, "deductions": 20}
+# The longest code an entry stores (scoring.models.Bonus.kind, Deduction.kind,
+# awards.models.Flag.reason, Quota.award).
+KIND_MAX = {
+    "bonuses": 12,
+    "deductions": 20,
+    "exclusion_reasons": 20,
+    "deferral_reasons": 20,
+    "awards": 16,
+}
+# Each field's words in its refusals, where its labels are kept in
+# Guidance.labels, and the labels its codes have without one written.
+_NAMED = {
+    "bonuses": ("Điểm thưởng", "loại", "bonuses", BONUS_LABELS),
+    "deductions": ("Điểm trừ", "loại", "deductions", DEDUCTION_LABELS),
+    "exclusion_reasons": ("Lý do không xét", "lý do", "reasons", REASON_LABELS),
+    "deferral_reasons": ("Lý do chưa xét", "lý do", "reasons", REASON_LABELS),
+    "awards": ("Danh hiệu", "danh hiệu", "awards", AWARD_LABELS),
+}
 LABEL_MAX = 255
 
 
@@ -198,22 +216,28 @@ class GuidanceForm(forms.Form):
         label="Lý do không xét (ngoài bốn lý do về tham gia)",
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=2000,
-        help_text=LINES_HELP,
+        max_length=4000,
+        help_text=(
+            "Mỗi dòng: mã lý do | tên lý do. Ví dụ: security | Không đạt tiêu chuẩn "
+            "“An toàn về an ninh trật tự”. Lý do mới phải có tên."
+        ),
     )
     deferral_reasons = forms.CharField(
         label="Lý do chưa xét",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=2000,
-        help_text=LINES_HELP,
+        max_length=4000,
+        help_text="Mỗi dòng: mã lý do | tên lý do. Lý do mới phải có tên.",
     )
     awards = forms.CharField(
         label="Danh hiệu, theo thứ tự phân bổ",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=2000,
-        help_text=LINES_HELP,
+        max_length=4000,
+        help_text=(
+            "Mỗi dòng: mã danh hiệu | tên danh hiệu. Ví dụ: bang_khen | Bằng khen của Chủ "
+            "tịch UBND tỉnh. Danh hiệu mới phải có tên."
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -260,9 +284,16 @@ class GuidanceForm(forms.Form):
                 )
                 for k, d in regulation.deductions.items()
             ),
-            "exclusion_reasons": "\n".join(regulation.exclusion_reasons),
-            "deferral_reasons": "\n".join(regulation.deferral_reasons),
-            "awards": "\n".join(regulation.awards),
+            "exclusion_reasons": "\n".join(
+                _with_label(r, regulation.reason_labels.get(r))
+                for r in regulation.exclusion_reasons
+            ),
+            "deferral_reasons": "\n".join(
+                _with_label(r, regulation.reason_labels.get(r)) for r in regulation.deferral_reasons
+            ),
+            "awards": "\n".join(
+                _with_label(a, regulation.award_labels.get(a)) for a in regulation.awards
+            ),
         }
 
     def clean(self) -> dict:
@@ -284,22 +315,32 @@ class GuidanceForm(forms.Form):
         data["block"] = block
         return data
 
-    def _label(self, data: dict, what: str, kind: str, given: str, known: dict) -> None:
-        """A kind's label: the one written on its line, else the 2022 one of
-        its code; a kind with neither is refused on its field."""
-        words = "Điểm thưởng" if what == "bonuses" else "Điểm trừ"
+    def _label(self, data: dict, what: str, kind: str, given: str) -> None:
+        """A code's label: the one written on its line, else the 2022 one of
+        its code; a code with neither is refused on its field."""
+        words, noun, kept, known = _NAMED[what]
         if len(kind) > KIND_MAX[what]:
-            raise ValidationError(
-                {what: f"{words} “{kind}”: mã loại dài quá {KIND_MAX[what]} ký tự."}
-            )
+            raise ValidationError({what: f"{words} “{kind}”: mã dài quá {KIND_MAX[what]} ký tự."})
         label = given.strip() or known.get(kind, "")
         if not label:
             raise ValidationError(
-                {what: f"{words} “{kind}”: cần ghi tên loại sau dấu | (tên người đọc thấy)."}
+                {what: f"{words} “{kind}”: cần ghi tên {noun} sau dấu | (tên người đọc thấy)."}
             )
         if len(label) > LABEL_MAX:
-            raise ValidationError({what: f"{words} “{kind}”: tên loại dài quá {LABEL_MAX} ký tự."})
-        data["labels"][what][kind] = label
+            raise ValidationError(
+                {what: f"{words} “{kind}”: tên {noun} dài quá {LABEL_MAX} ký tự."}
+            )
+        data["labels"][kept][kind] = label
+
+    def _named(self, data: dict, what: str) -> list[str]:
+        """The codes of a field of lines “code | label”, their labels kept."""
+        codes = []
+        for line in _lines(data[what]):
+            code, _, label = (p.strip() for p in line.partition("|"))
+            codes.append(code)
+            if code:
+                self._label(data, what, code, label)
+        return codes
 
     def _block(self, data: dict) -> dict:
         sections = [self._section(line, n) for n, line in enumerate(_lines(data["sections"]), 1)]
@@ -312,9 +353,6 @@ class GuidanceForm(forms.Form):
             "exceed_bonus": None,
             "bonuses": {},
             "deductions": {},
-            "exclusion_reasons": _lines(data["exclusion_reasons"]),
-            "deferral_reasons": _lines(data["deferral_reasons"]),
-            "awards": _lines(data["awards"]),
         }
         if data["exceed_enabled"]:
             missing = [
@@ -332,12 +370,12 @@ class GuidanceForm(forms.Form):
                 "sections": [c.strip() for c in data["exceed_sections"].split(",") if c.strip()],
                 "cap": data["exceed_cap"],
             }
-        data["labels"] = {"bonuses": {}, "deductions": {}}
+        data["labels"] = {"bonuses": {}, "deductions": {}, "reasons": {}, "awards": {}}
         for line in _lines(data["bonuses"]):
             kind, rest = self._kind_line(line, "Điểm thưởng")
             cap, _, label = (p.strip() for p in rest.partition("|"))
             block["bonuses"][kind] = _figure(cap, f"Điểm thưởng “{kind}”")
-            self._label(data, "bonuses", kind, label, BONUS_LABELS)
+            self._label(data, "bonuses", kind, label)
         for line in _lines(data["deductions"]):
             kind, rest = self._kind_line(line, "Điểm trừ")
             parts = [p.strip() for p in rest.split("|")]
@@ -346,7 +384,9 @@ class GuidanceForm(forms.Form):
             entry["once_a_year"] = bool(flags and flags[0])
             entry["head_only"] = len(flags) > 1 and flags[1]
             block["deductions"][kind] = entry
-            self._label(data, "deductions", kind, " | ".join(parts[3:]), DEDUCTION_LABELS)
+            self._label(data, "deductions", kind, " | ".join(parts[3:]))
+        for what in ("exclusion_reasons", "deferral_reasons", "awards"):
+            block[what] = self._named(data, what)
         return block
 
     @staticmethod

@@ -53,19 +53,26 @@ def _regulation_from(parameters: dict) -> Regulation:
 
 
 def with_labels(regulation: Regulation, labels: dict) -> Regulation:
-    """`regulation` naming its bonus and deduction kinds by `labels`
-    ({"bonuses": {kind: label}, "deductions": {kind: label}}) where given."""
-    bonuses = {k: v for k, v in labels.get("bonuses", {}).items() if k in regulation.bonuses}
-    deductions = {
-        k: v for k, v in labels.get("deductions", {}).items() if k in regulation.deductions
+    """`regulation` naming its kinds, reasons and awards by `labels`
+    ({"bonuses": {kind: label}, "deductions": {kind: label}, "reasons":
+    {reason: label}, "awards": {award: label}}) where given."""
+    reasons = (*regulation.exclusion_reasons, *regulation.deferral_reasons)
+    given = {
+        "bonus_labels": _given(labels, "bonuses", regulation.bonuses),
+        "deduction_labels": _given(labels, "deductions", regulation.deductions),
+        "reason_labels": _given(labels, "reasons", reasons),
+        "award_labels": _given(labels, "awards", regulation.awards),
     }
-    if not (bonuses or deductions):
+    if not any(given.values()):
         return regulation
     return replace(
         regulation,
-        bonus_labels={**regulation.bonus_labels, **bonuses},
-        deduction_labels={**regulation.deduction_labels, **deductions},
+        **{name: {**getattr(regulation, name), **found} for name, found in given.items()},
     )
+
+
+def _given(labels: dict, what: str, codes) -> dict[str, str]:
+    return {k: v for k, v in labels.get(what, {}).items() if k in codes}
 
 
 @dataclass(frozen=True)

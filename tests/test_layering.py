@@ -23,16 +23,9 @@ LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
 # settings and the Celery app (which names the periodic tasks of every app).
 SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
 
-ALLOWED = {
-    # Flags, quotas and votes are awards' models, but the results (scoring)
-    # read them to rank and allocate, the dataset writes them, the adjustments
-    # set the flags and read them back for the sheet page (which stays in
-    # scoring). Either they move down to scoring (a migration across apps) or
-    # the results take them as values: the guidance work of #16 reshapes both.
-    ("scoring.results", "awards.models"): "flags, quotas, votes feed the ranking",
-    ("scoring.dataset", "awards.models"): "the dataset carries flags, quotas, votes",
-    ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
-}
+# Nothing goes upwards any more (#16): an import that would is moved up or
+# given as a value, not listed here.
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> dict[str, Path]:

@@ -35,8 +35,6 @@ from awards.models import (
     DossierFile,
     Proposal,
     ProposalItem,
-    Quota,
-    Vote,
 )
 from awards.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
 from clusters.access import (
@@ -52,7 +50,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation.forms import FAILED, ConfirmForm, attempt
 from emulation.numbers import format_figure
 from scoring.forms import ReasonForm
-from scoring.models import Scorecard
+from scoring.models import Quota, Scorecard, Vote
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
 

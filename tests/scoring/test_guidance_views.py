@@ -474,6 +474,88 @@ def test_the_new_kinds_are_given_and_shown_with_their_labels(client, world, draf
     assert ">sang_kien<" not in history and "· sang_kien" not in history
 
 
+NEW_REASONS = {
+    "exclusion_reasons": "security\nculture\nkhong_chuyen_doi_so | Không hoàn thành chuyển đổi số",
+    "deferral_reasons": "under_review\ncho_sap_nhap | Đơn vị đang chờ sắp xếp, sáp nhập",
+    "awards": "co_thi_dua\nbang_khen\ngiay_khen | Giấy khen của Chủ tịch UBND tỉnh",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"exclusion_reasons": "security\nkhong_chuyen_doi_so"}, "exclusion_reasons"),
+        ({"exclusion_reasons": "khong_chuyen_doi_so |  "}, "exclusion_reasons"),
+        ({"deferral_reasons": "under_review\ncho_sap_nhap"}, "deferral_reasons"),
+        ({"awards": "co_thi_dua\ngiay_khen"}, "awards"),
+    ],
+)
+def test_a_new_reason_or_award_needs_its_label(client, world, draft, changes, field):
+    client.force_login(world.staff)
+
+    response = client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, **changes))
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors.get(field, [])
+    assert any("cần ghi tên" in e for e in errors), response.context["form"].errors
+    assert Guidance.objects.get(pk=draft.pk).parameters == draft.parameters
+
+
+def test_the_labels_of_new_reasons_and_awards_are_kept_shown_and_copied(client, world, draft):
+    client.force_login(world.staff)
+    changes = dict(
+        NEW_REASONS,
+        awards=NEW_REASONS["awards"].replace("bang_khen", "bang_khen | Bằng khen của UBND tỉnh"),
+    )
+
+    response = client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, **changes))
+
+    assert response.status_code == 302, response.context["form"].errors
+    saved = Guidance.objects.get(pk=draft.pk)
+    regulation = regulation_of(saved)
+    assert regulation.exclusion_reasons == ("security", "culture", "khong_chuyen_doi_so")
+    assert regulation.deferral_reasons == ("under_review", "cho_sap_nhap")
+    assert regulation.awards == ("co_thi_dua", "bang_khen", "giay_khen")
+    assert regulation.reason_label("khong_chuyen_doi_so") == "Không hoàn thành chuyển đổi số"
+    assert regulation.reason_label("cho_sap_nhap") == "Đơn vị đang chờ sắp xếp, sáp nhập"
+    assert regulation.reason_label("security") == DEFAULT.reason_label("security")
+    assert regulation.reason_label("no_pledge") == DEFAULT.reason_label("no_pledge")
+    assert regulation.award_label("giay_khen") == "Giấy khen của Chủ tịch UBND tỉnh"
+    assert regulation.award_label("bang_khen") == "Bằng khen của UBND tỉnh"
+    assert regulation.award_label("tie_vote_needed") == DEFAULT.award_label("tie_vote_needed")
+    shown = client.get(reverse("guidance_detail", args=[draft.pk])).content.decode()
+    assert "Không hoàn thành chuyển đổi số" in shown and "Giấy khen của Chủ tịch" in shown
+    assert "Đơn vị đang chờ sắp xếp, sáp nhập" in shown
+    form = client.get(reverse("guidance_edit", args=[draft.pk])).context["form"]
+    assert (
+        "khong_chuyen_doi_so | Không hoàn thành chuyển đổi số" in form.initial["exclusion_reasons"]
+    )
+    assert "giay_khen | Giấy khen của Chủ tịch UBND tỉnh" in form.initial["awards"]
+    # The form as shown saves again unchanged.
+    again = client.post(reverse("guidance_edit", args=[draft.pk]), _form(saved))
+    assert again.status_code == 302
+    assert Guidance.objects.get(pk=draft.pk).labels == saved.labels
+    copy = regulation_of(guidance_copy(guidance=saved, user=world.staff))
+    assert copy.reason_label("cho_sap_nhap") == "Đơn vị đang chờ sắp xếp, sáp nhập"
+    assert copy.award_label("giay_khen") == "Giấy khen của Chủ tịch UBND tỉnh"
+
+
+def test_a_new_version_keeps_the_labels_of_reasons_and_awards(client, world, draft):
+    client.force_login(world.staff)
+    client.post(reverse("guidance_edit", args=[draft.pk]), _form(draft, **NEW_REASONS))
+    guidance_apply(guidance=draft, year=world.year, user=None)
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year, status="issued")
+    saved = Guidance.objects.get(pk=draft.pk)
+
+    response = client.post(reverse("guidance_edit", args=[draft.pk]), _form(saved, threshold="800"))
+
+    assert response.status_code == 302
+    new = regulation_of(Guidance.objects.get(code=draft.code, version=2))
+    assert new.threshold == 800
+    assert new.reason_label("cho_sap_nhap") == "Đơn vị đang chờ sắp xếp, sáp nhập"
+    assert new.award_label("giay_khen") == "Giấy khen của Chủ tịch UBND tỉnh"
+
+
 # --- Removing the guidance applied to one kind of cluster ---------------------
 
 

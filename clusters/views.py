@@ -79,8 +79,7 @@ from clusters.models import (
     Report,
     Unit,
 )
-from emulation.forms import FAILED, ConfirmForm
-from emulation.forms import attempt as _attempt  # the name the clusters views call
+from emulation.forms import FAILED, ConfirmForm, attempt
 from emulation.uploads import extension
 
 # ---------------------------------------------------------------------------
@@ -89,7 +88,7 @@ from emulation.uploads import extension
 
 
 @contextmanager
-def _stale_shows_current(
+def stale_shows_current(
     form: forms.Form, field: str = "revision", current: Callable = attrgetter("revision")
 ):
     """A save refused as stale (#11.8) shows the form again with the revision
@@ -105,7 +104,7 @@ def _stale_shows_current(
         raise
 
 
-def _post_action(
+def post_action(
     request: HttpRequest,
     form: forms.Form,
     action: Callable[[dict], object],
@@ -115,7 +114,7 @@ def _post_action(
 ) -> None:
     """A POST-only action: validate the form, run the service with its data,
     and tell the user the outcome (the page it came from shows it)."""
-    if form.is_valid() and _attempt(form, partial(action, form.cleaned_data)) is not FAILED:
+    if form.is_valid() and attempt(form, partial(action, form.cleaned_data)) is not FAILED:
         messages.success(request, success)
     else:
         messages.error(request, f"{failure}: {_errors(form)}")
@@ -125,7 +124,7 @@ def _errors(form: forms.Form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-def _members_of(cluster: Cluster, year: EmulationYear) -> list[Membership]:
+def members_of(cluster: Cluster, year: EmulationYear) -> list[Membership]:
     return list(
         Membership.objects.filter(cluster=cluster, year=year)
         .select_related("unit")
@@ -218,7 +217,7 @@ def participation_edit(request: HttpRequest, code: str, year: int, unit: str) ->
     form = ParticipationForm(request.POST or None, initial=initial)
     save = partial(services.participation_set, membership=member, user=request.user)
     if form.is_valid() and (
-        _attempt(form, _stale_shows_current(form)(lambda: save(**form.cleaned_data))) is not FAILED
+        attempt(form, stale_shows_current(form)(lambda: save(**form.cleaned_data))) is not FAILED
     ):
         messages.success(request, f"Đã ghi nhận hồ sơ tham gia của {member.unit.name}.")
         return redirect("participation", code, year)
@@ -234,7 +233,7 @@ def pledge(request: HttpRequest, code: str, year: int) -> HttpResponse:
     signatures = {
         s.membership_id: s for s in (found.signatures.select_related("signed_by") if found else [])
     }
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     context = {
         "seat": seat,
         "pledge": found,
@@ -261,14 +260,14 @@ def pledge_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if data and form.is_valid():
 
         def save() -> None:
-            with _stale_shows_current(form):
+            with stale_shows_current(form):
                 saved = services.pledge_save(
                     cluster=cluster, year=emulation_year, user=request.user, **form.cleaned_data
                 )
             if "publish" in request.POST:
                 services.pledge_publish(pledge=saved, user=request.user)
 
-        if _attempt(form, save) is not FAILED:
+        if attempt(form, save) is not FAILED:
             messages.success(request, "Đã lưu giao ước.")
             return redirect("pledge", code, year)
     context = {"cluster": cluster, "year": emulation_year, "form": form, "pledge": draft}
@@ -287,7 +286,7 @@ PLEDGE_CONFIRM = (
 def pledge_sign(request: HttpRequest, code: str, year: int) -> HttpResponse:
     membership = get_cluster_membership(request.user, code, get_year(year))
     found = get_object_or_404(Pledge, cluster=membership.cluster, year=membership.year)
-    _post_action(
+    post_action(
         request,
         ConfirmForm(request.POST, label=PLEDGE_CONFIRM),
         lambda _: services.pledge_sign(pledge=found, membership=membership, user=request.user),
@@ -303,8 +302,8 @@ def pledge_paper(request: HttpRequest, code: str, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
     found = get_object_or_404(Pledge, cluster=cluster, year=emulation_year)
-    members = _members_of(cluster, emulation_year)
-    _post_action(
+    members = members_of(cluster, emulation_year)
+    post_action(
         request,
         PaperSignatureForm(request.POST, members=members),
         lambda data: services.pledge_record_paper(
@@ -328,7 +327,7 @@ def pledge_signature_correct(request: HttpRequest, code: str, year: int, pk: int
     )
     form = SignatureCorrectionForm(request.POST)
     withdraw = request.POST.get("action") == SignatureCorrectionForm.WITHDRAW
-    _post_action(
+    post_action(
         request,
         form,
         lambda data: (
@@ -381,7 +380,7 @@ def head_document_upload(request: HttpRequest, code: str, year: int) -> HttpResp
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã tải lên văn bản.")
             return redirect("head_documents", code, year)
     context = {"cluster": cluster, "year": emulation_year, "form": form}
@@ -391,7 +390,7 @@ def head_document_upload(request: HttpRequest, code: str, year: int) -> HttpResp
 @login_required
 def reports(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_member(request.user, code, get_year(year))
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     if not seat.oversees:  # a member sees its own reports only (R10)
         members = [m for m in members if m.pk == seat.membership.pk]
     found = {(r.membership_id, r.kind): r for r in Report.objects.filter(membership__in=members)}
@@ -434,7 +433,7 @@ def report_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
         action = partial(
             services.report_upload, membership=membership, user=request.user, **form.cleaned_data
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gửi báo cáo.")
             return redirect("reports", code, year)
     return render(request, "clusters/report_upload.html", {"membership": membership, "form": form})
@@ -491,7 +490,7 @@ def conference_create(request: HttpRequest, code: str, year: int, kind: str) -> 
             user=request.user,
             **form.cleaned_data,
         )
-        saved = _attempt(form, action)
+        saved = attempt(form, action)
         if saved is not FAILED:
             messages.success(request, "Đã ghi hội nghị.")
             return redirect("conference_detail", code, year, saved.pk)
@@ -504,7 +503,7 @@ def conference_detail(request: HttpRequest, code: str, year: int, pk: int) -> Ht
     seat = get_cluster_for_member(request.user, code, get_year(year))
     conference = get_object_or_404(Conference, pk=pk, cluster=seat.cluster, year=seat.year)
     recorded = {a.membership_id: a for a in conference.attendances.select_related("deduction")}
-    rows = [(m, recorded.get(m.pk)) for m in _members_of(seat.cluster, seat.year)]
+    rows = [(m, recorded.get(m.pk)) for m in members_of(seat.cluster, seat.year)]
     context = {
         "seat": seat,
         "conference": conference,
@@ -531,7 +530,7 @@ def conference_edit(request: HttpRequest, code: str, year: int, pk: int) -> Http
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, _stale_shows_current(form)(action)) is not FAILED:
+        if attempt(form, stale_shows_current(form)(action)) is not FAILED:
             messages.success(request, "Đã cập nhật hội nghị.")
             return redirect("conference_detail", code, year, pk)
     context = {"cluster": cluster, "year": emulation_year, "form": form, "kind": conference.kind}
@@ -547,7 +546,7 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
     data = request.POST if request.method == "POST" else None
     form = AttendanceForm(
         data,
-        members=_members_of(cluster, emulation_year),
+        members=members_of(cluster, emulation_year),
         recorded=recorded,
         initial={"revision": conference.attendance_revision},
     )
@@ -560,7 +559,7 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
             revision=form.cleaned_data["revision"],
             user=request.user,
         )
-        if _attempt(form, _stale_shows_current(form)(action)) is not FAILED:
+        if attempt(form, stale_shows_current(form)(action)) is not FAILED:
             messages.success(request, "Đã ghi nhận thành phần tham dự.")
             return redirect("conference_detail", code, year, pk)
     context = {"cluster": cluster, "year": emulation_year, "conference": conference, "form": form}
@@ -579,8 +578,8 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
 def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
-    members = {m.pk: m for m in _members_of(cluster, emulation_year)}
-    _post_action(
+    members = {m.pk: m for m in members_of(cluster, emulation_year)}
+    post_action(
         request,
         DeductionProposalForm(request.POST, members=members.values()),
         lambda data: services.deduction_propose(
@@ -604,7 +603,7 @@ def election(request: HttpRequest, code: str, year: int) -> HttpResponse:
     candidates = services.election_candidates(cluster=seat.cluster, year=seat.year)
     head, deputy = services.election_suggestion(candidates)
     found = Election.objects.filter(cluster=seat.cluster, year=seat.year).first()
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     annual = Conference.objects.filter(
         cluster=seat.cluster, year=seat.year, kind=Conference.Kind.ANNUAL
     ).first()
@@ -618,7 +617,7 @@ def election(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "candidates": candidates,
         "suggested": (head, deputy),
         "election": found,
-        "next_members": _members_of(seat.cluster, _next_year(seat.year)),
+        "next_members": members_of(seat.cluster, _next_year(seat.year)),
         "form": None
         if found and found.is_assigned
         else ElectionForm(members=members, initial=initial),
@@ -638,9 +637,9 @@ def _next_year(year: EmulationYear) -> EmulationYear | None:
 @require_POST
 def election_record(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     units = {m.unit.pk: m.unit for m in members}
-    _post_action(
+    post_action(
         request,
         ElectionForm(request.POST, members=members),
         lambda data: services.election_record(
@@ -663,7 +662,7 @@ def election_record(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def election_assign(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_staff(request.user, code, get_year(year))
     found = get_object_or_404(Election, cluster=seat.cluster, year=seat.year)
-    _post_action(
+    post_action(
         request,
         AssignmentForm(request.POST),
         lambda data: services.election_assign(election=found, user=request.user, **data),
@@ -679,7 +678,7 @@ def election_assign_correct(request: HttpRequest, code: str, year: int) -> HttpR
     """The staff who record the assignment correct its date (issue #12)."""
     seat = get_cluster_for_staff(request.user, code, get_year(year))
     found = get_object_or_404(Election, cluster=seat.cluster, year=seat.year)
-    _post_action(
+    post_action(
         request,
         AssignmentCorrectionForm(request.POST),
         lambda data: services.election_assignment_redate(election=found, user=request.user, **data),
@@ -702,7 +701,7 @@ def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
         seat = get_cluster_for_extending(request.user, code, seat.year)
     form = None
     if may_extend(seat):
-        members = _members_of(seat.cluster, seat.year)
+        members = members_of(seat.cluster, seat.year)
         form = ExtensionForm(data, year=seat.year, calendar=seat.cluster.calendar, members=members)
     if data is not None and form.is_valid():
         action = partial(
@@ -712,7 +711,7 @@ def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
             province=seat.province,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gia hạn.")
             return redirect("extensions", code, year)
     found = (
@@ -736,7 +735,7 @@ def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def extension_revoke(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
     seat = get_cluster_for_extending(request.user, code, get_year(year))
     extension = get_object_or_404(Extension, pk=pk, cluster=seat.cluster, year=seat.year)
-    _post_action(
+    post_action(
         request,
         ExtensionRevokeForm(request.POST),
         lambda data: services.extension_revoke(
@@ -763,7 +762,7 @@ def delegations(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if data is not None and form.is_valid():
         fields = form.cleaned_data
         action = partial(services.delegation_grant, head=head, user=request.user, **fields)
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã ủy quyền cho phó trưởng cụm, khối.")
             return redirect("delegations", code, year)
     found = (
@@ -790,7 +789,7 @@ def delegation_end(request: HttpRequest, code: str, year: int, pk: int) -> HttpR
     delegation = get_object_or_404(
         Delegation, pk=pk, membership__cluster=head.cluster, membership__year=head.year
     )
-    _post_action(
+    post_action(
         request,
         DelegationEndForm(request.POST),
         lambda data: services.delegation_end(delegation=delegation, user=request.user, **data),
@@ -818,8 +817,8 @@ def deadline_list(request: HttpRequest, year: int) -> HttpResponse:
         action = partial(progress.deadline_change, user=request.user, **form.cleaned_data)
         # The chosen option comes back carrying the current revision.
         option = form.fields["deadline"].prepare_value
-        current = _stale_shows_current(form, "deadline", lambda error: option(error.deadline))
-        if _attempt(form, current(action)) is not FAILED:
+        current = stale_shows_current(form, "deadline", lambda error: option(error.deadline))
+        if attempt(form, current(action)) is not FAILED:
             messages.success(request, "Đã thay đổi hạn.")
             return redirect("deadlines", year)
     context = {

@@ -24,9 +24,9 @@ from clusters.access import (
 )
 from clusters.forms import ActiveForm, ClusterForm, MembershipsForm, UnitForm
 from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
-from clusters.views import FAILED, _attempt
+from clusters.views import FAILED
 from emulation import accounts
-from emulation.forms import LimitedCharField
+from emulation.forms import LimitedCharField, attempt
 from emulation.models import User
 
 PAGE_SIZE = 50
@@ -75,7 +75,7 @@ def memberships_edit(request: HttpRequest, code: str, year: int) -> HttpResponse
     form = memberships_form(request, seat.cluster, year)
     if (
         form.is_valid()
-        and _attempt(
+        and attempt(
             form,
             lambda: services.memberships_set(
                 cluster=seat.cluster,
@@ -146,7 +146,7 @@ def unit_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=unit)
     if (
         form.is_valid()
-        and _attempt(form, lambda: services.unit_save(unit=form.instance, user=request.user))
+        and attempt(form, lambda: services.unit_save(unit=form.instance, user=request.user))
         is not FAILED
     ):
         messages.success(request, f"Đã lưu đơn vị {form.instance.code}.")
@@ -163,7 +163,7 @@ def unit_active(request: HttpRequest, code: str) -> HttpResponse:
     form = ActiveForm(request.POST)
     if (
         form.is_valid()
-        and _attempt(
+        and attempt(
             form,
             lambda: services.unit_set_active(
                 unit=unit,
@@ -207,7 +207,7 @@ def cluster_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     form = ClusterForm(request.POST or None, instance=cluster)
     if (
         form.is_valid()
-        and _attempt(form, lambda: services.cluster_save(cluster=form.instance, user=request.user))
+        and attempt(form, lambda: services.cluster_save(cluster=form.instance, user=request.user))
         is not FAILED
     ):
         messages.success(request, f"Đã lưu {form.instance.name}.")
@@ -293,7 +293,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None)
     if (
         form.is_valid()
-        and _attempt(form, lambda: accounts.account_create(user=request.user, **form.cleaned_data))
+        and attempt(form, lambda: accounts.account_create(user=request.user, **form.cleaned_data))
         is not FAILED
     ):
         data = form.cleaned_data

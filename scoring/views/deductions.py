@@ -15,7 +15,7 @@ from clusters import services as clusters_services
 from clusters.access import get_cluster_for_lead_or_staff, get_cluster_for_staff, get_year
 from clusters.forms import DeductionProposalForm, DeductionRejectForm
 from clusters.models import Deduction
-from clusters.views import _members_of, _post_action
+from clusters.views import members_of, post_action
 from scoring import adjustments
 from scoring.guidances import stored_regulation
 
@@ -28,7 +28,7 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
         .select_related("membership__unit", "created_by")
         .order_by("status", "membership__unit__code", "created_at")
     )
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     labels = stored_regulation(seat.year, seat.cluster).deduction_labels
     context = {
         "seat": seat,
@@ -54,7 +54,7 @@ def deduction_decide(
     else:
         action = partial(clusters_services.deduction_reject, deduction=deduction, user=request.user)
         success = "Đã không chấp nhận điểm trừ."
-    _post_action(
+    post_action(
         request,
         DeductionRejectForm(request.POST),
         lambda data: action() if decision == "confirm" else action(**data),

@@ -20,7 +20,7 @@ from clusters import services as clusters_services
 from clusters.access import get_member_for_behalf, get_own_membership, get_year
 from clusters.forms import BehalfForm, CriterionLinkForm, RegistrationForm, TargetFormSet
 from clusters.models import Membership, Registration
-from clusters.views import _stale_shows_current, registration_due
+from clusters.views import registration_due, stale_shows_current
 from emulation.forms import FAILED, attempt
 from scoring import registrations
 
@@ -84,7 +84,7 @@ def _registration_entry(
 
         def save() -> None:
             fields = form.cleaned_data
-            with _stale_shows_current(form):
+            with stale_shows_current(form):
                 registrations.registration_save(
                     membership=membership,
                     targets=targets.targets(),

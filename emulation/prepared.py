@@ -24,7 +24,8 @@ from django.db.models import QuerySet
 
 # Each parameter's marker is found by value in the compiled parameters: values
 # any integer field takes (Django drops a lookup of a value out of the field's
-# range), which no other parameter of the statement may equal (checked).
+# range), which no other parameter of the statement may equal (checked). On
+# PostgreSQL the compiled parameter may be the backend's int subclass (Int2).
 _MARKER = 32_719
 
 
@@ -48,7 +49,9 @@ class Prepared:
         compiler, sql, params, slots = compiled
         params = list(params)
         for position, index in slots:
-            params[position] = values[index]
+            # The backend's own wrapper of the marker (psycopg's Int2 for a
+            # small integer field), so that the value is sent as Django sends it.
+            params[position] = type(params[position])(values[index])
         # A copy of the marker QuerySet, so that its own iterable, related
         # objects and database routing apply; only its compiler is the first one.
         queryset = probe._chain()
@@ -67,7 +70,7 @@ class Prepared:
         slots = tuple(
             (position, markers[p])
             for position, p in enumerate(params)
-            if type(p) is int and p in markers
+            if isinstance(p, int) and not isinstance(p, bool) and p in markers
         )
         if sorted(index for _, index in slots) != list(range(self._arity)):
             raise ValueError(f"each parameter must appear once in {sql!r} ({params!r})")

@@ -543,10 +543,16 @@ class Bonus(models.Model):
 
     def __str__(self) -> str:
         from scoring.guidances import stored_regulation
+        from scoring.regulation import DEFAULT
 
         # Named by the year's guidance; the admin's lists read it once a page.
-        membership = self.membership
-        label = stored_regulation(membership.year_id, membership.cluster).bonus_label(self.kind)
+        # A bonus not yet given to a unit has no year: the default guidance names it.
+        if self.membership_id is None:
+            label = DEFAULT.bonus_label(self.kind)
+        else:
+            membership = self.membership
+            regulation = stored_regulation(membership.year_id, membership.cluster)
+            label = regulation.bonus_label(self.kind)
         return f"{label}: {format_figure(self.points)}"
 
 

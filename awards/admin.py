@@ -2,18 +2,21 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from awards.models import Ballot, Flag, Proposal, ProposalItem, Quota, Vote
+from awards.models import Ballot, Proposal, ProposalItem
 from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES
 from scoring.admin import AnyKindField
 from scoring.guidances import regulation_of, regulations_read_once, stored_regulation
-from scoring.models import Guidance
+from scoring.models import Flag, Guidance, Quota, Vote
 from scoring.regulation import DEFAULT, Regulation
 
 # A membership reads "unit – role (cluster, year)": these joins keep lists flat.
 MEMBERSHIP_JOINS = ("membership__unit", "membership__cluster", "membership__year")
 
 
+# Flags, quotas and votes are scoring's records (scoring.models, #16), kept
+# here beside the proposals that staff work on with them; the admin shows them
+# under the scoring app.
 @admin.register(Flag)
 class FlagAdmin(RevisionCheckedAdmin, SimpleHistoryAdmin):
     list_display = ("membership", "kind", "reason", "created_by", "created_at")

@@ -6,8 +6,8 @@ class AwardsConfig(AppConfig):
     verbose_name = "Khen thưởng"
 
     def ready(self) -> None:
-        from awards.models import Flag, Quota, Vote
-        from scoring import revisions
+        from awards.models import Proposal
+        from scoring import dataset
 
-        revisions.connect_membership_records(Flag, Vote)
-        revisions.connect_cluster_year_records(Quota)
+        # A replaced year's proposals go with it, counted as online work (#11.4).
+        dataset.replaced_with_the_year("hồ sơ đề nghị khen thưởng", Proposal)

@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from awards import allocation, services
-from awards.models import Proposal, ProposalItem, Quota, Vote
+from awards.models import Proposal, ProposalItem
 from clusters.models import (
     Attendance,
     Cluster,
@@ -37,7 +37,7 @@ from clusters.services import registered_plans
 from emulation.numbers import format_figure
 from scoring import engine, sheets
 from scoring.guidances import stored_regulation
-from scoring.models import Criterion, Score, Sheet
+from scoring.models import Criterion, Quota, Score, Sheet, Vote
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow, cluster_results
 

@@ -39,11 +39,8 @@ from awards.models import (
     Decision,
     DecisionLine,
     DossierFile,
-    Flag,
     Proposal,
     ProposalItem,
-    Quota,
-    Vote,
 )
 from clusters.models import (
     AdhocAnswer,
@@ -73,11 +70,14 @@ from scoring.models import (
     Bonus,
     Criterion,
     Evidence,
+    Flag,
+    Quota,
     Score,
     ScoreAgreement,
     Scorecard,
     ScorecardPosition,
     Sheet,
+    Vote,
 )
 from scoring.regulation import DEFAULT, Regulation
 from scoring.services import BUILT_WITH_SCORECARD

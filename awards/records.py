@@ -20,11 +20,12 @@ from io import BytesIO
 
 from django.db.models import QuerySet
 
-from awards.models import DecisionLine, Proposal, ProposalItem, Quota
+from awards.models import DecisionLine, Proposal, ProposalItem
 from clusters.lineage import lineage, predecessor_ids
 from clusters.models import Cluster, ExemplaryModel, Membership, PriorRole, Succession, Unit
 from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
+from scoring.models import Quota
 
 
 @dataclass(frozen=True)

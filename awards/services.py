@@ -39,8 +39,6 @@ from awards.models import (
     DossierFile,
     Proposal,
     ProposalItem,
-    Quota,
-    Vote,
 )
 from clusters.access import ensure_acts_for_province, get_cluster_for_head
 from clusters.models import Cluster, Conference, EmulationYear, Membership
@@ -49,7 +47,7 @@ from emulation.models import User
 from emulation.numbers import format_datetime, format_figure
 from emulation.uploads import extension, validate_upload
 from scoring.guidances import stored_regulation
-from scoring.models import ScoreAgreement, Sheet
+from scoring.models import Quota, ScoreAgreement, Sheet, Vote
 from scoring.regulation import Regulation
 from scoring.results import ClusterResults, UnitRow, cluster_results
 

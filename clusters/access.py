@@ -24,6 +24,7 @@ from clusters.models import (
     Report,
     Unit,
 )
+from emulation.prepared import Prepared
 
 
 def get_year(year: int | str | None) -> EmulationYear | None:
@@ -281,13 +282,19 @@ def get_own_membership_in(user, year: int) -> Membership:
     """get_own_membership(user, get_year(year)) with the year read in the same
     query: a save at the deadline peak (#17) pays one round trip for both. A
     miss is asked again the long way, for its 404 (no such year) or 403."""
-    if getattr(user, "unit_id", None):
-        found = Membership.objects.select_related("year", "cluster", "unit")
-        try:  # one at most (R2)
-            return found.get(unit_id=user.unit_id, year__year=year)
-        except Membership.DoesNotExist:
-            pass
+    if getattr(user, "unit_id", None) and type(year) is int:
+        found = _OWN_MEMBERSHIP.fetch(user.unit_id, year)
+        if found:  # one at most (R2)
+            return found[0]
     return get_own_membership(user, get_year(year))
+
+
+# Compiled once per process: the select_related's joins cost more to build than to run (#17).
+_OWN_MEMBERSHIP = Prepared(
+    lambda unit_id, year: Membership.objects.select_related("year", "cluster", "unit").filter(
+        unit_id=unit_id, year__year=year
+    )
+)
 
 
 def get_cluster_membership(user, code: str, year: EmulationYear) -> Membership:

@@ -44,7 +44,8 @@ from clusters.models import (
     Evaluation,
     ExemplaryModel,
 )
-from clusters.views import FAILED, _attempt, _members_of
+from clusters.views import FAILED, members_of
+from emulation.forms import attempt
 
 # --- Exemplary models ------------------------------------------------------
 
@@ -83,7 +84,7 @@ def exemplar_propose(request: HttpRequest, code: str, year: int) -> HttpResponse
         action = partial(
             records.exemplar_propose, membership=membership, user=request.user, **form.cleaned_data
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gửi điển hình tiên tiến.")
             return redirect("exemplars", code, year)
     return render(request, "clusters/exemplar_form.html", {"membership": membership, "form": form})
@@ -128,7 +129,7 @@ def exemplars_present(request: HttpRequest, code: str, year: int) -> HttpRespons
         exemplar_ids=[int(pk) for pk in request.POST.getlist("exemplars") if pk.isdigit()],
         user=request.user,
     )
-    if form.is_valid() and _attempt(form, action) is not FAILED:
+    if form.is_valid() and attempt(form, action) is not FAILED:
         messages.success(request, "Đã ghi nhận điển hình báo cáo tại hội nghị tổng kết.")
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
@@ -166,7 +167,7 @@ def conference_guests(request: HttpRequest, code: str, year: int, pk: int) -> Ht
         action = partial(
             records.guest_add, conference=conference, user=request.user, **form.cleaned_data
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã ghi khách mời.")
             return redirect("conference_guests", code, year, pk)
     context = {
@@ -210,7 +211,7 @@ def conference_adopt(request: HttpRequest, code: str, year: int, pk: int) -> Htt
         action = partial(
             records.minutes_adopt, conference=conference, user=request.user, **form.cleaned_data
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã ghi nhận biên bản được thông qua.")
             return redirect("conference_detail", code, year, pk)
     context = {
@@ -240,7 +241,7 @@ def cluster_report_send(request: HttpRequest, code: str, year: int) -> HttpRespo
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gửi báo cáo của cụm, khối.")
             return redirect("reports", code, year)
     context = {"cluster": cluster, "year": emulation_year, "form": form}
@@ -268,10 +269,10 @@ def adhoc_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gửi yêu cầu báo cáo đột xuất.")
             return redirect("adhoc_reports", code, year)
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     rows = []
     for asked in records.adhoc_requests_of(seat.cluster, seat.year):
         answers = {a.membership_id: a for a in asked.answers.all()}
@@ -303,7 +304,7 @@ def adhoc_answer(request: HttpRequest, code: str, year: int, pk: int) -> HttpRes
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gửi báo cáo đột xuất.")
             return redirect("adhoc_reports", code, year)
     context = {"membership": membership, "asked": asked, "answer": answer, "form": form}
@@ -334,7 +335,7 @@ def evaluation(request: HttpRequest, code: str, year: int) -> HttpResponse:
             text=form.cleaned_data["text"],
             user=request.user,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã lưu đánh giá.")
             return redirect("evaluation", code, year)
     context = {

@@ -1,14 +1,16 @@
 """Every write to the organisation models and the year's activities.
 
-Years (R5–R10 deadlines), registrations (R6), pledges, the head's documents
-(R5, R7), reports (R10), conferences and attendance (R8–R12), the deductions
-they suggest and their confirmation (R25), and the election of next year's
-head and deputy (R2). Who may call what is checked by `clusters.access` in
+Years (R5–R10 deadlines), registrations (R6; their saves, which check the
+targets' links to the scorecard, are scoring.registrations), pledges, the
+head's documents (R5, R7), reports (R10), conferences and attendance
+(R8–R12), the deductions they suggest (confirmed against the year's guidance
+by scoring.adjustments, R25), and the election of next year's head and
+deputy (R2). Who may call what is checked by `clusters.access` in
 the views; these functions keep the rules of the records themselves. Each
 change is kept in the models' history with who and why (R35).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,16 +47,11 @@ from clusters.models import (
 )
 from clusters.participation import FACT_LABELS, FACTS
 from clusters.progress import StaleDeadline
-from emulation import audit, limits
+from emulation import audit
 from emulation.models import User
 from emulation.uploads import validate_upload
-from scoring import engine
-from scoring.guidances import stored_regulation
-from scoring.models import Criterion, Direction, Method, Scorecard
 
 _REASON_MAX = Registration.history.model._meta.get_field("history_change_reason").max_length
-# A planned value is DecimalField(max_digits=20, decimal_places=6).
-_PLAN_LIMIT = Decimal(10) ** 14
 
 
 LETTERHEAD_FIELDS = ("superior_name", "issuer_name", "place_name", "signer_title", "signer_name")
@@ -316,16 +313,6 @@ class TargetInput:
     criterion_id: int | None = None
 
 
-def linkable_criteria(*, cluster: Cluster, year: EmulationYear) -> models.QuerySet[Criterion]:
-    """Criteria a target may take its plan to: the quantitative leaves of the
-    cluster's issued scorecard of the year (R18, R19)."""
-    return Criterion.objects.filter(
-        scorecard__in=Scorecard.objects.issued().filter(cluster=cluster, year=year),
-        is_leaf=True,
-        method=Method.QUANTITATIVE,
-    ).order_by("order")
-
-
 def registered_plans(membership: Membership) -> dict[int, Decimal]:
     """Criterion id → the plan the unit registered for it (R19: a quantitative
     criterion's plan comes from the registration where it has that target).
@@ -338,62 +325,27 @@ def registered_plans(membership: Membership) -> dict[int, Decimal]:
     return registered_plans_of([membership]).get(membership.pk, {})
 
 
+def registered_plans_query(memberships) -> models.QuerySet:
+    """The targets that give the plans of `memberships` (objects, ids or a QuerySet)."""
+    return RegistrationTarget.objects.filter(
+        registration__membership__in=memberships,
+        registration__status=Registration.Status.SUBMITTED,
+        criterion__isnull=False,
+        planned_value__isnull=False,
+    ).order_by()  # a mapping: the targets' order would only cost a sort (#17)
+
+
 def registered_plans_of(memberships: Iterable[Membership]) -> dict[int, dict[int, Decimal]]:
     """`registered_plans` for many units at once: membership id → its plans. One
     query (a QuerySet of memberships is its subquery)."""
     plans: dict[int, dict[int, Decimal]] = {}
     members = memberships if isinstance(memberships, models.QuerySet) else list(memberships)
-    rows = (
-        RegistrationTarget.objects.filter(
-            registration__membership__in=members,
-            registration__status=Registration.Status.SUBMITTED,
-            criterion__isnull=False,
-            planned_value__isnull=False,
-        )
-        .order_by()  # a mapping: the targets' order would only cost a sort (#17)
-        .values_list("registration__membership_id", "criterion_id", "planned_value")
+    rows = registered_plans_query(members).values_list(
+        "registration__membership_id", "criterion_id", "planned_value"
     )
     for membership_id, criterion_id, planned in rows:
         plans.setdefault(membership_id, {})[criterion_id] = planned
     return plans
-
-
-def _check_targets(membership: Membership, targets: Sequence[TargetInput]) -> dict[int, Criterion]:
-    """The targets' rules; returns the linked criteria by id."""
-    wanted = [t.criterion_id for t in targets if t.criterion_id is not None]
-    criteria = {
-        c.pk: c
-        for c in linkable_criteria(cluster=membership.cluster, year=membership.year).filter(
-            pk__in=wanted
-        )
-    }
-    errors = []
-    if len(set(wanted)) != len(wanted):
-        errors.append("Mỗi tiêu chí chấm điểm chỉ gắn với một chỉ tiêu.")
-    for number, target in enumerate(targets, start=1):
-        label = f"Chỉ tiêu {number}"
-        if not target.title.strip():
-            errors.append(f"{label}: cần ghi nội dung chỉ tiêu.")
-        plan = target.planned_value
-        if plan is not None and not (0 <= plan < _PLAN_LIMIT):
-            errors.append(f"{label}: kế hoạch phải là số không âm.")
-        if target.criterion_id is None:
-            continue
-        criterion = criteria.get(target.criterion_id)
-        if criterion is None:
-            errors.append(
-                f"{label}: chỉ gắn được với tiêu chí định lượng của bảng chấm điểm đã ban hành."
-            )
-        elif plan is None:
-            errors.append(f"{label}: chỉ tiêu gắn với tiêu chí {criterion.code} cần có kế hoạch.")
-        elif criterion.direction == Direction.HIGHER and plan == 0:
-            errors.append(
-                f"{label}: tiêu chí {criterion.code} tính theo chiều cao hơn là tốt hơn, "
-                "kế hoạch phải lớn hơn 0."
-            )
-    if errors:
-        raise ValidationError(errors)
-    return criteria
 
 
 class StaleRegistration(ValidationError):
@@ -411,63 +363,6 @@ class StaleRegistration(ValidationError):
             "Hãy xem lại rồi lưu lần nữa.",
             code="stale",
         )
-
-
-@transaction.atomic
-def registration_save(
-    *,
-    membership: Membership,
-    objectives: str,
-    other_targets: str,
-    targets: Sequence[TargetInput],
-    user: User | None,
-    revision: int | None,
-    on_behalf: str = "",
-) -> Registration:
-    """Save the unit's registration as a draft; its targets replace the old ones in order.
-
-    `on_behalf`: the reason the head or Sở Nội vụ enters it for the unit from
-    a paper copy (#14); every history row then says so (`_behalf`).
-
-    `revision` is the Registration.revision the page was loaded with (None
-    when there was none yet): as for a quota (awards.services.quota_set), of
-    two saves by the unit's officers from the same page the second is refused
-    with the current objectives (StaleRegistration), and so is a save
-    without the revision over a stored registration."""
-    registration = (
-        Registration.objects.select_for_update(of=("self",)).filter(membership=membership).first()
-    )
-    if (registration.revision if registration else None) != revision:
-        raise StaleRegistration(registration)
-    registration = registration or Registration(membership=membership, revision=0)
-    registration.revision += 1
-    if registration.is_submitted:
-        raise ValidationError("Bản đăng ký đã gửi, không sửa được nữa.")
-    if len(targets) > limits.REGISTRATION_TARGETS:
-        raise ValidationError(
-            f"Mỗi đơn vị đăng ký tối đa {limits.REGISTRATION_TARGETS} chỉ tiêu chủ yếu."
-        )
-    _check_targets(membership, targets)
-    registration.objectives = objectives.strip()
-    registration.other_targets = other_targets.strip()
-    said = partial(behalf_reason, membership=membership, user=user, on_behalf=on_behalf)
-    _save(registration, user=user, reason=said("Lưu bản đăng ký thi đua"))
-    existing = list(registration.targets.order_by("order", "pk"))
-    # Links are cleared first so that moving a criterion between targets never
-    # trips the one-target-per-criterion constraint halfway.
-    RegistrationTarget.objects.filter(registration=registration).update(criterion=None)
-    for order, given in enumerate(targets):
-        target = existing[order] if order < len(existing) else RegistrationTarget()
-        target.registration = registration
-        target.order = order
-        target.title = given.title.strip()
-        target.measure = given.measure.strip()
-        target.planned_value = given.planned_value
-        target.criterion_id = given.criterion_id
-        _save(target, user=user, reason=said("Lưu chỉ tiêu đăng ký"))
-    for extra in existing[len(targets) :]:
-        _delete(extra, user=user, reason=said("Bỏ chỉ tiêu đăng ký"))
-    return registration
 
 
 def behalf_reason(reason: str, *, membership: Membership, user: User | None, on_behalf: str) -> str:
@@ -509,28 +404,6 @@ def registration_submit(
         membership, "registered", user=user, reason=said(f"Gửi bản đăng ký{late}")
     )
     return registration
-
-
-@transaction.atomic
-def registration_link_criteria(
-    *, registration: Registration, links: Mapping[int, int | None], user: User | None
-) -> None:
-    """Link targets (by id) to criteria of the issued scorecard (R19).
-
-    Allowed after submission: the scorecard is issued after the registration
-    is due (R7 after R6). The targets and their plans stay as registered.
-    """
-    targets = list(registration.targets.select_for_update(of=("self",)).order_by("order", "pk"))
-    if set(links) - {t.pk for t in targets}:
-        raise ValidationError("Chỉ tiêu không thuộc bản đăng ký này.")
-    for target in targets:
-        if target.pk in links:
-            target.criterion_id = links[target.pk]
-    given = [TargetInput(t.title, t.measure, t.planned_value, t.criterion_id) for t in targets]
-    _check_targets(registration.membership, given)
-    RegistrationTarget.objects.filter(registration=registration).update(criterion=None)
-    for target in targets:
-        _save(target, user=user, reason="Gắn chỉ tiêu với tiêu chí chấm điểm")
 
 
 # ---------------------------------------------------------------------------
@@ -1039,34 +912,6 @@ def deduction_propose(
     return _propose(
         membership=membership, kind="member_duty", reason=reason.strip(), count=count, user=user
     )
-
-
-@transaction.atomic
-def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
-    """Staff confirm a proposed deduction; from then on it counts in the
-    results. R25's once-a-year kinds are refused a second confirmation."""
-    deduction = (
-        Deduction.objects.select_for_update(of=("self",))
-        .select_related("membership")
-        .get(pk=deduction.pk)
-    )
-    if deduction.status != Deduction.Status.PROPOSED:
-        raise ValidationError("Chỉ xác nhận được điểm trừ đang ở trạng thái đề nghị.")
-    confirmed = Deduction.objects.filter(
-        membership=deduction.membership, status=Deduction.Status.CONFIRMED
-    ).values_list("kind", "count")
-    errors = engine.validate_deductions(
-        [engine.Deduction(kind=k, count=c) for k, c in confirmed]
-        + [engine.Deduction(kind=deduction.kind, count=deduction.count)],
-        is_head=deduction.membership.role == Membership.Role.HEAD,
-        # R39: the year's kinds, points and flags.
-        regulation=stored_regulation(deduction.membership.year, deduction.membership.cluster),
-    )
-    if errors:
-        raise ValidationError(errors)
-    deduction.status = Deduction.Status.CONFIRMED
-    _save(deduction, user=user, reason="Xác nhận điểm trừ")
-    return deduction
 
 
 @transaction.atomic
@@ -1608,11 +1453,6 @@ STALE = (
     StaleParticipation,
     StaleDeadline,
 )
-
-
-def deduction_labels(cluster: Cluster, year: EmulationYear) -> dict[str, str]:
-    """How the year's guidance names its deduction kinds (R25, R39)."""
-    return dict(stored_regulation(year, cluster).deduction_labels)
 
 
 @transaction.atomic

@@ -4,18 +4,13 @@ from clusters import record_views, views, views_organisation, views_prior_roles
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 
+# The home and cluster pages, registration entry, the deductions' page, the
+# start of a cluster's next year, "Việc cần làm" and the reminders by hand read
+# the scorecard or the sheets: scoring.urls (#16).
 urlpatterns = [
-    path("", views.home, name="home"),
-    path(CLUSTER, views.cluster_detail, name="cluster_detail"),
     # Registration (R6)
-    path("dang-ky/<int:year>/", views.registration_edit, name="registration_edit"),
     path(f"{CLUSTER}dang-ky/", views.registration_progress, name="registration_progress"),
     path(f"{CLUSTER}dang-ky/<str:unit>/", views.registration_detail, name="registration_detail"),
-    path(
-        f"{CLUSTER}dang-ky/<str:unit>/nhap-thay/",
-        views.registration_behalf,
-        name="registration_behalf",
-    ),
     # Participation records (R27)
     path(f"{CLUSTER}tham-gia/", views.participation_records, name="participation"),
     path(f"{CLUSTER}tham-gia/<str:unit>/", views.participation_edit, name="participation_edit"),
@@ -45,20 +40,7 @@ urlpatterns = [
         name="conference_attendance",
     ),
     # Deductions (R25)
-    path(f"{CLUSTER}diem-tru/", views.deductions, name="deductions"),
     path(f"{CLUSTER}diem-tru/de-nghi/", views.deduction_propose, name="deduction_propose"),
-    path(
-        f"{CLUSTER}diem-tru/<int:pk>/xac-nhan/",
-        views.deduction_decide,
-        {"decision": "confirm"},
-        name="deduction_confirm",
-    ),
-    path(
-        f"{CLUSTER}diem-tru/<int:pk>/khong-chap-nhan/",
-        views.deduction_decide,
-        {"decision": "reject"},
-        name="deduction_reject",
-    ),
     # Election of next year's head and deputy (R2)
     path(f"{CLUSTER}bau-truong-cum/", views.election, name="election"),
     path(f"{CLUSTER}bau-truong-cum/ket-qua/", views.election_record, name="election_record"),
@@ -72,7 +54,6 @@ urlpatterns = [
     path(f"{CLUSTER}gia-han/", views.extension_list, name="extensions"),
     path(f"{CLUSTER}gia-han/<int:pk>/thu-hoi/", views.extension_revoke, name="extension_revoke"),
     # Reminders sent by hand by the head or Sở Nội vụ (#15)
-    path(f"{CLUSTER}nhac-viec/", views.reminders_by_hand, name="reminders_by_hand"),
     # The head's delegation to the deputy (#14)
     path(f"{CLUSTER}uy-quyen/", views.delegations, name="delegations"),
     path(f"{CLUSTER}uy-quyen/<int:pk>/ket-thuc/", views.delegation_end, name="delegation_end"),
@@ -127,7 +108,6 @@ urlpatterns = [
 # Deadlines, "Việc cần làm" and reminders (R5–R10, R14)
 urlpatterns += [
     path("han/<int:year>/", views.deadline_list, name="deadlines"),
-    path("viec-can-lam/", views.todo, name="todo"),
     path("nhac-viec/<int:year>/", views.reminder_list, name="reminders_sent"),
     path("dien-hinh/<int:year>/", record_views.exemplars_province, name="exemplars_province"),
     path("danh-gia/<int:year>/", record_views.evaluations_province, name="evaluations_province"),
@@ -135,7 +115,6 @@ urlpatterns += [
 
 # The organisation, kept by Sở Nội vụ in the browser (#14)
 urlpatterns += [
-    path(f"{CLUSTER}nam-sau/", views_organisation.year_start, name="year_start"),
     path(f"{CLUSTER}thanh-vien/", views_organisation.memberships_edit, name="memberships_edit"),
     path("don-vi/", views_organisation.unit_list, name="units"),
     path("don-vi/them/", views_organisation.unit_edit, name="unit_create"),

@@ -6,10 +6,9 @@ from operator import attrgetter
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
-from django.forms.models import model_to_dict
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,45 +20,33 @@ from clusters import (
     participation,
     progress,
     records,
-    reminders,
     services,
-    years,
 )
 from clusters.access import (
-    Seat,
-    acts_for_province,
     can_change_deadlines,
     get_cluster_for_extending,
     get_cluster_for_head,
     get_cluster_for_head_itself,
     get_cluster_for_lead_or_staff,
     get_cluster_for_member,
-    get_cluster_for_reminding,
     get_cluster_for_staff,
-    get_cluster_for_viewer,
     get_cluster_membership,
     get_clusters_for_staff,
-    get_member_for_behalf,
     get_member_for_lead_or_staff,
     get_member_for_overseer,
-    get_own_membership,
     get_own_unit,
     get_unit_for_province,
     get_upload_for_viewer,
     get_year,
     may_extend,
-    seat_of,
 )
 from clusters.forms import (
     AssignmentCorrectionForm,
     AssignmentForm,
     AttendanceForm,
-    BehalfForm,
     ConferenceForm,
-    CriterionLinkForm,
     DeadlineForm,
     DeductionProposalForm,
-    DeductionRejectForm,
     DelegationEndForm,
     DelegationForm,
     ElectionForm,
@@ -70,17 +57,14 @@ from clusters.forms import (
     PaperSignatureForm,
     ParticipationForm,
     PledgeForm,
-    RegistrationForm,
     ReportForm,
     SignatureCorrectionForm,
-    TargetFormSet,
 )
 from clusters.models import (
     Attendance,
     Cluster,
     Conference,
     Deadline,
-    Deduction,
     Delegation,
     Election,
     EmulationYear,
@@ -95,141 +79,8 @@ from clusters.models import (
     Report,
     Unit,
 )
-from emulation.forms import FAILED, ConfirmForm
-from emulation.forms import attempt as _attempt  # the name the clusters views call
+from emulation.forms import FAILED, ConfirmForm, attempt
 from emulation.uploads import extension
-from scoring.models import Scorecard
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Each person's home opens on the year in progress for their clusters
-    (clusters.years); ?nam= chooses a year."""
-    user = request.user
-    chosen = request.GET.get("nam")
-    year = get_year(chosen) if chosen else None
-    if user.is_superuser or user.is_authority_staff:
-        return _staff_home(request, year)
-    if user.unit_id:
-        return _unit_home(request, year or years.default_year(user, timezone.localdate()))
-    raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
-
-
-@login_required
-def cluster_detail(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    cluster = get_cluster_for_viewer(request.user, code)
-    emulation_year = get_year(year)
-    seat = seat_of(request.user, cluster, emulation_year)
-    context = {
-        "cluster": cluster,
-        "year": emulation_year,
-        "members": _members(cluster, emulation_year),
-        "seat": seat,
-        # Sở Nội vụ keeps a unit's letterhead when the unit cannot (#15).
-        "letterhead_links": acts_for_province(request.user),
-        "start_from": _start_from(seat) if seat.province else None,
-    }
-    return render(request, "clusters/cluster_detail.html", context)
-
-
-def _start_from(seat: Seat) -> int | None:
-    """The year whose next one Sở Nội vụ starts from this cluster's page (#14).
-
-    A cluster's year is started once it has a scorecard: `year_start` copies
-    last year's issued one, or the head drafts one. Until then the page offers
-    to start this very year from the year before (the election sets up its
-    memberships, not its scorecard); once started, the next year. A first
-    year with none before it has nothing to be started from: it offers the
-    next year."""
-    year = seat.year
-    started = Scorecard.objects.filter(cluster=seat.cluster, year=year).exists()
-    if not started and EmulationYear.objects.filter(year=year.year - 1).exists():
-        return year.year - 1
-    return year.year
-
-
-def _staff_home(request: HttpRequest, year: EmulationYear | None) -> HttpResponse:
-    """The clusters of the chosen year, or each at its own year in progress:
-    a block of schools stays in its school year while the others begin the
-    next calendar year (#14)."""
-    visible = Cluster.objects.visible_to(request.user)
-    shown = _shown_years(visible, year)
-    clusters = []
-    for emulation_year, ids in shown:
-        leaders = Membership.objects.filter(
-            year=emulation_year, role__in=[Membership.Role.HEAD, Membership.Role.DEPUTY]
-        ).select_related("unit")
-        found = (
-            visible.filter(pk__in=ids)
-            .with_member_count(emulation_year)
-            .filter(member_count__gt=0)
-            .select_related("authority")
-            .prefetch_related(Prefetch("memberships", queryset=leaders, to_attr="leaders"))
-        )
-        for cluster in found:
-            cluster.shown_year = emulation_year
-            clusters.append(cluster)
-    clusters.sort(key=lambda c: c.code)
-    any_year = bool(clusters) or EmulationYear.objects.exists()
-    links_year = year or (shown[-1][0] if shown else None)
-    context = {
-        "year": year or (shown[0][0] if len(shown) == 1 else None),
-        "clusters": clusters,
-        "any_year": any_year,
-        "links_year": links_year,
-    }
-    return render(request, "clusters/home_staff.html", context)
-
-
-def _shown_years(clusters, year: EmulationYear | None) -> list[tuple[EmulationYear, list[int]]]:
-    """The chosen year for every cluster, or each cluster's year in progress."""
-    if year is not None:
-        return [(year, list(clusters.values_list("pk", flat=True)))]
-    current = years.cluster_years(clusters, timezone.localdate())
-    by_year: dict[int, tuple[EmulationYear, list[int]]] = {}
-    for pk, emulation_year in current.items():
-        by_year.setdefault(emulation_year.year, (emulation_year, []))[1].append(pk)
-    return [by_year[number] for number in sorted(by_year)]
-
-
-def _unit_home(request: HttpRequest, year) -> HttpResponse:
-    membership = Membership.objects.of_user(request.user, year) if year else None
-    members = _members(membership.cluster, year) if membership else []
-    seat = seat_of(request.user, membership.cluster, year) if membership else None
-    return render(
-        request,
-        "clusters/home_unit.html",
-        {
-            "year": year,
-            "membership": membership,
-            "members": members,
-            "asked": _scorecard_asking(membership) if membership else None,
-            "seat": seat,
-        },
-    )
-
-
-def _scorecard_asking(membership: Membership) -> Scorecard | None:
-    """The draft scorecard out for the members' discussion [II.1] that this
-    unit (not the head's, which drafted it) has not given its position on."""
-    if membership.role == Membership.Role.HEAD:
-        return None
-    return (
-        Scorecard.objects.filter(
-            cluster_id=membership.cluster_id,
-            year_id=membership.year_id,
-            status=Scorecard.Status.CONSULTING,
-        )
-        .exclude(positions__membership=membership)
-        .first()
-    )
-
-
-def _members(cluster: Cluster, year) -> list[Membership]:
-    order = {Membership.Role.HEAD: 0, Membership.Role.DEPUTY: 1, Membership.Role.MEMBER: 2}
-    members = Membership.objects.filter(cluster=cluster, year=year).select_related("unit")
-    return sorted(members, key=lambda m: (order[m.role], m.unit.code))
-
 
 # ---------------------------------------------------------------------------
 # The year's activities (R5–R13). Each view fetches through one helper of
@@ -237,7 +88,7 @@ def _members(cluster: Cluster, year) -> list[Membership]:
 
 
 @contextmanager
-def _stale_shows_current(
+def stale_shows_current(
     form: forms.Form, field: str = "revision", current: Callable = attrgetter("revision")
 ):
     """A save refused as stale (#11.8) shows the form again with the revision
@@ -253,7 +104,7 @@ def _stale_shows_current(
         raise
 
 
-def _post_action(
+def post_action(
     request: HttpRequest,
     form: forms.Form,
     action: Callable[[dict], object],
@@ -263,7 +114,7 @@ def _post_action(
 ) -> None:
     """A POST-only action: validate the form, run the service with its data,
     and tell the user the outcome (the page it came from shows it)."""
-    if form.is_valid() and _attempt(form, partial(action, form.cleaned_data)) is not FAILED:
+    if form.is_valid() and attempt(form, partial(action, form.cleaned_data)) is not FAILED:
         messages.success(request, success)
     else:
         messages.error(request, f"{failure}: {_errors(form)}")
@@ -273,7 +124,7 @@ def _errors(form: forms.Form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-def _members_of(cluster: Cluster, year: EmulationYear) -> list[Membership]:
+def members_of(cluster: Cluster, year: EmulationYear) -> list[Membership]:
     return list(
         Membership.objects.filter(cluster=cluster, year=year)
         .select_related("unit")
@@ -281,114 +132,10 @@ def _members_of(cluster: Cluster, year: EmulationYear) -> list[Membership]:
     )
 
 
-def _criterion_choices(membership: Membership) -> list[tuple[int, str]]:
-    criteria = services.linkable_criteria(cluster=membership.cluster, year=membership.year)
-    return [(c.pk, f"{c.code}. {c.title[:90]}") for c in criteria]
-
-
 # --- Registration (R6) --------------------------------------------------------
 
 
-@login_required
-def registration_edit(request: HttpRequest, year: int) -> HttpResponse:
-    membership = get_own_membership(request.user, get_year(year))
-    registration = Registration.objects.filter(membership=membership).first()
-    if registration is not None and registration.is_submitted:
-        return _registration_links(request, membership, registration)
-    return _registration_entry(
-        request, membership, registration, done=lambda: redirect("registration_edit", year)
-    )
-
-
-@login_required
-def registration_behalf(request: HttpRequest, code: str, year: int, unit: str) -> HttpResponse:
-    """The head or Sở Nội vụ enter a unit's registration from its paper copy (#14)."""
-    _, member = get_member_for_behalf(request.user, code, get_year(year), unit)
-    registration = Registration.objects.filter(membership=member).first()
-    if registration is not None and registration.is_submitted:
-        messages.info(request, f"{member.unit.name} đã gửi bản đăng ký.")
-        return redirect("registration_detail", code, year, unit)
-    return _registration_entry(
-        request,
-        member,
-        registration,
-        behalf=True,
-        done=lambda: redirect("registration_progress", code, year),
-    )
-
-
-def _registration_entry(
-    request: HttpRequest,
-    membership: Membership,
-    registration: Registration | None,
-    *,
-    done: Callable[[], HttpResponse],
-    behalf: bool = False,
-) -> HttpResponse:
-    """The registration form (Phụ lục 01), by the unit itself or, `behalf`,
-    by the head or Sở Nội vụ with the reason they enter it for the unit."""
-    data = request.POST if request.method == "POST" else None
-    form = RegistrationForm(data, initial=model_to_dict(registration) if registration else None)
-    targets = TargetFormSet(
-        data,
-        prefix="targets",
-        initial=_target_initial(registration),
-        form_kwargs={"criterion_choices": _criterion_choices(membership)},
-    )
-    behalf_form = BehalfForm(data) if behalf else None
-    valid = [form, targets] + ([behalf_form] if behalf_form else [])
-    if data is not None and all([f.is_valid() for f in valid]):
-        on_behalf = behalf_form.cleaned_data["behalf_reason"] if behalf_form else ""
-        submit = "submit" in data
-
-        def save() -> None:
-            fields = form.cleaned_data
-            with _stale_shows_current(form):
-                services.registration_save(
-                    membership=membership,
-                    targets=targets.targets(),
-                    user=request.user,
-                    on_behalf=on_behalf,
-                    **fields,
-                )
-            if submit:
-                services.registration_submit(
-                    membership=membership, user=request.user, on_behalf=on_behalf
-                )
-
-        if _attempt(form, save) is not FAILED:
-            if behalf:
-                sent = " và gửi" if submit else ""
-                messages.success(
-                    request, f"Đã nhập thay{sent} bản đăng ký của {membership.unit.name}."
-                )
-            else:
-                messages.success(request, "Đã gửi bản đăng ký." if submit else "Đã lưu.")
-            return done()
-    context = {
-        "membership": membership,
-        "form": form,
-        "targets": targets,
-        "behalf_form": behalf_form,
-    }
-    return render(request, "clusters/registration_edit.html", context | _due(membership))
-
-
-def _target_initial(registration: Registration | None) -> list[dict]:
-    if registration is None:
-        return []
-    return [
-        {
-            "title": t.title,
-            "measure": t.measure,
-            "planned_value": t.planned_value,
-            "criterion": t.criterion_id,
-        }
-        for t in registration.targets.order_by("order", "pk")
-    ]
-
-
-def _due(membership: Membership, registration: Registration | None = None) -> dict:
+def registration_due(membership: Membership, registration: Registration | None = None) -> dict:
     """The registration deadline (R6), and whether the registration came late."""
     due = services.due_date(
         cluster=membership.cluster,
@@ -397,36 +144,6 @@ def _due(membership: Membership, registration: Registration | None = None) -> di
         membership=membership,
     )
     return {"due": due, "late": registration is not None and registration.is_late(due)}
-
-
-def _registration_links(
-    request: HttpRequest, membership: Membership, registration: Registration
-) -> HttpResponse:
-    """A submitted registration: read-only, but its targets may be linked to
-    the criteria of a scorecard issued later (R19)."""
-    targets = list(registration.targets.select_related("criterion").order_by("order", "pk"))
-    choices = _criterion_choices(membership)
-    data = request.POST if request.method == "POST" else None
-    form = CriterionLinkForm(data, targets=targets, criterion_choices=choices)
-    if data is not None and form.is_valid():
-        action = partial(
-            services.registration_link_criteria,
-            registration=registration,
-            links=form.links(),
-            user=request.user,
-        )
-        if _attempt(form, action) is not FAILED:
-            messages.success(request, "Đã gắn chỉ tiêu với tiêu chí chấm điểm.")
-            return redirect("registration_edit", membership.year.year)
-    context = {
-        "membership": membership,
-        "registration": registration,
-        "targets": targets,
-        "link_form": form if choices and targets else None,
-    }
-    return render(
-        request, "clusters/registration_view.html", context | _due(membership, registration)
-    )
 
 
 @login_required
@@ -469,7 +186,9 @@ def registration_detail(request: HttpRequest, code: str, year: int, unit: str) -
         "registration": registration,
         "targets": targets,
     }
-    return render(request, "clusters/registration_view.html", context | _due(member, registration))
+    return render(
+        request, "clusters/registration_view.html", context | registration_due(member, registration)
+    )
 
 
 # --- Pledge -------------------------------------------------------------------
@@ -498,7 +217,7 @@ def participation_edit(request: HttpRequest, code: str, year: int, unit: str) ->
     form = ParticipationForm(request.POST or None, initial=initial)
     save = partial(services.participation_set, membership=member, user=request.user)
     if form.is_valid() and (
-        _attempt(form, _stale_shows_current(form)(lambda: save(**form.cleaned_data))) is not FAILED
+        attempt(form, stale_shows_current(form)(lambda: save(**form.cleaned_data))) is not FAILED
     ):
         messages.success(request, f"Đã ghi nhận hồ sơ tham gia của {member.unit.name}.")
         return redirect("participation", code, year)
@@ -514,7 +233,7 @@ def pledge(request: HttpRequest, code: str, year: int) -> HttpResponse:
     signatures = {
         s.membership_id: s for s in (found.signatures.select_related("signed_by") if found else [])
     }
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     context = {
         "seat": seat,
         "pledge": found,
@@ -541,14 +260,14 @@ def pledge_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if data and form.is_valid():
 
         def save() -> None:
-            with _stale_shows_current(form):
+            with stale_shows_current(form):
                 saved = services.pledge_save(
                     cluster=cluster, year=emulation_year, user=request.user, **form.cleaned_data
                 )
             if "publish" in request.POST:
                 services.pledge_publish(pledge=saved, user=request.user)
 
-        if _attempt(form, save) is not FAILED:
+        if attempt(form, save) is not FAILED:
             messages.success(request, "Đã lưu giao ước.")
             return redirect("pledge", code, year)
     context = {"cluster": cluster, "year": emulation_year, "form": form, "pledge": draft}
@@ -567,7 +286,7 @@ PLEDGE_CONFIRM = (
 def pledge_sign(request: HttpRequest, code: str, year: int) -> HttpResponse:
     membership = get_cluster_membership(request.user, code, get_year(year))
     found = get_object_or_404(Pledge, cluster=membership.cluster, year=membership.year)
-    _post_action(
+    post_action(
         request,
         ConfirmForm(request.POST, label=PLEDGE_CONFIRM),
         lambda _: services.pledge_sign(pledge=found, membership=membership, user=request.user),
@@ -583,8 +302,8 @@ def pledge_paper(request: HttpRequest, code: str, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
     found = get_object_or_404(Pledge, cluster=cluster, year=emulation_year)
-    members = _members_of(cluster, emulation_year)
-    _post_action(
+    members = members_of(cluster, emulation_year)
+    post_action(
         request,
         PaperSignatureForm(request.POST, members=members),
         lambda data: services.pledge_record_paper(
@@ -608,7 +327,7 @@ def pledge_signature_correct(request: HttpRequest, code: str, year: int, pk: int
     )
     form = SignatureCorrectionForm(request.POST)
     withdraw = request.POST.get("action") == SignatureCorrectionForm.WITHDRAW
-    _post_action(
+    post_action(
         request,
         form,
         lambda data: (
@@ -661,7 +380,7 @@ def head_document_upload(request: HttpRequest, code: str, year: int) -> HttpResp
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã tải lên văn bản.")
             return redirect("head_documents", code, year)
     context = {"cluster": cluster, "year": emulation_year, "form": form}
@@ -671,7 +390,7 @@ def head_document_upload(request: HttpRequest, code: str, year: int) -> HttpResp
 @login_required
 def reports(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_member(request.user, code, get_year(year))
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     if not seat.oversees:  # a member sees its own reports only (R10)
         members = [m for m in members if m.pk == seat.membership.pk]
     found = {(r.membership_id, r.kind): r for r in Report.objects.filter(membership__in=members)}
@@ -714,7 +433,7 @@ def report_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
         action = partial(
             services.report_upload, membership=membership, user=request.user, **form.cleaned_data
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gửi báo cáo.")
             return redirect("reports", code, year)
     return render(request, "clusters/report_upload.html", {"membership": membership, "form": form})
@@ -771,7 +490,7 @@ def conference_create(request: HttpRequest, code: str, year: int, kind: str) -> 
             user=request.user,
             **form.cleaned_data,
         )
-        saved = _attempt(form, action)
+        saved = attempt(form, action)
         if saved is not FAILED:
             messages.success(request, "Đã ghi hội nghị.")
             return redirect("conference_detail", code, year, saved.pk)
@@ -784,7 +503,7 @@ def conference_detail(request: HttpRequest, code: str, year: int, pk: int) -> Ht
     seat = get_cluster_for_member(request.user, code, get_year(year))
     conference = get_object_or_404(Conference, pk=pk, cluster=seat.cluster, year=seat.year)
     recorded = {a.membership_id: a for a in conference.attendances.select_related("deduction")}
-    rows = [(m, recorded.get(m.pk)) for m in _members_of(seat.cluster, seat.year)]
+    rows = [(m, recorded.get(m.pk)) for m in members_of(seat.cluster, seat.year)]
     context = {
         "seat": seat,
         "conference": conference,
@@ -811,7 +530,7 @@ def conference_edit(request: HttpRequest, code: str, year: int, pk: int) -> Http
             user=request.user,
             **form.cleaned_data,
         )
-        if _attempt(form, _stale_shows_current(form)(action)) is not FAILED:
+        if attempt(form, stale_shows_current(form)(action)) is not FAILED:
             messages.success(request, "Đã cập nhật hội nghị.")
             return redirect("conference_detail", code, year, pk)
     context = {"cluster": cluster, "year": emulation_year, "form": form, "kind": conference.kind}
@@ -827,7 +546,7 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
     data = request.POST if request.method == "POST" else None
     form = AttendanceForm(
         data,
-        members=_members_of(cluster, emulation_year),
+        members=members_of(cluster, emulation_year),
         recorded=recorded,
         initial={"revision": conference.attendance_revision},
     )
@@ -840,7 +559,7 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
             revision=form.cleaned_data["revision"],
             user=request.user,
         )
-        if _attempt(form, _stale_shows_current(form)(action)) is not FAILED:
+        if attempt(form, stale_shows_current(form)(action)) is not FAILED:
             messages.success(request, "Đã ghi nhận thành phần tham dự.")
             return redirect("conference_detail", code, year, pk)
     context = {"cluster": cluster, "year": emulation_year, "conference": conference, "form": form}
@@ -850,23 +569,8 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
 # --- Deductions (R25) -------------------------------------------------------
 
 
-@login_required
-def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
-    found = (
-        Deduction.objects.filter(membership__cluster=seat.cluster, membership__year=seat.year)
-        .select_related("membership__unit", "created_by")
-        .order_by("status", "membership__unit__code", "created_at")
-    )
-    members = _members_of(seat.cluster, seat.year)
-    labels = services.deduction_labels(seat.cluster, seat.year)
-    context = {
-        "seat": seat,
-        "deductions": [(d, labels.get(d.kind, d.kind)) for d in found],
-        "propose_form": DeductionProposalForm(members=members) if seat.leads else None,
-        "reject_form": DeductionRejectForm() if seat.is_staff else None,
-    }
-    return render(request, "clusters/deductions.html", context)
+# --- Deductions (R25): the head proposes; the page and the staff's decision are
+# scoring.views.deductions (they follow the year's guidance).
 
 
 @login_required
@@ -874,8 +578,8 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
-    members = {m.pk: m for m in _members_of(cluster, emulation_year)}
-    _post_action(
+    members = {m.pk: m for m in members_of(cluster, emulation_year)}
+    post_action(
         request,
         DeductionProposalForm(request.POST, members=members.values()),
         lambda data: services.deduction_propose(
@@ -890,31 +594,6 @@ def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpRespons
     return redirect("deductions", code, year)
 
 
-@login_required
-@require_POST
-def deduction_decide(
-    request: HttpRequest, code: str, year: int, pk: int, decision: str
-) -> HttpResponse:
-    seat = get_cluster_for_staff(request.user, code, get_year(year))
-    deduction = get_object_or_404(
-        Deduction, pk=pk, membership__cluster=seat.cluster, membership__year=seat.year
-    )
-    if decision == "confirm":
-        action = partial(services.deduction_confirm, deduction=deduction, user=request.user)
-        success = "Đã xác nhận điểm trừ."
-    else:
-        action = partial(services.deduction_reject, deduction=deduction, user=request.user)
-        success = "Đã không chấp nhận điểm trừ."
-    _post_action(
-        request,
-        DeductionRejectForm(request.POST),
-        lambda data: action() if decision == "confirm" else action(**data),
-        success=success,
-        failure="Chưa xử lý được",
-    )
-    return redirect("deductions", code, year)
-
-
 # --- Election of next year's head and deputy (R2, R13) ----------------------
 
 
@@ -924,7 +603,7 @@ def election(request: HttpRequest, code: str, year: int) -> HttpResponse:
     candidates = services.election_candidates(cluster=seat.cluster, year=seat.year)
     head, deputy = services.election_suggestion(candidates)
     found = Election.objects.filter(cluster=seat.cluster, year=seat.year).first()
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     annual = Conference.objects.filter(
         cluster=seat.cluster, year=seat.year, kind=Conference.Kind.ANNUAL
     ).first()
@@ -938,7 +617,7 @@ def election(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "candidates": candidates,
         "suggested": (head, deputy),
         "election": found,
-        "next_members": _members_of(seat.cluster, _next_year(seat.year)),
+        "next_members": members_of(seat.cluster, _next_year(seat.year)),
         "form": None
         if found and found.is_assigned
         else ElectionForm(members=members, initial=initial),
@@ -958,9 +637,9 @@ def _next_year(year: EmulationYear) -> EmulationYear | None:
 @require_POST
 def election_record(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_lead_or_staff(request.user, code, get_year(year))
-    members = _members_of(seat.cluster, seat.year)
+    members = members_of(seat.cluster, seat.year)
     units = {m.unit.pk: m.unit for m in members}
-    _post_action(
+    post_action(
         request,
         ElectionForm(request.POST, members=members),
         lambda data: services.election_record(
@@ -983,7 +662,7 @@ def election_record(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def election_assign(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_staff(request.user, code, get_year(year))
     found = get_object_or_404(Election, cluster=seat.cluster, year=seat.year)
-    _post_action(
+    post_action(
         request,
         AssignmentForm(request.POST),
         lambda data: services.election_assign(election=found, user=request.user, **data),
@@ -999,7 +678,7 @@ def election_assign_correct(request: HttpRequest, code: str, year: int) -> HttpR
     """The staff who record the assignment correct its date (issue #12)."""
     seat = get_cluster_for_staff(request.user, code, get_year(year))
     found = get_object_or_404(Election, cluster=seat.cluster, year=seat.year)
-    _post_action(
+    post_action(
         request,
         AssignmentCorrectionForm(request.POST),
         lambda data: services.election_assignment_redate(election=found, user=request.user, **data),
@@ -1022,7 +701,7 @@ def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
         seat = get_cluster_for_extending(request.user, code, seat.year)
     form = None
     if may_extend(seat):
-        members = _members_of(seat.cluster, seat.year)
+        members = members_of(seat.cluster, seat.year)
         form = ExtensionForm(data, year=seat.year, calendar=seat.cluster.calendar, members=members)
     if data is not None and form.is_valid():
         action = partial(
@@ -1032,7 +711,7 @@ def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
             province=seat.province,
             **form.cleaned_data,
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã gia hạn.")
             return redirect("extensions", code, year)
     found = (
@@ -1056,7 +735,7 @@ def extension_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def extension_revoke(request: HttpRequest, code: str, year: int, pk: int) -> HttpResponse:
     seat = get_cluster_for_extending(request.user, code, get_year(year))
     extension = get_object_or_404(Extension, pk=pk, cluster=seat.cluster, year=seat.year)
-    _post_action(
+    post_action(
         request,
         ExtensionRevokeForm(request.POST),
         lambda data: services.extension_revoke(
@@ -1083,7 +762,7 @@ def delegations(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if data is not None and form.is_valid():
         fields = form.cleaned_data
         action = partial(services.delegation_grant, head=head, user=request.user, **fields)
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã ủy quyền cho phó trưởng cụm, khối.")
             return redirect("delegations", code, year)
     found = (
@@ -1110,7 +789,7 @@ def delegation_end(request: HttpRequest, code: str, year: int, pk: int) -> HttpR
     delegation = get_object_or_404(
         Delegation, pk=pk, membership__cluster=head.cluster, membership__year=head.year
     )
-    _post_action(
+    post_action(
         request,
         DelegationEndForm(request.POST),
         lambda data: services.delegation_end(delegation=delegation, user=request.user, **data),
@@ -1120,7 +799,8 @@ def delegation_end(request: HttpRequest, code: str, year: int, pk: int) -> HttpR
     return redirect("delegations", code, year)
 
 
-# --- Deadlines, "Việc cần làm" and reminders (R5–R10, R14) -------------------
+# --- Deadlines and the reminders sent (R5–R10, R14); "Việc cần làm" and the
+# reminders by hand read who has done what: scoring.views.todo ---------------
 
 
 @login_required
@@ -1137,8 +817,8 @@ def deadline_list(request: HttpRequest, year: int) -> HttpResponse:
         action = partial(progress.deadline_change, user=request.user, **form.cleaned_data)
         # The chosen option comes back carrying the current revision.
         option = form.fields["deadline"].prepare_value
-        current = _stale_shows_current(form, "deadline", lambda error: option(error.deadline))
-        if _attempt(form, current(action)) is not FAILED:
+        current = stale_shows_current(form, "deadline", lambda error: option(error.deadline))
+        if attempt(form, current(action)) is not FAILED:
             messages.success(request, "Đã thay đổi hạn.")
             return redirect("deadlines", year)
     context = {
@@ -1149,51 +829,6 @@ def deadline_list(request: HttpRequest, year: int) -> HttpResponse:
         "form": form,
     }
     return render(request, "clusters/deadlines.html", context)
-
-
-@login_required
-def todo(request: HttpRequest) -> HttpResponse:
-    """What is due: on the chosen year (?nam=), else on each cluster's year in
-    progress (#14)."""
-    user, today = request.user, timezone.localdate()
-    chosen = request.GET.get("nam")
-    year = get_year(chosen) if chosen else None
-    context = {"year": year, "today": today}
-    if user.is_superuser or user.is_authority_staff:
-        clusters = get_clusters_for_staff(user)
-        shown = _shown_years(clusters, year)
-        rows = [
-            (cluster, tallies, emulation_year)
-            for emulation_year, ids in shown
-            for cluster, tallies in progress.cluster_tallies(
-                emulation_year, today, clusters.filter(pk__in=ids)
-            )
-        ]
-        columns = [progress.ITEM_LABELS[kind] for kind in progress.ORDER]
-        # The bar's count is the page's own (not counted a second time).
-        context |= {
-            "staff": True,
-            "rows": rows,
-            "evaluations": records.evaluations_due(user, [(c, y) for c, _, y in rows]),
-            "columns": columns,
-            "todo_count": progress.overdue_cells(rows),
-            "links_year": year or (shown[-1][0] if shown else None),
-        }
-        return render(request, "clusters/todo.html", context)
-    if not user.unit_id:
-        raise PermissionDenied("Tài khoản chưa được gắn với cơ quan hay đơn vị nào.")
-    year = year or years.default_year(user, today)
-    membership = Membership.objects.of_user(user, year) if year else None
-    lines = progress.unit_lines(membership, today) if membership else []
-    adhoc = records.adhoc_open_for(membership) if membership else []
-    context |= {
-        "year": year,
-        "membership": membership,
-        "lines": lines,
-        "adhoc": adhoc,
-        "todo_count": progress.open_lines(lines),
-    }
-    return render(request, "clusters/todo.html", context)
 
 
 @login_required
@@ -1216,34 +851,6 @@ def reminder_list(request: HttpRequest, year: int) -> HttpResponse:
     )
     page = Paginator(found, 100).get_page(request.GET.get("trang"))
     return render(request, "clusters/reminders.html", {"year": emulation_year, "page": page})
-
-
-@login_required
-def reminders_by_hand(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """The members' open items, each with its last reminder; the head (or
-    delegated deputy) and Sở Nội vụ remind a unit of one now (#15)."""
-    seat = get_cluster_for_reminding(request.user, code, get_year(year))
-    if request.method == "POST":
-        member = (
-            Membership.objects.select_related("unit", "cluster", "year")
-            .filter(cluster=seat.cluster, year=seat.year, unit__code=request.POST.get("unit", ""))
-            .first()
-        )
-        kind = request.POST.get("kind", "")
-        try:
-            if member is None or kind not in progress.ITEM_LABELS:
-                raise ValidationError("Hãy chọn một việc của một đơn vị trong danh sách.")
-            reminders.reminder_send_by_hand(membership=member, kind=kind, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Đã gửi thư nhắc việc và thông báo cho đơn vị.")
-        return redirect("reminders_by_hand", code, year)
-    rows = reminders.reminders_by_hand_page(
-        cluster=seat.cluster, year=seat.year, today=timezone.localdate(), viewer=seat.membership
-    )
-    context = {"seat": seat, "rows": rows, "today": timezone.localdate()}
-    return render(request, "clusters/reminders_by_hand.html", context)
 
 
 # ---------------------------------------------------------------------------

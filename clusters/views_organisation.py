@@ -1,7 +1,7 @@
-"""The organisation in the browser (#14): Sở Nội vụ starts a cluster's next
-year, keeps units, clusters and blocks, memberships and the units' accounts;
-other authorities' staff read their own. The Django admin stays for
-administrators."""
+"""The organisation in the browser (#14): Sở Nội vụ keeps units, clusters
+and blocks, memberships and the units' accounts; other authorities' staff
+read their own. The Django admin stays for administrators. Starting a
+cluster's next year copies its scorecard too: scoring.views.year."""
 
 from django import forms
 from django.contrib import messages
@@ -24,11 +24,10 @@ from clusters.access import (
 )
 from clusters.forms import ActiveForm, ClusterForm, MembershipsForm, UnitForm
 from clusters.models import Authority, Cluster, EmulationYear, Membership, Unit
-from clusters.views import FAILED, _attempt
+from clusters.views import FAILED
 from emulation import accounts
-from emulation.forms import LimitedCharField
+from emulation.forms import LimitedCharField, attempt
 from emulation.models import User
-from scoring.services import year_start as start_year
 
 PAGE_SIZE = 50
 
@@ -44,7 +43,9 @@ def _free_units(year: int):
     return Unit.objects.filter(is_active=True).exclude(pk__in=taken)
 
 
-def _memberships_form(request: HttpRequest, cluster: Cluster, year: int) -> MembershipsForm:
+def memberships_form(request: HttpRequest, cluster: Cluster, year: int) -> MembershipsForm:
+    """The cluster's units of `year`, its head and deputy, as Sở Nội vụ sets
+    them (here, and when starting the year: scoring.views.year)."""
     listed, head, deputy = services.memberships_proposed(cluster, year)
     return MembershipsForm(
         request.POST if request.method == "POST" else None,
@@ -63,47 +64,18 @@ def _query(request: HttpRequest) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Starting a cluster's next year, and its memberships
-
-
-@login_required
-def year_start(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """Sở Nội vụ starts the cluster's next year: members, deadlines, scorecard."""
-    seat = get_cluster_for_province(request.user, code, get_year(year))
-    form = _memberships_form(request, seat.cluster, year + 1)
-    done = FAILED
-    if form.is_valid():
-        done = _attempt(
-            form,
-            lambda: start_year(
-                cluster=seat.cluster,
-                year=seat.year,
-                units=form.units(),
-                head=form.cleaned_data["head"],
-                deputy=form.cleaned_data["deputy"],
-                user=request.user,
-            ),
-        )
-    if done is not FAILED:
-        copied = " và dự thảo bảng chấm điểm sao từ bảng đã ban hành" if done.copied else ""
-        messages.success(
-            request,
-            f"Đã bắt đầu năm {done.year.year} cho {seat.cluster.name}: "
-            f"{len(done.memberships)} đơn vị, các hạn theo lịch{copied}.",
-        )
-        return redirect("cluster_detail", code, done.year.year)
-    context = {"seat": seat, "form": form, "next_year": year + 1, "starting": True}
-    return render(request, "clusters/memberships_edit.html", context)
+# A cluster's memberships (its next year is started with its scorecard:
+# scoring.views.year)
 
 
 @login_required
 def memberships_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Sở Nội vụ adds or removes a cluster's units of a year and sets its head and deputy."""
     seat = get_cluster_for_province(request.user, code, get_year(year))
-    form = _memberships_form(request, seat.cluster, year)
+    form = memberships_form(request, seat.cluster, year)
     if (
         form.is_valid()
-        and _attempt(
+        and attempt(
             form,
             lambda: services.memberships_set(
                 cluster=seat.cluster,
@@ -174,7 +146,7 @@ def unit_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=unit)
     if (
         form.is_valid()
-        and _attempt(form, lambda: services.unit_save(unit=form.instance, user=request.user))
+        and attempt(form, lambda: services.unit_save(unit=form.instance, user=request.user))
         is not FAILED
     ):
         messages.success(request, f"Đã lưu đơn vị {form.instance.code}.")
@@ -191,7 +163,7 @@ def unit_active(request: HttpRequest, code: str) -> HttpResponse:
     form = ActiveForm(request.POST)
     if (
         form.is_valid()
-        and _attempt(
+        and attempt(
             form,
             lambda: services.unit_set_active(
                 unit=unit,
@@ -235,7 +207,7 @@ def cluster_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     form = ClusterForm(request.POST or None, instance=cluster)
     if (
         form.is_valid()
-        and _attempt(form, lambda: services.cluster_save(cluster=form.instance, user=request.user))
+        and attempt(form, lambda: services.cluster_save(cluster=form.instance, user=request.user))
         is not FAILED
     ):
         messages.success(request, f"Đã lưu {form.instance.name}.")
@@ -321,7 +293,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None)
     if (
         form.is_valid()
-        and _attempt(form, lambda: accounts.account_create(user=request.user, **form.cleaned_data))
+        and attempt(form, lambda: accounts.account_create(user=request.user, **form.cleaned_data))
         is not FAILED
     ):
         data = form.cleaned_data

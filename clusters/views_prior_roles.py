@@ -20,7 +20,8 @@ from clusters.access import (
 )
 from clusters.forms import PriorRoleCorrectForm, PriorRoleForm, PriorRoleRemoveForm
 from clusters.models import PriorRole
-from clusters.views import FAILED, _attempt, _post_action
+from clusters.views import FAILED, post_action
+from emulation.forms import attempt
 
 
 @login_required
@@ -35,7 +36,7 @@ def prior_roles(request: HttpRequest, code: str, year: int) -> HttpResponse:
         action = partial(
             services.prior_role_add, cluster=cluster, user=request.user, **form.cleaned_data
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã nhập trưởng, phó trưởng cụm, khối của năm trước.")
             return redirect("prior_roles", code, year)
     context = {
@@ -60,7 +61,7 @@ def prior_role_edit(request: HttpRequest, code: str, year: int, pk: int) -> Http
         action = partial(
             services.prior_role_correct, prior=prior, user=request.user, **form.cleaned_data
         )
-        if _attempt(form, action) is not FAILED:
+        if attempt(form, action) is not FAILED:
             messages.success(request, "Đã sửa trưởng, phó trưởng cụm, khối của năm trước.")
             return redirect("prior_roles", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "prior": prior, "form": form}
@@ -74,7 +75,7 @@ def prior_role_remove(request: HttpRequest, code: str, year: int, pk: int) -> Ht
     prior = get_object_or_404(
         PriorRole.objects.select_related("unit", "cluster"), pk=pk, cluster=seat.cluster
     )
-    _post_action(
+    post_action(
         request,
         PriorRoleRemoveForm(request.POST),
         lambda data: services.prior_role_remove(prior=prior, user=request.user, **data),

@@ -78,6 +78,19 @@ def cluster_years(clusters: QuerySet[Cluster], today: date) -> dict[int, Emulati
     return {pk: known[in_progress(pairs, today, ends)] for pk, pairs in found.items()}
 
 
+def shown_years(
+    clusters: QuerySet[Cluster], year: EmulationYear | None, today: date
+) -> list[tuple[EmulationYear, list[int]]]:
+    """The chosen year for every cluster, or each cluster's year in progress:
+    (year, its clusters' ids), by year."""
+    if year is not None:
+        return [(year, list(clusters.values_list("pk", flat=True)))]
+    by_year: dict[int, tuple[EmulationYear, list[int]]] = {}
+    for pk, emulation_year in cluster_years(clusters, today).items():
+        by_year.setdefault(emulation_year.year, (emulation_year, []))[1].append(pk)
+    return [by_year[number] for number in sorted(by_year)]
+
+
 def default_year(user, today: date) -> EmulationYear | None:
     """The year a person's pages open on: for a unit, the year in progress of
     its memberships; for staff, the newest of their clusters' years in

@@ -14,7 +14,7 @@ app.conf.beat_schedule = {
     # R14 reminders of the year's deadlines: every day at 07:00 Asia/Ho_Chi_Minh
     # (CELERY_TIMEZONE). Servers without beat run `manage.py send_reminders` instead.
     "remind-due": {
-        "task": "clusters.tasks.remind_due",
+        "task": "scoring.tasks.remind_due",
         "schedule": crontab(hour=7, minute=0),
     },
 }

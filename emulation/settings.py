@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "clusters.context_processors.todo_count",
+                "scoring.context_processors.todo_count",
                 "emulation.context_processors.notification_count",
             ],
         },
@@ -196,7 +196,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage must not hold whoever sends a task: connecting gives up after
 # 2 s and one quick retry, a Redis that accepts but never answers after 5 s, and
-# the caller logs the failure with the work left to do (clusters.tasks). The
+# the caller logs the failure with the work left to do (scoring.tasks). The
 # worker and beat, on the other hand, keep reconnecting for as long as Redis is away.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 _BROKER_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}

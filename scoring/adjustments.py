@@ -11,7 +11,8 @@ Who may do what:
   guiding authority (clusters.access, issue 13);
 - `head_duty`, `award_structure`, `reminder_letter` and `criticism_letter`
   deductions: staff, directly confirmed. `member_duty` deductions keep their
-  own path: the head proposes, staff confirm (clusters.services);
+  own path: the head proposes (clusters.services), staff confirm
+  (`deduction_confirm`);
 - flags: staff, each with an evidence file and an R27/R28 reason code.
 
 Each entry is added and removed with a reason kept in its history (R35).
@@ -34,14 +35,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import DecimalField, F, IntegerField, Value
 
-from awards.models import Flag
 from clusters.access import acts_for_province, is_staff_of
 from clusters.models import Cluster, Deduction, EmulationYear, Membership
 from emulation.models import User, full_name
 from emulation.uploads import extension, validate_upload
 from scoring import engine
 from scoring.guidances import stored_regulation
-from scoring.models import Bonus, ScoreAgreement, Scorecard
+from scoring.models import Bonus, Flag, ScoreAgreement, Scorecard
 from scoring.regulation import DEFAULT, Regulation
 
 HEAD_BONUS_KINDS = ("cluster",)
@@ -229,6 +229,35 @@ def deduction_remove(*, deduction: Deduction, reason: str, user: User) -> None:
         reason=f"Xóa điểm trừ của {membership.unit.code}: "
         f"{label} × {deduction.count}. Lý do: {reason}",
     )
+
+
+@transaction.atomic
+def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
+    """Staff confirm a deduction the head proposed (clusters.services.
+    deduction_propose); from then on it counts in the results. R25's
+    once-a-year kinds are refused a second confirmation."""
+    deduction = (
+        Deduction.objects.select_for_update(of=("self",))
+        .select_related("membership")
+        .get(pk=deduction.pk)
+    )
+    if deduction.status != Deduction.Status.PROPOSED:
+        raise ValidationError("Chỉ xác nhận được điểm trừ đang ở trạng thái đề nghị.")
+    confirmed = Deduction.objects.filter(
+        membership=deduction.membership, status=Deduction.Status.CONFIRMED
+    ).values_list("kind", "count")
+    errors = engine.validate_deductions(
+        [engine.Deduction(kind=k, count=c) for k, c in confirmed]
+        + [engine.Deduction(kind=deduction.kind, count=deduction.count)],
+        is_head=deduction.membership.role == Membership.Role.HEAD,
+        # R39: the year's kinds, points and flags.
+        regulation=stored_regulation(deduction.membership.year, deduction.membership.cluster),
+    )
+    if errors:
+        raise ValidationError(errors)
+    deduction.status = Deduction.Status.CONFIRMED
+    _save(deduction, user=user, reason="Xác nhận điểm trừ")
+    return deduction
 
 
 # ---------------------------------------------------------------------------

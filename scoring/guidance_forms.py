@@ -41,7 +41,7 @@ def engine_method_choices() -> list[tuple[str, str]]:
 
 YES = ("có", "x", "1", "true")
 # The longest code an entry stores (scoring.models.Bonus.kind, Deduction.kind,
-# awards.models.Flag.reason, Quota.award).
+# scoring.models.Flag.reason, Quota.award).
 KIND_MAX = {
     "bonuses": 12,
     "deductions": 20,

@@ -24,6 +24,7 @@ from django.db.models import Max
 from clusters.models import Cluster, EmulationYear
 from emulation import audit
 from emulation.models import User
+from emulation.prepared import Prepared
 from scoring.models import Framework, FrameworkCriterion, Guidance, GuidanceYear, Scorecard
 from scoring.regulation import (
     DEFAULT,
@@ -125,16 +126,24 @@ def year_regulations(year: EmulationYear | int) -> YearRegulations:
 def _year_regulations(year_id: int) -> YearRegulations:
     general = DEFAULT
     by_kind: dict[str, Regulation] = {}
-    # Only the two values, unordered: every save at the deadline peak reads them (#17).
-    applied = GuidanceYear.objects.filter(year_id=year_id).order_by()
-    rows = applied.values_list("cluster_kind", "guidance__parameters", "guidance__labels")
-    for kind, parameters, labels in rows:
+    for kind, parameters, labels in _APPLIED.fetch(year_id):
         regulation = with_labels(_regulation_from(parameters), labels or {})
         if kind:
             by_kind[kind] = regulation
         else:
             general = regulation
     return YearRegulations(general, by_kind)
+
+
+# Only the values, unordered, compiled once per process: every save at the
+# deadline peak reads them (#17).
+_APPLIED = Prepared(
+    lambda year_id: (
+        GuidanceYear.objects.filter(year_id=year_id)
+        .order_by()
+        .values_list("cluster_kind", "guidance__parameters", "guidance__labels")
+    )
+)
 
 
 def stored_regulation(year: EmulationYear | int, cluster: Cluster | None = None) -> Regulation:

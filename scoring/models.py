@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from awards import allocation
 from clusters.models import Cluster, EmulationYear, Membership
 from clusters.results_records import ResultsQuerySet
 from emulation import limits
@@ -541,11 +542,135 @@ class Bonus(models.Model):
 
     def __str__(self) -> str:
         from scoring.guidances import stored_regulation
+        from scoring.regulation import DEFAULT
 
         # Named by the year's guidance; the admin's lists read it once a page.
-        membership = self.membership
-        label = stored_regulation(membership.year_id, membership.cluster).bonus_label(self.kind)
+        # A bonus not yet given to a unit has no year: the default guidance names it.
+        if self.membership_id is None:
+            label = DEFAULT.bonus_label(self.kind)
+        else:
+            membership = self.membership
+            regulation = stored_regulation(membership.year_id, membership.cluster)
+            label = regulation.bonus_label(self.kind)
         return f"{label}: {format_figure(self.points)}"
+
+
+# ---------------------------------------------------------------------------
+# What the results rank and allocate with besides the scores: the exclusion and
+# deferral flags (R27, R28), the quotas (R31) and the members' votes (R33).
+# Staff set them on awards' pages; the results, the adjustments and the dataset
+# read and write them here, below awards. Their tables keep the names they were
+# created with in awards (`awards_flag`, `awards_quota`, `awards_vote` and their
+# histories): the models moved down without moving data (#16).
+
+
+class Flag(models.Model):
+    """An exclusion (R27) or deferral (R28) set by authority staff with evidence."""
+
+    class Kind(models.TextChoices):
+        EXCLUDE = "exclude", "Không xét"
+        DEFER = "defer", "Chưa xét"
+
+    Reason = models.TextChoices(
+        "Reason",
+        [
+            (r.upper(), (r, engine.REASON_LABELS[r]))
+            for r in (*engine.FLAG_EXCLUDE_REASONS, *engine.DEFER_REASONS)
+        ],
+    )
+
+    membership = models.ForeignKey(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="flags"
+    )
+    kind = models.CharField("loại", max_length=8, choices=Kind.choices)
+    reason = models.CharField("lý do", max_length=20, choices=Reason.choices)
+    note = models.TextField("ghi chú", blank=True, max_length=limits.REASON)
+    evidence = models.FileField("minh chứng", upload_to="flags/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
+    # Bumped on every change; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
+    history = HistoricalRecords(table_name="awards_historicalflag")
+
+    class Meta:
+        db_table = "awards_flag"  # kept where it was made (#16)
+        verbose_name = "không xét / chưa xét"
+        verbose_name_plural = "không xét / chưa xét"
+        constraints = [
+            limits.length_check("awards_flag", "note", limits.REASON),
+            # The reasons a kind takes are the year's regulation's (R40), so
+            # they are checked where the regulation is known, not here.
+            models.CheckConstraint(
+                condition=Q(kind__in=["exclude", "defer"]),
+                name="flag_kind_known",
+                violation_error_message="Loại phải là không xét hoặc chưa xét.",
+            ),
+            models.UniqueConstraint(fields=["membership", "kind", "reason"], name="flag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_reason_display()}"
+
+
+class Quota(models.Model):
+    """How many of an award a cluster may propose in a year (R31)."""
+
+    Award = models.TextChoices(
+        "Award", [(a.upper(), (a, allocation.AWARD_LABELS[a])) for a in allocation.AWARDS]
+    )
+
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="quotas"
+    )
+    year = models.ForeignKey(
+        EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="quotas"
+    )
+    award = models.CharField("danh hiệu", max_length=16, choices=Award.choices)
+    count = models.PositiveSmallIntegerField("số lượng", default=0)
+    document = models.CharField("văn bản phân bổ", max_length=255, blank=True)
+    # Bumped on every change; a save from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = ""
+    history = HistoricalRecords(table_name="awards_historicalquota")
+
+    class Meta:
+        db_table = "awards_quota"  # kept where it was made (#16)
+        verbose_name = "chỉ tiêu khen thưởng"
+        verbose_name_plural = "chỉ tiêu khen thưởng"
+        ordering = ["cluster", "year", "award"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year", "award"], name="quota_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_award_display()}: {self.count}"
+
+
+class Vote(models.Model):
+    """A tied unit's votes in the members' ballot (R33)."""
+
+    membership = models.OneToOneField(
+        Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="vote"
+    )
+    votes = models.PositiveIntegerField("số phiếu", validators=[MinValueValidator(0)])
+    # Bumped on every change; a ballot from an older page is refused (#11.8).
+    revision = models.PositiveIntegerField("phiên bản", default=1)
+    objects = ResultsQuerySet.as_manager()
+    RESULTS_PATH = "membership__"
+    history = HistoricalRecords(table_name="awards_historicalvote")
+
+    class Meta:
+        db_table = "awards_vote"  # kept where it was made (#16)
+        verbose_name = "phiếu bầu"
+        verbose_name_plural = "phiếu bầu"
+
+    def __str__(self) -> str:
+        return f"{self.membership.unit.code}: {self.votes} phiếu"
 
 
 class Sheet(models.Model):

@@ -22,14 +22,24 @@ from pathlib import Path
 from django.core.cache import caches
 
 from awards import allocation
-from awards.models import Flag, Quota, Vote
 from clusters import participation as participation_rule
 from clusters.models import Cluster, Deduction, EmulationYear, Membership
 from clusters.services import registered_plans_of
 from scoring import engine, revisions
 from scoring import regulation as regulations
 from scoring.guidances import YearRegulations, year_regulations
-from scoring.models import Band, Bonus, Criterion, Method, Score, Scorecard, chosen_figures
+from scoring.models import (
+    Band,
+    Bonus,
+    Criterion,
+    Flag,
+    Method,
+    Quota,
+    Score,
+    Scorecard,
+    Vote,
+    chosen_figures,
+)
 from scoring.regulation import DEFAULT, Regulation
 
 

@@ -23,7 +23,17 @@ from django.db.models.signals import post_delete, post_save
 
 from clusters.models import Cluster, Deduction, Membership
 from clusters.results_records import results_written
-from scoring.models import Band, Bonus, Criterion, ResultsRevision, Score, Scorecard
+from scoring.models import (
+    Band,
+    Bonus,
+    Criterion,
+    Flag,
+    Quota,
+    ResultsRevision,
+    Score,
+    Scorecard,
+    Vote,
+)
 
 
 def new_token() -> int:
@@ -150,11 +160,11 @@ def _by_bulk_write(sender, cluster_years: set[tuple[int, int]], **kwargs) -> Non
 
 
 def connect() -> None:
-    """The scoring app's records and the organisation's deductions (awards/apps.py
-    connects flags, votes, quotas), and every bulk write of them."""
+    """The scoring app's records (flags, votes and quotas among them, #16) and
+    the organisation's deductions, and every bulk write of them."""
     results_written.connect(_by_bulk_write, dispatch_uid="results-bulk-write")
-    connect_membership_records(Score, Bonus, Deduction)
-    connect_cluster_year_records(Scorecard)
+    connect_membership_records(Score, Bonus, Deduction, Flag, Vote)
+    connect_cluster_year_records(Scorecard, Quota)
     for signal in (post_save, post_delete):
         signal.connect(_by_scorecard, sender=Criterion, dispatch_uid="results-Criterion")
         signal.connect(_by_criterion, sender=Band, dispatch_uid="results-Band")

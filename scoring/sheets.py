@@ -32,10 +32,12 @@ from clusters.services import (
     due_date,
     participation_confirm,
     registered_plans,
+    registered_plans_query,
 )
 from emulation import audit, limits
 from emulation.models import User
 from emulation.numbers import format_datetime, format_figure
+from emulation.prepared import Prepared
 from emulation.uploads import extension, validate_upload
 from scoring import engine, notices
 from scoring.models import (
@@ -93,10 +95,20 @@ class StaleScore(ValidationError):
 
 def issued_scorecard(cluster: Cluster | int, year: EmulationYear | int) -> Scorecard | None:
     """The cluster's scorecard units score against in `year` (R18), if issued."""
-    try:  # one at most (a constraint); get() also spares first()'s ordering
+    if type(cluster) is int and type(year) is int:  # a sheet's save (#17)
+        found = _ISSUED.fetch(cluster, year)
+        return found[0] if found else None  # one at most (a constraint)
+    try:  # get() also spares first()'s ordering
         return Scorecard.objects.get(status=Scorecard.Status.ISSUED, cluster=cluster, year=year)
     except Scorecard.DoesNotExist:
         return None
+
+
+_ISSUED = Prepared(
+    lambda cluster_id, year_id: Scorecard.objects.filter(
+        status=Scorecard.Status.ISSUED, cluster_id=cluster_id, year_id=year_id
+    )
+)
 
 
 def criteria_of(scorecard: Scorecard) -> list[Criterion]:
@@ -255,14 +267,19 @@ def unit_scores(membership: Membership, leaves: Sequence[Criterion]) -> UnitScor
     ids = {c.pk for c in leaves}
     # A unit's scores of a replaced scorecard are left out here rather than by
     # the query: a long IN list costs more to build than the few rows it drops.
-    scores = {
-        s.criterion_id: s
-        for s in Score.objects.filter(membership=membership)
-        if s.criterion_id in ids
-    }
+    scores = {s.criterion_id: s for s in _SCORES.fetch(membership.pk) if s.criterion_id in ids}
     quantitative = {c.pk for c in leaves if c.method == Method.QUANTITATIVE}
-    plans = registered_plans(membership) if quantitative else {}
+    plans = dict(_PLANS.fetch(membership.pk)) if quantitative else {}
     return UnitScores(scores, {pk: p for pk, p in plans.items() if pk in quantitative})
+
+
+# Every save on a sheet reads them: compiled once per process (#17).
+_SCORES = Prepared(lambda membership_id: Score.objects.filter(membership_id=membership_id))
+_PLANS = Prepared(
+    lambda membership_id: registered_plans_query([membership_id]).values_list(
+        "criterion_id", "planned_value"
+    )
+)
 
 
 @transaction.atomic

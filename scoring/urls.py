@@ -2,14 +2,49 @@ from django.urls import path
 
 from scoring.views import (
     builder,
+    deductions,
     evidence,
     guidances,
+    registrations,
     review,
     sheet,
     spreadsheet,
+    todo,
+    year,
 )
 
+CLUSTER = "cum/<str:code>/<int:year>/"
+
 urlpatterns = [
+    # Pages of the organisation's year that read the scorecard (#16); the rest
+    # of the organisation's pages are clusters.urls.
+    path("", year.home, name="home"),
+    path(CLUSTER, year.cluster_detail, name="cluster_detail"),
+    path(f"{CLUSTER}nam-sau/", year.year_start, name="year_start"),
+    # Registration entered, its targets linked to criteria (R6, R19)
+    path("dang-ky/<int:year>/", registrations.registration_edit, name="registration_edit"),
+    path(
+        f"{CLUSTER}dang-ky/<str:unit>/nhap-thay/",
+        registrations.registration_behalf,
+        name="registration_behalf",
+    ),
+    # What is due and who has done it (R5–R10, R14)
+    path("viec-can-lam/", todo.todo, name="todo"),
+    path(f"{CLUSTER}nhac-viec/", todo.reminders_by_hand, name="reminders_by_hand"),
+    # Deductions (R25): the page and the staff's decision on a proposal
+    path(f"{CLUSTER}diem-tru/", deductions.deductions, name="deductions"),
+    path(
+        f"{CLUSTER}diem-tru/<int:pk>/xac-nhan/",
+        deductions.deduction_decide,
+        {"decision": "confirm"},
+        name="deduction_confirm",
+    ),
+    path(
+        f"{CLUSTER}diem-tru/<int:pk>/khong-chap-nhan/",
+        deductions.deduction_decide,
+        {"decision": "reject"},
+        name="deduction_reject",
+    ),
     # Guidances as records (#16): read by everyone, changed by Sở Nội vụ
     path("huong-dan/", guidances.guidance_list, name="guidance_list"),
     path("huong-dan/<int:pk>/", guidances.guidance_detail, name="guidance_detail"),

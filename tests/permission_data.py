@@ -16,7 +16,6 @@ from awards.models import (
     CouncilResult,
     Decision,
     DossierFile,
-    Flag,
     Proposal,
     ProposalItem,
 )
@@ -42,7 +41,7 @@ from clusters.models import (
 )
 from emulation.models import Notification
 from scoring.guidances import default_guidance, guidance_copy
-from scoring.models import Bonus, Criterion, Evidence, ScoreAgreement, Scorecard
+from scoring.models import Bonus, Criterion, Evidence, Flag, ScoreAgreement, Scorecard
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 YEAR = 2025

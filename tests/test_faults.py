@@ -33,8 +33,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clusters.models import ReminderSent
-from clusters.tasks import remind_due
 from emulation.celery import app as celery_app
+from scoring.tasks import remind_due
 from tests.clusters.test_reminders_redis import _database_url
 from tests.marks import needs_postgres
 

@@ -6,8 +6,9 @@ parameters), which import nothing of Django nor of the apps; the organisation
 module may import its own layer and the layers below, never one above. The
 test reads every module's imports (lazy ones inside functions too) with `ast`.
 
-What still goes upwards is listed in ALLOWED, each with why it is not moved
-yet; an entry that no longer goes upwards fails too, so the list only shrinks.
+Nothing goes upwards: the last upward imports went when flags, quotas and
+votes moved down to scoring and the organisation's pages that read the
+scorecard moved up into it.
 """
 
 import ast
@@ -22,36 +23,6 @@ LAYERS = {"emulation": 1, "clusters": 1, "scoring": 2, "awards": 3}
 # The project's shell wires every app together: the URL configuration, the
 # settings and the Celery app (which names the periodic tasks of every app).
 SHELL = {"emulation.urls", "emulation.settings", "emulation.celery"}
-
-ALLOWED = {
-    # R27's participation and the deductions of R12/R25 are the organisation's
-    # records (clusters.models, #16). What clusters still reads of scoring are
-    # scoring's own records: a registration's targets name the issued
-    # scorecard's quantitative criteria (R19), the year's progress counts the
-    # sheets and the agreement, the year's pages ask whether a scorecard is
-    # started or consulting the units. Giving them as values means a page of
-    # scoring's or a hook: not a move of a model.
-    ("clusters.services", "scoring.models"): "registration targets name criteria",
-    ("clusters.progress", "scoring.models"): "the year's progress counts sheets",
-    ("clusters.views", "scoring.models"): "the year's pages ask about its scorecard",
-    # A deduction confirmed by staff and the kinds' labels follow the year's
-    # guidance (R39). The guidance (Guidance, GuidanceYear) is scoring's, read
-    # by scoring.guidances; the callers are clusters' own pages, so taking the
-    # rules as an argument only moves the import to clusters.views.
-    ("clusters.services", "scoring.guidances"): "deductions follow the year's guidance",
-    # Starting a cluster's next year copies its issued scorecard as a draft in
-    # the same transaction as the memberships: the page is the organisation's,
-    # the copy scoring's. A page of its own in scoring would split one action.
-    ("clusters.views_organisation", "scoring.services"): "next year copies the scorecard",
-    # Flags, quotas and votes are awards' models, but the results (scoring)
-    # read them to rank and allocate, the dataset writes them, the adjustments
-    # set the flags and read them back for the sheet page (which stays in
-    # scoring). Either they move down to scoring (a migration across apps) or
-    # the results take them as values: the guidance work of #16 reshapes both.
-    ("scoring.results", "awards.models"): "flags, quotas, votes feed the ranking",
-    ("scoring.dataset", "awards.models"): "the dataset carries flags, quotas, votes",
-    ("scoring.adjustments", "awards.models"): "exclusion flags are adjustments",
-}
 
 
 def _modules() -> dict[str, Path]:
@@ -106,15 +77,10 @@ def _upward(modules: dict[str, Path]) -> set[tuple[str, str]]:
 
 
 def test_no_app_imports_an_app_above_it():
-    upward = _upward(_modules()) - set(ALLOWED)
+    upward = _upward(_modules())
     assert not upward, "Nhập ngược tầng (tầng dưới nhập tầng trên):\n" + "\n".join(
         f"  {a} → {b}" for a, b in sorted(upward)
     )
-
-
-def test_the_allowed_list_holds_only_imports_that_still_go_upwards():
-    stale = set(ALLOWED) - _upward(_modules())
-    assert not stale, f"Bỏ khỏi ALLOWED, không còn nhập ngược: {sorted(stale)}"
 
 
 def test_the_pure_rules_import_nothing_of_django_nor_of_the_apps():

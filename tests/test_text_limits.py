@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from awards import documents
-from awards.models import Flag, Proposal
+from awards.models import Proposal
 from clusters.models import (
     AdhocAnswer,
     AdhocRequest,
@@ -25,6 +25,7 @@ from emulation import limits
 from scoring.models import (
     Bonus,
     Criterion,
+    Flag,
     FrameworkCriterion,
     Score,
     Scorecard,

@@ -16,7 +16,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from awards.models import Flag
 from clusters.access import (
     Seat,
     get_cluster_for_lead_or_staff,
@@ -31,7 +30,7 @@ from scoring import adjustments, sheets
 from scoring.adjustments import UnitEntries
 from scoring.forms import BonusForm, FlagForm, ReasonForm, StaffDeductionForm
 from scoring.guidances import stored_regulation
-from scoring.models import Bonus, ScoreAgreement
+from scoring.models import Bonus, Flag, ScoreAgreement
 from scoring.regulation import Regulation
 
 

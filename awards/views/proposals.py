@@ -35,8 +35,6 @@ from awards.models import (
     DossierFile,
     Proposal,
     ProposalItem,
-    Quota,
-    Vote,
 )
 from awards.views.results import STATUS_BADGES, quota_lines, short_award
 from clusters.access import (
@@ -53,7 +51,7 @@ from emulation.forms import FAILED, ConfirmForm, attempt
 from emulation.numbers import format_figure
 from scoring.forms import ReasonForm
 from scoring.guidances import stored_regulation
-from scoring.models import Scorecard
+from scoring.models import Quota, Scorecard, Vote
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
 

@@ -704,7 +704,12 @@ def test_the_proposals_decision_moves_into_a_decision_with_a_line_per_awarded_un
     executor = MigrationExecutor(connection)
     # The other apps stay at their newest state: their tables keep their newest
     # columns (a unit's is_active…), which the historical models must know.
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "awards"]
+    # Scoring stays before flags, quotas and votes moved into it (its 0023 needs
+    # awards' 0011).
+    others = [
+        node for node in executor.loader.graph.leaf_nodes() if node[0] not in {"awards", "scoring"}
+    ]
+    others.append(("scoring", "0022_deductions_participation_to_clusters"))
     before = [("awards", "0010_plain_wording"), *others]
     after = [("awards", "0011_decisions_council_and_dossier"), *others]
     executor.migrate(before)

@@ -25,11 +25,10 @@ from awards.documents import (
     render_pdf,
     scoring_sheet_context,
 )
-from awards.models import Quota, Vote
 from clusters.models import Attendance, Cluster, Conference, Membership, Unit
 from emulation import limits
 from scoring import engine
-from scoring.models import Criterion, Method, Score, Scorecard
+from scoring.models import Criterion, Method, Quota, Score, Scorecard, Vote
 from scoring.services import scorecard_create_from_framework
 from tests.awards.test_documents import TODAY, pages_of
 from tests.awards.test_review_views import give_total, issue_scorecard, member_of, set_quotas

@@ -20,9 +20,9 @@ from awards.documents import (
     render_pdf,
     scoring_sheet_context,
 )
-from awards.models import Flag, ProposalItem, Quota, Vote
+from awards.models import ProposalItem
 from clusters.models import Attendance, Conference, Registration, RegistrationTarget, Unit
-from scoring.models import Criterion, Score
+from scoring.models import Criterion, Flag, Quota, Score, Vote
 from tests.awards.test_review_views import (
     give_total,
     issue_scorecard,

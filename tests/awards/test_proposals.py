@@ -939,8 +939,8 @@ BANG_KHEN = "Bằng khen của UBND tỉnh (theo hướng dẫn mới)"
 def new_award(world, media_root):
     """The year's guidance adds `giay_khen` after the flag and the certificate,
     and names the certificate its own way; LG gets the new award."""
-    from awards.models import Quota
     from scoring.guidances import apply_regulation
+    from scoring.models import Quota
     from scoring.regulation import regulation_from_json
 
     guidance = apply_regulation(
@@ -994,7 +994,8 @@ def test_pages_and_documents_name_a_new_award_by_the_years_guidance(client, new_
 
 
 def test_the_quotas_and_the_council_take_the_years_awards(client, new_award):
-    from awards.models import CouncilResult, Quota
+    from awards.models import CouncilResult
+    from scoring.models import Quota
 
     world = new_award
     client.force_login(world.staff)

@@ -409,8 +409,8 @@ def test_queries_do_not_grow_with_clusters_under_their_own_guidance(client, prov
 def test_an_award_only_a_kinds_guidance_gives_has_its_column(client, province):
     """The year's guidance gives two awards; the blocks' own the three of 2022:
     the LĐXS title of the blocks is counted, in a column of its own."""
-    from awards.models import Quota
     from scoring.guidances import apply_regulation
+    from scoring.models import Quota
     from scoring.regulation import regulation_from_json
 
     Quota.objects.filter(cluster=province.cluster_a, award="tap_the_ldxs").delete()

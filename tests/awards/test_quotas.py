@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from awards import services
-from awards.models import Quota
+from scoring.models import Quota
 from tests.awards.test_review_views import (
     page_of,
     review_url,

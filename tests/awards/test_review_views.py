@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from awards import services
-from awards.models import Ballot, Flag, Proposal, Quota, Vote
+from awards.models import Ballot, Proposal
 from clusters.models import Membership
-from scoring.models import Bonus, Criterion, Score, Scorecard
+from scoring.models import Bonus, Criterion, Flag, Quota, Score, Scorecard, Vote
 from tests.factories import (
     ClusterFactory,
     MembershipFactory,

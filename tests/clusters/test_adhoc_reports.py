@@ -9,10 +9,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from clusters import reminders
 from clusters.models import AdhocAnswer, AdhocRequest, ReminderSent
 from emulation import limits
 from emulation.models import User
+from scoring import reminders
 from tests.clusters.helpers import membership, pdf
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clusters.models import Deduction, HeadDocument
-from clusters.services import deduction_confirm, deduction_propose, head_document_upload
+from clusters.services import deduction_propose, head_document_upload
+from scoring.adjustments import deduction_confirm
 from scoring.results import cluster_results
 from tests.clusters.helpers import membership, pdf
 

@@ -18,11 +18,11 @@ from clusters.services import (
     pledge_record_paper,
     pledge_save,
     pledge_sign,
-    registration_save,
     registration_submit,
     report_upload,
 )
 from scoring import engine, sheets
+from scoring.registrations import registration_save
 from scoring.results import cluster_results, year_results
 from tests.clusters.helpers import membership, pdf
 from tests.factories import UserFactory

@@ -9,7 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from clusters.models import Membership, Registration, RegistrationTarget
-from clusters.services import TargetInput, registered_plans, registration_save, registration_submit
+from clusters.services import TargetInput, registered_plans, registration_submit
+from scoring.registrations import registration_save
 from tests.clusters.helpers import membership
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
 

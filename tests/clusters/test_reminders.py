@@ -17,12 +17,13 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import deadlines, reminders, services
+from clusters import deadlines, services
 from clusters.models import Deadline, Membership, Pledge, ReminderSent
 from clusters.services import TargetInput
-from clusters.tasks import remind_due, send_reminder
 from emulation.celery import app as celery_app
 from emulation.models import User
+from scoring import registrations, reminders
+from scoring.tasks import remind_due, send_reminder
 from tests.clusters.helpers import membership
 from tests.marks import needs_postgres
 
@@ -91,7 +92,7 @@ def _to(messages, address: str) -> list:
 
 def _submit_registration(m: Membership) -> None:
     """Through the service, which writes the unit's participation record too (R27)."""
-    services.registration_save(
+    registrations.registration_save(
         revision=None,
         membership=m,
         objectives="Mục tiêu",
@@ -521,7 +522,7 @@ def test_the_command_defaults_to_today(mailboxes):
 
 def test_the_daily_job_is_in_the_beat_schedule():
     entry = celery_app.conf.beat_schedule["remind-due"]
-    assert entry["task"] == remind_due.name == "clusters.tasks.remind_due"
+    assert entry["task"] == remind_due.name == "scoring.tasks.remind_due"
     schedule = entry["schedule"]
     assert schedule.hour == {7} and schedule.minute == {0}
     assert celery_app.conf.timezone == "Asia/Ho_Chi_Minh"

@@ -10,9 +10,10 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from clusters import deadlines, reminders
+from clusters import deadlines
 from clusters.models import Deadline, ReminderSent
 from emulation.models import Notification, User
+from scoring import reminders
 
 pytestmark = pytest.mark.django_db
 

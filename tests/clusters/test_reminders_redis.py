@@ -49,8 +49,8 @@ def test_a_reminder_goes_through_redis_to_a_worker(world, tmp_path):
     from clusters import deadlines
     from clusters.models import Deadline, Membership, ReminderSent
     from clusters.services import year_create
-    from clusters.tasks import send_reminder
     from emulation.celery import app as celery_app
+    from scoring.tasks import send_reminder
 
     world.member.email = "thanhvien@hiephoa.gov.vn"
     world.member.save()

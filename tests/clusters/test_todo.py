@@ -1,5 +1,5 @@
 """The "Việc cần làm" page and the one function that decides what is done
-(clusters.progress): a unit's items, the head's items, the staff's counts."""
+(scoring.progress): a unit's items, the head's items, the staff's counts."""
 
 import re
 from datetime import UTC, date, datetime
@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import deadlines, progress, records, services
+from clusters import deadlines, records, services
 from clusters.models import (
     Cluster,
     ClusterReport,
@@ -21,6 +21,7 @@ from clusters.models import (
     Pledge,
 )
 from clusters.services import TargetInput
+from scoring import progress, registrations
 from scoring.models import Scorecard, Sheet
 from tests.clusters.helpers import membership, pdf
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory, UserFactory
@@ -40,7 +41,7 @@ def _row(page: str, label: str) -> str:
 
 def _submit_registration(m: Membership) -> None:
     """Through the service, which writes the unit's participation record too (R27)."""
-    services.registration_save(
+    registrations.registration_save(
         revision=None,
         membership=m,
         objectives="Mục tiêu",
@@ -65,7 +66,7 @@ def test_member_items_are_done_by_their_records(world, dated, media_root):
     items = progress.items(world.year, today)
     assert not _status(items, deadlines.REGISTRATION, world.a_member)
     assert not _status(items, deadlines.MID_YEAR_REPORT, world.a_member)
-    services.registration_save(
+    registrations.registration_save(
         revision=None,
         membership=m,
         objectives="Mục tiêu",

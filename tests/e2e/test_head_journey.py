@@ -51,8 +51,8 @@ def scored_year(demo, next_year):
 
 
 def test_head_builds_scorecard_reviews_agrees_votes_and_proposes(browse, demo, scored_year):
-    from awards.models import Proposal, Vote
-    from scoring.models import Criterion, Score, Scorecard
+    from awards.models import Proposal
+    from scoring.models import Criterion, Score, Scorecard, Vote
 
     page = browse.page
     browse.login("truongcum", greeting="UBND thành phố Bắc Giang")

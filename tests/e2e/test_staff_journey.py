@@ -44,8 +44,7 @@ def test_staff_approve_set_quotas_follow_province_and_download_pdf(browse, demo,
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    from awards.models import Quota
-    from scoring.models import Scorecard
+    from scoring.models import Quota, Scorecard
 
     page = browse.page
     browse.login("sonoivu", greeting="Sở Nội vụ tỉnh Bắc Giang")

@@ -10,11 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from awards.models import Flag
 from clusters.models import Deduction, Membership
 from scoring import adjustments, sheets
 from scoring.guidances import apply_regulation
-from scoring.models import Bonus, Score, Scorecard
+from scoring.models import Bonus, Flag, Score, Scorecard
 from scoring.regulation import regulation_from_json
 from scoring.results import cluster_results
 from tests.clusters.helpers import pdf

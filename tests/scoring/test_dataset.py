@@ -20,7 +20,7 @@ from django.db import DatabaseError, connection
 from django.db.models.query import QuerySet
 from django.test.utils import CaptureQueriesContext
 
-from awards.models import Flag, Proposal, Quota, Vote
+from awards.models import Proposal
 from clusters.models import (
     Authority,
     Cluster,
@@ -35,7 +35,19 @@ from clusters.models import (
     Unit,
 )
 from scoring.dataset import DatasetError, dataset_import, validate_dataset
-from scoring.models import Band, Bonus, Criterion, Evidence, Score, ScoreAgreement, Scorecard, Sheet
+from scoring.models import (
+    Band,
+    Bonus,
+    Criterion,
+    Evidence,
+    Flag,
+    Quota,
+    Score,
+    ScoreAgreement,
+    Scorecard,
+    Sheet,
+    Vote,
+)
 from tests.factories import AuthorityFactory, ClusterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from awards.models import Quota
 from clusters.models import Membership
 from scoring.guidances import (
     GuidanceInfo,
@@ -22,7 +21,7 @@ from scoring.guidances import (
     regulation_of,
     stored_regulation,
 )
-from scoring.models import Criterion, Guidance, GuidanceYear, Score, Scorecard
+from scoring.models import Criterion, Guidance, GuidanceYear, Quota, Score, Scorecard
 from scoring.regulation import DEFAULT, regulation_from_json, regulation_to_json
 from scoring.results import cluster_results
 

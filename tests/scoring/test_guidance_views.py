@@ -9,7 +9,6 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from awards.models import Flag
 from scoring.guidance_forms import GuidanceForm
 from scoring.guidances import (
     default_guidance,
@@ -18,7 +17,7 @@ from scoring.guidances import (
     regulation_of,
     stored_regulation,
 )
-from scoring.models import Guidance, GuidanceYear, Scorecard
+from scoring.models import Flag, Guidance, GuidanceYear, Scorecard
 from scoring.regulation import DEFAULT
 from tests.factories import YearFactory
 

@@ -13,10 +13,9 @@ from django.urls import reverse
 
 from awards import history
 from awards import services as awards_services
-from awards.models import Quota
 from clusters.models import Membership
 from scoring import adjustments, sheets
-from scoring.models import Bonus, Score
+from scoring.models import Bonus, Quota, Score
 from tests.clusters.helpers import pdf
 from tests.factories import UserFactory, discuss_and_submit
 from tests.scoring.test_sheets_services import hold_preparatory, make_scorecard, member
@@ -174,7 +173,8 @@ def test_bonus_added_and_removed(named, card, hh):
 
 
 def test_deduction_added_and_confirmed(named, card, hh):
-    from clusters.services import deduction_confirm, deduction_propose
+    from clusters.services import deduction_propose
+    from scoring.adjustments import deduction_confirm
 
     adjustments.deduction_add(
         membership=hh,

@@ -10,10 +10,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from awards.models import Flag, Quota, Vote
 from clusters.models import Cluster, Deadline, Deduction, Membership, Participation
 from scoring.guidances import apply_regulation
-from scoring.models import Band, Bonus, Criterion, Guidance, ResultsRevision, Score, Scorecard
+from scoring.models import (
+    Band,
+    Bonus,
+    Criterion,
+    Flag,
+    Guidance,
+    Quota,
+    ResultsRevision,
+    Score,
+    Scorecard,
+    Vote,
+)
 from scoring.regulation import regulation_from_json
 from scoring.results import year_results
 from tests.awards.test_review_views import give_total, member_of, score_cluster, set_quotas

@@ -13,9 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from awards.access import get_cluster_for_results
-from awards.models import Flag, Proposal, Quota, Vote
+from awards.models import Proposal
 from clusters.models import Deduction, Membership, Participation
-from scoring.models import Bonus, Criterion, Score, Scorecard
+from scoring.models import Bonus, Criterion, Flag, Quota, Score, Scorecard, Vote
 from scoring.results import cluster_results, results_document
 from tests.factories import ClusterFactory, MembershipFactory, UnitFactory
 

@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from awards.models import Flag, Proposal, Quota, Vote
+from awards.models import Proposal
 from clusters.models import Deduction, Membership, Participation
 from scoring import services
-from scoring.models import Bonus, Criterion, Score, Scorecard
+from scoring.models import Bonus, Criterion, Flag, Quota, Score, Scorecard, Vote
 from tests.factories import discuss_and_submit
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +25,9 @@ MODELS = [
     "scoring_bonus",
     "clusters_deduction",
     "clusters_participation",
-    "awards_flag",
-    "awards_quota",
-    "awards_vote",
+    "scoring_flag",
+    "scoring_quota",
+    "scoring_vote",
     "awards_proposal",
 ]
 # Frameworks are the data of a guidance (Phụ lục 02): shown, never added here.
@@ -96,7 +96,7 @@ def test_change_and_history_pages_load(admin_client, data):
         ("admin:scoring_criterion_change", criterion),
         ("admin:scoring_score_change", Score.objects.get()),
         ("admin:scoring_score_history", Score.objects.get()),
-        ("admin:awards_flag_change", Flag.objects.get()),
+        ("admin:scoring_flag_change", Flag.objects.get()),
     ]:
         assert admin_client.get(reverse(name, args=[obj.pk])).status_code == 200, name
 
@@ -220,9 +220,9 @@ def queries_for(client, url, query=None) -> int:
         ("scoring_bonus", {}),
         ("clusters_deduction", {}),
         ("clusters_participation", {}),
-        ("awards_flag", {}),
-        ("awards_vote", {}),
-        ("awards_quota", {}),
+        ("scoring_flag", {}),
+        ("scoring_vote", {}),
+        ("scoring_quota", {}),
         ("awards_proposal", {}),
     ],
 )

@@ -10,8 +10,8 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from awards.models import Flag
 from clusters.models import Membership
+from scoring.models import Flag
 from tests.clusters.helpers import pdf
 from tests.scoring.test_builder_views import crit, html, make_draft, row_data, text
 from tests.scoring.test_sheets_services import make_scorecard, member

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('awards', '0011_decisions_council_and_dossier'),
+        ('awards', '0012_flags_quotas_votes_to_scoring'),
     ]
 
     operations = [

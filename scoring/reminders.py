@@ -1,7 +1,7 @@
 """Reminders of the year's deadlines (R14): claim, then send.
 
 Each day, for every deadline 14, 7 or 1 days ahead or 1 day past, each
-responsible unit that has not done an item due by it (`clusters.progress`)
+responsible unit that has not done an item due by it (`scoring.progress`)
 gets one e-mail. The row `ReminderSent(deadline, membership, offset)` is
 inserted before the e-mail goes: its unique constraint lets only one of two
 workers running the job at once claim it, so no reminder goes twice. A claim
@@ -24,7 +24,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import progress
 from clusters.models import (
     AdhocRequest,
     Cluster,
@@ -35,6 +34,7 @@ from clusters.models import (
 )
 from emulation.models import User
 from emulation.notifications import notify, unit_users
+from scoring import progress
 
 # Days before the due date; -1 is the day after it (R14).
 OFFSETS = (14, 7, 1, -1)
@@ -427,7 +427,7 @@ def reminder_send_by_hand(
 
 
 def _enqueue(reminder_id: int) -> None:
-    from clusters.tasks import send_reminder  # the tasks call this module
+    from scoring.tasks import send_reminder  # the tasks call this module
 
     send_reminder.delay(reminder_id)
 

@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from clusters import progress
 from clusters.models import EmulationYear
+from scoring import progress
 
 
 def todo_count(request: HttpRequest) -> dict:

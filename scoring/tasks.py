@@ -7,8 +7,8 @@ from smtplib import SMTPException
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from clusters import reminders
 from emulation.celery import app
+from scoring import reminders
 
 logger = logging.getLogger(__name__)
 

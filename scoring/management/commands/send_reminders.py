@@ -4,7 +4,7 @@ from smtplib import SMTPException
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from clusters import reminders
+from scoring import reminders
 
 
 class Command(BaseCommand):

@@ -1,0 +1,86 @@
+"""Reads whose SQL Django builds once per process (#17).
+
+At the deadline peak every save runs the same few reads with other ids, and
+Django compiled each of them again on every request: building the statement
+(the joins of a select_related, the WHERE of a filter) cost more CPU than
+running it. `Prepared` compiles a read once per database with marker ids in
+place of its parameters, then runs that SQL with the real ids through
+Django's own iterables, so the rows come back exactly as the QuerySet would
+give them (model instances with their related objects, or values), with the
+database's converters applied.
+
+Only integer parameters (ids, years), so that no value needs the field's
+preparation the markers went through; and only a whole fetch, never a
+QuerySet to chain further (which would run the prepared SQL for another
+statement).
+"""
+
+import copy
+from collections.abc import Callable
+from functools import partial
+
+from django.db import connections
+from django.db.models import QuerySet
+
+# Each parameter's marker is found by value in the compiled parameters: values
+# any integer field takes (Django drops a lookup of a value out of the field's
+# range), which no other parameter of the statement may equal (checked). On
+# PostgreSQL the compiled parameter may be the backend's int subclass (Int2).
+_MARKER = 32_719
+
+
+class Prepared:
+    """`Prepared(lambda unit, year: Model.objects.filter(...))`, then
+    `.fetch(unit_id, year)`: the list the QuerySet built from those ids gives."""
+
+    def __init__(self, build: Callable[..., QuerySet]) -> None:
+        self._build = build
+        self._arity = build.__code__.co_argcount
+        self._compiled: dict[str, tuple] = {}  # by database alias
+        self._marked: QuerySet | None = None
+
+    def fetch(self, *values: int) -> list:
+        if len(values) != self._arity or any(type(v) is not int for v in values):
+            raise TypeError(f"Prepared.fetch takes {self._arity} integers, not {values!r}")
+        probe = self._probe()
+        compiled = self._compiled.get(probe.db)
+        if compiled is None:
+            compiled = self._compiled[probe.db] = self._compile(probe)
+        compiler, sql, params, slots = compiled
+        params = list(params)
+        for position, index in slots:
+            # The backend's own wrapper of the marker (psycopg's Int2 for a
+            # small integer field), so that the value is sent as Django sends it.
+            params[position] = type(params[position])(values[index])
+        # A copy of the marker QuerySet, so that its own iterable, related
+        # objects and database routing apply; only its compiler is the first one.
+        queryset = probe._chain()
+        queryset.query.get_compiler = partial(_compiled, compiler, sql, tuple(params))
+        return list(queryset)
+
+    def _probe(self) -> QuerySet:
+        if self._marked is None:
+            self._marked = self._build(*(_MARKER - i for i in range(self._arity)))
+        return self._marked
+
+    def _compile(self, probe: QuerySet) -> tuple:
+        compiler = probe.query.get_compiler(using=probe.db)
+        sql, params = compiler.as_sql()
+        markers = {_MARKER - i: i for i in range(self._arity)}
+        slots = tuple(
+            (position, markers[p])
+            for position, p in enumerate(params)
+            if isinstance(p, int) and not isinstance(p, bool) and p in markers
+        )
+        if sorted(index for _, index in slots) != list(range(self._arity)):
+            raise ValueError(f"each parameter must appear once in {sql!r} ({params!r})")
+        return compiler, sql, tuple(params), slots
+
+
+def _compiled(compiler, sql: str, params: tuple, using=None, connection=None, elide_empty=True):
+    """The compiler of the first fetch, answering with its SQL and these
+    parameters on this thread's connection."""
+    answer = copy.copy(compiler)
+    answer.connection = connection or connections[using]
+    answer.as_sql = lambda *args, **kwargs: (sql, params)
+    return answer

@@ -1,0 +1,75 @@
+"""emulation.prepared: a read compiled once per process gives what its
+QuerySet gives, for every set of ids, on this thread's connection (#17)."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from clusters.models import Membership
+from emulation.prepared import Prepared
+
+pytestmark = pytest.mark.django_db
+
+
+def _members(unit_id, year):
+    return Membership.objects.select_related("year", "cluster", "unit").filter(
+        unit_id=unit_id, year__year=year
+    )
+
+
+def test_each_fetch_gives_what_the_queryset_gives(world):
+    prepared = Prepared(_members)
+    for unit in (world.a_member, world.a_head, world.b_member):
+        (found,) = prepared.fetch(unit.pk, world.year.year)
+        (expected,) = _members(unit.pk, world.year.year)
+        assert found == expected and found.unit.code == unit.code
+        with CaptureQueriesContext(connection) as queries:
+            assert (found.year.year, found.cluster.code) == (world.year.year, expected.cluster.code)
+        assert not queries  # the related objects came with the row
+    assert prepared.fetch(world.a_member.pk, world.year.year + 5) == []
+
+
+def test_values_come_converted(world):
+    prepared = Prepared(
+        lambda year: (
+            Membership.objects.filter(year__year=year)
+            .order_by("unit__code")
+            .values_list("unit__code", "year__year")
+        )
+    )
+    expected = list(
+        Membership.objects.filter(year__year=world.year.year)
+        .order_by("unit__code")
+        .values_list("unit__code", "year__year")
+    )
+    assert prepared.fetch(world.year.year) == expected and expected
+
+
+def test_only_integers_are_taken(world):
+    prepared = Prepared(_members)
+    with pytest.raises(TypeError):
+        prepared.fetch(world.a_member, world.year.year)
+    with pytest.raises(TypeError):
+        prepared.fetch(world.a_member.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_thread_uses_its_own_connection(world):
+    prepared = Prepared(_members)
+    assert prepared.fetch(world.a_member.pk, world.year.year)  # compiled on this thread
+    seen = []
+
+    def other():
+        from django.db import connections
+
+        with CaptureQueriesContext(connections["default"]) as queries:
+            seen.append(len(prepared.fetch(world.a_member.pk, world.year.year)))
+        seen.append(len(queries))
+        connections.close_all()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert seen == [1, 1]

@@ -25,7 +25,7 @@ from clusters.lineage import lineage, predecessor_ids
 from clusters.models import Cluster, ExemplaryModel, Membership, PriorRole, Succession, Unit
 from emulation.numbers import format_figure
 from emulation.workbooks import FIGURE_FORMAT, formula_safe_workbook
-from scoring.models import Quota
+from scoring.guidances import years_regulations
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,13 @@ def _rows(memberships, *, own: set[int], exemplars=None) -> list[RecordRow]:
         .select_related("decision")
         .order_by("decision__date", "pk")
     }
-    awards = dict(Quota.Award.choices)
+    # Each year's awards as its guidance names them (R40), in one query.
+    by_year = years_regulations(m.year_id for m in memberships)
     rows = []
     for membership in memberships:
         item = items.get(membership.pk)
         line = lines.get(membership.pk)
+        regulation = by_year[membership.year_id].for_cluster(membership.cluster)
         rows.append(
             RecordRow(
                 year=membership.year.year,
@@ -107,8 +109,12 @@ def _rows(memberships, *, own: set[int], exemplars=None) -> list[RecordRow]:
                 role=membership.get_role_display(),
                 total=item.total if item else None,
                 rank=item.rank if item else None,
-                proposed=(awards.get(item.award, "Không đề nghị") if item else "Chưa trình"),
-                decided=awards.get(line.award, line.award) if line else "",
+                proposed=(
+                    (regulation.award_label(item.award) if item.award else "Không đề nghị")
+                    if item
+                    else "Chưa trình"
+                ),
+                decided=regulation.award_label(line.award) if line and line.award else "",
                 decision=(
                     f"Quyết định số {line.decision.number} ngày {line.decision.date:%d/%m/%Y}"
                     if line

@@ -10,7 +10,7 @@ through a function here, with its reason in the history (R35).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -133,6 +133,26 @@ def _year_regulations(year_id: int) -> YearRegulations:
         else:
             general = regulation
     return YearRegulations(general, by_kind)
+
+
+def years_regulations(year_ids: Iterable[int]) -> dict[int, YearRegulations]:
+    """`year_regulations` of several years in one query (a unit's record over
+    the years)."""
+    years = set(year_ids)
+    found: dict[int, tuple[Regulation, dict[str, Regulation]]] = {}
+    rows = (
+        GuidanceYear.objects.filter(year_id__in=years)
+        .order_by()
+        .values_list("year_id", "cluster_kind", "guidance__parameters", "guidance__labels")
+    )
+    for year_id, kind, parameters, labels in rows:
+        _, by_kind = found.setdefault(year_id, (DEFAULT, {}))
+        regulation = with_labels(_regulation_from(parameters), labels or {})
+        if kind:
+            by_kind[kind] = regulation
+        else:
+            found[year_id] = (regulation, by_kind)
+    return {year_id: YearRegulations(*found.get(year_id, (DEFAULT, {}))) for year_id in years}
 
 
 # Only the values, unordered, compiled once per process: every save at the

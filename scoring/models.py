@@ -8,7 +8,6 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from awards import allocation
 from clusters.models import Cluster, EmulationYear, Membership
 from clusters.results_records import ResultsQuerySet
 from emulation import limits
@@ -571,19 +570,13 @@ class Flag(models.Model):
         EXCLUDE = "exclude", "Không xét"
         DEFER = "defer", "Chưa xét"
 
-    Reason = models.TextChoices(
-        "Reason",
-        [
-            (r.upper(), (r, engine.REASON_LABELS[r]))
-            for r in (*engine.FLAG_EXCLUDE_REASONS, *engine.DEFER_REASONS)
-        ],
-    )
-
     membership = models.ForeignKey(
         Membership, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="flags"
     )
     kind = models.CharField("loại", max_length=8, choices=Kind.choices)
-    reason = models.CharField("lý do", max_length=20, choices=Reason.choices)
+    # A reason of the year's guidance for the kind (R27, R28, R40): checked and
+    # named where the guidance is known; no fixed list of 2022 reasons here.
+    reason = models.CharField("lý do", max_length=20)
     note = models.TextField("ghi chú", blank=True, max_length=limits.REASON)
     evidence = models.FileField("minh chứng", upload_to="flags/", blank=True)
     created_by = models.ForeignKey(
@@ -613,15 +606,19 @@ class Flag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.get_reason_display()}"
+        from scoring.guidances import stored_regulation
+        from scoring.regulation import DEFAULT
+
+        # Named by the year's guidance; the admin's lists read it once a page.
+        regulation = DEFAULT
+        if self.membership_id is not None:
+            membership = self.membership
+            regulation = stored_regulation(membership.year_id, membership.cluster)
+        return f"{self.get_kind_display()}: {regulation.reason_label(self.reason)}"
 
 
 class Quota(models.Model):
     """How many of an award a cluster may propose in a year (R31)."""
-
-    Award = models.TextChoices(
-        "Award", [(a.upper(), (a, allocation.AWARD_LABELS[a])) for a in allocation.AWARDS]
-    )
 
     cluster = models.ForeignKey(
         Cluster, verbose_name="cụm, khối", on_delete=models.CASCADE, related_name="quotas"
@@ -629,7 +626,9 @@ class Quota(models.Model):
     year = models.ForeignKey(
         EmulationYear, verbose_name="năm", on_delete=models.CASCADE, related_name="quotas"
     )
-    award = models.CharField("danh hiệu", max_length=16, choices=Award.choices)
+    # An award of the year's guidance (R31, R40), checked and named where the
+    # guidance is known; no fixed list of 2022 awards here.
+    award = models.CharField("danh hiệu", max_length=16)
     count = models.PositiveSmallIntegerField("số lượng", default=0)
     document = models.CharField("văn bản phân bổ", max_length=255, blank=True)
     # Bumped on every change; a save from an older page is refused (#11.8).
@@ -648,7 +647,14 @@ class Quota(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_award_display()}: {self.count}"
+        from scoring.guidances import stored_regulation
+        from scoring.regulation import DEFAULT
+
+        # Named by the year's guidance; the admin's lists read it once a page.
+        regulation = DEFAULT
+        if self.year_id is not None and self.cluster_id is not None:
+            regulation = stored_regulation(self.year_id, self.cluster)
+        return f"{regulation.award_label(self.award)}: {self.count}"
 
 
 class Vote(models.Model):

@@ -393,3 +393,36 @@ def test_the_admin_names_a_proposed_award_by_the_years_guidance(admin_client, wo
     assert refused.status_code == 200
     assert "không có trong hướng dẫn áp dụng cho năm 2025" in refused.content.decode()
     assert ProposalItem.objects.get().award == "giay_khen"
+
+
+def test_the_admin_names_a_new_reason_and_quota_award_by_the_years_guidance(admin_client, world):
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    block = {"exclusion_reasons": ["chuyen_doi_so"], "awards": ["co_thi_dua", "giay_khen"]}
+    guidance = apply_regulation(world.year, regulation_from_json(block))
+    reason, award = "Không hoàn thành chuyển đổi số", "Giấy khen của Chủ tịch UBND tỉnh"
+    guidance.labels = {"reasons": {"chuyen_doi_so": reason}, "awards": {"giay_khen": award}}
+    guidance.save()
+    flag = Flag.objects.create(membership=_member(world), kind="exclude", reason="chuyen_doi_so")
+    quota = Quota.objects.create(
+        cluster=world.cluster_a, year=world.year, award="giay_khen", count=1
+    )
+
+    for model, obj, label, code in (
+        ("scoring_flag", flag, reason, "chuyen_doi_so"),
+        ("scoring_quota", quota, award, "giay_khen"),
+    ):
+        listing = admin_client.get(reverse(f"admin:{model}_changelist")).content.decode()
+        assert listing.count(label) >= 2 and f">{code}<" not in listing, model
+        change = admin_client.get(reverse(f"admin:{model}_change", args=[obj.pk])).content
+        assert f'value="{code}" selected>{label}</option>' in change.decode(), model
+        assert label in str(obj)
+
+    data = {"membership": _member(world).pk, "kind": "exclude", "reason": "violation"}
+    refused = admin_client.post(reverse("admin:scoring_flag_add"), data | {"revision": "1"})
+    assert "không có trong hướng dẫn áp dụng cho năm 2025" in refused.content.decode()
+    data = {"cluster": world.cluster_a.pk, "year": world.year.pk, "award": "bang_khen"}
+    refused = admin_client.post(reverse("admin:scoring_quota_add"), data | {"count": "1"})
+    assert "không có trong hướng dẫn áp dụng cho năm 2025" in refused.content.decode()
+    assert Flag.objects.count() == 1 and Quota.objects.count() == 1

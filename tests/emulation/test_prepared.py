@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clusters.models import Membership
-from emulation.prepared import Prepared
+from emulation.prepared import Prepared, PreparedInstances
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,33 @@ def test_another_thread_uses_its_own_connection(world):
     thread.start()
     thread.join()
     assert seen == [1, 1]
+
+
+def test_instances_are_the_models_own(world):
+    """PreparedInstances' rows read, compare and save as Model.from_db's do."""
+    from decimal import Decimal
+
+    from scoring.models import Score
+    from tests.scoring.test_sheets_services import make_scorecard, member
+
+    card = make_scorecard(world.cluster_a, world.year)
+    hh = member(world, world.a_member)
+    Score.objects.create(membership=hh, criterion=card["II.1"], points=Decimal("7.5"))
+    Score.objects.create(membership=hh, criterion=card["III.1"], value=Decimal(3))
+    prepared = PreparedInstances(Score, lambda m: Score.objects.filter(membership_id=m))
+    found = sorted(prepared.fetch(hh.pk), key=lambda s: s.pk)
+    expected = list(Score.objects.filter(membership=hh).order_by("pk"))
+    assert found == expected
+    for mine, theirs in zip(found, expected, strict=True):
+        assert mine.__dict__.keys() == theirs.__dict__.keys()
+        assert {k: v for k, v in mine.__dict__.items() if k != "_state"} == {
+            k: v for k, v in theirs.__dict__.items() if k != "_state"
+        }
+        assert (mine._state.adding, mine._state.db) == (False, "default")
+    assert found[0].criterion == card["II.1"]
+    found[0].points = Decimal(8)
+    with CaptureQueriesContext(connection) as queries:
+        found[0].save()
+    assert queries[0]["sql"].startswith("UPDATE")
+    assert Score.objects.get(pk=found[0].pk).points == Decimal(8)
+    assert Score.objects.count() == 2

@@ -103,3 +103,25 @@ def test_instances_are_the_models_own(world):
     assert queries[0]["sql"].startswith("UPDATE")
     assert Score.objects.get(pk=found[0].pk).points == Decimal(8)
     assert Score.objects.count() == 2
+
+
+def test_the_signed_in_user_is_read_as_django_reads_it(world, client):
+    """User.objects.get(pk=…), as django.contrib.auth reads the user of every
+    request: the same user, the same refusal of an unknown id."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = world.member
+    found = User.objects.get(pk=user.pk)
+    assert (
+        found == user
+        and found.__dict__.keys() == User.objects.filter(pk=user.pk)[0].__dict__.keys()
+    )
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=user.pk + 10_000)
+    assert User.objects.get(username=user.username) == user  # other lookups: Django's own
+    client.force_login(user)
+    assert client.get("/").wsgi_request.user == user
+    user.is_active = False
+    user.save()
+    assert not client.get("/").wsgi_request.user.is_authenticated

@@ -128,4 +128,4 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
-_USER_BY_PK = Prepared(lambda pk: User.objects.filter(pk=pk))
+_USER_BY_PK = Prepared(lambda pk: User.objects.filter(pk=pk).order_by())  # as get() reads it

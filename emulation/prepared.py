@@ -48,13 +48,11 @@ class Prepared:
         if compiled is None:
             compiled = self._compiled[probe.db] = self._compile(probe)
         compiler, sql, params, slots = compiled
-        params = list(params)
-        for position, index in slots:
-            params[position] = values[index]
+        params = placed(params, slots, values)
         # A copy of the marker QuerySet, so that its own iterable, related
         # objects and database routing apply; only its compiler is the first one.
         queryset = probe._chain()
-        queryset.query.get_compiler = partial(_compiled, compiler, sql, tuple(params))
+        queryset.query.get_compiler = partial(_compiled, compiler, sql, params)
         return list(queryset)
 
     def _probe(self) -> QuerySet:
@@ -65,15 +63,31 @@ class Prepared:
     def _compile(self, probe: QuerySet) -> tuple:
         compiler = probe.query.get_compiler(using=probe.db)
         sql, params = compiler.as_sql()
-        markers = {_MARKER - i: i for i in range(self._arity)}
-        slots = tuple(
-            (position, markers[p])
-            for position, p in enumerate(params)
-            if type(p) is int and p in markers
-        )
-        if sorted(index for _, index in slots) != list(range(self._arity)):
-            raise ValueError(f"each parameter must appear once in {sql!r} ({params!r})")
-        return compiler, sql, tuple(params), slots
+        return compiler, sql, tuple(params), marker_slots(params, self._arity, sql)
+
+
+def marker_slots(params, arity: int, sql: str = "") -> tuple[tuple[int, int], ...]:
+    """(position in `params`, index of the value) of each parameter's marker.
+    A marker may come adapted for its column (psycopg's Int2 for a small
+    integer on PostgreSQL): an int all the same."""
+    markers = {_MARKER - i: i for i in range(arity)}
+    slots = tuple(
+        (position, markers[p])
+        for position, p in enumerate(params)
+        if isinstance(p, int) and not isinstance(p, bool) and p in markers
+    )
+    if sorted(index for _, index in slots) != list(range(arity)):
+        raise ValueError(f"each parameter must appear once in {sql!r} ({params!r})")
+    return slots
+
+
+def placed(params: tuple, slots, values: tuple[int, ...]) -> tuple:
+    """`params` with each marker replaced by its value, adapted as the marker was."""
+    answer = list(params)
+    for position, index in slots:
+        kind = type(params[position])
+        answer[position] = values[index] if kind is int else kind(values[index])
+    return tuple(answer)
 
 
 def _compiled(compiler, sql: str, params: tuple, using=None, connection=None, elide_empty=True):

@@ -107,7 +107,7 @@ def issued_scorecard(cluster: Cluster | int, year: EmulationYear | int) -> Score
 _ISSUED = Prepared(
     lambda cluster_id, year_id: Scorecard.objects.filter(
         status=Scorecard.Status.ISSUED, cluster_id=cluster_id, year_id=year_id
-    )
+    ).order_by()  # one at most: unsorted, as get() reads it
 )
 
 

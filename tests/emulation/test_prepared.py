@@ -125,3 +125,19 @@ def test_the_signed_in_user_is_read_as_django_reads_it(world, client):
     user.is_active = False
     user.save()
     assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+def test_a_marker_adapted_for_its_column_is_replaced_alike():
+    """PostgreSQL's backend hands a small integer's value to psycopg as Int2:
+    the value put in its place is adapted the same way."""
+    from emulation.prepared import _MARKER, marker_slots, placed
+
+    class Int2(int):
+        pass
+
+    params = ("issued", _MARKER, Int2(_MARKER - 1))
+    slots = marker_slots(params, 2)
+    answer = placed(params, slots, (7, 2025))
+    assert answer == ("issued", 7, 2025) and type(answer[2]) is Int2 and type(answer[1]) is int
+    with pytest.raises(ValueError):
+        marker_slots(("x", _MARKER, _MARKER), 1)

@@ -36,6 +36,7 @@ from clusters.models import (
 from clusters.services import registered_plans
 from emulation.numbers import format_figure
 from scoring import engine, sheets
+from scoring.guidances import stored_regulation
 from scoring.models import Criterion, Quota, Score, Sheet, Vote
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, UnitRow, cluster_results
@@ -53,7 +54,8 @@ DOCUMENT_PLACE = PROVINCE
 UNDATED = "ngày …… tháng …… năm ……"
 COUNCIL = f"Hội đồng Thi đua - Khen thưởng tỉnh {PROVINCE}"
 HOME_AFFAIRS = f"Sở Nội vụ tỉnh {PROVINCE}"
-# How a tờ trình's subject names each award (Về việc đề nghị tặng …).
+# How a tờ trình's subject names each 2022 award (Về việc đề nghị tặng …)
+# while the year's guidance keeps its label; otherwise the guidance's label.
 AWARD_SUBJECTS = {
     "co_thi_dua": "Cờ thi đua của UBND tỉnh",
     "bang_khen": "Bằng khen của Chủ tịch UBND tỉnh",
@@ -587,14 +589,14 @@ def minutes_context(cluster: Cluster, year: EmulationYear) -> dict | None:
         "guests": list(meeting.guests.all()) if meeting else [],
         "lines": [_ranking_line(row, results.regulation) for row in results.rows],
         "quotas": _quota_texts(results),
-        "ballots": [_ballot(tie, votes) for tie in services.ties(results)],
+        "ballots": [_ballot(tie, votes, results.regulation) for tie in services.ties(results)],
         "proposed": _proposed(results, proposal),
         "undecided": _undecided(results, proposal),
     }
 
 
-def _ballot(tie: services.Tie, votes: dict[int, int]) -> Ballot:
-    stakes = [f"{n} {AWARD_SUBJECTS[award]}" for award, n in tie.at_stake]
+def _ballot(tie: services.Tie, votes: dict[int, int], regulation: Regulation) -> Ballot:
+    stakes = [f"{n} {_subject_name(regulation, award)}" for award, n in tie.at_stake]
     ordered = sorted(tie.rows, key=lambda row: (-votes.get(row.membership.pk, -1), row.unit.code))
     return Ballot(
         total=points_text(tie.total),
@@ -603,7 +605,7 @@ def _ballot(tie: services.Tie, votes: dict[int, int]) -> Ballot:
             BallotLine(
                 row.unit.name,
                 str(votes[row.membership.pk]) if row.membership.pk in votes else "",
-                _award_label(row.placement.award),
+                _award_label(regulation, row.placement.award),
             )
             for row in ordered
         ],
@@ -611,8 +613,15 @@ def _ballot(tie: services.Tie, votes: dict[int, int]) -> Ballot:
     )
 
 
-def _award_label(award: str | None) -> str:
-    return allocation.AWARD_LABELS.get(award, award) if award else "Không đề nghị khen thưởng"
+def _award_label(regulation: Regulation, award: str | None) -> str:
+    return regulation.award_label(award) if award else "Không đề nghị khen thưởng"
+
+
+def _subject_name(regulation: Regulation, award: str) -> str:
+    label = regulation.award_label(award)
+    if award in AWARD_SUBJECTS and label == DEFAULT.award_label(award):
+        return AWARD_SUBJECTS[award]
+    return label
 
 
 # ---------------------------------------------------------------------------
@@ -647,7 +656,9 @@ def proposal_context(cluster: Cluster, year: EmulationYear) -> dict | None:
         "year": year.year,
         "head": head,
         "addressees": [COUNCIL, HOME_AFFAIRS],
-        "subject": _subject([group.award for group in proposed]),
+        "subject": _subject(
+            results.regulation if results else stored_regulation(year, cluster), proposed
+        ),
         "quota_document": documents.values_list("document", flat=True).first() or "",
         "meeting": _meeting(cluster, year),
         "proposed": proposed,
@@ -656,9 +667,9 @@ def proposal_context(cluster: Cluster, year: EmulationYear) -> dict | None:
     }
 
 
-def _subject(awards: list[str]) -> str:
+def _subject(regulation: Regulation, proposed: list[AwardGroup]) -> str:
     """'Cờ thi đua của UBND tỉnh, Bằng khen … và danh hiệu Tập thể Lao động xuất sắc'."""
-    names = [AWARD_SUBJECTS[a] for a in awards]
+    names = [_subject_name(regulation, group.award) for group in proposed]
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} và {names[-1]}"

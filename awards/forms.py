@@ -4,7 +4,6 @@ from collections.abc import Iterable
 
 from django import forms
 
-from awards.allocation import AWARD_LABELS, AWARDS
 from awards.models import CouncilResult, DossierFile
 from awards.services import NO_SIGNED_DECISION, QUOTA_MAX, Verdict
 from clusters.forms import DateField
@@ -12,6 +11,7 @@ from clusters.models import Membership
 from emulation import limits
 from emulation.forms import confirmation
 from emulation.numbers import VietnameseIntegerField
+from scoring.regulation import DEFAULT, Regulation
 
 WHOLE_NUMBER = {
     "invalid": "Nhập một số nguyên.",
@@ -29,11 +29,9 @@ def _count(label: str, *, max_value: int | None = None) -> VietnameseIntegerFiel
 
 
 class QuotaForm(forms.Form):
-    """The three award counts of a cluster's year and the document that allots them (R31)."""
+    """The count of each award of the year's guidance (R31, R40), named by its
+    label, and the document that allots them."""
 
-    co_thi_dua = _count(AWARD_LABELS["co_thi_dua"], max_value=QUOTA_MAX)
-    bang_khen = _count(AWARD_LABELS["bang_khen"], max_value=QUOTA_MAX)
-    tap_the_ldxs = _count(AWARD_LABELS["tap_the_ldxs"], max_value=QUOTA_MAX)
     document = forms.CharField(
         label="Văn bản phân bổ chỉ tiêu",
         max_length=255,
@@ -42,16 +40,22 @@ class QuotaForm(forms.Form):
         error_messages={"required": "Cần ghi văn bản phân bổ chỉ tiêu."},
     )
 
-    # The revision of each stored quota the page was loaded with (#11.8).
-    co_thi_dua_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    bang_khen_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    tap_the_ldxs_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    def __init__(self, *args, regulation: Regulation = DEFAULT, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.awards = regulation.awards
+        counts = {a: _count(regulation.award_label(a), max_value=QUOTA_MAX) for a in self.awards}
+        # The revision of each stored quota the page was loaded with (#11.8).
+        revisions = {
+            f"{a}_revision": forms.IntegerField(required=False, widget=forms.HiddenInput)
+            for a in self.awards
+        }
+        self.fields = {**counts, **self.fields, **revisions}
 
     def counts(self) -> dict[str, int]:
-        return {award: self.cleaned_data[award] for award in AWARDS}
+        return {award: self.cleaned_data[award] for award in self.awards}
 
     def revisions(self) -> dict[str, int | None]:
-        return {award: self.cleaned_data[f"{award}_revision"] for award in AWARDS}
+        return {award: self.cleaned_data[f"{award}_revision"] for award in self.awards}
 
 
 class VoteForm(forms.Form):
@@ -165,10 +169,14 @@ class DecisionCorrectionForm(forms.Form):
 
 
 OUTCOME_CHOICES = [("", "— chọn —"), *CouncilResult.Outcome.choices]
-AWARD_CHOICES = [("", "—"), *((a, AWARD_LABELS[a]) for a in AWARDS)]
 
 
-def _verdict_fields(form: forms.Form, prefix: str, label: str) -> None:
+def award_choices(regulation: Regulation) -> list[tuple[str, str]]:
+    """The year's awards (R40) a council's result may change to."""
+    return [("", "—"), *((a, regulation.award_label(a)) for a in regulation.awards)]
+
+
+def _verdict_fields(form: forms.Form, prefix: str, label: str, regulation: Regulation) -> None:
     form.fields[f"{prefix}outcome"] = forms.ChoiceField(
         label=label,
         choices=OUTCOME_CHOICES,
@@ -177,7 +185,7 @@ def _verdict_fields(form: forms.Form, prefix: str, label: str) -> None:
     )
     form.fields[f"{prefix}award"] = forms.ChoiceField(
         label="Đổi thành",
-        choices=AWARD_CHOICES,
+        choices=award_choices(regulation),
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
@@ -205,12 +213,20 @@ class CouncilMeetingForm(forms.Form):
         error_messages={"required": "Cần ghi thành viên Hội đồng có mặt."},
     )
 
-    def __init__(self, *args, items: Iterable, corrects: bool = False, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        items: Iterable,
+        corrects: bool = False,
+        regulation: Regulation = DEFAULT,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.items = list(items)
         for item in self.items:
             unit = item.membership.unit
-            _verdict_fields(self, f"u{item.membership_id}_", f"{unit.code} – {unit.name}")
+            label = f"{unit.code} – {unit.name}"
+            _verdict_fields(self, f"u{item.membership_id}_", label, regulation)
         if corrects:
             # The revisions of the meeting and of each result the page was loaded with (#11.8).
             self.fields["revision"] = _revision()
@@ -257,9 +273,9 @@ class CouncilResultForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
     )
 
-    def __init__(self, *args, label: str, **kwargs) -> None:
+    def __init__(self, *args, label: str, regulation: Regulation = DEFAULT, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _verdict_fields(self, "", label)
+        _verdict_fields(self, "", label, regulation)
 
     def verdict(self) -> Verdict:
         return _verdict(self.cleaned_data, "")

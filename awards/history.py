@@ -516,8 +516,8 @@ def _change(pair: Pair, names: Names) -> Change:
         changes=[
             FieldChange(
                 label=FIELD_LABELS.get(f.name, str(f.verbose_name)),
-                old=display(f, old, names.users),
-                new=display(f, new, names.users),
+                old=_shown(record, f, old, names),
+                new=_shown(record, f, new, names),
             )
             for f, old, new in field_changes(pair)
         ],
@@ -547,12 +547,30 @@ def _subject(record: Any, source: Source, names: Names) -> str:
 
 def _kind_text(record: Any, name: str, regulation: Regulation) -> str:
     """A kind as the year's guidance names it; another choice by its label."""
-    value = getattr(record, name)
-    if name == "kind" and record.instance_type is Bonus:
+    return _named(record, name, getattr(record, name), regulation) or display(
+        record._meta.get_field(name), getattr(record, name), {}
+    )
+
+
+def _named(record: Any, name: str, value: Any, regulation: Regulation) -> str | None:
+    """A code of the year's guidance (a bonus or deduction kind, a flag's
+    reason, an award) by the guidance's label (#16); None for any other value."""
+    if _empty(value):
+        return None
+    kind = record.instance_type
+    if name == "kind" and kind is Bonus:
         return regulation.bonus_label(value)
-    if name == "kind" and record.instance_type is Deduction:
+    if name == "kind" and kind is Deduction:
         return regulation.deduction_label(value)
-    return display(record._meta.get_field(name), value, {})
+    if name == "reason" and kind is Flag:
+        return regulation.reason_label(value)
+    if name == "award":
+        return regulation.award_label(value)
+    return None
+
+
+def _shown(record: Any, field: models.Field, value: Any, names: "Names") -> str:
+    return _named(record, field.name, value, names.regulation) or display(field, value, names.users)
 
 
 def _user_fields(record: Any) -> list[models.Field]:

@@ -4,13 +4,12 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from awards import allocation
 from clusters.models import Cluster, EmulationYear, Membership
 from emulation import limits
 from emulation.numbers import column_bounds
 from emulation.uploads import random_upload_path
 from scoring import engine
-from scoring.models import Quota
+from scoring.regulation import DEFAULT
 
 
 class Ballot(models.Model):
@@ -122,9 +121,8 @@ class ProposalItem(models.Model):
     status = models.CharField(
         "xếp loại", max_length=16, choices=[(k, v) for k, v in engine.STATUS_LABELS.items()]
     )
-    award = models.CharField(
-        "danh hiệu đề nghị", max_length=16, choices=Quota.Award.choices, blank=True
-    )
+    # An award of the year's guidance (R40), named by its label where shown.
+    award = models.CharField("danh hiệu đề nghị", max_length=16, blank=True)
     government_flag = models.BooleanField("đề nghị Cờ thi đua của Chính phủ", default=False)
     history = HistoricalRecords()
 
@@ -147,7 +145,18 @@ class ProposalItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.membership.unit.code}: {self.get_award_display() or 'không đề nghị'}"
+        from scoring.guidances import stored_regulation
+
+        # Named by the year's guidance; the admin's list reads it once a page.
+        # An item not yet in a proposal has no year: the default guidance names it.
+        if self.proposal_id is None:
+            regulation = DEFAULT
+        else:
+            proposal = self.proposal
+            regulation = stored_regulation(proposal.year_id, proposal.cluster)
+        award = regulation.award_label(self.award) if self.award else "không đề nghị"
+        unit = self.membership.unit.code if self.membership_id else "?"
+        return f"{unit}: {award}"
 
 
 class CouncilMeeting(models.Model):
@@ -215,10 +224,6 @@ class CouncilResult(models.Model):
 
     def __str__(self) -> str:
         return self.get_outcome_display()
-
-    @property
-    def award_label(self) -> str:
-        return allocation.AWARD_LABELS.get(self.award, self.award)
 
     @property
     def decided_award(self) -> str:

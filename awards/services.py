@@ -46,7 +46,9 @@ from emulation import limits
 from emulation.models import User
 from emulation.numbers import format_datetime, format_figure
 from emulation.uploads import extension, validate_upload
+from scoring.guidances import stored_regulation
 from scoring.models import Quota, ScoreAgreement, Sheet, Vote
+from scoring.regulation import Regulation
 from scoring.results import ClusterResults, UnitRow, cluster_results
 
 Status = Proposal.Status
@@ -73,6 +75,7 @@ class Tie:
     rows: tuple[UnitRow, ...]
     total: Decimal
     outcomes: tuple[str | None, ...]
+    awards: tuple[str, ...] = allocation.AWARDS  # the year's, in allocation order (R40)
 
     @property
     def is_open(self) -> bool:
@@ -82,14 +85,15 @@ class Tie:
     def at_stake(self) -> list[tuple[str, int]]:
         """(award, how many) in the order awards are filled (R32)."""
         counts = Counter(o for o in self.outcomes if o is not None)
-        return [(award, counts[award]) for award in allocation.AWARDS if counts[award]]
+        return [(award, counts[award]) for award in self.awards if counts[award]]
 
 
 def ties(results: ClusterResults | None) -> list[Tie]:
     """The tie groups of a cluster's allocation, highest total first."""
     if results is None:
         return []
-    slots = [a for a in allocation.AWARDS for _ in range(results.quotas.get(a, 0))]
+    awards = tuple(results.regulation.awards)
+    slots = [a for a in awards for _ in range(results.quotas.get(a, 0))]
     eligible = [row for row in results.rows if row.result.status == "eligible"]
     found: list[Tie] = []
     position = 0
@@ -99,7 +103,7 @@ def ties(results: ClusterResults | None) -> list[Tie]:
             outcomes = tuple(
                 slots[i] if i < len(slots) else None for i in range(position, position + len(group))
             )
-            found.append(Tie(group, total, outcomes))
+            found.append(Tie(group, total, outcomes, awards))
         position += len(group)
     return found
 
@@ -249,9 +253,8 @@ def government_flag_cap(year: EmulationYear) -> GovernmentFlagCap:
 class StaleQuota(ValidationError):
     """A quota saved from a page whose revision someone else has since replaced."""
 
-    def __init__(self, quota: Quota | None, award: str) -> None:
+    def __init__(self, quota: Quota | None, label: str) -> None:
         self.quota = quota
-        label = allocation.AWARD_LABELS[award]
         current = (
             f"{quota.count} (theo {quota.document})"
             if quota is not None and quota.document
@@ -287,9 +290,12 @@ def quota_set(
     made from the same revision the second is refused with the current value
     (StaleQuota), and a missing revision over a stored quota is refused too."""
     ensure_acts_for_province(user)
-    if award not in allocation.AWARDS:
-        raise ValidationError("Danh hiệu không hợp lệ.")
-    label = allocation.AWARD_LABELS[award]
+    regulation = stored_regulation(year, cluster)  # R40: the year's awards
+    if award not in regulation.awards:
+        raise ValidationError(
+            f"Danh hiệu “{award}” không có trong hướng dẫn áp dụng cho năm {year.year}."
+        )
+    label = regulation.award_label(award)
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= QUOTA_MAX:
         raise ValidationError(
             f"Chỉ tiêu {label} phải là số nguyên từ 0 đến {QUOTA_MAX}; nhận được {count!r}."
@@ -306,7 +312,7 @@ def quota_set(
     )
     quota = current.first()
     if (quota.revision if quota else None) != revision:
-        raise StaleQuota(quota, award)
+        raise StaleQuota(quota, label)
     if quota is None:
         quota = Quota(cluster=cluster, year=year, award=award, revision=0)
         change = f"Đặt chỉ tiêu {label}: {count}"
@@ -333,11 +339,12 @@ def quotas_set(
 ) -> list[Quota]:
     """The quota page's save: every award type at once, all or nothing; every
     stale quota is named with its current value (StaleQuota)."""
-    unknown = sorted(set(counts) - set(allocation.AWARDS))
+    awards = stored_regulation(year, cluster).awards  # R40
+    unknown = sorted(set(counts) - set(awards))
     if unknown:
         raise ValidationError(f"Danh hiệu không hợp lệ: {', '.join(unknown)}.")
     saved, stale = [], []
-    for award in allocation.AWARDS:
+    for award in awards:
         if award not in counts:
             continue
         try:
@@ -702,13 +709,17 @@ def pending_awards(proposal: Proposal) -> list[tuple[ProposalItem, str]]:
     return pending
 
 
-def _verdict_errors(item: ProposalItem, verdict: Verdict) -> list[str]:
+def _regulation_of(proposal: Proposal) -> Regulation:
+    return stored_regulation(proposal.year_id, proposal.cluster)
+
+
+def _verdict_errors(item: ProposalItem, verdict: Verdict, regulation: Regulation) -> list[str]:
     name = item.membership.unit.name
     if verdict.outcome not in Outcome.values:
         return [f"Chưa chọn kết quả xét của Hội đồng cho {name}."]
     errors = []
     if verdict.outcome == Outcome.CHANGED:
-        if verdict.award not in allocation.AWARDS:
+        if verdict.award not in regulation.awards:
             errors.append(f"Cần chọn danh hiệu đổi thành cho {name}.")
         elif verdict.award == item.award:
             errors.append(f"Danh hiệu đổi thành của {name} trùng với danh hiệu được đề nghị.")
@@ -719,10 +730,10 @@ def _verdict_errors(item: ProposalItem, verdict: Verdict) -> list[str]:
     return errors
 
 
-def _verdict_text(item: ProposalItem, verdict: Verdict) -> str:
+def _verdict_text(item: ProposalItem, verdict: Verdict, regulation: Regulation) -> str:
     label = Outcome(verdict.outcome).label
     if verdict.outcome == Outcome.CHANGED:
-        label += f" thành {allocation.AWARD_LABELS[verdict.award]}"
+        label += f" thành {regulation.award_label(verdict.award)}"
     why = f" Lý do: {verdict.reason.strip()}" if verdict.reason.strip() else ""
     return f"{item.membership.unit.name}: {label}.{why}"
 
@@ -750,7 +761,8 @@ def council_meeting_record(
         )
     members_present = (members_present or "").strip()
     items = proposed_items(proposal)
-    errors = _meeting_errors(proposal, held_on, members_present, items, verdicts)
+    regulation = _regulation_of(proposal)
+    errors = _meeting_errors(proposal, held_on, members_present, items, verdicts, regulation)
     if errors:
         raise ValidationError(errors)
     meeting = CouncilMeeting(
@@ -769,7 +781,8 @@ def council_meeting_record(
             award=verdict.award if verdict.outcome == Outcome.CHANGED else "",
             reason=verdict.reason.strip(),
         )
-        _save(result, user=user, reason=f"Hội đồng xét: {_verdict_text(item, verdict)}")
+        text = _verdict_text(item, verdict, regulation)
+        _save(result, user=user, reason=f"Hội đồng xét: {text}")
     return meeting
 
 
@@ -779,6 +792,7 @@ def _meeting_errors(
     members_present: str,
     items: list[ProposalItem],
     verdicts: Mapping[int, Verdict],
+    regulation: Regulation,
 ) -> list[str]:
     """What is wrong with a meeting as typed: its date in the year and not in
     the future, the members present, and a result with its reason per unit."""
@@ -796,7 +810,7 @@ def _meeting_errors(
         if verdict is None:
             errors.append(f"Chưa chọn kết quả xét của Hội đồng cho {item.membership.unit.name}.")
         else:
-            errors += _verdict_errors(item, verdict)
+            errors += _verdict_errors(item, verdict, regulation)
     return errors
 
 
@@ -861,7 +875,8 @@ def council_meeting_correct(
             result.item = item
             raise StaleCouncilResult(result)
     members_present, why = (members_present or "").strip(), (why or "").strip()
-    errors = _meeting_errors(proposal, held_on, members_present, items, verdicts)
+    regulation = _regulation_of(proposal)
+    errors = _meeting_errors(proposal, held_on, members_present, items, verdicts, regulation)
     if not why:
         errors.append("Cần ghi lý do sửa kết quả họp Hội đồng.")
     elif len(why) > limits.REASON:
@@ -896,7 +911,7 @@ def council_meeting_correct(
             user=user,
             reason=(
                 f"Sửa kết quả xét của Hội đồng (trước: {before}): "
-                f"{_verdict_text(item, verdict)} Lý do sửa: {why}"
+                f"{_verdict_text(item, verdict, regulation)} Lý do sửa: {why}"
             ),
         )
     return meeting
@@ -963,7 +978,8 @@ def council_result_change(
             f"{membership.unit.name} đã có quyết định khen thưởng; không sửa kết quả xét được nữa."
         )
     why = (why or "").strip()
-    errors = _verdict_errors(result.item, verdict)
+    regulation = _regulation_of(proposal)
+    errors = _verdict_errors(result.item, verdict, regulation)
     if not why:
         errors.append("Cần ghi lý do sửa kết quả xét của Hội đồng.")
     elif len(why) > limits.REASON:
@@ -980,7 +996,7 @@ def council_result_change(
         user=user,
         reason=(
             f"Sửa kết quả xét của Hội đồng (trước: {before}): "
-            f"{_verdict_text(result.item, verdict)} Lý do sửa: {why}"
+            f"{_verdict_text(result.item, verdict, regulation)} Lý do sửa: {why}"
         ),
     )
     return result

@@ -31,10 +31,9 @@ def FigureField(verbose_name: str, **kwargs) -> models.DecimalField:
     )
 
 
+# A section is a code of the guidance (R37): 2022's I, II, III, another's IV
+# or VIII, titled by it; no fixed list of the 2022 sections here.
 SECTION_CODE_MAX = 16
-Section = models.TextChoices(
-    "Section", [(s, (s, engine.SECTION_LABELS[s])) for s in engine.SECTIONS]
-)
 Method = models.TextChoices(
     "Method", [(m.upper(), (m, engine.METHOD_LABELS[m])) for m in engine.METHODS]
 )
@@ -70,7 +69,7 @@ class FrameworkCriterion(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
-    section = models.CharField("phần", max_length=3, choices=Section.choices)
+    section = models.CharField("phần", max_length=SECTION_CODE_MAX)
     group = models.CharField(
         "nhóm", max_length=1, blank=True, help_text="Chỉ phần I có tiêu chí theo nhóm A, B, C, D."
     )
@@ -352,7 +351,7 @@ class Criterion(models.Model):
     )
     # A section code of the year's regulation (R37): 2022's I, II, III, another
     # guidance's IV or VIII.
-    section = models.CharField("phần", max_length=SECTION_CODE_MAX, choices=Section.choices)
+    section = models.CharField("phần", max_length=SECTION_CODE_MAX)
     code = models.CharField("mã", max_length=32)
     title = models.TextField("nội dung", max_length=limits.CRITERION_TITLE)
     points = PointsField("điểm")

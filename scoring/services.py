@@ -412,8 +412,9 @@ def criterion_add_errors(
     errors = _editable_errors(scorecard)
     if errors:
         return errors
-    if section not in engine.SECTIONS:
-        return [f"Phần '{section}' không hợp lệ, chỉ có I, II, III."]
+    sections = stored_regulation(scorecard.year, scorecard.cluster).section_codes  # R37
+    if section not in sections:
+        return [f"Phần '{section}' không hợp lệ, chỉ có {', '.join(sections)}."]
     errors = _frame_limit_errors(scorecard, section, under=parent, splits=False)
     errors += _size_errors(scorecard, adding=1)
     if errors:
@@ -604,16 +605,21 @@ def _editable_errors(scorecard: Scorecard) -> list[str]:
     return []
 
 
+def _position(sections: tuple[str, ...], code: str) -> int:
+    return sections.index(code) if code in sections else len(sections)
+
+
 def _renumber(scorecard: Scorecard) -> None:
-    """Keep `order` a pre-order walk of the tree (sections I, II, III), so a
-    scorecard lists each criterion under its parent; new rows go last among
-    their siblings."""
+    """Keep `order` a pre-order walk of the tree (the sections in the year's
+    guidance's order, R37), so a scorecard lists each criterion under its
+    parent; new rows go last among their siblings."""
+    sections = stored_regulation(scorecard.year, scorecard.cluster).section_codes
     rows = list(scorecard.criteria.only("pk", "parent_id", "section", "order"))
     children: dict[int | None, list[Criterion]] = defaultdict(list)
     for row in rows:
         children[row.parent_id].append(row)
     for siblings in children.values():
-        siblings.sort(key=lambda r: (engine.SECTIONS.index(r.section), r.order, r.pk))
+        siblings.sort(key=lambda r: (_position(sections, r.section), r.order, r.pk))
     numbers = count()
     changed: list[Criterion] = []
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from awards import services
 from awards.access import get_proposal_for_viewer, get_seat_for_results
-from awards.allocation import AWARD_LABELS, AWARDS, TIE_VOTE_NEEDED
+from awards.allocation import TIE_VOTE_NEEDED
 from awards.forms import (
     CouncilMeetingForm,
     CouncilResultForm,
@@ -36,7 +36,7 @@ from awards.models import (
     Proposal,
     ProposalItem,
 )
-from awards.views.results import QUOTA_LABELS, STATUS_BADGES, quota_lines
+from awards.views.results import STATUS_BADGES, quota_lines, short_award
 from clusters.access import (
     Seat,
     get_cluster_for_head,
@@ -50,6 +50,7 @@ from clusters.models import Cluster, EmulationYear, Membership
 from emulation.forms import FAILED, ConfirmForm, attempt
 from emulation.numbers import format_figure
 from scoring.forms import ReasonForm
+from scoring.guidances import stored_regulation
 from scoring.models import Quota, Scorecard, Vote
 from scoring.regulation import DEFAULT, Regulation
 from scoring.results import UnitRow, cluster_results
@@ -66,8 +67,9 @@ DOSSIER = "Hồ sơ đề nghị"
 @login_required
 def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
-    initial = _quota_initial(seat.cluster, seat.year)
-    form = QuotaForm(request.POST or None, initial=initial)
+    regulation = stored_regulation(seat.year, seat.cluster)
+    initial = _quota_initial(seat.cluster, seat.year, regulation)
+    form = QuotaForm(request.POST or None, initial=initial, regulation=regulation)
     if form.is_valid():
         try:
             services.quotas_set(
@@ -81,7 +83,8 @@ def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
         except ValidationError as error:
             # Keep what the user typed, with the revisions stored now: after
             # reading the current values, saving again is a deliberate choice.
-            form = QuotaForm(_with_revisions(request.POST, initial), initial=initial)
+            again = _with_revisions(request.POST, initial)
+            form = QuotaForm(again, initial=initial, regulation=regulation)
             form.is_valid()
             form.add_error(None, error)
         else:
@@ -93,12 +96,13 @@ def quotas(request: HttpRequest, code: str, year: int) -> HttpResponse:
         .order_by("-history_date")[:HISTORY_ROWS]
     )
     context = {"cluster": seat.cluster, "year": seat.year, "form": form, "history": history}
+    context["regulation"] = regulation
     return render(request, "awards/quotas.html", context)
 
 
-def _quota_initial(cluster: Cluster, year: EmulationYear) -> dict:
+def _quota_initial(cluster: Cluster, year: EmulationYear, regulation: Regulation) -> dict:
     stored = Quota.objects.filter(cluster=cluster, year=year)
-    initial: dict = dict.fromkeys(AWARDS, 0)
+    initial: dict = dict.fromkeys(regulation.awards, 0)
     for quota in stored:
         initial[quota.award] = quota.count
         initial[f"{quota.award}_revision"] = quota.revision
@@ -218,7 +222,7 @@ def _review_context(seat: Seat, data=None) -> dict:
         "lines": [_line(row, found.regulation, votes) for row in found.rows] if found else [],
         "quotas": quota_lines(found.regulation if found else DEFAULT, quotas),
         "quotas_allotted": bool(quotas),
-        "ties": [_tie_view(tie, votes) for tie in ties],
+        "ties": [_tie_view(tie, votes, found.regulation) for tie in ties],
         "open_ties": any(tie.is_open for tie in ties),
         "proposal": proposal,
         "standing": services.results_standing(proposal),
@@ -244,9 +248,9 @@ def _line(row: UnitRow, regulation: Regulation, votes: dict[int, int]) -> _Line:
     )
 
 
-def _tie_view(tie: services.Tie, votes: dict[int, int]) -> _TieView:
+def _tie_view(tie: services.Tie, votes: dict[int, int], regulation: Regulation) -> _TieView:
     """'3 đơn vị bằng điểm 962,25 tranh 1 Cờ thi đua và 1 Bằng khen' and where the ballot stands."""
-    stakes = [f"{n} {QUOTA_LABELS.get(award, award)}" for award, n in tie.at_stake]
+    stakes = [f"{n} {short_award(regulation, award)}" for award, n in tie.at_stake]
     stake_text = stakes[0] if len(stakes) == 1 else f"{', '.join(stakes[:-1])} và {stakes[-1]}"
     summary = f"{len(tie.rows)} đơn vị bằng điểm {format_figure(tie.total, 2)} tranh {stake_text}"
     if not tie.is_open:
@@ -358,6 +362,7 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
     seat = get_cluster_for_province(request.user, code, get_year(year))
     found = _proposal(seat)
     form = DecisionForm(request.POST or None, request.FILES or None)
+    regulation = stored_regulation(seat.year, seat.cluster)
     if form.is_valid():
         action = partial(
             services.proposal_decide,
@@ -377,7 +382,7 @@ def proposal_decide(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "proposal": found,
         "form": form,
         "pending": [
-            (item, AWARD_LABELS.get(award, award)) for item, award in services.pending_awards(found)
+            (item, regulation.award_label(award)) for item, award in services.pending_awards(found)
         ],
         "met": CouncilMeeting.objects.filter(proposal=found).exists(),
     }
@@ -431,7 +436,10 @@ def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse
     found = _proposal(seat)
     items = services.proposed_items(found)
     initial = {f"u{i.membership_id}_outcome": "agreed" for i in items}
-    form = CouncilMeetingForm(request.POST or None, items=items, initial=initial)
+    regulation = stored_regulation(seat.year, seat.cluster)
+    form = CouncilMeetingForm(
+        request.POST or None, items=items, initial=initial, regulation=regulation
+    )
     if form.is_valid():
         action = partial(
             services.council_meeting_record,
@@ -445,6 +453,7 @@ def proposal_council(request: HttpRequest, code: str, year: int) -> HttpResponse
             messages.success(request, "Đã ghi kết quả họp Hội đồng Thi đua – Khen thưởng tỉnh.")
             return redirect("award_proposal", code, year)
     context = {"cluster": seat.cluster, "year": seat.year, "proposal": found, "form": form}
+    context["regulation"] = regulation
     return render(request, "awards/proposal_council.html", context)
 
 
@@ -456,8 +465,13 @@ def proposal_council_correct(request: HttpRequest, code: str, year: int) -> Http
     found = _proposal(seat)
     meeting = get_object_or_404(CouncilMeeting, proposal=found)
     items = services.proposed_items(found)
+    regulation = stored_regulation(seat.year, seat.cluster)
     form = CouncilMeetingForm(
-        request.POST or None, items=items, corrects=True, initial=_meeting_initial(meeting, items)
+        request.POST or None,
+        items=items,
+        corrects=True,
+        initial=_meeting_initial(meeting, items),
+        regulation=regulation,
     )
     if form.is_valid():
         action = partial(
@@ -481,6 +495,7 @@ def proposal_council_correct(request: HttpRequest, code: str, year: int) -> Http
         "form": form,
         "correcting": True,
         "frozen": services.MEETING_FROZEN if services.meeting_frozen(found) else "",
+        "regulation": regulation,
     }
     return render(request, "awards/proposal_council.html", context)
 
@@ -521,7 +536,10 @@ def proposal_council_change(request: HttpRequest, code: str, year: int, unit: st
         "revision": result.revision,
     }
     label = f"{member.unit.code} – {member.unit.name}"
-    form = CouncilResultForm(request.POST or None, label=label, initial=initial)
+    regulation = stored_regulation(seat.year, seat.cluster)
+    form = CouncilResultForm(
+        request.POST or None, label=label, initial=initial, regulation=regulation
+    )
     if form.is_valid():
         action = partial(
             services.council_result_change,
@@ -544,6 +562,7 @@ def proposal_council_change(request: HttpRequest, code: str, year: int, unit: st
         "form": form,
         "result": result,
         "member": member,
+        "regulation": regulation,
     }
     return render(request, "awards/proposal_council_change.html", context)
 
@@ -654,12 +673,13 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         decisions = list(found.decisions.prefetch_related("lines"))
         lines = {line.membership_id: (line, d) for d in decisions for line in d.lines.all()}
         meeting = CouncilMeeting.objects.filter(proposal=found).first()
+    regulation = stored_regulation(seat.year, seat.cluster)
     rows = [
         _Row(
             item,
             getattr(item, "council_result", None),
-            AWARD_LABELS.get(lines[item.membership_id][0].award, "")
-            if item.membership_id in lines
+            regulation.award_label(lines[item.membership_id][0].award)
+            if item.membership_id in lines and lines[item.membership_id][0].award
             else "",
             lines[item.membership_id][1] if item.membership_id in lines else None,
         )
@@ -676,6 +696,7 @@ def _proposal_context(seat: Seat, found: Proposal | None) -> dict:
         "cluster": seat.cluster,
         "year": seat.year,
         "proposal": found,
+        "regulation": regulation,
         # The documents print the issued scorecard's results (404 without one).
         "documents": Scorecard.objects.issued()
         .filter(cluster=seat.cluster, year=seat.year)

@@ -27,12 +27,17 @@ QUOTA_LABELS = {
 }
 
 
+def short_award(regulation: Regulation, award: str) -> str:
+    """An award's short name where the guidance keeps the 2022 label, else
+    the guidance's own label (R40)."""
+    if award in QUOTA_LABELS and regulation.award_label(award) == DEFAULT.award_label(award):
+        return QUOTA_LABELS[award]
+    return regulation.award_label(award)
+
+
 def quota_lines(regulation: Regulation, quotas: dict[str, int]) -> list[tuple[str, int]]:
     """R31, R40: the regulation's awards in their order with their quotas."""
-    return [
-        (QUOTA_LABELS.get(a) or regulation.award_label(a), quotas.get(a, 0))
-        for a in regulation.awards
-    ]
+    return [(short_award(regulation, a), quotas.get(a, 0)) for a in regulation.awards]
 
 
 STATUS_BADGES = {

@@ -51,6 +51,7 @@ from scoring.forms import (
     band_formset,
     has_band_data,
 )
+from scoring.guidances import stored_regulation
 from scoring.models import Criterion, Method, Scorecard
 from scoring.services import BandInput
 
@@ -177,7 +178,7 @@ def criterion_remove(request: HttpRequest, code: str, year: int, pk: int) -> Htt
 @require_POST
 def criterion_add(request: HttpRequest, code: str, year: int, section: str) -> HttpResponse:
     cluster, emulation_year = _lead(request, code, year)
-    if section not in engine.SECTIONS:
+    if section not in stored_regulation(emulation_year, cluster).section_codes:  # R37
         raise Http404("Không có phần này.")
     draft = _open_or_404(cluster, emulation_year)
     parents = {c.pk: c for c in draft.criteria.filter(section=section)}
@@ -702,9 +703,11 @@ def _decision_forms(viewer: Viewer, shown: Scorecard | None, focus: Focus | None
 def _sections(
     scorecard: Scorecard, cluster: Cluster, editing: bool, focus: Focus | None, split_pk
 ) -> list[Section]:
-    """The tree by section with its running totals: the engine's sum of the
-    leaves against 550/200/200, and the criteria concretised or added against
-    the 30% limit (R15, R17)."""
+    """The tree by the sections of the year's guidance (R37) with its running
+    totals: the engine's sum of the leaves against each section's points
+    (550/200/200 in 2022), and the criteria concretised or added against the
+    guidance's limit (30% in 2022) (R15, R17)."""
+    regulation = stored_regulation(scorecard.year, cluster)
     rows = list(
         scorecard.criteria.order_by("order")
         .select_related("framework_criterion")
@@ -724,15 +727,16 @@ def _sections(
         return focus.bound.get(name) if focus is not None and focus.key == key else None
 
     sections = []
-    for code in engine.SECTIONS:
+    for frame in regulation.sections:
+        code = frame.code
         mine = [row for row in rows if row.section == code]
         section = Section(
             code=code,
-            label=engine.SECTION_LABELS[code],
-            frame=engine.SECTION_POINTS[code],
+            label=regulation.section_title(code),
+            frame=frame.points,
             total=sum((row.points for row in mine if row.is_leaf), Decimal(0)),
             used=counts.get(code, engine.FrameCount()).used,
-            limit=engine.added_limit(code, cluster.group),
+            limit=regulation.added_limit(code, cluster.group),
             rows=[],
         )
         for criterion in mine:

@@ -927,3 +927,115 @@ def test_recording_a_decision_without_the_confirmation_records_nothing(client, r
     assert response.status_code == 200
     assert "Hãy đánh dấu ô xác nhận" in response.content.decode()
     assert Proposal.objects.get().status == Status.ACCEPTED
+
+
+# --- Awards named by the year's guidance (#16) -----------------------------------
+
+GIAY_KHEN = "Giấy khen của Chủ tịch UBND tỉnh"
+BANG_KHEN = "Bằng khen của UBND tỉnh (theo hướng dẫn mới)"
+
+
+@pytest.fixture
+def new_award(world, media_root):
+    """The year's guidance adds `giay_khen` after the flag and the certificate,
+    and names the certificate its own way; LG gets the new award."""
+    from scoring.guidances import apply_regulation
+    from scoring.models import Quota
+    from scoring.regulation import regulation_from_json
+
+    guidance = apply_regulation(
+        world.year, regulation_from_json({"awards": ["co_thi_dua", "bang_khen", "giay_khen"]})
+    )
+    guidance.labels = {"awards": {"giay_khen": GIAY_KHEN, "bang_khen": BANG_KHEN}}
+    guidance.save()
+    score_cluster(world, world.cluster_a, {"TPBG": "945", "VY": "930", "HH": "920", "LG": "910"})
+    set_quotas(world.cluster_a, world.year, flag=1, merit=2)
+    Quota.objects.filter(award="tap_the_ldxs").delete()  # not an award of this guidance
+    Quota.objects.create(cluster=world.cluster_a, year=world.year, award="giay_khen", count=1)
+    hold_annual_conference(world.cluster_a, world.year, user=world.head)
+    return world
+
+
+def test_pages_and_documents_name_a_new_award_by_the_years_guidance(client, new_award):
+    from awards.documents import minutes_context, proposal_context, render_pdf
+
+    world = new_award
+    proposal = accept(world)
+    assert awards_of(proposal)["LG"] == "giay_khen"
+    client.force_login(world.staff)
+
+    page = client.get(url("proposal")).content.decode()
+    assert GIAY_KHEN in page and BANG_KHEN in page
+    assert ">giay_khen<" not in page and "Bằng khen của Chủ tịch UBND tỉnh" not in page
+    council = client.get(url("proposal_council")).content.decode()
+    assert GIAY_KHEN in council and ">giay_khen<" not in council
+
+    context = proposal_context(world.cluster_a, world.year)
+    assert GIAY_KHEN in context["subject"] and BANG_KHEN in context["subject"]
+    assert [g.label for g in context["proposed"]][-1] == GIAY_KHEN
+    minutes = minutes_context(world.cluster_a, world.year)
+    assert f"{GIAY_KHEN}: 1" in minutes["quotas"]
+    assert render_pdf("pdf/proposal.html", context)[:4] == b"%PDF"
+
+    meet_as_proposed(world, proposal)
+    decide_page = client.get(url("proposal_decide")).content.decode()
+    assert GIAY_KHEN in decide_page and ">giay_khen<" not in decide_page
+    decided = services.proposal_decide(
+        proposal=proposal,
+        number="125/QĐ-UBND",
+        date=date(2026, 1, 20),
+        signer="Lê Ánh Dương",
+        user=world.staff,
+        file=signed_scan(),
+    ).proposal
+    announced = services.proposal_announce(proposal=decided, user=world.staff)
+    page = client.get(url("proposal")).content.decode()
+    assert announced.is_announced and GIAY_KHEN in page and ">giay_khen<" not in page
+
+
+def test_the_quotas_and_the_council_take_the_years_awards(client, new_award):
+    from awards.models import CouncilResult
+    from scoring.models import Quota
+
+    world = new_award
+    client.force_login(world.staff)
+    quotas_url = reverse("award_quotas", args=["CUM-A", 2025])
+    page = client.get(quotas_url).content.decode()
+    assert GIAY_KHEN in page and BANG_KHEN in page
+    assert "Tập thể Lao động xuất sắc" not in page
+    data = {"co_thi_dua": "1", "bang_khen": "2", "giay_khen": "2", "document": "QĐ 12/2026"}
+    data |= {f"{q.award}_revision": q.revision for q in Quota.objects.all()}
+
+    assert client.post(quotas_url, data).status_code == 302
+
+    giay_khen = Quota.objects.get(award="giay_khen")
+    assert giay_khen.count == 2
+    assert GIAY_KHEN in giay_khen.history.first().history_change_reason
+    with pytest.raises(ValidationError, match="không có trong hướng dẫn"):
+        services.quota_set(
+            cluster=world.cluster_a,
+            year=world.year,
+            award="tap_the_ldxs",
+            count=1,
+            document="QĐ 12/2026",
+            user=world.staff,
+            revision=None,
+        )
+
+    proposal = accept(world)
+    council = client.get(url("proposal_council")).content.decode()
+    assert f'<option value="giay_khen">{GIAY_KHEN}</option>' in council
+    verdicts = {i.membership_id: Verdict("agreed") for i in services.proposed_items(proposal)}
+    vy = member_of(world, "VY")
+    verdicts[vy.pk] = Verdict("changed", "giay_khen", "Theo đề nghị của Sở Nội vụ")
+    services.council_meeting_record(
+        proposal=proposal,
+        held_on=date(2026, 1, 15),
+        members_present="Chủ tịch Hội đồng và 12 thành viên",
+        verdicts=verdicts,
+        user=world.staff,
+    )
+    result = CouncilResult.objects.get(item__membership=vy)
+    assert f"thành {GIAY_KHEN}" in result.history.first().history_change_reason
+    page = client.get(url("proposal")).content.decode()
+    assert f"Đổi danh hiệu: {GIAY_KHEN}" in page or GIAY_KHEN in page

@@ -979,3 +979,33 @@ def test_band_limit_of_1e300_is_refused_not_a_500(world, client):
     assert response.status_code == 200
     assert "không phải là số" in text(response)
     assert state(world) == before
+
+
+def test_the_builder_shows_and_takes_the_sections_of_the_years_guidance(client, world):
+    """#16, R37: a guidance's own section (VIII, its title and points) is on
+    the builder, and the head adds a criterion to it."""
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT, regulation_from_json, regulation_to_json
+
+    block = regulation_to_json(DEFAULT)
+    block["code"] = "BN-2026"
+    block["sections"][0]["points"] = 450
+    block["sections"][0]["title"] = "Nhiệm vụ chính trị của xã, phường"
+    block["sections"].append(
+        {"code": "VIII", "title": "Chuyển đổi số", "points": 100, "framework_criteria": 5}
+    )
+    apply_regulation(world.year, regulation_from_json(block))
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year)
+    client.force_login(world.head)
+
+    page = text(client.get(PAGE))
+    assert "Chuyển đổi số" in page and "Nhiệm vụ chính trị của xã, phường" in page
+    assert "Thực hiện nhiệm vụ chính trị, phát triển kinh tế" not in page
+
+    response = client.post(
+        url("criterion_add", "VIII"), add_data("VIII", "VIII.1", "Số hóa hồ sơ", "20")
+    )
+
+    assert response.status_code == 302
+    assert Criterion.objects.get(code="VIII.1").section == "VIII"
+    assert "VIII.1" in text(client.get(PAGE))

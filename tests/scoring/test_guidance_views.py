@@ -1,10 +1,13 @@
 """The guidances' pages (#16): everyone signed in reads them; only Sở Nội vụ
 copies, edits (every check of R36–R40, in Vietnamese) and applies them."""
 
+from io import BytesIO
+
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from scoring.guidance_forms import GuidanceForm
 from scoring.guidances import (
@@ -591,6 +594,11 @@ def test_a_new_reason_is_given_and_shown_with_its_label(client, world, draft, me
     assert label in results
     exported = client.get(reverse("results_download", args=[*args, "csv"]))
     assert label in exported.content.decode("utf-8-sig")
+    xlsx = client.get(reverse("results_download", args=[*args, "xlsx"])).content
+    cells = [
+        c for row in load_workbook(BytesIO(xlsx)).active.iter_rows(values_only=True) for c in row
+    ]
+    assert any(isinstance(c, str) and label in c for c in cells)
 
 
 # --- Removing the guidance applied to one kind of cluster ---------------------

@@ -216,6 +216,45 @@ def test_flag_set_and_lifted(named, card, hh):
     assert "Kết luận đã được rút lại" in lifted.reason
 
 
+def test_a_new_reason_and_award_are_named_by_the_years_guidance(named, card, hh):
+    """#16: the history names a reason and an award as the year's guidance does."""
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    block = {"exclusion_reasons": ["chuyen_doi_so"], "awards": ["co_thi_dua", "giay_khen"]}
+    guidance = apply_regulation(named.year, regulation_from_json(block))
+    guidance.labels = {
+        "reasons": {"chuyen_doi_so": "Không hoàn thành chuyển đổi số"},
+        "awards": {"giay_khen": "Giấy khen của Chủ tịch UBND tỉnh"},
+    }
+    guidance.save()
+    adjustments.flag_set(
+        membership=hh,
+        kind="exclude",
+        reason="chuyen_doi_so",
+        evidence=pdf(),
+        user=named.staff,
+        revision=None,
+    )
+    awards_services.quota_set(
+        cluster=named.cluster_a,
+        year=named.year,
+        award="giay_khen",
+        count=2,
+        document="Quyết định 15/QĐ-UBND",
+        user=named.staff,
+        revision=None,
+    )
+
+    trail = history.cluster_trail(named.cluster_a, named.year)
+    found = history.describe(trail.pairs, trail.memberships, trail.regulation)  # as the page
+    flag = one(found, "Không xét / chưa xét")
+    assert field(flag, "lý do") == ("—", "Không hoàn thành chuyển đổi số")
+    quota = one(found, "Chỉ tiêu khen thưởng")
+    assert "Giấy khen của Chủ tịch UBND tỉnh" in quota.subject
+    assert field(quota, "danh hiệu") == ("—", "Giấy khen của Chủ tịch UBND tỉnh")
+
+
 def test_agreement_and_reopening(named, card, hh):
     hold_preparatory(named, held_on=date(2025, 11, 19))
     with time_machine.travel(MORNING, tick=False):

@@ -1,5 +1,6 @@
 """The admin of scoring and awards: loads, in Vietnamese, without N+1, and keeps R17/R18."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -329,3 +330,66 @@ def test_the_admin_refuses_a_kind_the_years_guidance_lacks(admin_client, world, 
     _apply_new_kinds(world)
     assert _add(admin_client, model, _member(world), kind).status_code == 302
     assert (Bonus if model == "scoring_bonus" else Deduction).objects.get().kind == kind
+
+
+def test_the_admin_adds_a_criterion_to_a_section_only_a_new_guidance_has(admin_client, world):
+    """#16: sections are the year's guidance's (R37), not the 2022 I, II, III."""
+    from scoring.guidances import apply_regulation
+    from scoring.models import Framework, FrameworkCriterion
+    from scoring.regulation import DEFAULT, regulation_from_json, regulation_to_json
+
+    block = regulation_to_json(DEFAULT)
+    block["sections"][0]["points"] = 450
+    block["sections"].append(
+        {"code": "VIII", "title": "Chuyển đổi số", "points": 100, "framework_criteria": 5}
+    )
+    block["code"] = "BN-2026"
+    apply_regulation(world.year, regulation_from_json(block))
+    scorecard = Scorecard.objects.create(cluster=world.cluster_a, year=world.year)
+    data = {"scorecard": scorecard.pk, "section": "VIII", "code": "VIII.1", "title": "Số hóa"}
+    data |= {"points": "1", "method": "qualitative", "direction": "higher"}
+
+    response = admin_client.post(reverse("admin:scoring_criterion_add"), data)
+
+    errors = re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    assert response.status_code == 302, errors
+    assert Criterion.objects.get(scorecard=scorecard, code="VIII.1").section == "VIII"
+    framework = Framework.objects.get(year=2022)
+    FrameworkCriterion(
+        framework=framework, section="VIII", code="VIII.1", title="Số hóa"
+    ).full_clean()
+
+
+def test_the_admin_names_a_proposed_award_by_the_years_guidance(admin_client, world):
+    from awards.models import ProposalItem
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    block = {"awards": ["co_thi_dua", "bang_khen", "giay_khen"]}
+    guidance = apply_regulation(world.year, regulation_from_json(block))
+    guidance.labels = {"awards": {"giay_khen": "Giấy khen của Chủ tịch UBND tỉnh"}}
+    guidance.save()
+    proposal, _ = Proposal.objects.get_or_create(cluster=world.cluster_a, year=world.year)
+    item = ProposalItem.objects.create(
+        proposal=proposal,
+        membership=_member(world),
+        rank=1,
+        total=Decimal(950),
+        status="eligible",
+        award="giay_khen",
+    )
+    label = "Giấy khen của Chủ tịch UBND tỉnh"
+
+    listing = admin_client.get(reverse("admin:awards_proposalitem_changelist")).content.decode()
+    assert listing.count(label) >= 2 and ">giay_khen<" not in listing  # the row and the filter
+    change_url = reverse("admin:awards_proposalitem_change", args=[item.pk])
+    change = admin_client.get(change_url).content.decode()
+    assert f'value="giay_khen" selected>{label}</option>' in change
+    assert label in str(item)
+
+    data = {"proposal": proposal.pk, "membership": item.membership_id, "rank": "1"}
+    data |= {"total": "950", "status": "eligible", "award": "tap_the_ldxs"}
+    refused = admin_client.post(change_url, data)
+    assert refused.status_code == 200
+    assert "không có trong hướng dẫn áp dụng cho năm 2025" in refused.content.decode()
+    assert ProposalItem.objects.get().award == "giay_khen"

@@ -1,35 +1,16 @@
 from django.contrib.auth.models import AbstractUser
-from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from emulation import limits
-from emulation.prepared import Prepared
 
 
 def full_name(first_name: str | None, last_name: str | None) -> str:
     """The one way a person is named (#15): Vietnamese order, family and middle
     names (`last_name`) before the given name (`first_name`): "Lê Minh Tuấn"."""
     return " ".join(part for part in (last_name or "", first_name or "") if part).strip()
-
-
-class UserManager(DjangoUserManager):
-    """Django's, with `get(pk=<id>)` compiled once per process: it is how
-    django.contrib.auth reads the signed-in user on every request, and building
-    that statement cost a tenth of a save's CPU at the deadline peak (#17)."""
-
-    def get(self, *args, **kwargs):
-        pk = kwargs.get("pk")
-        if args or len(kwargs) != 1 or type(pk) is not int or self._db or self.model is not User:
-            return super().get(*args, **kwargs)
-        found = _USER_BY_PK.fetch(pk)
-        if not found:
-            raise self.model.DoesNotExist(
-                f"{self.model._meta.object_name} matching query does not exist."
-            )
-        return found[0]
 
 
 class User(AbstractUser):
@@ -57,7 +38,6 @@ class User(AbstractUser):
     # Accounts created, deactivated and reactivated by Sở Nội vụ, with who and
     # why (#14); the password and the last login are no part of it.
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
-    objects = UserManager()
 
     class Meta:
         verbose_name = "người dùng"
@@ -126,6 +106,3 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
-
-
-_USER_BY_PK = Prepared(lambda pk: User.objects.filter(pk=pk).order_by())  # as get() reads it

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from clusters.models import Membership
 from emulation.prepared import Prepared, PreparedInstances
@@ -106,25 +107,33 @@ def test_instances_are_the_models_own(world):
 
 
 def test_the_signed_in_user_is_read_as_django_reads_it(world, client):
-    """User.objects.get(pk=…), as django.contrib.auth reads the user of every
-    request: the same user, the same refusal of an unknown id."""
-    from django.contrib.auth import get_user_model
+    """The backend reads the user of every request with the prepared statement:
+    the same user with the same fields, no user for an unknown id, and an
+    inactive user signed out; the login page's sessions name this backend."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
+
+    from emulation.backends import UserBackend
 
     User = get_user_model()
     user = world.member
-    found = User.objects.get(pk=user.pk)
-    assert (
-        found == user
-        and found.__dict__.keys() == User.objects.filter(pk=user.pk)[0].__dict__.keys()
-    )
-    with pytest.raises(User.DoesNotExist):
-        User.objects.get(pk=user.pk + 10_000)
-    assert User.objects.get(username=user.username) == user  # other lookups: Django's own
-    client.force_login(user)
-    assert client.get("/").wsgi_request.user == user
+    backend = UserBackend()
+    found = backend.get_user(user.pk)
+    assert found == user
+    assert found.__dict__.keys() == User.objects.filter(pk=user.pk)[0].__dict__.keys()
+    assert backend.get_user(user.pk + 10_000) is None
+    client.force_login(user, backend="emulation.backends.UserBackend")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").wsgi_request.user == user
+    assert any("emulation_user" in q["sql"] for q in queries.captured_queries)
     user.is_active = False
     user.save()
+    assert backend.get_user(user.pk) is None
     assert not client.get("/").wsgi_request.user.is_authenticated
+    user.is_active = True
+    user.save()
+    client.logout()
+    client.post(reverse("login"), {"username": user.username, "password": "matkhau-2025"})
+    assert client.session[BACKEND_SESSION_KEY] == "emulation.backends.UserBackend"
 
 
 def test_a_marker_adapted_for_its_column_is_replaced_alike():

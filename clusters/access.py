@@ -291,9 +291,11 @@ def get_own_membership_in(user, year: int) -> Membership:
 
 # Compiled once per process: the select_related's joins cost more to build than to run (#17).
 _OWN_MEMBERSHIP = Prepared(
-    lambda unit_id, year: Membership.objects.select_related("year", "cluster", "unit").filter(
-        unit_id=unit_id, year__year=year
-    )
+    lambda unit_id, year: (
+        Membership.objects.select_related("year", "cluster", "unit")
+        .filter(unit_id=unit_id, year__year=year)
+        .order_by()
+    )  # one row at most: unsorted, as get() reads it
 )
 
 

@@ -110,7 +110,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "emulation.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "emulation.backends.UserBackend",  # ModelBackend, its user read prepared (#17)
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -291,13 +291,13 @@ def _score_field(label: str, *, places: int, digits: int) -> VietnameseDecimalFi
     )
 
 
-def _score_fields() -> dict[str, VietnameseDecimalField]:
-    return {
-        "plan": _score_field("Kế hoạch", places=6, digits=20),
-        "actual": _score_field("Thực hiện", places=6, digits=20),
-        "points": _score_field("Điểm", places=2, digits=7),
-        "value": _score_field("Giá trị", places=6, digits=20),
-    }
+# Each figure's label, decimal places and digits (the Score columns').
+SCORE_FIELDS = {
+    "plan": ("Kế hoạch", 6, 20),
+    "actual": ("Thực hiện", 6, 20),
+    "points": ("Điểm", 2, 7),
+    "value": ("Giá trị", 6, 20),
+}
 
 
 class ScoreRowForm(forms.Form):
@@ -310,9 +310,11 @@ class ScoreRowForm(forms.Form):
         kwargs.setdefault("prefix", f"r{criterion.pk}")
         super().__init__(*args, **kwargs)
         used = METHOD_FIGURES.get(criterion.method, ())
-        for name, field in _score_fields().items():
+        # Only the fields the method takes are made: a save at the deadline peak
+        # builds one form, and each field formats its messages (#17).
+        for name, (label, places, digits) in SCORE_FIELDS.items():
             if name in used:
-                self.fields[name] = field
+                self.fields[name] = _score_field(label, places=places, digits=digits)
         if plan_locked and "plan" in self.fields:
             # R19: the plan comes from the unit's registration.
             self.fields["plan"].disabled = True

@@ -19,7 +19,8 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, TextField
+from django.db.models.functions import Cast
 
 from clusters.models import Cluster, EmulationYear
 from emulation import audit
@@ -127,7 +128,7 @@ def _year_regulations(year_id: int) -> YearRegulations:
     general = DEFAULT
     by_kind: dict[str, Regulation] = {}
     for kind, parameters, labels in _APPLIED.fetch(year_id):
-        regulation = with_labels(_regulation_from(parameters), labels or {})
+        regulation = with_labels(_regulation_of_text(parameters), labels or {})
         if kind:
             by_kind[kind] = regulation
         else:
@@ -155,15 +156,22 @@ def years_regulations(year_ids: Iterable[int]) -> dict[int, YearRegulations]:
     return {year_id: YearRegulations(*found.get(year_id, (DEFAULT, {}))) for year_id in years}
 
 
-# Only the values, unordered, compiled once per process: every save at the
-# deadline peak reads them (#17).
+# Only the values, unordered, compiled once per process, the figures as their
+# stored text: every save at the deadline peak reads them (#17).
 _APPLIED = Prepared(
     lambda year_id: (
         GuidanceYear.objects.filter(year_id=year_id)
         .order_by()
-        .values_list("cluster_kind", "guidance__parameters", "guidance__labels")
+        .values_list("cluster_kind", Cast("guidance__parameters", TextField()), "guidance__labels")
     )
 )
+
+
+@lru_cache(maxsize=64)
+def _regulation_of_text(text: str) -> Regulation:
+    """A guidance's figures from their stored text, decoded and put in
+    _regulation_from's canonical form once per process and text."""
+    return _regulation_from(json.loads(text))
 
 
 def stored_regulation(year: EmulationYear | int, cluster: Cluster | None = None) -> Regulation:

@@ -37,7 +37,7 @@ from clusters.services import (
 from emulation import audit, limits
 from emulation.models import User
 from emulation.numbers import format_datetime, format_figure
-from emulation.prepared import Prepared
+from emulation.prepared import Prepared, PreparedInstances
 from emulation.uploads import extension, validate_upload
 from scoring import engine, notices
 from scoring.models import (
@@ -107,7 +107,7 @@ def issued_scorecard(cluster: Cluster | int, year: EmulationYear | int) -> Score
 _ISSUED = Prepared(
     lambda cluster_id, year_id: Scorecard.objects.filter(
         status=Scorecard.Status.ISSUED, cluster_id=cluster_id, year_id=year_id
-    )
+    ).order_by()  # one at most: unsorted, as get() reads it
 )
 
 
@@ -274,7 +274,9 @@ def unit_scores(membership: Membership, leaves: Sequence[Criterion]) -> UnitScor
 
 
 # Every save on a sheet reads them: compiled once per process (#17).
-_SCORES = Prepared(lambda membership_id: Score.objects.filter(membership_id=membership_id))
+_SCORES = PreparedInstances(
+    Score, lambda membership_id: Score.objects.filter(membership_id=membership_id)
+)
 _PLANS = Prepared(
     lambda membership_id: registered_plans_query([membership_id]).values_list(
         "criterion_id", "planned_value"

@@ -6,9 +6,10 @@ import threading
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from clusters.models import Membership
-from emulation.prepared import Prepared
+from emulation.prepared import Prepared, PreparedInstances
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,79 @@ def test_another_thread_uses_its_own_connection(world):
     thread.start()
     thread.join()
     assert seen == [1, 1]
+
+
+def test_instances_are_the_models_own(world):
+    """PreparedInstances' rows read, compare and save as Model.from_db's do."""
+    from decimal import Decimal
+
+    from scoring.models import Score
+    from tests.scoring.test_sheets_services import make_scorecard, member
+
+    card = make_scorecard(world.cluster_a, world.year)
+    hh = member(world, world.a_member)
+    Score.objects.create(membership=hh, criterion=card["II.1"], points=Decimal("7.5"))
+    Score.objects.create(membership=hh, criterion=card["III.1"], value=Decimal(3))
+    prepared = PreparedInstances(Score, lambda m: Score.objects.filter(membership_id=m))
+    found = sorted(prepared.fetch(hh.pk), key=lambda s: s.pk)
+    expected = list(Score.objects.filter(membership=hh).order_by("pk"))
+    assert found == expected
+    for mine, theirs in zip(found, expected, strict=True):
+        assert mine.__dict__.keys() == theirs.__dict__.keys()
+        assert {k: v for k, v in mine.__dict__.items() if k != "_state"} == {
+            k: v for k, v in theirs.__dict__.items() if k != "_state"
+        }
+        assert (mine._state.adding, mine._state.db) == (False, "default")
+    assert found[0].criterion == card["II.1"]
+    found[0].points = Decimal(8)
+    with CaptureQueriesContext(connection) as queries:
+        found[0].save()
+    assert queries[0]["sql"].startswith("UPDATE")
+    assert Score.objects.get(pk=found[0].pk).points == Decimal(8)
+    assert Score.objects.count() == 2
+
+
+def test_the_signed_in_user_is_read_as_django_reads_it(world, client):
+    """The backend reads the user of every request with the prepared statement:
+    the same user with the same fields, no user for an unknown id, and an
+    inactive user signed out; the login page's sessions name this backend."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
+
+    from emulation.backends import UserBackend
+
+    User = get_user_model()
+    user = world.member
+    backend = UserBackend()
+    found = backend.get_user(user.pk)
+    assert found == user
+    assert found.__dict__.keys() == User.objects.filter(pk=user.pk)[0].__dict__.keys()
+    assert backend.get_user(user.pk + 10_000) is None
+    client.force_login(user, backend="emulation.backends.UserBackend")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").wsgi_request.user == user
+    assert any("emulation_user" in q["sql"] for q in queries.captured_queries)
+    user.is_active = False
+    user.save()
+    assert backend.get_user(user.pk) is None
+    assert not client.get("/").wsgi_request.user.is_authenticated
+    user.is_active = True
+    user.save()
+    client.logout()
+    client.post(reverse("login"), {"username": user.username, "password": "matkhau-2025"})
+    assert client.session[BACKEND_SESSION_KEY] == "emulation.backends.UserBackend"
+
+
+def test_a_marker_adapted_for_its_column_is_replaced_alike():
+    """PostgreSQL's backend hands a small integer's value to psycopg as Int2:
+    the value put in its place is adapted the same way."""
+    from emulation.prepared import _MARKER, marker_slots, placed
+
+    class Int2(int):
+        pass
+
+    params = ("issued", _MARKER, Int2(_MARKER - 1))
+    slots = marker_slots(params, 2)
+    answer = placed(params, slots, (7, 2025))
+    assert answer == ("issued", 7, 2025) and type(answer[2]) is Int2 and type(answer[1]) is int
+    with pytest.raises(ValueError):
+        marker_slots(("x", _MARKER, _MARKER), 1)

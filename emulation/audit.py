@@ -16,6 +16,7 @@ way.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import connections, models, router
@@ -28,17 +29,26 @@ from simple_history.signals import post_create_historical_record, pre_create_his
 HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user")
 
 
-def save(instance: models.Model, *, user: models.Model | None, reason: str) -> None:
-    """Save; the history row says who and why."""
+def save(
+    instance: models.Model,
+    *,
+    user: models.Model | None,
+    reason: str,
+    update_fields: Iterable[str] | None = None,
+) -> None:
+    """Save; the history row says who and why. `update_fields`, as Model.save
+    takes it: the columns of a stored row that the UPDATE sets (the history
+    row copies the whole instance all the same)."""
+    write = partial(instance.save, update_fields=update_fields)
     history = _history_insert(type(instance)) if isinstance(user, models.Model) else None
     if history is None or not history.usable(instance):
-        _recorded(instance, instance.save, user=user, reason=reason)
+        _recorded(instance, write, user=user, reason=reason)
         return
     created: list[bool] = []
     instance.skip_history_when_saving = True  # simple-history's own switch
     instance._audit_created = created
     try:
-        instance.save()
+        write()
     finally:
         del instance.skip_history_when_saving, instance._audit_created
     history.insert(instance, "+" if created[0] else "~", user=user, reason=reason)

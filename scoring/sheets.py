@@ -373,14 +373,18 @@ def _own_figures_save(
         score = _current_score(membership, criterion, revision)
     else:
         score = _checked_revision(unit.scores.get(criterion.pk), membership, criterion, revision)
-    for name, figure in figures.items():
-        setattr(score, name, figure)
+    # A stored row's UPDATE sets only what the save changes (the deadline
+    # peak, #17): its figures that differ, its revision and its date.
+    changed = [name for name, figure in figures.items() if getattr(score, name) != figure]
+    for name in changed:
+        setattr(score, name, figures[name])
     score.revision += 1
     reason = f"Tự chấm tiêu chí {criterion.code}: {describe(criterion, figures)}"
     audit.save(
         score,
         user=user,
         reason=behalf_reason(reason, membership=membership, user=user, on_behalf=on_behalf),
+        update_fields=None if score._state.adding else [*changed, "revision", "updated_at"],
     )
     return score
 

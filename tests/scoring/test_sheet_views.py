@@ -368,6 +368,38 @@ def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_asser
     assert f'name="r{leaves[3].pk}-revision" value="2"' in answer
 
 
+def test_a_save_updates_only_the_score_columns_it_changes(client, world, card, hh):
+    """The deadline peak (#17): a stored score's UPDATE sets the figures the
+    save changed, its revision and its date, not every column again; its
+    history row and the results' revision are written as before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.models import ResultsRevision
+
+    client.force_login(world.member)
+    post_row(client, card["II.1"], points="100")
+    score = Score.objects.get(membership=hh, criterion=card["II.1"])
+    tokens = set(ResultsRevision.objects.values_list("token", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        answer = post_row(client, card["II.1"], revision=score.revision, points="90")
+    assert "Đã lưu." in answer.content.decode()
+    (update,) = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    table = connection.ops.quote_name(Score._meta.db_table)
+    assert update.startswith(f"UPDATE {table} SET")
+    assert "agreed_plan" not in update and '"membership_id"' not in update
+    saved = Score.objects.get(pk=score.pk)
+    assert (saved.points, saved.revision) == (Decimal(90), score.revision + 1)
+    assert saved.updated_at > score.updated_at
+    latest = saved.history.latest()
+    assert (latest.points, latest.history_type, latest.history_user) == (
+        Decimal(90),
+        "~",
+        world.member,
+    )
+    assert set(ResultsRevision.objects.values_list("token", flat=True)) != tokens
+
+
 def test_a_quantitative_save_over_a_registered_plan_takes_no_more_queries(
     client, world, card, hh, django_assert_max_num_queries
 ):

@@ -46,6 +46,7 @@ from scoring.models import (
     Scorecard,
     ScorecardPosition,
 )
+from scoring.regulation import Regulation
 
 Status = Scorecard.Status
 Stance = ScorecardPosition.Stance
@@ -299,9 +300,10 @@ def criterion_split(
     errors = _frame_limit_errors(scorecard, criterion.section, under=criterion, splits=True)
     errors += _size_errors(scorecard, adding=len(parts))
     errors += _new_codes_errors(scorecard, [code for code, _, _ in parts])
+    regulation = stored_regulation(scorecard.year, scorecard.cluster)
     for code, title, points in parts:
         errors += _title_errors(title, code)
-        errors += _points_errors(points, f"Tiêu chí {code}", criterion.section)
+        errors += _points_errors(points, f"Tiêu chí {code}", criterion.section, regulation)
     if not errors:
         total = sum((points for _, _, points in parts), Decimal(0))
         if total != criterion.points:
@@ -412,7 +414,8 @@ def criterion_add_errors(
     errors = _editable_errors(scorecard)
     if errors:
         return errors
-    sections = stored_regulation(scorecard.year, scorecard.cluster).section_codes  # R37
+    regulation = stored_regulation(scorecard.year, scorecard.cluster)
+    sections = regulation.section_codes  # R37
     if section not in sections:
         return [f"Phần '{section}' không hợp lệ, chỉ có {', '.join(sections)}."]
     errors = _frame_limit_errors(scorecard, section, under=parent, splits=False)
@@ -421,7 +424,7 @@ def criterion_add_errors(
         return errors
     errors = _new_codes_errors(scorecard, [code])
     errors += _title_errors(title, code)
-    errors += _points_errors(points, f"Tiêu chí {code}", section)
+    errors += _points_errors(points, f"Tiêu chí {code}", section, regulation)
     errors += _method_errors(method, direction, code)
     if parent is not None and (parent.scorecard_id != scorecard.pk or parent.section != section):
         errors.append(
@@ -463,7 +466,8 @@ def criterion_update(
     if title is not None:
         errors += _title_errors(title, criterion.code)
     if points is not None:
-        errors += _points_errors(points, label, criterion.section)
+        regulation = stored_regulation(criterion.scorecard.year, criterion.scorecard.cluster)
+        errors += _points_errors(points, label, criterion.section, regulation)
         errors += _fixed_points_errors(criterion, points)
     errors += _method_errors(
         new_method, criterion.direction if direction is None else direction, criterion.code
@@ -669,8 +673,9 @@ def _is_exact_number(value: object) -> bool:
     return not isinstance(value, Decimal) or value.is_finite()
 
 
-def _points_errors(value: object, label: str, section: str) -> list[str]:
-    """Criterion points: > 0, at most 2 decimals, within the section's frame (R15, R17)."""
+def _points_errors(value: object, label: str, section: str, regulation: Regulation) -> list[str]:
+    """Criterion points: > 0, at most 2 decimals, within the points the year's
+    guidance gives the section (R15, R17, R37)."""
     if not _is_exact_number(value):
         return [f"{label}: điểm phải là một số."]
     points = Decimal(value)  # type: ignore[arg-type]
@@ -678,10 +683,11 @@ def _points_errors(value: object, label: str, section: str) -> list[str]:
         return [f"{label}: điểm chỉ được có tối đa 2 chữ số thập phân."]
     if points <= 0:
         return [f"{label}: điểm phải lớn hơn 0."]
-    frame = engine.SECTION_POINTS.get(section)
-    if frame is not None and points > frame:
+    frame = regulation.section(section)
+    if frame is not None and points > frame.points:
         return [
-            f"{label}: điểm không được vượt quá {engine.fmt_points(frame)} điểm của phần {section}."
+            f"{label}: điểm không được vượt quá {engine.fmt_points(frame.points)} điểm "
+            f"của phần {section}."
         ]
     return []
 
@@ -753,15 +759,12 @@ def scorecard_validate(scorecard: Scorecard) -> list[str]:
         .prefetch_related("bands")
     )
     leaves, added, parents = _as_dataset(rows)
+    regulation = stored_regulation(scorecard.year, scorecard.cluster)  # R37: the year's frame
     errors = engine.validate_criteria(
-        [row.rule for row in leaves],
-        added,
-        scorecard.cluster.group,
-        parents,
-        stored_regulation(scorecard.year, scorecard.cluster),  # R37: the year's frame
+        [row.rule for row in leaves], added, scorecard.cluster.group, parents, regulation
     )
     errors += _size_errors(scorecard, adding=0, rows=len(rows))
-    errors += _tree_errors(rows)
+    errors += _tree_errors(rows, regulation)
     for row in rows:
         if row.fixed_points is not None and row.points != row.fixed_points:
             errors += _fixed_points_errors(row, row.points)
@@ -874,7 +877,7 @@ def _frame_limit_errors(
     ]
 
 
-def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
+def _tree_errors(rows: Sequence[Criterion], regulation: Regulation) -> list[str]:
     by_pk = {row.pk: row for row in rows}
     children: dict[int, list[Criterion]] = defaultdict(list)
     for row in rows:
@@ -885,7 +888,7 @@ def _tree_errors(rows: Sequence[Criterion]) -> list[str]:
         kids = children[row.pk]
         where = f"Phần {row.section}: tiêu chí {row.code}"
         if not row.is_leaf:
-            errors += _points_errors(row.points, where, row.section)
+            errors += _points_errors(row.points, where, row.section, regulation)
         if row.parent_id is not None and by_pk[row.parent_id].section != row.section:
             errors.append(f"{where} phải cùng phần với tiêu chí cha của nó.")
         if row.is_leaf and kids:

@@ -1009,3 +1009,35 @@ def test_the_builder_shows_and_takes_the_sections_of_the_years_guidance(client, 
     assert response.status_code == 302
     assert Criterion.objects.get(code="VIII.1").section == "VIII"
     assert "VIII.1" in text(client.get(PAGE))
+
+
+@pytest.mark.parametrize(
+    ("section_points", "points", "refused"),
+    [(600, "580", False), (450, "500", True)],
+    ids=["above_2022s_550_within_the_guidance", "within_550_above_the_guidance"],
+)
+def test_a_criterions_points_are_bounded_by_the_guidances_section(
+    client, world, section_points, points, refused
+):
+    """#16, R37: a criterion may not exceed its section's points as the year's
+    guidance gives them, not the 2022 guidance's 550."""
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT, regulation_from_json, regulation_to_json
+
+    block = regulation_to_json(DEFAULT)
+    block["code"] = "BN-2026"
+    block["sections"][0]["points"] = section_points
+    block["sections"][1]["points"] = 950 - 200 - section_points  # the frame stays 950
+    apply_regulation(world.year, regulation_from_json(block))
+    Scorecard.objects.create(cluster=world.cluster_a, year=world.year)
+    client.force_login(world.head)
+
+    response = client.post(url("criterion_add", "I"), add_data("I", "I.9", "Chỉ tiêu lớn", points))
+
+    if refused:
+        assert response.status_code == 200
+        assert f"không được vượt quá {section_points} điểm của phần I" in text(response)
+        assert not Criterion.objects.filter(code="I.9").exists()
+    else:
+        assert response.status_code == 302
+        assert Criterion.objects.get(code="I.9").points == Decimal(points)

@@ -288,3 +288,66 @@ def test_the_rotation_counts_a_predecessors_entered_turn(world, merged):
     deputies = {c.membership.unit.code: c for c in candidates[Membership.Role.DEPUTY]}
     assert deputies["XN"].last_held == 2024
     assert deputies["XN"].held_by.code == "XB" and deputies["XN"].entered
+
+
+# --- Each year's awards named by that year's guidance (#16) -------------------
+
+NEW_AWARD = "Cờ thi đua của tỉnh"
+RELABELLED = "Cờ thi đua của UBND tỉnh Bắc Giang"
+
+
+def _guidance(year, block: dict, labels: dict) -> None:
+    """`block`'s guidance applied to `year`, naming its awards by `labels`."""
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import regulation_from_json
+
+    guidance = apply_regulation(year, regulation_from_json(block))
+    guidance.labels = labels
+    guidance.save()
+
+
+@pytest.fixture
+def labelled(world, merged):
+    """2025 under a copy of the 2022 guidance that renames Cờ thi đua; 2026
+    under a guidance whose first award is new (co_thi_dua_tinh), proposed and
+    decided for XN."""
+    _guidance(world.year, {"code": "BG-2025"}, {"awards": {"co_thi_dua": RELABELLED}})
+    block = {"code": "BN-2026", "awards": ["co_thi_dua_tinh", "bang_khen"]}
+    _guidance(merged["year"], block, {"awards": {"co_thi_dua_tinh": NEW_AWARD}})
+    xn = Membership.objects.get(unit=merged["xn"], year=merged["year"])
+    _propose(xn, rank=1, total="990", award="co_thi_dua_tinh", decided=True)
+    return merged
+
+
+def test_the_record_names_each_years_awards_by_its_guidance(client, world, labelled):
+    client.force_login(world.staff)
+    page = client.get(reverse("unit_record", args=["XN"])).content.decode()
+
+    rows = page.split('<table class="table table-sm table-hover')[1].split("<tr")[2:]
+    row_2026, row_xa, row_xb = rows
+    assert row_2026.count(NEW_AWARD) == 2  # proposed and decided
+    assert row_xa.count(RELABELLED) == 2
+    assert "Bằng khen của Chủ tịch UBND tỉnh" in row_xb  # the 2022 label, kept
+    assert "co_thi_dua" not in page and "bang_khen" not in page
+
+
+def test_the_records_workbook_names_each_years_awards_by_its_guidance(client, world, labelled):
+    client.force_login(world.staff)
+    response = client.get(reverse("unit_record_download", args=["XN"]))
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert [(r[0], r[6], r[7]) for r in rows] == [
+        (2026, NEW_AWARD, NEW_AWARD),
+        (2025, RELABELLED, RELABELLED),
+        (2025, "Bằng khen của Chủ tịch UBND tỉnh", "Bằng khen của Chủ tịch UBND tỉnh"),
+    ]
+
+
+def test_the_units_history_names_a_new_award_by_its_label(client, world, labelled):
+    client.force_login(world.staff)
+    url = reverse("history_unit", args=["CUM-XP", 2026, "XN"])
+
+    page = client.get(url).content.decode()
+
+    assert NEW_AWARD in page and "co_thi_dua_tinh" not in page

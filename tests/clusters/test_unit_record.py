@@ -126,7 +126,17 @@ def test_the_records_queries_do_not_grow_with_years_and_predecessors(
     for n in range(4):  # four more generations, each with a year
         older = UnitFactory()
         year = YearFactory(year=2018 + n)
-        MembershipFactory(year=year, unit=older, role="head")
+        # Each year under its own guidance, with an award of its own (#16).
+        award = f"giai_{n}"
+        block = {"code": f"HD-{2018 + n}", "awards": [award, "bang_khen"]}
+        _guidance(year, block, {"awards": {award: f"Giải thưởng năm {2018 + n}"}})
+        _propose(
+            MembershipFactory(year=year, unit=older, role="head"),
+            rank=1,
+            total="950",
+            award=award,
+            decided=True,
+        )
         succession_record(
             successor=merged["xa"] if n == 0 else previous,  # noqa: F821
             predecessor=older,
@@ -160,6 +170,7 @@ def test_the_records_queries_do_not_grow_with_years_and_predecessors(
     assert page.count("(của ") >= 10
     assert page.count("(nhập từ hồ sơ cũ)") == 4
     assert page.count("Điển hình ") >= 8
+    assert page.count("Giải thưởng năm ") == 8  # proposed and decided, each year
 
 
 def test_the_rotation_counts_the_predecessors_turns(world, merged):

@@ -28,9 +28,11 @@ from scoring import tables
 from scoring.engine import CENT
 from scoring.guidances import year_regulations
 from scoring.models import Score, ScoreAgreement, Scorecard, Sheet
-from scoring.regulation import Regulation
+from scoring.regulation import DEFAULT, Regulation
 from scoring.results import ClusterResults, year_results
 
+# The 2022 awards' short names for the columns, while a guidance keeps their
+# 2022 label; any other award (new or renamed) goes by its guidance's label.
 SHORT_AWARDS = {
     "co_thi_dua": "Cờ thi đua",
     "bang_khen": "Bằng khen",
@@ -49,10 +51,7 @@ class AwardLine:
     award: str
     quota: int
     count: int
-
-    @property
-    def label(self) -> str:
-        return SHORT_AWARDS.get(self.award, self.award)
+    label: str  # as the guidance giving the award names it (R40)
 
 
 @dataclass(frozen=True)
@@ -211,6 +210,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
     regulations = year_regulations(year)
     regulation = regulations.year
     awards = _awards_of([regulations.for_cluster(c) for c in found], regulation)
+    names = _award_names(awards, [regulation, *(regulations.for_cluster(c) for c in found)])
     scorecards = _scorecards(year, ids)
     agreed = dict(
         ScoreAgreement.objects.filter(year=year, cluster_id__in=ids).values_list(
@@ -266,7 +266,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
                 sheets=counts[cluster.pk]["sheets"],
                 agreed_at=agreed.get(cluster.pk),
                 proposal=proposal,
-                awards=[AwardLine(a, quotas.get(a, 0), given.get(a, 0)) for a in awards],
+                awards=[AwardLine(a, quotas.get(a, 0), given.get(a, 0), names[a]) for a in awards],
                 tie_vote_needed=0 if frozen else live[TIE_VOTE_NEEDED],
                 spread=_spread(result, scored),
             )
@@ -276,6 +276,7 @@ def province_summary(year: EmulationYear, clusters: QuerySet[Cluster]) -> Provin
             award,
             sum(line.awards[i].quota for line in lines),
             sum(line.awards[i].count for line in lines),
+            names[award],
         )
         for i, award in enumerate(awards)
     ]
@@ -296,6 +297,19 @@ def _awards_of(regulations: list[Regulation], year: Regulation) -> tuple[str, ..
     for regulation in regulations:
         found += [a for a in regulation.awards if a not in found]
     return tuple(found)
+
+
+def _award_names(awards: tuple[str, ...], regulations: list[Regulation]) -> dict[str, str]:
+    """Each award's column name: its label in the first of `regulations` (the
+    year's, then the kinds') that gives it; a 2022 award the guidance does not
+    rename keeps its short name."""
+    names = {}
+    for award in awards:
+        regulation = next((r for r in regulations if award in r.awards), regulations[0])
+        label = regulation.award_label(award)
+        short = award in SHORT_AWARDS and label == DEFAULT.award_label(award)
+        names[award] = SHORT_AWARDS[award] if short else label
+    return names
 
 
 def _freezes(status: str) -> bool:
@@ -438,13 +452,13 @@ PROGRESS_HEADER = [
 ]
 
 
-def awards_header(awards: tuple[str, ...]) -> list[str]:
+def awards_header(awards: list[AwardLine]) -> list[str]:
     """The awards sheet's columns: two per award of the year's regulation (R40)."""
     return [
         "Mã",
         "Cụm, khối",
         "Nguồn số liệu",
-        *(f"{SHORT_AWARDS.get(a, a)} – {what}" for a in awards for what in ("chỉ tiêu", "đề nghị")),
+        *(f"{a.label} – {what}" for a in awards for what in ("chỉ tiêu", "đề nghị")),
         "Cần bỏ phiếu",
     ]
 
@@ -475,7 +489,7 @@ def province_xlsx(province: Province) -> bytes:
     )
     _bold_last(progress)
     awards = workbook.create_sheet("Khen thưởng và chỉ tiêu")
-    header = awards_header(tuple(line.award for line in province.awards))
+    header = awards_header(province.awards)
     _table(awards, header, [_awards_row(line) for line in province.lines])
     awards.append(
         [

@@ -430,3 +430,62 @@ def test_an_award_only_a_kinds_guidance_gives_has_its_column(client, province):
     workbook = load_workbook(BytesIO(client.get(download_url()).content))
     header = [c.value for c in next(workbook["Khen thưởng và chỉ tiêu"].iter_rows())]
     assert "Tập thể LĐXS – chỉ tiêu" in header
+
+
+# ---------------------------------------------------------------------------
+# A new award and a new reason named by the guidance's labels (#16)
+
+NEW_AWARD = "Cờ thi đua của tỉnh"
+NEW_REASON = "Không hoàn thành chuyển đổi số"
+RELABELLED = "Bằng khen của UBND tỉnh Bắc Ninh"
+
+
+@pytest.fixture
+def labelled(province):
+    """The year's guidance gives a new first award (TPBG's) and renames the
+    certificate; VY is excluded for a reason of its own."""
+    from scoring.guidances import apply_regulation
+    from scoring.models import Flag, Quota
+    from scoring.regulation import regulation_from_json
+
+    block = {
+        "code": "BN-2025",
+        "awards": ["co_thi_dua_tinh", "bang_khen"],
+        "exclusion_reasons": ["security", "khong_chuyen_doi_so"],
+    }
+    guidance = apply_regulation(province.year, regulation_from_json(block))
+    guidance.labels = {
+        "awards": {"co_thi_dua_tinh": NEW_AWARD, "bang_khen": RELABELLED},
+        "reasons": {"khong_chuyen_doi_so": NEW_REASON},
+    }
+    guidance.save()
+    Quota.objects.filter(award="tap_the_ldxs").delete()
+    Quota.objects.filter(award="co_thi_dua").update(award="co_thi_dua_tinh")
+    Flag.objects.create(
+        membership=member_of(province, "VY"), kind="exclude", reason="khong_chuyen_doi_so"
+    )
+    return province
+
+
+def test_the_page_names_a_new_or_renamed_award_by_its_label(client, labelled):
+    client.force_login(labelled.staff)
+
+    page = client.get(page_url()).content.decode()
+
+    header = page.split("province-awards")[1].split("</thead>")[0]
+    assert NEW_AWARD in header and RELABELLED in header
+    assert "co_thi_dua_tinh" not in page
+
+
+def test_the_workbook_names_a_new_award_and_reason_by_their_labels(client, labelled):
+    client.force_login(labelled.staff)
+
+    workbook = load_workbook(BytesIO(client.get(download_url()).content))
+
+    header = [c.value for c in next(workbook["Khen thưởng và chỉ tiêu"].iter_rows())]
+    assert f"{NEW_AWARD} – chỉ tiêu" in header and f"{RELABELLED} – đề nghị" in header
+    cells = [c for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
+    texts = [c for c in cells if isinstance(c, str)]
+    assert NEW_AWARD in texts  # TPBG's award in the ranking
+    assert any(NEW_REASON in c for c in texts)  # VY's exclusion
+    assert not any("co_thi_dua_tinh" in c or "khong_chuyen_doi_so" in c for c in texts)

@@ -1039,3 +1039,60 @@ def test_the_quotas_and_the_council_take_the_years_awards(client, new_award):
     assert f"thành {GIAY_KHEN}" in result.history.first().history_change_reason
     page = client.get(url("proposal")).content.decode()
     assert f"Đổi danh hiệu: {GIAY_KHEN}" in page or GIAY_KHEN in page
+
+
+NEW_REASON = "Không hoàn thành chuyển đổi số"
+
+
+def test_the_results_and_their_exports_name_a_new_award_and_reason(client, world):
+    """#16: the results page, its csv and xlsx and the ranking's PDF name an
+    award and an exclusion reason only a later guidance has by its labels."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from awards.documents import ranking_context, render_pdf
+    from scoring.guidances import apply_regulation
+    from scoring.models import Flag, Quota
+    from scoring.regulation import regulation_from_json
+
+    block = {
+        "awards": ["co_thi_dua", "bang_khen", "giay_khen"],
+        "exclusion_reasons": ["security", "khong_chuyen_doi_so"],
+    }
+    guidance = apply_regulation(world.year, regulation_from_json(block))
+    guidance.labels = {
+        "awards": {"giay_khen": GIAY_KHEN},
+        "reasons": {"khong_chuyen_doi_so": NEW_REASON},
+    }
+    guidance.save()
+    score_cluster(world, world.cluster_a, {"TPBG": "945", "VY": "930", "HH": "920", "LG": "910"})
+    set_quotas(world.cluster_a, world.year, flag=1, merit=1)
+    Quota.objects.filter(award="tap_the_ldxs").delete()
+    Quota.objects.create(cluster=world.cluster_a, year=world.year, award="giay_khen", count=1)
+    Flag.objects.create(
+        membership=member_of(world, "HH"), kind="exclude", reason="khong_chuyen_doi_so"
+    )
+    client.force_login(world.staff)
+    args = ["CUM-A", 2025]
+
+    page = client.get(reverse("results", args=args)).content.decode()
+    assert GIAY_KHEN in page and NEW_REASON in page
+    assert ">giay_khen<" not in page and ">khong_chuyen_doi_so<" not in page
+    csv = client.get(reverse("results_download", args=[*args, "csv"])).content.decode("utf-8-sig")
+    assert GIAY_KHEN in csv and NEW_REASON in csv
+    assert "giay_khen" not in csv and "khong_chuyen_doi_so" not in csv
+    xlsx = client.get(reverse("results_download", args=[*args, "xlsx"])).content
+    cells = [
+        c
+        for sheet in load_workbook(BytesIO(xlsx))
+        for row in sheet.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    ]
+    assert GIAY_KHEN in cells and any(NEW_REASON in c for c in cells)
+    assert not any("giay_khen" in c or "khong_chuyen_doi_so" in c for c in cells)
+    context = ranking_context(world.cluster_a, world.year)
+    lines = {line.code: line for line in context["lines"]}
+    assert lines["LG"].award == GIAY_KHEN and lines["HH"].reasons == [NEW_REASON]
+    assert render_pdf("pdf/ranking.html", context)[:4] == b"%PDF"

@@ -340,6 +340,10 @@ def test_the_record_names_each_years_awards_by_its_guidance(client, world, label
     assert row_xa.count(RELABELLED) == 2
     assert "Bằng khen của Chủ tịch UBND tỉnh" in row_xb  # the 2022 label, kept
     assert "co_thi_dua" not in page and "bang_khen" not in page
+    # The province view shows XN's predecessors' decided awards the same way.
+    province = client.get(reverse("province", args=[2026])).content.decode()
+    section = province.split("province-successors")[1].split("</table>")[0]
+    assert RELABELLED in section and "Bằng khen của Chủ tịch UBND tỉnh" in section
 
 
 def test_the_records_workbook_names_each_years_awards_by_its_guidance(client, world, labelled):

@@ -1,5 +1,6 @@
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from django.conf import settings
@@ -13,6 +14,9 @@ from clusters.results_records import ResultsQuerySet
 from emulation import limits
 from emulation.numbers import column_bounds, format_figure
 from scoring import engine
+
+if TYPE_CHECKING:
+    from scoring.regulation import Regulation
 
 
 def PointsField(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -540,18 +544,7 @@ class Bonus(models.Model):
         ]
 
     def __str__(self) -> str:
-        from scoring.guidances import stored_regulation
-        from scoring.regulation import DEFAULT
-
-        # Named by the year's guidance; the admin's lists read it once a page.
-        # A bonus not yet given to a unit has no year: the default guidance names it.
-        if self.membership_id is None:
-            label = DEFAULT.bonus_label(self.kind)
-        else:
-            membership = self.membership
-            regulation = stored_regulation(membership.year_id, membership.cluster)
-            label = regulation.bonus_label(self.kind)
-        return f"{label}: {format_figure(self.points)}"
+        return f"{_unit_regulation(self).bonus_label(self.kind)}: {format_figure(self.points)}"
 
 
 # ---------------------------------------------------------------------------
@@ -606,15 +599,7 @@ class Flag(models.Model):
         ]
 
     def __str__(self) -> str:
-        from scoring.guidances import stored_regulation
-        from scoring.regulation import DEFAULT
-
-        # Named by the year's guidance; the admin's lists read it once a page.
-        regulation = DEFAULT
-        if self.membership_id is not None:
-            membership = self.membership
-            regulation = stored_regulation(membership.year_id, membership.cluster)
-        return f"{self.get_kind_display()}: {regulation.reason_label(self.reason)}"
+        return f"{self.get_kind_display()}: {_unit_regulation(self).reason_label(self.reason)}"
 
 
 class Quota(models.Model):
@@ -829,3 +814,16 @@ class ResultsRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Kết quả cụm #{self.cluster_id}, năm #{self.year_id}: {self.token}"
+
+
+def _unit_regulation(record: "Bonus | Flag") -> "Regulation":
+    """The guidance a record's unit is scored under that year, which names its
+    kind or reason (R36, R39, R40); the default guidance for a record not yet
+    given to a unit (an admin form's). The admin's lists read it once a page."""
+    from scoring.guidances import stored_regulation
+    from scoring.regulation import DEFAULT
+
+    if record.membership_id is None:
+        return DEFAULT
+    membership = record.membership
+    return stored_regulation(membership.year_id, membership.cluster)

@@ -110,6 +110,26 @@ class ScorecardAddForm(forms.ModelForm):
         return data
 
 
+class ScorecardChangeForm(forms.ModelForm):
+    """A draft's cluster bonus cap, within the cap of the year's guidance (R39)."""
+
+    class Meta:
+        model = Scorecard
+        fields = ("cluster_bonus_max",)
+
+    def clean_cluster_bonus_max(self):
+        value = self.cleaned_data["cluster_bonus_max"]
+        scorecard = self.instance
+        regulation = stored_regulation(scorecard.year_id, scorecard.cluster)
+        if value is not None and value > regulation.cluster_bonus_cap:
+            raise forms.ValidationError(
+                f"Điểm thưởng tối đa của cụm, khối không được vượt quá "
+                f"{format_figure(regulation.cluster_bonus_cap)} điểm theo hướng dẫn áp dụng "
+                f"cho năm {scorecard.year.year} ({regulation.code})."
+            )
+        return value
+
+
 @admin.register(Scorecard)
 class ScorecardAdmin(SimpleHistoryAdmin):
     formfield_overrides = ADMIN_FIGURES
@@ -126,8 +146,7 @@ class ScorecardAdmin(SimpleHistoryAdmin):
     fields = (*readonly_fields, "cluster_bonus_max")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = ScorecardAddForm
+        kwargs["form"] = ScorecardAddForm if obj is None else ScorecardChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -241,7 +241,8 @@ class Scorecard(models.Model):
     cluster_bonus_max = PointsField(
         "điểm thưởng tối đa của cụm, khối",
         default=Decimal(5),
-        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(engine.CLUSTER_BONUS_MAX)],
+        # At most the cap of the year's guidance (R39): checked where it is set.
+        validators=[MinValueValidator(Decimal(0))],
     )
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])

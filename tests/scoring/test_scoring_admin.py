@@ -426,3 +426,30 @@ def test_the_admin_names_a_new_reason_and_quota_award_by_the_years_guidance(admi
     refused = admin_client.post(reverse("admin:scoring_quota_add"), data | {"count": "1"})
     assert "không có trong hướng dẫn áp dụng cho năm 2025" in refused.content.decode()
     assert Flag.objects.count() == 1 and Quota.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("cap", "valid"), [(None, False), (10, True)], ids=["2022_cap_5", "cap_10"]
+)
+def test_a_drafts_cluster_bonus_cap_is_bounded_by_the_years_guidance(world, cap, valid):
+    """#16, R39: the admin bounds a cluster's bonus cap by the cap of the year's
+    guidance; the model itself no longer holds 2022's 5."""
+    from scoring.admin import ScorecardChangeForm
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT, regulation_from_json, regulation_to_json
+
+    if cap is not None:
+        block = regulation_to_json(DEFAULT)
+        block["code"] = "BN-2026"
+        block["bonuses"]["cluster"] = cap
+        apply_regulation(world.year, regulation_from_json(block))
+    scorecard = Scorecard.objects.create(cluster=world.cluster_a, year=world.year)
+
+    form = ScorecardChangeForm(instance=scorecard, data={"cluster_bonus_max": "8"})
+
+    assert form.is_valid() is valid
+    if not valid:
+        assert form.errors["cluster_bonus_max"] == [
+            "Điểm thưởng tối đa của cụm, khối không được vượt quá 5 điểm theo hướng dẫn "
+            "áp dụng cho năm 2025 (BG-2022)."
+        ]

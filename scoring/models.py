@@ -238,12 +238,9 @@ class Scorecard(models.Model):
         max_length=limits.REASON,
         help_text="Khi trình mà chưa đủ ý kiến nhất trí của các thành viên.",
     )
-    cluster_bonus_max = PointsField(
-        "điểm thưởng tối đa của cụm, khối",
-        default=Decimal(5),
-        # At most the cap of the year's guidance (R39): checked where it is set.
-        validators=[MinValueValidator(Decimal(0))],
-    )
+    # Within its column here; within the cap of the year's guidance (R39) where
+    # it is set: the admin's form and the dataset.
+    cluster_bonus_max = PointsField("điểm thưởng tối đa của cụm, khối", default=Decimal(5))
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -150,3 +150,31 @@ def test_a_marker_adapted_for_its_column_is_replaced_alike():
     assert answer == ("issued", 7, 2025) and type(answer[2]) is Int2 and type(answer[1]) is int
     with pytest.raises(ValueError):
         marker_slots(("x", _MARKER, _MARKER), 1)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs in the app's own process and has no server to prepare statements "
+    "on: this needs PostgreSQL, which make test uses when one answers on 127.0.0.1:5432 "
+    "(or set DATABASE_URL=postgres://…); CI always runs it",
+)
+def test_a_saves_statements_are_prepared_on_the_server(client, world):
+    """On PostgreSQL a statement run again on a connection is bound and
+    prepared on the server (emulation.env.POSTGRES_OPTIONS): from the sixth
+    save of a sheet's row, the reads and writes of a save are parsed and
+    planned once, not on every save (#17)."""
+    from emulation.env import POSTGRES_OPTIONS
+    from tests.scoring.test_sheet_views import post_row
+    from tests.scoring.test_sheets_services import make_scorecard, member
+
+    card = make_scorecard(world.cluster_a, world.year)
+    member(world, world.a_member)
+    client.force_login(world.member)
+    for revision in range(POSTGRES_OPTIONS["prepare_threshold"] + 1):
+        answer = post_row(client, card["II.1"], revision=revision or None, points=str(revision))
+        assert "Đã lưu." in answer.content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = " ".join(statement for (statement,) in cursor.fetchall())
+    for table in ("django_session", "emulation_user", "scoring_score", "scoring_historicalscore"):
+        assert f'"{table}"' in prepared

@@ -25,7 +25,29 @@ def test_database_url_postgres():
         "5433",
         "thidua",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {
+        "sslmode": "require",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+
+
+def test_database_url_postgres_prepared_statements_can_be_turned_off():
+    """Behind a pooler that cannot keep prepared statements (#17)."""
+    db = database_from_url("postgres://db.local/thidua?prepare_threshold=none", ROOT)
+    assert db["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": None}
+    db = database_from_url(
+        "postgres://db.local/thidua?server_side_binding=off&prepare_threshold=2", ROOT
+    )
+    assert db["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": 2}
+
+
+@pytest.mark.parametrize(
+    "query", ["prepare_threshold=five", "server_side_binding=maybe", "prepare_threshold=1.5"]
+)
+def test_database_url_postgres_refuses_a_bad_option(query):
+    with pytest.raises(ImproperlyConfiguredEnv, match=query.partition("=")[0]):
+        database_from_url(f"postgres://db.local/thidua?{query}", ROOT)
 
 
 @pytest.mark.parametrize(

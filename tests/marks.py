@@ -8,9 +8,9 @@ from django.db import connection
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="SQLite takes no row locks and cannot be shared with a worker process: this "
-    "needs PostgreSQL, which make test uses when one answers on 127.0.0.1:5432 "
-    "(or set DATABASE_URL=postgres://…); CI always runs it",
+    reason="SQLite takes no row locks, cannot be shared with a worker process and has no "
+    "server to prepare statements on: this needs PostgreSQL, which make test uses when one "
+    "answers on 127.0.0.1:5432 (or set DATABASE_URL=postgres://…); CI always runs it",
 )
 
 needs_redis = pytest.mark.skipif(

@@ -232,9 +232,21 @@ def one_page_seconds() -> float:
     return cpu_seconds(render)
 
 
-# "Well under a second": the largest registration took 0.3 s (issue #12) and
-# ONE_PAGE_MEASURED one-page documents on the 2-core machine of #17.
-REGISTRATION_PAGES = 1000
+def render_seconds(template: str, context: dict) -> float:
+    """cpu_seconds of a document, each render laid out anew: not the PDF kept
+    from the render before."""
+
+    def render() -> None:
+        documents.pdf_of.cache_clear()
+        documents.render_pdf(template, context)
+
+    return cpu_seconds(render)
+
+
+# "Well under a second": the largest registration took 0.3 s on the machine of
+# issue #12; on the slower one of #17, 0.35-0.37 s, 14.5-16.1 one-page
+# documents of 0.022-0.025 s. The limit leaves room as the documents' do.
+REGISTRATION_PAGES = 40
 
 
 def test_the_largest_registration_is_accepted_and_renders_in_well_under_a_second(client, world):
@@ -255,9 +267,5 @@ def test_the_largest_registration_is_accepted_and_renders_in_well_under_a_second
 
     pdf = documents.render_pdf("pdf/registration.html", context)
     assert pdf.startswith(b"%PDF-")
-
-    def render() -> None:
-        documents.pdf_of.cache_clear()  # laid out anew, not the PDF kept from the last render
-        documents.render_pdf("pdf/registration.html", context)
-
-    assert cpu_seconds(render) < REGISTRATION_PAGES * one_page_seconds()
+    seconds = render_seconds("pdf/registration.html", context)
+    assert seconds < REGISTRATION_PAGES * one_page_seconds()

@@ -33,7 +33,7 @@ from scoring.services import scorecard_create_from_framework
 from tests.awards.test_documents import TODAY, pages_of
 from tests.awards.test_review_views import give_total, issue_scorecard, member_of, set_quotas
 from tests.factories import MembershipFactory, UnitFactory
-from tests.test_text_limits import cpu_seconds, one_page_seconds, text
+from tests.test_text_limits import one_page_seconds, render_seconds, text
 
 pytestmark = pytest.mark.django_db
 
@@ -65,17 +65,6 @@ NAME = Unit._meta.get_field("name").max_length
 
 def name(prefix: str) -> str:
     return f"{prefix} {text(NAME - len(prefix) - 1)}"
-
-
-def render_seconds(template: str, context: dict) -> float:
-    """CPU time of a render, best of three after a warm-up, each laid out
-    anew: not the PDF kept from the render before."""
-
-    def render() -> None:
-        pdf_of.cache_clear()
-        render_pdf(template, context)
-
-    return cpu_seconds(render)
 
 
 def limit(document: str) -> float:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from clusters.models import Membership
 from emulation.prepared import Prepared, PreparedInstances
+from tests.marks import needs_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -152,12 +153,7 @@ def test_a_marker_adapted_for_its_column_is_replaced_alike():
         marker_slots(("x", _MARKER, _MARKER), 1)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite runs in the app's own process and has no server to prepare statements "
-    "on: this needs PostgreSQL, which make test uses when one answers on 127.0.0.1:5432 "
-    "(or set DATABASE_URL=postgres://…); CI always runs it",
-)
+@needs_postgres
 def test_a_saves_statements_are_prepared_on_the_server(client, world):
     """On PostgreSQL a statement run again on a connection is bound and
     prepared on the server (emulation.env.POSTGRES_OPTIONS): from the sixth

@@ -7,7 +7,7 @@ class AwardsConfig(AppConfig):
 
     def ready(self) -> None:
         from awards.models import Proposal
-        from scoring import dataset
+        from scoring import replaced
 
         # A replaced year's proposals go with it, counted as online work (#11.4).
-        dataset.replaced_with_the_year("hồ sơ đề nghị khen thưởng", Proposal)
+        replaced.replaced_with_the_year("hồ sơ đề nghị khen thưởng", Proposal)

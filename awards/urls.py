@@ -1,7 +1,14 @@
 from django.urls import path, register_converter
 
-from awards.views import adjustments, documents, history, province, records, results
-from awards.views import proposals as views
+from emulation.lazy_views import LazyViews
+
+adjustments = LazyViews("awards.views.adjustments")
+documents = LazyViews("awards.views.documents")
+history = LazyViews("awards.views.history")
+province = LazyViews("awards.views.province")
+records = LazyViews("awards.views.records")
+results = LazyViews("awards.views.results")
+views = LazyViews("awards.views.proposals")
 
 
 class DownloadFormatConverter:

@@ -1,6 +1,11 @@
 from django.urls import path
 
-from clusters import record_views, views, views_organisation, views_prior_roles
+from emulation.lazy_views import LazyViews
+
+record_views = LazyViews("clusters.record_views")
+views = LazyViews("clusters.views")
+views_organisation = LazyViews("clusters.views_organisation")
+views_prior_roles = LazyViews("clusters.views_prior_roles")
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 

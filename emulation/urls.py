@@ -4,8 +4,10 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from emulation import views
 from emulation.forms import PasswordResetForm
+from emulation.lazy_views import LazyViews
+
+views = LazyViews("emulation.views")
 
 
 class FaviconView(RedirectView):

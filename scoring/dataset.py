@@ -44,7 +44,7 @@ from clusters.models import (
 from clusters.participation import participation_facts
 from clusters.services import year_create
 from emulation import limits
-from scoring import engine, revisions
+from scoring import engine, replaced, revisions
 from scoring import regulation as regulations
 from scoring.guidances import apply_regulation, guidance_unapply, stored_regulation
 from scoring.models import (
@@ -1198,20 +1198,6 @@ def _listed(counts: list[tuple[str, int]]) -> str:
     return ", ".join(f"{count} {label}" for label, count in counts)
 
 
-# A cluster's year's records of the apps above scoring (awards' proposals)
-# that a replaced year loses with the rest: each app names them from its
-# AppConfig.ready, so that the dataset does not import upwards (#16).
-_REPLACED_ABOVE: list[tuple[str, type[models.Model]]] = []
-
-
-def replaced_with_the_year(label: str, model: type[models.Model]) -> None:
-    """`model` (with `cluster` and `year` foreign keys) holds what people did
-    online in a cluster's year: a replacement counts its rows under `label` and
-    deletes them, as it does the scoring's and the organisation's own."""
-    if (label, model) not in _REPLACED_ABOVE:
-        _REPLACED_ABOVE.append((label, model))
-
-
 def _year_rows(year: int, clusters: set[str] | None, units: set[str]) -> list[models.QuerySet]:
     """A year's rows an import collides with: memberships, scorecards, quotas and
     proposals, optionally only those of some clusters (and units)."""
@@ -1220,7 +1206,7 @@ def _year_rows(year: int, clusters: set[str] | None, units: set[str]) -> list[mo
         _memberships(year, clusters, units),
         Scorecard.objects.filter(per_cluster),
         Quota.objects.filter(per_cluster),
-        *(model.objects.filter(per_cluster) for _, model in _REPLACED_ABOVE),
+        *(model.objects.filter(per_cluster) for _, model in replaced.ABOVE),
     ]
 
 
@@ -1266,7 +1252,7 @@ def _online_records(
         ("văn bản của trưởng cụm, khối", HeadDocument.objects.filter(per_cluster)),
         ("kết quả bầu trưởng, phó cụm, khối", Election.objects.filter(per_cluster)),
         ("bản thống nhất điểm", ScoreAgreement.objects.filter(per_cluster)),
-        *((label, model.objects.filter(per_cluster)) for label, model in _REPLACED_ABOVE),
+        *((label, model.objects.filter(per_cluster)) for label, model in replaced.ABOVE),
     ]
 
 

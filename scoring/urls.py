@@ -1,17 +1,17 @@
 from django.urls import path
 
-from scoring.views import (
-    builder,
-    deductions,
-    evidence,
-    guidances,
-    registrations,
-    review,
-    sheet,
-    spreadsheet,
-    todo,
-    year,
-)
+from emulation.lazy_views import LazyViews
+
+builder = LazyViews("scoring.views.builder")
+deductions = LazyViews("scoring.views.deductions")
+evidence = LazyViews("scoring.views.evidence")
+guidances = LazyViews("scoring.views.guidances")
+registrations = LazyViews("scoring.views.registrations")
+review = LazyViews("scoring.views.review")
+sheet = LazyViews("scoring.views.sheet")
+spreadsheet = LazyViews("scoring.views.spreadsheet")
+todo = LazyViews("scoring.views.todo")
+year = LazyViews("scoring.views.year")
 
 CLUSTER = "cum/<str:code>/<int:year>/"
 

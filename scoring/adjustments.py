@@ -105,14 +105,7 @@ def bonus_add(
     reason = _required(reason, "Cần ghi lý do cộng điểm thưởng.")
     _lock(membership)
     _ensure_unlocked(membership)
-    cap = _cluster_cap(membership) if kind == "cluster" else regulation.cluster_bonus_cap
-    given = Bonus.objects.filter(membership=membership, kind=kind).values_list("points", flat=True)
-    errors = engine.validate_bonuses(
-        [engine.Bonus(kind=kind, points=p) for p in given]
-        + [engine.Bonus(kind=kind, points=points)],
-        cap,
-        regulation,
-    )
+    errors = bonus_errors(membership, kind, points, regulation)
     if errors:
         raise ValidationError(errors)
     bonus = Bonus(membership=membership, kind=kind, points=points, reason=reason, created_by=user)
@@ -144,6 +137,43 @@ def bonus_remove(*, bonus: Bonus, reason: str, user: User) -> None:
     )
 
 
+def bonus_errors(
+    membership: Membership,
+    kind: str,
+    points: Decimal,
+    regulation: Regulation,
+    *,
+    replacing: int | None = None,
+) -> list[str]:
+    """R23, R39: why the unit's entries of `kind` with one of `points` more
+    would break the kind's cap (the cluster's own cap of its issued scorecard
+    for `cluster`), in Vietnamese. `replacing`: the pk of the entry it
+    replaces (the admin's change of an entry)."""
+    if kind == "cluster":
+        cap = cluster_cap(membership.cluster_id, membership.year_id)
+        if cap is None:
+            return [NO_CLUSTER_CAP]
+    else:
+        cap = regulation.cluster_bonus_cap
+    given = (
+        Bonus.objects.filter(membership=membership, kind=kind)
+        .exclude(pk=replacing)
+        .values_list("points", flat=True)
+    )
+    return engine.validate_bonuses(
+        [engine.Bonus(kind=kind, points=p) for p in given]
+        + [engine.Bonus(kind=kind, points=points)],
+        cap,
+        regulation,
+    )
+
+
+NO_CLUSTER_CAP = (
+    "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này nên chưa có mức "
+    "điểm thưởng tối đa của cụm, khối."
+)
+
+
 # ---------------------------------------------------------------------------
 # Deductions given by staff (R25)
 
@@ -173,15 +203,7 @@ def deduction_add(
     reason = _required(reason, "Cần ghi lý do trừ điểm.")
     _lock(membership)
     _ensure_unlocked(membership)
-    confirmed = Deduction.objects.filter(
-        membership=membership, status=Deduction.Status.CONFIRMED
-    ).values_list("kind", "count")
-    errors = engine.validate_deductions(
-        [engine.Deduction(kind=k, count=c) for k, c in confirmed]
-        + [engine.Deduction(kind=kind, count=count)],
-        is_head=membership.role == Membership.Role.HEAD,
-        regulation=regulation,
-    )
+    errors = confirmed_deduction_errors(membership, kind, count, regulation)
     if errors:
         raise ValidationError(errors)
     deduction = Deduction(
@@ -243,21 +265,44 @@ def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
     )
     if deduction.status != Deduction.Status.PROPOSED:
         raise ValidationError("Chỉ xác nhận được điểm trừ đang ở trạng thái đề nghị.")
-    confirmed = Deduction.objects.filter(
-        membership=deduction.membership, status=Deduction.Status.CONFIRMED
-    ).values_list("kind", "count")
-    errors = engine.validate_deductions(
-        [engine.Deduction(kind=k, count=c) for k, c in confirmed]
-        + [engine.Deduction(kind=deduction.kind, count=deduction.count)],
-        is_head=deduction.membership.role == Membership.Role.HEAD,
+    membership = deduction.membership
+    errors = confirmed_deduction_errors(
+        membership,
+        deduction.kind,
+        deduction.count,
         # R39: the year's kinds, points and flags.
-        regulation=stored_regulation(deduction.membership.year, deduction.membership.cluster),
+        stored_regulation(membership.year, membership.cluster),
     )
     if errors:
         raise ValidationError(errors)
     deduction.status = Deduction.Status.CONFIRMED
     _save(deduction, user=user, reason="Xác nhận điểm trừ")
     return deduction
+
+
+def confirmed_deduction_errors(
+    membership: Membership,
+    kind: str,
+    count: int,
+    regulation: Regulation,
+    *,
+    replacing: int | None = None,
+) -> list[str]:
+    """R25, R39: why the unit's confirmed deductions with one of `kind` ×
+    `count` more would break the rules (a head-only kind, a second
+    once-a-year one), in Vietnamese. `replacing`: the pk of the record it
+    replaces (the admin's change of a record)."""
+    confirmed = (
+        Deduction.objects.filter(membership=membership, status=Deduction.Status.CONFIRMED)
+        .exclude(pk=replacing)
+        .values_list("kind", "count")
+    )
+    return engine.validate_deductions(
+        [engine.Deduction(kind=k, count=c) for k, c in confirmed]
+        + [engine.Deduction(kind=kind, count=count)],
+        is_head=membership.role == Membership.Role.HEAD,
+        regulation=regulation,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -644,16 +689,6 @@ def _ensure_unlocked(membership: Membership) -> None:
             "không thay đổi được điểm thưởng, điểm trừ. Cán bộ cơ quan hướng dẫn cần mở lại "
             "điểm trước."
         )
-
-
-def _cluster_cap(membership: Membership) -> Decimal:
-    cap = cluster_cap(membership.cluster_id, membership.year_id)
-    if cap is None:
-        raise ValidationError(
-            "Cụm, khối chưa có bảng chấm điểm được ban hành cho năm này nên chưa có mức "
-            "điểm thưởng tối đa của cụm, khối."
-        )
-    return cap
 
 
 def _save(instance: models.Model, *, user: User | None, reason: str) -> None:

@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clusters.models import Deduction, Membership, Participation
 from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES, format_figure
-from scoring import services
+from scoring import adjustments, engine, services
 from scoring.guidances import regulation_of, regulations_read_once, stored_regulation
 from scoring.models import (
     Band,
@@ -445,15 +445,50 @@ class KindForm(forms.ModelForm):
                 f"hướng dẫn áp dụng cho năm {membership.year.year} ({regulation.code}); các "
                 f"loại của năm: {'; '.join(kinds.values())}.",
             )
+        else:
+            for error in self.rule_errors(membership, kind, data, regulation):
+                self.add_error(None, error)
         return data
+
+    def rule_errors(self, membership, kind: str, data: dict, regulation: Regulation) -> list[str]:
+        return []
 
 
 class BonusForm(KindForm):
+    """R23, R39 as the pages check them: the unit's entries of the kind,
+    this one included, within the kind's cap."""
+
     what = "bonus"
+
+    def rule_errors(self, membership, kind: str, data: dict, regulation: Regulation) -> list[str]:
+        points = data.get("points")
+        if points is None:
+            return []
+        return adjustments.bonus_errors(
+            membership, kind, points, regulation, replacing=self.instance.pk
+        )
 
 
 class DeductionForm(KindForm):
+    """R25, R39 as the pages check them: a head-only kind for the head alone,
+    a once-a-year kind confirmed once."""
+
     what = "deduction"
+
+    def rule_errors(self, membership, kind: str, data: dict, regulation: Regulation) -> list[str]:
+        count = data.get("count")
+        if count is None:
+            return []
+        if data.get("status") != Deduction.Status.CONFIRMED:
+            # Not counted yet (proposed or rejected): only what the record itself breaks.
+            return engine.validate_deductions(
+                [engine.Deduction(kind=kind, count=count)],
+                is_head=membership.role == Membership.Role.HEAD,
+                regulation=regulation,
+            )
+        return adjustments.confirmed_deduction_errors(
+            membership, kind, count, regulation, replacing=self.instance.pk
+        )
 
 
 class KindFilter(admin.SimpleListFilter):

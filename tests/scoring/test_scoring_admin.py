@@ -453,3 +453,52 @@ def test_a_drafts_cluster_bonus_cap_is_bounded_by_the_years_guidance(world, cap,
             "Điểm thưởng tối đa của cụm, khối không được vượt quá 5 điểm theo hướng dẫn "
             "áp dụng cho năm 2025 (BG-2022)."
         ]
+
+
+def test_the_admin_keeps_a_bonus_kind_within_its_cap(admin_client, world):
+    """R23 in the admin as on the pages: a unit's reporting bonuses total at most 5."""
+    member = _member(world)
+    given = Bonus.objects.create(
+        membership=member, kind="reporting", points=Decimal(4), reason="Báo cáo đúng hạn"
+    )
+    data = {"membership": member.pk, "kind": "reporting", "reason": "Thêm", "points": "2"}
+
+    refused = admin_client.post(reverse("admin:scoring_bonus_add"), data)
+
+    assert refused.status_code == 200
+    assert "tổng 6 điểm vượt mức tối đa 5 điểm" in refused.content.decode()
+    assert Bonus.objects.count() == 1
+    # An entry's change is measured without the points it replaces.
+    change = reverse("admin:scoring_bonus_change", args=[given.pk])
+    assert admin_client.post(change, data | {"points": "5"}).status_code == 302
+    assert Bonus.objects.get().points == Decimal(5)
+
+
+def test_the_admin_gives_no_cluster_bonus_before_the_scorecard_sets_its_cap(admin_client, world):
+    data = {"membership": _member(world).pk, "kind": "cluster", "reason": "Tích cực", "points": "1"}
+
+    refused = admin_client.post(reverse("admin:scoring_bonus_add"), data)
+
+    assert "chưa có mức điểm thưởng tối đa của cụm, khối" in refused.content.decode()
+    assert not Bonus.objects.exists()
+
+
+def test_the_admin_keeps_the_deduction_rules(admin_client, world):
+    """R25 in the admin as on the pages: a once-a-year kind is confirmed once
+    (a proposal is not counted yet) and a head-only kind is for the head."""
+    member = _member(world)
+    Deduction.objects.create(
+        membership=member, kind="award_structure", reason="Thiếu", status="confirmed"
+    )
+    data = {"membership": member.pk, "kind": "award_structure", "reason": "Lần hai"}
+    data |= {"count": "1", "status": "confirmed"}
+    add = reverse("admin:clusters_deduction_add")
+
+    second = admin_client.post(add, data).content.decode()
+    head_only = admin_client.post(add, data | {"kind": "head_duty", "status": "proposed"})
+
+    assert "chỉ được trừ tối đa 1 lần trong năm" in second
+    assert "chỉ áp dụng cho đơn vị trưởng cụm/khối" in head_only.content.decode()
+    assert Deduction.objects.count() == 1
+    assert admin_client.post(add, data | {"status": "proposed"}).status_code == 302
+    assert Deduction.objects.count() == 2

@@ -26,19 +26,20 @@ HEAVY = {
     "yaml",
 }
 
-LOAD_EVERY_VIEW = f"""
+LOAD_EVERY_VIEW = """
 import sys
 import django
 django.setup()
-import emulation.wsgi  # the web server: every view module, imported
+import emulation.{server}  # the web server: every view module, imported
 assert {{"scoring.views.sheet", "awards.views.documents", "clusters.views"}} <= set(sys.modules)
-print(" ".join(sorted(name for name in sys.modules if name.split(".")[0] in {HEAVY!r})))
+print(" ".join(sorted(name for name in sys.modules if name.split(".")[0] in {heavy!r})))
 """
 
 
-def test_the_web_server_loads_every_view_and_no_heavy_library():
+@pytest.mark.parametrize("server", ["wsgi", "asgi"])
+def test_the_web_server_loads_every_view_and_no_heavy_library(server):
     loaded = subprocess.run(
-        [sys.executable, "-c", LOAD_EVERY_VIEW],
+        [sys.executable, "-c", LOAD_EVERY_VIEW.format(server=server, heavy=HEAVY)],
         cwd=ROOT,
         env={"DJANGO_SETTINGS_MODULE": "emulation.settings", "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -45,10 +45,8 @@ class LazyView:
         return f"<LazyView {self.__module__}.{self.__name__}>"
 
 
-def load_every_view() -> int:
-    """Import every view module the URLconf names, as a web server does once at
-    start-up so that no page's first request pays for it (emulation.wsgi).
-    Returns the number of lazy views."""
+def url_views() -> list[LazyView]:
+    """Every view the URLconf names lazily."""
     from django.urls import URLResolver, get_resolver
 
     def callbacks(patterns):
@@ -58,7 +56,11 @@ def load_every_view() -> int:
             else:
                 yield pattern.callback
 
-    lazy = [view for view in callbacks(get_resolver().url_patterns) if isinstance(view, LazyView)]
-    for view in lazy:
+    return [view for view in callbacks(get_resolver().url_patterns) if isinstance(view, LazyView)]
+
+
+def load_every_view() -> None:
+    """Import every view module the URLconf names, as a web server does once at
+    start-up so that no page's first request pays for it (emulation.wsgi)."""
+    for view in url_views():
         view.view  # noqa: B018 (imports its module)
-    return len(lazy)

@@ -203,7 +203,7 @@ def deduction_add(
     reason = _required(reason, "Cần ghi lý do trừ điểm.")
     _lock(membership)
     _ensure_unlocked(membership)
-    errors = confirmed_deduction_errors(membership, kind, count, regulation)
+    errors = deduction_errors(membership, kind, count, regulation)
     if errors:
         raise ValidationError(errors)
     deduction = Deduction(
@@ -266,7 +266,7 @@ def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
     if deduction.status != Deduction.Status.PROPOSED:
         raise ValidationError("Chỉ xác nhận được điểm trừ đang ở trạng thái đề nghị.")
     membership = deduction.membership
-    errors = confirmed_deduction_errors(
+    errors = deduction_errors(
         membership,
         deduction.kind,
         deduction.count,
@@ -280,25 +280,29 @@ def deduction_confirm(*, deduction: Deduction, user: User | None) -> Deduction:
     return deduction
 
 
-def confirmed_deduction_errors(
+def deduction_errors(
     membership: Membership,
     kind: str,
     count: int,
     regulation: Regulation,
     *,
+    confirmed: bool = True,
     replacing: int | None = None,
 ) -> list[str]:
-    """R25, R39: why the unit's confirmed deductions with one of `kind` ×
-    `count` more would break the rules (a head-only kind, a second
-    once-a-year one), in Vietnamese. `replacing`: the pk of the record it
-    replaces (the admin's change of a record)."""
-    confirmed = (
+    """R25, R39: why a deduction of `kind` × `count` would break the rules, in
+    Vietnamese: a head-only kind for a member and, when it is `confirmed`, a
+    second once-a-year one among the unit's confirmed deductions (a proposed
+    one is not counted yet). `replacing`: the pk of the record it replaces
+    (the admin's change of a record)."""
+    counted = (
         Deduction.objects.filter(membership=membership, status=Deduction.Status.CONFIRMED)
         .exclude(pk=replacing)
         .values_list("kind", "count")
+        if confirmed
+        else []
     )
     return engine.validate_deductions(
-        [engine.Deduction(kind=k, count=c) for k, c in confirmed]
+        [engine.Deduction(kind=k, count=c) for k, c in counted]
         + [engine.Deduction(kind=kind, count=count)],
         is_head=membership.role == Membership.Role.HEAD,
         regulation=regulation,

@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clusters.models import Deduction, Membership, Participation
 from emulation.admin import RevisionCheckedAdmin
 from emulation.numbers import ADMIN_FIGURES, format_figure
-from scoring import adjustments, engine, services
+from scoring import adjustments, services
 from scoring.guidances import regulation_of, regulations_read_once, stored_regulation
 from scoring.models import (
     Band,
@@ -479,15 +479,13 @@ class DeductionForm(KindForm):
         count = data.get("count")
         if count is None:
             return []
-        if data.get("status") != Deduction.Status.CONFIRMED:
-            # Not counted yet (proposed or rejected): only what the record itself breaks.
-            return engine.validate_deductions(
-                [engine.Deduction(kind=kind, count=count)],
-                is_head=membership.role == Membership.Role.HEAD,
-                regulation=regulation,
-            )
-        return adjustments.confirmed_deduction_errors(
-            membership, kind, count, regulation, replacing=self.instance.pk
+        return adjustments.deduction_errors(
+            membership,
+            kind,
+            count,
+            regulation,
+            confirmed=data.get("status") == Deduction.Status.CONFIRMED,
+            replacing=self.instance.pk,
         )
 
 

@@ -3,22 +3,14 @@
 import types
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import resolve
 
-from emulation.lazy_views import LazyView, LazyViews
-
-
-def _callbacks(patterns):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _callbacks(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            yield pattern.callback
+from emulation.lazy_views import LazyViews, url_views
 
 
 def test_every_view_the_urlconf_names_is_a_function_of_its_module():
     """A misspelt name would otherwise be found on the page's first request."""
-    lazy = [view for view in _callbacks(get_resolver().url_patterns) if isinstance(view, LazyView)]
+    lazy = url_views()
     assert len(lazy) > 150  # the project's own pages (the admin's and Django's are not lazy)
     missing = []
     for view in lazy:

@@ -128,7 +128,7 @@ def _year_regulations(year_id: int) -> YearRegulations:
     general = DEFAULT
     by_kind: dict[str, Regulation] = {}
     for kind, parameters, labels in _APPLIED.fetch(year_id):
-        regulation = with_labels(_regulation_of_text(parameters), labels or {})
+        regulation = applied_regulation(parameters, labels)
         if kind:
             by_kind[kind] = regulation
         else:
@@ -165,6 +165,14 @@ _APPLIED = Prepared(
         .values_list("cluster_kind", Cast("guidance__parameters", TextField()), "guidance__labels")
     )
 )
+
+
+def applied_regulation(parameters: str | None, labels: dict | None) -> Regulation:
+    """The regulation of an applied guidance read as its parameters' stored
+    text and its labels; the 2022 guidance's where none applies (R36)."""
+    if parameters is None:
+        return DEFAULT
+    return with_labels(_regulation_of_text(parameters), labels or {})
 
 
 @lru_cache(maxsize=64)

@@ -115,6 +115,21 @@ class SheetPage:
         return self.agreement is not None and self.agreement.is_locked
 
     @property
+    def exceed_rule(self) -> str:
+        """The year's exceed-plan bonus in a sentence (R22, R38); empty when
+        its guidance gives none."""
+        exceed = self.regulation.exceed_bonus
+        if exceed is None:
+            return ""
+        sections = ", ".join(exceed.sections)
+        return (
+            f"Cứ vượt 1% kế hoạch được thưởng {format_figure(exceed.points_per_percent)} điểm "
+            f"của tiêu chí đó, không quá {format_figure(exceed.criterion_cap_share * 100)}% "
+            f"điểm chuẩn của tiêu chí; tổng điểm thưởng vượt kế hoạch của phần {sections} "
+            f"không quá {format_figure(exceed.cap)} điểm."
+        )
+
+    @property
     def unscored(self) -> int:
         return sum(1 for row in self.rows.values() if not row.scored)
 
@@ -293,7 +308,7 @@ def sheet_page(
             agreed.append(sheets.engine_score(criterion, score.figures()))
     unit_code = membership.unit.code
     # R36: the unit is scored under its year's regulation.
-    regulation = stored_regulation(membership.year, membership.cluster)
+    regulation = unit.regulation or stored_regulation(membership.year, membership.cluster)
     page.regulation = regulation
     page.result = engine.compute_unit(
         engine_criteria, engine.UnitInput(unit_code, tuple(own)), regulation

@@ -13,6 +13,7 @@ writes for a whole cluster lock all its memberships, so a unit's save, the
 head's adjustment and the agreement are applied one after the other.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,11 +41,15 @@ from emulation.numbers import format_datetime, format_figure
 from emulation.prepared import Prepared, PreparedInstances
 from emulation.uploads import extension, validate_upload
 from scoring import engine, notices
+from scoring.guidances import applied_regulation
+from scoring.regulation import Regulation
 from scoring.models import (
     FIGURES,
     Band,
     Criterion,
     Evidence,
+    Guidance,
+    GuidanceYear,
     Method,
     Score,
     ScoreAgreement,
@@ -254,11 +259,13 @@ def preparatory_held(cluster: Cluster, year: EmulationYear) -> bool:
 @dataclass
 class UnitScores:
     """What a unit's sheet is computed from: its scores of the scorecard's
-    leaves by criterion id, and the plans its registration gives the
-    quantitative ones (R19)."""
+    leaves by criterion id, the plans its registration gives the
+    quantitative ones (R19) and, when the save read it, the regulation of
+    its cluster's year (R36)."""
 
     scores: dict[int, Score]
     plans: dict[int, Decimal]
+    regulation: Regulation | None = None
 
 
 def unit_scores(membership: Membership, leaves: Sequence[Criterion]) -> UnitScores:
@@ -341,6 +348,7 @@ def score_save_on_sheet(
         membership, criterion, user, figures, state, revision=revision, unit=unit
     )
     unit.scores[criterion.pk] = score
+    unit.regulation = state.regulation
     return unit
 
 
@@ -814,29 +822,43 @@ class _ScoringState:
     scorable: bool  # the criterion's scorecard is the cluster's issued one of the year
     agreed: bool  # the cluster's scores are agreed (locked)
     sheet_status: str | None  # None: the unit has no sheet yet
+    regulation: Regulation  # of the cluster's year (R36)
 
 
 def _lock_for_scoring(membership: Membership, criterion: Criterion) -> _ScoringState:
     """Lock the unit's membership row (as _lock_members) and read, in the same
     statement, what _ensure_scorable, _ensure_unlocked and _ensure_editable
-    read one query each. Written in SQL: at the deadline peak (#17) building
-    this statement through the ORM cost more CPU than the other queries of a
-    save together."""
+    read one query each, and the guidance the cluster's year is scored under
+    (guidances.stored_regulation's query), which the sheet's answer shows the
+    totals by. Written in SQL: at the deadline peak (#17) building this
+    statement through the ORM cost more CPU than the other queries of a save
+    together, and each statement spared is a round trip less."""
+    # The guidance applied to the cluster's kind in the year, else the year's (R36).
+    applied = f"""
+        SELECT g.{{}} FROM {_table(GuidanceYear)} y JOIN {_table(Guidance)} g ON g.id = y.guidance_id
+        WHERE y.year_id = m.year_id AND y.cluster_kind IN (c.kind, '')
+        ORDER BY y.cluster_kind DESC LIMIT 1
+    """
     sql = f"""
         SELECT
             EXISTS (SELECT 1 FROM {_table(Scorecard)} s WHERE s.id = %s AND s.status = %s
                     AND s.cluster_id = m.cluster_id AND s.year_id = m.year_id),
             EXISTS (SELECT 1 FROM {_table(ScoreAgreement)} a WHERE a.cluster_id = m.cluster_id
                     AND a.year_id = m.year_id AND a.agreed_at IS NOT NULL),
-            (SELECT h.status FROM {_table(Sheet)} h WHERE h.membership_id = m.id)
-        FROM {_table(Membership)} m WHERE m.id = %s
+            (SELECT h.status FROM {_table(Sheet)} h WHERE h.membership_id = m.id),
+            ({applied.format("parameters")}),
+            ({applied.format("labels")})
+        FROM {_table(Membership)} m JOIN {_table(Cluster)} c ON c.id = m.cluster_id
+        WHERE m.id = %s
     """
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF m"
     with connection.cursor() as cursor:
         cursor.execute(sql, [criterion.scorecard_id, Scorecard.Status.ISSUED.value, membership.pk])
-        scorable, agreed, status = cursor.fetchone()
-    return _ScoringState(bool(scorable), bool(agreed), status)
+        scorable, agreed, status, parameters, labels = cursor.fetchone()
+    # The JSON columns come as their text, on both databases (no field converts them here).
+    regulation = applied_regulation(parameters, json.loads(labels) if labels else None)
+    return _ScoringState(bool(scorable), bool(agreed), status, regulation)
 
 
 def _table(model) -> str:

@@ -344,11 +344,64 @@ def test_sheet_page_queries_do_not_grow_with_criteria(client, world, django_asse
 # A save at the deadline peak (#17), as the sheet sends it: the session and its
 # user; the unit's membership with its year; the issued scorecard (its criteria
 # are kept per process); in the transaction, the unit's membership locked with
-# whether the scores are agreed, the sheet's status and whether the scorecard
-# is still the issued one; the unit's scores and its registered plans (read
-# once for the save and the totals); the score, its history row and the
-# results' revision written; after it the year's guidance for the totals.
-SAVE_QUERIES = 13
+# whether the scores are agreed, the sheet's status, whether the scorecard is
+# still the issued one and the year's guidance for the totals; the unit's
+# scores and its registered plans (read once for the save and the totals); the
+# score, its history row and the results' revision written.
+SAVE_QUERIES = 12
+
+
+def _guidance_for_kind(world, kind, exceed):
+    """A guidance of the year for one kind of cluster, its exceed-plan bonus `exceed`."""
+    from dataclasses import replace
+
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT
+
+    regulation = replace(DEFAULT, code=f"TEST-{kind}", exceed_bonus=exceed)
+    apply_regulation(world.year, regulation, name=f"Hướng dẫn {kind}", cluster_kind=kind)
+
+
+def test_a_save_answers_with_the_guidance_of_the_clusters_kind(client, world, hh):
+    """R36, R38: the totals of a save's answer follow the guidance applied to
+    the cluster's kind in the year, not the year's or the 2022 one."""
+    from dataclasses import replace
+
+    from scoring.regulation import DEFAULT
+
+    other = "khoi" if world.cluster_a.kind == "cum" else "cum"
+    _guidance_for_kind(world, world.cluster_a.kind, replace(DEFAULT.exceed_bonus, cap=Decimal(20)))
+    _guidance_for_kind(world, other, replace(DEFAULT.exceed_bonus, cap=Decimal(15)))
+    card = make_scorecard(world.cluster_a, world.year)
+    client.force_login(world.member)
+
+    answer = post_row(client, card["II.1"], points="100").content.decode()
+
+    assert "Đã lưu." in answer
+    assert "(tối đa 20 điểm)" in answer
+    assert "không quá 20 điểm." in answer
+    assert "(tối đa 15 điểm)" not in answer and "(tối đa 30 điểm)" not in answer
+
+
+def test_a_save_under_a_guidance_without_exceed_bonus_shows_no_such_line(client, world, hh):
+    _guidance_for_kind(world, world.cluster_a.kind, None)
+    card = make_scorecard(world.cluster_a, world.year)
+    client.force_login(world.member)
+
+    answer = post_row(client, card["II.1"], points="100").content.decode()
+
+    assert "Đã lưu." in answer
+    assert "Điểm thưởng vượt kế hoạch" not in answer
+    assert "Điểm thưởng vượt kế hoạch" not in client.get(sheet_url()).content.decode()
+
+
+def test_the_2022_guidance_caps_the_exceed_bonus_at_30(client, world, card, hh):
+    client.force_login(world.member)
+
+    answer = post_row(client, card["II.1"], points="100").content.decode()
+
+    assert "(tối đa 30 điểm)" in answer
+    assert "(tối đa 30 điểm)" in client.get(sheet_url()).content.decode()
 
 
 def test_a_save_answers_in_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):

@@ -6,7 +6,7 @@ Views fetch through these helpers; a permission check is never written inline.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -289,14 +289,18 @@ def get_own_membership_in(user, year: int) -> Membership:
     return get_own_membership(user, get_year(year))
 
 
-# Compiled once per process: the select_related's joins cost more to build than to run (#17).
-_OWN_MEMBERSHIP = Prepared(
-    lambda unit_id, year: (
+def own_membership_query(unit_id: int, year: int) -> QuerySet[Membership]:
+    """The read of get_own_membership_in: the unit's membership in the year
+    numbered `year`, with its year, cluster and unit; one row at most."""
+    return (
         Membership.objects.select_related("year", "cluster", "unit")
         .filter(unit_id=unit_id, year__year=year)
-        .order_by()
-    )  # one row at most: unsorted, as get() reads it
-)
+        .order_by()  # one row at most: unsorted, as get() reads it
+    )
+
+
+# Compiled once per process: the select_related's joins cost more to build than to run (#17).
+_OWN_MEMBERSHIP = Prepared(own_membership_query)
 
 
 def get_cluster_membership(user, code: str, year: EmulationYear) -> Membership:

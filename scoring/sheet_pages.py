@@ -155,9 +155,14 @@ def band_text(band) -> str:
     return f"{' '.join(parts) or 'mọi giá trị'}: {engine.fmt_points(band.points)} điểm"
 
 
-def leaf_of(membership: Membership, criterion_id: int) -> tuple[Scorecard, Criterion]:
-    """The issued scorecard the unit scores against and one of its leaves (404 otherwise)."""
-    scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
+def leaf_of(
+    membership: Membership, criterion_id: int, scorecard: Scorecard | None = None
+) -> tuple[Scorecard, Criterion]:
+    """The issued scorecard the unit scores against and one of its leaves (404
+    otherwise). `scorecard`: that issued scorecard, when the caller read it
+    with the membership (sheets.own_sheet)."""
+    if scorecard is None:
+        scorecard = sheets.issued_scorecard(membership.cluster_id, membership.year_id)
     criteria = sheets.criteria_of(scorecard) if scorecard else []
     leaf = next((c for c in criteria if c.pk == criterion_id and c.is_leaf), None)
     if leaf is None:
@@ -184,16 +189,17 @@ class RowAnswer:
 def sheet_row_save(
     *,
     membership: Membership,
+    scorecard: Scorecard | None,
     criterion_id: int,
     data: QueryDict,
     user: User,
     htmx: bool,
 ) -> RowAnswer:
     """A row of the unit's sheet saved from the figures the user typed: the
-    leaf found (404), the figures read by the row's form, saved by
+    leaf of the issued `scorecard` found (404), the figures read by the row's form, saved by
     sheets.score_save_on_sheet, and the answer built from what the save read,
     so that the request passes from the view into the app once."""
-    scorecard, criterion = leaf_of(membership, criterion_id)
+    scorecard, criterion = leaf_of(membership, criterion_id, scorecard)
     form = ScoreRowForm(data, criterion=criterion)
     stale, unit = None, None
     if form.is_valid():

@@ -22,11 +22,16 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, Sum
 from django.utils import timezone
 
 from clusters import deadlines
-from clusters.access import acts_for_province, is_staff_of
+from clusters.access import (
+    acts_for_province,
+    get_own_membership_in,
+    is_staff_of,
+    own_membership_query,
+)
 from clusters.models import Cluster, Conference, EmulationYear, Membership
 from clusters.services import (
     behalf_reason,
@@ -42,7 +47,6 @@ from emulation.prepared import Prepared, PreparedInstances
 from emulation.uploads import extension, validate_upload
 from scoring import engine, notices
 from scoring.guidances import applied_regulation
-from scoring.regulation import Regulation
 from scoring.models import (
     FIGURES,
     Band,
@@ -56,6 +60,7 @@ from scoring.models import (
     Scorecard,
     Sheet,
 )
+from scoring.regulation import Regulation
 
 # The figures each scoring method takes (R19); the others are stored empty.
 METHOD_FIGURES: dict[str, tuple[str, ...]] = {
@@ -113,6 +118,37 @@ _ISSUED = Prepared(
     lambda cluster_id, year_id: Scorecard.objects.filter(
         status=Scorecard.Status.ISSUED, cluster_id=cluster_id, year_id=year_id
     ).order_by()  # one at most: unsorted, as get() reads it
+)
+
+
+def own_sheet(user: User, year: int) -> tuple[Membership, Scorecard | None]:
+    """The user's unit's membership in `year` (get_own_membership_in: 404 or
+    403 otherwise) and its cluster's issued scorecard of the year, which its
+    sheet is scored against: one query for both, as every save on a sheet
+    asks for both at the deadline peak (#17)."""
+    if getattr(user, "unit_id", None) and type(year) is int:
+        found = _OWN_SHEET.fetch(user.unit_id, year)
+        if found:  # one at most (R2), with one issued scorecard at most (a constraint)
+            # Django sets the filtered relation only when the join found a row.
+            return found[0], getattr(found[0], "issued", None)
+    membership = get_own_membership_in(user, year)
+    return membership, issued_scorecard(membership.cluster_id, membership.year_id)
+
+
+_OWN_SHEET = Prepared(
+    lambda unit_id, year: (
+        own_membership_query(unit_id, year)
+        .annotate(
+            issued=FilteredRelation(
+                "cluster__scorecards",
+                condition=Q(
+                    cluster__scorecards__status=Scorecard.Status.ISSUED,
+                    cluster__scorecards__year=F("year"),
+                ),
+            )
+        )
+        .select_related("issued")
+    )
 )
 
 
@@ -835,7 +871,8 @@ def _lock_for_scoring(membership: Membership, criterion: Criterion) -> _ScoringS
     together, and each statement spared is a round trip less."""
     # The guidance applied to the cluster's kind in the year, else the year's (R36).
     applied = f"""
-        SELECT g.{{}} FROM {_table(GuidanceYear)} y JOIN {_table(Guidance)} g ON g.id = y.guidance_id
+        SELECT g.{{}} FROM {_table(GuidanceYear)} y
+        JOIN {_table(Guidance)} g ON g.id = y.guidance_id
         WHERE y.year_id = m.year_id AND y.cluster_kind IN (c.kind, '')
         ORDER BY y.cluster_kind DESC LIMIT 1
     """

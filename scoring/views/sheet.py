@@ -18,8 +18,9 @@ from scoring.sheet_pages import Row, row_form, sheet_page, sheet_row_save
 
 @login_required
 def sheet(request: HttpRequest, year: int) -> HttpResponse:
-    membership = get_own_membership_in(request.user, year)
-    context = {"page": sheet_page(membership), "submit_form": ConfirmForm(label=SUBMIT_CONFIRM)}
+    membership, scorecard = sheets.own_sheet(request.user, year)
+    page = sheet_page(membership, scorecard=scorecard)
+    context = {"page": page, "submit_form": ConfirmForm(label=SUBMIT_CONFIRM)}
     return render(request, "scoring/sheet.html", context)
 
 
@@ -36,8 +37,10 @@ def sheet_row(request: HttpRequest, year: int, criterion_id: int) -> HttpRespons
     """htmx: the row's result, status and the totals, swapped out of band (the
     inputs the user is typing in stay; on a conflict they show the current
     figures). Without htmx: back to the sheet, or the sheet with the row's errors."""
+    membership, scorecard = sheets.own_sheet(request.user, year)
     answer = sheet_row_save(
-        membership=get_own_membership_in(request.user, year),
+        membership=membership,
+        scorecard=scorecard,
         criterion_id=criterion_id,
         data=request.POST,
         user=request.user,

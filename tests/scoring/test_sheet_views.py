@@ -342,13 +342,13 @@ def test_sheet_page_queries_do_not_grow_with_criteria(client, world, django_asse
 
 
 # A save at the deadline peak (#17), as the sheet sends it: the session and its
-# user; the unit's membership with its year; the issued scorecard (its criteria
-# are kept per process); in the transaction, the unit's membership locked with
+# user; the unit's membership with its year and the cluster's issued scorecard
+# (its criteria are kept per process); in the transaction, the unit's membership locked with
 # whether the scores are agreed, the sheet's status, whether the scorecard is
 # still the issued one and the year's guidance for the totals; the unit's
 # scores and its registered plans (read once for the save and the totals); the
 # score, its history row and the results' revision written.
-SAVE_QUERIES = 12
+SAVE_QUERIES = 11
 
 
 def _guidance_for_kind(world, kind, exceed):

@@ -662,3 +662,33 @@ def test_history_records_each_kind_of_change_with_the_user_and_why(world, card, 
     assert agreement_trail[1][0] == world.staff and "Lý do: Khiếu nại" in agreement_trail[1][1]
     reopened = ScoreAgreement.history.order_by("history_id").last()
     assert reopened.agreed_at is None
+
+
+def test_own_sheet_reads_the_clusters_issued_scorecard_of_the_year_alone(world):
+    """The one query a sheet's save starts with (#17): the unit's membership
+    and its cluster's issued scorecard of that year, no other cluster's, no
+    other year's, no draft."""
+    from clusters.models import EmulationYear
+
+    make_scorecard(world.cluster_a, EmulationYear.objects.create(year=2026))
+    make_scorecard(world.cluster_b, world.year)
+    draft = next(iter(make_scorecard(world.cluster_a, world.year, Scorecard.Status.DRAFT).values()))
+    hh = member(world, world.a_member)
+
+    membership, scorecard = sheets.own_sheet(world.member, 2025)
+
+    assert (membership, scorecard) == (hh, None)
+    assert (membership.year.year, membership.cluster, membership.unit) == (
+        2025,
+        world.cluster_a,
+        world.a_member,
+    )
+    Scorecard.objects.filter(pk=draft.scorecard_id).update(status=Scorecard.Status.ISSUED)
+    membership, scorecard = sheets.own_sheet(world.member, 2025)
+    assert (membership, scorecard.pk) == (hh, draft.scorecard_id)
+    assert scorecard.status == Scorecard.Status.ISSUED
+
+
+def test_own_sheet_refuses_a_user_without_a_seat_in_the_year(world):
+    with pytest.raises(PermissionDenied):
+        sheets.own_sheet(world.staff, 2025)

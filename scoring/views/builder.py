@@ -587,6 +587,7 @@ class Section:
     total: Decimal
     used: int  # R17: framework criteria concretised plus criteria added
     limit: int
+    added_percent: str  # the guidance's share of the framework's criteria (30 in 2022)
     rows: list[Row]
     add_form: AddCriterionForm | None = None
     errors: list[str] = field(default_factory=list)
@@ -737,6 +738,7 @@ def _sections(
             total=sum((row.points for row in mine if row.is_leaf), Decimal(0)),
             used=counts.get(code, engine.FrameCount()).used,
             limit=regulation.added_limit(code, cluster.group),
+            added_percent=format_figure(regulation.added_ratio * 100),
             rows=[],
         )
         for criterion in mine:

@@ -19,6 +19,8 @@ from clusters.views import members_of, post_action
 from scoring import adjustments
 from scoring.guidances import stored_regulation
 
+MEMBER_DUTY = "member_duty"  # the kind clusters.services.deduction_propose records
+
 
 @login_required
 def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
@@ -29,11 +31,17 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
         .order_by("status", "membership__unit__code", "created_at")
     )
     members = members_of(seat.cluster, seat.year)
-    labels = stored_regulation(seat.year, seat.cluster).deduction_labels
+    regulation = stored_regulation(seat.year, seat.cluster)
+    labels = regulation.deduction_labels
+    # R39: the head proposes the year's member_duty kind, where its guidance has one.
+    member_duty = regulation.deductions.get(MEMBER_DUTY)
     context = {
         "seat": seat,
         "deductions": [(d, labels.get(d.kind, d.kind)) for d in found],
-        "propose_form": DeductionProposalForm(members=members) if seat.leads else None,
+        "member_duty": member_duty,
+        "propose_form": (
+            DeductionProposalForm(members=members) if seat.leads and member_duty else None
+        ),
         "reject_form": DeductionRejectForm() if seat.is_staff else None,
     }
     return render(request, "clusters/deductions.html", context)

@@ -179,3 +179,41 @@ def test_others_cannot_see_the_deductions(client, world, who):
 def test_deductions_page_needs_login(client, world):
     response = client.get(PAGE)
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def _year_deductions(world, **deductions):
+    """The year scored under a guidance whose deduction kinds are `deductions`."""
+    from dataclasses import replace
+
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT
+
+    apply_regulation(world.year, replace(DEFAULT, code="TEST-TRU", deductions=deductions))
+
+
+def test_the_proposal_form_gives_the_years_points_for_a_member_duty(client, world):
+    """R39: the head's proposal names what the year's guidance deducts, 5 in 2022."""
+    client.force_login(world.head)
+    assert "trừ 5 điểm mỗi nội dung" in client.get(PAGE).content.decode()
+
+    from scoring.regulation import DEFAULT, DeductionKind
+
+    seven = DeductionKind(Decimal(7))
+    _year_deductions(world, **(dict(DEFAULT.deductions) | {"member_duty": seven}))
+    page = client.get(PAGE).content.decode()
+
+    assert "trừ 7 điểm mỗi nội dung" in page
+    assert "trừ 5 điểm" not in page and "05 điểm" not in page
+
+
+def test_a_guidance_without_member_duty_offers_the_head_no_proposal(client, world):
+    from scoring.regulation import DEFAULT
+
+    kinds = {k: v for k, v in DEFAULT.deductions.items() if k != "member_duty"}
+    _year_deductions(world, **kinds)
+    client.force_login(world.head)
+
+    page = client.get(PAGE).content.decode()
+
+    assert "Đề nghị trừ điểm thành viên" not in page
+    assert "không có loại điểm trừ thành viên do trưởng cụm, khối đề nghị" in page

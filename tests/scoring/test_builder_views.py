@@ -1041,3 +1041,23 @@ def test_a_criterions_points_are_bounded_by_the_guidances_section(
     else:
         assert response.status_code == 302
         assert Criterion.objects.get(code="I.9").points == Decimal(points)
+
+
+@pytest.mark.parametrize(("ratio", "shown"), [(None, "30"), (Decimal("0.2"), "20")])
+def test_the_sections_limit_names_the_years_share(world, client, ratio, shown):
+    """R17, R37: the builder's count of concretised and added criteria is
+    explained with the share the year's guidance sets, not the 2022 one's alone."""
+    from dataclasses import replace
+
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT
+
+    if ratio is not None:
+        apply_regulation(world.year, replace(DEFAULT, code="TEST-20", added_ratio=ratio))
+    make_draft(world)
+    client.force_login(world.head)
+
+    page = html(client.get(PAGE))
+
+    assert f"tối đa {shown}% số tiêu chí của khung theo hướng dẫn áp dụng cho năm" in page
+    assert "30% số tiêu chí" not in page.replace(f"{shown}% số tiêu chí", "")

@@ -32,6 +32,7 @@ from clusters.models import Cluster, EmulationYear, Membership, RegistrationTarg
 from clusters.services import memberships_set, year_create
 from emulation import audit, limits
 from emulation.models import User
+from emulation.numbers import format_figure
 from scoring import engine, notices
 from scoring.guidances import framework_for, guidance_mark_in_use, stored_regulation
 from scoring.models import (
@@ -873,7 +874,7 @@ def _frame_limit_errors(
         return []
     return [
         f"Phần {section}: đã cụ thể hóa/bổ sung {used}/{limit} tiêu chí, không được cụ thể hóa "
-        "hoặc bổ sung quá 30% số tiêu chí của khung."
+        f"hoặc bổ sung quá {format_figure(regulation.added_ratio * 100)}% số tiêu chí của khung."
     ]
 
 

@@ -1061,3 +1061,31 @@ def test_the_sections_limit_names_the_years_share(world, client, ratio, shown):
 
     assert f"tối đa {shown}% số tiêu chí của khung theo hướng dẫn áp dụng cho năm" in page
     assert "30% số tiêu chí" not in page.replace(f"{shown}% số tiêu chí", "")
+
+
+def test_a_refused_split_names_the_years_share(world, client):
+    """R17, R37: under a guidance allowing 20%, section II (9 framework
+    criteria) takes one concretised criterion, and the refusal says 20%."""
+    from dataclasses import replace
+
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT
+
+    apply_regulation(world.year, replace(DEFAULT, code="TEST-20", added_ratio=Decimal("0.2")))
+    make_draft(world)
+    client.force_login(world.head)
+    ii1 = crit(world, "II.1")
+    parts = [("II.1a", "Học tập", "13"), ("II.1b", "Quán triệt", "10")]
+    assert client.post(url("criterion_split", ii1.pk), split_data(ii1, parts)).status_code == 302
+    before = state(world)
+
+    ii2 = crit(world, "II.2")
+    parts = [("II.2a", "Một", "11"), ("II.2b", "Hai", "12")]
+    response = client.post(url("criterion_split", ii2.pk), split_data(ii2, parts))
+
+    assert response.status_code == 200
+    assert (
+        "Phần II: đã cụ thể hóa/bổ sung 1/1 tiêu chí, không được cụ thể hóa hoặc bổ sung quá 20% "
+        "số tiêu chí của khung." in html(response)
+    )
+    assert state(world) == before

@@ -6,13 +6,19 @@ year's kinds and limits (scoring.adjustments.deduction_confirm).
 
 from functools import partial
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clusters import services as clusters_services
-from clusters.access import get_cluster_for_lead_or_staff, get_cluster_for_staff, get_year
+from clusters.access import (
+    get_cluster_for_head,
+    get_cluster_for_lead_or_staff,
+    get_cluster_for_staff,
+    get_year,
+)
 from clusters.forms import DeductionProposalForm, DeductionRejectForm
 from clusters.models import Deduction
 from clusters.views import members_of, post_action
@@ -39,12 +45,46 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "seat": seat,
         "deductions": [(d, labels.get(d.kind, d.kind)) for d in found],
         "member_duty": member_duty,
+        "no_member_duty": no_member_duty(seat.year),
         "propose_form": (
             DeductionProposalForm(members=members) if seat.leads and member_duty else None
         ),
         "reject_form": DeductionRejectForm() if seat.is_staff else None,
     }
     return render(request, "clusters/deductions.html", context)
+
+
+@login_required
+@require_POST
+def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The head proposes a member_duty deduction for a member (R25), a kind
+    the year's guidance must have (R39)."""
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    if MEMBER_DUTY not in stored_regulation(emulation_year, cluster).deductions:
+        messages.error(request, no_member_duty(emulation_year))
+        return redirect("deductions", code, year)
+    members = {m.pk: m for m in members_of(cluster, emulation_year)}
+    post_action(
+        request,
+        DeductionProposalForm(request.POST, members=members.values()),
+        lambda data: clusters_services.deduction_propose(
+            membership=members[data["member"]],
+            reason=data["reason"],
+            count=data["count"],
+            user=request.user,
+        ),
+        success="Đã đề nghị điểm trừ; chờ cơ quan hướng dẫn xác nhận.",
+        failure="Chưa đề nghị được",
+    )
+    return redirect("deductions", code, year)
+
+
+def no_member_duty(year) -> str:
+    return (
+        f"Hướng dẫn áp dụng cho năm {year.year} không có loại điểm trừ thành viên do trưởng "
+        "cụm, khối đề nghị."
+    )
 
 
 @login_required

@@ -217,3 +217,24 @@ def test_a_guidance_without_member_duty_offers_the_head_no_proposal(client, worl
 
     assert "Đề nghị trừ điểm thành viên" not in page
     assert "không có loại điểm trừ thành viên do trưởng cụm, khối đề nghị" in page
+
+
+def test_a_proposal_posted_under_a_guidance_without_member_duty_is_refused(client, world):
+    """R39: a deduction of a kind the year's guidance does not have is refused,
+    even when the head posts the form the page no longer offers."""
+    from scoring.regulation import DEFAULT
+
+    kinds = {k: v for k, v in DEFAULT.deductions.items() if k != "member_duty"}
+    _year_deductions(world, **kinds)
+    client.force_login(world.head)
+    target = membership(world, world.a_member)
+
+    answer = client.post(
+        PROPOSE, {"member": target.pk, "count": "1", "reason": "Vắng họp"}, follow=True
+    )
+
+    assert answer.status_code == 200
+    assert "không có loại điểm trừ thành viên do trưởng cụm, khối đề nghị" in (
+        answer.content.decode()
+    )
+    assert not Deduction.objects.filter(membership=target).exists()

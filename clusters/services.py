@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clusters import deadlines, extensions
+from clusters.deduction_kinds import MEMBER_DUTY, has_member_duty, no_member_duty
 from clusters.models import (
     Attendance,
     Cluster,
@@ -862,6 +863,8 @@ def _follow_attendance(attendance: Attendance, conference: Conference, user: Use
     proposal = attendance.deduction
     if proposal is not None and proposal.status != Deduction.Status.PROPOSED:
         return
+    if proposal is None and not has_member_duty(conference.cluster, conference.year):
+        return  # R39: the year's guidance deducts nothing for it
     if not attendance.is_breach:
         if proposal is not None:
             attendance.deduction = None
@@ -873,7 +876,7 @@ def _follow_attendance(attendance: Attendance, conference: Conference, user: Use
     )
     if proposal is None:
         attendance.deduction = _propose(
-            membership=attendance.membership, kind="member_duty", reason=reason, user=user
+            membership=attendance.membership, kind=MEMBER_DUTY, reason=reason, user=user
         )
         _save(attendance, user=user, reason="Đề nghị điểm trừ do không tham dự đúng thành phần")
     elif proposal.reason != reason:
@@ -904,13 +907,16 @@ def _propose(
 def deduction_propose(
     *, membership: Membership, reason: str, count: int = 1, user: User | None
 ) -> Deduction:
-    """The head proposes a `member_duty` deduction for a member, with a reason (R25)."""
+    """The head proposes a `member_duty` deduction for a member, with a reason
+    (R25), where the year's guidance has that kind (R39)."""
+    if not has_member_duty(membership.cluster, membership.year):
+        raise ValidationError(no_member_duty(membership.year))
     if not reason.strip():
         raise ValidationError("Cần ghi lý do đề nghị điểm trừ.")
     if count < 1:
         raise ValidationError("Số lần phải từ 1 trở lên.")
     return _propose(
-        membership=membership, kind="member_duty", reason=reason.strip(), count=count, user=user
+        membership=membership, kind=MEMBER_DUTY, reason=reason.strip(), count=count, user=user
     )
 
 

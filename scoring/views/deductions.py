@@ -6,7 +6,6 @@ year's kinds and limits (scoring.adjustments.deduction_confirm).
 
 from functools import partial
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,13 +18,12 @@ from clusters.access import (
     get_cluster_for_staff,
     get_year,
 )
+from clusters.deduction_kinds import MEMBER_DUTY, no_member_duty
 from clusters.forms import DeductionProposalForm, DeductionRejectForm
 from clusters.models import Deduction
 from clusters.views import members_of, post_action
 from scoring import adjustments
 from scoring.guidances import stored_regulation
-
-MEMBER_DUTY = "member_duty"  # the kind clusters.services.deduction_propose records
 
 
 @login_required
@@ -58,12 +56,9 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @require_POST
 def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """The head proposes a member_duty deduction for a member (R25), a kind
-    the year's guidance must have (R39)."""
+    the year's guidance must have (R39: clusters.services.deduction_propose)."""
     emulation_year = get_year(year)
     cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
-    if MEMBER_DUTY not in stored_regulation(emulation_year, cluster).deductions:
-        messages.error(request, no_member_duty(emulation_year))
-        return redirect("deductions", code, year)
     members = {m.pk: m for m in members_of(cluster, emulation_year)}
     post_action(
         request,
@@ -78,13 +73,6 @@ def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpRespons
         failure="Chưa đề nghị được",
     )
     return redirect("deductions", code, year)
-
-
-def no_member_duty(year) -> str:
-    return (
-        f"Hướng dẫn áp dụng cho năm {year.year} không có loại điểm trừ thành viên do trưởng "
-        "cụm, khối đề nghị."
-    )
 
 
 @login_required

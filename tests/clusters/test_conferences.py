@@ -383,3 +383,23 @@ def test_attendance_without_the_revision_is_refused(client, world):
     response = client.post(url, _statuses(world, HH="wrong_composition"))
     assert "HH: Vắng mặt" in response.content.decode()
     assert Attendance.objects.get().status == "absent"
+
+
+def test_absence_proposes_nothing_under_a_guidance_without_member_duty(client, world):
+    """R39: the year's guidance has no member_duty kind, so an absence is
+    recorded without a deduction that staff could never confirm."""
+    from dataclasses import replace
+
+    from scoring.guidances import apply_regulation
+    from scoring.regulation import DEFAULT
+
+    kinds = {k: v for k, v in DEFAULT.deductions.items() if k != "member_duty"}
+    apply_regulation(world.year, replace(DEFAULT, code="TEST-TRU", deductions=kinds))
+    conference = _conference(world)
+    client.force_login(world.head)
+
+    response = client.post(_attendance_url(conference), _statuses(world, conference, HH="absent"))
+
+    assert response.status_code == 302
+    assert Attendance.objects.count() == 4
+    assert not Deduction.objects.exists()

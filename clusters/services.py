@@ -844,6 +844,7 @@ def conference_record_attendance(
         attendance_revision=conference.attendance_revision
     )
     recorded = []
+    deducts = has_member_duty(conference.cluster, conference.year)  # once, not per unit
     for membership_id, status in statuses.items():
         attendance = existing.get(membership_id) or Attendance(
             conference=conference, membership=members[membership_id]
@@ -854,17 +855,20 @@ def conference_record_attendance(
             attendance.note = note
             label = Attendance.Status(status).label
             _save(attendance, user=user, reason=f"Điểm danh {conference.name}: {label}")
-        _follow_attendance(attendance, conference, user)
+        _follow_attendance(attendance, conference, user, deducts=deducts)
         recorded.append(attendance)
     return recorded
 
 
-def _follow_attendance(attendance: Attendance, conference: Conference, user: User | None) -> None:
+def _follow_attendance(
+    attendance: Attendance, conference: Conference, user: User | None, *, deducts: bool
+) -> None:
+    """`deducts`: the year's guidance has a member_duty deduction to propose (R39)."""
     proposal = attendance.deduction
     if proposal is not None and proposal.status != Deduction.Status.PROPOSED:
         return
-    if proposal is None and not has_member_duty(conference.cluster, conference.year):
-        return  # R39: the year's guidance deducts nothing for it
+    if proposal is None and not deducts:
+        return
     if not attendance.is_breach:
         if proposal is not None:
             attendance.deduction = None

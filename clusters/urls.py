@@ -44,6 +44,8 @@ urlpatterns = [
         views.conference_attendance,
         name="conference_attendance",
     ),
+    # Deductions (R25)
+    path(f"{CLUSTER}diem-tru/de-nghi/", views.deduction_propose, name="deduction_propose"),
     # Election of next year's head and deputy (R2)
     path(f"{CLUSTER}bau-truong-cum/", views.election, name="election"),
     path(f"{CLUSTER}bau-truong-cum/ket-qua/", views.election_record, name="election_record"),

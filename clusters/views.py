@@ -46,6 +46,7 @@ from clusters.forms import (
     AttendanceForm,
     ConferenceForm,
     DeadlineForm,
+    DeductionProposalForm,
     DelegationEndForm,
     DelegationForm,
     ElectionForm,
@@ -568,8 +569,29 @@ def conference_attendance(request: HttpRequest, code: str, year: int, pk: int) -
 # --- Deductions (R25) -------------------------------------------------------
 
 
-# Deductions (R25): the head's proposal, the page and the staff's decision are
+# --- Deductions (R25): the head proposes; the page and the staff's decision are
 # scoring.views.deductions (they follow the year's guidance).
+
+
+@login_required
+@require_POST
+def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    emulation_year = get_year(year)
+    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
+    members = {m.pk: m for m in members_of(cluster, emulation_year)}
+    post_action(
+        request,
+        DeductionProposalForm(request.POST, members=members.values()),
+        lambda data: services.deduction_propose(
+            membership=members[data["member"]],
+            reason=data["reason"],
+            count=data["count"],
+            user=request.user,
+        ),
+        success="Đã đề nghị điểm trừ; chờ cơ quan hướng dẫn xác nhận.",
+        failure="Chưa đề nghị được",
+    )
+    return redirect("deductions", code, year)
 
 
 # --- Election of next year's head and deputy (R2, R13) ----------------------

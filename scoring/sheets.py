@@ -28,7 +28,8 @@ from django.utils import timezone
 from clusters import deadlines
 from clusters.access import (
     acts_for_province,
-    get_own_membership_in,
+    get_own_membership,
+    get_year,
     is_staff_of,
     own_membership_query,
 )
@@ -131,7 +132,7 @@ def own_sheet(user: User, year: int) -> tuple[Membership, Scorecard | None]:
         if found:  # one at most (R2), with one issued scorecard at most (a constraint)
             # Django sets the filtered relation only when the join found a row.
             return found[0], getattr(found[0], "issued", None)
-    membership = get_own_membership_in(user, year)
+    membership = get_own_membership(user, get_year(year))  # its 404 or 403
     return membership, issued_scorecard(membership.cluster_id, membership.year_id)
 
 

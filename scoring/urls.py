@@ -33,7 +33,6 @@ urlpatterns = [
     path(f"{CLUSTER}nhac-viec/", todo.reminders_by_hand, name="reminders_by_hand"),
     # Deductions (R25): the page and the staff's decision on a proposal
     path(f"{CLUSTER}diem-tru/", deductions.deductions, name="deductions"),
-    path(f"{CLUSTER}diem-tru/de-nghi/", deductions.deduction_propose, name="deduction_propose"),
     path(
         f"{CLUSTER}diem-tru/<int:pk>/xac-nhan/",
         deductions.deduction_decide,

@@ -12,12 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clusters import services as clusters_services
-from clusters.access import (
-    get_cluster_for_head,
-    get_cluster_for_lead_or_staff,
-    get_cluster_for_staff,
-    get_year,
-)
+from clusters.access import get_cluster_for_lead_or_staff, get_cluster_for_staff, get_year
 from clusters.deduction_kinds import MEMBER_DUTY, no_member_duty
 from clusters.forms import DeductionProposalForm, DeductionRejectForm
 from clusters.models import Deduction
@@ -50,29 +45,6 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "reject_form": DeductionRejectForm() if seat.is_staff else None,
     }
     return render(request, "clusters/deductions.html", context)
-
-
-@login_required
-@require_POST
-def deduction_propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    """The head proposes a member_duty deduction for a member (R25), a kind
-    the year's guidance must have (R39: clusters.services.deduction_propose)."""
-    emulation_year = get_year(year)
-    cluster, _ = get_cluster_for_head(request.user, code, emulation_year)
-    members = {m.pk: m for m in members_of(cluster, emulation_year)}
-    post_action(
-        request,
-        DeductionProposalForm(request.POST, members=members.values()),
-        lambda data: clusters_services.deduction_propose(
-            membership=members[data["member"]],
-            reason=data["reason"],
-            count=data["count"],
-            user=request.user,
-        ),
-        success="Đã đề nghị điểm trừ; chờ cơ quan hướng dẫn xác nhận.",
-        failure="Chưa đề nghị được",
-    )
-    return redirect("deductions", code, year)
 
 
 @login_required

@@ -5,6 +5,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils import translation
 
+from emulation.postgres import use_compiled_timestamps
 from emulation.workbooks import defer_tablib_formats
 
 # Django names the permissions it creates in English ("Can add người dùng");
@@ -59,6 +60,7 @@ class EmulationConfig(AppConfig):
 
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(stamp_last_login, dispatch_uid="stamp_last_login")
+        use_compiled_timestamps()
         collect_again_after_start_up()
 
 

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulation.numbers import (
     VietnameseDecimalField,
@@ -103,6 +105,37 @@ def test_figures_are_shown_the_vietnamese_way():
     assert format_figure(D("964.4"), 2) == "964,40"
     assert format_figure(D("1000.000000")) == "1.000"
     assert format_figure(None) == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, places=4)
+    | st.integers(min_value=-(10**9), max_value=10**9),
+    places=st.sampled_from([None, 0, 1, 2, 3]),
+)
+def test_a_figure_reads_as_djangos_vietnamese_number_format_writes_it(value, places):
+    """format_figure writes the marks itself (#17): the same text as Django's
+    number_format with the `vi` formats, rounded half up as floatformat rounds."""
+    from django.template.defaultfilters import floatformat
+    from django.utils.formats import number_format
+    from django.utils.translation import override
+
+    with override("vi"):
+        if places is None:
+            shown = D(value)
+            shown = shown.quantize(D(1)) if shown == shown.to_integral() else shown.normalize()
+            expected = number_format(shown, use_l10n=True, force_grouping=True)
+        else:
+            expected = floatformat(value, f"{places}g")
+    assert format_figure(value, places) == expected
+
+
+def test_the_figure_filter_shows_what_floatformat_2g_showed():
+    from django.template import Context, Template
+
+    shown = Template("{% load figures %}{{ a|figure:2 }} {{ b|figure:2 }} {{ c|figure:2 }}")
+    context = Context({"a": D("1234.5"), "b": D("0.125"), "c": None})
+    assert shown.render(context) == "1.234,50 0,13 "
 
 
 def test_every_decimal_column_has_a_floor_and_a_ceiling():

@@ -174,3 +174,18 @@ def test_a_saves_statements_are_prepared_on_the_server(client, world):
         prepared = " ".join(statement for (statement,) in cursor.fetchall())
     for table in ("django_session", "emulation_user", "scoring_score", "scoring_historicalscore"):
         assert f'"{table}"' in prepared
+
+
+def test_values_are_read_without_cloning_the_queryset(world, monkeypatch):
+    """A values_list read runs its SQL straight on the connection (#17)."""
+    from django.db.models import QuerySet
+
+    prepared = Prepared(
+        lambda year: Membership.objects.filter(year__year=year).values_list("unit__code", "id")
+    )
+    prepared.fetch(world.year.year)  # compiled
+    expected = set(
+        Membership.objects.filter(year__year=world.year.year).values_list("unit__code", "id")
+    )
+    monkeypatch.setattr(QuerySet, "_chain", lambda self: pytest.fail("cloned"))
+    assert set(prepared.fetch(world.year.year)) == expected and expected

@@ -120,7 +120,12 @@ def test_the_signed_in_user_is_read_as_django_reads_it(world, client):
     backend = UserBackend()
     found = backend.get_user(user.pk)
     assert found == user
-    assert found.__dict__.keys() == User.objects.filter(pk=user.pk)[0].__dict__.keys()
+    expected = User.objects.filter(pk=user.pk)[0]
+    assert found.__dict__.keys() == expected.__dict__.keys()
+    fields = [f.attname for f in User._meta.concrete_fields]
+    assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert (found._state.adding, found._state.db) == (False, expected._state.db)
+    assert found.get_session_auth_hash() == expected.get_session_auth_hash()
     assert backend.get_user(user.pk + 10_000) is None
     client.force_login(user, backend="emulation.backends.UserBackend")
     with CaptureQueriesContext(connection) as queries:
@@ -189,3 +194,15 @@ def test_values_are_read_without_cloning_the_queryset(world, monkeypatch):
     )
     monkeypatch.setattr(QuerySet, "_chain", lambda self: pytest.fail("cloned"))
     assert set(prepared.fetch(world.year.year)) == expected and expected
+
+
+def test_the_signed_in_user_is_made_without_model_init(world, monkeypatch):
+    """Its fields set as unpickling sets them (#17): Model.__init__ cost half of the read."""
+    from django.contrib.auth import get_user_model
+
+    from emulation.backends import UserBackend
+
+    User = get_user_model()
+    UserBackend().get_user(world.member.pk)  # compiled
+    monkeypatch.setattr(User, "__init__", lambda *args, **kwargs: pytest.fail("__init__"))
+    assert UserBackend().get_user(world.member.pk).username == world.member.username

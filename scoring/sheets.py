@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -195,24 +196,35 @@ def _load_criteria(scorecard: Scorecard) -> list[Criterion]:
 
 
 def engine_score(criterion: Criterion, figures: dict[str, Decimal | None]) -> engine.Score:
-    return engine.Score(criterion=criterion.code, **{f: figures.get(f) for f in FIGURES})
+    return _checked(criterion.rule, *(figures.get(f) for f in FIGURES))[1]
 
 
 def score_errors(criterion: Criterion, figures: dict[str, Decimal | None]) -> list[str]:
     """Why these figures cannot be the criterion's score (R20, R21), in Vietnamese."""
-    errors = engine.validate_score(criterion.rule, engine_score(criterion, figures))
+    return list(_checked(criterion.rule, *(figures.get(f) for f in FIGURES))[0])
+
+
+# Remembered per process: every save on a sheet checks all the unit's rows again
+# for its totals, nearly all of them unchanged since the last save (#17). The
+# key is the criterion as the engine reads it and the four figures, all of
+# which the answer depends on alone.
+@lru_cache(maxsize=65_536)
+def _checked(
+    rule: engine.Criterion, *figures: Decimal | None
+) -> tuple[tuple[str, ...], engine.Score]:
+    score = engine.Score(rule.code, *figures)
+    errors = engine.validate_score(rule, score)
     if errors:
-        return errors
-    label = f"Tiêu chí {criterion.code}"
-    for name in ("plan", "actual", "value"):
-        value = figures.get(name)
-        if value is None:
+        return tuple(errors), score
+    label = f"Tiêu chí {rule.code}"
+    for name, value in zip(FIGURES, figures, strict=True):
+        if value is None or name == "points":
             continue
         if value != value.quantize(FIGURE_PLACES):
             errors.append(f"{label}: {FIGURE_LABELS[name]} có tối đa 6 chữ số thập phân.")
         elif abs(value) >= FIGURE_LIMIT:
             errors.append(f"{label}: {FIGURE_LABELS[name]} quá lớn.")
-    return errors
+    return tuple(errors), score
 
 
 def figures_for(criterion: Criterion, **given: Decimal | None) -> dict[str, Decimal | None]:

@@ -692,3 +692,19 @@ def test_own_sheet_reads_the_clusters_issued_scorecard_of_the_year_alone(world):
 def test_own_sheet_refuses_a_user_without_a_seat_in_the_year(world):
     with pytest.raises(PermissionDenied):
         sheets.own_sheet(world.staff, 2025)
+
+
+def test_a_rows_check_is_remembered_and_answers_alike(world, card, monkeypatch):
+    """A sheet's totals check every row at each save (#17): figures checked
+    once are not checked again, and the answer is the same for the same
+    criterion and figures, whatever instance of the criterion asks."""
+    from scoring import engine
+
+    criterion = card["I.1"]
+    figures = {"plan": Decimal("100"), "actual": Decimal("-1")}
+    first = sheets.score_errors(criterion, figures)
+    assert first and "không được âm" in " ".join(first)
+    monkeypatch.setattr(engine, "validate_score", lambda *args: pytest.fail("checked again"))
+    again = Criterion.objects.get(pk=criterion.pk)
+    assert sheets.score_errors(again, dict(figures)) == first
+    assert sheets.engine_score(again, figures) == engine.Score("I.1", Decimal(100), Decimal(-1))

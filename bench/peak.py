@@ -630,28 +630,50 @@ def _stop(server: subprocess.Popen) -> None:
 class CpuMeter:
     """CPU seconds the server side spends in the save phase: gunicorn's
     workers and the PostgreSQL backends serving the bench database. On a
-    machine others are loading too, CPU per save says more than latency."""
+    machine others are loading too, CPU per save says more than latency.
 
-    def __init__(self, server: subprocess.Popen, database_url: str) -> None:
-        self.server, self.database_url = server, database_url
+    A worker's connection is closed after CONN_MAX_AGE and its backend exits
+    in the middle of the phase, taking its CPU figure with it: the backends
+    are read every `every` seconds during the phase, each counted at its last
+    reading (an exiting backend's last second or less is missed)."""
+
+    def __init__(self, server: subprocess.Popen, database_url: str, every: float = 0.5) -> None:
+        self.server, self.database_url, self.every = server, database_url, every
         self.start: dict[str, dict[int, float]] = {}
+        self.seen: dict[tuple[int, str], float] = {}
         self.used: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
 
     def __call__(self, phase: str) -> None:
+        if phase != "start":
+            self._stop.set()
+            self._follower.join()
+        backends = self._backends()
+        self.seen.update(backends)
         now = {
             "gunicorn": self._workers(_cpu),
-            "postgres": self._backends(),
+            "postgres": dict(self.seen),
             # Of gunicorn's, the kernel's part: a connection accepted, read,
             # answered and closed per request (sync workers keep none alive).
             "kernel": self._workers(_kernel_cpu),
         }
         if phase == "start":
             self.start = now
+            self._follower = threading.Thread(target=self._follow, daemon=True)
+            self._follower.start()
         else:
             self.used = {
                 side: sum(cpu - self.start[side].get(pid, 0.0) for pid, cpu in pids.items())
                 for side, pids in now.items()
             }
+
+    def _follow(self) -> None:
+        import psycopg
+
+        with psycopg.connect(_admin_url(self.database_url)[0], autocommit=True) as connection:
+            while not self._stop.wait(self.every):
+                self.seen.update(self._backends(connection))
 
     def _workers(self, cpu: Callable[[list[str]], float]) -> dict[int, float]:
         found = {}
@@ -661,11 +683,14 @@ class CpuMeter:
                 found[int(stat.parent.name)] = cpu(fields)
         return found
 
-    def _backends(self) -> dict[int, float]:
+    def _backends(self, connection=None) -> dict[tuple[int, str], float]:
+        """By (pid, start time): a pid the system gives again is another backend."""
         import psycopg
 
         admin, name = _admin_url(self.database_url)
-        with psycopg.connect(admin, autocommit=True) as connection:
+        with contextlib.ExitStack() as stack:
+            if connection is None:
+                connection = stack.enter_context(psycopg.connect(admin, autocommit=True))
             pids = connection.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
             ).fetchall()
@@ -673,7 +698,7 @@ class CpuMeter:
         for (pid,) in pids:
             fields = _stat_fields(Path(f"/proc/{pid}/stat"))
             if fields:
-                found[pid] = _cpu(fields)
+                found[pid, fields[19]] = _cpu(fields)
         return found
 
 

@@ -206,3 +206,22 @@ def test_the_signed_in_user_is_made_without_model_init(world, monkeypatch):
     UserBackend().get_user(world.member.pk)  # compiled
     monkeypatch.setattr(User, "__init__", lambda *args, **kwargs: pytest.fail("__init__"))
     assert UserBackend().get_user(world.member.pk).username == world.member.username
+
+
+def test_instances_are_made_without_cloning_the_queryset(world, monkeypatch):
+    """A model read with its select_related objects runs its SQL straight on
+    the connection too (#17), and gives what the QuerySet gives."""
+    from django.db.models import QuerySet
+
+    prepared = Prepared(_members)
+    prepared.fetch(world.a_member.pk, world.year.year)  # compiled
+    (expected,) = _members(world.a_member.pk, world.year.year)
+    monkeypatch.setattr(QuerySet, "_chain", lambda self: pytest.fail("cloned"))
+    (found,) = prepared.fetch(world.a_member.pk, world.year.year)
+    assert found == expected and found._state.db == expected._state.db
+    assert not found._state.adding
+    assert (found.unit.code, found.cluster.code, found.year.year) == (
+        expected.unit.code,
+        expected.cluster.code,
+        expected.year.year,
+    )

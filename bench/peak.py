@@ -639,7 +639,7 @@ class CpuMeter:
 
     def __init__(self, server: subprocess.Popen, database_url: str, every: float = 0.5) -> None:
         self.server, self.database_url, self.every = server, database_url, every
-        self.start: dict[str, dict[int, float]] = {}
+        self.start: dict[str, dict] = {}  # by side: CPU by worker pid, or by backend
         self.seen: dict[tuple[int, str], float] = {}
         self.used: dict[str, float] = {}
         self._stop = threading.Event()

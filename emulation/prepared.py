@@ -125,10 +125,10 @@ class _Instances:
 
 
 def _tuples(compiler, using: str, sql: str, params: tuple, converters: dict) -> list[tuple]:
-    """The rows of a values_list() read as its iterable gives them (tuples,
-    the database's converters applied), run straight on this thread's
-    connection: cloning the QuerySet and going through its chunked iterable
-    cost more than the read of a unit's scores at the deadline peak."""
+    """The rows of the read as tuples, the database's converters applied, run
+    straight on this thread's connection: cloning the QuerySet and going
+    through its chunked iterable cost more than the read of a unit's scores at
+    the deadline peak."""
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -136,6 +136,8 @@ def test_the_figure_filter_shows_what_floatformat_2g_showed():
     shown = Template("{% load figures %}{{ a|figure:2 }} {{ b|figure:2 }} {{ c|figure:2 }}")
     context = Context({"a": D("1234.5"), "b": D("0.125"), "c": None})
     assert shown.render(context) == "1.234,50 0,13 "
+    unresolved = Template("{% load figures %}[{{ row.result.total|figure:2 }}]")
+    assert unresolved.render(Context({"row": None})) == "[]"
 
 
 def test_every_decimal_column_has_a_floor_and_a_ceiling():

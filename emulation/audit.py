@@ -25,6 +25,8 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from emulation.saves import save_row
+
 # The fields simple-history adds to every history model; the others copy the model's.
 HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user")
 
@@ -39,7 +41,7 @@ def save(
     """Save; the history row says who and why. `update_fields`, as Model.save
     takes it: the columns of a stored row that the UPDATE sets (the history
     row copies the whole instance all the same)."""
-    write = partial(instance.save, update_fields=update_fields)
+    write = partial(save_row, instance, update_fields=update_fields)
     history = _history_insert(type(instance)) if isinstance(user, models.Model) else None
     if history is None or not history.usable(instance):
         _recorded(instance, write, user=user, reason=reason)

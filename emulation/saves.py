@@ -14,7 +14,8 @@ columns.
 A save it cannot mirror exactly goes through `instance.save()`: a model
 whose save, save_base, _save_table, _do_update or _do_insert is its own, a
 proxy, a child of another model (multi-table), an auto-created table,
-`select_on_save`, `order_with_respect_to`, a generated or database-default
+`select_on_save`, `order_with_respect_to`, a base manager of its own (Model.save's
+UPDATE filters through it), a generated or database-default
 column, a field with its own placeholder, a primary key other than an auto
 id; an instance with deferred fields or a value that is an expression or a
 model; a database that cannot return the id from its INSERT.
@@ -168,6 +169,7 @@ def _plan_of(model: type[models.Model]) -> _Plan | None:
         or meta.select_on_save
         or meta.order_with_respect_to
         or meta.private_fields
+        or meta.base_manager_name  # its UPDATE filters through that manager's QuerySet
     ):
         return None
     pk = meta.pk

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from emulation.models import User
-from emulation.saves import _plan, save_row
+from emulation.saves import _plan, _plan_of, save_row
 from scoring.models import Score, Sheet
 from tests.scoring.test_sheets_services import make_scorecard, member
 
@@ -192,6 +192,12 @@ def test_what_it_cannot_mirror_goes_through_model_save(unit, world):
     save_row(deferred)  # Model.save writes the loaded fields alone
     row = Score.objects.get(pk=score.pk)
     assert (row.points, row.revision) == (Decimal(8), 2)
+
+
+def test_a_model_with_a_base_manager_of_its_own_keeps_model_save(monkeypatch):
+    # Model.save's UPDATE filters through the base manager's QuerySet.
+    monkeypatch.setattr(Score._meta, "base_manager_name", "objects")
+    assert _plan_of(Score) is None
 
 
 def test_the_statements_are_built_once(unit, no_model_save):

@@ -11,7 +11,8 @@ and compiles an INSERT on every save, which was a fifth of a sheet's save at
 the deadline peak (#17). A model this cannot mirror exactly (tracked
 many-to-many fields, a relation to the history, a history id it does not make
 itself, a receiver of simple-history's record signals) keeps simple-history's
-way.
+way. The row itself is written by emulation.saves.save_row, whose UPDATE or
+INSERT is also built once per model (Model.save where it cannot be mirrored).
 """
 
 from collections.abc import Callable, Iterable

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
@@ -86,17 +86,6 @@ class Band:
         return above_min and below_max
 
 
-def _remembered_hash(record) -> int:
-    """A frozen record's hash, the one dataclass gives it, computed once: the
-    engine's memories (`earned`, a sheet's row checks) hash every leaf's
-    criterion and score on each save of a sheet (#17)."""
-    found = record.__dict__.get("_hash")
-    if found is None:
-        found = hash(tuple(getattr(record, f.name) for f in fields(record)))
-        object.__setattr__(record, "_hash", found)
-    return found
-
-
 @dataclass(frozen=True)
 class Criterion:
     code: str
@@ -106,8 +95,6 @@ class Criterion:
     direction: str = "higher"
     bands: tuple[Band, ...] = ()
 
-    __hash__ = _remembered_hash
-
 
 @dataclass(frozen=True)
 class Score:
@@ -116,8 +103,6 @@ class Score:
     actual: Decimal | None = None
     points: Decimal | None = None
     value: Decimal | None = None
-
-    __hash__ = _remembered_hash
 
 
 @dataclass(frozen=True)

@@ -590,35 +590,6 @@ def test_r20_remembered_results_follow_the_criterion() -> None:
     assert earned(twice, None).earned == D("0")
 
 
-class _CountedHash(D):
-    """A Decimal that counts how often it is hashed."""
-
-    hashed = 0
-
-    def __hash__(self) -> int:
-        type(self).hashed += 1
-        return super().__hash__()
-
-
-def test_a_criterion_and_a_score_hash_as_their_fields_once_each() -> None:
-    # The engine's memories hash every leaf's criterion and score on each save (#17).
-    _CountedHash.hashed = 0
-    rule = Criterion("II.1", "II", _CountedHash(25), "qualitative")
-    score = Score("II.1", points=_CountedHash("24.5"))
-    for _ in range(3):
-        assert hash(rule) == hash(("II.1", "II", D(25), "qualitative", "higher", ()))
-        assert hash(score) == hash(("II.1", None, None, D("24.5"), None))
-    assert _CountedHash.hashed == 2
-    assert rule == qual() and hash(rule) == hash(qual())
-    assert earned(rule, score).earned == D("24.50")
-    listed = Criterion("III.1", "III", D(10), "tiered", bands=[Band(points=D(10))])  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        hash(listed)
-    assert earned(listed, Score("III.1", value=D(1))).earned == D(
-        "10.00"
-    )  # computed, not remembered
-
-
 def test_r20_validate_higher_plan_must_be_positive() -> None:
     criterion = quant("I.3")
     assert validate_score(criterion, plan_actual(criterion, "0", "5")) == [

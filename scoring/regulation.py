@@ -95,17 +95,19 @@ class Regulation:
         found = self.section(code)
         return found.title if found and found.title else f"Phần {code}"
 
+    # A record left from an earlier guidance may be of a kind this one does not
+    # have: it keeps the name of the 2022 kind of its code, else its code.
     def bonus_label(self, kind: str) -> str:
-        return self.bonus_labels.get(kind, kind)
+        return self.bonus_labels.get(kind) or BONUS_LABELS.get(kind, kind)
 
     def deduction_label(self, kind: str) -> str:
-        return self.deduction_labels.get(kind, kind)
+        return self.deduction_labels.get(kind) or DEDUCTION_LABELS.get(kind, kind)
 
     def reason_label(self, reason: str) -> str:
-        return self.reason_labels.get(reason, reason)
+        return self.reason_labels.get(reason) or REASON_LABELS.get(reason, reason)
 
     def award_label(self, award: str) -> str:
-        return self.award_labels.get(award, award)
+        return self.award_labels.get(award) or AWARD_LABELS.get(award, award)
 
     def status_label(self, status: str) -> str:
         """R29's statuses; below the threshold names the regulation's."""

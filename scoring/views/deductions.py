@@ -31,12 +31,15 @@ def deductions(request: HttpRequest, code: str, year: int) -> HttpResponse:
     )
     members = members_of(seat.cluster, seat.year)
     regulation = stored_regulation(seat.year, seat.cluster)
-    labels = regulation.deduction_labels
     # R39: the head proposes the year's member_duty kind, where its guidance has one.
     member_duty = regulation.deductions.get(MEMBER_DUTY)
     context = {
         "seat": seat,
-        "deductions": [(d, labels.get(d.kind, d.kind)) for d in found],
+        # A proposal left from an earlier guidance of the year, of a kind the
+        # year's has no longer, can only be rejected (R39).
+        "deductions": [
+            (d, regulation.deduction_label(d.kind), d.kind in regulation.deductions) for d in found
+        ],
         "member_duty": member_duty,
         "no_member_duty": no_member_duty(seat.year),
         "propose_form": (

@@ -238,3 +238,37 @@ def test_a_proposal_posted_under_a_guidance_without_member_duty_is_refused(clien
         answer.content.decode()
     )
     assert not Deduction.objects.filter(membership=target).exists()
+
+
+def test_a_proposal_left_from_a_guidance_without_its_kind_can_only_be_rejected(client, world):
+    """R39: the year's guidance changed after the head's proposal to one without
+    member_duty. Staff see the proposal under its Vietnamese name, are told why
+    it cannot be confirmed, and are offered only the rejection."""
+    from scoring.regulation import DEFAULT
+
+    proposal = deduction_propose(
+        membership=membership(world, world.a_member), reason="Vắng họp", user=None
+    )
+    kinds = {k: v for k, v in DEFAULT.deductions.items() if k != "member_duty"}
+    _year_deductions(world, **kinds)
+    client.force_login(world.staff)
+
+    page = client.get(PAGE).content.decode()
+
+    assert "Thành viên thực hiện không nghiêm túc quy chế, nhiệm vụ của cụm/khối" in page
+    assert "member_duty" not in page
+    assert reverse("deduction_confirm", args=["CUM-A", 2025, proposal.pk]) not in page
+    assert "không có loại điểm trừ này nên không xác nhận được" in page
+    assert reverse("deduction_reject", args=["CUM-A", 2025, proposal.pk]) in page
+
+
+def test_a_proposal_of_a_kind_of_the_years_guidance_can_be_confirmed(client, world):
+    proposal = deduction_propose(
+        membership=membership(world, world.a_member), reason="Vắng họp", user=None
+    )
+    client.force_login(world.staff)
+
+    page = client.get(PAGE).content.decode()
+
+    assert reverse("deduction_confirm", args=["CUM-A", 2025, proposal.pk]) in page
+    assert "nên không xác nhận được" not in page

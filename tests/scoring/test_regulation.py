@@ -772,3 +772,22 @@ def test_property_totals_caps_ranking_and_quotas_hold(cluster, data) -> None:
         for b in awarded:
             if total_of[a.unit] > total_of[b.unit]:
                 assert order[a.award] <= order[b.award]
+
+
+def test_a_record_of_a_kind_the_guidance_lacks_keeps_its_2022_name() -> None:
+    """A bonus, deduction, flag or award left from an earlier guidance of the year
+    is named in Vietnamese by the 2022 kind of its code; an unknown code by itself."""
+    from dataclasses import replace
+
+    bare = replace(
+        DEFAULT, bonuses={}, deductions={}, exclusion_reasons=(), deferral_reasons=(), awards=()
+    )
+    bare = replace(bare, bonus_labels={}, deduction_labels={}, reason_labels={}, award_labels={})
+
+    assert bare.bonus_label("reporting") == "Thực hiện tốt chế độ báo cáo"
+    assert bare.deduction_label("member_duty") == (
+        "Thành viên thực hiện không nghiêm túc quy chế, nhiệm vụ của cụm/khối"
+    )
+    assert bare.reason_label("culture") == "Không đạt chuẩn văn hóa"
+    assert bare.award_label("bang_khen") == "Bằng khen của Chủ tịch UBND tỉnh"
+    assert bare.deduction_label("new_kind") == "new_kind"

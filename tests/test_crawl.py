@@ -29,6 +29,9 @@ ROLES = [
     ("deputy", "photruong"),
     ("member", "thanhvien"),
     ("admin", "admin"),
+    # The new Bắc Ninh in 2026, under its own guidance (#16).
+    ("2026 head", "truongcumxa"),
+    ("2026 member", "xatanthinh"),
 ]
 DEPUTY_UNIT = "VY"
 

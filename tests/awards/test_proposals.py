@@ -1002,7 +1002,8 @@ def test_the_quotas_and_the_council_take_the_years_awards(client, new_award):
     quotas_url = reverse("award_quotas", args=["CUM-A", 2025])
     page = client.get(quotas_url).content.decode()
     assert GIAY_KHEN in page and BANG_KHEN in page
-    assert "Tập thể Lao động xuất sắc" not in page
+    form = page[: page.index("</form>")]
+    assert 'name="tap_the_ldxs"' not in form and "Tập thể Lao động xuất sắc" not in form
     data = {"co_thi_dua": "1", "bang_khen": "2", "giay_khen": "2", "document": "QĐ 12/2026"}
     data |= {f"{q.award}_revision": q.revision for q in Quota.objects.all()}
 

@@ -275,11 +275,19 @@ class AttendanceForm(forms.Form):
                 initial=before.status if before else Attendance.Status.PRESENT,
                 widget=forms.RadioSelect,
             )
+            # Each row's note is named for its unit: the column's heading
+            # alone does not label an input (WCAG 1.3.1, 4.1.2).
             self.fields[f"note_{member.pk}"] = forms.CharField(
                 label="Ghi chú",
                 max_length=255,
                 required=False,
                 initial=before.note if before else "",
+                widget=forms.TextInput(
+                    attrs={
+                        "aria-label": f"Ghi chú: {member.unit.code} – {member.unit.name}",
+                        "class": "form-control form-control-sm",
+                    }
+                ),
             )
 
     def rows(self):

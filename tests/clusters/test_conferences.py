@@ -250,6 +250,21 @@ def test_staff_confirmation_counts_the_absence_in_the_results(client, world):
     assert rows["LG"].deductions == 0
 
 
+def test_each_units_note_and_choice_on_the_attendance_page_is_named_for_the_unit(client, world):
+    """A screen reader names each row's note and its choice of attendance by the
+    unit: the columns' headings alone label neither (WCAG 1.3.1, 4.1.2)."""
+    import re
+
+    conference = _conference(world)
+    client.force_login(world.head)
+    page = client.get(_attendance_url(conference)).content.decode()
+
+    hh = membership(world, world.a_member)
+    note = re.search(rf'<input[^>]*name="note_{hh.pk}"[^>]*>', page).group(0)
+    assert f'aria-label="Ghi chú: HH – {world.a_member.name}"' in note
+    assert f'role="radiogroup" aria-label="Tham dự: HH – {world.a_member.name}"' in page
+
+
 @pytest.mark.parametrize("who", ["member", "deputy", "other_head", "staff", "other_staff"])
 def test_only_the_head_records_attendance(client, world, who):
     conference = _conference(world)

@@ -181,8 +181,10 @@ def broker(private_redis, settings) -> Iterator[PrivateRedis]:
 
 @pytest.fixture
 def demo(db):
-    """The demo province (seed_demo): every role has a login and an e-mail address."""
-    call_command("seed_demo", stdout=StringIO())
+    """The demo province (seed_demo) made on the daily job's day, so that its
+    heads have the day's reminders due: every role has a login and an e-mail address."""
+    with time_machine.travel(at_7am(DAY - timedelta(days=1))):
+        call_command("seed_demo", stdout=StringIO())
 
 
 def _run_the_daily_job(day: date, capture) -> int:

@@ -1,4 +1,8 @@
+from datetime import UTC, date, datetime, time
+from io import StringIO
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
@@ -152,3 +156,63 @@ def test_the_2026_review_template_names_the_guidance_s_four_sections(client):
     assert response.status_code == 200
     cells = [c for row in load_workbook(BytesIO(response.content)).active.values for c in row]
     assert "Phần IV. Chuyển đổi số, chính quyền số cấp xã" in cells
+
+
+def _head_lines(code: str, year: int, today):
+    """The head's own items of the demo cluster's year as its todo page shows them on `today`."""
+    from scoring import progress
+
+    head = Membership.objects.get(cluster__code=code, year__year=year, role=Membership.Role.HEAD)
+    return {
+        line.item.kind: line for line in progress.unit_lines(head, today) if line.item.is_head_item
+    }
+
+
+@pytest.mark.parametrize(
+    "today",
+    [date(2025, 2, 1), date(2025, 8, 20), date(2026, 12, 5), date(2028, 3, 1)],
+    ids=str,
+)
+def test_the_demo_heads_have_nothing_overdue_whatever_day_it_is_made(today):
+    """The demo is made on any day: the head's work whose deadline has passed
+    by then is recorded as done on time, so no demo head is months late."""
+    from scoring.progress import LATE
+
+    with time_machine.travel(datetime.combine(today, time(9), tzinfo=UTC)):
+        call_command("seed_demo", stdout=StringIO())
+        for code, year in (("CUM-HUYEN", 2025), ("CUM-XP-01", 2026)):
+            lines = _head_lines(code, year, today)
+            late = [kind for kind, line in lines.items() if line.status == LATE]
+            assert late == [], (code, year)
+
+
+def test_the_demo_made_mid_year_leaves_the_heads_later_work_open():
+    from clusters.models import ClusterReport, Conference, HeadDocument
+    from scoring.progress import DONE, TODO
+
+    today = date(2026, 8, 20)
+    with time_machine.travel(datetime.combine(today, time(9), tzinfo=UTC)):
+        call_command("seed_demo", stdout=StringIO())
+        lines = _head_lines("CUM-XP-01", 2026, today)
+
+    assert {kind for kind, line in lines.items() if line.status == DONE} == {
+        "programme",
+        "regulation",
+        "mid_year_conference",
+        "cluster_mid_year_report",
+    }
+    assert {kind for kind, line in lines.items() if line.status == TODO} == {
+        "annual_conference",
+        "cluster_annual_report",
+    }
+    # Each done two weeks before its deadline, by the head's account, with a file.
+    programme = HeadDocument.objects.get(cluster__code="CUM-XP-01", kind="programme")
+    assert programme.issued_on == date(2026, 3, 17)
+    assert programme.history.first().history_user.username == "truongcumxa"
+    assert programme.file.read().startswith(b"%PDF")
+    held = Conference.objects.get(cluster__code="CUM-XP-01", year__year=2026, kind="mid_year")
+    assert held.held_on == date(2026, 7, 17) and held.minutes
+    assert held.attendances.filter(status="present").count() == 8
+    assert not ClusterReport.objects.filter(cluster__code="CUM-XP-01", kind="annual").exists()
+    # The members' sheets stay open for people to try.
+    assert not Conference.objects.filter(cluster__code="CUM-XP-01", kind="annual").exists()

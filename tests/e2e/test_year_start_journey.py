@@ -35,6 +35,13 @@ def proposed(demo):
     from scoring.sheets import scores_agree
     from tests.factories import hold_annual_conference
 
+    # The demo made today has held them two weeks before their deadline; the
+    # journey holds them on its own days.
+    Conference.objects.filter(
+        cluster=demo.cluster,
+        year=demo.year,
+        kind__in=[Conference.Kind.PREPARATORY, Conference.Kind.ANNUAL],
+    ).delete()
     conference_save(
         cluster=demo.cluster,
         year=demo.year,

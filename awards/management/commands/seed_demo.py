@@ -1,16 +1,37 @@
 """The demo: both province-years, scored. It loads the scored example datasets
 and so uses every layer; it sits on top, with the awards (STYLE.md 15)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from clusters import demo
-from clusters.models import Authority, Cluster, Membership, Succession, Unit
-from clusters.services import year_create
+from clusters import deadlines, demo
+from clusters.models import (
+    Attendance,
+    Authority,
+    Cluster,
+    ClusterReport,
+    Conference,
+    Deadline,
+    EmulationYear,
+    HeadDocument,
+    Membership,
+    Report,
+    Succession,
+    Unit,
+)
+from clusters.records import cluster_report_send
+from clusters.services import (
+    conference_record_attendance,
+    conference_save,
+    head_document_upload,
+    year_create,
+)
 from emulation import audit
 from scoring.dataset import dataset_import, read_document
 from scoring.models import FrameworkCriterion
@@ -104,6 +125,12 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             where = authority or unit or "quản trị"
             self.stdout.write(f"  {username:<10} {full_name} ({where})")
+        today = timezone.localdate()
+        played = [(code, demo.DEMO_YEAR) for code in sorted(scored)]
+        for code, year in [*played, (demo.CLUSTER_2026, demo.DEMO_YEAR_2026)]:
+            done = _head_work_up_to(Cluster.objects.get(code=code), year, today)
+            if done:
+                self.stdout.write(f"Trưởng cụm, khối {code} năm {year} đã làm đúng hạn: {done}")
 
     def _seed_2026(self) -> None:
         """The new Bắc Ninh in 2026: the cluster of communes and wards under the
@@ -140,3 +167,83 @@ def _with_guidance_titles(dataset: dict) -> dict:
             if is_placeholder_title(criterion["title"], criterion["code"]):
                 criterion["title"] = titles.get(criterion["code"], criterion["title"])
     return dataset
+
+
+# The head's work of a demo year whose deadline has passed by the day the demo
+# is made, each done two weeks before its deadline: the demo's years read as
+# run on time up to today, whatever today is. The members' sheets, the
+# agreement and the awards stay open: the demo is where people try them.
+DONE_BEFORE_DUE = timedelta(days=14)
+SAMPLE_DOCUMENT = demo.DATA / "van-ban-mau.pdf"
+
+
+def _head_work_up_to(cluster: Cluster, year_number: int, today: date) -> str:
+    """Record the head's documents, reports and conferences of the cluster's
+    year that are due before `today` and not yet recorded; what was recorded."""
+    year = EmulationYear.objects.get(year=year_number)
+    head = Membership.objects.get(cluster=cluster, year=year, role=Membership.Role.HEAD)
+    user = get_user_model().objects.filter(unit=head.unit).first()
+    due = {
+        d.kind: d.due_date
+        for d in Deadline.objects.filter(year=year, calendar=cluster.calendar)
+        if d.due_date < today
+    }
+    on = {kind: day - DONE_BEFORE_DUE for kind, day in due.items()}
+    done = []
+    for kind, prefix in ((deadlines.PROGRAMME, "CTr"), (deadlines.REGULATION, "QC")):
+        if kind in on and not HeadDocument.objects.filter(cluster=cluster, year=year, kind=kind):
+            head_document_upload(
+                cluster=cluster,
+                year=year,
+                kind=kind,
+                number=f"01/{prefix}-{cluster.code}",
+                issued_on=on[kind],
+                file=_sample(f"{kind}.pdf"),
+                user=user,
+            )
+            done.append(deadlines.KIND_LABELS[kind].lower())
+    for kind, deadline in Report.DEADLINES.items():
+        reported = ClusterReport.objects.filter(cluster=cluster, year=year, kind=kind)
+        if deadline in on and not reported.exists():
+            cluster_report_send(
+                cluster=cluster,
+                year=year,
+                kind=kind,
+                number=f"02/BC-{cluster.code}",
+                reported_on=on[deadline],
+                file=_sample(f"bao-cao-{kind}.pdf"),
+                user=user,
+            )
+            done.append(f"{Report.Kind(kind).label.lower()} của cụm, khối")
+    conferences = (
+        (deadlines.MID_YEAR_CONFERENCE, Conference.Kind.MID_YEAR, DONE_BEFORE_DUE),
+        # R11: the preparatory meeting a few days before the annual conference.
+        (deadlines.ANNUAL_CONFERENCE, Conference.Kind.PREPARATORY, DONE_BEFORE_DUE + timedelta(7)),
+        (deadlines.ANNUAL_CONFERENCE, Conference.Kind.ANNUAL, DONE_BEFORE_DUE),
+    )
+    for deadline, kind, before in conferences:
+        held = Conference.objects.filter(cluster=cluster, year=year, kind=kind)
+        if deadline not in due or held.exists():
+            continue
+        conference = conference_save(
+            cluster=cluster,
+            year=year,
+            kind=kind,
+            held_on=due[deadline] - before,
+            place=f"Trụ sở {head.unit.name}",
+            minutes=_sample(f"bien-ban-{kind}.pdf"),
+            user=user,
+        )
+        members = Membership.objects.filter(cluster=cluster, year=year)
+        conference_record_attendance(
+            conference=conference,
+            statuses={m.pk: Attendance.Status.PRESENT for m in members},
+            revision=conference.attendance_revision,
+            user=user,
+        )
+        done.append(Conference.Kind(kind).label.lower())
+    return ", ".join(done)
+
+
+def _sample(name: str) -> ContentFile:
+    return ContentFile(SAMPLE_DOCUMENT.read_bytes(), name=name)

@@ -5,9 +5,17 @@ import pytest
 from scoring import sheets
 
 
+@pytest.fixture(scope="session")
+def _test_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings):
-    """Deterministic, fast test settings (STYLE 11)."""
+def _fast_and_quiet(settings, _test_media):
+    """Deterministic, fast test settings (STYLE 11). Files a test stores (the
+    demo's sample documents among them) go to a temporary folder, never to the
+    checkout's media/; `media_root` gives a test a folder of its own."""
+    settings.MEDIA_ROOT = _test_media
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True

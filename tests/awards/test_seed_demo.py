@@ -188,6 +188,7 @@ def test_the_demo_heads_have_nothing_overdue_whatever_day_it_is_made(today):
 
 def test_the_demo_made_mid_year_leaves_the_heads_later_work_open():
     from clusters.models import ClusterReport, Conference, HeadDocument
+    from scoring.models import Sheet
     from scoring.progress import DONE, TODO
 
     today = date(2026, 8, 20)
@@ -214,5 +215,6 @@ def test_the_demo_made_mid_year_leaves_the_heads_later_work_open():
     assert held.held_on == date(2026, 7, 17) and held.minutes
     assert held.attendances.filter(status="present").count() == 8
     assert not ClusterReport.objects.filter(cluster__code="CUM-XP-01", kind="annual").exists()
-    # The members' sheets stay open for people to try.
     assert not Conference.objects.filter(cluster__code="CUM-XP-01", kind="annual").exists()
+    # The members' sheets stay open for people to try.
+    assert not Sheet.objects.filter(status=Sheet.Status.SUBMITTED).exists()

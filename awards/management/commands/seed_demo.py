@@ -188,29 +188,29 @@ def _head_work_up_to(cluster: Cluster, year_number: int, today: date) -> str:
         for d in Deadline.objects.filter(year=year, calendar=cluster.calendar)
         if d.due_date < today
     }
-    on = {kind: day - DONE_BEFORE_DUE for kind, day in due.items()}
     done = []
     for kind, prefix in ((deadlines.PROGRAMME, "CTr"), (deadlines.REGULATION, "QC")):
-        if kind in on and not HeadDocument.objects.filter(cluster=cluster, year=year, kind=kind):
+        issued = HeadDocument.objects.filter(cluster=cluster, year=year, kind=kind)
+        if kind in due and not issued.exists():
             head_document_upload(
                 cluster=cluster,
                 year=year,
                 kind=kind,
                 number=f"01/{prefix}-{cluster.code}",
-                issued_on=on[kind],
+                issued_on=due[kind] - DONE_BEFORE_DUE,
                 file=_sample(f"{kind}.pdf"),
                 user=user,
             )
             done.append(deadlines.KIND_LABELS[kind].lower())
     for kind, deadline in Report.DEADLINES.items():
         reported = ClusterReport.objects.filter(cluster=cluster, year=year, kind=kind)
-        if deadline in on and not reported.exists():
+        if deadline in due and not reported.exists():
             cluster_report_send(
                 cluster=cluster,
                 year=year,
                 kind=kind,
                 number=f"02/BC-{cluster.code}",
-                reported_on=on[deadline],
+                reported_on=due[deadline] - DONE_BEFORE_DUE,
                 file=_sample(f"bao-cao-{kind}.pdf"),
                 user=user,
             )

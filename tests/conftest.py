@@ -1,21 +1,24 @@
 import importlib
 
 import pytest
+from django.test import override_settings
 
 from scoring import sheets
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def _test_media(tmp_path_factory):
-    return tmp_path_factory.mktemp("media")
+    """Files the tests store (the demo's sample documents among them) go to a
+    temporary folder for the whole run, module-wide fixtures' too, never to the
+    checkout's media/; `media_root` gives a test a folder of its own."""
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=media):
+        yield media
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings, _test_media):
-    """Deterministic, fast test settings (STYLE 11). Files a test stores (the
-    demo's sample documents among them) go to a temporary folder, never to the
-    checkout's media/; `media_root` gives a test a folder of its own."""
-    settings.MEDIA_ROOT = _test_media
+def _fast_and_quiet(settings):
+    """Deterministic, fast test settings (STYLE 11)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import Resolver404, resolve
 
 from clusters.models import Unit
@@ -139,11 +139,9 @@ def crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, s
 
 
 @pytest.fixture(scope="module")
-def demo_site(django_db_setup, django_db_blocker, _test_media):
-    """The demo province with a deputy's account, kept for the module's tests
-    (its sample documents stored in the tests' media folder, tests/conftest.py)."""
-    media = override_settings(MEDIA_ROOT=_test_media)
-    with django_db_blocker.unblock(), media:
+def demo_site(django_db_setup, django_db_blocker):
+    """The demo province with a deputy's account, kept for the module's tests."""
+    with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
